@@ -1,0 +1,1 @@
+"""Typer command-line interface (thin: parse, call the application layer, print)."""

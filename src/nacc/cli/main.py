@@ -1,0 +1,168 @@
+"""`nacc` command line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from nacc.domain.errors import NaccError
+from nacc.sim import report, study
+from nacc.sim.experiment import SimConfig
+from nacc.sim.traces import ReadOptions, parse_column_map
+
+app = typer.Typer(help="nacc: national AI computing center software.", no_args_is_help=True)
+console = Console()
+
+ScenarioOpt = Annotated[Path, typer.Option("--scenario", help="scenario YAML")]
+TraceOpt = Annotated[Path, typer.Option("--trace", help="trace file")]
+FormatOpt = Annotated[str, typer.Option("--format", help="philly | gavel | gavel-legacy | csv")]
+OutOpt = Annotated[Path, typer.Option("--out", help="output directory")]
+LoadOpt = Annotated[float, typer.Option("--load-scale", help="divide inter-arrival times by X")]
+SeedOpt = Annotated[int, typer.Option("--seed")]
+RestartOpt = Annotated[float, typer.Option("--restart-cost-s", help="checkpoint/restart cost")]
+NoiseOpt = Annotated[float, typer.Option("--runtime-noise", help="CV of run-speed noise")]
+MapOpt = Annotated[str | None, typer.Option("--map", help="csv: submit=COL,duration=COL,...")]
+UnitOpt = Annotated[str, typer.Option("--time-unit", help="csv time unit: s|ms|us")]
+SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="skip malformed rows, count them")]
+LimitOpt = Annotated[int | None, typer.Option("--limit", help="first N jobs only")]
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except (NaccError, ValueError, FileNotFoundError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _input(scenario: Path, trace: Path, fmt: str, mapping: str | None, unit: str, skip: bool,
+           limit: int | None, load: float, seed: int, restart: float, noise: float
+           ) -> study.StudyInput:  # fmt: skip
+    column_map = parse_column_map(mapping) if mapping else None
+    opts = ReadOptions(time_unit=unit, column_map=column_map, skip_invalid=skip, limit=limit)
+    cfg = SimConfig(load_scale=load, seed=seed, restart_cost_s=restart, runtime_noise=noise)
+    return study.StudyInput(scenario, trace, fmt, opts, cfg)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int], Callable[[int, int], None]]]:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=False,
+    ) as bar:  # fmt: skip
+
+        def factory(label: str, total: int) -> Callable[[int, int], None]:
+            task = bar.add_task(label, total=total)
+            step = max(1, total // 200)
+            last = [-1]
+
+            def update(done: int, _total: int) -> None:
+                if done - last[0] >= step or done == _total:
+                    last[0] = done
+                    bar.update(task, completed=done)
+
+            return update
+
+        yield factory
+
+
+def _run_many(inp: study.StudyInput, names: list[str], out: Path) -> list[dict[str, Any]]:
+    loaded = study.load(inp)
+    console.print(
+        f"{len(loaded.trace.jobs):,} jobs from {inp.trace} "
+        f"(skipped {loaded.trace.skipped_zero_gpu} zero-GPU, {loaded.trace.skipped_invalid} "
+        f"invalid); {sum(p.count for p in loaded.pools):,} accelerators in {len(loaded.pools)} pools"
+    )
+    results, runs = [], []
+    with _progress() as factory:
+        for name in names:
+            res, run = study.run_policy(
+                name, loaded, inp.sim, progress=factory(f"{name:>6}", len(loaded.trace.jobs))
+            )
+            results.append(res)
+            runs.append(run)
+    report.write_report(out, f"nacc simulation: {inp.trace.name} on {inp.scenario.name}",
+                        results, runs)  # fmt: skip
+    return results
+
+
+def _table(results: list[dict[str, Any]]) -> Table:
+    table = Table(title="policy comparison")
+    cols = ["policy", "completed", "avg_jct_s", "p50_jct_s", "p99_jct_s", "avg_queue_s",
+            "makespan_s", "jain_fairness", "domestic_share", "wall_s", "events_per_s"]  # fmt: skip
+    for c in cols:
+        table.add_column(c, justify="right")
+    for r in results:
+        table.add_row(*[report._cell(r[c]) for c in cols])
+    if results:
+        lb = results[0]["lower_bound_avg_jct_s"]
+        table.caption = f"lower bound on average JCT: {lb:,.0f} s"
+    return table
+
+
+@app.command()
+def simulate(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: OutOpt,
+             policy: Annotated[str, typer.Option("--policy")] = "nacc",
+             load_scale: LoadOpt = 1.0, seed: SeedOpt = 0, restart_cost_s: RestartOpt = 30.0,
+             runtime_noise: NoiseOpt = 0.0, map: MapOpt = None, time_unit: UnitOpt = "s",
+             skip_invalid: SkipOpt = False, limit: LimitOpt = None) -> None:  # fmt: skip
+    """Replay a trace on a scenario under one policy; writes results.json and a report."""
+    with _errors():
+        study.validate_policies([policy])
+        inp = _input(scenario, trace, format, map, time_unit, skip_invalid, limit, load_scale,
+                     seed, restart_cost_s, runtime_noise)  # fmt: skip
+        results = _run_many(inp, [policy], out)
+        study.write_json(out / "results.json", results[0])
+    console.print(_table(results))
+    console.print(f"results: {out / 'results.json'}  report: {out / 'report.html'}")
+
+
+@app.command()
+def compare(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: OutOpt,
+            policies: Annotated[str, typer.Option("--policies")] = "fifo,slurm,las,gavel,nacc",
+            load_scale: LoadOpt = 1.0, seed: SeedOpt = 0, restart_cost_s: RestartOpt = 30.0,
+            runtime_noise: NoiseOpt = 0.0, map: MapOpt = None, time_unit: UnitOpt = "s",
+            skip_invalid: SkipOpt = False, limit: LimitOpt = None) -> None:  # fmt: skip
+    """Run several policies on the same input; writes comparison.json and plots."""
+    with _errors():
+        names = study.validate_policies([p.strip() for p in policies.split(",") if p.strip()])
+        inp = _input(scenario, trace, format, map, time_unit, skip_invalid, limit, load_scale,
+                     seed, restart_cost_s, runtime_noise)  # fmt: skip
+        results = _run_many(inp, names, out)
+        study.write_json(out / "comparison.json", results)
+    console.print(_table(results))
+    console.print(f"comparison: {out / 'comparison.json'}  report: {out / 'report.html'}")
+
+
+@app.command()
+def policies() -> None:
+    """List the registered scheduling policies."""
+    from nacc.scheduling.policies.registry import builtin_policies
+
+    for name in builtin_policies().names():
+        console.print(name)
+
+
+@app.command()
+def demo(out: OutOpt = Path("out/demo")) -> None:
+    """The demo simulation `make run` starts: a Philly slice on the Korea 2026 fleet."""
+    from nacc.sim.demo import demo_input
+
+    with _errors():
+        inp, names = demo_input()
+        results = _run_many(inp, names, out)
+        study.write_json(out / "comparison.json", results)
+    console.print(_table(results))
+    console.print(f"report: {out / 'report.html'}  results: {out / 'comparison.json'}")
+
+
+def main() -> None:  # pragma: no cover
+    app()

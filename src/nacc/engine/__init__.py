@@ -1,0 +1,1 @@
+"""The one control loop shared by the live service and the simulator."""

@@ -1,0 +1,230 @@
+"""The engine: observe -> snapshot -> plan -> act, one ``tick`` at a time.
+
+The same class runs live (real clock, local/Slurm dispatchers) and in simulation
+(virtual clock, simulated dispatcher). It never reads a clock itself: ``now`` is handed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from nacc import ports
+from nacc.domain import lifecycle
+from nacc.domain.events import JobEvent
+from nacc.domain.ids import JobId, PoolId
+from nacc.domain.jobs import JobSpec
+from nacc.domain.lifecycle import JobState
+from nacc.domain.pools import Pool
+from nacc.engine.records import JobRecord
+from nacc.ledger.metering import credits_for
+from nacc.ledger.usage import DecayedUsage
+from nacc.scheduling import plan as plans
+from nacc.scheduling.policy import Policy
+from nacc.scheduling.view import ClusterView, PoolView, RateModel
+
+
+class PlanError(Exception):
+    """A policy returned an action the cluster cannot honour (a policy bug)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    restart_cost_s: float = 0.0
+    usage_half_life_s: float = 7 * 86400.0
+    shares: Mapping[str, float] | None = None
+
+
+class _NullSink:
+    def emit(self, event: JobEvent) -> None:
+        return None
+
+
+class Engine:
+    """Owns job records and pool occupancy; asks the policy; tells the dispatcher."""
+
+    def __init__(
+        self,
+        pools: Iterable[Pool],
+        policy: Policy,
+        dispatcher: ports.Dispatcher,
+        rates: RateModel,
+        config: EngineConfig | None = None,
+        events: ports.EventSink | None = None,
+        usage_sink: ports.UsageSink | None = None,
+    ) -> None:
+        self.pools: dict[PoolId, Pool] = {p.id: p for p in pools}
+        self.free: dict[PoolId, int] = {p.id: p.count for p in self.pools.values()}
+        self.policy = policy
+        self.dispatcher = dispatcher
+        self.rates = rates
+        self.config = config or EngineConfig()
+        self.events: ports.EventSink = events or _NullSink()
+        self.usage_sink = usage_sink
+        self.usage = DecayedUsage(self.config.usage_half_life_s)
+        self.jobs: dict[JobId, JobRecord] = {}
+        self.pending: dict[JobId, JobRecord] = {}
+        self.running: dict[JobId, JobRecord] = {}
+        self.total = sum(p.count for p in self.pools.values())
+        self._projects: dict[str, None] = {}
+        self.rounds = 0
+
+    # -- inputs -------------------------------------------------------------------------
+    def submit(self, spec: JobSpec, now: float) -> JobRecord:
+        if spec.id in self.jobs:
+            raise ValueError(f"job {spec.id} submitted twice")
+        rec = JobRecord(spec, JobState.PENDING, queued_since_s=now, remaining_work=spec.work)
+        self.jobs[spec.id] = rec
+        self.pending[spec.id] = rec
+        self._projects.setdefault(spec.project, None)
+        return rec
+
+    def cancel(self, job_id: JobId, now: float, cause: str = "cancelled by user") -> None:
+        rec = self.jobs[job_id]
+        if rec.state is JobState.RUNNING:
+            self.dispatcher.stop(job_id, now)
+            self._release(rec, now)
+        elif rec.state is not JobState.PENDING:
+            return
+        else:
+            del self.pending[job_id]
+        self._move(rec, JobState.CANCELLED, now, cause)
+        rec.finished_s = now
+
+    # -- the loop -----------------------------------------------------------------------
+    def tick(self, now: float, decide: bool = True) -> plans.Plan | None:
+        """One control cycle: observe, then (if ``decide``) snapshot, plan and act."""
+        # 1. Observe: fold dispatcher observations into lifecycle transitions.
+        for obs in self.dispatcher.poll(now):
+            self._finish(obs)
+        if not decide:
+            return None
+        # 2. Snapshot.
+        view = self.snapshot(now)
+        # 3. Decide (pure).
+        plan = self.policy.plan(view)
+        self.rounds += 1
+        # 4. Act.
+        self._apply(plan, now)
+        return plan
+
+    def snapshot(self, now: float) -> ClusterView:
+        pools = {pid: PoolView(p, self.free[pid]) for pid, p in self.pools.items()}
+        usage = self.usage.snapshot(now)
+        return ClusterView(
+            now=now,
+            pools=pools,
+            pending=MappingProxyType(self.pending),
+            running=MappingProxyType(self.running),
+            usage=usage,
+            shares=self._shares(),
+            rates=self.rates,
+            total_accelerators=self.total,
+        )
+
+    def _shares(self) -> dict[str, float]:
+        given = self.config.shares
+        names = list(self._projects)
+        raw = {p: (given.get(p, 0.0) if given else 1.0) for p in names}
+        total = sum(raw.values()) or 1.0
+        return {p: v / total for p, v in raw.items()}
+
+    # -- acting -------------------------------------------------------------------------
+    def _apply(self, plan: plans.Plan, now: float) -> None:
+        for action in plan.actions:
+            if isinstance(action, plans.Preempt):
+                self._preempt(action, now)
+        for action in plan.actions:
+            if isinstance(action, plans.Start):
+                self._start(action, now)
+            elif isinstance(action, plans.Reject):
+                self._reject(action, now)
+        for jid, reason in plan.pending_reasons.items():
+            rec = self.pending.get(jid)
+            if rec is not None:
+                rec.reason = reason
+        for jid, at in plan.expected_start.items():
+            rec = self.pending.get(jid)
+            if rec is not None:
+                rec.expected_start_s = at
+
+    def _start(self, action: plans.Start, now: float) -> None:
+        rec = self.pending.get(action.job_id)
+        pool = self.pools.get(action.pool_id)
+        if rec is None or pool is None:
+            raise PlanError(f"start of {action.job_id} on {action.pool_id}: unknown or not pending")
+        spec = rec.spec
+        if spec.gang and action.count != spec.accelerators:
+            raise PlanError(f"gang job {spec.id} needs {spec.accelerators}, plan gave {action.count}")
+        if action.count < 1 or action.count > self.free[pool.id]:
+            raise PlanError(f"{pool.id} has {self.free[pool.id]} free, plan asked {action.count}")
+        rate = self.rates.rate(spec, pool.accel_type)
+        credit_rate = self.rates.credit_rate(spec, pool.accel_type)
+        if rate is None or rate <= 0 or credit_rate is None:
+            raise PlanError(f"job {spec.id} ({spec.job_class}) cannot run on {pool.accel_type}")
+        del self.pending[spec.id]
+        self.running[spec.id] = rec
+        self.free[pool.id] -= action.count
+        rec.pool_id, rec.accel_type, rec.count = pool.id, pool.accel_type, action.count
+        rec.started_s, rec.credit_rate = now, credit_rate
+        rec.expected_start_s = None
+        if rec.first_start_s is None:
+            rec.first_start_s = now
+        setup = self.config.restart_cost_s if rec.preemptions else 0.0
+        self.usage.change_rate(spec.project, now, action.count * credit_rate / 3600.0)
+        self.dispatcher.launch(ports.Launch(spec, pool, action.count, now, rec.remaining_work, setup))
+        self._move(rec, JobState.RUNNING, now, action.reason, pool.id)
+
+    def _preempt(self, action: plans.Preempt, now: float) -> None:
+        rec = self.running.get(action.job_id)
+        if rec is None:
+            raise PlanError(f"preempt of {action.job_id}: not running")
+        done = self.dispatcher.stop(rec.spec.id, now)
+        if done is not None:
+            rec.remaining_work = max(0.0, rec.remaining_work - done)
+        self._release(rec, now)
+        rec.preemptions += 1
+        rec.queued_since_s = now
+        self.pending[rec.spec.id] = rec
+        self._move(rec, JobState.PENDING, now, action.reason)
+
+    def _reject(self, action: plans.Reject, now: float) -> None:
+        rec = self.pending.pop(action.job_id, None)
+        if rec is None:
+            raise PlanError(f"reject of {action.job_id}: not pending")
+        rec.finished_s = now
+        self._move(rec, JobState.REJECTED, now, action.reason)
+
+    def _finish(self, obs: ports.Observation) -> None:
+        rec = self.running.get(obs.job_id)
+        if rec is None:
+            return  # a stale observation (job already stopped)
+        self._release(rec, obs.at)
+        rec.remaining_work = 0.0 if obs.ok else rec.remaining_work
+        rec.finished_s = obs.at
+        dst = JobState.COMPLETED if obs.ok else JobState.FAILED
+        self._move(rec, dst, obs.at, obs.note or lifecycle.TRANSITIONS[(rec.state, dst)])
+
+    def _release(self, rec: JobRecord, now: float) -> None:
+        """Free the job's accelerators and meter the stretch it just ran."""
+        del self.running[rec.spec.id]
+        self.free[rec.pool_id] += rec.count
+        ran = max(0.0, now - rec.started_s)
+        rec.attained_s += ran * rec.count
+        rec.attained_by_type[rec.accel_type] = rec.attained_by_type.get(rec.accel_type, 0.0) + ran
+        credits = credits_for(rec.count, ran, rec.credit_rate)
+        rec.credits += credits
+        rec.credits_by_type[rec.accel_type] = rec.credits_by_type.get(rec.accel_type, 0.0) + credits
+        self.usage.change_rate(rec.spec.project, now, -rec.count * rec.credit_rate / 3600.0)
+        if self.usage_sink is not None:
+            pool = self.pools[rec.pool_id]
+            self.usage_sink.meter(rec.spec, pool, rec.count, rec.started_s, now, credits)
+
+    def _move(
+        self, rec: JobRecord, dst: JobState, now: float, cause: str, pool: str | None = None
+    ) -> None:
+        lifecycle.check(rec.state, dst)
+        src, rec.state = rec.state, dst
+        rec.reason = cause
+        self.events.emit(JobEvent(rec.spec.id, now, src, dst, cause, pool))

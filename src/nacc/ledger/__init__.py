@@ -1,0 +1,1 @@
+"""Pure accounting: credit pricing and metering of usage into charges."""

@@ -1,0 +1,190 @@
+"""Read a scenario YAML file into a validated :class:`Scenario`.
+
+Every problem becomes an :class:`InputError` naming the file, the line, the field path
+(e.g. ``pools[3].accelerator``), what was given and what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from nacc.domain.accelerators import AcceleratorType
+from nacc.domain.errors import InputError
+from nacc.scenario.model import (
+    CATALOG_CONTEXT_KEY,
+    Loc,
+    PoolSpec,
+    Provider,
+    Scenario,
+    ScenarioProblems,
+    Site,
+    format_loc,
+)
+
+_SECTIONS: dict[str, type[BaseModel]] = {"providers": Provider, "sites": Site, "pools": PoolSpec}
+_MAX_SHOWN_INPUT = 80
+
+
+def load_scenario(path: Path, catalog: Mapping[str, AcceleratorType] | None = None) -> Scenario:
+    """Load and validate one scenario file (``catalog`` defaults to the shipped one)."""
+    text = _read(path)
+    root = _compose(path, text)
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        keys = ", ".join(Scenario.model_fields)
+        found = type(data).__name__
+        raise InputError(f"{path}:1", f"expected a mapping with keys {keys}; found {found}")
+    context = None if catalog is None else {CATALOG_CONTEXT_KEY: catalog}
+    try:
+        return Scenario.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise _to_input_error(path, root, _problems(exc)) from None
+
+
+def scenarios_dir() -> Path:
+    """The ``scenarios/`` folder of the source tree (shipped scenario files)."""
+    return Path(__file__).resolve().parents[3] / "scenarios"
+
+
+def shipped_scenario_path(name: str) -> Path:
+    """Path of a shipped scenario by name, e.g. ``korea-2026``."""
+    path = scenarios_dir() / f"{name}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in scenarios_dir().glob("*.yaml")))
+        raise InputError(str(path), f"no shipped scenario {name!r}; known: {known or '(none)'}")
+    return path
+
+
+# --- phase 1: text and YAML syntax ------------------------------------------------------
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read scenario file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"scenario file is not UTF-8 text: {exc.reason}") from None
+
+
+def _compose(path: Path, text: str) -> yaml.Node:
+    """The YAML node tree (it keeps line numbers); syntax errors name the line."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        detail = exc.problem or exc.context or "invalid YAML"
+        raise InputError(where, f"YAML syntax error: {detail}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(str(path), f"YAML error: {exc}") from None
+    if root is None:
+        raise InputError(str(path), "file is empty; expected name, providers, sites and pools")
+    duplicate = _first_duplicate_key(root)
+    if duplicate is not None:
+        line = duplicate.start_mark.line + 1
+        raise InputError(f"{path}:{line}", f"duplicate key {duplicate.value!r}")
+    return root
+
+
+def _first_duplicate_key(root: yaml.Node) -> yaml.ScalarNode | None:
+    stack, seen_nodes = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in keys:
+                        return key
+                    keys.add(key.value)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return None
+
+
+# --- phase 2: pydantic errors -> (field path, message) ----------------------------------
+
+
+def _problems(exc: ValidationError) -> list[tuple[Loc, str]]:
+    problems: list[tuple[Loc, str]] = []
+    for err in exc.errors():
+        loc: Loc = tuple(err["loc"])
+        cause = err.get("ctx", {}).get("error")
+        if isinstance(cause, ScenarioProblems):
+            problems.extend((loc + sub, msg) for sub, msg in cause.items)
+        elif isinstance(cause, ValueError):
+            problems.append((loc, str(cause)))
+        else:
+            problems.append((loc, _describe(err, loc)))
+    return problems
+
+
+def _describe(err: Any, loc: Loc) -> str:
+    kind, msg = err["type"], err["msg"]
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        allowed = ", ".join(_allowed_keys(loc[:-1]))
+        return f"unknown key {loc[-1]!r}; allowed keys: {allowed}"
+    shown = repr(err.get("input"))
+    if len(shown) > _MAX_SHOWN_INPUT:
+        shown = shown[: _MAX_SHOWN_INPUT - 3] + "..."
+    return f"{msg}; given {shown}"
+
+
+def _allowed_keys(parent: Loc) -> list[str]:
+    if not parent:
+        return list(Scenario.model_fields)
+    model = _SECTIONS.get(str(parent[0])) if len(parent) == 2 else None
+    return list(model.model_fields) if model is not None else []
+
+
+# --- phase 3: field path -> line, and the error itself -----------------------------------
+
+
+def _line_of(root: yaml.Node, loc: Loc) -> int:
+    """Line (1-based) of the node at ``loc``, or of its deepest existing ancestor."""
+    node = root
+    for depth, part in enumerate(loc, start=1):
+        found = _child(node, part)
+        if found is None:
+            break
+        key, value = found
+        node = key if key is not None and depth == len(loc) else value
+    return node.start_mark.line + 1
+
+
+def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                return key, value
+    if (
+        isinstance(node, yaml.SequenceNode)
+        and isinstance(part, int)
+        and 0 <= part < len(node.value)
+    ):
+        return None, node.value[part]
+    return None
+
+
+def _to_input_error(path: Path, root: yaml.Node, problems: list[tuple[Loc, str]]) -> InputError:
+    lines = [
+        (f"{path}:{_line_of(root, loc)}", f"{format_loc(loc) or '(top level)'}: {msg}")
+        for loc, msg in problems
+    ]
+    where, problem = lines[0]
+    if len(lines) > 1:
+        more = "\n".join(f"  {w}: {p}" for w, p in lines[1:])
+        problem = f"{problem}\n{len(lines) - 1} more problem(s):\n{more}"
+    return InputError(where, problem)

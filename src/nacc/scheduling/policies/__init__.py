@@ -1,0 +1,1 @@
+"""Built-in scheduling policies. ``builtin_policies()`` registers them all."""

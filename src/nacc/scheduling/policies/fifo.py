@@ -1,0 +1,43 @@
+"""First-in, first-out with gang scheduling, heterogeneity-agnostic.
+
+Jobs start strictly in arrival order; the first job that does not fit blocks all
+later ones (head-of-line blocking), as in the FIFO baselines of Tiresias (NSDI'19) and
+Gavel (OSDI'20). Placement is first fit in scenario pool order, blind to speed. A job no
+pool can ever hold (too large, or no pool runs its class) is rejected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nacc.scheduling.fit import Capacity, candidates, first_fit
+from nacc.scheduling.plan import Action, Plan, Reject, Start
+from nacc.scheduling.view import ClusterView
+
+
+@dataclass
+class FifoPolicy:
+    name: str = "fifo"
+    round_s: float | None = None
+    on_events: bool = True
+
+    def plan(self, view: ClusterView) -> Plan:
+        cap = Capacity(view)
+        actions: list[Action] = []
+        reasons = {}
+        for jid, job in view.pending.items():
+            pools = candidates(view, job.spec)
+            if not pools:
+                actions.append(Reject(jid, "no pool can ever run this job"))
+                continue
+            pid = first_fit(cap, job.spec, pools)
+            if pid is None:
+                reasons[jid] = "fifo: waiting at the head of the queue for free accelerators"
+                break
+            cap.take(pid, job.spec.accelerators)
+            actions.append(Start(jid, pid, job.spec.accelerators, "fifo: head of queue fits"))
+        return Plan(tuple(actions), reasons)
+
+
+def make_fifo() -> FifoPolicy:
+    return FifoPolicy()

@@ -1,0 +1,383 @@
+"""Gavel (Narayanan et al., OSDI'20): heterogeneity-aware max-min fairness in rounds.
+
+Each round (``round_s``, 360 s as in Gavel's scheduler) the policy
+
+1. builds the throughput matrix ``T[job, type]`` from the rate model, aggregating pools of
+   one accelerator type into one capacity, as Gavel's ``cluster_spec`` does;
+2. re-solves the max-min fairness LP (``gavel_lp``) when the job set has changed and at
+   least ``reset_interval_s`` (Gavel's ``minimum_time_between_allocation_resets``, 1920 s)
+   has passed since the last solve, or when nothing is running; at that moment it also
+   resets the time accounting, as ``Scheduler._reset_time_run_so_far`` does;
+3. ranks (job, type) pairs by Gavel's priority ``X[j, w] / fraction[j, w]``, where
+   ``fraction`` is the job's run time on ``w`` since the reset over all jobs' run time on
+   ``w`` (both seeded with half a round), ties broken by deficit then allocation;
+4. walks the per-type queues, fastest type first, giving each job at most one type while
+   its gang fits (``Scheduler._schedule_jobs_on_workers_helper``);
+5. places the chosen gangs in pools: running jobs keep their pool when possible, the others
+   go largest-first to the pool of the type with the most room.
+
+The policy keeps Gavel's bookkeeping between calls (the allocation, the reset time, the
+per-job time baselines and deficits); it reads only the views it is given, so a run is
+deterministic. See ``docs/gavel.md`` for what follows Gavel and where nacc differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nacc.domain.ids import JobId, PoolId
+from nacc.domain.jobs import JobSpec
+from nacc.scheduling.plan import Action, Plan, Preempt, Reject, Start
+from nacc.scheduling.policies.gavel_lp import LpResult, solve_max_min
+from nacc.scheduling.view import ClusterView, PendingJob
+
+NEW_JOB_PRIORITY = 1e9  # Gavel: allocation * 1e9 when a job has no recorded time yet
+
+
+@dataclass(slots=True)
+class Fleet:
+    """Per-type capacity this round: types in scenario order, pools per type, room per pool."""
+
+    types: list[str]
+    pools: dict[str, list[PoolId]]
+    room: dict[PoolId, int]
+
+    def capacity(self, accel_type: str) -> int:
+        return sum(self.room[p] for p in self.pools[accel_type])
+
+    def largest(self, accel_type: str) -> int:
+        return max((self.room[p] for p in self.pools[accel_type]), default=0)
+
+
+@dataclass(slots=True)
+class GavelState:
+    """Gavel's mutable bookkeeping (``_allocation``, ``_job_time_so_far``, ...)."""
+
+    reset_s: float = 0.0
+    job_ids: frozenset[JobId] = frozenset()
+    types: tuple[str, ...] = ()
+    alloc: dict[JobId, dict[str, float]] = field(default_factory=dict)
+    lp: LpResult | None = None
+    base: dict[JobId, dict[str, float]] = field(default_factory=dict)
+    seen: dict[JobId, dict[str, float]] = field(default_factory=dict)
+    worker_time: dict[str, float] = field(default_factory=dict)
+    deficit: dict[JobId, dict[str, float]] = field(default_factory=dict)
+
+
+Entry = tuple[JobId, str, float]  # job, type, priority
+
+
+class GavelPolicy:
+    """Gavel's MaxMinFairness_Perf policy with its round-based priority mechanism."""
+
+    name = "gavel"
+    on_events = False
+
+    def __init__(self, round_s: float = 360.0, reset_interval_s: float = 1920.0) -> None:
+        if round_s <= 0:
+            raise ValueError(f"gavel: round_s must be > 0, got {round_s}")
+        if reset_interval_s < 0:
+            raise ValueError(f"gavel: reset_interval_s must be >= 0, got {reset_interval_s}")
+        self.round_s: float | None = round_s
+        self.reset_interval_s = reset_interval_s
+        self._half_round = round_s / 2.0
+        self._state: GavelState | None = None
+
+    @property
+    def state(self) -> GavelState | None:
+        """The bookkeeping after the last ``plan`` (read-only use: tests, diagnostics)."""
+        return self._state
+
+    def plan(self, view: ClusterView) -> Plan:
+        fleet = _fleet(view)
+        jobs = _jobs(view)
+        thr = {jid: _rates(view, job.spec, fleet) for jid, job in jobs.items()}
+        actions: list[Action] = []
+        reasons: dict[JobId, str] = {}
+        for jid, row in thr.items():
+            if not row and jid in view.pending:
+                actions.append(Reject(jid, "gavel: no pool in the fleet can ever run this job"))
+        live = {jid: job for jid, job in jobs.items() if thr[jid]}
+        state = self._account(live, view.now)
+        if self._needs_reset(state, view, live, fleet):
+            state = self._reset(state, view.now, live, thr, fleet)
+        queue = self._queue(state, live, thr, fleet)
+        chosen = _select(queue, live, fleet)
+        placed, unplaced = _place(chosen, view, live, fleet)
+        actions += _emit(view, live, chosen, placed, self._note(state))
+        reasons.update(self._reasons(state, view, queue, chosen, unplaced, live))
+        return Plan(tuple(actions), reasons)
+
+    # -- bookkeeping (Gavel's _job_time_so_far / _worker_time_so_far) --------------------
+
+    def _account(self, jobs: Mapping[JobId, PendingJob], now: float) -> GavelState:
+        """Add run time since the last call to each type's worker time; drop gone jobs."""
+        state = self._state or GavelState(reset_s=now)
+        for jid, job in jobs.items():
+            now_by_type = dict(job.attained_by_type)
+            if jid not in state.seen:
+                state.base[jid] = dict(now_by_type)  # new job: its time starts here
+            else:
+                for t, s in now_by_type.items():
+                    delta = s - state.seen[jid].get(t, 0.0)
+                    state.worker_time[t] = state.worker_time.get(t, 0.0) + delta
+            state.seen[jid] = now_by_type
+        for gone in [j for j in state.seen if j not in jobs]:
+            del state.seen[gone]
+            state.base.pop(gone, None)
+            state.deficit.pop(gone, None)
+        self._state = state
+        return state
+
+    def _job_time(self, state: GavelState, jid: JobId, t: str) -> float:
+        """Time job ``jid`` ran on type ``t`` since the reset, plus Gavel's half-round seed."""
+        return self._half_round + state.seen[jid].get(t, 0.0) - state.base[jid].get(t, 0.0)
+
+    def _needs_reset(
+        self, state: GavelState, view: ClusterView, jobs: Mapping[JobId, PendingJob], fleet: Fleet
+    ) -> bool:
+        if state.lp is None or state.types != tuple(fleet.types):
+            return True
+        if frozenset(jobs) == state.job_ids:
+            return False
+        elapsed = view.now - state.reset_s
+        return elapsed >= self.reset_interval_s or not view.running
+
+    def _reset(
+        self,
+        state: GavelState,
+        now: float,
+        jobs: Mapping[JobId, PendingJob],
+        thr: Mapping[JobId, dict[str, float]],
+        fleet: Fleet,
+    ) -> GavelState:
+        """Gavel's _reset_time_run_so_far followed by a new allocation."""
+        elapsed = now - state.reset_s
+        for jid, row in state.alloc.items():
+            if jid not in jobs:
+                continue
+            d = state.deficit.setdefault(jid, {})
+            for t, x in row.items():
+                received = self._job_time(state, jid, t) - self._half_round
+                d[t] = d.get(t, 0.0) + x * elapsed - received
+        order = list(jobs)
+        state.lp = _solve(order, jobs, thr, fleet)
+        state.alloc = {
+            jid: {t: float(state.lp.x[i, k]) for k, t in enumerate(fleet.types)}
+            for i, jid in enumerate(order)
+        }
+        state.base = {jid: dict(state.seen[jid]) for jid in jobs}
+        state.worker_time = {t: self._half_round * len(jobs) for t in fleet.types}
+        state.reset_s, state.job_ids, state.types = now, frozenset(jobs), tuple(fleet.types)
+        return state
+
+    # -- mechanism ---------------------------------------------------------------------------
+
+    def _priority(self, state: GavelState, jid: JobId, t: str) -> float:
+        x = state.alloc[jid].get(t, 0.0)
+        if x <= 0.0:
+            return 0.0
+        total = state.worker_time.get(t, 0.0)
+        if total <= 0.0:
+            return x * NEW_JOB_PRIORITY
+        return x / (self._job_time(state, jid, t) / total)
+
+    def _queue(
+        self,
+        state: GavelState,
+        jobs: Mapping[JobId, PendingJob],
+        thr: Mapping[JobId, dict[str, float]],
+        fleet: Fleet,
+    ) -> list[Entry]:
+        """Per-type queues sorted by (priority, deficit, allocation), fastest type first."""
+        queue: list[Entry] = []
+        for t in _speed_order(fleet, thr):
+            keyed = []
+            for jid in jobs:
+                if jid not in state.alloc or t not in thr[jid]:
+                    continue
+                p = self._priority(state, jid, t)
+                d = state.deficit.get(jid, {}).get(t, 0.0)
+                keyed.append(((p, d, state.alloc[jid].get(t, 0.0)), (jid, t, p)))
+            keyed.sort(key=lambda e: e[0], reverse=True)
+            queue += [e[1] for e in keyed]
+        return queue
+
+    def _note(self, state: GavelState) -> str:
+        lp = state.lp
+        return "" if lp is None or lp.ok else f" ({lp.note})"
+
+    def _reasons(
+        self,
+        state: GavelState,
+        view: ClusterView,
+        queue: list[Entry],
+        chosen: Mapping[JobId, str],
+        unplaced: Mapping[JobId, str],
+        jobs: Mapping[JobId, PendingJob],
+    ) -> dict[JobId, str]:
+        cutoff: dict[str, float] = {}
+        for jid, t, p in queue:
+            if chosen.get(jid) == t:
+                cutoff[t] = p
+        out: dict[JobId, str] = {}
+        for jid in view.pending:
+            if jid not in jobs or (jid in chosen and jid not in unplaced):
+                continue
+            if jid in unplaced:
+                out[jid] = f"gavel: chosen for {unplaced[jid]} but no single pool has room"
+            elif jid not in state.alloc:
+                out[jid] = (
+                    f"gavel: arrived after the allocation of t={state.reset_s:.0f}s; "
+                    f"waits for the next one (at most every {self.reset_interval_s:.0f}s)"
+                )
+            else:
+                t = max(state.alloc[jid], key=lambda k: (state.alloc[jid][k], k))
+                p = self._priority(state, jid, t)
+                cut = f" (cut-off {cutoff[t]:.3g})" if t in cutoff else ""
+                x = state.alloc[jid][t]
+                out[jid] = f"gavel: allocation x={x:.2f} on {t}, priority {p:.3g} below round{cut}"
+            out[jid] += self._note(state)
+        return out
+
+
+def _fleet(view: ClusterView) -> Fleet:
+    room: dict[PoolId, int] = {pid: pv.free for pid, pv in view.pools.items()}
+    for job in view.running.values():
+        if job.pool_id in room:
+            room[job.pool_id] += job.count
+    pools: dict[str, list[PoolId]] = {}
+    for pid, pv in view.pools.items():
+        pools.setdefault(pv.pool.accel_type, []).append(pid)
+    return Fleet(list(pools), pools, room)
+
+
+def _jobs(view: ClusterView) -> dict[JobId, PendingJob]:
+    """Pending and running jobs in arrival order (Gavel's job-id order), then by id."""
+    merged: dict[JobId, PendingJob] = {**view.pending, **view.running}
+    ordered = sorted(merged.items(), key=lambda kv: (kv[1].spec.submit_s, kv[0]))
+    return dict(ordered)
+
+
+def _rates(view: ClusterView, spec: JobSpec, fleet: Fleet) -> dict[str, float]:
+    """Positive gang throughput per type where the job is allowed and its gang can fit."""
+    row: dict[str, float] = {}
+    for t in fleet.types:
+        if not spec.allows(t) or fleet.largest(t) < spec.accelerators:
+            continue
+        r = view.rates.rate(spec, t)
+        if r is not None and r > 0:
+            row[t] = r
+    return row
+
+
+def _solve(
+    order: list[JobId],
+    jobs: Mapping[JobId, PendingJob],
+    thr: Mapping[JobId, dict[str, float]],
+    fleet: Fleet,
+) -> LpResult:
+    types = fleet.types
+    t_mat = np.array([[thr[j].get(t, 0.0) for t in types] for j in order], dtype=float)
+    t_mat = t_mat.reshape(len(order), len(types))
+    scale = np.array([float(jobs[j].spec.accelerators) for j in order])
+    weight = np.array([jobs[j].spec.priority_weight for j in order], dtype=float)
+    capacity = np.array([float(fleet.capacity(t)) for t in types])
+    return solve_max_min(t_mat, scale, weight, capacity)
+
+
+def _speed_order(fleet: Fleet, thr: Mapping[JobId, dict[str, float]]) -> list[str]:
+    """Types fastest first (Gavel hard-codes v100, p100, k80): mean row-normalised rate."""
+    score = dict.fromkeys(fleet.types, 0.0)
+    for row in thr.values():
+        top = max(row.values(), default=0.0)
+        for t, r in row.items():
+            score[t] += r / top
+    return sorted(fleet.types, key=lambda t: (-score[t], t))
+
+
+def _select(queue: list[Entry], jobs: Mapping[JobId, PendingJob], fleet: Fleet) -> dict[JobId, str]:
+    """Greedy: each job takes the first type in the queue where its gang still fits."""
+    left = {t: fleet.capacity(t) for t in fleet.types}
+    chosen: dict[JobId, str] = {}
+    for jid, t, _ in queue:
+        gang = jobs[jid].spec.accelerators
+        if jid in chosen or gang > left[t]:
+            continue
+        chosen[jid] = t
+        left[t] -= gang
+    return chosen
+
+
+def _place(
+    chosen: Mapping[JobId, str],
+    view: ClusterView,
+    jobs: Mapping[JobId, PendingJob],
+    fleet: Fleet,
+) -> tuple[dict[JobId, PoolId], dict[JobId, str]]:
+    """Pools for chosen gangs: keep running jobs in place, then largest gang to roomiest pool."""
+    room = dict(fleet.room)
+    placed: dict[JobId, PoolId] = {}
+    for jid, t in chosen.items():
+        run = view.running.get(jid)
+        if run is not None and run.pool_id in fleet.pools[t] and room[run.pool_id] >= run.count:
+            placed[jid] = run.pool_id
+            room[run.pool_id] -= run.count
+    rest = [j for j in chosen if j not in placed]
+    rest.sort(key=lambda j: -jobs[j].spec.accelerators)
+    unplaced: dict[JobId, str] = {}
+    for jid in rest:
+        t, gang = chosen[jid], jobs[jid].spec.accelerators
+        fits = [p for p in fleet.pools[t] if room[p] >= gang]
+        if not fits:
+            unplaced[jid] = t
+            continue
+        best = max(fits, key=lambda p: room[p])  # first maximum: scenario order breaks ties
+        placed[jid] = best
+        room[best] -= gang
+    return placed, unplaced
+
+
+def _emit(
+    view: ClusterView,
+    jobs: Mapping[JobId, PendingJob],
+    chosen: Mapping[JobId, str],
+    placed: Mapping[JobId, PoolId],
+    note: str,
+) -> list[Action]:
+    preempts: list[Action] = []
+    starts: list[Action] = []
+    for jid in jobs:
+        run = view.running.get(jid)
+        pool = placed.get(jid)
+        if run is not None and pool == run.pool_id:
+            continue  # lease extended: same pool, nothing to do
+        if run is not None:
+            if pool is not None:
+                why = f"moves to {pool} ({chosen[jid]})"
+            elif jid in chosen:
+                why = f"chosen for {chosen[jid]} but no single pool has room"
+            else:
+                why = "priority below this round's cut-off"
+            preempts.append(Preempt(jid, f"gavel: {why}{note}"))
+        if pool is not None:
+            gang = jobs[jid].spec.accelerators
+            starts.append(Start(jid, pool, gang, f"gavel: round allocation on {chosen[jid]}{note}"))
+    return preempts + starts
+
+
+def make_gavel(**options: object) -> GavelPolicy:
+    """Factory for the registry: ``round_s`` and ``reset_interval_s`` (seconds)."""
+    known = {"round_s", "reset_interval_s"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ValueError(f"gavel: unknown options {unknown}; known: {sorted(known)}")
+    kwargs: dict[str, float] = {}
+    for key, value in options.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ValueError(f"gavel: option {key} must be a number, got {value!r}")
+        kwargs[key] = float(value)
+    return GavelPolicy(**kwargs)

@@ -1,0 +1,68 @@
+"""EASY-backfill reservations: when could a blocked gang start, given running jobs' limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from nacc.domain.ids import PoolId
+from nacc.scheduling.view import ClusterView, RunningJob
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """The blocked job will start on ``pool_id`` at ``shadow_s``; ``extra`` accelerators of
+    that pool stay free at that time even after it starts."""
+
+    pool_id: PoolId
+    shadow_s: float
+    extra: int
+
+    def allows(self, pool_id: PoolId, count: int, end_s: float) -> tuple[bool, int]:
+        """Can a backfill job (``count`` accelerators until ``end_s``) go on ``pool_id``?
+        Returns (allowed, extra accelerators left at the shadow time)."""
+        if pool_id != self.pool_id or end_s <= self.shadow_s:
+            return True, self.extra
+        if count <= self.extra:
+            return True, self.extra - count
+        return False, self.extra
+
+
+def expected_end(job: RunningJob, default_limit_s: float) -> float:
+    limit = job.spec.time_limit_s or default_limit_s
+    return job.started_s + limit
+
+
+def ends_by_pool(view: ClusterView, default_limit_s: float) -> dict[PoolId, list[tuple[float, int]]]:
+    """Running jobs' (expected end, accelerators) per pool, sorted by end."""
+    out: dict[PoolId, list[tuple[float, int]]] = {pid: [] for pid in view.pools}
+    for job in view.running.values():
+        out[job.pool_id].append((expected_end(job, default_limit_s), job.count))
+    for ends in out.values():
+        ends.sort()
+    return out
+
+
+def reserve(
+    need: int,
+    pools: Iterable[PoolId],
+    free: dict[PoolId, int],
+    ends: dict[PoolId, list[tuple[float, int]]],
+    now: float,
+) -> Reservation | None:
+    """Earliest (pool, time) at which ``need`` accelerators are free, assuming running jobs
+    end at their time limits (the EASY assumption)."""
+    best: Reservation | None = None
+    for pid in pools:
+        avail = free[pid]
+        at = now
+        for end, count in ends[pid]:
+            if avail >= need:
+                break
+            avail += count
+            at = max(now, end)
+        if avail < need:
+            continue
+        if best is None or at < best.shadow_s:
+            best = Reservation(pid, at, avail - need)
+    return best

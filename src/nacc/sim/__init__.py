@@ -1,0 +1,1 @@
+"""Trace-driven discrete-event simulation over the shared engine."""

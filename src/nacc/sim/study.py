@@ -1,0 +1,80 @@
+"""A simulation study: load scenario + trace, run one or more policies, write results.
+
+This is the application layer the CLI calls; it does the file IO so the engine and the
+policies stay pure.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nacc.catalog.throughput import ThroughputModel, default_model
+from nacc.domain.pools import Pool
+from nacc.scenario import load_scenario
+from nacc.scheduling.policies.registry import builtin_policies
+from nacc.sim import metrics
+from nacc.sim.experiment import Progress, SimConfig, SimRun, simulate
+from nacc.sim.traces import ReadOptions, TraceRead, read_trace
+
+
+@dataclass(frozen=True, slots=True)
+class StudyInput:
+    scenario: Path
+    trace: Path
+    fmt: str
+    read_options: ReadOptions = field(default_factory=ReadOptions)
+    sim: SimConfig = field(default_factory=SimConfig)
+    policy_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    pools: list[Pool]
+    trace: TraceRead
+    rates: ThroughputModel
+
+
+def load(inp: StudyInput) -> Loaded:
+    """Read and validate the scenario and the trace (errors name file, line, field)."""
+    scenario = load_scenario(inp.scenario)
+    trace = read_trace(inp.trace, inp.fmt, inp.read_options)
+    return Loaded(scenario.domain_pools(), trace, default_model())
+
+
+def run_policy(
+    name: str,
+    loaded: Loaded,
+    cfg: SimConfig,
+    options: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> tuple[dict[str, Any], SimRun]:
+    """Run one policy; returns the result object and the raw run (for plots)."""
+    policy = builtin_policies().create(name, options)
+    run = simulate(loaded.trace.jobs, loaded.pools, policy, loaded.rates, cfg, progress)
+    skipped = loaded.trace.skipped_zero_gpu + loaded.trace.skipped_invalid
+    result = metrics.summarize(run, loaded.rates, skipped)
+    result["load_scale"] = cfg.load_scale
+    result["seed"] = cfg.seed
+    return result, run
+
+
+def write_json(path: Path, payload: object) -> Path:
+    """Write JSON atomically (temp file then rename), so no half-written result is left."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def validate_policies(names: Sequence[str]) -> list[str]:
+    """Check policy names before any work starts; unknown names list the known ones."""
+    registry = builtin_policies()
+    for n in names:
+        registry.create(n)
+    return list(names)
+
