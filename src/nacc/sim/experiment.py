@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from nacc import ports
 from nacc.domain.jobs import JobSpec
 from nacc.domain.pools import Pool
 from nacc.engine.engine import Engine, EngineConfig
@@ -72,6 +73,7 @@ def simulate(
     rates: RateModel,
     config: SimConfig | None = None,
     progress: Progress | None = None,
+    events: ports.EventSink | None = None,
 ) -> SimRun:
     """Replay ``jobs`` on ``pools`` under ``policy``; deterministic for equal inputs."""
     cfg = config or SimConfig()
@@ -79,7 +81,7 @@ def simulate(
     kernel = Kernel()
     dispatcher = SimDispatcher(kernel, rates, cfg.seed, cfg.runtime_noise)
     engine_cfg = EngineConfig(cfg.restart_cost_s, cfg.usage_half_life_s)
-    engine = Engine(pools, policy, dispatcher, rates, engine_cfg)
+    engine = Engine(pools, policy, dispatcher, rates, engine_cfg, events)
     arrivals = scale_arrivals(jobs, cfg.load_scale)
     for spec in arrivals:
         kernel.schedule(spec.submit_s, "arrive", spec)
@@ -108,7 +110,7 @@ def _run_loop(
 ) -> Timeline:
     timeline = Timeline(busy={p.accel_type: [] for p in engine.pools.values()})
     types = list(timeline.busy)
-    arrived = finished = 0
+    arrived = 0
     total = n_arrivals
     while len(kernel):
         batch = kernel.pop_batch()
@@ -124,9 +126,7 @@ def _run_loop(
                 changed = True
             else:
                 round_due = True
-        running_before = len(engine.running)
         engine.tick(now, decide=round_due or (changed and policy.on_events))
-        finished += max(0, running_before - len(engine.running))
         if round_due and policy.round_s is not None and _work_left(engine, arrived, total):
             kernel.schedule(now + policy.round_s, "round")
         _sample(timeline, engine, types, now)

@@ -44,12 +44,14 @@ class Fleet:
     types: list[str]
     pools: dict[str, list[PoolId]]
     room: dict[PoolId, int]
+    size: dict[PoolId, int]
 
     def capacity(self, accel_type: str) -> int:
         return sum(self.room[p] for p in self.pools[accel_type])
 
     def largest(self, accel_type: str) -> int:
-        return max((self.room[p] for p in self.pools[accel_type]), default=0)
+        """The biggest pool of the type (installed count): larger gangs can never run."""
+        return max((self.size[p] for p in self.pools[accel_type]), default=0)
 
 
 @dataclass(slots=True)
@@ -252,7 +254,8 @@ def _fleet(view: ClusterView) -> Fleet:
     pools: dict[str, list[PoolId]] = {}
     for pid, pv in view.pools.items():
         pools.setdefault(pv.pool.accel_type, []).append(pid)
-    return Fleet(list(pools), pools, room)
+    size = {pid: pv.pool.count for pid, pv in view.pools.items()}
+    return Fleet(list(pools), pools, room, size)
 
 
 def _jobs(view: ClusterView) -> dict[JobId, PendingJob]:

@@ -11,23 +11,22 @@ A reader turns one trace file into a sorted list of ``JobSpec``. Every reader:
 
 from __future__ import annotations
 
+import csv
 import gzip
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, NamedTuple
+from typing import IO, NamedTuple, TypeVar
 
 from nacc.domain.errors import InputError
 from nacc.domain.ids import JobId
 from nacc.domain.jobs import JobClass, JobSpec
 
-if TYPE_CHECKING:
-    from _csv import Reader as CsvRows
-
 TIME_UNITS: dict[str, float] = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
 _GZIP_MAGIC = b"\x1f\x8b"
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +99,8 @@ def text_lines(path: Path) -> Iterator[str]:
                 line_no += 1
                 yield line
         except UnicodeDecodeError as exc:
-            raise InputError(f"{path}:{line_no + 1}", "expected UTF-8 text") from exc
+            where = f"{path}:{line_no + 1}"
+            raise InputError(where, "expected UTF-8 text at or after this line") from exc
         except (OSError, EOFError) as exc:
             raise InputError(str(path), f"cannot read the trace: {exc}") from exc
 
@@ -129,7 +129,7 @@ def non_negative(column: str, text: str) -> float:
 
 def count(column: str, text: str) -> int:
     """A whole number >= 0 (``"2"`` or ``"2.0"``), or a RowError naming the column."""
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     try:
         value = float(text)
@@ -173,6 +173,21 @@ class TraceBuilder:
             return
         raise InputError(f"{self.path}:{line_no}", str(error)) from error
 
+    def collect(
+        self, rows: Iterable[tuple[int, Row]], make: Callable[[int, Row], RawJob | None]
+    ) -> None:
+        """Turn each (line, row) into a job; count zero-accelerator and bad rows."""
+        for line_no, row in rows:
+            try:
+                job = make(line_no, row)
+            except RowError as exc:
+                self.bad_row(line_no, exc)
+                continue
+            if job is None:
+                self.skipped_zero_gpu += 1
+            else:
+                self.jobs.append(job)
+
     def finish(self) -> TraceRead:
         """Sort by submit time (stable), apply the limit, rebase so the first job is at 0.0."""
         raw = sorted(self.jobs, key=itemgetter(1))
@@ -211,9 +226,22 @@ def no_jobs_error(path: Path, what: str) -> InputError:
     return InputError(str(path), f"the trace is empty: expected {what}")
 
 
-def csv_header(path: Path, rows: CsvRows, what: str) -> tuple[list[str], int]:
-    """The first non-blank row (stripped) and its line number; none -> InputError."""
-    for row in rows:
-        if any(cell.strip() for cell in row):
-            return [cell.strip() for cell in row], rows.line_num
-    raise no_jobs_error(path, what)
+def csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """The non-blank CSV rows of the file with their line numbers; bad CSV -> InputError."""
+    rows = csv.reader(text_lines(path))
+    try:
+        for row in rows:
+            if len(row) > 1 or (row and row[0].strip()):
+                yield rows.line_num, row
+    except csv.Error as exc:
+        raise InputError(f"{path}:{rows.line_num}", f"malformed CSV: {exc}") from exc
+
+
+def csv_header(
+    path: Path, rows: Iterator[tuple[int, list[str]]], what: str
+) -> tuple[list[str], str]:
+    """The first row, its cells stripped, and where it is ("file:line"); no rows -> InputError."""
+    first = next(rows, None)
+    if first is None:
+        raise no_jobs_error(path, what)
+    return [cell.strip() for cell in first[1]], f"{path}:{first[0]}"

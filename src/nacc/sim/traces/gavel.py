@@ -14,10 +14,11 @@ catalog measures, so ``reference_type`` stays ``None``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from nacc.catalog.throughput import gavel_workloads, workload_class
 from nacc.domain.ids import JobId
 from nacc.domain.jobs import JobClass
 from nacc.sim.traces.base import (
@@ -83,8 +84,6 @@ class _Catalog:
 
 
 def _catalog() -> _Catalog:
-    from nacc.catalog.throughput import gavel_workloads, workload_class
-
     return _Catalog(frozenset(gavel_workloads()), workload_class)
 
 
@@ -157,26 +156,23 @@ def _job(
     )
 
 
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    for line_no, line in enumerate(text_lines(path), start=1):
+        if line.strip():
+            yield line_no, line
+
+
 def _read(path: Path, options: ReadOptions, layout: _Layout, assumptions: list[str]) -> TraceRead:
     build = TraceBuilder(path, options, list(assumptions))
     catalog = _catalog()
     stem = file_stem(path)
     project = stem if layout is LEGACY else None
-    seen_line = False
-    for line_no, line in enumerate(text_lines(path), start=1):
-        if not line.strip():
-            continue
-        seen_line = True
-        try:
-            job = _job(_fields(line, layout), layout, JobId(f"{stem}:{line_no}"), project, catalog)
-        except RowError as exc:
-            build.bad_row(line_no, exc)
-            continue
-        if job is None:
-            build.skipped_zero_gpu += 1
-        else:
-            build.jobs.append(job)
-    if not seen_line:
+
+    def make(line_no: int, line: str) -> RawJob | None:
+        return _job(_fields(line, layout), layout, JobId(f"{stem}:{line_no}"), project, catalog)
+
+    build.collect(_lines(path), make)
+    if not (build.jobs or build.skipped_zero_gpu or build.skipped_invalid):
         raise no_jobs_error(path, f"one job per line, {layout.width} tab-separated fields")
     return build.finish()
 

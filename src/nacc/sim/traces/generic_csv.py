@@ -7,13 +7,11 @@ The map names the columns: ``submit``, ``gpus`` and either ``duration`` or ``sta
 
 from __future__ import annotations
 
-import csv
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from nacc.domain.errors import InputError
 from nacc.domain.ids import JobId
@@ -27,12 +25,9 @@ from nacc.sim.traces.base import (
     TraceRead,
     count,
     csv_header,
+    csv_rows,
     file_stem,
-    text_lines,
 )
-
-if TYPE_CHECKING:
-    from _csv import Reader as CsvRows
 
 MAP_KEYS = ("submit", "duration", "start", "end", "gpus", "project", "class")
 MAP_FLAG = "--column-map"
@@ -80,11 +75,11 @@ def check_column_map(mapping: Mapping[str, str] | None) -> dict[str, str]:
     return dict(mapping)
 
 
-def _positions(path: Path, header: list[str], mapping: dict[str, str]) -> dict[str, int]:
+def _positions(where: str, header: list[str], mapping: dict[str, str]) -> dict[str, int]:
     absent = [column for column in mapping.values() if column not in header]
     if absent:
         raise InputError(
-            str(path),
+            where,
             f"the column map names column(s) {', '.join(map(repr, absent))} not in the header; "
             f"header columns: {', '.join(header)}",
         )
@@ -204,13 +199,15 @@ def _assumptions(mapping: dict[str, str], options: ReadOptions, stem: str) -> li
     return notes
 
 
-def _setup(path: Path, options: ReadOptions, rows: CsvRows) -> tuple[_Fields, int, list[str]]:
+def _setup(
+    path: Path, options: ReadOptions, rows: Iterator[tuple[int, list[str]]]
+) -> tuple[_Fields, int, list[str]]:
     mapping = check_column_map(options.column_map)
-    header, _ = csv_header(path, rows, "a header line naming the columns")
+    header, where = csv_header(path, rows, "a header line naming the columns")
     stem = file_stem(path)
     fields = _Fields(
         names=mapping,
-        pos=_positions(path, header, mapping),
+        pos=_positions(where, header, mapping),
         factor=TIME_UNITS[options.time_unit],
         unit=options.time_unit,
         default_project=stem,
@@ -220,22 +217,15 @@ def _setup(path: Path, options: ReadOptions, rows: CsvRows) -> tuple[_Fields, in
 
 def read_csv(path: Path, options: ReadOptions) -> TraceRead:
     """Read a CSV trace through ``options.column_map``."""
-    rows = csv.reader(text_lines(path))
+    rows = csv_rows(path)
     fields, width, assumptions = _setup(path, options, rows)
     build = TraceBuilder(path, options, assumptions)
     stem = fields.default_project
-    for row in rows:
-        if not any(cell.strip() for cell in row):
-            continue
-        try:
-            if len(row) != width:
-                raise RowError(None, f"expected {width} comma-separated fields, got {len(row)}")
-            job = _job(row, fields, JobId(f"{stem}:{rows.line_num}"))
-        except RowError as exc:
-            build.bad_row(rows.line_num, exc)
-            continue
-        if job is None:
-            build.skipped_zero_gpu += 1
-        else:
-            build.jobs.append(job)
+
+    def make(line_no: int, row: list[str]) -> RawJob | None:
+        if len(row) != width:
+            raise RowError(None, f"expected {width} comma-separated fields, got {len(row)}")
+        return _job(row, fields, JobId(f"{stem}:{line_no}"))
+
+    build.collect(rows, make)
     return build.finish()

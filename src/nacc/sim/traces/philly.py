@@ -8,7 +8,6 @@ down in ``docs/traces.md``.
 
 from __future__ import annotations
 
-import csv
 import zlib
 from datetime import date
 from pathlib import Path
@@ -24,9 +23,9 @@ from nacc.sim.traces.base import (
     TraceRead,
     count,
     csv_header,
+    csv_rows,
     file_stem,
     non_negative,
-    text_lines,
 )
 
 REFERENCE_TYPE = "P100"
@@ -147,7 +146,7 @@ def _header_positions(where: str, names: list[str]) -> tuple[int, ...]:
 def _job(row: list[str], pos: tuple[int, ...], job_id: JobId, ts: _Timestamps) -> RawJob | None:
     submit = ts.seconds(row[pos[0]])
     text = row[pos[2]]
-    gpus = int(text) if text.isdigit() else count("num_gpus", text)
+    gpus = int(text) if text.isdecimal() else count("num_gpus", text)
     duration = non_negative("duration", row[pos[1]])
     cluster = row[pos[3]]
     if not cluster:
@@ -170,22 +169,15 @@ def _job(row: list[str], pos: tuple[int, ...], job_id: JobId, ts: _Timestamps) -
 def read_philly(path: Path, options: ReadOptions) -> TraceRead:
     """Read the Pollux Philly CSV."""
     build = TraceBuilder(path, options, list(ASSUMPTIONS))
-    rows = csv.reader(text_lines(path))
-    header, header_line = csv_header(path, rows, "a header line " + ",".join(HEADER))
-    pos = _header_positions(f"{path}:{header_line}", header)
+    rows = csv_rows(path)
+    header, where = csv_header(path, rows, "a header line " + ",".join(HEADER))
+    pos = _header_positions(where, header)
     width, stem, ts = len(header), file_stem(path), _Timestamps()
-    for row in rows:
-        if not row:
-            continue
-        try:
-            if len(row) != width:
-                raise RowError(None, f"expected {width} comma-separated fields, got {len(row)}")
-            job = _job(row, pos, JobId(f"{stem}:{rows.line_num}"), ts)
-        except RowError as exc:
-            build.bad_row(rows.line_num, exc)
-            continue
-        if job is None:
-            build.skipped_zero_gpu += 1
-        else:
-            build.jobs.append(job)
+
+    def make(line_no: int, row: list[str]) -> RawJob | None:
+        if len(row) != width:
+            raise RowError(None, f"expected {width} comma-separated fields, got {len(row)}")
+        return _job(row, pos, JobId(f"{stem}:{line_no}"), ts)
+
+    build.collect(rows, make)
     return build.finish()
