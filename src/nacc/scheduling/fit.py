@@ -13,30 +13,42 @@ from nacc.domain.jobs import JobSpec
 from nacc.scheduling.view import ClusterView
 
 
+ACCEPTABLE_SPEED = 0.15
+"""Default ``min_relative_speed`` of every built-in policy (see ``candidates``)."""
+
+
 class Capacity:
     """Free accelerators per pool while a plan is being built."""
 
-    __slots__ = ("free", "view")
+    __slots__ = ("free", "total_free", "view")
 
     def __init__(self, view: ClusterView) -> None:
         self.view = view
         self.free: dict[PoolId, int] = {pid: pv.free for pid, pv in view.pools.items()}
+        self.total_free = sum(self.free.values())
 
     def any_free(self) -> bool:
-        return any(n > 0 for n in self.free.values())
+        return self.total_free > 0
 
     def take(self, pool_id: PoolId, count: int) -> None:
         if self.free[pool_id] < count:
             raise ValueError(f"plan over-allocates {pool_id}")
         self.free[pool_id] -= count
+        self.total_free -= count
 
     def give(self, pool_id: PoolId, count: int) -> None:
         self.free[pool_id] += count
+        self.total_free += count
 
 
-def candidates(view: ClusterView, spec: JobSpec) -> list[tuple[PoolId, float]]:
+def candidates(
+    view: ClusterView, spec: JobSpec, min_relative_speed: float = 0.0
+) -> list[tuple[PoolId, float]]:
     """Pools that could ever run ``spec`` (type allowed, class supported, big enough),
-    in scenario order, each with the job's rate there."""
+    in scenario order, each with the job's rate there. Pools where the job would run
+    slower than ``min_relative_speed`` x its best rate are left out: no user accepts a
+    type that runs their job many times slower (e.g. training-class work on a small
+    inference NPU), so every policy plans with the same acceptable set."""
     out: list[tuple[PoolId, float]] = []
     for pid, pv in view.pools.items():
         pool = pv.pool
@@ -45,6 +57,9 @@ def candidates(view: ClusterView, spec: JobSpec) -> list[tuple[PoolId, float]]:
         rate = view.rates.rate(spec, pool.accel_type)
         if rate is not None and rate > 0:
             out.append((pid, rate))
+    if out and min_relative_speed > 0:
+        floor = min_relative_speed * max(r for _, r in out)
+        out = [(p, r) for p, r in out if r >= floor]
     return out
 
 
@@ -55,9 +70,10 @@ class CandidateCache:
     reference type, size, allowed types), so caching it changes no decision.
     """
 
-    __slots__ = ("_key", "_memo")
+    __slots__ = ("_key", "_memo", "_min_speed")
 
-    def __init__(self) -> None:
+    def __init__(self, min_relative_speed: float = 0.0) -> None:
+        self._min_speed = min_relative_speed
         self._key: tuple[object, ...] = ()
         self._memo: dict[tuple[object, ...], list[tuple[PoolId, float]]] = {}
 
@@ -74,7 +90,7 @@ class CandidateCache:
         )
         found = self._memo.get(shape)
         if found is None:
-            found = self._memo[shape] = candidates(view, spec)
+            found = self._memo[shape] = candidates(view, spec, self._min_speed)
         return found
 
 

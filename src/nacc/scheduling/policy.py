@@ -15,13 +15,16 @@ class Policy(Protocol):
 
     Two declared attributes tell the engine when to call ``plan``:
     ``on_events``: after arrivals and completions (event-driven policies);
-    ``round_s``: every ``round_s`` seconds while jobs exist (round-based policies such as
-    Gavel's, or periodic re-prioritisation as in Tiresias). A policy may set both.
+    ``round_s``: every ``round_s`` seconds (round-based policies such as Gavel's, or
+    periodic re-prioritisation as in Tiresias), while jobs are pending, or also while
+    only running jobs remain if ``rounds_when_idle`` (Gavel moves running jobs between
+    types). A policy may set both.
     """
 
     name: str
     round_s: float | None
     on_events: bool
+    rounds_when_idle: bool
 
     def plan(self, view: ClusterView) -> Plan: ...
 

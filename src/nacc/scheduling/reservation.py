@@ -9,23 +9,24 @@ from nacc.domain.ids import PoolId
 from nacc.scheduling.view import ClusterView, RunningJob
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reservation:
     """The blocked job will start on ``pool_id`` at ``shadow_s``; ``extra`` accelerators of
-    that pool stay free at that time even after it starts."""
+    that pool stay free at that time even after it starts (EASY's "extra nodes")."""
 
     pool_id: PoolId
     shadow_s: float
     extra: int
 
-    def allows(self, pool_id: PoolId, count: int, end_s: float) -> tuple[bool, int]:
-        """Can a backfill job (``count`` accelerators until ``end_s``) go on ``pool_id``?
-        Returns (allowed, extra accelerators left at the shadow time)."""
-        if pool_id != self.pool_id or end_s <= self.shadow_s:
-            return True, self.extra
-        if count <= self.extra:
-            return True, self.extra - count
-        return False, self.extra
+    def admits(self, pool_id: PoolId, count: int, end_s: float) -> bool:
+        """Can a backfill job (``count`` accelerators until ``end_s``) go on ``pool_id``
+        without delaying the reserved job?"""
+        return pool_id != self.pool_id or end_s <= self.shadow_s or count <= self.extra
+
+    def consume(self, pool_id: PoolId, count: int, end_s: float) -> None:
+        """Record a backfilled start: it uses extra accelerators if it outlives the shadow."""
+        if pool_id == self.pool_id and end_s > self.shadow_s:
+            self.extra -= count
 
 
 def expected_end(job: RunningJob, default_limit_s: float) -> float:

@@ -25,8 +25,11 @@ class SimConfig:
     restart_cost_s: float = 30.0
     usage_half_life_s: float = 7 * 86400.0
     runtime_noise: float = 0.0
+    cycle_s: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.cycle_s < 0:
+            raise ValueError(f"cycle_s must be >= 0, got {self.cycle_s}")
         if self.load_scale <= 0:
             raise ValueError(f"load_scale must be > 0, got {self.load_scale}")
         if self.restart_cost_s < 0:
@@ -85,9 +88,8 @@ def simulate(
     arrivals = scale_arrivals(jobs, cfg.load_scale)
     for spec in arrivals:
         kernel.schedule(spec.submit_s, "arrive", spec)
-    if policy.round_s is not None and arrivals:
-        kernel.schedule(arrivals[0].submit_s, "round")
-    timeline = _run_loop(kernel, engine, dispatcher, policy, len(arrivals), progress)
+    loop = _Loop(kernel, engine, dispatcher, policy, cfg.cycle_s)
+    timeline = loop.run(len(arrivals), progress)
     return SimRun(
         policy=policy.name,
         pools=list(pools),
@@ -100,43 +102,80 @@ def simulate(
     )
 
 
-def _run_loop(
-    kernel: Kernel,
-    engine: Engine,
-    dispatcher: SimDispatcher,
-    policy: Policy,
-    n_arrivals: int,
-    progress: Progress | None,
-) -> Timeline:
-    timeline = Timeline(busy={p.accel_type: [] for p in engine.pools.values()})
-    types = list(timeline.busy)
-    arrived = 0
-    total = n_arrivals
-    while len(kernel):
-        batch = kernel.pop_batch()
-        now = kernel.now
-        changed = round_due = False
-        for kind, payload in batch:
-            if kind == "arrive":
-                engine.submit(payload, now)
-                arrived += 1
-                changed = True
-            elif kind == "finish":
-                dispatcher.on_finish(payload[0], payload[1], now)
-                changed = True
-            else:
-                round_due = True
-        engine.tick(now, decide=round_due or (changed and policy.on_events))
-        if round_due and policy.round_s is not None and _work_left(engine, arrived, total):
-            kernel.schedule(now + policy.round_s, "round")
-        _sample(timeline, engine, types, now)
-        if progress is not None:
-            progress(arrived, total)
-    return timeline
+class _Loop:
+    """The event loop. Event-driven policies decide after arrivals and completions, at
+    most once per ``cycle_s`` of simulated time (0: after every event batch), as a live
+    engine ticking on a timer would; round-based policies decide every ``round_s``."""
 
+    def __init__(
+        self,
+        kernel: Kernel,
+        engine: Engine,
+        dispatcher: SimDispatcher,
+        policy: Policy,
+        cycle_s: float,
+    ) -> None:
+        self.kernel, self.engine, self.dispatcher = kernel, engine, dispatcher
+        self.policy, self.cycle_s = policy, cycle_s
+        self.last_decision = -float("inf")
+        self.cycle_pending = False
+        self.round_pending = False
+        self.last_round: float | None = None
 
-def _work_left(engine: Engine, arrived: int, total: int) -> bool:
-    return arrived < total or bool(engine.pending) or bool(engine.running)
+    def run(self, total: int, progress: Progress | None) -> Timeline:
+        kernel, engine = self.kernel, self.engine
+        timeline = Timeline(busy={p.accel_type: [] for p in engine.pools.values()})
+        types = list(timeline.busy)
+        arrived = 0
+        while len(kernel):
+            batch = kernel.pop_batch()
+            now = kernel.now
+            changed = round_due = cycle_due = False
+            for kind, payload in batch:
+                if kind == "arrive":
+                    engine.submit(payload, now)
+                    arrived += 1
+                    changed = True
+                elif kind == "finish":
+                    self.dispatcher.on_finish(payload[0], payload[1], now)
+                    changed = True
+                elif kind == "cycle":
+                    cycle_due, self.cycle_pending = True, False
+                else:
+                    round_due, self.round_pending, self.last_round = True, False, now
+            decide = round_due or cycle_due or self._event_decision(changed, now)
+            engine.tick(now, decide=decide)
+            if decide:
+                self.last_decision = now
+            self._next_round(now)
+            _sample(timeline, engine, types, now)
+            if progress is not None:
+                progress(arrived, total)
+        return timeline
+
+    def _next_round(self, now: float) -> None:
+        """Keep a round scheduled while the policy has something to decide: pending
+        jobs, or (``rounds_when_idle``) running ones too. The first round comes at the
+        first arrival."""
+        policy, engine = self.policy, self.engine
+        if policy.round_s is None or self.round_pending:
+            return
+        if engine.pending or (policy.rounds_when_idle and engine.running):
+            last = self.last_round
+            at = now if last is None else max(now, last + policy.round_s)
+            self.kernel.schedule(at, "round")
+            self.round_pending = True
+
+    def _event_decision(self, changed: bool, now: float) -> bool:
+        if not (changed and self.policy.on_events):
+            return False
+        due = self.last_decision + self.cycle_s
+        if now >= due:
+            return True
+        if not self.cycle_pending:
+            self.kernel.schedule(due, "cycle")
+            self.cycle_pending = True
+        return False
 
 
 def _sample(timeline: Timeline, engine: Engine, types: list[str], now: float) -> None:

@@ -2,15 +2,17 @@
 
 Jobs start strictly in arrival order; the first job that does not fit blocks all
 later ones (head-of-line blocking), as in the FIFO baselines of Tiresias (NSDI'19) and
-Gavel (OSDI'20). Placement is first fit in scenario pool order, blind to speed. A job no
-pool can ever hold (too large, or no pool runs its class) is rejected.
+Gavel (OSDI'20). Placement is first fit in scenario pool order, blind to speed, among
+the pools a user would accept (``fit.candidates``). A job no pool can ever hold is
+rejected.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from nacc.scheduling.fit import Capacity, candidates, first_fit
+from nacc.domain.ids import JobId
+from nacc.scheduling.fit import ACCEPTABLE_SPEED, CandidateCache, Capacity, first_fit
 from nacc.scheduling.plan import Action, Plan, Reject, Start
 from nacc.scheduling.view import ClusterView
 
@@ -20,13 +22,19 @@ class FifoPolicy:
     name: str = "fifo"
     round_s: float | None = None
     on_events: bool = True
+    rounds_when_idle: bool = False
+    min_relative_speed: float = ACCEPTABLE_SPEED
+    _cache: CandidateCache = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._cache = CandidateCache(self.min_relative_speed)
 
     def plan(self, view: ClusterView) -> Plan:
         cap = Capacity(view)
         actions: list[Action] = []
-        reasons = {}
+        reasons: dict[JobId, str] = {}
         for jid, job in view.pending.items():
-            pools = candidates(view, job.spec)
+            pools = self._cache.get(view, job.spec)
             if not pools:
                 actions.append(Reject(jid, "no pool can ever run this job"))
                 continue
@@ -39,5 +47,5 @@ class FifoPolicy:
         return Plan(tuple(actions), reasons)
 
 
-def make_fifo() -> FifoPolicy:
-    return FifoPolicy()
+def make_fifo(**options: object) -> FifoPolicy:
+    return FifoPolicy(**options)  # type: ignore[arg-type]

@@ -77,6 +77,7 @@ class GavelPolicy:
 
     name = "gavel"
     on_events = False
+    rounds_when_idle = True
 
     def __init__(self, round_s: float = 360.0, reset_interval_s: float = 1920.0) -> None:
         if round_s <= 0:

@@ -2,29 +2,33 @@
 
 Follows Gu et al., "Tiresias: A GPU Cluster Manager for Distributed Deep Learning",
 NSDI'19, §3 (Discretized 2D-LAS):
-- a job's attained service is accelerators x time run (two-dimensional), no duration
+- a job's attained service is accelerators x time run (two-dimensional); no duration
   knowledge is used;
 - K priority queues split by service thresholds; a job starts in the top queue and is
   demoted when its attained service crosses the next threshold; within a queue jobs
   are served first-come first-served (by arrival);
-- higher queues preempt lower ones (gang preemption, the whole job is stopped);
-- starvation guard (the paper's PROMOTE knob): a job waiting longer than
-  ``starve_factor`` x its executed time is promoted to the top queue.
-The engine calls it on events and every ``round_s`` seconds so demotions take effect.
-Simplifications: placement is first fit in pool order (Tiresias' consolidation for
-model skew is not modelled); thresholds default to two queues split at one
-accelerator-hour (the paper tunes K and thresholds per trace).
+- higher queues preempt lower ones (the whole gang is stopped, paying the engine's
+  checkpoint/restart cost when it resumes);
+- starvation guard (the paper's PROMOTE knob): a job that has waited longer than
+  ``starve_factor`` x its executed time goes back to the top queue.
+The engine calls it on events and every ``round_s`` seconds while jobs wait, so
+demotions take effect. Simplifications: placement is first fit in pool order among
+acceptable pools (Tiresias' consolidation for skewed models is not modelled); the
+thresholds default to two queues split at one accelerator-hour (the paper tunes K and
+the thresholds per trace).
 """
 
 from __future__ import annotations
 
-import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from nacc.domain.ids import JobId, PoolId
-from nacc.scheduling.fit import candidates
+from nacc.scheduling.fit import ACCEPTABLE_SPEED
 from nacc.scheduling.plan import Action, Plan, Preempt, Reject, Start
-from nacc.scheduling.view import ClusterView, PendingJob
+from nacc.scheduling.table import Columns, Floats, JobTable
+from nacc.scheduling.view import ClusterView
 
 
 @dataclass
@@ -32,62 +36,81 @@ class LasPolicy:
     name: str = "las"
     round_s: float | None = 60.0
     on_events: bool = True
+    rounds_when_idle: bool = False
     thresholds_s: tuple[float, ...] = (3600.0,)
     starve_factor: float = 10.0
+    min_relative_speed: float = ACCEPTABLE_SPEED
+    _table: JobTable = field(init=False, repr=False)
 
-    def queue_of(self, job: PendingJob, waiting_s: float) -> int:
-        ran = sum(job.attained_by_type.values())
-        if job.attained_s > 0 and waiting_s > self.starve_factor * ran:
-            return 0
-        return bisect.bisect_right(self.thresholds_s, job.attained_s)
+    def __post_init__(self) -> None:
+        self._table = JobTable(86400.0, self.min_relative_speed)
 
     def plan(self, view: ClusterView) -> Plan:
         if not view.pending:
             return Plan()
-        order = self._order(view)
+        cols = self._table.columns(view)
+        actions: list[Action] = [
+            Reject(cols.ids[i], "no pool can ever run this job")
+            for i in np.flatnonzero(cols.best_rate <= 0)
+        ]
+        keep = self._desired(view, cols)
+        return self._diff(view, cols, keep, actions)
+
+    def pending_queues(self, view: ClusterView, cols: Columns) -> np.ndarray:
+        """Queue index of each pending job, with the starvation promotion applied."""
+        pend = view.pending
+        attained = np.array([pend[j].attained_s for j in cols.ids], dtype=np.float64)
+        since = np.array([pend[j].queued_since_s for j in cols.ids], dtype=np.float64)
+        queue = np.searchsorted(np.asarray(self.thresholds_s), attained, side="right")
+        ran = attained / cols.size
+        starved = (attained > 0) & (view.now - since > self.starve_factor * ran)
+        return np.where(starved, 0, queue)
+
+    def _desired(self, view: ClusterView, cols: Columns) -> dict[JobId, PoolId]:
+        """Greedy allocation of the whole fleet in LAS order (running and pending)."""
+        run = list(view.running.values())
+        r_att = np.array([r.attained_s + r.count * (view.now - r.started_s) for r in run])
+        r_q = np.searchsorted(np.asarray(self.thresholds_s), r_att, side="right")
+        q = np.concatenate([self.pending_queues(view, cols), r_q]).astype(np.int64)
+        submit: Floats = np.concatenate([cols.submit, [r.spec.submit_s for r in run]])
+        order = np.lexsort((submit, q))
         total = {pid: pv.pool.count for pid, pv in view.pools.items()}
+        room = sum(total.values())
         keep: dict[JobId, PoolId] = {}
-        actions: list[Action] = []
-        for jid, job, running in order:
-            spec = job.spec
-            if running is not None:
-                if total[running] >= spec.accelerators:
-                    total[running] -= spec.accelerators
-                    keep[jid] = running
+        n_pending = len(cols.ids)
+        for i in order.tolist():
+            if i >= n_pending:
+                job = run[i - n_pending]
+                if total[job.pool_id] >= job.count:
+                    total[job.pool_id] -= job.count
+                    room -= job.count
+                    keep[job.spec.id] = job.pool_id
                 continue
-            pools = candidates(view, spec)
-            if not pools:
-                actions.append(Reject(jid, "no pool can ever run this job"))
+            if room <= 0 or cols.best_rate[i] <= 0:
                 continue
-            for pid, _ in pools:
-                if total[pid] >= spec.accelerators:
-                    total[pid] -= spec.accelerators
-                    keep[jid] = pid
+            shape = cols.shapes[int(cols.shape[i])]
+            for pid, _ in shape.pools:
+                if total[pid] >= shape.need:
+                    total[pid] -= shape.need
+                    room -= shape.need
+                    keep[cols.ids[i]] = pid
                     break
-        return self._diff(view, keep, actions)
+        return keep
 
-    def _order(self, view: ClusterView) -> list[tuple[JobId, PendingJob, PoolId | None]]:
-        rows: list[tuple[int, float, JobId, PendingJob, PoolId | None]] = []
-        for jid, job in view.pending.items():
-            q = self.queue_of(job, view.now - job.queued_since_s)
-            rows.append((q, job.spec.submit_s, jid, job, None))
-        for jid, rjob in view.running.items():
-            q = bisect.bisect_right(self.thresholds_s, rjob.attained_s + rjob.count * (view.now - rjob.started_s))
-            rows.append((q, rjob.spec.submit_s, jid, rjob, rjob.pool_id))
-        rows.sort(key=lambda r: (r[0], r[1], r[2]))
-        return [(r[2], r[3], r[4]) for r in rows]
-
-    def _diff(self, view: ClusterView, keep: dict[JobId, PoolId], actions: list[Action]) -> Plan:
+    def _diff(
+        self, view: ClusterView, cols: Columns, keep: dict[JobId, PoolId], actions: list[Action]
+    ) -> Plan:
+        """Preempt running jobs outside the desired set and start pending ones in it."""
         reasons: dict[JobId, str] = {}
         for jid in view.running:
             if jid not in keep:
                 actions.append(Preempt(jid, "las: preempted by a job with less attained service"))
-        for jid in view.pending:
+        for i, jid in enumerate(cols.ids):
             pid = keep.get(jid)
             if pid is not None:
-                count = view.pending[jid].spec.accelerators
-                actions.append(Start(jid, pid, count, "las: least attained service"))
-            else:
+                need = cols.shapes[int(cols.shape[i])].need
+                actions.append(Start(jid, pid, need, "las: least attained service"))
+            elif len(reasons) < 50:
                 reasons[jid] = "las: waiting behind jobs with less attained service"
         return Plan(tuple(actions), reasons)
 

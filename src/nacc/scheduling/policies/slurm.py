@@ -22,13 +22,16 @@ DefaultTime).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from nacc.domain.ids import JobId, PoolId
-from nacc.scheduling.fit import Capacity, candidates, first_fit
+from nacc.scheduling.fit import ACCEPTABLE_SPEED, Capacity
 from nacc.scheduling.plan import Action, Plan, Reject, Start
 from nacc.scheduling.reservation import Reservation, ends_by_pool, reserve
-from nacc.scheduling.view import ClusterView, PendingJob
+from nacc.scheduling.table import Columns, Floats, JobTable, first_free, fits_now
+from nacc.scheduling.view import ClusterView
 
 
 @dataclass
@@ -36,78 +39,91 @@ class SlurmPolicy:
     name: str = "slurm"
     round_s: float | None = None
     on_events: bool = True
+    rounds_when_idle: bool = False
     weight_age: float = 1000.0
     weight_fairshare: float = 10000.0
     weight_size: float = 1000.0
     max_age_s: float = 7 * 86400.0
     bf_max_job_test: int = 500
     default_limit_s: float = 86400.0
+    min_relative_speed: float = ACCEPTABLE_SPEED
+    _table: JobTable = field(init=False, repr=False)
 
-    def priority(self, view: ClusterView, job: PendingJob, usage_total: float) -> float:
-        spec = job.spec
-        age = min(1.0, max(0.0, view.now - spec.submit_s) / self.max_age_s)
-        share = view.shares.get(spec.project, 0.0)
-        used = view.usage.get(spec.project, 0.0) / usage_total if usage_total > 0 else 0.0
-        fairshare = 2.0 ** (-used / share) if share > 0 else 0.0
-        size = spec.accelerators / max(1, view.total_accelerators)
-        return self.weight_age * age + self.weight_fairshare * fairshare + self.weight_size * size
+    def __post_init__(self) -> None:
+        self._table = JobTable(self.default_limit_s, self.min_relative_speed)
+
+    def priorities(self, view: ClusterView, cols: Columns) -> Floats:
+        """Multifactor priority of every pending job (vectorised)."""
+        age = np.minimum(1.0, np.maximum(0.0, view.now - cols.submit) / self.max_age_s)
+        total = sum(view.usage.values())
+        fs = np.array([self._fairshare(view, p, total) for p in cols.projects] or [0.0])
+        size = cols.size / max(1, view.total_accelerators)
+        prio: Floats = (
+            self.weight_age * age
+            + self.weight_fairshare * fs[cols.project]
+            + self.weight_size * size
+        )
+        return prio
+
+    def _fairshare(self, view: ClusterView, project: str, total: float) -> float:
+        share = view.shares.get(project, 0.0)
+        if share <= 0:
+            return 0.0
+        used = view.usage.get(project, 0.0) / total if total > 0 else 0.0
+        return float(2.0 ** (-used / share))
 
     def plan(self, view: ClusterView) -> Plan:
         if not view.pending:
             return Plan()
-        total = sum(view.usage.values())
-        order = sorted(view.pending.items(), key=lambda kv: -self.priority(view, kv[1], total))
         cap = Capacity(view)
-        actions: list[Action] = []
+        cols = self._table.columns(view)
+        actions: list[Action] = [
+            Reject(cols.ids[i], "no pool can ever run this job")
+            for i in np.flatnonzero(cols.best_rate <= 0)
+        ]
+        if not cap.any_free():
+            return Plan(tuple(actions))
+        order = np.argsort(-self.priorities(view, cols), kind="stable")
+        order = order[cols.best_rate[order] > 0]
         reasons: dict[JobId, str] = {}
         expected: dict[JobId, float] = {}
+        blocked = ~fits_now(cols.shapes, cap.free)
         resv: Reservation | None = None
         tested = 0
-        for jid, job in order:
+        for i in order.tolist():
             if resv is not None:
                 tested += 1
                 if tested > self.bf_max_job_test or not cap.any_free():
                     break
-            spec = job.spec
-            pools = candidates(view, spec)
-            if not pools:
-                actions.append(Reject(jid, "no pool can ever run this job"))
-                continue
-            pid, resv = self._place(view, cap, job, pools, resv)
+            shape = cols.shapes[int(cols.shape[i])]
+            pid = None if blocked[int(cols.shape[i])] else self._place(view, cap, cols, i, resv)
             if pid is not None:
-                cap.take(pid, spec.accelerators)
+                cap.take(pid, shape.need)
                 why = "slurm: priority order" if resv is None else "slurm: backfilled"
-                actions.append(Start(jid, pid, spec.accelerators, why))
+                actions.append(Start(cols.ids[i], pid, shape.need, why))
             elif resv is None:
                 ends = ends_by_pool(view, self.default_limit_s)
-                resv = reserve(spec.accelerators, [p for p, _ in pools], cap.free, ends, view.now)
-                reasons[jid] = "slurm: highest priority, reserved (Resources)"
+                resv = reserve(shape.need, [p for p, _ in shape.pools], cap.free, ends, view.now)
+                reasons[cols.ids[i]] = "slurm: highest priority, reserved (Resources)"
                 if resv is not None:
-                    expected[jid] = resv.shadow_s
-            else:
-                reasons[jid] = "slurm: waiting (Priority)"
+                    expected[cols.ids[i]] = resv.shadow_s
+            elif len(reasons) < 50:
+                reasons[cols.ids[i]] = "slurm: waiting (Priority)"
         return Plan(tuple(actions), reasons, expected)
 
     def _place(
-        self,
-        view: ClusterView,
-        cap: Capacity,
-        job: PendingJob,
-        pools: list[tuple[PoolId, float]],
-        resv: Reservation | None,
-    ) -> tuple[PoolId | None, Reservation | None]:
-        spec = job.spec
+        self, view: ClusterView, cap: Capacity, cols: Columns, i: int, resv: Reservation | None
+    ) -> PoolId | None:
+        shape = cols.shapes[int(cols.shape[i])]
         if resv is None:
-            return first_fit(cap, spec, pools), None
-        end = view.now + (spec.time_limit_s or self.default_limit_s)
-        for pid, _ in pools:
-            if cap.free[pid] < spec.accelerators:
-                continue
-            ok, extra = resv.allows(pid, spec.accelerators, end)
-            if ok:
-                return pid, replace(resv, extra=extra)
-        return None, resv
+            return first_free(shape, cap.free)
+        end = view.now + float(cols.limit[i])
+        for pid, _ in shape.pools:
+            if cap.free[pid] >= shape.need and resv.admits(pid, shape.need, end):
+                resv.consume(pid, shape.need, end)
+                return pid
+        return None
 
 
-def make_slurm(**options: float) -> SlurmPolicy:
+def make_slurm(**options: object) -> SlurmPolicy:
     return SlurmPolicy(**options)  # type: ignore[arg-type]
