@@ -79,7 +79,8 @@ def _run_many(inp: study.StudyInput, names: list[str], out: Path) -> list[dict[s
     console.print(
         f"{len(loaded.trace.jobs):,} jobs from {inp.trace} "
         f"(skipped {loaded.trace.skipped_zero_gpu} zero-GPU, {loaded.trace.skipped_invalid} "
-        f"invalid); {sum(p.count for p in loaded.pools):,} accelerators in {len(loaded.pools)} pools"
+        f"invalid); {sum(p.count for p in loaded.pools):,} accelerators "
+        f"in {len(loaded.pools)} pools"
     )
     results, runs = [], []
     with _progress() as factory:

@@ -156,7 +156,9 @@ class Engine:
             raise PlanError(f"start of {action.job_id} on {action.pool_id}: unknown or not pending")
         spec = rec.spec
         if spec.gang and action.count != spec.accelerators:
-            raise PlanError(f"gang job {spec.id} needs {spec.accelerators}, plan gave {action.count}")
+            raise PlanError(
+                f"gang job {spec.id} needs {spec.accelerators}, plan gave {action.count}"
+            )
         if action.count < 1 or action.count > self.free[pool.id]:
             raise PlanError(f"{pool.id} has {self.free[pool.id]} free, plan asked {action.count}")
         rate = self.rates.rate(spec, pool.accel_type)
@@ -173,7 +175,9 @@ class Engine:
             rec.first_start_s = now
         setup = self.config.restart_cost_s if rec.preemptions else 0.0
         self.usage.change_rate(spec.project, now, action.count * credit_rate / 3600.0)
-        self.dispatcher.launch(ports.Launch(spec, pool, action.count, now, rec.remaining_work, setup))
+        self.dispatcher.launch(
+            ports.Launch(spec, pool, action.count, now, rec.remaining_work, setup)
+        )
         self._move(rec, JobState.RUNNING, now, action.reason, pool.id)
 
     def _preempt(self, action: plans.Preempt, now: float) -> None:

@@ -20,7 +20,7 @@ class JobRecord:
     attained_s: float = 0.0
     attained_by_type: dict[str, float] = field(default_factory=dict)
     preemptions: int = 0
-    pool_id: PoolId = PoolId("")
+    pool_id: PoolId = field(default_factory=lambda: PoolId(""))
     accel_type: str = ""
     started_s: float = 0.0
     count: int = 0

@@ -12,7 +12,6 @@ from nacc.domain.ids import PoolId
 from nacc.domain.jobs import JobSpec
 from nacc.scheduling.view import ClusterView
 
-
 ACCEPTABLE_SPEED = 0.15
 """Default ``min_relative_speed`` of every built-in policy (see ``candidates``)."""
 

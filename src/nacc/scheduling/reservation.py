@@ -34,7 +34,9 @@ def expected_end(job: RunningJob, default_limit_s: float) -> float:
     return job.started_s + limit
 
 
-def ends_by_pool(view: ClusterView, default_limit_s: float) -> dict[PoolId, list[tuple[float, int]]]:
+def ends_by_pool(
+    view: ClusterView, default_limit_s: float
+) -> dict[PoolId, list[tuple[float, int]]]:
     """Running jobs' (expected end, accelerators) per pool, sorted by end."""
     out: dict[PoolId, list[tuple[float, int]]] = {pid: [] for pid in view.pools}
     for job in view.running.values():

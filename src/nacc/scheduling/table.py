@@ -63,8 +63,8 @@ class JobTable:
 
     def _add(self, view: ClusterView, jid: JobId) -> int:
         spec = view.pending[jid].spec
-        key = (spec.job_class, spec.workload, spec.reference_type, spec.accelerators)
-        key += (spec.allowed_types,)
+        key: tuple[object, ...] = (spec.job_class, spec.workload, spec.reference_type)
+        key += (spec.accelerators, spec.allowed_types)
         six = self._shape_ix.get(key)
         if six is None:
             six = self._shape_ix[key] = len(self._shapes)

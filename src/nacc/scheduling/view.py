@@ -41,10 +41,12 @@ class PendingJob(Protocol):
     def attained_s(self) -> float:
         """Accelerator-seconds this job has received so far (all types)."""
         ...
+
     @property
     def attained_by_type(self) -> Mapping[str, float]:
         """Wall seconds this job has run, per accelerator type."""
         ...
+
     @property
     def preemptions(self) -> int: ...
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from nacc import ports

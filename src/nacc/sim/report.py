@@ -10,10 +10,10 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from nacc.domain.lifecycle import JobState  # noqa: E402
-from nacc.sim.experiment import SimRun  # noqa: E402
+from nacc.domain.lifecycle import JobState
+from nacc.sim.experiment import SimRun
 
 _MAX_POINTS = 4000
 

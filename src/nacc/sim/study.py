@@ -77,4 +77,3 @@ def validate_policies(names: Sequence[str]) -> list[str]:
     for n in names:
         registry.create(n)
     return list(names)
-

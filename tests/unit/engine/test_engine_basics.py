@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from support.doubles import TableRates, job, pool
 
 from nacc.domain.errors import UnknownName
 from nacc.domain.ids import JobId, PoolId
@@ -12,6 +11,7 @@ from nacc.engine.engine import Engine, PlanError
 from nacc.scheduling.plan import Plan, Start
 from nacc.scheduling.policies.registry import builtin_policies
 from nacc.sim.experiment import SimConfig, simulate
+from support.doubles import TableRates, job, pool
 
 RATES = TableRates({"fast": 2.0, "slow": 1.0})
 
@@ -28,7 +28,9 @@ def test_fifo_hand_computed_completion_times() -> None:
 
 
 def test_heterogeneous_speed_shortens_run() -> None:
-    run = simulate([job(0, 0, 100)], [pool("a", "fast", 1)], builtin_policies().create("nacc"), RATES)
+    run = simulate(
+        [job(0, 0, 100)], [pool("a", "fast", 1)], builtin_policies().create("nacc"), RATES
+    )
     assert run.jobs[0].finished_s == pytest.approx(50)
 
 

@@ -7,12 +7,12 @@ from collections import Counter, defaultdict
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.doubles import Recorder, TableRates, job, pool
 
 from nacc.domain.jobs import JobClass
 from nacc.domain.lifecycle import JobState
 from nacc.scheduling.policies.registry import builtin_policies
 from nacc.sim.experiment import SimConfig, simulate
+from support.doubles import Recorder, TableRates, job, pool
 
 POOLS = [pool("a", "fast", 8), pool("b", "slow", 4), pool("n", "npu", 4, domestic=True)]
 RATES = TableRates({"fast": 2.0, "slow": 1.0, "npu": 0.5}, frozenset({"npu"}))
