@@ -9,16 +9,18 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nacc.domain.errors import NaccError
+from nacc.domain.errors import InputError, NaccError
 from nacc.sim import report, study
 from nacc.sim.experiment import SimConfig
 from nacc.sim.traces import ReadOptions, parse_column_map
 
 app = typer.Typer(help="nacc: national AI computing center software.", no_args_is_help=True)
-console = Console()
+console = Console(width=132)
+err_console = Console(stderr=True)
 
 ScenarioOpt = Annotated[Path, typer.Option("--scenario", help="scenario YAML")]
 TraceOpt = Annotated[Path, typer.Option("--trace", help="trace file")]
@@ -28,7 +30,17 @@ LoadOpt = Annotated[float, typer.Option("--load-scale", help="divide inter-arriv
 SeedOpt = Annotated[int, typer.Option("--seed")]
 RestartOpt = Annotated[float, typer.Option("--restart-cost-s", help="checkpoint/restart cost")]
 NoiseOpt = Annotated[float, typer.Option("--runtime-noise", help="CV of run-speed noise")]
-MapOpt = Annotated[str | None, typer.Option("--map", help="csv: submit=COL,duration=COL,...")]
+CycleOpt = Annotated[
+    float,
+    typer.Option(
+        "--cycle-s",
+        help="scheduling cycle: event-driven policies decide at most once per cycle "
+        "(a live engine ticks on a timer); 0 = after every event",
+    ),
+]
+MapOpt = Annotated[
+    str | None, typer.Option("--map", "--column-map", help="csv: submit=COL,duration=COL,...")
+]
 UnitOpt = Annotated[str, typer.Option("--time-unit", help="csv time unit: s|ms|us")]
 SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="skip malformed rows, count them")]
 LimitOpt = Annotated[int | None, typer.Option("--limit", help="first N jobs only")]
@@ -39,16 +51,19 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except (NaccError, ValueError, FileNotFoundError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        # The message quotes user input (paths, column names): print it as text, not Rich
+        # markup, and unwrapped, so "file:line" stays whole on any terminal width.
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
 
 
 def _input(scenario: Path, trace: Path, fmt: str, mapping: str | None, unit: str, skip: bool,
-           limit: int | None, load: float, seed: int, restart: float, noise: float
-           ) -> study.StudyInput:  # fmt: skip
+           limit: int | None, load: float, seed: int, restart: float, noise: float,
+           cycle: float) -> study.StudyInput:  # fmt: skip
     column_map = parse_column_map(mapping) if mapping else None
     opts = ReadOptions(time_unit=unit, column_map=column_map, skip_invalid=skip, limit=limit)
-    cfg = SimConfig(load_scale=load, seed=seed, restart_cost_s=restart, runtime_noise=noise)
+    cfg = SimConfig(load_scale=load, seed=seed, restart_cost_s=restart, runtime_noise=noise,
+                    cycle_s=cycle)  # fmt: skip
     return study.StudyInput(scenario, trace, fmt, opts, cfg)
 
 
@@ -95,12 +110,26 @@ def _run_many(inp: study.StudyInput, names: list[str], out: Path) -> list[dict[s
     return results
 
 
+_COLUMNS = {
+    "policy": "policy",
+    "completed": "done",
+    "avg_jct_s": "avg JCT s",
+    "p50_jct_s": "p50 s",
+    "p99_jct_s": "p99 s",
+    "avg_queue_s": "queue s",
+    "makespan_s": "makespan s",
+    "jain_fairness": "Jain",
+    "domestic_share": "domestic",
+    "wall_s": "wall s",
+    "events_per_s": "events/s",
+}
+
+
 def _table(results: list[dict[str, Any]]) -> Table:
     table = Table(title="policy comparison")
-    cols = ["policy", "completed", "avg_jct_s", "p50_jct_s", "p99_jct_s", "avg_queue_s",
-            "makespan_s", "jain_fairness", "domestic_share", "wall_s", "events_per_s"]  # fmt: skip
+    cols = list(_COLUMNS)
     for c in cols:
-        table.add_column(c, justify="right")
+        table.add_column(_COLUMNS[c], justify="right")
     for r in results:
         table.add_row(*[report._cell(r[c]) for c in cols])
     if results:
@@ -114,12 +143,13 @@ def simulate(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: Out
              policy: Annotated[str, typer.Option("--policy")] = "nacc",
              load_scale: LoadOpt = 1.0, seed: SeedOpt = 0, restart_cost_s: RestartOpt = 30.0,
              runtime_noise: NoiseOpt = 0.0, map: MapOpt = None, time_unit: UnitOpt = "s",
-             skip_invalid: SkipOpt = False, limit: LimitOpt = None) -> None:  # fmt: skip
+             skip_invalid: SkipOpt = False, limit: LimitOpt = None,
+             cycle_s: CycleOpt = 5.0) -> None:  # fmt: skip
     """Replay a trace on a scenario under one policy; writes results.json and a report."""
     with _errors():
         study.validate_policies([policy])
         inp = _input(scenario, trace, format, map, time_unit, skip_invalid, limit, load_scale,
-                     seed, restart_cost_s, runtime_noise)  # fmt: skip
+                     seed, restart_cost_s, runtime_noise, cycle_s)  # fmt: skip
         results = _run_many(inp, [policy], out)
         study.write_json(out / "results.json", results[0])
     console.print(_table(results))
@@ -131,12 +161,15 @@ def compare(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: OutO
             policies: Annotated[str, typer.Option("--policies")] = "fifo,slurm,las,gavel,nacc",
             load_scale: LoadOpt = 1.0, seed: SeedOpt = 0, restart_cost_s: RestartOpt = 30.0,
             runtime_noise: NoiseOpt = 0.0, map: MapOpt = None, time_unit: UnitOpt = "s",
-            skip_invalid: SkipOpt = False, limit: LimitOpt = None) -> None:  # fmt: skip
+            skip_invalid: SkipOpt = False, limit: LimitOpt = None,
+            cycle_s: CycleOpt = 5.0) -> None:  # fmt: skip
     """Run several policies on the same input; writes comparison.json and plots."""
     with _errors():
         names = study.validate_policies([p.strip() for p in policies.split(",") if p.strip()])
+        if not names:
+            raise InputError("--policies", f"expected a comma-separated list; got {policies!r}")
         inp = _input(scenario, trace, format, map, time_unit, skip_invalid, limit, load_scale,
-                     seed, restart_cost_s, runtime_noise)  # fmt: skip
+                     seed, restart_cost_s, runtime_noise, cycle_s)  # fmt: skip
         results = _run_many(inp, names, out)
         study.write_json(out / "comparison.json", results)
     console.print(_table(results))

@@ -42,6 +42,15 @@ class JobSpec:
     reference_type: str | None = None
     priority_weight: float = 1.0
 
+    def at(self, submit_s: float) -> JobSpec:
+        """The same request submitted at another time (load scaling); faster than
+        ``dataclasses.replace`` on the simulator's hot path."""
+        return JobSpec(
+            self.id, submit_s, self.accelerators, self.job_class, self.work, self.project,
+            self.program, self.time_limit_s, self.allowed_types, self.gang, self.workload,
+            self.reference_type, self.priority_weight,
+        )  # fmt: skip
+
     def allows(self, accel_type: str) -> bool:
         """Whether the user accepts this accelerator type."""
         return self.allowed_types is None or accel_type in self.allowed_types

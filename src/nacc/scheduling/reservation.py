@@ -39,8 +39,9 @@ def ends_by_pool(
 ) -> dict[PoolId, list[tuple[float, int]]]:
     """Running jobs' (expected end, accelerators) per pool, sorted by end."""
     out: dict[PoolId, list[tuple[float, int]]] = {pid: [] for pid in view.pools}
+    d = default_limit_s
     for job in view.running.values():
-        out[job.pool_id].append((expected_end(job, default_limit_s), job.count))
+        out[job.pool_id].append((job.started_s + (job.spec.time_limit_s or d), job.count))
     for ends in out.values():
         ends.sort()
     return out

@@ -89,7 +89,11 @@ class JobTable:
             self._reset(fleet)
         slot = self._slot
         ids = list(view.pending)
-        slots = [slot[j] if j in slot else self._add(view, j) for j in ids]
+        slots = list(map(slot.get, ids))
+        if None in slots:
+            slots = [
+                s if s is not None else self._add(view, j) for s, j in zip(slots, ids, strict=True)
+            ]
         rows = self._data[np.array(slots, dtype=np.int64)]
         return Columns(
             ids=ids,

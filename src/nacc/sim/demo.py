@@ -11,8 +11,9 @@ from nacc.sim.traces import ReadOptions
 _ROOT = Path(__file__).resolve().parents[3]
 
 DEMO_POLICIES = ["fifo", "slurm", "las", "gavel", "nacc"]
-DEMO_JOBS = 20_000
-DEMO_LOAD_SCALE = 30.0
+DEMO_JOBS = 40_000
+DEMO_LOAD_SCALE = 8000.0
+DEMO_CYCLE_S = 5.0
 
 
 def demo_input() -> tuple[StudyInput, list[str]]:
@@ -27,6 +28,6 @@ def demo_input() -> tuple[StudyInput, list[str]]:
         trace,
         "philly",
         ReadOptions(limit=DEMO_JOBS),
-        SimConfig(load_scale=DEMO_LOAD_SCALE),
+        SimConfig(load_scale=DEMO_LOAD_SCALE, cycle_s=DEMO_CYCLE_S),
     )
     return inp, DEMO_POLICIES

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -66,7 +65,7 @@ def scale_arrivals(jobs: Sequence[JobSpec], load_scale: float) -> list[JobSpec]:
     """Divide inter-arrival times (and so every submit time from 0) by ``load_scale``."""
     if load_scale == 1.0:
         return list(jobs)
-    return [dataclasses.replace(j, submit_s=j.submit_s / load_scale) for j in jobs]
+    return [j.at(j.submit_s / load_scale) for j in jobs]
 
 
 def simulate(
@@ -150,7 +149,7 @@ class _Loop:
             self._next_round(now)
             _sample(timeline, engine, types, now)
             if progress is not None:
-                progress(arrived, total)
+                progress(arrived - len(engine.pending) - len(engine.running), total)
         return timeline
 
     def _next_round(self, now: float) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -14,10 +15,12 @@ from nacc.sim.experiment import SimRun
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending sequence (q in [0, 100])."""
+    """Nearest-rank percentile of an ascending sequence (q in [0, 100]): the value at rank
+    ceil(q/100 * n). (``round(x + 0.5)`` is not ceil: Python rounds halves to even.)"""
     if not sorted_values:
         return 0.0
-    rank = max(1, min(len(sorted_values), round(q / 100.0 * len(sorted_values) + 0.5)))
+    n = len(sorted_values)
+    rank = max(1, min(n, math.ceil(q * n / 100.0 - 1e-9)))
     return float(sorted_values[rank - 1])
 
 

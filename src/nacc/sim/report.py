@@ -27,12 +27,32 @@ def _hours(xs: Sequence[float]) -> list[float]:
     return [x / 3600.0 for x in xs]
 
 
+def _horizon_h(runs: Sequence[SimRun]) -> float:
+    """Where the time plots stop (h): a little after the queue last held a job in any
+    run, or where 99% of jobs are done if no queue formed, so the long tail of the few
+    longest jobs does not flatten the picture."""
+    last_queue = 0.0
+    worst = 0.0
+    for run in runs:
+        tl = run.timeline
+        busy = [t for t, q in zip(tl.t, tl.queued, strict=True) if q > 0]
+        if busy:
+            last_queue = max(last_queue, busy[-1])
+        ends = sorted(j.finished_s for j in run.jobs if j.finished_s is not None)
+        if ends:
+            worst = max(worst, ends[min(len(ends) - 1, int(0.99 * len(ends)))])
+    horizon = 1.25 * last_queue if last_queue > 0 else worst
+    return max(horizon, 60.0) / 3600.0
+
+
 def plot_queue(runs: Sequence[SimRun], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(8, 4))
     for run in runs:
         t, q = _thin(run.timeline.t, run.timeline.queued)
         ax.plot(_hours(t), q, label=run.policy, linewidth=1)
-    ax.set(xlabel="simulated time (h)", ylabel="jobs queued", title="Queue length over time")
+    ax.set(xlabel="simulated time (h), while jobs queue", ylabel="jobs queued")
+    ax.set_title("Queue length over time")
+    ax.set_xlim(0, _horizon_h(runs))
     ax.legend()
     return _save(fig, path)
 
@@ -45,7 +65,8 @@ def plot_utilization(run: SimRun, path: Path) -> Path:
     for kind, busy in run.timeline.busy.items():
         t, b = _thin(run.timeline.t, busy)
         ax.plot(_hours(t), [100.0 * x / cap[kind] for x in b], label=kind, linewidth=1)
-    ax.set(xlabel="simulated time (h)", ylabel="busy (%)", ylim=(0, 105))
+    ax.set(xlabel="simulated time (h), while jobs queue", ylabel="busy (%)")
+    ax.set(ylim=(0, 105), xlim=(0, _horizon_h([run])))
     ax.set_title(f"Utilisation by accelerator type ({run.policy})")
     ax.legend(fontsize=7, ncol=2)
     return _save(fig, path)

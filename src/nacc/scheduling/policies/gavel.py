@@ -34,6 +34,8 @@ from nacc.scheduling.plan import Action, Plan, Preempt, Reject, Start
 from nacc.scheduling.policies.gavel_lp import LpResult, solve_max_min
 from nacc.scheduling.view import ClusterView, PendingJob
 
+STALE_ROUND_START = True
+ZERO_RESET_QUIRK = False
 NEW_JOB_PRIORITY = 1e9  # Gavel: allocation * 1e9 when a job has no recorded time yet
 
 
@@ -63,10 +65,12 @@ class GavelState:
     types: tuple[str, ...] = ()
     alloc: dict[JobId, dict[str, float]] = field(default_factory=dict)
     lp: LpResult | None = None
-    base: dict[JobId, dict[str, float]] = field(default_factory=dict)
-    seen: dict[JobId, dict[str, float]] = field(default_factory=dict)
+    job_time: dict[JobId, dict[str, float]] = field(default_factory=dict)
     worker_time: dict[str, float] = field(default_factory=dict)
     deficit: dict[JobId, dict[str, float]] = field(default_factory=dict)
+    placed: dict[JobId, tuple[str, float]] = field(default_factory=dict)
+    placed_s: float = 0.0
+    round_end: float | None = None
 
 
 Entry = tuple[JobId, str, float]  # job, type, priority
@@ -104,40 +108,53 @@ class GavelPolicy:
             if not row and jid in view.pending:
                 actions.append(Reject(jid, "gavel: no pool in the fleet can ever run this job"))
         live = {jid: job for jid, job in jobs.items() if thr[jid]}
-        state = self._account(live, view.now)
+        state = self._account(live, view.now, fleet)
         if self._needs_reset(state, view, live, fleet):
             state = self._reset(state, view.now, live, thr, fleet)
         queue = self._queue(state, live, thr, fleet)
-        chosen = _select(queue, live, fleet)
+        selected = _select(queue, live, fleet)
+        # Gavel's helper lets a job without an allocation take its slots; placement then
+        # drops it, so those accelerators stay idle for the round.
+        chosen = {jid: t for jid, t in selected.items() if jid in state.alloc}
         placed, unplaced = _place(chosen, view, live, fleet)
+        state.placed = {
+            jid: (chosen[jid], _predicted_end(view, live[jid], thr[jid], chosen[jid]))
+            for jid in placed
+        }
+        state.placed_s = view.now
         actions += _emit(view, live, chosen, placed, self._note(state))
         reasons.update(self._reasons(state, view, queue, chosen, unplaced, live))
         return Plan(tuple(actions), reasons)
 
     # -- bookkeeping (Gavel's _job_time_so_far / _worker_time_so_far) --------------------
 
-    def _account(self, jobs: Mapping[JobId, PendingJob], now: float) -> GavelState:
-        """Add run time since the last call to each type's worker time; drop gone jobs."""
+    def _account(self, jobs: Mapping[JobId, PendingJob], now: float, fleet: Fleet) -> GavelState:
+        """Close the round that just ended, as Gavel's simulator does when its micro-tasks
+        finish: each job placed last call adds its run time (until now, or until its
+        predicted completion if it has gone) to its own time and to its type's total.
+        Then jobs that left are dropped and new ones start at half a round."""
         state = self._state or GavelState(reset_s=now)
-        for jid, job in jobs.items():
-            now_by_type = dict(job.attained_by_type)
-            if jid not in state.seen:
-                state.base[jid] = dict(now_by_type)  # new job: its time starts here
-            else:
-                for t, s in now_by_type.items():
-                    delta = s - state.seen[jid].get(t, 0.0)
-                    state.worker_time[t] = state.worker_time.get(t, 0.0) + delta
-            state.seen[jid] = now_by_type
-        for gone in [j for j in state.seen if j not in jobs]:
-            del state.seen[gone]
-            state.base.pop(gone, None)
+        if state.placed:
+            # Gavel's current_round_start_time: the end of the last round that ran jobs.
+            start = state.round_end if state.round_end is not None else state.placed_s
+            if not STALE_ROUND_START:
+                start = state.placed_s
+            state.round_end = now
+            for jid, (t, end) in state.placed.items():
+                ran = max(0.0, (now if jid in jobs else min(end, now)) - start)
+                if jid in state.job_time:
+                    row = state.job_time[jid]
+                    row[t] = row.get(t, self._half_round) + ran
+                state.worker_time[t] = state.worker_time.get(t, 0.0) + ran
+            state.placed = {}
+        for gone in [j for j in state.job_time if j not in jobs]:
+            del state.job_time[gone]
             state.deficit.pop(gone, None)
+        for jid in jobs:
+            if jid not in state.job_time:
+                state.job_time[jid] = dict.fromkeys(fleet.types, self._half_round)
         self._state = state
         return state
-
-    def _job_time(self, state: GavelState, jid: JobId, t: str) -> float:
-        """Time job ``jid`` ran on type ``t`` since the reset, plus Gavel's half-round seed."""
-        return self._half_round + state.seen[jid].get(t, 0.0) - state.base[jid].get(t, 0.0)
 
     def _needs_reset(
         self, state: GavelState, view: ClusterView, jobs: Mapping[JobId, PendingJob], fleet: Fleet
@@ -146,8 +163,13 @@ class GavelPolicy:
             return True
         if frozenset(jobs) == state.job_ids:
             return False
-        elapsed = view.now - state.reset_s
-        return elapsed >= self.reset_interval_s or not view.running
+        if view.now - state.reset_s >= self.reset_interval_s:
+            return True
+        if ZERO_RESET_QUIRK and state.reset_s == 0.0:
+            return True
+        # Nothing runs and nothing could run without a new allocation: Gavel's simulator
+        # would jump to the next arrival (or, at the end of the trace, force a reset).
+        return not view.running and not any(jid in state.alloc for jid in jobs)
 
     def _reset(
         self,
@@ -159,20 +181,19 @@ class GavelPolicy:
     ) -> GavelState:
         """Gavel's _reset_time_run_so_far followed by a new allocation."""
         elapsed = now - state.reset_s
-        for jid, row in state.alloc.items():
-            if jid not in jobs:
-                continue
+        for jid, times in state.job_time.items():
+            x_row = state.alloc.get(jid, {})
             d = state.deficit.setdefault(jid, {})
-            for t, x in row.items():
-                received = self._job_time(state, jid, t) - self._half_round
-                d[t] = d.get(t, 0.0) + x * elapsed - received
+            for t in fleet.types:
+                received = times.get(t, self._half_round) - self._half_round
+                d[t] = d.get(t, 0.0) + x_row.get(t, 0.0) * elapsed - received
         order = list(jobs)
         state.lp = _solve(order, jobs, thr, fleet)
         state.alloc = {
             jid: {t: float(state.lp.x[i, k]) for k, t in enumerate(fleet.types)}
             for i, jid in enumerate(order)
         }
-        state.base = {jid: dict(state.seen[jid]) for jid in jobs}
+        state.job_time = {jid: dict.fromkeys(fleet.types, self._half_round) for jid in jobs}
         state.worker_time = {t: self._half_round * len(jobs) for t in fleet.types}
         state.reset_s, state.job_ids, state.types = now, frozenset(jobs), tuple(fleet.types)
         return state
@@ -180,13 +201,14 @@ class GavelPolicy:
     # -- mechanism ---------------------------------------------------------------------------
 
     def _priority(self, state: GavelState, jid: JobId, t: str) -> float:
-        x = state.alloc[jid].get(t, 0.0)
+        """Gavel's X / fraction; 0 without an allocation; X * 1e9 while the total is 0."""
+        x = state.alloc.get(jid, {}).get(t, 0.0)
         if x <= 0.0:
             return 0.0
         total = state.worker_time.get(t, 0.0)
         if total <= 0.0:
             return x * NEW_JOB_PRIORITY
-        return x / (self._job_time(state, jid, t) / total)
+        return x / (state.job_time[jid].get(t, self._half_round) / total)
 
     def _queue(
         self,
@@ -195,16 +217,19 @@ class GavelPolicy:
         thr: Mapping[JobId, dict[str, float]],
         fleet: Fleet,
     ) -> list[Entry]:
-        """Per-type queues sorted by (priority, deficit, allocation), fastest type first."""
+        """Per-type queues sorted by (priority, deficit, allocation), fastest type first.
+
+        Every job that can run on the type is listed, with or without an allocation."""
         queue: list[Entry] = []
         for t in _speed_order(fleet, thr):
             keyed = []
             for jid in jobs:
-                if jid not in state.alloc or t not in thr[jid]:
+                if t not in thr[jid]:
                     continue
                 p = self._priority(state, jid, t)
                 d = state.deficit.get(jid, {}).get(t, 0.0)
-                keyed.append(((p, d, state.alloc[jid].get(t, 0.0)), (jid, t, p)))
+                x = state.alloc.get(jid, {}).get(t, 0.0)
+                keyed.append(((p, d, x), (jid, t, p)))
             keyed.sort(key=lambda e: e[0], reverse=True)
             queue += [e[1] for e in keyed]
         return queue
@@ -260,10 +285,29 @@ def _fleet(view: ClusterView) -> Fleet:
 
 
 def _jobs(view: ClusterView) -> dict[JobId, PendingJob]:
-    """Pending and running jobs in arrival order (Gavel's job-id order), then by id."""
+    """Pending and running jobs in arrival order (Gavel's job-id order), then by id, where
+    ids that end in a number (trace line numbers, ``stem:12``) sort numerically."""
     merged: dict[JobId, PendingJob] = {**view.pending, **view.running}
-    ordered = sorted(merged.items(), key=lambda kv: (kv[1].spec.submit_s, kv[0]))
+    ordered = sorted(merged.items(), key=lambda kv: (kv[1].spec.submit_s, _id_key(kv[0])))
     return dict(ordered)
+
+
+def _id_key(jid: JobId) -> tuple[str, int, str]:
+    """``stem:12`` -> ("stem:", 12, ""): line 10 after line 9, not after line 1."""
+    head = jid.rstrip("0123456789")
+    digits = jid[len(head) :]
+    return (head, int(digits), "") if digits else (head, -1, jid)
+
+
+def _predicted_end(view: ClusterView, job: PendingJob, row: Mapping[str, float], t: str) -> float:
+    """When a job placed now on type ``t`` would complete if it kept running: used to
+    close the round for a job that completes before the next call."""
+    remaining = job.remaining_work  # for a running job: the value when it last started
+    run = view.running.get(job.spec.id)
+    if run is not None and run.pool_id in view.pools:
+        rate = row.get(view.pools[run.pool_id].pool.accel_type, 0.0)
+        remaining -= (view.now - run.started_s) * rate
+    return view.now + max(0.0, remaining) / row[t]
 
 
 def _rates(view: ClusterView, spec: JobSpec, fleet: Fleet) -> dict[str, float]:

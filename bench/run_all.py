@@ -1,0 +1,13 @@
+"""`make bench`: every benchmark, one after the other."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+for script in ("philly_korea.py", "round_micro.py"):
+    print(f"\n=== bench/{script} ===", flush=True)
+    subprocess.run([sys.executable, str(HERE / script), *sys.argv[1:2]], check=True)
