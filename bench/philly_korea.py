@@ -33,22 +33,27 @@ def main() -> None:
     console = Console()
     trace = SHARED if SHARED.exists() else SHIPPED
     cfg = SimConfig(load_scale=args.load_scale, cycle_s=args.cycle_s)
-    inp = study.StudyInput(ROOT / "scenarios" / "korea-2026.yaml", trace, "philly",
-                           ReadOptions(), cfg)  # fmt: skip
+    inp = study.StudyInput(
+        ROOT / "scenarios" / "korea-2026.yaml", trace, "philly", ReadOptions(), cfg
+    )
     loaded = study.load(inp)
     fleet = sum(p.count for p in loaded.pools)
-    console.print(f"[bold]Philly on Korea 2026[/bold]: {len(loaded.trace.jobs):,} jobs, "
-                  f"{fleet:,} accelerators, load scale {args.load_scale:g} "
-                  f"(inter-arrival times / {args.load_scale:g}), cycle {args.cycle_s:g} s")  # fmt: skip
+    console.print(
+        f"[bold]Philly on Korea 2026[/bold]: {len(loaded.trace.jobs):,} jobs, "
+        f"{fleet:,} accelerators, load scale {args.load_scale:g} "
+        f"(inter-arrival times / {args.load_scale:g}), cycle {args.cycle_s:g} s"
+    )
     results, runs = [], []
     for name in args.policies.split(","):
         res, run = study.run_policy(name, loaded, cfg)
         q = run.timeline.queued
         res["queue_max"] = max(q)
         res["queue_mean"] = statistics.fmean(q)
-        console.print(f"{name:>6}: wall {res['wall_s']:6.1f} s, {res['events']:,} events, "
-                      f"{res['events_per_s']:,.0f} events/s, {res['rounds']:,} decisions; "
-                      f"queue max {res['queue_max']:,} mean {res['queue_mean']:,.0f}")  # fmt: skip
+        console.print(
+            f"{name:>6}: wall {res['wall_s']:6.1f} s, {res['events']:,} events, "
+            f"{res['events_per_s']:,.0f} events/s, {res['rounds']:,} decisions; "
+            f"queue max {res['queue_max']:,} mean {res['queue_mean']:,.0f}"
+        )
         results.append(res)
         runs.append(run)
     study.write_json(args.out / "comparison.json", results)
@@ -59,8 +64,18 @@ def main() -> None:
 
 def _table(results: list[dict[str, object]]) -> Table:
     t = Table(title="Philly (82,247 jobs) on Korea 2026")
-    cols = ["policy", "avg_jct_s", "p50_jct_s", "p99_jct_s", "avg_queue_s", "makespan_s",
-            "jain_fairness", "domestic_share", "preemptions", "wall_s"]  # fmt: skip
+    cols = [
+        "policy",
+        "avg_jct_s",
+        "p50_jct_s",
+        "p99_jct_s",
+        "avg_queue_s",
+        "makespan_s",
+        "jain_fairness",
+        "domestic_share",
+        "preemptions",
+        "wall_s",
+    ]
     for c in cols:
         t.add_column(c, justify="right")
     for r in results:

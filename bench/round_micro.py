@@ -32,8 +32,12 @@ def build(policy_name: str, accelerators: int, pending: int) -> Engine:
     scenario = scale_counts(scenario, accelerators / scenario.total_accelerators())
     rates = default_model()
     trace = read_trace(ROOT / "data" / "traces" / "philly.csv.gz", "philly", ReadOptions())
-    engine = Engine(scenario.domain_pools(), builtin_policies().create(policy_name),
-                    SimDispatcher(Kernel(), rates), rates)  # fmt: skip
+    engine = Engine(
+        scenario.domain_pools(),
+        builtin_policies().create(policy_name),
+        SimDispatcher(Kernel(), rates),
+        rates,
+    )
     jobs = iter(trace.jobs)
     # fill the fleet with running jobs, then queue `pending` more
     for spec in jobs:
@@ -75,16 +79,28 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--policies", default="nacc,fifo,slurm,las,gavel")
     args = ap.parse_args()
-    table = Table(title=f"scheduler round: {args.accelerators:,} accelerators, "
-                  f"{args.pending:,} pending jobs")  # fmt: skip
-    for c in ["policy", "accelerators", "pending", "running", "free", "first ms", "p50 ms",
-              "p99 ms"]:  # fmt: skip
+    table = Table(
+        title=f"scheduler round: {args.accelerators:,} accelerators, {args.pending:,} pending jobs"
+    )
+    for c in [
+        "policy",
+        "accelerators",
+        "pending",
+        "running",
+        "free",
+        "first ms",
+        "p50 ms",
+        "p99 ms",
+    ]:
         table.add_column(c, justify="right")
     for name in args.policies.split(","):
         rounds = args.rounds if name != "gavel" else max(5, args.rounds // 20)
         m = measure(name, rounds, args.accelerators, args.pending)
-        table.add_row(name, *(f"{m[k]:,.0f}" for k in ("accelerators", "pending", "running",
-                      "free")), *(f"{m[k]:.1f}" for k in ("first_ms", "p50_ms", "p99_ms")))  # fmt: skip
+        table.add_row(
+            name,
+            *(f"{m[k]:,.0f}" for k in ("accelerators", "pending", "running", "free")),
+            *(f"{m[k]:.1f}" for k in ("first_ms", "p50_ms", "p99_ms")),
+        )
     Console().print(table)
 
 

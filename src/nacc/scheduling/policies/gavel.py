@@ -34,8 +34,6 @@ from nacc.scheduling.plan import Action, Plan, Preempt, Reject, Start
 from nacc.scheduling.policies.gavel_lp import LpResult, solve_max_min
 from nacc.scheduling.view import ClusterView, PendingJob
 
-STALE_ROUND_START = True
-ZERO_RESET_QUIRK = False
 NEW_JOB_PRIORITY = 1e9  # Gavel: allocation * 1e9 when a job has no recorded time yet
 
 
@@ -71,6 +69,7 @@ class GavelState:
     placed: dict[JobId, tuple[str, float]] = field(default_factory=dict)
     placed_s: float = 0.0
     round_end: float | None = None
+    speed: dict[str, float] = field(default_factory=dict)
 
 
 Entry = tuple[JobId, str, float]  # job, type, priority
@@ -83,13 +82,22 @@ class GavelPolicy:
     on_events = False
     rounds_when_idle = True
 
-    def __init__(self, round_s: float = 360.0, reset_interval_s: float = 1920.0) -> None:
+    def __init__(
+        self,
+        round_s: float = 360.0,
+        reset_interval_s: float = 1920.0,
+        reset_after_zero: bool = False,
+    ) -> None:
+        """``reset_after_zero``: as Gavel's simulator, allow a reset at any time while the
+        last one was at t = 0 (Gavel tests ``_last_reset_time == 0``), so with a trace that
+        starts at 0 the second allocation follows the first change of the job set."""
         if round_s <= 0:
             raise ValueError(f"gavel: round_s must be > 0, got {round_s}")
         if reset_interval_s < 0:
             raise ValueError(f"gavel: reset_interval_s must be >= 0, got {reset_interval_s}")
         self.round_s: float | None = round_s
         self.reset_interval_s = reset_interval_s
+        self.reset_after_zero = reset_after_zero
         self._half_round = round_s / 2.0
         self._state: GavelState | None = None
 
@@ -108,7 +116,7 @@ class GavelPolicy:
             if not row and jid in view.pending:
                 actions.append(Reject(jid, "gavel: no pool in the fleet can ever run this job"))
         live = {jid: job for jid, job in jobs.items() if thr[jid]}
-        state = self._account(live, view.now, fleet)
+        state = self._account(live, thr, view.now, fleet)
         if self._needs_reset(state, view, live, fleet):
             state = self._reset(state, view.now, live, thr, fleet)
         queue = self._queue(state, live, thr, fleet)
@@ -128,17 +136,23 @@ class GavelPolicy:
 
     # -- bookkeeping (Gavel's _job_time_so_far / _worker_time_so_far) --------------------
 
-    def _account(self, jobs: Mapping[JobId, PendingJob], now: float, fleet: Fleet) -> GavelState:
+    def _account(
+        self,
+        jobs: Mapping[JobId, PendingJob],
+        thr: Mapping[JobId, dict[str, float]],
+        now: float,
+        fleet: Fleet,
+    ) -> GavelState:
         """Close the round that just ended, as Gavel's simulator does when its micro-tasks
         finish: each job placed last call adds its run time (until now, or until its
         predicted completion if it has gone) to its own time and to its type's total.
         Then jobs that left are dropped and new ones start at half a round."""
         state = self._state or GavelState(reset_s=now)
         if state.placed:
-            # Gavel's current_round_start_time: the end of the last round that ran jobs.
+            # Gavel's current_round_start_time: the end of the last round that ran jobs, so
+            # a round that follows an empty stretch is charged that stretch too (as in
+            # Gavel's simulator). The first round counts from when it was placed.
             start = state.round_end if state.round_end is not None else state.placed_s
-            if not STALE_ROUND_START:
-                start = state.placed_s
             state.round_end = now
             for jid, (t, end) in state.placed.items():
                 ran = max(0.0, (now if jid in jobs else min(end, now)) - start)
@@ -153,6 +167,7 @@ class GavelPolicy:
         for jid in jobs:
             if jid not in state.job_time:
                 state.job_time[jid] = dict.fromkeys(fleet.types, self._half_round)
+                _add_speed(state.speed, thr[jid])
         self._state = state
         return state
 
@@ -165,8 +180,8 @@ class GavelPolicy:
             return False
         if view.now - state.reset_s >= self.reset_interval_s:
             return True
-        if ZERO_RESET_QUIRK and state.reset_s == 0.0:
-            return True
+        if self.reset_after_zero and state.reset_s == 0.0:
+            return True  # Gavel's `_last_reset_time == 0` test
         # Nothing runs and nothing could run without a new allocation: Gavel's simulator
         # would jump to the next arrival (or, at the end of the trace, force a reset).
         return not view.running and not any(jid in state.alloc for jid in jobs)
@@ -221,7 +236,7 @@ class GavelPolicy:
 
         Every job that can run on the type is listed, with or without an allocation."""
         queue: list[Entry] = []
-        for t in _speed_order(fleet, thr):
+        for t in sorted(fleet.types, key=lambda k: (-state.speed.get(k, 0.0), k)):
             keyed = []
             for jid in jobs:
                 if t not in thr[jid]:
@@ -337,14 +352,14 @@ def _solve(
     return solve_max_min(t_mat, scale, weight, capacity)
 
 
-def _speed_order(fleet: Fleet, thr: Mapping[JobId, dict[str, float]]) -> list[str]:
-    """Types fastest first (Gavel hard-codes v100, p100, k80): mean row-normalised rate."""
-    score = dict.fromkeys(fleet.types, 0.0)
-    for row in thr.values():
-        top = max(row.values(), default=0.0)
-        for t, r in row.items():
-            score[t] += r / top
-    return sorted(fleet.types, key=lambda t: (-score[t], t))
+def _add_speed(speed: dict[str, float], row: Mapping[str, float]) -> None:
+    """Gavel walks its types in the fixed order v100, p100, k80 (fastest first). nacc has no
+    fixed list: it ranks types by the sum, over every job seen so far, of the job's rate on
+    the type over its best rate. Summed over the whole run, the order settles quickly and
+    does not flip with the mix of the jobs present in one round."""
+    top = max(row.values(), default=0.0)
+    for t, r in row.items():
+        speed[t] = speed.get(t, 0.0) + r / top
 
 
 def _select(queue: list[Entry], jobs: Mapping[JobId, PendingJob], fleet: Fleet) -> dict[JobId, str]:
@@ -418,14 +433,21 @@ def _emit(
 
 
 def make_gavel(**options: object) -> GavelPolicy:
-    """Factory for the registry: ``round_s`` and ``reset_interval_s`` (seconds)."""
-    known = {"round_s", "reset_interval_s"}
+    """Factory for the registry: ``round_s`` and ``reset_interval_s`` (seconds), and
+    ``reset_after_zero`` (a bool, or a number: non-zero is true)."""
+    known = {"round_s", "reset_interval_s", "reset_after_zero"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise ValueError(f"gavel: unknown options {unknown}; known: {sorted(known)}")
-    kwargs: dict[str, float] = {}
+    values: dict[str, float] = {}
     for key, value in options.items():
+        if key == "reset_after_zero" and isinstance(value, bool):
+            value = float(value)
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise ValueError(f"gavel: option {key} must be a number, got {value!r}")
-        kwargs[key] = float(value)
-    return GavelPolicy(**kwargs)
+        values[key] = float(value)
+    return GavelPolicy(
+        round_s=values.get("round_s", 360.0),
+        reset_interval_s=values.get("reset_interval_s", 1920.0),
+        reset_after_zero=values.get("reset_after_zero", 0.0) != 0.0,
+    )
