@@ -69,6 +69,7 @@ class Engine:
         self.total = sum(p.count for p in self.pools.values())
         self._projects: dict[str, None] = {}
         self.rounds = 0
+        self.starts = 0
 
     # -- inputs -------------------------------------------------------------------------
     def submit(self, spec: JobSpec, now: float) -> JobRecord:
@@ -121,6 +122,7 @@ class Engine:
             shares=self._shares(),
             rates=self.rates,
             total_accelerators=self.total,
+            restart_cost_s=self.config.restart_cost_s,
         )
 
     def _shares(self) -> dict[str, float]:
@@ -167,6 +169,7 @@ class Engine:
             raise PlanError(f"job {spec.id} ({spec.job_class}) cannot run on {pool.accel_type}")
         del self.pending[spec.id]
         self.running[spec.id] = rec
+        self.starts += 1
         self.free[pool.id] -= action.count
         rec.pool_id, rec.accel_type, rec.count = pool.id, pool.accel_type, action.count
         rec.started_s, rec.credit_rate = now, credit_rate

@@ -80,6 +80,7 @@ class ClusterView:
         usage: decayed usage per project, in credits.
         shares: normalised fair-share target per project (sums to 1 over known projects).
         rates: the throughput model.
+        restart_cost_s: what a preempted job pays when it resumes (checkpoint/restart).
     """
 
     now: float
@@ -90,3 +91,4 @@ class ClusterView:
     shares: Mapping[str, float]
     rates: RateModel
     total_accelerators: int
+    restart_cost_s: float = 0.0

@@ -59,6 +59,7 @@ class SimRun:
 
 
 Progress = Callable[[int, int], None]
+_MAX_STARTS_PER_JOB = 10_000  # a livelock guard: no sane policy restarts a job this often
 
 
 def scale_arrivals(jobs: Sequence[JobSpec], load_scale: float) -> list[JobSpec]:
@@ -144,6 +145,11 @@ class _Loop:
                     round_due, self.round_pending, self.last_round = True, False, now
             decide = round_due or cycle_due or self._event_decision(changed, now)
             engine.tick(now, decide=decide)
+            if engine.starts > _MAX_STARTS_PER_JOB * max(1, total):
+                raise RuntimeError(
+                    f"policy {self.policy.name!r} started jobs {engine.starts} times for "
+                    f"{total} jobs by t={now:.0f} s: it keeps preempting without progress"
+                )
             if decide:
                 self.last_decision = now
             self._next_round(now)

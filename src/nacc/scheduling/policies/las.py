@@ -10,7 +10,11 @@ NSDI'19, §3 (Discretized 2D-LAS):
 - higher queues preempt lower ones (the whole gang is stopped, paying the engine's
   checkpoint/restart cost when it resumes);
 - starvation guard (the paper's PROMOTE knob): a job that has waited longer than
-  ``starve_factor`` x its executed time goes back to the top queue.
+  ``starve_factor`` x its executed time goes back to the top queue;
+- a job that has just (re)started runs at least ``min_run_s`` (and twice the restart
+  cost) before it can be preempted again, as Tiresias' jobs hold their GPUs for a
+  scheduling interval; without it two jobs can preempt each other forever without
+  progress when the checkpoint/restart cost is paid on every resume.
 The engine calls it on events and every ``round_s`` seconds while jobs wait, so
 demotions take effect. Simplifications: placement is first fit in pool order among
 acceptable pools (Tiresias' consolidation for skewed models is not modelled); the
@@ -39,6 +43,7 @@ class LasPolicy:
     rounds_when_idle: bool = False
     thresholds_s: tuple[float, ...] = (3600.0,)
     starve_factor: float = 10.0
+    min_run_s: float = 60.0
     min_relative_speed: float = ACCEPTABLE_SPEED
     _table: JobTable = field(init=False, repr=False)
 
@@ -75,13 +80,18 @@ class LasPolicy:
         submit: Floats = np.concatenate([cols.submit, [r.spec.submit_s for r in run]])
         order = np.lexsort((submit, q))
         total = {pid: pv.pool.count for pid, pv in view.pools.items()}
-        room = sum(total.values())
         keep: dict[JobId, PoolId] = {}
+        protect = max(self.min_run_s, 2.0 * view.restart_cost_s)
+        for job in run:
+            if view.now - job.started_s < protect:
+                total[job.pool_id] -= job.count
+                keep[job.spec.id] = job.pool_id
+        room = sum(total.values())
         n_pending = len(cols.ids)
         for i in order.tolist():
             if i >= n_pending:
                 job = run[i - n_pending]
-                if total[job.pool_id] >= job.count:
+                if job.spec.id not in keep and total[job.pool_id] >= job.count:
                     total[job.pool_id] -= job.count
                     room -= job.count
                     keep[job.spec.id] = job.pool_id
