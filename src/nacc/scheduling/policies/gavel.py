@@ -6,19 +6,22 @@ Each round (``round_s``, 360 s as in Gavel's scheduler) the policy
    one accelerator type into one capacity, as Gavel's ``cluster_spec`` does;
 2. re-solves the max-min fairness LP (``gavel_lp``) when the job set has changed and at
    least ``reset_interval_s`` (Gavel's ``minimum_time_between_allocation_resets``, 1920 s)
-   has passed since the last solve, or when nothing is running; at that moment it also
-   resets the time accounting, as ``Scheduler._reset_time_run_so_far`` does;
+   has passed since the last solve, or when nothing runs and nothing could run without a
+   new allocation; at that moment it also resets the time accounting, as
+   ``Scheduler._reset_time_run_so_far`` does;
 3. ranks (job, type) pairs by Gavel's priority ``X[j, w] / fraction[j, w]``, where
    ``fraction`` is the job's run time on ``w`` since the reset over all jobs' run time on
    ``w`` (both seeded with half a round), ties broken by deficit then allocation;
 4. walks the per-type queues, fastest type first, giving each job at most one type while
-   its gang fits (``Scheduler._schedule_jobs_on_workers_helper``);
+   its gang fits (``Scheduler._schedule_jobs_on_workers_helper``); a job without an
+   allocation takes its slots but is not started, as in Gavel;
 5. places the chosen gangs in pools: running jobs keep their pool when possible, the others
    go largest-first to the pool of the type with the most room.
 
-The policy keeps Gavel's bookkeeping between calls (the allocation, the reset time, the
-per-job time baselines and deficits); it reads only the views it is given, so a run is
-deterministic. See ``docs/gavel.md`` for what follows Gavel and where nacc differs.
+The policy keeps Gavel's bookkeeping between calls (the allocation, the reset time, each
+job's time per type, each type's total, the deficits and the jobs placed last round); it
+reads only the views it is given, so a run is deterministic. See ``docs/gavel.md`` for what
+follows Gavel and where nacc differs.
 """
 
 from __future__ import annotations
