@@ -101,7 +101,7 @@ def main() -> None:
             *(f"{m[k]:,.0f}" for k in ("accelerators", "pending", "running", "free")),
             *(f"{m[k]:.1f}" for k in ("first_ms", "p50_ms", "p99_ms")),
         )
-    Console().print(table)
+    Console(width=150).print(table)
 
 
 if __name__ == "__main__":

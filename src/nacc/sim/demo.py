@@ -12,7 +12,7 @@ _ROOT = Path(__file__).resolve().parents[3]
 
 DEMO_POLICIES = ["fifo", "slurm", "las", "gavel", "nacc"]
 DEMO_JOBS = 40_000
-DEMO_LOAD_SCALE = 8000.0
+DEMO_LOAD_SCALE = 40000.0
 DEMO_CYCLE_S = 5.0
 
 
