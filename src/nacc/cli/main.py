@@ -28,7 +28,14 @@ FormatOpt = Annotated[str, typer.Option("--format", help="philly | gavel | gavel
 OutOpt = Annotated[Path, typer.Option("--out", help="output directory")]
 LoadOpt = Annotated[float, typer.Option("--load-scale", help="divide inter-arrival times by X")]
 SeedOpt = Annotated[int, typer.Option("--seed")]
-RestartOpt = Annotated[float, typer.Option("--restart-cost-s", help="checkpoint/restart cost")]
+RestartOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--restart-cost-s",
+        help="checkpoint/restart cost of a preempted job; default: the scenario's "
+        "restart_cost_s, else 30 s",
+    ),
+]
 NoiseOpt = Annotated[float, typer.Option("--runtime-noise", help="CV of run-speed noise")]
 CycleOpt = Annotated[
     float,
@@ -58,7 +65,7 @@ def _errors() -> Iterator[None]:
 
 
 def _input(scenario: Path, trace: Path, fmt: str, mapping: str | None, unit: str, skip: bool,
-           limit: int | None, load: float, seed: int, restart: float, noise: float,
+           limit: int | None, load: float, seed: int, restart: float | None, noise: float,
            cycle: float) -> study.StudyInput:  # fmt: skip
     column_map = parse_column_map(mapping) if mapping else None
     opts = ReadOptions(time_unit=unit, column_map=column_map, skip_invalid=skip, limit=limit)
@@ -141,7 +148,7 @@ def _table(results: list[dict[str, Any]]) -> Table:
 @app.command()
 def simulate(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: OutOpt,
              policy: Annotated[str, typer.Option("--policy")] = "nacc",
-             load_scale: LoadOpt = 1.0, seed: SeedOpt = 0, restart_cost_s: RestartOpt = 30.0,
+             load_scale: LoadOpt = 1.0, seed: SeedOpt = 0, restart_cost_s: RestartOpt = None,
              runtime_noise: NoiseOpt = 0.0, map: MapOpt = None, time_unit: UnitOpt = "s",
              skip_invalid: SkipOpt = False, limit: LimitOpt = None,
              cycle_s: CycleOpt = 5.0) -> None:  # fmt: skip
@@ -159,7 +166,7 @@ def simulate(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: Out
 @app.command()
 def compare(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: OutOpt,
             policies: Annotated[str, typer.Option("--policies")] = "fifo,slurm,las,gavel,nacc",
-            load_scale: LoadOpt = 1.0, seed: SeedOpt = 0, restart_cost_s: RestartOpt = 30.0,
+            load_scale: LoadOpt = 1.0, seed: SeedOpt = 0, restart_cost_s: RestartOpt = None,
             runtime_noise: NoiseOpt = 0.0, map: MapOpt = None, time_unit: UnitOpt = "s",
             skip_invalid: SkipOpt = False, limit: LimitOpt = None,
             cycle_s: CycleOpt = 5.0) -> None:  # fmt: skip

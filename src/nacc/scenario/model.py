@@ -165,6 +165,9 @@ class Scenario(_Strict):
     providers: list[Provider] = Field(min_length=1)
     sites: list[Site] = Field(min_length=1)
     pools: list[PoolSpec] = Field(min_length=1)
+    restart_cost_s: float | None = Field(default=None, ge=0)
+    """Checkpoint/restart cost a preempted job pays when it resumes on this fleet; the
+    simulator's default (30 s) applies when unset."""
 
     @model_validator(mode="after")
     def _references(self) -> Self:

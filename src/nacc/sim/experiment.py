@@ -16,12 +16,14 @@ from nacc.scheduling.view import RateModel
 from nacc.sim.dispatcher import SimDispatcher
 from nacc.sim.kernel import Kernel
 
+DEFAULT_RESTART_COST_S = 30.0
+
 
 @dataclass(frozen=True, slots=True)
 class SimConfig:
     load_scale: float = 1.0
     seed: int = 0
-    restart_cost_s: float = 30.0
+    restart_cost_s: float | None = None  # None: the scenario's, else DEFAULT_RESTART_COST_S
     usage_half_life_s: float = 7 * 86400.0
     runtime_noise: float = 0.0
     cycle_s: float = 0.0
@@ -31,7 +33,7 @@ class SimConfig:
             raise ValueError(f"cycle_s must be >= 0, got {self.cycle_s}")
         if self.load_scale <= 0:
             raise ValueError(f"load_scale must be > 0, got {self.load_scale}")
-        if self.restart_cost_s < 0:
+        if self.restart_cost_s is not None and self.restart_cost_s < 0:
             raise ValueError(f"restart_cost_s must be >= 0, got {self.restart_cost_s}")
         if self.runtime_noise < 0:
             raise ValueError(f"runtime_noise must be >= 0, got {self.runtime_noise}")
@@ -83,7 +85,8 @@ def simulate(
     wall0 = time.perf_counter()
     kernel = Kernel()
     dispatcher = SimDispatcher(kernel, rates, cfg.seed, cfg.runtime_noise)
-    engine_cfg = EngineConfig(cfg.restart_cost_s, cfg.usage_half_life_s)
+    restart = DEFAULT_RESTART_COST_S if cfg.restart_cost_s is None else cfg.restart_cost_s
+    engine_cfg = EngineConfig(restart, cfg.usage_half_life_s)
     engine = Engine(pools, policy, dispatcher, rates, engine_cfg, events)
     arrivals = scale_arrivals(jobs, cfg.load_scale)
     for spec in arrivals:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +36,14 @@ class Loaded:
     pools: list[Pool]
     trace: TraceRead
     rates: ThroughputModel
+    restart_cost_s: float | None = None
 
 
 def load(inp: StudyInput) -> Loaded:
     """Read and validate the scenario and the trace (errors name file, line, field)."""
     scenario = load_scenario(inp.scenario)
     trace = read_trace(inp.trace, inp.fmt, inp.read_options)
-    return Loaded(scenario.domain_pools(), trace, default_model())
+    return Loaded(scenario.domain_pools(), trace, default_model(), scenario.restart_cost_s)
 
 
 def run_policy(
@@ -54,6 +55,8 @@ def run_policy(
 ) -> tuple[dict[str, Any], SimRun]:
     """Run one policy; returns the result object and the raw run (for plots)."""
     policy = builtin_policies().create(name, options)
+    if cfg.restart_cost_s is None and loaded.restart_cost_s is not None:
+        cfg = replace(cfg, restart_cost_s=loaded.restart_cost_s)
     run = simulate(loaded.trace.jobs, loaded.pools, policy, loaded.rates, cfg, progress)
     skipped = loaded.trace.skipped_zero_gpu + loaded.trace.skipped_invalid
     result = metrics.summarize(run, loaded.rates, skipped)
