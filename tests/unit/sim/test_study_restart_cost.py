@@ -19,7 +19,7 @@ def test_shipped_scenarios_declare_restart_cost() -> None:
 
 def _avg_jct(cfg: SimConfig) -> tuple[float, int]:
     inp = study.StudyInput(ROOT / "scenarios" / "gavel-108.yaml", TRACE, "gavel", sim=cfg)
-    res, run = study.run_policy("gavel", study.load(inp), cfg)
+    res, _ = study.run_policy("gavel", study.load(inp), cfg)
     return res["avg_jct_s"], res["preemptions"]
 
 
