@@ -1,0 +1,1 @@
+"""Adapters: IO behind the ports (stores, dispatchers). Import domain and ports only."""

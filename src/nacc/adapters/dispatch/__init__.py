@@ -1,0 +1,1 @@
+"""Dispatch backends keyed by URL scheme."""
