@@ -93,6 +93,25 @@ class Engine:
         self._move(rec, JobState.CANCELLED, now, cause)
         rec.finished_s = now
 
+    def adopt(
+        self, spec: JobSpec, pool_id: PoolId, count: int, started_s: float, metered_s: float
+    ) -> JobRecord:
+        """Take over a job that is already running (after a restart of the live service):
+        it goes straight to RUNNING on ``pool_id``; metering resumes at ``metered_s``."""
+        rec = self.submit(spec, started_s)
+        pool = self.pools[pool_id]
+        credit_rate = self.rates.credit_rate(spec, pool.accel_type) or 0.0
+        del self.pending[spec.id]
+        self.running[spec.id] = rec
+        self.free[pool_id] -= count
+        rec.pool_id, rec.accel_type, rec.count = pool_id, pool.accel_type, count
+        rec.started_s, rec.metered_s, rec.credit_rate = started_s, metered_s, credit_rate
+        rec.first_start_s = started_s
+        rec.state = JobState.RUNNING
+        rec.reason = "re-adopted after a restart"
+        self.usage.change_rate(spec.project, metered_s, count * credit_rate / 3600.0)
+        return rec
+
     # -- the loop -----------------------------------------------------------------------
     def tick(self, now: float, decide: bool = True) -> plans.Plan | None:
         """One control cycle: observe, then (if ``decide``) snapshot, plan and act."""
@@ -172,7 +191,7 @@ class Engine:
         self.starts += 1
         self.free[pool.id] -= action.count
         rec.pool_id, rec.accel_type, rec.count = pool.id, pool.accel_type, action.count
-        rec.started_s, rec.credit_rate = now, credit_rate
+        rec.started_s, rec.metered_s, rec.credit_rate = now, now, credit_rate
         rec.expected_start_s = None
         if rec.first_start_s is None:
             rec.first_start_s = now
@@ -220,13 +239,25 @@ class Engine:
         ran = max(0.0, now - rec.started_s)
         rec.attained_s += ran * rec.count
         rec.attained_by_type[rec.accel_type] = rec.attained_by_type.get(rec.accel_type, 0.0) + ran
-        credits = credits_for(rec.count, ran, rec.credit_rate)
+        self._meter(rec, now)
+        self.usage.change_rate(rec.spec.project, now, -rec.count * rec.credit_rate / 3600.0)
+
+    def meter_running(self, now: float) -> None:
+        """Meter every running job up to ``now`` (live service: called periodically, so
+        a crash loses no more than one interval and re-metering is idempotent by cause)."""
+        for rec in list(self.running.values()):
+            self._meter(rec, now)
+
+    def _meter(self, rec: JobRecord, now: float) -> None:
+        if now <= rec.metered_s:
+            return
+        credits = credits_for(rec.count, now - rec.metered_s, rec.credit_rate)
         rec.credits += credits
         rec.credits_by_type[rec.accel_type] = rec.credits_by_type.get(rec.accel_type, 0.0) + credits
-        self.usage.change_rate(rec.spec.project, now, -rec.count * rec.credit_rate / 3600.0)
         if self.usage_sink is not None:
             pool = self.pools[rec.pool_id]
-            self.usage_sink.meter(rec.spec, pool, rec.count, rec.started_s, now, credits)
+            self.usage_sink.meter(rec.spec, pool, rec.count, rec.metered_s, now, credits)
+        rec.metered_s = now
 
     def _move(
         self, rec: JobRecord, dst: JobState, now: float, cause: str, pool: str | None = None

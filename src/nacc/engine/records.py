@@ -23,6 +23,7 @@ class JobRecord:
     pool_id: PoolId = field(default_factory=lambda: PoolId(""))
     accel_type: str = ""
     started_s: float = 0.0
+    metered_s: float = 0.0
     count: int = 0
     credit_rate: float = 0.0
     first_start_s: float | None = None
