@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from support.doubles import TableRates, job, pool
 
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobSpec
@@ -13,6 +12,7 @@ from nacc.engine.engine import Engine
 from nacc.scheduling.policies.registry import builtin_policies
 from nacc.sim.dispatcher import SimDispatcher
 from nacc.sim.kernel import Kernel
+from support.doubles import TableRates, job, pool
 
 RATES = TableRates({"fast": 2.0})
 
