@@ -28,3 +28,24 @@ class InputError(NaccError):
         super().__init__(f"{where}: {problem}")
         self.where = where
         self.problem = problem
+
+
+class NotFound(NaccError):
+    """An id names nothing the caller may see."""
+
+    def __init__(self, kind: str, ident: object) -> None:
+        super().__init__(f"no {kind} with id {ident!r}")
+        self.kind = kind
+        self.ident = ident
+
+
+class Unauthorized(NaccError):
+    """No valid credentials (missing, unknown, expired or revoked token)."""
+
+
+class Forbidden(NaccError):
+    """Authenticated, but the caller's roles do not allow this."""
+
+
+class Conflict(NaccError):
+    """The request contradicts the current state (e.g. a review outside its window)."""

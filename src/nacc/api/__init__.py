@@ -1,0 +1,1 @@
+"""FastAPI delivery: thin routes over the service layer."""
