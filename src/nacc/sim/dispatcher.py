@@ -52,7 +52,10 @@ class SimDispatcher:
         self._kernel.schedule(end, "finish", (launch.spec.id, run.epoch))
 
     def stop(self, job_id: JobId, at: float) -> float | None:
-        run = self._runs.pop(job_id)
+        run = self._runs.pop(job_id, None)
+        if run is None:  # it ended but was not polled yet: drop the pending report
+            self._done = [o for o in self._done if o.job_id != job_id]
+            return None
         progressed = max(0.0, at - run.start - run.setup) * run.rate
         return min(run.remaining, progressed)
 

@@ -1,0 +1,397 @@
+"""The ``local`` dispatcher: jobs run as real subprocesses on this machine.
+
+Each job gets accelerator ids through an environment variable (``CUDA_VISIBLE_DEVICES``
+style), runs in its own session/process group under a tiny ``sh`` wrapper that writes the
+command's exit code to ``<workdir>/<job>/exit_code``, logs stdout and stderr to
+``output.log`` beside it, and is described by an atomically written ``state.json``, so a
+restarted service can re-adopt or reconcile it (``reconcile``). Linux only (``/proc``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from nacc.domain.errors import InputError, NaccError, UnknownName
+from nacc.domain.ids import JobId
+from nacc.ports import Launch, Observation
+
+# $1 is the exit-code file, the rest is the job's argv; the file is written atomically.
+_WRAPPER = 'f=$1; shift; "$@"; c=$?; echo "$c" > "$f.tmp" && mv -f "$f.tmp" "$f"; exit "$c"'
+LOST_NOTE = "lost: process gone while the service was down"
+_STEP_S = 0.02
+
+
+class DispatchError(NaccError):
+    """The local dispatcher was asked for something it cannot do (the message says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    """What ``reconcile`` did with one job found on disk.
+
+    ``observation`` is also queued for the next ``poll`` (the engine's one path for job
+    ends), so a caller should log this record, not apply it. ``ended_wall`` is the wall
+    time the exit code was written, where known (for precise metering).
+    """
+
+    job_id: JobId
+    action: Literal["readopted", "finished", "lost", "unreadable"]
+    note: str
+    observation: Observation | None = None
+    ended_wall: float | None = None
+
+
+_Command = tuple[tuple[str, ...], Mapping[str, str]]  # argv, extra environment
+
+
+@dataclass(slots=True)
+class _Run:
+    job_id: JobId
+    pool: str
+    devices: tuple[str, ...]
+    pid: int
+    proc_start: int
+    boot_id: str
+    started_at: float
+    job_dir: Path
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id, "pool": self.pool, "devices": list(self.devices),
+            "pid": self.pid, "pgid": self.pid, "proc_start": self.proc_start,
+            "boot_id": self.boot_id, "started_at": self.started_at,
+            "exit_code": None, "ended": None, "ended_at": None, "note": "",
+        }  # fmt: skip
+
+
+# -- /proc and files ---------------------------------------------------------------------
+def _proc_stat(pid: int) -> tuple[str, int, int, int] | None:
+    """(state, pgrp, session, start time in clock ticks since boot), or None if gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    rest = text[text.rfind(")") + 2 :].split()
+    return rest[0], int(rest[2]), int(rest[3]), int(rest[19])
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether any non-zombie process is still in process group (and session) ``pgid``."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    for name in os.listdir("/proc"):
+        stat = _proc_stat(int(name)) if name.isdigit() else None
+        if stat is not None and stat[0] != "Z" and stat[1] == pgid and stat[2] == pgid:
+            return True
+    return False
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Write atomically: a reader sees the old file or the new one, never half of one."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w") as f:
+        json.dump(data, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _read_exit_code(job_dir: Path) -> tuple[int, float] | None:
+    """(exit code, wall time written) from the wrapper's file, or None if absent."""
+    path = job_dir / "exit_code"
+    try:
+        return int(path.read_text().strip()), path.stat().st_mtime
+    except (OSError, ValueError):
+        return None
+
+
+def _run_from_state(job_dir: Path, d: Mapping[str, Any]) -> _Run:
+    """Rebuild a run from ``state.json`` (KeyError/TypeError/ValueError if malformed)."""
+    if int(d["pgid"]) != int(d["pid"]):
+        raise ValueError("pgid differs from pid")
+    return _Run(
+        JobId(str(d["job_id"])), str(d["pool"]), tuple(str(x) for x in d["devices"]),
+        int(d["pid"]), int(d["proc_start"]), str(d["boot_id"]), float(d["started_at"]),
+        job_dir,
+    )  # fmt: skip
+
+
+class LocalDispatcher:
+    """Runs jobs as local processes, handing out device ids per pool.
+
+    ``devices`` maps a pool id to the local device ids it may hand out, e.g.
+    ``{"local-h100": ["0", "1", "2", "3"]}``. Register each job's command with
+    ``register`` before the engine launches it.
+    """
+
+    unsupported: Mapping[str, str] = {
+        "checkpoint": "local processes are killed; they restart from the beginning unless "
+        "the job checkpoints itself",
+        "multi-node": "one machine only",
+        "progress": "stop() cannot tell how much work a real process did; it returns None",
+    }
+
+    def __init__(
+        self,
+        devices: Mapping[str, Sequence[str]],
+        workdir: Path,
+        env_var: str = "CUDA_VISIBLE_DEVICES",
+        grace_s: float = 5.0,
+    ) -> None:
+        self._devices = {pool: tuple(ids) for pool, ids in devices.items()}
+        self._busy: dict[str, set[str]] = {pool: set() for pool in self._devices}
+        self._workdir = Path(workdir)
+        self._env_var = env_var
+        self._grace_s = grace_s
+        self._commands: dict[JobId, _Command] = {}
+        self._runs: dict[JobId, _Run] = {}
+        self._queued: list[Observation] = []
+        self._boot = _boot_id()
+
+    @property
+    def running_jobs(self) -> list[JobId]:
+        """Jobs this dispatcher runs or watches now (launched or re-adopted)."""
+        return list(self._runs)
+
+    def free_devices(self, pool: str) -> list[str]:
+        return [d for d in self._devices.get(pool, ()) if d not in self._busy.get(pool, ())]
+
+    def log_path(self, job_id: JobId) -> Path:
+        return self._workdir / job_id / "output.log"
+
+    def register(
+        self, job_id: JobId, command: Sequence[str] | str, env: Mapping[str, str] | None = None
+    ) -> None:
+        """Say what ``job_id`` runs: an argv, or a string run by ``sh -c``. Kept until the
+        job ends, so a preempted job relaunches with the same command."""
+        if not job_id or job_id in (".", "..") or "/" in job_id or "\0" in job_id:
+            raise InputError(f"job id {job_id!r}", "must be a plain file name (no '/', not '.')")
+        argv = ("sh", "-c", command) if isinstance(command, str) else tuple(command)
+        if not argv:
+            raise InputError(f"job {job_id}", "empty command")
+        self._commands[job_id] = (argv, dict(env or {}))
+
+    def unregister(self, job_id: JobId) -> None:
+        self._commands.pop(job_id, None)
+
+    def launch(self, launch: Launch) -> None:
+        job_id = launch.spec.id
+        if job_id in self._runs:
+            raise DispatchError(f"job {job_id} is already running")
+        command = self._commands.get(job_id)
+        if command is None:
+            raise DispatchError(f"no command registered for job {job_id}; call register()")
+        devices = self._take(launch.pool.id, launch.count)
+        try:
+            run = self._spawn(launch, command, devices)
+        except BaseException:
+            self._busy[launch.pool.id].difference_update(devices)
+            raise
+        self._runs[job_id] = run
+
+    def _take(self, pool: str, count: int) -> tuple[str, ...]:
+        if pool not in self._devices:
+            raise UnknownName("local device pool", pool, list(self._devices))
+        free = self.free_devices(pool)
+        if count < 1 or count > len(free):
+            raise DispatchError(
+                f"pool {pool} has {len(free)} free local devices {free}; launch asked for {count}"
+            )
+        taken = tuple(free[:count])
+        self._busy[pool].update(taken)
+        return taken
+
+    def _spawn(self, launch: Launch, command: _Command, devices: tuple[str, ...]) -> _Run:
+        job_dir = self._workdir / launch.spec.id
+        job_dir.mkdir(parents=True, exist_ok=True)
+        (job_dir / "exit_code").unlink(missing_ok=True)
+        argv = ["sh", "-c", _WRAPPER, "nacc-job", str(job_dir / "exit_code"), *command[0]]
+        env = {**os.environ, **command[1], **self._job_env(launch, devices)}
+        with (job_dir / "output.log").open("ab", buffering=0) as log:
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                cwd=job_dir, env=env, start_new_session=True,
+            )  # fmt: skip
+        stat = _proc_stat(proc.pid)
+        start = stat[3] if stat is not None else 0
+        run = _Run(launch.spec.id, launch.pool.id, devices, proc.pid, start, self._boot,
+                   launch.at, job_dir, proc)  # fmt: skip
+        try:
+            _write_json(job_dir / "state.json", run.state())
+        except BaseException:
+            self._terminate(run, grace_s=0.0)
+            raise
+        return run
+
+    def _job_env(self, launch: Launch, devices: tuple[str, ...]) -> dict[str, str]:
+        return {
+            self._env_var: ",".join(devices),
+            "NACC_JOB_ID": launch.spec.id,
+            "NACC_ACCELERATOR_TYPE": launch.pool.accel_type,
+            "NACC_POOL": launch.pool.id,
+            "NACC_JOB_DIR": str(self._workdir / launch.spec.id),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def poll(self, now: float) -> Sequence[Observation]:
+        """Report jobs that ended since the last poll (and any queued by ``reconcile``)."""
+        seen, self._queued = self._queued, []
+        for job_id, run in list(self._runs.items()):
+            ended = self._exit(run)
+            if ended is None:
+                continue
+            code, ok, note = ended
+            del self._runs[job_id]
+            self._commands.pop(job_id, None)
+            if _group_alive(run.pid):  # leftovers would hold the devices
+                _signal_group(run.pid, signal.SIGKILL)
+            self._release(run)
+            self._record_end(run, now, "exited" if code is not None else "lost", code, note)
+            seen.append(Observation(job_id, now, ok, note))
+        return seen
+
+    def _exit(self, run: _Run) -> tuple[int | None, bool, str] | None:
+        """None while running; else (exit code or None, ok, note)."""
+        if run.proc is not None:
+            rc = run.proc.poll()
+            if rc is None:
+                return None
+            if rc < 0:
+                return None, False, f"killed by signal {-rc} ({signal.strsignal(-rc)})"
+            return rc, rc == 0, f"exit code {rc}"
+        self._reap_foreign(run)
+        if self._is_alive(run):
+            return None
+        found = _read_exit_code(run.job_dir)
+        if found is None:
+            return None, False, "lost: process ended without recording an exit code"
+        return found[0], found[0] == 0, f"exit code {found[0]}"
+
+    def _is_alive(self, run: _Run) -> bool:
+        """The recorded process still runs: same pid, group, start time and boot."""
+        stat = _proc_stat(run.pid)
+        return (
+            stat is not None
+            and stat[0] != "Z"
+            and stat[1] == run.pid
+            and stat[3] == run.proc_start
+            and run.boot_id == self._boot
+        )
+
+    @staticmethod
+    def _reap_foreign(run: _Run) -> None:
+        """Reap the run's zombie if it is our child (a dispatcher in this process died)."""
+        stat = _proc_stat(run.pid)
+        if stat is not None and stat[0] == "Z" and stat[3] == run.proc_start:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(run.pid, os.WNOHANG)
+
+    def stop(self, job_id: JobId, at: float) -> float | None:
+        """Kill the job's process group (SIGTERM, SIGKILL after the grace); no progress known."""
+        run = self._runs.pop(job_id, None)
+        queued = [o for o in self._queued if o.job_id == job_id]
+        self._queued = [o for o in self._queued if o.job_id != job_id]
+        if run is None:
+            if queued:
+                return None
+            raise UnknownName("running local job", job_id, list(self._runs))
+        self._terminate(run, self._grace_s)
+        self._release(run)
+        self._record_end(run, at, "stopped", None, "stopped by the dispatcher")
+        return None
+
+    def _terminate(self, run: _Run, grace_s: float) -> None:
+        if run.proc is None and not self._is_alive(run) and not _group_alive(run.pid):
+            return  # never signal a group whose leader may have been replaced
+        _signal_group(run.pid, signal.SIGTERM)
+        if self._wait_group(run, grace_s):
+            return
+        _signal_group(run.pid, signal.SIGKILL)
+        self._wait_group(run, max(1.0, grace_s))
+
+    def _wait_group(self, run: _Run, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if run.proc is not None:
+                run.proc.poll()
+            else:
+                self._reap_foreign(run)
+            if not _group_alive(run.pid):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(_STEP_S)
+
+    def _release(self, run: _Run) -> None:
+        self._busy.get(run.pool, set()).difference_update(run.devices)
+
+    def _record_end(self, run: _Run, at: float, ended: str, code: int | None, note: str) -> None:
+        state = {**run.state(), "ended": ended, "ended_at": at, "exit_code": code, "note": note}
+        _write_json(run.job_dir / "state.json", state)
+
+    def reconcile(
+        self, state_dir: Path | None = None, now: float | None = None
+    ) -> list[Reconciled]:
+        """After a restart: re-adopt live jobs under ``state_dir`` (default: the workdir),
+        and report those that ended meanwhile. Call once, before the first launch."""
+        root = self._workdir if state_dir is None else Path(state_dir)
+        at = time.time() if now is None else now
+        done: list[Reconciled] = []
+        for path in sorted(root.glob("*/state.json")):
+            try:
+                state = json.loads(path.read_text())
+                if state.get("ended") is not None or state.get("job_id") in self._runs:
+                    continue
+                run = _run_from_state(path.parent, state)
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+                note = f"unreadable {path}: {e}"
+                done.append(Reconciled(JobId(path.parent.name), "unreadable", note))
+                continue
+            done.append(self._reconcile_one(run, at))
+        return done
+
+    def _reconcile_one(self, run: _Run, at: float) -> Reconciled:
+        self._reap_foreign(run)
+        if self._is_alive(run):
+            self._runs[run.job_id] = run
+            self._busy.setdefault(run.pool, set()).update(run.devices)
+            note = f"pid {run.pid} still running on {run.pool} devices {list(run.devices)}"
+            return Reconciled(run.job_id, "readopted", note)
+        found = _read_exit_code(run.job_dir)
+        if found is None:
+            obs = Observation(run.job_id, at, False, LOST_NOTE)
+            self._record_end(run, at, "lost", None, LOST_NOTE)
+            self._queued.append(obs)
+            return Reconciled(run.job_id, "lost", LOST_NOTE, obs)
+        code, wall = found
+        note = f"exit code {code} (ended while the service was down)"
+        obs = Observation(run.job_id, at, code == 0, note)
+        self._record_end(run, at, "exited", code, note)
+        self._queued.append(obs)
+        return Reconciled(run.job_id, "finished", note, obs, wall)

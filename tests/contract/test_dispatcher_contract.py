@@ -1,0 +1,166 @@
+"""The Dispatcher contract: every backend passes these, simulated or real.
+
+A harness gives each backend a way to run a job of about ``seconds`` and to let time
+pass: the simulated one pops its event kernel, the local one sleeps on the wall clock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+
+from nacc.adapters.dispatch.local import LocalDispatcher
+from nacc.domain.ids import JobId, PoolId
+from nacc.domain.jobs import JobClass, JobSpec
+from nacc.domain.pools import Pool
+from nacc.ports import Dispatcher, Launch, Observation
+from nacc.sim.dispatcher import SimDispatcher
+from nacc.sim.kernel import Kernel
+from support.doubles import TableRates
+
+POOL = Pool(PoolId("gpu"), "prov", "site", "H100", 4, 4, "test")
+
+
+class Harness(Protocol):
+    @property
+    def dispatcher(self) -> Dispatcher: ...
+    @property
+    def max_steps(self) -> int: ...
+
+    def prepare(self, job: JobId, seconds: float) -> None: ...
+    def advance(self) -> float: ...
+    def now(self) -> float: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class SimHarness:
+    kernel: Kernel
+    dispatcher: SimDispatcher
+    max_steps: int = 50
+
+    def prepare(self, job: JobId, seconds: float) -> None:
+        pass  # the work is the run time: the table rate is 1 work unit per second
+
+    def advance(self) -> float:
+        if len(self.kernel):
+            for kind, payload in self.kernel.pop_batch():
+                if kind == "finish":
+                    job_id, epoch = payload
+                    self.dispatcher.on_finish(job_id, epoch, self.kernel.now)
+        return self.kernel.now
+
+    def now(self) -> float:
+        return self.kernel.now
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class LocalHarness:
+    dispatcher: LocalDispatcher
+    max_steps: int = 250  # x 20 ms
+
+    def prepare(self, job: JobId, seconds: float) -> None:
+        self.dispatcher.register(job, ["sleep", str(seconds)])
+
+    def advance(self) -> float:
+        time.sleep(0.02)
+        return time.time()
+
+    def now(self) -> float:
+        return time.time()
+
+    def close(self) -> None:
+        for job in self.dispatcher.running_jobs:
+            self.dispatcher.stop(job, time.time())
+
+
+@pytest.fixture(params=["sim", "local"])
+def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    h: Harness
+    if request.param == "sim":
+        kernel = Kernel()
+        h = SimHarness(kernel, SimDispatcher(kernel, TableRates({"H100": 1.0})))
+    else:
+        devices = {"gpu": [str(i) for i in range(4)]}
+        h = LocalHarness(LocalDispatcher(devices, tmp_path, grace_s=1.0))
+    yield h
+    h.close()
+
+
+def launch(h: Harness, name: str, seconds: float, count: int = 1) -> JobId:
+    job = JobId(name)
+    h.prepare(job, seconds)
+    spec = JobSpec(job, h.now(), count, JobClass.VISION, seconds, "proj")
+    h.dispatcher.launch(Launch(spec, POOL, count, h.now(), seconds, 0.0))
+    return job
+
+
+def collect(h: Harness, until: set[JobId]) -> list[Observation]:
+    """Advance and poll until every job in ``until`` was reported (or steps run out)."""
+    seen: list[Observation] = []
+    for _ in range(h.max_steps):
+        seen.extend(h.dispatcher.poll(h.advance()))
+        if {o.job_id for o in seen} >= until:
+            break
+    return seen
+
+
+def quiet(h: Harness, steps: int = 5) -> list[Observation]:
+    """What a few more rounds of polling report (should be nothing)."""
+    return [o for _ in range(steps) for o in h.dispatcher.poll(h.advance())]
+
+
+def test_unsupported_is_data_with_reasons(harness: Harness) -> None:
+    caps = harness.dispatcher.unsupported
+    assert isinstance(caps, Mapping)
+    assert all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in caps.items())
+
+
+def test_poll_with_nothing_running_reports_nothing(harness: Harness) -> None:
+    assert list(harness.dispatcher.poll(harness.now())) == []
+
+
+def test_each_launched_job_is_reported_exactly_once(harness: Harness) -> None:
+    t0 = harness.now()
+    jobs = {launch(harness, "a", 0.1), launch(harness, "b", 0.2, count=2)}
+    seen = collect(harness, jobs)
+    assert sorted(o.job_id for o in seen) == sorted(jobs)
+    assert all(o.ok and o.at >= t0 for o in seen)
+    assert quiet(harness) == []
+
+
+def test_a_stopped_job_is_never_reported(harness: Harness) -> None:
+    long, short = launch(harness, "long", 30.0), launch(harness, "short", 0.1)
+    done = harness.dispatcher.stop(long, harness.now())
+    assert done is None or done >= 0.0
+    seen = collect(harness, {short})
+    assert [o.job_id for o in seen] == [short]
+    assert quiet(harness) == []
+
+
+def test_a_stopped_job_can_be_launched_again(harness: Harness) -> None:
+    job = launch(harness, "again", 30.0, count=4)
+    harness.dispatcher.stop(job, harness.now())
+    launch(harness, "again", 0.1, count=4)  # all accelerators were freed by the stop
+    seen = collect(harness, {job})
+    assert [(o.job_id, o.ok) for o in seen] == [(job, True)]
+    assert quiet(harness) == []
+
+
+def test_a_job_that_ended_but_was_stopped_before_polling_is_not_reported(
+    harness: Harness, request: pytest.FixtureRequest
+) -> None:
+    """A user's cancel can land between a job's end and the next poll (live service)."""
+    job = launch(harness, "race", 0.05)
+    for _ in range(10):
+        harness.advance()  # it ends, but nobody polls yet
+    harness.dispatcher.stop(job, harness.now())
+    assert quiet(harness) == []

@@ -1,0 +1,225 @@
+"""The local dispatcher with real processes (no mocks): output, exit codes, devices, stop,
+and reconciliation after the dispatcher object is gone."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from nacc.adapters.dispatch.local import LOST_NOTE, DispatchError, LocalDispatcher
+from nacc.adapters.dispatch.registry import DispatchOptions, create_dispatcher
+from nacc.domain.errors import UnknownName
+from nacc.domain.ids import JobId, PoolId
+from nacc.domain.jobs import JobClass, JobSpec
+from nacc.domain.pools import Pool
+from nacc.ports import Dispatcher, Launch, Observation
+
+POOL = Pool(PoolId("local-h100"), "local", "here", "H100", 2, 2, "local")
+
+
+def spec(name: str, gpus: int = 1) -> JobSpec:
+    return JobSpec(JobId(name), 0.0, gpus, JobClass.VISION, 1.0, "proj")
+
+
+def start(d: LocalDispatcher, name: str, command: str | Sequence[str], gpus: int = 1) -> JobId:
+    d.register(JobId(name), command)
+    d.launch(Launch(spec(name, gpus), POOL, gpus, time.time(), 1.0, 0.0))
+    return JobId(name)
+
+
+def wait_for(cond: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def poll_all(d: LocalDispatcher, *jobs: JobId) -> dict[JobId, Observation]:
+    """Poll until every job in ``jobs`` was reported; each exactly once."""
+    seen: list[Observation] = []
+
+    def reported() -> bool:
+        seen.extend(d.poll(time.time()))
+        return {o.job_id for o in seen} >= set(jobs)
+
+    wait_for(reported)
+    assert sorted(o.job_id for o in seen) == sorted(jobs)
+    return {o.job_id: o for o in seen}
+
+
+def poll_until(d: LocalDispatcher, job: JobId) -> Observation:
+    return poll_all(d, job)[job]
+
+
+def alive(pid: int) -> bool:
+    """Running and not a zombie (an orphan may wait for init to reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2] != "Z"
+
+
+def state(workdir: Path, job: str) -> dict[str, object]:
+    data: dict[str, object] = json.loads((workdir / job / "state.json").read_text())
+    return data
+
+
+@pytest.fixture
+def disp(tmp_path: Path) -> LocalDispatcher:
+    return LocalDispatcher({"local-h100": ["0", "1"]}, tmp_path, grace_s=0.5)
+
+
+def test_job_output_is_logged_and_exit_zero_is_ok(disp: LocalDispatcher, tmp_path: Path) -> None:
+    job = start(disp, "ok", "echo hello; echo oops >&2; echo $NACC_JOB_ID $NACC_POOL")
+    obs = poll_until(disp, job)
+    assert obs.ok and obs.note == "exit code 0"
+    log = (tmp_path / "ok" / "output.log").read_text()
+    assert log.splitlines() == ["hello", "oops", "ok local-h100"]
+    st = state(tmp_path, "ok")
+    assert st["exit_code"] == 0 and st["ended"] == "exited" and st["pid"] == st["pgid"]
+    assert disp.free_devices("local-h100") == ["0", "1"] and disp.running_jobs == []
+
+
+def test_nonzero_exit_is_a_failure_naming_the_code(disp: LocalDispatcher, tmp_path: Path) -> None:
+    job = start(disp, "bad", ["sh", "-c", "exit 3"])
+    obs = poll_until(disp, job)
+    assert not obs.ok and "3" in obs.note
+    assert state(tmp_path, "bad")["exit_code"] == 3
+    assert (tmp_path / "bad" / "exit_code").read_text().strip() == "3"
+
+
+def test_two_jobs_get_disjoint_devices(disp: LocalDispatcher, tmp_path: Path) -> None:
+    cmd = 'echo "dev=$CUDA_VISIBLE_DEVICES type=$NACC_ACCELERATOR_TYPE"; sleep 0.3'
+    a, b = start(disp, "a", cmd), start(disp, "b", cmd)
+    with pytest.raises(DispatchError, match="0 free"):
+        start(disp, "c", "true")
+    poll_all(disp, a, b)
+    devs = [(tmp_path / j / "output.log").read_text().strip() for j in (a, b)]
+    assert sorted(devs) == ["dev=0 type=H100", "dev=1 type=H100"]
+    both = start(disp, "both", "echo $CUDA_VISIBLE_DEVICES", gpus=2)
+    poll_until(disp, both)
+    assert (tmp_path / "both" / "output.log").read_text().strip() == "0,1"
+
+
+def test_launch_errors_are_clear(disp: LocalDispatcher) -> None:
+    with pytest.raises(DispatchError, match="no command registered"):
+        disp.launch(Launch(spec("x"), POOL, 1, 0.0, 1.0, 0.0))
+    other = Pool(PoolId("nowhere"), "local", "here", "H100", 1, 1, "local")
+    disp.register(JobId("x"), "true")
+    with pytest.raises(UnknownName, match="local-h100"):
+        disp.launch(Launch(spec("x"), other, 1, 0.0, 1.0, 0.0))
+
+
+def child_pid(workdir: Path, job: str) -> int:
+    log = workdir / job / "output.log"
+    wait_for(lambda: "child=" in log.read_text())
+    found = re.search(r"child=(\d+)", log.read_text())
+    assert found is not None
+    return int(found.group(1))
+
+
+def test_stop_kills_the_whole_process_group(disp: LocalDispatcher, tmp_path: Path) -> None:
+    job = start(disp, "long", "sleep 60 & echo child=$!; sleep 60")
+    child, leader = child_pid(tmp_path, "long"), int(str(state(tmp_path, "long")["pid"]))
+    assert alive(child) and alive(leader)
+    t0 = time.monotonic()
+    assert disp.stop(job, time.time()) is None
+    assert time.monotonic() - t0 < 0.5  # SIGTERM was enough
+    wait_for(lambda: not alive(child), 2.0)
+    assert not alive(leader)
+    assert disp.poll(time.time()) == [] and disp.free_devices("local-h100") == ["0", "1"]
+    assert state(tmp_path, "long")["ended"] == "stopped"
+
+
+def test_stop_escalates_to_sigkill_after_the_grace(disp: LocalDispatcher, tmp_path: Path) -> None:
+    job = start(disp, "stubborn", "trap '' TERM; sleep 60 & echo child=$!; wait; sleep 60")
+    child = child_pid(tmp_path, "stubborn")
+    t0 = time.monotonic()
+    disp.stop(job, time.time())
+    assert time.monotonic() - t0 >= 0.5
+    wait_for(lambda: not alive(child), 2.0)
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_reconcile_after_the_dispatcher_is_gone(tmp_path: Path) -> None:
+    old = LocalDispatcher({"local-h100": ["0", "1", "2"]}, tmp_path)
+    live = start(old, "live", "sleep 0.8; exit 5")
+    done = start(old, "done", "exit 4")
+    gone = start(old, "gone", "sleep 60")
+    wait_for(lambda: (tmp_path / "done" / "exit_code").exists())
+    os.killpg(int(str(state(tmp_path, "gone")["pgid"])), signal.SIGKILL)  # no exit code
+    del old
+    gc.collect()
+    new = LocalDispatcher({"local-h100": ["0", "1", "2"]}, tmp_path)
+    results = {r.job_id: r for r in new.reconcile(tmp_path, now=123.0)}
+    assert {j: r.action for j, r in results.items()} == {
+        live: "readopted",
+        done: "finished",
+        gone: "lost",
+    }
+    assert results[gone].note == LOST_NOTE and results[gone].observation is not None
+    assert new.running_jobs == [live] and new.free_devices("local-h100") != ["0", "1", "2"]
+    queued = {o.job_id: o for o in new.poll(200.0)}
+    assert queued[done].at == 123.0 and not queued[done].ok and "exit code 4" in queued[done].note
+    assert queued[gone] == Observation(gone, 123.0, False, LOST_NOTE)
+    assert live not in queued
+    obs = poll_until(new, live)
+    assert not obs.ok and obs.note == "exit code 5"
+    assert new.reconcile(tmp_path) == [] and new.free_devices("local-h100") == ["0", "1", "2"]
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_a_readopted_job_can_be_stopped(tmp_path: Path) -> None:
+    old = LocalDispatcher({"local-h100": ["0", "1"]}, tmp_path, grace_s=0.5)
+    start(old, "adopted", "sleep 60 & echo child=$!; sleep 60")
+    child = child_pid(tmp_path, "adopted")
+    del old
+    new = LocalDispatcher({"local-h100": ["0", "1"]}, tmp_path, grace_s=0.5)
+    assert [r.action for r in new.reconcile()] == ["readopted"]
+    assert new.stop(JobId("adopted"), 1.0) is None
+    wait_for(lambda: not alive(child), 2.0)
+    assert new.poll(2.0) == [] and new.reconcile() == []
+
+
+def test_registry_builds_local_and_lists_known_schemes(tmp_path: Path) -> None:
+    d: Dispatcher = create_dispatcher(f"local://{tmp_path}", DispatchOptions({"p": ["0"]}))
+    assert isinstance(d, LocalDispatcher) and "checkpoint" in d.unsupported
+    with pytest.raises(UnknownName, match=r"local://"):
+        create_dispatcher("slurm://head")
+
+
+SERVICE = """
+import os, sys, time
+from pathlib import Path
+from nacc.adapters.dispatch.local import LocalDispatcher
+from nacc.domain.ids import JobId, PoolId
+from nacc.domain.jobs import JobClass, JobSpec
+from nacc.domain.pools import Pool
+from nacc.ports import Launch
+d = LocalDispatcher({"p": ["0"]}, Path(sys.argv[1]))
+d.register(JobId("orphan"), "sleep 0.6; exit 7")
+spec = JobSpec(JobId("orphan"), 0.0, 1, JobClass.VISION, 1.0, "proj")
+d.launch(Launch(spec, Pool(PoolId("p"), "l", "h", "H100", 1, 1, "local"), 1, 0.0, 1.0, 0.0))
+os.kill(os.getpid(), 9)  # the service crashes
+"""
+
+
+def test_reconcile_readopts_a_job_whose_service_process_died(tmp_path: Path) -> None:
+    crashed = subprocess.run([sys.executable, "-c", SERVICE, str(tmp_path)], check=False)
+    assert crashed.returncode == -signal.SIGKILL
+    new = LocalDispatcher({"p": ["0"]}, tmp_path)
+    assert [r.action for r in new.reconcile()] == ["readopted"]
+    assert new.free_devices("p") == []
+    obs = poll_until(new, JobId("orphan"))  # not our child: exit code read from its file
+    assert obs.note == "exit code 7" and new.free_devices("p") == ["0"]
