@@ -10,10 +10,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nacc.domain import errors
+from nacc.ledger.accounts import InsufficientCredits
 
 PROBLEM = "application/problem+json"
 
 _STATUS: list[tuple[type[Exception], int, str]] = [
+    (InsufficientCredits, 402, "insufficient-credits"),
     (errors.Unauthorized, 401, "unauthorized"),
     (errors.Forbidden, 403, "forbidden"),
     (errors.NotFound, 404, "not-found"),

@@ -18,8 +18,8 @@ from nacc.domain.errors import InputError
 class OrgKind(StrEnum):
     UNIVERSITY = "university"
     COMPANY = "company"
-    RESEARCH_INSTITUTE = "research-institute"
-    PUBLIC_AGENCY = "public-agency"
+    RESEARCH_INSTITUTE = "research_institute"
+    PUBLIC_AGENCY = "public_agency"
 
 
 class CompanySize(StrEnum):
@@ -30,7 +30,7 @@ class CompanySize(StrEnum):
 
 class Role(StrEnum):
     OPERATOR = "operator"
-    PROGRAM_OFFICER = "program-officer"
+    PROGRAM_OFFICER = "program_officer"
     REVIEWER = "reviewer"
     PI = "pi"
     MEMBER = "member"

@@ -129,6 +129,10 @@ class Engine:
         self._apply(plan, now)
         return plan
 
+    def observe(self, obs: ports.Observation) -> None:
+        """Apply one observation now (e.g. a job found finished after a restart)."""
+        self._finish(obs)
+
     def snapshot(self, now: float) -> ClusterView:
         pools = {pid: PoolView(p, self.free[pid]) for pid, p in self.pools.items()}
         usage = self.usage.snapshot(now)

@@ -1,0 +1,51 @@
+"""The FastAPI application factory (no import-time globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+
+from nacc import __version__
+from nacc.api import problems
+from nacc.api.deps import ServicesDep
+from nacc.service.context import Services
+
+MetricsSource = Callable[[], str]
+
+
+def create_app(
+    svc: Services, metrics: MetricsSource | None = None, lifespan: Any = None
+) -> FastAPI:
+    """Build the app around ``svc``; ``metrics`` renders Prometheus text for /metrics;
+    ``lifespan`` starts and stops background work (the live scheduler)."""
+    app = FastAPI(
+        title="nacc",
+        version=__version__,
+        description="National AI computing center",
+        lifespan=lifespan,
+    )
+    app.state.live = None
+    app.state.pricing = None
+    app.state.services = svc
+    problems.install(app)
+    from nacc.api.routes import admin, jobs, programs
+
+    app.include_router(admin.router)
+    app.include_router(programs.router)
+    app.include_router(jobs.router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz(s: ServicesDep) -> dict[str, str]:
+        with s.tx() as session:
+            session.execute(sa.text("SELECT 1"))
+        return {"status": "ok"}
+
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+    def prometheus() -> str:
+        return metrics() if metrics is not None else ""
+
+    return app

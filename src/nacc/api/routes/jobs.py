@@ -1,0 +1,101 @@
+"""Job submission, listing, logs and cancellation; project balances."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import PlainTextResponse
+
+from nacc.adapters.store.tables import Job
+from nacc.api import schemas
+from nacc.api.deps import CallerDep, LimitQ, OffsetQ, ServicesDep
+from nacc.api.schemas_jobs import JobIn, JobOut
+from nacc.service import jobs as use
+
+router = APIRouter(tags=["jobs"])
+
+
+def job_out(job: Job) -> JobOut:
+    return JobOut(
+        id=job.id,
+        project_id=job.project_id,
+        state=job.state,
+        reason=job.reason,
+        command=job.command,
+        accelerators=job.accelerators,
+        accelerator_types=job.accelerator_types,
+        job_class=job.job_class,
+        time_limit_s=job.time_limit_s,
+        pool_id=job.pool_id,
+        device_ids=job.device_ids,
+        submitted_at=job.submitted_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        exit_code=job.exit_code,
+    )
+
+
+def _live(request: Request) -> Any:
+    return getattr(request.app.state, "live", None)
+
+
+@router.post("/projects/{project_id}/jobs", status_code=status.HTTP_201_CREATED)
+def submit(
+    project_id: int,
+    body: JobIn,
+    request: Request,
+    response: Response,
+    svc: ServicesDep,
+    who: CallerDep,
+) -> JobOut:
+    req = use.JobRequest(
+        command=body.command,
+        accelerators=body.accelerators,
+        job_class=body.job_class,
+        time_limit_s=body.time_limit_s,
+        accelerator_types=body.accelerator_types,
+        image=body.image,
+        gang=body.gang,
+        idempotency_key=body.idempotency_key,
+    )
+    job, created = use.submit(svc, who, project_id, req, request.app.state.pricing)
+    if not created:
+        response.status_code = status.HTTP_200_OK  # an idempotent retry
+    return job_out(job)
+
+
+@router.get("/projects/{project_id}/jobs")
+def list_jobs(
+    project_id: int, svc: ServicesDep, who: CallerDep, limit: LimitQ = 50, offset: OffsetQ = 0
+) -> schemas.PageOut[JobOut]:
+    page = use.list_jobs(svc, who, project_id, limit, offset)
+    return schemas.page_of(page.items, page.total, limit, offset, job_out)
+
+
+@router.get("/jobs/{job_id}")
+def get_job(job_id: str, request: Request, svc: ServicesDep, who: CallerDep) -> JobOut:
+    out = job_out(use.visible_job(svc, who, job_id))
+    live = _live(request)
+    if live is not None and out.state == "pending":
+        out.expected_start = live.expected_start(job_id)
+    return out
+
+
+@router.get("/jobs/{job_id}/logs", response_class=PlainTextResponse)
+def logs(
+    job_id: str,
+    svc: ServicesDep,
+    who: CallerDep,
+    tail: Annotated[int, Query(ge=1, le=10_000_000)] = 65536,
+) -> str:
+    return use.read_log(svc, who, job_id, tail)
+
+
+@router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
+def cancel(job_id: str, request: Request, svc: ServicesDep, who: CallerDep) -> JobOut:
+    job = use.check_cancel(svc, who, job_id)
+    live = _live(request)
+    if live is not None and job.state in ("pending", "running"):
+        live.cancel(job_id, f"cancelled by {who.name}")
+    return job_out(job)

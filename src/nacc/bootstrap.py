@@ -1,0 +1,127 @@
+"""The composition root: the only place that picks concrete adapters from settings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from nacc.adapters.store import database_url, make_engine, make_sessionmaker, upgrade
+from nacc.adapters.store import repos_people as people
+from nacc.api.app import create_app
+from nacc.catalog.accelerators import load_catalog
+from nacc.catalog.throughput import ThroughputModel, default_model
+from nacc.domain.errors import InputError
+from nacc.domain.ids import PoolId
+from nacc.domain.jobs import JobClass
+from nacc.domain.pools import Pool
+from nacc.scheduling.policies.registry import builtin_policies
+from nacc.service.context import Services, utcnow
+from nacc.service.jobs import Pricing
+from nacc.service.live import LiveScheduler
+
+DEFAULT_DEVICES = "H100-SXM:4,RNGD:2"
+
+
+def parse_devices(text: str) -> dict[str, int]:
+    """``"H100-SXM:4,RNGD:2"`` -> {type: count}; names must be in the catalog."""
+    catalog = load_catalog()
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, count = part.partition(":")
+        if name not in catalog:
+            raise InputError("NACC_LOCAL_DEVICES", f"unknown accelerator {name!r}; known: "
+                             f"{', '.join(catalog)}")  # fmt: skip
+        if not count.isdigit() or int(count) < 1:
+            raise InputError("NACC_LOCAL_DEVICES", f"expected TYPE:COUNT, got {part!r}")
+        out[name] = int(count)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Validated once at start-up and passed down."""
+
+    database_url: str = field(default_factory=database_url)
+    workdir: Path = field(
+        default_factory=lambda: Path(os.environ.get("NACC_HOME", ".")) / "nacc-jobs"
+    )
+    devices: Mapping[str, int] = field(
+        default_factory=lambda: parse_devices(os.environ.get("NACC_LOCAL_DEVICES", DEFAULT_DEVICES))
+    )
+    policy: str = "nacc"
+    tick_s: float = 0.5
+    meter_s: float = 5.0
+
+
+def build_services(settings: Settings) -> Services:
+    """Migrate the database to head and return the services over it."""
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    return Services(make_sessionmaker(engine), utcnow, settings.workdir)
+
+
+def local_pools(devices: Mapping[str, int]) -> tuple[list[Pool], dict[str, list[str]]]:
+    """One pool per local accelerator type; device ids numbered across the machine."""
+    catalog = load_catalog()
+    pools: list[Pool] = []
+    ids: dict[str, list[str]] = {}
+    n = 0
+    for name, count in devices.items():
+        pid = PoolId(f"local-{name.lower()}")
+        pools.append(Pool(pid, "local", "localhost", name, count, count, "local",
+                          catalog[name].domestic))  # fmt: skip
+        ids[pid] = [str(i) for i in range(n, n + count)]
+        n += count
+    return pools, ids
+
+
+def build_app(settings: Settings, live: bool = True) -> tuple[FastAPI, Services]:
+    """The HTTP app with its live scheduler (started and stopped with the app)."""
+    svc = build_services(settings)
+    rates = default_model()
+    pools, ids = local_pools(settings.devices)
+    scheduler = LiveScheduler(svc, pools, ids, builtin_policies().create(settings.policy),
+                              rates, settings.tick_s, settings.meter_s)  # fmt: skip
+    app = create_app(svc, scheduler.metrics_text, lifespan=_lifespan(scheduler) if live else None)
+    app.state.live = scheduler if live else None
+    app.state.pricing = pricing(pools, rates)
+    return app, svc
+
+
+def pricing(pools: list[Pool], rates: ThroughputModel) -> Pricing:
+    """Credits per accelerator-hour by (type, class) for the types this fleet has."""
+    table: dict[tuple[str, str], float] = {}
+    for pool in pools:
+        for cls in JobClass:
+            speed = rates.speed(cls, pool.accel_type)
+            if speed is not None:
+                table[(pool.accel_type, cls.value)] = speed
+    return Pricing(table)
+
+
+def _lifespan(scheduler: LiveScheduler):  # type: ignore[no-untyped-def]
+    @asynccontextmanager
+    async def run(_: FastAPI) -> AsyncIterator[None]:
+        scheduler.start()
+        try:
+            yield
+        finally:
+            scheduler.stop()
+
+    return run
+
+
+def first_operator(svc: Services, name: str, email: str) -> str:
+    """Create an operator with a token (the first account of a fresh install); returns
+    the token secret, which is shown once."""
+    with svc.tx() as s:
+        user = people.create_user(s, name, email, svc.clock())
+        s.flush()
+        people.grant_role(s, user.id, "operator")
+        _, secret = people.create_api_token(s, user.id, svc.clock(), label="bootstrap")
+        return secret

@@ -1,0 +1,160 @@
+"""Job use cases: submit, cancel, read, logs, balance.
+
+Jobs are stored first (the database is the source of truth); the live scheduler
+(``service.live``) picks pending jobs up on its next tick and runs them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from nacc.adapters.store import repos_jobs, repos_ledger, repos_projects
+from nacc.adapters.store.repos import Page
+from nacc.adapters.store.tables import Job, Project
+from nacc.domain.errors import Conflict, InputError, NotFound
+from nacc.domain.jobs import JobClass
+from nacc.ledger.accounts import InsufficientCredits, project, usage_credits
+from nacc.service.auth import Principal, require
+from nacc.service.context import Services
+
+DEFAULT_TIME_LIMIT_S = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class JobRequest:
+    command: str
+    accelerators: int
+    job_class: str
+    time_limit_s: int | None = None
+    accelerator_types: Sequence[str] | None = None
+    image: str | None = None
+    gang: bool = True
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    """Credits per accelerator-hour by accelerator type and class (from the catalog),
+    restricted to the types the fleet has."""
+
+    rates: dict[tuple[str, str], float]
+
+    def worst_rate(self, job_class: str, types: Sequence[str] | None) -> float | None:
+        found = [
+            r for (t, c), r in self.rates.items() if c == job_class and (not types or t in types)
+        ]
+        return max(found) if found else None
+
+
+def _validate(req: JobRequest, pricing: Pricing) -> float:
+    if req.job_class not in {c.value for c in JobClass}:
+        known = ", ".join(c.value for c in JobClass)
+        raise InputError("job_class", f"unknown class {req.job_class!r}; known: {known}")
+    rate = pricing.worst_rate(req.job_class, req.accelerator_types)
+    if rate is None:
+        raise InputError(
+            "accelerator_types",
+            f"no accelerator of {list(req.accelerator_types or ['any'])} "
+            f"in this fleet runs {req.job_class}",
+        )
+    return rate
+
+
+def submit(
+    svc: Services, who: Principal, project_id: int, req: JobRequest, pricing: Pricing
+) -> tuple[Job, bool]:
+    """Store a job after checking role, project validity and that its estimated cost
+    (accelerators x time limit at the dearest acceptable type) fits the balance."""
+    require(who, "pi", "member", "operator", scope=f"project:{project_id}")
+    rate = _validate(req, pricing)
+    limit = req.time_limit_s or DEFAULT_TIME_LIMIT_S
+    estimate = usage_credits(req.accelerators, limit, rate)
+    with svc.tx() as s:
+        proj = _project(s, project_id)
+        now = svc.clock()
+        if not proj.valid_from <= now <= proj.valid_until:
+            raise Conflict(f"project {project_id} is valid {proj.valid_from} to {proj.valid_until}")
+        _check_funds(s, project_id, estimate, Decimal(proj.overdraft_credits))
+        new = repos_jobs.NewJob(
+            id=f"j-{uuid.uuid4().hex[:12]}",
+            project_id=project_id,
+            submitted_by=who.user_id,
+            command=req.command,
+            accelerators=req.accelerators,
+            job_class=req.job_class,
+            image=req.image,
+            accelerator_types=req.accelerator_types,
+            time_limit_s=limit,
+            gang=req.gang,
+            idempotency_key=req.idempotency_key,
+        )
+        job, created = repos_jobs.create_job(s, new, now)
+        s.flush()
+        s.expunge(job)
+        return job, created
+
+
+def _check_funds(s: Session, project_id: int, estimate: Decimal, overdraft: Decimal) -> None:
+    account = project(str(project_id))
+    available = repos_ledger.balance(s, account.key) + overdraft
+    if estimate > available:
+        cause = "the estimated cost of this job (accelerators x time limit)"
+        raise InsufficientCredits(account, available, estimate, estimate - available, cause)
+
+
+def _project(s: Session, project_id: int) -> Project:
+    proj = repos_projects.get_project(s, project_id)
+    if proj is None:
+        raise NotFound("project", project_id)
+    return proj
+
+
+def visible_job(svc: Services, who: Principal, job_id: str) -> Job:
+    with svc.tx() as s:
+        job = repos_jobs.get_job(s, job_id)
+        if job is None:
+            raise NotFound("job", job_id)
+        _may_see(who, job.project_id)
+        s.expunge(job)
+        return job
+
+
+def _may_see(who: Principal, project_id: int) -> None:
+    require(who, "pi", "member", "operator", "program_officer", scope=f"project:{project_id}")
+
+
+def list_jobs(svc: Services, who: Principal, project_id: int, limit: int, offset: int) -> Page[Job]:
+    _may_see(who, project_id)
+    with svc.tx() as s:
+        _project(s, project_id)
+        page = repos_jobs.list_jobs(s, project_id, limit, offset)
+        for job in page.items:
+            s.expunge(job)
+        return page
+
+
+def read_log(svc: Services, who: Principal, job_id: str, tail_bytes: int) -> str:
+    job = visible_job(svc, who, job_id)
+    if not job.log_path:
+        return ""
+    path = Path(job.log_path)
+    if not path.exists():
+        return ""
+    with path.open("rb") as f:
+        size = path.stat().st_size
+        f.seek(max(0, size - tail_bytes))
+        return f.read().decode("utf-8", errors="replace")
+
+
+def check_cancel(svc: Services, who: Principal, job_id: str) -> Job:
+    """Who may cancel: the submitter, the project's PI, or an operator."""
+    job = visible_job(svc, who, job_id)
+    if job.submitted_by != who.user_id:
+        require(who, "pi", "operator", scope=f"project:{job.project_id}")
+    return job

@@ -1,0 +1,282 @@
+"""The live control loop: the engine's ``tick`` on a real clock with real processes.
+
+The database is the source of truth. Every tick (phases numbered in ``step``): take in
+jobs that were submitted since, apply cancellations, tick the engine (observe → plan →
+act with the ``local`` dispatcher), persist each lifecycle event as it happens, meter
+running jobs into the ledger every ``meter_s``, and record why pending jobs wait.
+After a crash, ``recover`` re-adopts what still runs and settles what ended meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from nacc.adapters.dispatch.local import LocalDispatcher
+from nacc.adapters.store import repos_jobs, repos_ledger
+from nacc.adapters.store.tables import Job
+from nacc.catalog.throughput import ThroughputModel
+from nacc.domain.events import JobEvent
+from nacc.domain.ids import JobId, PoolId
+from nacc.domain.jobs import JobClass, JobSpec
+from nacc.domain.lifecycle import JobState
+from nacc.domain.pools import Pool
+from nacc.engine.engine import Engine, EngineConfig
+from nacc.ledger.accounts import USAGE, project, usage_cause, usage_credits
+from nacc.ports import Observation
+from nacc.scheduling.policy import Policy
+from nacc.service.context import Services
+
+log = logging.getLogger("nacc.live")
+
+
+def wall(t: float) -> datetime:
+    return datetime.fromtimestamp(t, UTC)
+
+
+def spec_of(job: Job) -> JobSpec:
+    """The engine's view of a stored job (work = its time limit: unknown in advance)."""
+    limit = float(job.time_limit_s or 3600)
+    types = frozenset(job.accelerator_types) if job.accelerator_types else None
+    return JobSpec(
+        id=JobId(job.id),
+        submit_s=job.submitted_at.timestamp(),
+        accelerators=job.accelerators,
+        job_class=JobClass(job.job_class),
+        work=limit,
+        project=str(job.project_id),
+        time_limit_s=limit,
+        allowed_types=types,
+        gang=job.gang,
+        reference_type="H100-SXM",
+    )
+
+
+class _Persist:
+    """EventSink and UsageSink writing through to the store, one transaction each."""
+
+    def __init__(self, svc: Services, dispatcher: LocalDispatcher, rates: ThroughputModel) -> None:
+        self.svc, self.dispatcher, self.rates = svc, dispatcher, rates
+
+    def emit(self, event: JobEvent) -> None:
+        exit_code = _exit_code(event.cause) if event.dst in _ENDS else None
+        devices = self._devices(event.job_id) if event.dst is JobState.RUNNING else None
+        change = repos_jobs.Transition(
+            dst=event.dst,
+            at=wall(event.at),
+            cause=event.cause,
+            reason=event.cause,
+            pool_id=event.pool_id,
+            device_ids=devices,
+            exit_code=exit_code,
+        )
+        with self.svc.tx() as s:
+            repos_jobs.record_transition(s, event.job_id, change)
+            if event.dst is JobState.RUNNING:
+                repos_jobs.set_log_path(
+                    s, event.job_id, str(self.dispatcher.log_path(event.job_id))
+                )
+
+    def _devices(self, job_id: JobId) -> list[str]:
+        path = self.dispatcher.log_path(job_id).parent / "state.json"
+        try:
+            return [str(d) for d in json.loads(path.read_text()).get("devices", [])]
+        except (OSError, ValueError):
+            return []
+
+    def meter(
+        self, spec: JobSpec, pool: Pool, count: int, start_s: float, end_s: float, credits: float
+    ) -> None:
+        rate = self.rates.credit_rate(spec, pool.accel_type) or 0.0
+        amount = usage_credits(count, Decimal(repr(end_s - start_s)), rate)
+        usage = repos_ledger.Usage(
+            spec.id, wall(start_s), wall(end_s), pool.accel_type, count, amount
+        )
+        legs = [(project(spec.project).key, -amount), (USAGE.key, amount)]
+        with self.svc.tx() as s:
+            repos_ledger.ensure_account(s, USAGE.key, "usage", None)
+            repos_ledger.ensure_account(s, project(spec.project).key, "project")
+            repos_ledger.record_usage(s, usage)
+            repos_ledger.add_journal_entry(
+                s,
+                usage_cause(spec.id, start_s, end_s),
+                wall(end_s),
+                f"{count} x {pool.accel_type} for {end_s - start_s:.1f} s",
+                legs,
+                enforce_overdraft=False,
+            )
+
+
+_ENDS = (JobState.COMPLETED, JobState.FAILED)
+
+
+def _exit_code(cause: str) -> int | None:
+    word = cause.rsplit(" ", 1)[-1]
+    return int(word) if word.lstrip("-").isdigit() else None
+
+
+class LiveScheduler:
+    """Runs the shared engine against the wall clock in a background thread."""
+
+    def __init__(
+        self,
+        svc: Services,
+        pools: Sequence[Pool],
+        devices: Mapping[str, Sequence[str]],
+        policy: Policy,
+        rates: ThroughputModel,
+        tick_s: float = 0.5,
+        meter_s: float = 5.0,
+    ) -> None:
+        self.svc, self.rates, self.tick_s, self.meter_s = svc, rates, tick_s, meter_s
+        self.dispatcher = LocalDispatcher(devices, Path(svc.workdir))
+        self.persist = _Persist(svc, self.dispatcher, rates)
+        self.engine = Engine(
+            pools, policy, self.dispatcher, rates, EngineConfig(), self.persist, self.persist
+        )
+        self._lock = threading.Lock()
+        self._cancels: list[tuple[JobId, str]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_meter = 0.0
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        self.recover(time.time())
+        self._thread = threading.Thread(target=self._run, name="nacc-live", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.step(time.time())
+            except Exception:  # keep serving; the error is in the log with its traceback
+                log.exception("live scheduler step failed")
+            self._stop.wait(self.tick_s)
+
+    def expected_start(self, job_id: str) -> datetime | None:
+        rec = self.engine.jobs.get(JobId(job_id))
+        at = rec.expected_start_s if rec is not None else None
+        return wall(at) if at is not None else None
+
+    def metrics_text(self) -> str:
+        """Prometheus text: queue length, running jobs, utilisation per type, credits."""
+        eng = self.engine
+        cap: dict[str, int] = {}
+        busy: dict[str, int] = {}
+        for pid, pool in eng.pools.items():
+            cap[pool.accel_type] = cap.get(pool.accel_type, 0) + pool.count
+            busy[pool.accel_type] = busy.get(pool.accel_type, 0) + pool.count - eng.free[pid]
+        with self.svc.tx() as s:
+            spent = repos_ledger.balance(s, USAGE.key)
+        lines = [
+            "# HELP nacc_queue_length Jobs waiting to start.",
+            "# TYPE nacc_queue_length gauge",
+            f"nacc_queue_length {len(eng.pending)}",
+            "# HELP nacc_running_jobs Jobs running now.",
+            "# TYPE nacc_running_jobs gauge",
+            f"nacc_running_jobs {len(eng.running)}",
+            "# HELP nacc_utilization Busy share of accelerators, per type.",
+            "# TYPE nacc_utilization gauge",
+            *(f'nacc_utilization{{accelerator="{t}"}} {busy[t] / c:.6f}' for t, c in cap.items()),
+            "# HELP nacc_credits_spent_total Credits charged for usage so far.",
+            "# TYPE nacc_credits_spent_total counter",
+            f"nacc_credits_spent_total {spent}",
+        ]
+        return "\n".join(lines) + "\n"
+
+    def cancel(self, job_id: str, reason: str) -> None:
+        with self._lock:
+            self._cancels.append((JobId(job_id), reason))
+
+    # -- one step ---------------------------------------------------------------------------
+    def step(self, now: float) -> None:
+        with self._lock:
+            cancels, self._cancels = self._cancels, []
+        # 1. Take in new submissions.
+        self._ingest(now)
+        # 2. Cancellations (pending or running: the process group is killed).
+        for job_id, reason in cancels:
+            if job_id in self.engine.jobs:
+                self.engine.cancel(job_id, now, reason)
+        # 3. Observe, plan, act.
+        self.engine.tick(now)
+        # 4. Meter running jobs into the ledger.
+        if now - self._last_meter >= self.meter_s:
+            self.engine.meter_running(now)
+            self._last_meter = now
+        # 5. Why do pending jobs wait?
+        self._reasons()
+
+    def _ingest(self, now: float) -> None:
+        with self.svc.tx() as s:
+            rows = repos_jobs.jobs_in_states(s, [JobState.PENDING.value])
+            fresh = [(spec_of(j), j.command) for j in rows if j.id not in self.engine.jobs]
+        for spec, command in fresh:
+            self.dispatcher.register(spec.id, command)
+            self.engine.submit(spec, now)
+
+    def _reasons(self) -> None:
+        pending = [(j.spec.id, j.reason) for j in self.engine.pending.values()]
+        if not pending:
+            return
+        with self.svc.tx() as s:
+            for job_id, reason in pending:
+                repos_jobs.set_job_reason(s, job_id, reason)
+
+    # -- crash recovery ------------------------------------------------------------------
+    def recover(self, now: float) -> list[str]:
+        """After a restart: re-adopt running processes, settle jobs that ended while the
+        service was down (charged up to their real end), fail the lost ones with a
+        reason, and queue the pending ones again. Returns a line per job handled."""
+        records = {r.job_id: r for r in self.dispatcher.reconcile(now=now)}
+        with self.svc.tx() as s:
+            rows = repos_jobs.jobs_in_states(s, [JobState.PENDING.value, JobState.RUNNING.value])
+            jobs = [(spec_of(j), j.command, j.state, j.pool_id, j.started_at) for j in rows]
+            watermark = {j.id: _metered_until(s, j.id) for j in rows}
+        done: list[str] = []
+        for spec, command, state, pool_id, started in jobs:
+            self.dispatcher.register(spec.id, command)
+            rec = records.get(spec.id)
+            if state == JobState.PENDING.value:
+                if rec is not None and rec.action == "readopted":
+                    # launched just before the crash, its start never recorded: restart it
+                    self.dispatcher.stop(spec.id, now)
+                self.engine.submit(spec, now)
+                continue
+            if rec is None or pool_id is None:
+                done.append(self._lost(spec, now, "lost: no trace of the process after a restart"))
+                continue
+            start_s = started.timestamp() if started else now
+            metered = watermark[spec.id] or start_s
+            self.engine.adopt(spec, PoolId(pool_id), spec.accelerators, start_s, metered)
+            done.append(f"{spec.id}: {rec.action} ({rec.note})")
+            if rec.action != "readopted" and rec.observation is not None:
+                end = rec.ended_wall if rec.ended_wall is not None else metered
+                obs = rec.observation
+                self.engine.observe(Observation(spec.id, max(end, metered), obs.ok, obs.note))
+        return done
+
+    def _lost(self, spec: JobSpec, now: float, reason: str) -> str:
+        change = repos_jobs.Transition(JobState.FAILED, wall(now), reason, reason)
+        with self.svc.tx() as s:
+            repos_jobs.record_transition(s, spec.id, change)
+        return f"{spec.id}: {reason}"
+
+
+def _metered_until(s: Session, job_id: str) -> float | None:
+    rows = repos_ledger.usage_for_job(s, job_id)
+    return max((r.end_at.timestamp() for r in rows), default=None)

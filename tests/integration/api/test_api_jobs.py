@@ -1,0 +1,107 @@
+"""Jobs over HTTP with the live scheduler running real processes (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import Any
+
+from jobsetup import funded_project
+
+from conftest import Api
+from nacc.adapters.store import repos_ledger
+
+
+def _wait(api: Api, token: str, job_id: str, states: set[str], timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = api.client.get(f"/jobs/{job_id}", headers=api.as_(token)).json()
+        if job["state"] in states or time.monotonic() > deadline:
+            return job
+        time.sleep(0.1)
+
+
+def _submit(api: Api, token: str, project: int, **body: Any) -> Any:
+    body.setdefault("accelerators", 1)
+    body.setdefault("job_class", "fine-tuning")
+    body.setdefault("time_limit_s", 60)
+    return api.client.post(f"/projects/{project}/jobs", json=body, headers=api.as_(token))
+
+
+def test_job_runs_as_a_real_process_and_is_charged_exactly(live_api: Api) -> None:
+    f = funded_project(live_api.svc)
+    cmd = 'echo "hello from $NACC_JOB_ID on $CUDA_VISIBLE_DEVICES"; sleep 1.2'
+    r = _submit(live_api, f.pi, f.project_id, command=cmd, accelerators=2,
+                accelerator_types=["H100-SXM"])  # fmt: skip
+    assert r.status_code == 201, r.text
+    job = _wait(live_api, f.pi, r.json()["id"], {"completed", "failed"})
+    assert job["state"] == "completed" and job["exit_code"] == 0
+    assert sorted(job["device_ids"]) == ["0", "1"]
+    log = live_api.client.get(f"/jobs/{job['id']}/logs", headers=live_api.as_(f.member)).text
+    assert f"hello from {job['id']} on 0,1" in log
+    with live_api.svc.tx() as s:
+        metered = repos_ledger.metered_by_job(s)[job["id"]]
+        charged = -repos_ledger.sum_legs(s, f"project:{f.project_id}", f"job:{job['id']}:")
+        balance = repos_ledger.balance(s, f"project:{f.project_id}")
+    assert metered > 0 and charged == metered  # every metered interval charged once
+    assert balance == Decimal(100) - metered
+    # 2 H100 for about 1.2 s at 1 credit per H100-hour
+    assert Decimal("0.0005") < metered < Decimal("0.01")
+
+
+def test_failure_exit_code_and_cancel(live_api: Api) -> None:
+    f = funded_project(live_api.svc)
+    bad = _submit(live_api, f.pi, f.project_id, command="exit 3").json()
+    long = _submit(live_api, f.member, f.project_id, command="sleep 60").json()
+    assert _wait(live_api, f.pi, bad["id"], {"failed"})["exit_code"] == 3
+    assert _wait(live_api, f.pi, long["id"], {"running"})["state"] == "running"
+    r = live_api.client.post(f"/jobs/{long['id']}/cancel", headers=live_api.as_(f.member))
+    assert r.status_code == 202
+    assert _wait(live_api, f.pi, long["id"], {"cancelled"})["state"] == "cancelled"
+
+
+def test_over_balance_is_refused_with_the_shortfall_and_stores_nothing(live_api: Api) -> None:
+    f = funded_project(live_api.svc, Decimal(10))
+    r = _submit(live_api, f.pi, f.project_id, command="true", accelerators=4,
+                accelerator_types=["H100-SXM"], time_limit_s=3 * 3600)  # fmt: skip
+    assert r.status_code == 402
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["shortfall"] == "2.000000000"  # 12 credits asked, 10 available
+    jobs = live_api.client.get(f"/projects/{f.project_id}/jobs", headers=live_api.as_(f.pi))
+    assert jobs.json()["total"] == 0
+
+
+def test_idempotency_key_returns_the_first_job(live_api: Api) -> None:
+    f = funded_project(live_api.svc)
+    first = _submit(live_api, f.pi, f.project_id, command="true", idempotency_key="k1")
+    again = _submit(live_api, f.pi, f.project_id, command="true", idempotency_key="k1")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+
+
+def test_bad_requests_are_problems_and_change_nothing(live_api: Api) -> None:
+    f = funded_project(live_api.svc)
+    cases = [
+        (_submit(live_api, f.pi, f.project_id, command=""), 422),
+        (_submit(live_api, f.pi, f.project_id, command="true", job_class="mining"), 422),
+        (_submit(live_api, f.pi, f.project_id, command="true", accelerators=0), 422),
+        (_submit(live_api, f.pi, f.project_id, command="true", surprise=1), 422),
+        (_submit(live_api, f.outsider, f.project_id, command="true"), 403),
+        (_submit(live_api, f.pi, 424242, command="true"), 403),
+        (live_api.client.get("/jobs/j-nope", headers=live_api.as_(f.pi)), 404),
+        (_submit(live_api, "nacc_wrong", f.project_id, command="true"), 401),
+    ]
+    for response, status in cases:
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["status"] == status
+    jobs = live_api.client.get(f"/projects/{f.project_id}/jobs", headers=live_api.as_(f.pi))
+    assert jobs.json()["total"] == 0
+
+
+def test_health_and_metrics(live_api: Api) -> None:
+    assert live_api.client.get("/healthz").json() == {"status": "ok"}
+    text = live_api.client.get("/metrics").text
+    for name in ("nacc_queue_length", "nacc_running_jobs", "nacc_credits_spent_total"):
+        assert name in text
+    assert 'nacc_utilization{accelerator="H100-SXM"}' in text
