@@ -54,8 +54,21 @@ class Settings:
         default_factory=lambda: parse_devices(os.environ.get("NACC_LOCAL_DEVICES", DEFAULT_DEVICES))
     )
     policy: str = "nacc"
-    tick_s: float = 0.5
-    meter_s: float = 5.0
+    tick_s: float = field(default_factory=lambda: _seconds("NACC_TICK_S", 0.5))
+    meter_s: float = field(default_factory=lambda: _seconds("NACC_METER_S", 5.0))
+
+
+def _seconds(var: str, default: float) -> float:
+    text = os.environ.get(var)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(var, f"expected a number of seconds, got {text!r}") from None
+    if value <= 0:
+        raise InputError(var, f"expected a positive number of seconds, got {text!r}")
+    return value
 
 
 def build_services(settings: Settings) -> Services:

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from nacc.cli.serve import serve
 from nacc.domain.errors import InputError, NaccError
 from nacc.sim import report, study
 from nacc.sim.experiment import SimConfig
@@ -203,6 +204,9 @@ def demo(out: OutOpt = Path("out/demo")) -> None:
         study.write_json(out / "comparison.json", results)
     console.print(_table(results))
     console.print(f"report: {out / 'report.html'}  results: {out / 'comparison.json'}")
+
+
+app.command()(serve)
 
 
 def main() -> None:  # pragma: no cover

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -118,9 +119,12 @@ class _Persist:
 _ENDS = (JobState.COMPLETED, JobState.FAILED)
 
 
+_EXIT = re.compile(r"exit code (-?\d+)")
+
+
 def _exit_code(cause: str) -> int | None:
-    word = cause.rsplit(" ", 1)[-1]
-    return int(word) if word.lstrip("-").isdigit() else None
+    found = _EXIT.search(cause)
+    return int(found.group(1)) if found else None
 
 
 class LiveScheduler:

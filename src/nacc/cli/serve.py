@@ -1,0 +1,34 @@
+"""`nacc serve`: the HTTP API with the live scheduler."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from nacc.bootstrap import Settings, build_app
+
+console = Console(width=132)
+
+
+def serve(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="seed demo programs, people, tokens")
+    ] = False,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+) -> None:
+    """Run the API and the live scheduler (database: NACC_DATABASE_URL, else SQLite)."""
+    import uvicorn
+
+    settings = Settings()
+    app, svc = build_app(settings)
+    console.print(f"database: {settings.database_url}  jobs: {settings.workdir}")
+    if demo:
+        from nacc.service.demo import seed
+
+        for line in seed(svc):
+            console.print(line)
+    console.print(f"serving on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

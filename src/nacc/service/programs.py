@@ -1,0 +1,342 @@
+"""Program use cases: programs, calls, proposals and reviews (decisions: ``awards``).
+
+One transaction per use case (``Services.tx``): a refused request changes nothing.
+Who may do what:
+
+* operators and program officers (global, or scoped ``program:<id>``) create programs,
+  open calls, assign reviewers;
+* any authenticated user with an organisation applies to an open call and becomes the
+  proposal's PI;
+* reviews, decisions, projects and tranches: ``nacc.service.awards``.
+
+A call's budget lives in the ledger account ``program:call-<id>``, funded from
+``funding`` when the call opens (cause ``fund:call:<id>``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from nacc.adapters.store import repos_extra, repos_ledger, repos_people, repos_programs
+from nacc.adapters.store.repos import Conflict as DuplicateRow
+from nacc.adapters.store.repos import Page
+from nacc.adapters.store.repos_programs import CallSpec
+from nacc.adapters.store.tables import Call, Program, Proposal
+from nacc.catalog import load_catalog
+from nacc.domain.errors import Conflict, Forbidden, InputError, NotFound
+from nacc.domain.programs import Criterion, OrgKind, eligible, weighted_score
+from nacc.ledger.accounts import FUNDING, program
+from nacc.service.auth import Principal, require
+from nacc.service.context import Services
+
+OFFICERS = ("operator", "program_officer")
+
+
+def call_account(call_id: int) -> str:
+    """The ledger account holding a call's budget (an account of kind ``program``)."""
+    return program(f"call-{call_id}").key
+
+
+def officer_scope(program_id: int) -> str:
+    return f"program:{program_id}"
+
+
+@contextmanager
+def duplicate_is_conflict() -> Iterator[None]:
+    """A unique-constraint violation (same name, second review) becomes a 409."""
+    try:
+        yield
+    except DuplicateRow as error:
+        raise Conflict(f"{error.where} already exists") from error
+
+
+def outside_window(what: str, start: datetime, end: datetime, now: datetime) -> Conflict:
+    return Conflict(f"{what} from {start.isoformat()} until {end.isoformat()}; "
+                    f"it is now {now.isoformat()}")  # fmt: skip
+
+
+# --- views (plain data, safe outside the transaction) -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramView:
+    id: int
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallView:
+    id: int
+    program_id: int
+    title: str
+    opens_at: datetime
+    closes_at: datetime
+    review_opens_at: datetime
+    review_closes_at: datetime
+    budget_credits: Decimal
+    budget_balance: Decimal
+    eligible_org_kinds: list[str]
+    sector_tags: list[str]
+    criteria: list[dict[str, object]]
+    min_score: float
+    blind: bool
+    decided: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalView:
+    """A proposal as its reader may see it: on a blind call a reviewer gets ``None`` for
+    the organisation, the PI and the team."""
+
+    id: int
+    call_id: int
+    title: str
+    abstract: str
+    requested_credits: Decimal
+    job_classes: list[str]
+    accelerator_types: list[str] | None
+    status: str
+    submitted_at: datetime
+    organisation_id: int | None
+    organisation_name: str | None
+    pi: Person | None
+    team: list[Person] | None
+    reviews: int | None = None  # officers only
+    mean_score: float | None = None  # officers only
+    decision: dict[str, object] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalRequest:
+    title: str
+    abstract: str
+    requested_credits: Decimal
+    job_classes: Sequence[str]
+    accelerator_types: Sequence[str] | None = None
+    team: Sequence[int] = field(default_factory=tuple)
+
+
+# --- programs and calls -------------------------------------------------------------------
+
+
+def create_program(svc: Services, who: Principal, name: str, description: str) -> ProgramView:
+    require(who, *OFFICERS)
+    with svc.tx() as s, duplicate_is_conflict():
+        row = repos_programs.create_program(s, name, description)
+        return ProgramView(row.id, row.name, row.description)
+
+
+def list_programs(svc: Services, limit: int, offset: int) -> Page[ProgramView]:
+    with svc.tx() as s:
+        page = repos_programs.list_programs(s, limit, offset)
+        items = [ProgramView(p.id, p.name, p.description) for p in page.items]
+        return Page(items, page.total, limit, offset)
+
+
+def open_call(svc: Services, who: Principal, program_id: int, spec: CallSpec) -> CallView:
+    """Open a call and fund its budget account from ``funding`` in the same transaction."""
+    require(who, *OFFICERS, scope=officer_scope(program_id))
+    _check_windows(spec)
+    now = svc.clock()
+    with svc.tx() as s, duplicate_is_conflict():
+        _program(s, program_id)
+        call = repos_programs.create_call(s, program_id, spec)
+        repos_ledger.ensure_account(s, FUNDING.key, "funding", None)
+        repos_ledger.ensure_account(s, call_account(call.id), "program")
+        legs = [(FUNDING.key, -call.budget_credits), (call_account(call.id), call.budget_credits)]
+        memo = f"budget of call {call.id} {call.title!r}"
+        repos_ledger.add_journal_entry(s, f"fund:call:{call.id}", now, memo, legs)
+        return call_view(s, call)
+
+
+def _check_windows(spec: CallSpec) -> None:
+    if spec.closes_at <= spec.opens_at:
+        raise InputError("closes_at", "must be after opens_at")
+    if spec.review_closes_at <= spec.review_opens_at:
+        raise InputError("review_closes_at", "must be after review_opens_at")
+    if spec.review_opens_at < spec.opens_at:
+        raise InputError("review_opens_at", "must not be before the call opens (opens_at)")
+
+
+def list_calls(svc: Services, program_id: int | None, limit: int, offset: int) -> Page[CallView]:
+    with svc.tx() as s:
+        if program_id is not None:
+            _program(s, program_id)
+        page = repos_programs.list_calls(s, program_id, limit, offset)
+        return Page([call_view(s, c) for c in page.items], page.total, limit, offset)
+
+
+def get_call(svc: Services, call_id: int) -> CallView:
+    with svc.tx() as s:
+        return call_view(s, find_call(s, call_id))
+
+
+def call_view(s: Session, c: Call) -> CallView:
+    return CallView(
+        id=c.id, program_id=c.program_id, title=c.title, opens_at=c.opens_at,
+        closes_at=c.closes_at, review_opens_at=c.review_opens_at,
+        review_closes_at=c.review_closes_at, budget_credits=c.budget_credits,
+        budget_balance=repos_ledger.balance(s, call_account(c.id)),
+        eligible_org_kinds=list(c.eligible_org_kinds), sector_tags=list(c.sector_tags),
+        criteria=list(c.review_criteria), min_score=c.min_score, blind=c.blind,
+        decided=bool(repos_extra.decisions_of_call(s, c.id)),
+    )  # fmt: skip
+
+
+def _program(s: Session, program_id: int) -> Program:
+    row = repos_programs.get_program(s, program_id)
+    if row is None:
+        raise NotFound("program", program_id)
+    return row
+
+
+def find_call(s: Session, call_id: int) -> Call:
+    row = repos_programs.get_call(s, call_id)
+    if row is None:
+        raise NotFound("call", call_id)
+    return row
+
+
+def find_proposal(s: Session, proposal_id: int) -> Proposal:
+    row = repos_programs.get_proposal(s, proposal_id)
+    if row is None:
+        raise NotFound("proposal", proposal_id)
+    return row
+
+
+def criteria_of(call: Call) -> list[Criterion]:
+    return [Criterion(str(c["name"]), float(c["weight"])) for c in call.review_criteria]
+
+
+# --- proposals ----------------------------------------------------------------------------
+
+
+def apply(svc: Services, who: Principal, call_id: int, req: ProposalRequest) -> ProposalView:
+    """Submit a proposal for the caller's organisation; the caller is its PI."""
+    if who.organisation_id is None:
+        raise Forbidden(f"{who.name} belongs to no organisation; only organisations apply")
+    now = svc.clock()
+    with svc.tx() as s:
+        call = find_call(s, call_id)
+        if not call.opens_at <= now < call.closes_at:
+            raise outside_window(f"call {call_id} accepts proposals", call.opens_at,
+                                 call.closes_at, now)  # fmt: skip
+        _check_applicant(s, call, who.organisation_id)
+        _check_request(s, call, req)
+        spec = repos_programs.ProposalSpec(
+            organisation_id=who.organisation_id, pi_user_id=who.user_id, title=req.title,
+            abstract=req.abstract, requested_credits=req.requested_credits,
+            job_classes=list(req.job_classes), accelerator_types=req.accelerator_types,
+            member_ids=list(req.team),
+        )  # fmt: skip
+        row = repos_programs.create_proposal(s, call_id, spec, now)
+        return proposal_view(s, row, full=True)
+
+
+def _check_applicant(s: Session, call: Call, organisation_id: int) -> None:
+    org = repos_people.get_organisation(s, organisation_id)
+    if org is None:
+        raise NotFound("organisation", organisation_id)
+    allowed = [OrgKind(k) for k in call.eligible_org_kinds]
+    why = eligible(allowed, OrgKind(org.kind))
+    if why is not None:
+        raise Forbidden(f"organisation {org.name!r} may not apply: {why}")
+
+
+def _check_request(s: Session, call: Call, req: ProposalRequest) -> None:
+    if req.requested_credits <= 0:
+        raise InputError("requested_credits", "must be more than 0")
+    if req.requested_credits > call.budget_credits:
+        budget = call.budget_credits
+        raise InputError("requested_credits", f"exceeds the call's budget of {budget} credits")
+    unknown = sorted(set(req.accelerator_types or ()) - set(load_catalog()))
+    if unknown:
+        raise InputError("accelerator_types", f"unknown type(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(load_catalog())}")  # fmt: skip
+    for user_id in req.team:
+        if repos_people.get_user(s, user_id) is None:
+            raise InputError("team", f"no user with id {user_id}")
+
+
+def list_proposals(
+    svc: Services, who: Principal, call_id: int, limit: int, offset: int
+) -> Page[ProposalView]:
+    """Officers see every proposal in full; the call's reviewers see every proposal
+    (without names on a blind call); anyone else sees the proposals on whose team they are."""
+    with svc.tx() as s:
+        call = find_call(s, call_id)
+        if _is_officer(who, call):
+            page = repos_programs.list_proposals(s, call_id, limit=limit, offset=offset)
+            items = [proposal_view(s, p, full=True, officer=True) for p in page.items]
+        elif who.has("reviewer", f"call:{call_id}"):
+            page = repos_programs.list_proposals(s, call_id, limit=limit, offset=offset)
+            items = [proposal_view(s, p, full=not call.blind) for p in page.items]
+        else:
+            page = repos_extra.proposals_of_member(s, call_id, who.user_id, limit, offset)
+            items = [proposal_view(s, p, full=True) for p in page.items]
+        return Page(items, page.total, limit, offset)
+
+
+def get_proposal(svc: Services, who: Principal, proposal_id: int) -> ProposalView:
+    with svc.tx() as s:
+        p = find_proposal(s, proposal_id)
+        call = find_call(s, p.call_id)
+        if _is_officer(who, call):
+            return proposal_view(s, p, full=True, officer=True)
+        if who.user_id in repos_programs.proposal_member_ids(s, p.id):
+            return proposal_view(s, p, full=True)
+        if who.has("reviewer", f"call:{call.id}"):
+            return proposal_view(s, p, full=not call.blind)
+        raise Forbidden(f"{who.name} is not on proposal {p.id}'s team, nor its reviewer "
+                        "or program officer")  # fmt: skip
+
+
+def _is_officer(who: Principal, call: Call) -> bool:
+    return any(who.has(r, officer_scope(call.program_id)) for r in OFFICERS)
+
+
+def proposal_view(s: Session, p: Proposal, *, full: bool, officer: bool = False) -> ProposalView:
+    org = repos_people.get_organisation(s, p.organisation_id) if full else None
+    team = [_person(s, u) for u in repos_programs.proposal_member_ids(s, p.id)] if full else None
+    scores = mean_scores(s, p, find_call(s, p.call_id)) if officer else None
+    decision = repos_programs.decision_for(s, p.id)
+    return ProposalView(
+        id=p.id, call_id=p.call_id, title=p.title, abstract=p.abstract,
+        requested_credits=p.requested_credits, job_classes=list(p.job_classes),
+        accelerator_types=None if p.accelerator_types is None else list(p.accelerator_types),
+        status=p.status, submitted_at=p.submitted_at,
+        organisation_id=org.id if org else None, organisation_name=org.name if org else None,
+        pi=_person(s, p.pi_user_id) if full else None, team=team,
+        reviews=None if scores is None else scores[0],
+        mean_score=None if scores is None else scores[1],
+        decision=None if decision is None else {
+            "outcome": decision.outcome, "awarded_credits": decision.awarded_credits,
+            "weighted_score": decision.weighted_score, "override": decision.override,
+            "reason": decision.reason, "decided_at": decision.decided_at,
+        },
+    )  # fmt: skip
+
+
+def _person(s: Session, user_id: int) -> Person:
+    user = repos_people.get_user(s, user_id)
+    return Person(user_id, user.name if user else "")
+
+
+def mean_scores(s: Session, p: Proposal, call: Call) -> tuple[int, float | None]:
+    """(number of reviews, mean weighted score or None when unreviewed)."""
+    criteria = criteria_of(call)
+    values = [weighted_score(criteria, r.scores) for r in repos_programs.reviews_for(s, p.id)]
+    return len(values), (sum(values) / len(values) if values else None)
