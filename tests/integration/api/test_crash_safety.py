@@ -8,6 +8,7 @@ is marked failed with the reason.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -102,7 +103,7 @@ def _check_usage(svc: Any, project_id: int, ids: dict[str, str], a: Any, b: Any)
             charged = -repos_ledger.sum_legs(s, f"project:{project_id}", f"job:{job}:")
             assert charged == metered[job], job  # charged exactly what was metered
             spans = [(u.start_at, u.end_at) for u in repos_ledger.usage_for_job(s, job)]
-            for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+            for (_, end), (start, _) in itertools.pairwise(spans):
                 assert end == start, f"{job}: gap or overlap in metered usage"
         total = sum(metered.values(), Decimal(0))
         assert repos_ledger.balance(s, f"project:{project_id}") == Decimal(100) - total
