@@ -13,6 +13,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from nacc.cli import client
+from nacc.cli.ledger import ledger
 from nacc.cli.serve import serve
 from nacc.domain.errors import InputError, NaccError
 from nacc.sim import report, study
@@ -207,6 +209,8 @@ def demo(out: OutOpt = Path("out/demo")) -> None:
 
 
 app.command()(serve)
+client.register(app)
+app.add_typer(ledger, name="ledger")
 
 
 def main() -> None:  # pragma: no cover

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from jobsetup import funded_project
 
 from conftest import Api
 from nacc.adapters.store import repos_ledger
+from nacc.service.reports import verify_ledger
+
+NACC = str(Path(sys.executable).parent / "nacc")
 
 
 def _wait(api: Api, token: str, job_id: str, states: set[str], timeout: float = 30) -> Any:
@@ -47,6 +54,24 @@ def test_job_runs_as_a_real_process_and_is_charged_exactly(live_api: Api) -> Non
     assert balance == Decimal(100) - metered
     # 2 H100 for about 1.2 s at 1 credit per H100-hour
     assert Decimal("0.0005") < metered < Decimal("0.01")
+    report = verify_ledger(live_api.svc)
+    assert report.ok, report.lines()
+
+
+def test_ledger_verify_cli_proves_and_catches_tampering(live_api: Api, db_url: str) -> None:
+    f = funded_project(live_api.svc)
+    job = _submit(live_api, f.pi, f.project_id, command="sleep 0.6").json()
+    assert _wait(live_api, f.pi, job["id"], {"completed"})["state"] == "completed"
+    env = dict(os.environ, NACC_DATABASE_URL=db_url)
+    ok = subprocess.run([NACC, "ledger", "verify"], env=env, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    with live_api.svc.tx() as s:  # forge: charge the job a second time under a new cause
+        legs = [(f"project:{f.project_id}", Decimal("-0.5")), ("usage", Decimal("0.5"))]
+        forged = f"job:{job['id']}:usage:0-1"
+        repos_ledger.add_journal_entry(s, forged, live_api.svc.clock(), "forged", legs)
+    bad = subprocess.run([NACC, "ledger", "verify"], env=env, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert job["id"] in bad.stdout
 
 
 def test_failure_exit_code_and_cancel(live_api: Api) -> None:

@@ -25,6 +25,7 @@ from jobsetup import funded_project
 
 from nacc.adapters.store import repos_ledger
 from nacc.bootstrap import Settings, build_services
+from nacc.service.reports import verify_ledger
 
 NACC = str(Path(sys.executable).parent / "nacc")
 
@@ -112,3 +113,5 @@ def _check_usage(svc: Any, project_id: int, ids: dict[str, str], a: Any, b: Any)
             spans = repos_ledger.usage_for_job(s, job)
             covered = (spans[-1].end_at - spans[0].start_at).total_seconds()
             assert run_s - 0.2 < covered < run_s + 1.5, (job, covered)
+    report = verify_ledger(svc)
+    assert report.ok, report.lines()

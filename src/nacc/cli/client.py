@@ -1,0 +1,179 @@
+"""Client commands over the HTTP API (PIs: login, submit, jobs, logs, cancel, balance;
+officers and reviewers: calls, proposals, review, award).
+
+Credentials live in ``$NACC_CONFIG`` (default ``~/.config/nacc/credentials.json``,
+mode 600) after ``nacc login``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console(width=132)
+err = Console(stderr=True, soft_wrap=True)
+
+Project = Annotated[int, typer.Option("--project", help="project id")]
+
+
+def _config_path() -> Path:
+    default = Path.home() / ".config" / "nacc" / "credentials.json"
+    return Path(os.environ.get("NACC_CONFIG", str(default)))
+
+
+def _creds() -> dict[str, str]:
+    path = _config_path()
+    if not path.exists():
+        err.print(f"error: not logged in ({path} missing); run: nacc login --url URL --token T")
+        raise typer.Exit(2)
+    data: dict[str, str] = json.loads(path.read_text())
+    return data
+
+
+def _call(method: str, path: str, body: Any = None, params: Any = None) -> Any:
+    creds = _creds()
+    headers = {"Authorization": f"Bearer {creds['token']}"}
+    try:
+        r = httpx.request(
+            method,
+            creds["url"].rstrip("/") + path,
+            json=body,
+            params=params,
+            headers=headers,
+            timeout=30,
+        )
+    except httpx.HTTPError as exc:
+        err.print(f"error: cannot reach {creds['url']}: {exc}")
+        raise typer.Exit(2) from None
+    if r.status_code >= 400:
+        try:
+            problem = r.json()
+            err.print(f"error {r.status_code}: {problem.get('detail') or problem.get('title')}")
+        except ValueError:
+            err.print(f"error {r.status_code}: {r.text[:500]}")
+        raise typer.Exit(2)
+    ctype = r.headers.get("content-type", "")
+    return r.json() if ctype.startswith("application/json") else r.text
+
+
+def login(
+    url: Annotated[str, typer.Option("--url")] = "http://127.0.0.1:8000",
+    token: Annotated[str, typer.Option("--token", prompt=True, hide_input=True)] = "",
+) -> None:
+    """Store the server URL and your API token, after checking them with /me."""
+    r = httpx.get(url.rstrip("/") + "/me", headers={"Authorization": f"Bearer {token}"})
+    if r.status_code != 200:
+        err.print(f"error: {url} refused the token ({r.status_code})")
+        raise typer.Exit(2)
+    path = _config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"url": url, "token": token}))
+    path.chmod(0o600)
+    me = r.json()
+    console.print(f"logged in to {url} as {me['name']} <{me['email']}>")
+
+
+def submit(
+    project: Project,
+    command: Annotated[str, typer.Option("--command", help="run with sh -c")],
+    accelerators: Annotated[int, typer.Option("--accelerators")] = 1,
+    job_class: Annotated[str, typer.Option("--class")] = "fine-tuning",
+    types: Annotated[str | None, typer.Option("--types", help="e.g. H100-SXM,H200")] = None,
+    time_limit: Annotated[int | None, typer.Option("--time-limit", help="seconds")] = None,
+    key: Annotated[str | None, typer.Option("--idempotency-key")] = None,
+) -> None:
+    """Submit a job to a project."""
+    body = {
+        "command": command,
+        "accelerators": accelerators,
+        "job_class": job_class,
+        "accelerator_types": types.split(",") if types else None,
+        "time_limit_s": time_limit,
+        "idempotency_key": key,
+    }
+    job = _call("POST", f"/projects/{project}/jobs", body)
+    console.print(f"{job['id']}  {job['state']}")
+
+
+def jobs(project: Project, limit: int = 50, offset: int = 0) -> None:
+    """List a project's jobs."""
+    page = _call("GET", f"/projects/{project}/jobs", params={"limit": limit, "offset": offset})
+    table = Table(title=f"project {project}: {page['total']} jobs")
+    for col in ("id", "state", "accelerators", "pool", "exit", "reason"):
+        table.add_column(col)
+    for j in page["items"]:
+        table.add_row(
+            j["id"],
+            j["state"],
+            str(j["accelerators"]),
+            j["pool_id"] or "",
+            "" if j["exit_code"] is None else str(j["exit_code"]),
+            j["reason"],
+        )
+    console.print(table)
+
+
+def logs(job: str, tail: int = 65536) -> None:
+    """Print the end of a job's output."""
+    console.print(_call("GET", f"/jobs/{job}/logs", params={"tail": tail}), end="")
+
+
+def cancel(job: str) -> None:
+    """Cancel a pending or running job (the process group is killed)."""
+    _call("POST", f"/jobs/{job}/cancel")
+    console.print(f"{job}: cancel requested")
+
+
+def balance(project: Project) -> None:
+    """A project's credit balance."""
+    got = _call("GET", f"/projects/{project}/balance")
+    console.print(json.dumps(got))
+
+
+def calls() -> None:
+    """List calls for proposals."""
+    console.print_json(data=_call("GET", "/calls"))
+
+
+def proposals(call: Annotated[int, typer.Option("--call")]) -> None:
+    """List a call's proposals (blind calls hide applicants from reviewers)."""
+    console.print_json(data=_call("GET", f"/calls/{call}/proposals"))
+
+
+def review(
+    proposal: Annotated[int, typer.Option("--proposal")],
+    scores: Annotated[str, typer.Option("--scores", help="criterion=score,...")],
+    comment: Annotated[str, typer.Option("--comment")] = "",
+) -> None:
+    """Score a proposal on the call's criteria."""
+    parsed: dict[str, float] = {}
+    for part in filter(None, scores.split(",")):
+        name, sep, value = part.partition("=")
+        try:
+            parsed[name.strip()] = float(value)
+        except ValueError:
+            err.print(f"error: --scores: expected criterion=number, got {part!r}")
+            raise typer.Exit(2) from None
+        if not sep:
+            err.print(f"error: --scores: expected criterion=number, got {part!r}")
+            raise typer.Exit(2)
+    console.print_json(
+        data=_call("POST", f"/proposals/{proposal}/reviews", {"scores": parsed, "comment": comment})
+    )
+
+
+def award(call: Annotated[int, typer.Option("--call")]) -> None:
+    """Decide a call: rank by weighted score and award within the budget."""
+    console.print_json(data=_call("POST", f"/calls/{call}/decisions", {}))
+
+
+def register(app: typer.Typer) -> None:
+    for fn in (login, submit, jobs, logs, cancel, balance, calls, proposals, review, award):
+        app.command()(fn)
