@@ -11,7 +11,7 @@ from fastapi.responses import PlainTextResponse
 
 from nacc import __version__
 from nacc.api import problems
-from nacc.api.deps import ServicesDep
+from nacc.api.deps import PrincipalCache, ServicesDep
 from nacc.service.context import Services
 
 MetricsSource = Callable[[], str]
@@ -30,6 +30,8 @@ def create_app(
     )
     app.state.live = None
     app.state.pricing = None
+    app.state.principals = PrincipalCache()
+    svc.on_roles_changed.append(app.state.principals.clear)
     app.state.services = svc
     problems.install(app)
     from nacc.api.routes import admin, jobs, programs

@@ -1,13 +1,55 @@
-"""FastAPI dependencies: the services object and the authenticated caller."""
+"""FastAPI dependencies: the services object and the authenticated caller.
+
+The caller is looked up by token hash; a hit is remembered for ``AUTH_CACHE_S`` seconds
+(never past the token's own expiry) so a busy client does not cost three queries per
+request. Every commit that changes roles or revokes a token in this process empties the
+cache (``Services.on_roles_changed``); changes made by another process (a second server
+on the same database) take effect within ``AUTH_CACHE_S``.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
+from nacc.adapters.store import repos_people as people
+from nacc.domain.errors import Unauthorized
 from nacc.service.auth import Principal, authenticate
 from nacc.service.context import Services
+
+AUTH_CACHE_S = 5.0
+
+
+class PrincipalCache:
+    """Token hash -> (principal, token expiry, remembered until)."""
+
+    def __init__(self, ttl_s: float = AUTH_CACHE_S, size: int = 10_000) -> None:
+        self.ttl_s, self.size = ttl_s, size
+        self._lock = threading.Lock()
+        self._rows: dict[str, tuple[Principal, datetime | None, float]] = {}
+
+    def get(self, key: str, now: datetime) -> Principal | None:
+        with self._lock:
+            row = self._rows.get(key)
+        if row is None or row[2] < time.monotonic():
+            return None
+        if row[1] is not None and row[1] <= now:
+            raise Unauthorized("unknown, revoked or expired token")
+        return row[0]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rows.clear()
+
+    def put(self, key: str, who: Principal, expires: datetime | None) -> None:
+        with self._lock:
+            if len(self._rows) >= self.size:
+                self._rows.clear()
+            self._rows[key] = (who, expires, time.monotonic() + self.ttl_s)
 
 
 def services(request: Request) -> Services:
@@ -18,9 +60,22 @@ def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-def caller(svc: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> Principal:
+def caller(
+    request: Request, svc: ServicesDep, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
+    cache: PrincipalCache = request.app.state.principals
+    now = svc.clock()
+    secret = authorization[7:].strip() if authorization and len(authorization) > 7 else ""
+    key = people.hash_token(secret)
+    who = cache.get(key, now) if secret else None
+    if who is not None:
+        return who
     with svc.tx() as session:
-        return authenticate(session, authorization, svc.clock())
+        who = authenticate(session, authorization, now)
+        token = people.token_by_hash(session, key)
+        expires = token.expires_at if token is not None else None
+    cache.put(key, who, expires)
+    return who
 
 
 CallerDep = Annotated[Principal, Depends(caller)]

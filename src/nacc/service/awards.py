@@ -141,8 +141,8 @@ def submit_review(
     now = svc.clock()
     with svc.tx() as s:
         p = find_proposal(s, proposal_id)
-        call = find_call(s, p.call_id)
-        require(who, "reviewer", scope=f"call:{call.id}")
+        require(who, "reviewer", scope=f"call:{p.call_id}")
+        call = _locked_call(s, p.call_id)  # serialised with the call's decision
         _check_conflict_of_interest(s, who, p)
         _check_review_window(s, call, now)
         score = weighted_score(criteria_of(call), scores)
@@ -153,6 +153,13 @@ def submit_review(
         if p.status == "submitted":
             repos_programs.set_proposal_status(s, p.id, "under_review")
         return ReviewView(row.id, p.id, who.user_id, dict(row.scores), score, comment, now)
+
+
+def _locked_call(s: Session, call_id: int) -> Call:
+    call = repos_extra.lock_call(s, call_id)
+    if call is None:
+        raise NotFound("call", call_id)
+    return call
 
 
 def _check_conflict_of_interest(s: Session, who: Principal, p: Proposal) -> None:
@@ -179,9 +186,7 @@ def decide(svc: Services, who: Principal, call_id: int, req: DecideRequest) -> l
     now = svc.clock()
     terms = _terms(req, now)
     with svc.tx() as s, duplicate_is_conflict():
-        call = repos_extra.lock_call(s, call_id)
-        if call is None:
-            raise NotFound("call", call_id)
+        call = _locked_call(s, call_id)
         require(who, *OFFICERS, scope=officer_scope(call.program_id))
         _check_decidable(s, call, now)
         proposals = _all_proposals(s, call_id)
@@ -189,9 +194,9 @@ def decide(svc: Services, who: Principal, call_id: int, req: DecideRequest) -> l
         if unknown:
             raise InputError(f"overrides.{unknown[0]}", f"not a proposal of call {call_id}")
         scores = {pid: mean_scores(s, p, call)[1] for pid, p in proposals.items()}
-        candidates = [rules.Candidate(str(pid), scores[pid], _plain(p.requested_credits))
+        candidates = [rules.Candidate(_key(pid), scores[pid], _plain(p.requested_credits))
                       for pid, p in proposals.items()]  # fmt: skip
-        overrides = {str(pid): o for pid, o in req.overrides.items()}
+        overrides = {_key(pid): o for pid, o in req.overrides.items()}
         budget = _plain(call.budget_credits)
         decisions = rules.decide(candidates, budget, call.min_score, overrides)
         out = []
@@ -201,6 +206,11 @@ def decide(svc: Services, who: Principal, call_id: int, req: DecideRequest) -> l
                                 p.id in req.overrides, d.reason, None)  # fmt: skip
             out.append(_record(s, who, call, p, view, terms, now))
         return out
+
+
+def _key(proposal_id: int) -> str:
+    """A proposal id as ``decide`` sorts ties: zero-padded, so 9 comes before 10."""
+    return f"{proposal_id:012d}"
 
 
 def _plain(amount: Decimal) -> Decimal:

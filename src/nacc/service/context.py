@@ -10,6 +10,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from nacc.adapters.store.repos_people import ROLES_CHANGED
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -22,10 +24,15 @@ class Services:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime] = utcnow
     workdir: Path = field(default_factory=lambda: Path("out/jobs"))
+    on_roles_changed: list[Callable[[], None]] = field(default_factory=list)
 
     @contextmanager
     def tx(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on error, so a
-        refused request changes nothing."""
+        refused request changes nothing. After a commit that changed roles or tokens,
+        the ``on_roles_changed`` hooks run (caches of callers drop what they hold)."""
         with self.sessions.begin() as session:
             yield session
+        if session.info.pop(ROLES_CHANGED, False):
+            for hook in self.on_roles_changed:
+                hook()

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nacc.adapters.dispatch.local import LocalDispatcher
@@ -117,6 +118,8 @@ class _Persist:
 
 
 _ENDS = (JobState.COMPLETED, JobState.FAILED)
+_INGEST_MARGIN_S = 5.0
+_REASONS_FOR = 200
 
 
 _EXIT = re.compile(r"exit code (-?\d+)")
@@ -151,6 +154,8 @@ class LiveScheduler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_meter = 0.0
+        self._seen_until = 0.0
+        self._said: dict[JobId, str] = {}
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -226,20 +231,34 @@ class LiveScheduler:
         self._reasons()
 
     def _ingest(self, now: float) -> None:
+        """Take in jobs submitted since the last look (a high-water mark on submit time,
+        with a margin for transactions that committed late)."""
+        since = self._seen_until - _INGEST_MARGIN_S
         with self.svc.tx() as s:
-            rows = repos_jobs.jobs_in_states(s, [JobState.PENDING.value])
+            stmt = sa.select(Job).where(
+                Job.state == JobState.PENDING.value, Job.submitted_at >= wall(since)
+            )
+            rows = list(s.scalars(stmt.order_by(Job.submitted_at, Job.id)))
             fresh = [(spec_of(j), j.command) for j in rows if j.id not in self.engine.jobs]
         for spec, command in fresh:
             self.dispatcher.register(spec.id, command)
             self.engine.submit(spec, now)
+            self._seen_until = max(self._seen_until, spec.submit_s)
 
     def _reasons(self) -> None:
-        pending = [(j.spec.id, j.reason) for j in self.engine.pending.values()]
-        if not pending:
+        """Record why jobs wait, for the first jobs in the queue, when it changed."""
+        if len(self._said) > 4 * _REASONS_FOR:
+            self._said = {k: v for k, v in self._said.items() if k in self.engine.pending}
+        changed = []
+        for rec in list(self.engine.pending.values())[:_REASONS_FOR]:
+            if self._said.get(rec.spec.id) != rec.reason:
+                changed.append((rec.spec.id, rec.reason))
+        if not changed:
             return
         with self.svc.tx() as s:
-            for job_id, reason in pending:
+            for job_id, reason in changed:
                 repos_jobs.set_job_reason(s, job_id, reason)
+                self._said[job_id] = reason
 
     # -- crash recovery ------------------------------------------------------------------
     def recover(self, now: float) -> list[str]:
@@ -260,6 +279,7 @@ class LiveScheduler:
                     # launched just before the crash, its start never recorded: restart it
                     self.dispatcher.stop(spec.id, now)
                 self.engine.submit(spec, now)
+                self._seen_until = max(self._seen_until, spec.submit_s)
                 continue
             if rec is None or pool_id is None:
                 done.append(self._lost(spec, now, "lost: no trace of the process after a restart"))

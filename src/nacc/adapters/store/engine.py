@@ -1,0 +1,91 @@
+"""Which database, and an engine for it.
+
+``NACC_DATABASE_URL`` picks the database (e.g. ``postgresql+psycopg://postgres@127.0.0.1/nacc``);
+without it nacc uses an embedded SQLite file, ``$NACC_HOME/nacc.db`` (``NACC_HOME``
+defaults to ``~/.local/share/nacc``), created on first use.
+
+SQLite runs with foreign keys ON, WAL journal, a 30 s busy timeout, and every transaction
+opened with ``BEGIN IMMEDIATE``: transactions are serialised, so a read-then-write (a
+balance check before a posting) cannot be overtaken, and no write fails half-way with
+``database is locked``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+ENV_URL = "NACC_DATABASE_URL"
+ENV_HOME = "NACC_HOME"
+
+
+def default_sqlite_path(env: Mapping[str, str]) -> Path:
+    """Where the embedded database lives when no URL is configured."""
+    home = env.get(ENV_HOME) or str(Path.home() / ".local" / "share" / "nacc")
+    return Path(home) / "nacc.db"
+
+
+def database_url(env: Mapping[str, str] | None = None) -> str:
+    """``NACC_DATABASE_URL`` if set, else the default SQLite file's URL."""
+    env = os.environ if env is None else env
+    url = env.get(ENV_URL, "").strip()
+    if url:
+        return url
+    return f"sqlite:///{default_sqlite_path(env)}"
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Parse ``url``; a bare ``postgresql://`` gets the psycopg 3 driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with nacc's settings for its backend."""
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, **kwargs)
+    kwargs.setdefault("pool_pre_ping", True)
+    return sa.create_engine(parsed, **kwargs)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded attributes after commit (handy for API responses)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    connect_args = {"check_same_thread": False, "timeout": 30.0}
+    connect_args.update(kwargs.pop("connect_args", {}))
+    engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+    sa.event.listen(engine, "connect", _on_sqlite_connect)
+    sa.event.listen(engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event own transactions (pysqlite's own BEGIN is deferred).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

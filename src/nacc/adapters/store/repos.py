@@ -1,0 +1,126 @@
+"""What every repository module shares: errors, pages, inserts that explain failures.
+
+Repository functions take a ``Session`` and never commit; they ``flush`` so ids exist and
+constraint violations surface at the call that caused them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from nacc.domain.errors import InputError, NaccError
+
+T = TypeVar("T")
+
+MAX_PAGE = 1000
+
+
+class Conflict(InputError):
+    """A row would duplicate a unique value (an e-mail, a name, a review)."""
+
+
+class InvalidReference(InputError):
+    """A row refers to something that does not exist (foreign key)."""
+
+
+class OverdraftExceeded(NaccError):
+    """A posting would take an account below its floor (minus its overdraft)."""
+
+    def __init__(self, account_key: str, balance: Any, change: Any, floor: Any) -> None:
+        self.account_key = account_key
+        self.balance = balance
+        self.change = change
+        self.floor = floor
+        self.shortfall = floor - (balance + change)
+        super().__init__(
+            f"account {account_key}: balance {balance} {change:+} would fall to "
+            f"{balance + change}, below the floor {floor} by {self.shortfall} credits"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a list, with the total count for the client to page on."""
+
+    items: Sequence[T]
+    total: int
+    limit: int
+    offset: int
+
+
+def check_page(limit: int, offset: int) -> None:
+    """Refuse page sizes and offsets the store will not serve."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InputError("limit", f"must be between 1 and {MAX_PAGE}, got {limit}")
+    if offset < 0:
+        raise InputError("offset", f"must be 0 or more, got {offset}")
+
+
+def fetch_page(
+    session: Session, query: sa.Select[T], order: Sequence[Any], limit: int, offset: int
+) -> Page[T]:
+    """Run ``query`` ordered by ``order`` (which must end in a unique key) as one page."""
+    check_page(limit, offset)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    items = session.scalars(query.order_by(*order).limit(limit).offset(offset)).all()
+    return Page(items=items, total=int(total or 0), limit=limit, offset=offset)
+
+
+def violation(error: IntegrityError) -> str:
+    """Which kind of constraint failed: unique, foreign_key, check, not_null or other."""
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    by_state = {"23505": "unique", "23503": "foreign_key", "23514": "check", "23502": "not_null"}
+    if sqlstate in by_state:
+        return by_state[sqlstate]
+    text = str(error.orig).upper()
+    for marker, kind in (
+        ("UNIQUE", "unique"),
+        ("FOREIGN KEY", "foreign_key"),
+        ("CHECK", "check"),
+        ("NOT NULL", "not_null"),
+    ):
+        if marker in text:
+            return kind
+    return "other"
+
+
+def insert(session: Session, row: T, what: str) -> T:
+    """Add ``row`` and flush in a savepoint; a violated constraint becomes an error naming
+    ``what`` and leaves the session's transaction usable."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError as error:
+        kind = violation(error)
+        if kind == "unique":
+            raise Conflict(what, "already exists") from error
+        if kind == "foreign_key":
+            raise InvalidReference(what, "refers to something that does not exist") from error
+        raise InputError(what, f"violates a {kind} constraint: {error.orig}") from error
+    return row
+
+
+def insert_ignore(
+    session: Session, model: type[Any], values: dict[str, Any], conflict_on: Sequence[str]
+) -> bool:
+    """``INSERT ... ON CONFLICT (conflict_on) DO NOTHING``; True where a row was written.
+
+    Both backends support the clause, so a racing duplicate is a no-op, never an error.
+    """
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = model.__table__
+    stmt = (
+        module.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_on)
+        .returning(*table.primary_key.columns)
+    )
+    return session.execute(stmt).first() is not None

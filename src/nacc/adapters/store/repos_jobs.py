@@ -1,0 +1,163 @@
+"""Jobs and their append-only event history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from nacc.adapters.store.repos import Page, fetch_page, insert, insert_ignore
+from nacc.adapters.store.tables import Job, JobEventRow
+from nacc.domain.errors import InputError
+from nacc.domain.lifecycle import TERMINAL, JobState, check
+
+
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    """A submission. ``accelerator_types`` None means any type."""
+
+    id: str
+    project_id: int
+    submitted_by: int
+    command: str
+    accelerators: int
+    job_class: str
+    image: str | None = None
+    accelerator_types: Sequence[str] | None = None
+    time_limit_s: int | None = None
+    gang: bool = True
+    idempotency_key: str | None = None
+    log_path: str | None = None
+
+
+def _job_values(new: NewJob, now: datetime) -> dict[str, Any]:
+    types = None if new.accelerator_types is None else list(new.accelerator_types)
+    return {
+        "id": new.id,
+        "project_id": new.project_id,
+        "submitted_by": new.submitted_by,
+        "command": new.command,
+        "image": new.image,
+        "accelerators": new.accelerators,
+        "accelerator_types": types,
+        "job_class": new.job_class,
+        "time_limit_s": new.time_limit_s,
+        "gang": new.gang,
+        "idempotency_key": new.idempotency_key,
+        "state": JobState.PENDING.value,
+        "reason": "",
+        "submitted_at": now,
+        "log_path": new.log_path,
+    }
+
+
+def create_job(session: Session, new: NewJob, now: datetime) -> tuple[Job, bool]:
+    """Store a pending job. With an idempotency key already used in the project, return
+    the earlier job and False (even when two submissions race)."""
+    if new.accelerators < 1:
+        raise InputError("job.accelerators", f"must be at least 1, got {new.accelerators}")
+    if new.idempotency_key is None:
+        return insert(session, Job(**_job_values(new, now)), f"job {new.id}"), True
+    earlier = job_by_idempotency_key(session, new.project_id, new.idempotency_key)
+    if earlier is not None:
+        return earlier, False
+    created = insert_ignore(session, Job, _job_values(new, now), ["project_id", "idempotency_key"])
+    job = job_by_idempotency_key(session, new.project_id, new.idempotency_key)
+    if job is None:  # pragma: no cover - the row exists by now
+        raise InputError("job.idempotency_key", "job vanished while being submitted")
+    return job, created
+
+
+def get_job(session: Session, job_id: str) -> Job | None:
+    return session.get(Job, job_id)
+
+
+def job_by_idempotency_key(session: Session, project_id: int, key: str) -> Job | None:
+    stmt = sa.select(Job).where(Job.project_id == project_id, Job.idempotency_key == key)
+    return session.scalar(stmt)
+
+
+def list_jobs(
+    session: Session,
+    project_id: int,
+    limit: int = 50,
+    offset: int = 0,
+    states: Iterable[str] | None = None,
+) -> Page[Job]:
+    """A project's jobs, newest first (ties broken by id, so pages never overlap)."""
+    query = sa.select(Job).where(Job.project_id == project_id)
+    if states is not None:
+        query = query.where(Job.state.in_(list(states)))
+    order = [Job.submitted_at.desc(), Job.id.desc()]
+    return fetch_page(session, query, order, limit, offset)
+
+
+def jobs_in_states(session: Session, states: Iterable[str]) -> list[Job]:
+    """Every job in one of ``states``, oldest first (the engine reloads these)."""
+    stmt = sa.select(Job).where(Job.state.in_(list(states)))
+    return list(session.scalars(stmt.order_by(Job.submitted_at, Job.id)))
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A state change and what came with it; unset fields are left as they are."""
+
+    dst: JobState
+    at: datetime
+    cause: str
+    reason: str | None = None
+    pool_id: str | None = None
+    device_ids: Sequence[str] | None = None
+    exit_code: int | None = None
+
+
+def record_transition(session: Session, job_id: str, change: Transition) -> JobEventRow:
+    """Move a job along the lifecycle table and append the event; an edge the table does
+    not have raises ``InvalidTransition`` and changes nothing."""
+    job = session.get(Job, job_id, with_for_update=True)
+    if job is None:
+        raise InputError("job", f"no job {job_id!r}")
+    src = JobState(job.state)
+    check(src, change.dst)
+    _apply(job, change)
+    event = JobEventRow(
+        job_id=job_id, at=change.at, src=src.value, dst=change.dst.value, cause=change.cause
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _apply(job: Job, change: Transition) -> None:
+    job.state = change.dst.value
+    if change.reason is not None:
+        job.reason = change.reason
+    if change.pool_id is not None:
+        job.pool_id = change.pool_id
+    if change.device_ids is not None:
+        job.device_ids = list(change.device_ids)
+    if change.exit_code is not None:
+        job.exit_code = change.exit_code
+    if change.dst is JobState.RUNNING and job.started_at is None:
+        job.started_at = change.at
+    if change.dst in TERMINAL:
+        job.finished_at = change.at
+
+
+def set_job_reason(session: Session, job_id: str, reason: str) -> None:
+    """Record why a job waits (the policy's reason), without a state change."""
+    session.execute(sa.update(Job).where(Job.id == job_id).values(reason=reason))
+
+
+def set_log_path(session: Session, job_id: str, log_path: str) -> None:
+    session.execute(sa.update(Job).where(Job.id == job_id).values(log_path=log_path))
+
+
+def job_events(session: Session, job_id: str) -> list[JobEventRow]:
+    """A job's history in the order it happened."""
+    stmt = sa.select(JobEventRow).where(JobEventRow.job_id == job_id)
+    return list(session.scalars(stmt.order_by(JobEventRow.at, JobEventRow.id)))

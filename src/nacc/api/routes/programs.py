@@ -1,0 +1,157 @@
+"""Programs, calls, proposals, reviews, decisions and projects (thin over the service)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from nacc.adapters.store.repos_programs import CallSpec
+from nacc.api import schemas
+from nacc.api import schemas_programs as sp
+from nacc.api.deps import CallerDep, LimitQ, OffsetQ, ServicesDep
+from nacc.domain.errors import InputError
+from nacc.service import awards
+from nacc.service import programs as use
+
+router = APIRouter(tags=["programs"])
+Created = status.HTTP_201_CREATED
+
+
+# --- programs and calls -------------------------------------------------------------------
+
+
+@router.post("/programs", status_code=Created)
+def create_program(body: sp.ProgramIn, svc: ServicesDep, who: CallerDep) -> sp.ProgramOut:
+    """Operators and program officers."""
+    return sp.ProgramOut.model_validate(use.create_program(svc, who, body.name, body.description))
+
+
+@router.get("/programs")
+def list_programs(
+    svc: ServicesDep, who: CallerDep, limit: LimitQ = 50, offset: OffsetQ = 0
+) -> schemas.PageOut[sp.ProgramOut]:
+    page = use.list_programs(svc, limit, offset)
+    return schemas.page_of(page.items, page.total, limit, offset, sp.ProgramOut.model_validate)
+
+
+@router.post("/programs/{program_id}/calls", status_code=Created)
+def open_call(program_id: int, body: sp.CallIn, svc: ServicesDep, who: CallerDep) -> sp.CallOut:
+    """Operators and the program's officers; the budget is funded in the ledger."""
+    spec = CallSpec(
+        title=body.title, opens_at=body.opens_at, closes_at=body.closes_at,
+        budget_credits=body.budget_credits, review_opens_at=body.review_opens_at,
+        review_closes_at=body.review_closes_at,
+        criteria=_criteria(body.criteria), min_score=body.min_score,
+        eligible_org_kinds=[k.value for k in body.eligible_org_kinds],
+        sector_tags=[t.value for t in body.sector_tags], blind=body.blind,
+    )  # fmt: skip
+    return sp.CallOut.model_validate(use.open_call(svc, who, program_id, spec))
+
+
+def _criteria(criteria: list[sp.CriterionIn]) -> dict[str, float]:
+    named = {c.name: c.weight for c in criteria}
+    if len(named) != len(criteria):
+        raise InputError("criteria", "criterion names must be distinct")
+    return named
+
+
+@router.get("/calls")
+def list_calls(
+    svc: ServicesDep,
+    who: CallerDep,
+    program_id: Annotated[int | None, Query(description="only this program's calls")] = None,
+    limit: LimitQ = 50,
+    offset: OffsetQ = 0,
+) -> schemas.PageOut[sp.CallOut]:
+    page = use.list_calls(svc, program_id, limit, offset)
+    return schemas.page_of(page.items, page.total, limit, offset, sp.CallOut.model_validate)
+
+
+@router.get("/calls/{call_id}")
+def get_call(call_id: int, svc: ServicesDep, who: CallerDep) -> sp.CallOut:
+    return sp.CallOut.model_validate(use.get_call(svc, call_id))
+
+
+# --- proposals, reviewers, reviews --------------------------------------------------------
+
+
+@router.post("/calls/{call_id}/proposals", status_code=Created)
+def apply(call_id: int, body: sp.ProposalIn, svc: ServicesDep, who: CallerDep) -> sp.ProposalOut:
+    """Any user with an organisation, while the call is open; the caller becomes the PI."""
+    req = use.ProposalRequest(
+        title=body.title, abstract=body.abstract, requested_credits=body.requested_credits,
+        job_classes=[c.value for c in body.job_classes],
+        accelerator_types=body.accelerator_types, team=body.team,
+    )  # fmt: skip
+    return sp.ProposalOut.model_validate(use.apply(svc, who, call_id, req))
+
+
+@router.get("/calls/{call_id}/proposals")
+def list_proposals(
+    call_id: int, svc: ServicesDep, who: CallerDep, limit: LimitQ = 50, offset: OffsetQ = 0
+) -> schemas.PageOut[sp.ProposalOut]:
+    """Officers: all; the call's reviewers: all (no names on a blind call); others: their own."""
+    page = use.list_proposals(svc, who, call_id, limit, offset)
+    return schemas.page_of(page.items, page.total, limit, offset, sp.ProposalOut.model_validate)
+
+
+@router.get("/proposals/{proposal_id}")
+def get_proposal(proposal_id: int, svc: ServicesDep, who: CallerDep) -> sp.ProposalOut:
+    return sp.ProposalOut.model_validate(use.get_proposal(svc, who, proposal_id))
+
+
+@router.post("/calls/{call_id}/reviewers", status_code=Created)
+def assign_reviewer(
+    call_id: int, body: sp.ReviewerIn, svc: ServicesDep, who: CallerDep
+) -> sp.ReviewerOut:
+    """Operators and the program's officers: grant ``reviewer`` scoped ``call:<id>``."""
+    granted = awards.assign_reviewer(svc, who, call_id, body.user_id)
+    return sp.ReviewerOut(call_id=call_id, user_id=body.user_id, granted=granted)
+
+
+@router.post("/proposals/{proposal_id}/reviews", status_code=Created)
+def submit_review(
+    proposal_id: int, body: sp.ReviewIn, svc: ServicesDep, who: CallerDep
+) -> sp.ReviewOut:
+    """The call's reviewers, inside the review window, once, without conflict of interest."""
+    review = awards.submit_review(svc, who, proposal_id, body.scores, body.comment)
+    return sp.ReviewOut.model_validate(review)
+
+
+# --- decisions and projects ---------------------------------------------------------------
+
+
+@router.post("/calls/{call_id}/decisions", status_code=Created)
+def decide(
+    call_id: int, body: sp.DecideIn, svc: ServicesDep, who: CallerDep
+) -> list[sp.DecisionResultOut]:
+    """Operators and the program's officers, once per call, after submissions close."""
+    req = awards.DecideRequest(
+        overrides={pid: (o.award, o.reason) for pid, o in body.overrides.items()},
+        valid_from=body.valid_from, valid_until=body.valid_until,
+        first_tranche=body.first_tranche,
+    )  # fmt: skip
+    return [sp.DecisionResultOut.model_validate(d) for d in awards.decide(svc, who, call_id, req)]
+
+
+@router.get("/projects/{project_id}")
+def get_project(project_id: int, svc: ServicesDep, who: CallerDep) -> sp.ProjectOut:
+    """The project's PI and members, operators, and its program's officers."""
+    return sp.ProjectOut.model_validate(awards.get_project(svc, who, project_id))
+
+
+@router.get("/projects/{project_id}/balance")
+def get_balance(project_id: int, svc: ServicesDep, who: CallerDep) -> sp.BalanceOut:
+    """The project's PI and members, operators, and its program's officers."""
+    return sp.BalanceOut.model_validate(awards.get_balance(svc, who, project_id))
+
+
+@router.post("/projects/{project_id}/progress-reports/accept")
+def accept_progress_report(
+    project_id: int, svc: ServicesDep, who: CallerDep, body: sp.ProgressReportIn | None = None
+) -> sp.ProgressReportOut:
+    """Operators and the program's officers: release the next tranche (idempotent)."""
+    seq = body.tranche if body is not None else None
+    project, released = awards.accept_progress_report(svc, who, project_id, seq)
+    return sp.ProgressReportOut(released=released, project=sp.ProjectOut.model_validate(project))

@@ -1,0 +1,236 @@
+"""Fixtures: every store test runs on SQLite and on PostgreSQL, each in a fresh database.
+
+PostgreSQL: each test gets its own database ``nacc_test_<random>`` on the server named by
+``NACC_TEST_PG`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), either
+empty (migration tests) or copied from a template migrated once per run, and dropped
+afterwards. Where the server cannot be reached the PostgreSQL half is
+skipped, saying why.
+
+Test modules do not import this file (another ``conftest`` module may shadow it); they
+take fixtures, and import ``World`` for type checking only.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from nacc.adapters.store import make_engine, make_sessionmaker, upgrade
+from nacc.adapters.store import repos_people as people
+from nacc.adapters.store import repos_programs as programs
+from nacc.adapters.store import repos_projects as projects
+
+PG_ADMIN_URL = os.environ.get("NACC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+_pg_unreachable: str | None = None
+
+
+def _pg_admin_engine() -> sa.Engine:
+    """An autocommit engine on the maintenance database; skips the test if unreachable."""
+    global _pg_unreachable
+    if _pg_unreachable is not None:
+        pytest.skip(_pg_unreachable)
+    engine = sa.create_engine(
+        PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as error:
+        engine.dispose()
+        first_line = str(error.orig).splitlines()[0] if error.orig else str(error)
+        _pg_unreachable = f"PostgreSQL at {PG_ADMIN_URL} unreachable: {first_line}"
+        pytest.skip(_pg_unreachable)
+    return engine
+
+
+def _create_database(admin: sa.Engine, template: str | None = None) -> str:
+    name = f"nacc_test_{uuid.uuid4().hex[:12]}"
+    clause = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"{clause}'))
+    return name
+
+
+def _drop_database(admin: sa.Engine, name: str) -> None:
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _pg_url(name: str) -> str:
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[sa.Engine]:
+    admin = _pg_admin_engine()
+    yield admin
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin: sa.Engine) -> Iterator[str]:
+    """A database migrated to head once per run; each test gets a copy of it."""
+    name = _create_database(pg_admin)
+    try:
+        upgrade(_pg_url(name))
+        yield name
+    finally:
+        _drop_database(pg_admin, name)
+
+
+@pytest.fixture
+def pg_url(pg_admin: sa.Engine) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped after the test."""
+    name = _create_database(pg_admin)
+    try:
+        yield _pg_url(name)
+    finally:
+        _drop_database(pg_admin, name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    param: str = request.param
+    return param
+
+
+@pytest.fixture
+def empty_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """The URL of an empty database of each backend."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'nacc.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a fresh database at head: SQLite migrated here, PostgreSQL copied from
+    the migrated template (``CREATE DATABASE ... TEMPLATE``), dropped after the test."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'nacc.db'}"
+        upgrade(url)
+        yield url
+        return
+    admin: sa.Engine = request.getfixturevalue("pg_admin")
+    name = _create_database(admin, template=request.getfixturevalue("pg_template"))
+    try:
+        yield _pg_url(name)
+    finally:
+        _drop_database(admin, name)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[sa.Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as s:
+        yield s
+        s.rollback()
+
+
+@dataclass
+class World:
+    """A small committed world: two organisations, a PI, a reviewer, an officer, a call,
+    a proposal and the project it became."""
+
+    uni_id: int
+    company_id: int
+    pi_id: int
+    member_id: int
+    reviewer_id: int
+    officer_id: int
+    program_id: int
+    call_id: int
+    proposal_id: int
+    project_id: int
+    t0: datetime = T0
+
+
+def make_call_spec(title: str = "AI research computing support 2026") -> programs.CallSpec:
+    return programs.CallSpec(
+        title=title,
+        opens_at=T0,
+        closes_at=T0 + timedelta(days=30),
+        budget_credits=Decimal("1000000"),
+        review_opens_at=T0 + timedelta(days=31),
+        review_closes_at=T0 + timedelta(days=45),
+        criteria={"excellence": 0.5, "impact": 0.3, "feasibility": 0.2},
+        min_score=3.0,
+        eligible_org_kinds=("university", "company"),
+        sector_tags=("academic", "health"),
+        blind=True,
+    )
+
+
+def build_world(s: Session) -> World:
+    uni = people.create_organisation(s, "KAIST", "university", "Daejeon", capital_area=False)
+    co = people.create_organisation(
+        s, "Upstage", "company", "Gyeonggi", capital_area=True, company_size="startup"
+    )
+    pi = people.create_user(s, "Kim PI", "pi@kaist.ac.kr", T0, uni.id)
+    member = people.create_user(s, "Lee Member", "member@kaist.ac.kr", T0, uni.id)
+    reviewer = people.create_user(s, "Park Reviewer", "rev@upstage.ai", T0, co.id)
+    officer = people.create_user(s, "Choi Officer", "officer@nipa.kr", T0)
+    program = programs.create_program(s, "AI research computing support 2026", "GPU grants")
+    call = programs.create_call(s, program.id, make_call_spec())
+    spec = programs.ProposalSpec(
+        organisation_id=uni.id,
+        pi_user_id=pi.id,
+        title="Korean LLM pretraining",
+        abstract="We pretrain.",
+        requested_credits=Decimal("50000"),
+        job_classes=("llm-pretraining",),
+        accelerator_types=("H100", "H200"),
+        member_ids=(member.id,),
+    )
+    proposal = programs.create_proposal(s, call.id, spec, T0 + timedelta(days=1))
+    project = projects.create_project(
+        s,
+        projects.ProjectSpec(
+            name="kaist-llm",
+            valid_from=T0,
+            valid_until=T0 + timedelta(days=365),
+            proposal_id=proposal.id,
+            members={pi.id: "pi", member.id: "member"},
+            tranches=((Decimal(25000), "at_award"), (Decimal(25000), "progress_report_accepted")),
+        ),
+    )
+    return World(
+        uni.id, co.id, pi.id, member.id, reviewer.id, officer.id, program.id, call.id,
+        proposal.id, project.id,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def world(session_factory: sessionmaker[Session]) -> World:
+    with session_factory.begin() as s:
+        return build_world(s)
+
+
+@pytest.fixture
+def call_spec() -> programs.CallSpec:
+    """A valid call specification (the one the world's call was opened with)."""
+    return make_call_spec()
