@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck layers unit bench clean
+.PHONY: install run demo test lint typecheck layers unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,7 +14,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The service on embedded SQLite (.nacc/nacc.db) with demo programs, people and tokens;
+# delete .nacc to start over (tokens are printed only when the database is first seeded).
 run: $(STAMP)
+	NACC_HOME=$(CURDIR)/.nacc $(BIN)/nacc serve --demo --host 127.0.0.1 --port 8000
+
+# The simulation demo: a Philly slice on the Korea 2026 fleet under every policy.
+demo: $(STAMP)
 	$(BIN)/nacc demo --out out/demo
 
 lint: $(STAMP)
@@ -36,4 +42,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out .nacc .pytest_cache .mypy_cache .ruff_cache

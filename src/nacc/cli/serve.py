@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -9,7 +10,10 @@ from rich.console import Console
 
 from nacc.bootstrap import Settings, build_app
 
-console = Console(width=132)
+console = Console(width=160)
+# Local stand-ins for the Korea 2026 fleet's types (scenarios/korea-2026.yaml): each
+# "device" is an id handed to the job in CUDA_VISIBLE_DEVICES.
+DEMO_DEVICES = "H100-SXM:2,H200:2,B200:2,RNGD:2"
 
 
 def serve(
@@ -22,9 +26,14 @@ def serve(
     """Run the API and the live scheduler (database: NACC_DATABASE_URL, else SQLite)."""
     import uvicorn
 
+    if demo and "NACC_LOCAL_DEVICES" not in os.environ:
+        os.environ["NACC_LOCAL_DEVICES"] = DEMO_DEVICES
     settings = Settings()
     app, svc = build_app(settings)
     console.print(f"database: {settings.database_url}  jobs: {settings.workdir}")
+    console.print(
+        "local accelerators: " + ", ".join(f"{t} x{n}" for t, n in settings.devices.items())
+    )
     if demo:
         from nacc.service.demo import seed
 

@@ -203,7 +203,7 @@ class LiveScheduler:
             *(f'nacc_utilization{{accelerator="{t}"}} {busy[t] / c:.6f}' for t, c in cap.items()),
             "# HELP nacc_credits_spent_total Credits charged for usage so far.",
             "# TYPE nacc_credits_spent_total counter",
-            f"nacc_credits_spent_total {spent}",
+            f"nacc_credits_spent_total {spent:f}",
         ]
         return "\n".join(lines) + "\n"
 
