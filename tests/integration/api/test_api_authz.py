@@ -27,14 +27,15 @@ import pytest
 from conftest import Api, _api, _pg_database
 from nacc.adapters.store import repos_people
 from nacc.adapters.store.repos_programs import CallSpec
-from nacc.service import awards, programs
+from nacc.service import awards, jobs, programs
 from nacc.service.auth import Principal
 
 ROLES = ("operator", "program_officer", "reviewer", "pi", "member", "no_token", "expired")
 AUTHENTICATED = frozenset(ROLES[:5])
 OFFICERS = frozenset({"operator", "program_officer"})
 PROJECT_READERS = OFFICERS | {"pi", "member"}
-COVERED_TAGS = {"people", "programs"}
+COVERED_TAGS = {"people", "programs", "jobs"}
+JOB_READERS = OFFICERS | {"pi", "member"}
 
 
 @dataclass
@@ -100,7 +101,9 @@ def _calls_and_project(w: World) -> None:
     decided = programs.open_call(svc, officer, w.ids["program"], _spec(w.now, *early)).id
     awarded = _propose(w, decided, team=[w.users["member"]]).id
     svc.clock = lambda: w.now + timedelta(minutes=2)
-    request = awards.DecideRequest(overrides={awarded: (True, "authz world")})
+    request = awards.DecideRequest(
+        overrides={awarded: (True, "authz world")}, valid_from=w.now - timedelta(hours=1)
+    )
     w.ids["project"] = awards.decide(svc, officer, decided, request)[0].project_id or 0
     svc.clock = lambda: w.now
     assert w.ids["project"]
@@ -177,6 +180,23 @@ def _fresh_closed_call(w: World) -> Request:
     return "POST", f"/calls/{cid}/decisions", {}
 
 
+def _job_body(w: World) -> dict[str, Any]:
+    return {"command": "true", "accelerators": 1, "job_class": "inference", "time_limit_s": 60}
+
+
+def _fresh_job(method: str, suffix: str) -> Callable[[World], Request]:
+    """A new job submitted by the PI (the scheduler is not running: it stays pending)."""
+
+    def build(w: World) -> Request:
+        req = jobs.JobRequest(command="true", accelerators=1, job_class="inference",
+                              time_limit_s=60)  # fmt: skip
+        pricing = w.api.client.app.state.pricing  # type: ignore[attr-defined]
+        job, _ = jobs.submit(w.api.svc, w.principal("pi"), w.ids["project"], req, pricing)
+        return method, f"/jobs/{job.id}{suffix}", None
+
+    return build
+
+
 def _ids(template: str) -> Callable[[World], str]:
     return lambda w: template.format(**w.ids, pi_user=w.users["pi"])
 
@@ -223,13 +243,21 @@ ROUTES: list[Route] = [
     _fixed("GET", "/projects/{project}", PROJECT_READERS),
     _fixed("GET", "/projects/{project}/balance", PROJECT_READERS),
     _fixed("POST", "/projects/{project}/progress-reports/accept", OFFICERS),
+    # jobs.py
+    _fixed("POST", "/projects/{project}/jobs", frozenset({"operator", "pi", "member"}), _job_body),
+    _fixed("GET", "/projects/{project}/jobs", JOB_READERS),
+    Route("GET", "/jobs/{job_id}", JOB_READERS, _fresh_job("GET", "")),
+    Route("GET", "/jobs/{job_id}/logs", JOB_READERS, _fresh_job("GET", "/logs")),
+    # the submitter (the PI here) or an operator
+    Route("POST", "/jobs/{job_id}/cancel", frozenset({"operator", "pi"}),
+          _fresh_job("POST", "/cancel")),
 ]  # fmt: skip
 
 
 def _expected(route: Route, role: str) -> set[int]:
     if role in ("no_token", "expired"):
         return {401}
-    return {200, 201, 204} if role in route.allowed else {403}
+    return {200, 201, 202, 204} if role in route.allowed else {403}
 
 
 CASES = [(route, role) for route in ROUTES for role in ROLES]
