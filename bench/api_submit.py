@@ -77,7 +77,7 @@ async def _fire(url: str, token: str, project: int, rate: float, n: int) -> list
 
 
 def _hey(url: str, token: str, project: int, rate: float, n: int) -> None:
-    workers = 20
+    workers = 8  # hey's workers tick in step: arrivals come in bursts of up to 8
     body = '{"command": "true", "accelerators": 1, "job_class": "inference", "time_limit_s": 60}'
     cmd = ["hey", "-n", str(n), "-c", str(workers), "-q", f"{rate / workers:g}", "-m", "POST",
            "-T", "application/json", "-H", f"Authorization: Bearer {token}", "-d", body,

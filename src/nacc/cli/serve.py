@@ -29,7 +29,7 @@ def serve(
     if demo and "NACC_LOCAL_DEVICES" not in os.environ:
         os.environ["NACC_LOCAL_DEVICES"] = DEMO_DEVICES
     settings = Settings()
-    app, svc = build_app(settings)
+    app, svc = build_app(settings, live=os.environ.get("NACC_NO_SCHEDULER") != "1")
     console.print(f"database: {settings.database_url}  jobs: {settings.workdir}")
     console.print(
         "local accelerators: " + ", ".join(f"{t} x{n}" for t, n in settings.devices.items())
