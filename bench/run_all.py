@@ -8,6 +8,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script in ("philly_korea.py", "round_micro.py"):
+for script in ("philly_korea.py", "round_micro.py", "api_submit.py"):
     print(f"\n=== bench/{script} ===", flush=True)
-    subprocess.run([sys.executable, str(HERE / script), *sys.argv[1:2]], check=True)
+    subprocess.run([sys.executable, str(HERE / script)], check=True)
