@@ -32,7 +32,7 @@ from nacc.domain.errors import Conflict, Forbidden, InputError, NotFound
 from nacc.domain.programs import conflict_of_interest, weighted_score
 from nacc.ledger.accounts import project as project_account
 from nacc.service.auth import Principal, require
-from nacc.service.context import Services
+from nacc.service.context import Services, found
 from nacc.service.programs import (
     OFFICERS,
     Person,
@@ -156,10 +156,7 @@ def submit_review(
 
 
 def _locked_call(s: Session, call_id: int) -> Call:
-    call = repos_extra.lock_call(s, call_id)
-    if call is None:
-        raise NotFound("call", call_id)
-    return call
+    return found(repos_extra.lock_call(s, call_id), "call", call_id)
 
 
 def _check_conflict_of_interest(s: Session, who: Principal, p: Proposal) -> None:
@@ -359,9 +356,7 @@ def get_balance(svc: Services, who: Principal, project_id: int) -> BalanceView:
 
 
 def _project_and_call(s: Session, project_id: int) -> tuple[Project, Call | None]:
-    proj = repos_proj.get_project(s, project_id)
-    if proj is None:
-        raise NotFound("project", project_id)
+    proj = found(repos_proj.get_project(s, project_id), "project", project_id)
     if proj.proposal_id is None:
         return proj, None
     return proj, find_call(s, find_proposal(s, proj.proposal_id).call_id)

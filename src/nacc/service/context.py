@@ -7,10 +7,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from nacc.adapters.store.repos_people import ROLES_CHANGED
+from nacc.domain.errors import NotFound
+
+T = TypeVar("T")
+
+
+def found(row: T | None, kind: str, ident: object) -> T:
+    """``row``, or ``NotFound`` naming what was looked for (one helper for every lookup)."""
+    if row is None:
+        raise NotFound(kind, ident)
+    return row
 
 
 def utcnow() -> datetime:

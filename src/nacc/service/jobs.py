@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from nacc.adapters.store import repos_jobs, repos_ledger, repos_projects
 from nacc.adapters.store.repos import Page
 from nacc.adapters.store.tables import Job, Project
-from nacc.domain.errors import Conflict, InputError, NotFound
+from nacc.domain.errors import Conflict, InputError
 from nacc.domain.jobs import JobClass
 from nacc.ledger.accounts import InsufficientCredits, project, usage_credits
 from nacc.service.auth import Principal, require
-from nacc.service.context import Services
+from nacc.service.context import Services, found
 
 DEFAULT_TIME_LIMIT_S = 3600
 
@@ -109,17 +109,12 @@ def _check_funds(s: Session, project_id: int, estimate: Decimal, overdraft: Deci
 
 
 def _project(s: Session, project_id: int) -> Project:
-    proj = repos_projects.get_project(s, project_id)
-    if proj is None:
-        raise NotFound("project", project_id)
-    return proj
+    return found(repos_projects.get_project(s, project_id), "project", project_id)
 
 
 def visible_job(svc: Services, who: Principal, job_id: str) -> Job:
     with svc.tx() as s:
-        job = repos_jobs.get_job(s, job_id)
-        if job is None:
-            raise NotFound("job", job_id)
+        job = found(repos_jobs.get_job(s, job_id), "job", job_id)
         _may_see(who, job.project_id)
         s.expunge(job)
         return job

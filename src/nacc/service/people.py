@@ -11,7 +11,7 @@ from nacc.adapters.store import repos_people as people
 from nacc.adapters.store.tables import Organisation, User
 from nacc.domain.errors import Forbidden, NotFound
 from nacc.service.auth import Principal, require
-from nacc.service.context import Services
+from nacc.service.context import Services, found
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +98,4 @@ def visible_user(svc: Services, who: Principal, user_id: int) -> User:
 
 
 def _user(s: Session, user_id: int) -> User:
-    user = people.get_user(s, user_id)
-    if user is None:
-        raise NotFound("user", user_id)
-    return user
+    return found(people.get_user(s, user_id), "user", user_id)

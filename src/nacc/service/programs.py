@@ -33,7 +33,7 @@ from nacc.domain.errors import Conflict, Forbidden, InputError, NotFound
 from nacc.domain.programs import Criterion, OrgKind, eligible, weighted_score
 from nacc.ledger.accounts import FUNDING, program
 from nacc.service.auth import Principal, require
-from nacc.service.context import Services
+from nacc.service.context import Services, found
 
 OFFICERS = ("operator", "program_officer")
 
@@ -197,24 +197,15 @@ def call_view(s: Session, c: Call) -> CallView:
 
 
 def _program(s: Session, program_id: int) -> Program:
-    row = repos_programs.get_program(s, program_id)
-    if row is None:
-        raise NotFound("program", program_id)
-    return row
+    return found(repos_programs.get_program(s, program_id), "program", program_id)
 
 
 def find_call(s: Session, call_id: int) -> Call:
-    row = repos_programs.get_call(s, call_id)
-    if row is None:
-        raise NotFound("call", call_id)
-    return row
+    return found(repos_programs.get_call(s, call_id), "call", call_id)
 
 
 def find_proposal(s: Session, proposal_id: int) -> Proposal:
-    row = repos_programs.get_proposal(s, proposal_id)
-    if row is None:
-        raise NotFound("proposal", proposal_id)
-    return row
+    return found(repos_programs.get_proposal(s, proposal_id), "proposal", proposal_id)
 
 
 def criteria_of(call: Call) -> list[Criterion]:
