@@ -76,6 +76,27 @@ async def _fire(url: str, token: str, project: int, rate: float, n: int) -> list
     return lat
 
 
+def _loadgen(url: str, token: str, project: int, rate: float, n: int, conns: int = 16) -> None:
+    """The open-loop C client in bench/loadgen (built here with the system compiler)."""
+    src = ROOT / "bench" / "loadgen" / "loadgen.c"
+    exe = Path(tempfile.gettempdir()) / "nacc-loadgen"
+    if not exe.exists() or exe.stat().st_mtime < src.stat().st_mtime:
+        subprocess.run(["cc", "-O2", "-pthread", "-o", str(exe), str(src)], check=True)
+    body = '{"command": "true", "accelerators": 1, "job_class": "inference", "time_limit_s": 60}'
+    port = url.rsplit(":", 1)[1]
+    args = [str(exe), "127.0.0.1", port, f"/projects/{project}/jobs", token, body]
+    out = subprocess.run([*args, str(rate), str(n), str(conns)], capture_output=True, text=True)
+    total, ok, rps, p50, p99, top, mean = out.stdout.split()
+    print(
+        f"submitted {total} jobs ({ok} answered 2xx) open-loop at {rate:g}/s, uniform "
+        f"arrivals over {conns} keep-alive connections, loopback, PostgreSQL"
+    )
+    print(
+        f"achieved {float(rps):,.1f} requests/s; latency p50 {float(p50):.1f} ms, "
+        f"p99 {float(p99):.1f} ms, max {float(top):.1f} ms, mean {float(mean):.1f} ms"
+    )
+
+
 def _hey(url: str, token: str, project: int, rate: float, n: int) -> None:
     workers = 8  # hey's workers tick in step: arrivals come in bursts of up to 8
     body = '{"command": "true", "accelerators": 1, "job_class": "inference", "time_limit_s": 60}'
@@ -101,6 +122,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rate", type=float, default=200.0)
     ap.add_argument("--duration", type=float, default=10.0)
+    ap.add_argument("--client", choices=["auto", "c", "hey", "python"], default="auto")
     args = ap.parse_args()
     name = f"nacc_bench_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT")
@@ -109,13 +131,13 @@ def main() -> None:
     url_db = make_url(ADMIN).set(database=name).render_as_string(hide_password=False)
     tmp = Path(tempfile.mkdtemp(prefix="nacc-bench-"))
     try:
-        _run(url_db, tmp, args.rate, args.duration)
+        _run(url_db, tmp, args.rate, args.duration, args.client)
     finally:
         with admin.connect() as c:
             c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def _run(db: str, tmp: Path, rate: float, duration: float) -> None:
+def _run(db: str, tmp: Path, rate: float, duration: float, client: str) -> None:
     svc = build_services(Settings(database_url=db, workdir=tmp / "jobs"))
     f = funded_project(svc, credits=Decimal(10**6))
     port = _port()
@@ -136,7 +158,10 @@ def _run(db: str, tmp: Path, rate: float, duration: float) -> None:
             except httpx.HTTPError:
                 time.sleep(0.2)
         n = int(rate * duration)
-        if shutil.which("hey"):
+        if client == "c" or (client == "auto" and shutil.which("cc")):
+            _loadgen(base, f.pi, f.project_id, rate, n)
+            return
+        if client == "hey" or (client == "auto" and shutil.which("hey")):
             _hey(base, f.pi, f.project_id, rate, n)
             return
         lat = asyncio.run(_fire(base, f.pi, f.project_id, rate, n))
