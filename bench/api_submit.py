@@ -5,10 +5,12 @@ a funded project, then submits jobs open-loop at --rate requests/s for --duratio
 (fixed request count = rate x duration) and prints p50/p99 latency and achieved
 requests/s. Target: p99 < 50 ms at 200 requests/s.
 
-The load comes from `hey` (Debian package `hey`, a Go load generator with a rate limit)
-when it is installed, so the client does not eat the CPU the server is measured on;
-otherwise from an asyncio/httpx client in this process (which needs most of a core by
-itself at 200 requests/s on a 2-core machine).
+The load comes from `bench/loadgen/loadgen.c`, built with the system C compiler: an
+open-loop client with uniform arrivals that measures latency from each request's due
+time, and costs the server little CPU. `--client hey` uses `hey` instead (Debian package;
+its rate-limited workers tick in step, so arrivals come in bursts), `--client python` an
+asyncio/httpx client in this process (which needs most of a core by itself at 200
+requests/s on a 2-core machine).
 """
 
 from __future__ import annotations
