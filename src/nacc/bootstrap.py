@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from nacc.domain.errors import InputError
 from nacc.domain.ids import PoolId
 from nacc.domain.jobs import JobClass
 from nacc.domain.pools import Pool
+from nacc.scenario import load_scenario
 from nacc.scheduling.policies.registry import builtin_policies
 from nacc.service.context import Services, utcnow
 from nacc.service.jobs import Pricing
@@ -54,6 +56,10 @@ class Settings:
     devices: Mapping[str, int] = field(
         default_factory=lambda: parse_devices(os.environ.get("NACC_LOCAL_DEVICES", DEFAULT_DEVICES))
     )
+    scenario: Path | None = field(
+        default_factory=lambda: Path(p) if (p := os.environ.get("NACC_SCENARIO")) else None
+    )
+    devices_per_pool: int = 2
     policy: str = "nacc"
     tick_s: float = field(default_factory=lambda: _seconds("NACC_TICK_S", 0.5))
     meter_s: float = field(default_factory=lambda: _seconds("NACC_METER_S", 5.0))
@@ -94,11 +100,29 @@ def local_pools(devices: Mapping[str, int]) -> tuple[list[Pool], dict[str, list[
     return pools, ids
 
 
+def scenario_pools(path: Path, per_pool: int) -> tuple[list[Pool], dict[str, list[str]]]:
+    """The pools of a scenario in miniature: same ids, sites, providers and accelerator
+    types, ``per_pool`` local device ids each (a live demo of the scenario's fleet)."""
+    pools: list[Pool] = []
+    ids: dict[str, list[str]] = {}
+    n = 0
+    for p in load_scenario(path).domain_pools():
+        count = min(per_pool, p.count)
+        pools.append(dataclasses.replace(p, count=count, node_size=count, engine="local"))
+        ids[p.id] = [str(i) for i in range(n, n + count)]
+        n += count
+    return pools, ids
+
+
 def build_app(settings: Settings, live: bool = True) -> tuple[FastAPI, Services]:
     """The HTTP app with its live scheduler (started and stopped with the app)."""
     svc = build_services(settings)
     rates = default_model()
-    pools, ids = local_pools(settings.devices)
+    pools, ids = (
+        scenario_pools(settings.scenario, settings.devices_per_pool)
+        if settings.scenario is not None
+        else local_pools(settings.devices)
+    )
     scheduler = LiveScheduler(svc, pools, ids, builtin_policies().create(settings.policy),
                               rates, settings.tick_s, settings.meter_s)  # fmt: skip
     app = create_app(svc, scheduler.metrics_text, lifespan=_lifespan(scheduler if live else None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Annotated
 
@@ -9,11 +10,9 @@ import typer
 from rich.console import Console
 
 from nacc.bootstrap import Settings, build_app
+from nacc.scenario import shipped_scenario_path
 
 console = Console(width=160)
-# Local stand-ins for the Korea 2026 fleet's types (scenarios/korea-2026.yaml): each
-# "device" is an id handed to the job in CUDA_VISIBLE_DEVICES.
-DEMO_DEVICES = "H100-SXM:2,H200:2,B200:2,RNGD:2"
 
 
 def serve(
@@ -26,14 +25,16 @@ def serve(
     """Run the API and the live scheduler (database: NACC_DATABASE_URL, else SQLite)."""
     import uvicorn
 
-    if demo and "NACC_LOCAL_DEVICES" not in os.environ:
-        os.environ["NACC_LOCAL_DEVICES"] = DEMO_DEVICES
     settings = Settings()
+    if demo and "NACC_LOCAL_DEVICES" not in os.environ and settings.scenario is None:
+        settings = dataclasses.replace(settings, scenario=shipped_scenario_path("korea-2026"))
     app, svc = build_app(settings, live=os.environ.get("NACC_NO_SCHEDULER") != "1")
     console.print(f"database: {settings.database_url}  jobs: {settings.workdir}")
-    console.print(
-        "local accelerators: " + ", ".join(f"{t} x{n}" for t, n in settings.devices.items())
-    )
+    live = app.state.live
+    pools = live.engine.pools.values() if live is not None else []
+    fleet = ", ".join(f"{p.id} ({p.accel_type} x{p.count})" for p in pools)
+    where = f"the {settings.scenario.stem} scenario in miniature; " if settings.scenario else ""
+    console.print(f"local accelerators ({where}device ids in CUDA_VISIBLE_DEVICES): {fleet}")
     if demo:
         from nacc.service.demo import seed
 
