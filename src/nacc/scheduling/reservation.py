@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from nacc.domain.ids import PoolId
-from nacc.scheduling.view import ClusterView, RunningJob
+from nacc.domain.ids import JobId, PoolId
+from nacc.scheduling.fit import candidates
+from nacc.scheduling.view import ClusterView, PendingJob, RunningJob
 
 
 @dataclass(slots=True)
@@ -70,3 +71,27 @@ def reserve(
         if best is None or at < best.shadow_s:
             best = Reservation(pid, at, avail - need)
     return best
+
+
+def earliest_starts(
+    view: ClusterView, jobs: Iterable[PendingJob], default_limit_s: float, min_speed: float
+) -> dict[JobId, float]:
+    """For each job, the earliest time a pool it accepts has room for its whole gang if
+    running jobs end at their time limits (a lower bound: jobs ahead in the queue may take
+    the room first). Jobs no pool can ever hold are left out."""
+    ends = ends_by_pool(view, default_limit_s)
+    free = {pid: pv.free for pid, pv in view.pools.items()}
+    memo: dict[tuple[object, ...], float | None] = {}
+    out: dict[JobId, float] = {}
+    for job in jobs:
+        spec = job.spec
+        key = (spec.job_class, spec.workload, spec.reference_type, spec.accelerators,
+               spec.allowed_types)  # fmt: skip
+        if key not in memo:
+            pools = [p for p, _ in candidates(view, spec, min_speed)]
+            resv = reserve(spec.accelerators, pools, free, ends, view.now) if pools else None
+            memo[key] = resv.shadow_s if resv is not None else None
+        at = memo[key]
+        if at is not None:
+            out[spec.id] = at
+    return out

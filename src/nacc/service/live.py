@@ -34,7 +34,9 @@ from nacc.domain.pools import Pool
 from nacc.engine.engine import Engine, EngineConfig
 from nacc.ledger.accounts import USAGE, project, usage_cause, usage_credits
 from nacc.ports import Observation
+from nacc.scheduling.fit import ACCEPTABLE_SPEED
 from nacc.scheduling.policy import Policy
+from nacc.scheduling.reservation import earliest_starts
 from nacc.service.context import Services
 
 log = logging.getLogger("nacc.live")
@@ -156,6 +158,7 @@ class LiveScheduler:
         self._last_meter = 0.0
         self._seen_until = 0.0
         self._said: dict[JobId, str] = {}
+        self._estimates: dict[JobId, float] = {}
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -179,6 +182,7 @@ class LiveScheduler:
     def expected_start(self, job_id: str) -> datetime | None:
         rec = self.engine.jobs.get(JobId(job_id))
         at = rec.expected_start_s if rec is not None else None
+        at = at if at is not None else self._estimates.get(JobId(job_id))
         return wall(at) if at is not None else None
 
     def metrics_text(self) -> str:
@@ -227,7 +231,8 @@ class LiveScheduler:
         if now - self._last_meter >= self.meter_s:
             self.engine.meter_running(now)
             self._last_meter = now
-        # 5. Why do pending jobs wait?
+        # 5. Why do pending jobs wait, and when should they start?
+        self._estimate_starts(now)
         self._reasons()
 
     def _ingest(self, now: float) -> None:
@@ -244,6 +249,17 @@ class LiveScheduler:
             self.dispatcher.register(spec.id, command)
             self.engine.submit(spec, now)
             self._seen_until = max(self._seen_until, spec.submit_s)
+
+    def _estimate_starts(self, now: float) -> None:
+        """Give the first queued jobs an expected start where the policy gave none: the
+        earliest time a pool they accept frees enough accelerators, by time limits."""
+        head = list(self.engine.pending.values())[:_REASONS_FOR]
+        missing = [rec for rec in head if rec.expected_start_s is None]
+        if not missing:
+            self._estimates = {}
+            return
+        view = self.engine.snapshot(now)
+        self._estimates = earliest_starts(view, missing, 3600.0, ACCEPTABLE_SPEED)
 
     def _reasons(self) -> None:
         """Record why jobs wait, for the first jobs in the queue, when it changed."""

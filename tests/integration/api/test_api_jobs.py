@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -130,3 +131,21 @@ def test_health_and_metrics(live_api: Api) -> None:
     for name in ("nacc_queue_length", "nacc_running_jobs", "nacc_credits_spent_total"):
         assert name in text
     assert 'nacc_utilization{accelerator="H100-SXM"}' in text
+
+
+def test_pending_job_says_why_and_when(live_api: Api) -> None:
+    f = funded_project(live_api.svc)
+    # the 4 H100s are taken by a long job; a second 4-H100 job must wait
+    first = _submit(live_api, f.pi, f.project_id, command="sleep 30", accelerators=4,
+                    accelerator_types=["H100-SXM"], time_limit_s=120).json()  # fmt: skip
+    assert _wait(live_api, f.pi, first["id"], {"running"})["state"] == "running"
+    second = _submit(live_api, f.pi, f.project_id, command="true", accelerators=4,
+                     accelerator_types=["H100-SXM"], time_limit_s=60).json()  # fmt: skip
+    time.sleep(1.0)
+    got = live_api.client.get(f"/jobs/{second['id']}", headers=live_api.as_(f.pi)).json()
+    assert got["state"] == "pending" and got["reason"].startswith("nacc:")
+    started = datetime.fromisoformat(_wait(live_api, f.pi, first["id"], {"running"})["started_at"])
+    expected = datetime.fromisoformat(got["expected_start"])
+    # the first job's 120 s time limit frees the pool: that is the earliest start
+    assert abs((expected - started).total_seconds() - 120) < 2
+    live_api.client.post(f"/jobs/{first['id']}/cancel", headers=live_api.as_(f.pi))
