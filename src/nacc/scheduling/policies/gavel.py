@@ -29,32 +29,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from nacc.domain.ids import JobId, PoolId
-from nacc.domain.jobs import JobSpec
-from nacc.scheduling.plan import Action, Plan, Preempt, Reject, Start
-from nacc.scheduling.policies.gavel_lp import LpResult, solve_max_min
+from nacc.domain.ids import JobId
+from nacc.scheduling.plan import Action, Plan, Reject
+from nacc.scheduling.policies.gavel_lp import LpResult
+from nacc.scheduling.policies.gavel_mechanism import (
+    Entry,
+    Fleet,
+    _add_speed,
+    _emit,
+    _fleet,
+    _jobs,
+    _place,
+    _predicted_end,
+    _rates,
+    _select,
+    _solve,
+)
 from nacc.scheduling.view import ClusterView, PendingJob
 
 NEW_JOB_PRIORITY = 1e9  # Gavel: allocation * 1e9 when a job has no recorded time yet
-
-
-@dataclass(slots=True)
-class Fleet:
-    """Per-type capacity this round: types in scenario order, pools per type, room per pool."""
-
-    types: list[str]
-    pools: dict[str, list[PoolId]]
-    room: dict[PoolId, int]
-    size: dict[PoolId, int]
-
-    def capacity(self, accel_type: str) -> int:
-        return sum(self.room[p] for p in self.pools[accel_type])
-
-    def largest(self, accel_type: str) -> int:
-        """The biggest pool of the type (installed count): larger gangs can never run."""
-        return max((self.size[p] for p in self.pools[accel_type]), default=0)
 
 
 @dataclass(slots=True)
@@ -73,9 +66,6 @@ class GavelState:
     placed_s: float = 0.0
     round_end: float | None = None
     speed: dict[str, float] = field(default_factory=dict)
-
-
-Entry = tuple[JobId, str, float]  # job, type, priority
 
 
 class GavelPolicy:
@@ -288,151 +278,6 @@ class GavelPolicy:
                 out[jid] = f"gavel: allocation x={x:.2f} on {t}, priority {p:.3g} below round{cut}"
             out[jid] += self._note(state)
         return out
-
-
-def _fleet(view: ClusterView) -> Fleet:
-    room: dict[PoolId, int] = {pid: pv.free for pid, pv in view.pools.items()}
-    for job in view.running.values():
-        if job.pool_id in room:
-            room[job.pool_id] += job.count
-    pools: dict[str, list[PoolId]] = {}
-    for pid, pv in view.pools.items():
-        pools.setdefault(pv.pool.accel_type, []).append(pid)
-    size = {pid: pv.pool.count for pid, pv in view.pools.items()}
-    return Fleet(list(pools), pools, room, size)
-
-
-def _jobs(view: ClusterView) -> dict[JobId, PendingJob]:
-    """Pending and running jobs in arrival order (Gavel's job-id order), then by id, where
-    ids that end in a number (trace line numbers, ``stem:12``) sort numerically."""
-    merged: dict[JobId, PendingJob] = {**view.pending, **view.running}
-    ordered = sorted(merged.items(), key=lambda kv: (kv[1].spec.submit_s, _id_key(kv[0])))
-    return dict(ordered)
-
-
-def _id_key(jid: JobId) -> tuple[str, int, str]:
-    """``stem:12`` -> ("stem:", 12, ""): line 10 after line 9, not after line 1."""
-    head = jid.rstrip("0123456789")
-    digits = jid[len(head) :]
-    return (head, int(digits), "") if digits else (head, -1, jid)
-
-
-def _predicted_end(view: ClusterView, job: PendingJob, row: Mapping[str, float], t: str) -> float:
-    """When a job placed now on type ``t`` would complete if it kept running: used to
-    close the round for a job that completes before the next call."""
-    remaining = job.remaining_work  # for a running job: the value when it last started
-    run = view.running.get(job.spec.id)
-    if run is not None and run.pool_id in view.pools:
-        rate = row.get(view.pools[run.pool_id].pool.accel_type, 0.0)
-        remaining -= (view.now - run.started_s) * rate
-    return view.now + max(0.0, remaining) / row[t]
-
-
-def _rates(view: ClusterView, spec: JobSpec, fleet: Fleet) -> dict[str, float]:
-    """Positive gang throughput per type where the job is allowed and its gang can fit."""
-    row: dict[str, float] = {}
-    for t in fleet.types:
-        if not spec.allows(t) or fleet.largest(t) < spec.accelerators:
-            continue
-        r = view.rates.rate(spec, t)
-        if r is not None and r > 0:
-            row[t] = r
-    return row
-
-
-def _solve(
-    order: list[JobId],
-    jobs: Mapping[JobId, PendingJob],
-    thr: Mapping[JobId, dict[str, float]],
-    fleet: Fleet,
-) -> LpResult:
-    types = fleet.types
-    t_mat = np.array([[thr[j].get(t, 0.0) for t in types] for j in order], dtype=float)
-    t_mat = t_mat.reshape(len(order), len(types))
-    scale = np.array([float(jobs[j].spec.accelerators) for j in order])
-    weight = np.array([jobs[j].spec.priority_weight for j in order], dtype=float)
-    capacity = np.array([float(fleet.capacity(t)) for t in types])
-    return solve_max_min(t_mat, scale, weight, capacity)
-
-
-def _add_speed(speed: dict[str, float], row: Mapping[str, float]) -> None:
-    """Gavel walks its types in the fixed order v100, p100, k80 (fastest first). nacc has no
-    fixed list: it ranks types by the sum, over every job seen so far, of the job's rate on
-    the type over its best rate. Summed over the whole run, the order settles quickly and
-    does not flip with the mix of the jobs present in one round."""
-    top = max(row.values(), default=0.0)
-    for t, r in row.items():
-        speed[t] = speed.get(t, 0.0) + r / top
-
-
-def _select(queue: list[Entry], jobs: Mapping[JobId, PendingJob], fleet: Fleet) -> dict[JobId, str]:
-    """Greedy: each job takes the first type in the queue where its gang still fits."""
-    left = {t: fleet.capacity(t) for t in fleet.types}
-    chosen: dict[JobId, str] = {}
-    for jid, t, _ in queue:
-        gang = jobs[jid].spec.accelerators
-        if jid in chosen or gang > left[t]:
-            continue
-        chosen[jid] = t
-        left[t] -= gang
-    return chosen
-
-
-def _place(
-    chosen: Mapping[JobId, str],
-    view: ClusterView,
-    jobs: Mapping[JobId, PendingJob],
-    fleet: Fleet,
-) -> tuple[dict[JobId, PoolId], dict[JobId, str]]:
-    """Pools for chosen gangs: keep running jobs in place, then largest gang to roomiest pool."""
-    room = dict(fleet.room)
-    placed: dict[JobId, PoolId] = {}
-    for jid, t in chosen.items():
-        run = view.running.get(jid)
-        if run is not None and run.pool_id in fleet.pools[t] and room[run.pool_id] >= run.count:
-            placed[jid] = run.pool_id
-            room[run.pool_id] -= run.count
-    rest = [j for j in chosen if j not in placed]
-    rest.sort(key=lambda j: -jobs[j].spec.accelerators)
-    unplaced: dict[JobId, str] = {}
-    for jid in rest:
-        t, gang = chosen[jid], jobs[jid].spec.accelerators
-        fits = [p for p in fleet.pools[t] if room[p] >= gang]
-        if not fits:
-            unplaced[jid] = t
-            continue
-        best = max(fits, key=lambda p: room[p])  # first maximum: scenario order breaks ties
-        placed[jid] = best
-        room[best] -= gang
-    return placed, unplaced
-
-
-def _emit(
-    view: ClusterView,
-    jobs: Mapping[JobId, PendingJob],
-    chosen: Mapping[JobId, str],
-    placed: Mapping[JobId, PoolId],
-    note: str,
-) -> list[Action]:
-    preempts: list[Action] = []
-    starts: list[Action] = []
-    for jid in jobs:
-        run = view.running.get(jid)
-        pool = placed.get(jid)
-        if run is not None and pool == run.pool_id:
-            continue  # lease extended: same pool, nothing to do
-        if run is not None:
-            if pool is not None:
-                why = f"moves to {pool} ({chosen[jid]})"
-            elif jid in chosen:
-                why = f"chosen for {chosen[jid]} but no single pool has room"
-            else:
-                why = "priority below this round's cut-off"
-            preempts.append(Preempt(jid, f"gavel: {why}{note}"))
-        if pool is not None:
-            gang = jobs[jid].spec.accelerators
-            starts.append(Start(jid, pool, gang, f"gavel: round allocation on {chosen[jid]}{note}"))
-    return preempts + starts
 
 
 def make_gavel(**options: object) -> GavelPolicy:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nacc.scheduling.policies.fifo import make_fifo
+from nacc.scheduling.policies.gavel import make_gavel
 from nacc.scheduling.policies.las import make_las
 from nacc.scheduling.policies.nacc import make_nacc
 from nacc.scheduling.policies.slurm import make_slurm
@@ -15,10 +16,6 @@ def builtin_policies() -> Registry:
     reg.register("fifo", make_fifo)
     reg.register("slurm", make_slurm)
     reg.register("las", make_las)
-    reg.register("nacc", make_nacc)
-    try:
-        from nacc.scheduling.policies.gavel import make_gavel
-    except ImportError:  # pragma: no cover - gavel module not yet present
-        return reg
     reg.register("gavel", make_gavel)
+    reg.register("nacc", make_nacc)
     return reg
