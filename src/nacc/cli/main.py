@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nacc.cli import client
+from nacc.cli import client, plan
 from nacc.cli.ledger import ledger
 from nacc.cli.serve import serve
 from nacc.domain.errors import InputError, NaccError
@@ -211,6 +211,7 @@ def demo(out: OutOpt = Path("out/demo")) -> None:
 app.command()(serve)
 client.register(app)
 app.add_typer(ledger, name="ledger")
+plan.register(app)
 
 
 def main() -> None:  # pragma: no cover

@@ -276,6 +276,8 @@ class Job(Base):
     finished_at: Mapped[datetime | None]
     exit_code: Mapped[int | None]
     log_path: Mapped[str | None] = mapped_column(sa.String(1000))
+    cancel_requested_at: Mapped[datetime | None]
+    expected_start_at: Mapped[datetime | None]
 
 
 class JobEventRow(Base):

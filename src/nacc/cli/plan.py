@@ -1,0 +1,82 @@
+"""`nacc plan`: capacity planning (optimise the fleet, optionally simulate each year)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from nacc.catalog.throughput import default_model
+from nacc.domain.errors import NaccError
+from nacc.planning import build_problem, load_planning, plan
+from nacc.planning.report import write_json, write_report
+from nacc.planning.simulate import DEFAULT_FRACTION, DEFAULT_JOBS, YearSim, simulate_plan
+from nacc.scenario import load_scenario
+
+console = Console(width=132, soft_wrap=True)
+err_console = Console(stderr=True)
+_TRACE = Path(__file__).resolve().parents[3] / "data" / "traces" / "philly.csv.gz"
+
+
+def plan_command(
+    scenario: Annotated[Path, typer.Option("--scenario", help="existing fleet (scenario YAML)")],
+    planning: Annotated[Path, typer.Option("--planning", help="planning YAML")],
+    out: Annotated[Path, typer.Option("--out", help="output directory")],
+    simulate: Annotated[bool, typer.Option("--simulate", help="simulate each year")] = False,
+    trace: Annotated[Path, typer.Option("--trace", help="Philly trace")] = _TRACE,
+    sim_jobs: Annotated[int, typer.Option("--sim-jobs")] = DEFAULT_JOBS,
+    sim_fraction: Annotated[float, typer.Option("--sim-fraction")] = DEFAULT_FRACTION,
+) -> None:
+    """Optimise purchases, leases and sites; writes plan.json and report.html."""
+    start = time.perf_counter()
+    try:
+        spec = load_planning(planning)
+        problem = build_problem(spec, load_scenario(scenario), default_model())
+        result = plan(problem)
+        sims: list[YearSim] = []
+        if simulate and result.years:
+            sims = simulate_plan(result.years, problem, default_model(), trace, sim_fraction,
+                                 sim_jobs)  # fmt: skip
+    except (NaccError, ValueError, FileNotFoundError) as exc:
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    payload = result.to_json()
+    payload["sites"] = [
+        {"site": s.site, "score": s.score, "krw_per_it_kwh": round(s.krw_per_it_kwh, 1),
+         "usable_mw": s.usable_mw, "note": s.note}
+        for s in problem.scores
+    ]  # fmt: skip
+    if sims:
+        payload["simulation"] = [s.to_json() for s in sims]
+    write_json(out / "plan.json", payload)
+    target = spec.policy.domestic.share if spec.policy.domestic else None
+    report = write_report(out, f"nacc plan: {spec.name}", result, target, sims)
+    _print(result.to_json(), sims, time.perf_counter() - start)
+    console.print(f"plan: {out / 'plan.json'}  report: {report}")
+
+
+def _print(payload: dict[str, object], sims: list[YearSim], wall: float) -> None:
+    console.print(f"feasible: {payload['feasible']}  total cost KRW "
+                  f"{float(payload['objective_krw']) / 1e9:,.1f} bn  ({wall:.1f} s)")  # type: ignore[arg-type]  # fmt: skip
+    for year in payload["years"]:  # type: ignore[attr-defined]
+        console.print(f"{year['year']}: fleet {year['fleet']} bought {year['bought']} "
+                      f"leased {year['leased']} domestic {year['domestic_share']:.1%}",
+                      markup=False)  # fmt: skip
+    for b in payload["binding"]:  # type: ignore[attr-defined]
+        console.print(f"binding {b['constraint']}: {b['explanation']}", markup=False)
+    infeasible = payload.get("infeasible")
+    if isinstance(infeasible, dict):
+        for r in infeasible["cheapest_relaxation"]:
+            console.print(f"relax: {r['explanation']}", markup=False)
+    for s in sims:
+        console.print(f"simulated {s.year}: avg queue {s.avg_queue_s / 60:,.1f} min, "
+                      f"utilisation {s.utilization:.1%}")  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    """Add `nacc plan` to the app."""
+    app.command(name="plan")(plan_command)

@@ -1,0 +1,130 @@
+"""A small named linear/mixed-integer program and its solution with HiGHS (``highspy``).
+
+Variables and rows carry names (and a ``kind`` tag for rows) so results can be read back
+without index bookkeeping. ``solve`` runs the MIP; ``solve(relax=True)`` the LP relaxation,
+whose row duals are the shadow prices reported as binding constraints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+INF = float("inf")
+
+
+@dataclass(slots=True)
+class Row:
+    name: str
+    kind: str
+    coeffs: dict[int, float]
+    lower: float
+    upper: float
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Program:
+    """Minimise ``cost @ x`` subject to ``lower <= A x <= upper`` and column bounds."""
+
+    names: list[str] = field(default_factory=list)
+    cost: list[float] = field(default_factory=list)
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    integer: list[bool] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+
+    def var(
+        self, name: str, cost: float = 0.0, lower: float = 0.0, upper: float = INF,
+        integer: bool = False,
+    ) -> int:  # fmt: skip
+        """Add a column; returns its index."""
+        self.index[name] = len(self.names)
+        self.names.append(name)
+        self.cost.append(cost)
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.integer.append(integer)
+        return self.index[name]
+
+    def row(
+        self, name: str, kind: str, coeffs: dict[int, float], lower: float = -INF,
+        upper: float = INF, **meta: Any,
+    ) -> None:  # fmt: skip
+        """Add a row ``lower <= sum coeffs[j] x_j <= upper``."""
+        self.rows.append(
+            Row(name, kind, {j: v for j, v in coeffs.items() if v != 0}, lower, upper, meta)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """HiGHS's answer: status, objective, values, and (LP only) row duals."""
+
+    status: str
+    optimal: bool
+    objective: float
+    x: list[float]
+    activity: list[float]
+    duals: list[float]
+    gap: float
+
+
+def solve(
+    prog: Program, relax: bool = False, time_limit_s: float = 30.0, gap: float = 1e-4
+) -> Solution:
+    """Solve ``prog`` (its LP relaxation when ``relax``); single-threaded, deterministic."""
+    import highspy as _highspy
+
+    highspy: Any = _highspy
+    h: Any = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", gap)
+    h.passModel(_lp(highspy, prog, relax))
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    has_x = optimal or info.primal_solution_status == 2
+    sol = h.getSolution()
+    x = list(sol.col_value) if has_x else []
+    activity = list(sol.row_value) if has_x else []
+    duals = list(sol.row_dual) if (relax and optimal) else []
+    gap = float(info.mip_gap) if not relax and has_x else 0.0
+    obj = float(info.objective_function_value) if has_x else float("nan")
+    return Solution(h.modelStatusToString(status), optimal, obj, x, activity, duals, gap)
+
+
+def _lp(highspy: Any, prog: Program, relax: bool) -> Any:
+    inf = highspy.kHighsInf
+    lp: Any = highspy.HighsLp()
+    n, m = len(prog.names), len(prog.rows)
+    lp.num_col_, lp.num_row_ = n, m
+    lp.col_cost_ = np.asarray(prog.cost, dtype=float)
+    lp.col_lower_ = np.asarray(prog.lower, dtype=float)
+    lp.col_upper_ = np.asarray([min(u, inf) for u in prog.upper], dtype=float)
+    lp.row_lower_ = np.asarray([max(r.lower, -inf) for r in prog.rows], dtype=float)
+    lp.row_upper_ = np.asarray([min(r.upper, inf) for r in prog.rows], dtype=float)
+    starts, index, value = [0], [], []
+    for r in prog.rows:
+        for j, v in sorted(r.coeffs.items()):
+            index.append(j)
+            value.append(v)
+        starts.append(len(index))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.asarray(value, dtype=float)
+    if not relax and any(prog.integer):
+        kind = [
+            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+            for i in prog.integer
+        ]
+        lp.integrality_ = kind
+    return lp
