@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import fcntl
 import os
+import signal
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -26,6 +30,7 @@ from nacc.scheduling.policies.registry import builtin_policies
 from nacc.service.context import Services, utcnow
 from nacc.service.jobs import Pricing
 from nacc.service.live import LiveScheduler
+from nacc.service.reports import metrics_text
 
 DEFAULT_DEVICES = "H100-SXM:4,RNGD:2"
 
@@ -114,21 +119,61 @@ def scenario_pools(path: Path, per_pool: int) -> tuple[list[Pool], dict[str, lis
     return pools, ids
 
 
-def build_app(settings: Settings, live: bool = True) -> tuple[FastAPI, Services]:
-    """The HTTP app with its live scheduler (started and stopped with the app)."""
-    svc = build_services(settings)
-    rates = default_model()
-    pools, ids = (
-        scenario_pools(settings.scenario, settings.devices_per_pool)
-        if settings.scenario is not None
-        else local_pools(settings.devices)
+def fleet(settings: Settings) -> tuple[list[Pool], dict[str, list[str]]]:
+    """The live fleet: a scenario in miniature, or a list of local device types."""
+    if settings.scenario is not None:
+        return scenario_pools(settings.scenario, settings.devices_per_pool)
+    return local_pools(settings.devices)
+
+
+def build_scheduler(settings: Settings, svc: Services) -> LiveScheduler:
+    pools, ids = fleet(settings)
+    policy = builtin_policies().create(settings.policy)
+    return LiveScheduler(
+        svc, pools, ids, policy, default_model(), settings.tick_s, settings.meter_s
     )
-    scheduler = LiveScheduler(svc, pools, ids, builtin_policies().create(settings.policy),
-                              rates, settings.tick_s, settings.meter_s)  # fmt: skip
-    app = create_app(svc, scheduler.metrics_text, lifespan=_lifespan(scheduler if live else None))
-    app.state.live = scheduler if live else None
-    app.state.pricing = pricing(pools, rates)
+
+
+def build_app(settings: Settings, live: bool = True) -> tuple[FastAPI, Services]:
+    """The HTTP app; with ``live`` its scheduler runs in a thread of this process
+    (started and stopped with the app), else elsewhere (``run_scheduler``) or not at all.
+    API and scheduler only talk through the database."""
+    svc = build_services(settings)
+    pools, _ = fleet(settings)
+    scheduler = build_scheduler(settings, svc) if live else None
+    app = create_app(svc, lambda: metrics_text(svc, pools), lifespan=_lifespan(scheduler))
+    app.state.live = scheduler
+    app.state.pricing = pricing(pools, default_model())
     return app, svc
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel SIGKILL this process when its parent dies, so a crashed
+    server never leaves a scheduler behind (the jobs, in their own sessions, live on).
+    Elsewhere the parent check in ``run_scheduler`` does it within 0.2 s."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+
+
+def run_scheduler(settings: Settings, parent: int) -> None:
+    """The live scheduler as its own process (``nacc serve``): it takes an exclusive lock
+    so only one scheduler runs per work directory, and stops when its parent is gone
+    (the jobs keep running; the next scheduler re-adopts them)."""
+    _die_with_parent()
+    settings.workdir.mkdir(parents=True, exist_ok=True)
+    with open(settings.workdir / "scheduler.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        svc = build_services(settings)
+        scheduler = build_scheduler(settings, svc)
+        scheduler.start()
+        try:
+            while os.getppid() == parent:
+                time.sleep(0.2)
+        finally:
+            scheduler.stop()
 
 
 def pricing(pools: list[Pool], rates: ThroughputModel) -> Pricing:

@@ -1,8 +1,9 @@
-"""`nacc serve`: the HTTP API with the live scheduler."""
+"""`nacc serve`: the HTTP API, and the live scheduler in a process of its own."""
 
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
 import sys
 from typing import Annotated
@@ -10,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from nacc.bootstrap import Settings, build_app
+from nacc.bootstrap import Settings, build_app, fleet, run_scheduler
 from nacc.scenario import shipped_scenario_path
 
 console = Console(width=160)
@@ -23,26 +24,42 @@ def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
 ) -> None:
-    """Run the API and the live scheduler (database: NACC_DATABASE_URL, else SQLite)."""
+    """Run the API and the live scheduler (database: NACC_DATABASE_URL, else SQLite).
+
+    The scheduler runs as a child process (its own interpreter, so its work never holds
+    up a request); they talk through the database. NACC_NO_SCHEDULER=1 serves the API
+    only (e.g. a second API process on the same database).
+    """
     import uvicorn
 
     settings = Settings()
     if demo and "NACC_LOCAL_DEVICES" not in os.environ and settings.scenario is None:
         settings = dataclasses.replace(settings, scenario=shipped_scenario_path("korea-2026"))
-    app, svc = build_app(settings, live=os.environ.get("NACC_NO_SCHEDULER") != "1")
+    app, svc = build_app(settings, live=False)  # migrates the database first
     console.print(f"database: {settings.database_url}  jobs: {settings.workdir}")
-    live = app.state.live
-    pools = live.engine.pools.values() if live is not None else []
-    fleet = ", ".join(f"{p.id} ({p.accel_type} x{p.count})" for p in pools)
+    pools, _ = fleet(settings)
+    names = ", ".join(f"{p.id} ({p.accel_type} x{p.count})" for p in pools)
     where = f"the {settings.scenario.stem} scenario in miniature; " if settings.scenario else ""
-    console.print(f"local accelerators ({where}device ids in CUDA_VISIBLE_DEVICES): {fleet}")
+    console.print(f"local accelerators ({where}device ids in CUDA_VISIBLE_DEVICES): {names}")
     if demo:
         from nacc.service.demo import seed
 
         for line in seed(svc):
             console.print(line)
+    scheduler = None
+    if os.environ.get("NACC_NO_SCHEDULER") != "1":
+        ctx = multiprocessing.get_context("spawn")
+        scheduler = ctx.Process(
+            target=run_scheduler, args=(settings, os.getpid()), name="nacc-scheduler"
+        )
+        scheduler.start()
     console.print(f"serving on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
-    # The scheduler thread and the request threads share one GIL: a short switch
-    # interval keeps a scheduler tick from holding requests back for 5 ms slices.
+    # The event loop and the request threads share one GIL: a short switch interval
+    # hands it over sooner, so a request waiting on a thread is not held for 5 ms slices.
     sys.setswitchinterval(0.0005)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        if scheduler is not None:
+            scheduler.terminate()
+            scheduler.join(timeout=10)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nacc.adapters.store import repos_jobs, repos_ledger, repos_projects
@@ -19,6 +20,7 @@ from nacc.adapters.store.repos import Page
 from nacc.adapters.store.tables import Job, Project
 from nacc.domain.errors import Conflict, InputError
 from nacc.domain.jobs import JobClass
+from nacc.domain.lifecycle import JobState
 from nacc.ledger.accounts import InsufficientCredits, project, usage_credits
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services, found
@@ -147,9 +149,17 @@ def read_log(svc: Services, who: Principal, job_id: str, tail_bytes: int) -> str
         return f.read().decode("utf-8", errors="replace")
 
 
-def check_cancel(svc: Services, who: Principal, job_id: str) -> Job:
-    """Who may cancel: the submitter, the project's PI, or an operator."""
+def request_cancel(svc: Services, who: Principal, job_id: str) -> Job:
+    """Ask the live scheduler (through the database) to cancel a pending or running job.
+    Who may: the submitter, the project's PI, or an operator."""
     job = visible_job(svc, who, job_id)
     if job.submitted_by != who.user_id:
         require(who, "pi", "operator", scope=f"project:{job.project_id}")
-    return job
+    with svc.tx() as s:
+        s.execute(
+            sa.update(Job)
+            .where(Job.id == job_id, Job.cancel_requested_at.is_(None))
+            .where(Job.state.in_([JobState.PENDING.value, JobState.RUNNING.value]))
+            .values(cancel_requested_at=svc.clock(), reason=f"cancel requested by {who.name}")
+        )
+    return visible_job(svc, who, job_id)

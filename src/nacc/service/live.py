@@ -151,13 +151,11 @@ class LiveScheduler:
         self.engine = Engine(
             pools, policy, self.dispatcher, rates, EngineConfig(), self.persist, self.persist
         )
-        self._lock = threading.Lock()
-        self._cancels: list[tuple[JobId, str]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_meter = 0.0
         self._seen_until = 0.0
-        self._said: dict[JobId, str] = {}
+        self._said: dict[JobId, tuple[str, int | None]] = {}
         self._estimates: dict[JobId, float] = {}
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -179,52 +177,12 @@ class LiveScheduler:
                 log.exception("live scheduler step failed")
             self._stop.wait(self.tick_s)
 
-    def expected_start(self, job_id: str) -> datetime | None:
-        rec = self.engine.jobs.get(JobId(job_id))
-        at = rec.expected_start_s if rec is not None else None
-        at = at if at is not None else self._estimates.get(JobId(job_id))
-        return wall(at) if at is not None else None
-
-    def metrics_text(self) -> str:
-        """Prometheus text: queue length, running jobs, utilisation per type, credits."""
-        eng = self.engine
-        cap: dict[str, int] = {}
-        busy: dict[str, int] = {}
-        for pid, pool in eng.pools.items():
-            cap[pool.accel_type] = cap.get(pool.accel_type, 0) + pool.count
-            busy[pool.accel_type] = busy.get(pool.accel_type, 0) + pool.count - eng.free[pid]
-        with self.svc.tx() as s:
-            spent = repos_ledger.balance(s, USAGE.key)
-        lines = [
-            "# HELP nacc_queue_length Jobs waiting to start.",
-            "# TYPE nacc_queue_length gauge",
-            f"nacc_queue_length {len(eng.pending)}",
-            "# HELP nacc_running_jobs Jobs running now.",
-            "# TYPE nacc_running_jobs gauge",
-            f"nacc_running_jobs {len(eng.running)}",
-            "# HELP nacc_utilization Busy share of accelerators, per type.",
-            "# TYPE nacc_utilization gauge",
-            *(f'nacc_utilization{{accelerator="{t}"}} {busy[t] / c:.6f}' for t, c in cap.items()),
-            "# HELP nacc_credits_spent_total Credits charged for usage so far.",
-            "# TYPE nacc_credits_spent_total counter",
-            f"nacc_credits_spent_total {spent:f}",
-        ]
-        return "\n".join(lines) + "\n"
-
-    def cancel(self, job_id: str, reason: str) -> None:
-        with self._lock:
-            self._cancels.append((JobId(job_id), reason))
-
     # -- one step ---------------------------------------------------------------------------
     def step(self, now: float) -> None:
-        with self._lock:
-            cancels, self._cancels = self._cancels, []
         # 1. Take in new submissions.
         self._ingest(now)
-        # 2. Cancellations (pending or running: the process group is killed).
-        for job_id, reason in cancels:
-            if job_id in self.engine.jobs:
-                self.engine.cancel(job_id, now, reason)
+        # 2. Cancellations requested through the API (a running job's group is killed).
+        self._cancellations(now)
         # 3. Observe, plan, act.
         self.engine.tick(now)
         # 4. Meter running jobs into the ledger.
@@ -250,6 +208,17 @@ class LiveScheduler:
             self.engine.submit(spec, now)
             self._seen_until = max(self._seen_until, spec.submit_s)
 
+    def _cancellations(self, now: float) -> None:
+        live = [JobState.PENDING.value, JobState.RUNNING.value]
+        with self.svc.tx() as s:
+            stmt = sa.select(Job.id, Job.reason).where(
+                Job.state.in_(live), Job.cancel_requested_at.is_not(None)
+            )
+            asked = [(row[0], row[1]) for row in s.execute(stmt).all()]
+        for job_id, reason in asked:
+            if JobId(job_id) in self.engine.jobs:
+                self.engine.cancel(JobId(job_id), now, reason or "cancelled on request")
+
     def _estimate_starts(self, now: float) -> None:
         """Give the first queued jobs an expected start where the policy gave none: the
         earliest time a pool they accept frees enough accelerators, by time limits."""
@@ -262,19 +231,28 @@ class LiveScheduler:
         self._estimates = earliest_starts(view, missing, 3600.0, ACCEPTABLE_SPEED)
 
     def _reasons(self) -> None:
-        """Record why jobs wait, for the first jobs in the queue, when it changed."""
+        """Record why the first queued jobs wait and when they should start, when that
+        changed (the API reads both from the database)."""
         if len(self._said) > 4 * _REASONS_FOR:
             self._said = {k: v for k, v in self._said.items() if k in self.engine.pending}
         changed = []
         for rec in list(self.engine.pending.values())[:_REASONS_FOR]:
-            if self._said.get(rec.spec.id) != rec.reason:
-                changed.append((rec.spec.id, rec.reason))
+            at = rec.expected_start_s
+            at = at if at is not None else self._estimates.get(rec.spec.id)
+            said = (rec.reason, None if at is None else round(at))
+            if self._said.get(rec.spec.id) != said:
+                changed.append((rec.spec.id, said))
         if not changed:
             return
         with self.svc.tx() as s:
-            for job_id, reason in changed:
-                repos_jobs.set_job_reason(s, job_id, reason)
-                self._said[job_id] = reason
+            for job_id, (reason, at) in changed:
+                expected = None if at is None else wall(at)
+                s.execute(
+                    sa.update(Job)
+                    .where(Job.id == job_id)
+                    .values(reason=reason, expected_start_at=expected)
+                )
+                self._said[job_id] = (reason, at)
 
     # -- crash recovery ------------------------------------------------------------------
     def recover(self, now: float) -> list[str]:

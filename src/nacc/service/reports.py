@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nacc.adapters.store import repos_ledger, tables
+from nacc.domain.pools import Pool
 from nacc.ledger.accounts import Account, AccountKind, Entry, EntryKind, Posting
 from nacc.ledger.journal import Journal
 from nacc.ledger.verify import VerifyReport, verify
@@ -52,3 +54,47 @@ def verify_ledger(svc: Services, page: int = 1000) -> VerifyReport:
         overdrafts = {Account.parse(a.key): a.overdraft for a in accounts}
         metered = repos_ledger.metered_by_job(s)
     return verify(Journal.restore(entries, overdrafts), metered)
+
+
+def metrics_text(svc: Services, pools: Sequence[Pool]) -> str:
+    """Prometheus text from the database (so any API process can serve it): queue
+    length, running jobs, utilisation per accelerator type, credits spent."""
+    cap: dict[str, int] = {}
+    for pool in pools:
+        cap[pool.accel_type] = cap.get(pool.accel_type, 0) + pool.count
+    kind: dict[str, str] = {str(p.id): p.accel_type for p in pools}
+    with svc.tx() as s:
+        by_state = sa.select(tables.Job.state, sa.func.count()).group_by(tables.Job.state)
+        counts = {row[0]: int(row[1]) for row in s.execute(by_state).all()}
+        held = [
+            (row[0], row[1])
+            for row in s.execute(
+                sa.select(tables.Job.pool_id, sa.func.sum(tables.Job.accelerators))
+                .where(tables.Job.state == "running")
+                .group_by(tables.Job.pool_id)
+            ).all()
+        ]
+        busy: dict[str, int] = {}
+        for pool_id, n in held:
+            t = kind.get(pool_id or "")
+            if t is not None:
+                busy[t] = busy.get(t, 0) + int(n or 0)
+        spent = repos_ledger.balance(s, "usage")
+    lines = [
+        "# HELP nacc_queue_length Jobs waiting to start.",
+        "# TYPE nacc_queue_length gauge",
+        f"nacc_queue_length {counts.get('pending', 0)}",
+        "# HELP nacc_running_jobs Jobs running now.",
+        "# TYPE nacc_running_jobs gauge",
+        f"nacc_running_jobs {counts.get('running', 0)}",
+        "# HELP nacc_utilization Busy share of accelerators, per type.",
+        "# TYPE nacc_utilization gauge",
+        *(
+            f'nacc_utilization{{accelerator="{t}"}} {busy.get(t, 0) / c:.6f}'
+            for t, c in cap.items()
+        ),
+        "# HELP nacc_credits_spent_total Credits charged for usage so far.",
+        "# TYPE nacc_credits_spent_total counter",
+        f"nacc_credits_spent_total {spent:f}",
+    ]
+    return "\n".join(lines) + "\n"
