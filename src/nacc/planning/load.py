@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -24,10 +23,10 @@ from nacc.planning.model import (
     PlanningFile,
     Policy,
 )
-from nacc.scenario.load import _compose, _line_of
-from nacc.scenario.model import CATALOG_CONTEXT_KEY, Loc, ScenarioProblems, format_loc
+from nacc.scenario.load import _compose
+from nacc.scenario.model import CATALOG_CONTEXT_KEY, Loc
+from nacc.scenario.yaml_errors import problems, to_input_error
 
-_MAX_SHOWN = 80
 _SECTIONS: dict[str, type[BaseModel]] = {
     "demand": Demand,
     "policy": Policy,
@@ -52,34 +51,7 @@ def load_planning(path: Path, catalog: Mapping[str, AcceleratorType] | None = No
     try:
         return PlanningFile.model_validate(data, context=context)
     except ValidationError as exc:
-        raise _to_error(path, root, _problems(exc)) from None
-
-
-def _problems(exc: ValidationError) -> list[tuple[Loc, str]]:
-    problems: list[tuple[Loc, str]] = []
-    for err in exc.errors():
-        loc: Loc = tuple(err["loc"])
-        cause = err.get("ctx", {}).get("error")
-        if isinstance(cause, ScenarioProblems):
-            problems.extend((loc + sub, msg) for sub, msg in cause.items)
-        elif isinstance(cause, ValueError):
-            problems.append((loc, str(cause)))
-        else:
-            problems.append((loc, _describe(err, loc)))
-    return problems
-
-
-def _describe(err: Any, loc: Loc) -> str:
-    kind, msg = err["type"], err["msg"]
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "extra_forbidden":
-        allowed = ", ".join(_allowed_keys(loc[:-1]))
-        return f"unknown key {loc[-1]!r}; allowed keys: {allowed}"
-    shown = repr(err.get("input"))
-    if len(shown) > _MAX_SHOWN:
-        shown = shown[: _MAX_SHOWN - 3] + "..."
-    return f"{msg}; given {shown}"
+        raise to_input_error(path, root, problems(exc, _allowed_keys)) from None
 
 
 def _allowed_keys(parent: Loc) -> list[str]:
@@ -89,15 +61,3 @@ def _allowed_keys(parent: Loc) -> list[str]:
     if model is Chip and parent[-1] == "lease":
         model = Lease
     return list(model.model_fields) if model is not None else []
-
-
-def _to_error(path: Path, root: yaml.Node, problems: list[tuple[Loc, str]]) -> InputError:
-    lines = [
-        (f"{path}:{_line_of(root, loc)}", f"{format_loc(loc) or '(top level)'}: {msg}")
-        for loc, msg in problems
-    ]
-    where, problem = lines[0]
-    if len(lines) > 1:
-        more = "\n".join(f"  {w}: {p}" for w, p in lines[1:])
-        problem = f"{problem}\n{len(lines) - 1} more problem(s):\n{more}"
-    return InputError(where, problem)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -21,13 +20,11 @@ from nacc.scenario.model import (
     PoolSpec,
     Provider,
     Scenario,
-    ScenarioProblems,
     Site,
-    format_loc,
 )
+from nacc.scenario.yaml_errors import problems, to_input_error
 
 _SECTIONS: dict[str, type[BaseModel]] = {"providers": Provider, "sites": Site, "pools": PoolSpec}
-_MAX_SHOWN_INPUT = 80
 
 
 def load_scenario(path: Path, catalog: Mapping[str, AcceleratorType] | None = None) -> Scenario:
@@ -43,7 +40,7 @@ def load_scenario(path: Path, catalog: Mapping[str, AcceleratorType] | None = No
     try:
         return Scenario.model_validate(data, context=context)
     except ValidationError as exc:
-        raise _to_input_error(path, root, _problems(exc)) from None
+        raise to_input_error(path, root, problems(exc, _allowed_keys)) from None
 
 
 def scenarios_dir() -> Path:
@@ -115,33 +112,6 @@ def _first_duplicate_key(root: yaml.Node) -> yaml.ScalarNode | None:
 # --- phase 2: pydantic errors -> (field path, message) ----------------------------------
 
 
-def _problems(exc: ValidationError) -> list[tuple[Loc, str]]:
-    problems: list[tuple[Loc, str]] = []
-    for err in exc.errors():
-        loc: Loc = tuple(err["loc"])
-        cause = err.get("ctx", {}).get("error")
-        if isinstance(cause, ScenarioProblems):
-            problems.extend((loc + sub, msg) for sub, msg in cause.items)
-        elif isinstance(cause, ValueError):
-            problems.append((loc, str(cause)))
-        else:
-            problems.append((loc, _describe(err, loc)))
-    return problems
-
-
-def _describe(err: Any, loc: Loc) -> str:
-    kind, msg = err["type"], err["msg"]
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "extra_forbidden":
-        allowed = ", ".join(_allowed_keys(loc[:-1]))
-        return f"unknown key {loc[-1]!r}; allowed keys: {allowed}"
-    shown = repr(err.get("input"))
-    if len(shown) > _MAX_SHOWN_INPUT:
-        shown = shown[: _MAX_SHOWN_INPUT - 3] + "..."
-    return f"{msg}; given {shown}"
-
-
 def _allowed_keys(parent: Loc) -> list[str]:
     if not parent:
         return list(Scenario.model_fields)
@@ -150,41 +120,3 @@ def _allowed_keys(parent: Loc) -> list[str]:
 
 
 # --- phase 3: field path -> line, and the error itself -----------------------------------
-
-
-def _line_of(root: yaml.Node, loc: Loc) -> int:
-    """Line (1-based) of the node at ``loc``, or of its deepest existing ancestor."""
-    node = root
-    for depth, part in enumerate(loc, start=1):
-        found = _child(node, part)
-        if found is None:
-            break
-        key, value = found
-        node = key if key is not None and depth == len(loc) else value
-    return node.start_mark.line + 1
-
-
-def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                return key, value
-    if (
-        isinstance(node, yaml.SequenceNode)
-        and isinstance(part, int)
-        and 0 <= part < len(node.value)
-    ):
-        return None, node.value[part]
-    return None
-
-
-def _to_input_error(path: Path, root: yaml.Node, problems: list[tuple[Loc, str]]) -> InputError:
-    lines = [
-        (f"{path}:{_line_of(root, loc)}", f"{format_loc(loc) or '(top level)'}: {msg}")
-        for loc, msg in problems
-    ]
-    where, problem = lines[0]
-    if len(lines) > 1:
-        more = "\n".join(f"  {w}: {p}" for w, p in lines[1:])
-        problem = f"{problem}\n{len(lines) - 1} more problem(s):\n{more}"
-    return InputError(where, problem)
