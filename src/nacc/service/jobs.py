@@ -77,29 +77,39 @@ def submit(
     rate = _validate(req, pricing)
     limit = req.time_limit_s or DEFAULT_TIME_LIMIT_S
     estimate = usage_credits(req.accelerators, limit, rate)
-    with svc.tx() as s:
+    now = svc.clock()
+    new = _new_job(who, project_id, req, limit)
+    if req.idempotency_key is None:
+        with svc.tx() as s:  # one statement: insert if the project is valid and funded
+            key = project(str(project_id)).key
+            fast = repos_jobs.insert_if_funded(s, new, now, estimate, key)
+        if fast is not None:
+            return fast, True
+    with svc.tx() as s:  # say why not (or retry if the funds arrived meanwhile)
         proj = _project(s, project_id)
-        now = svc.clock()
         if not proj.valid_from <= now <= proj.valid_until:
             raise Conflict(f"project {project_id} is valid {proj.valid_from} to {proj.valid_until}")
         _check_funds(s, project_id, estimate, Decimal(proj.overdraft_credits))
-        new = repos_jobs.NewJob(
-            id=f"j-{uuid.uuid4().hex[:12]}",
-            project_id=project_id,
-            submitted_by=who.user_id,
-            command=req.command,
-            accelerators=req.accelerators,
-            job_class=req.job_class,
-            image=req.image,
-            accelerator_types=req.accelerator_types,
-            time_limit_s=limit,
-            gang=req.gang,
-            idempotency_key=req.idempotency_key,
-        )
         job, created = repos_jobs.create_job(s, new, now)
         s.flush()
         s.expunge(job)
         return job, created
+
+
+def _new_job(who: Principal, project_id: int, req: JobRequest, limit: int) -> repos_jobs.NewJob:
+    return repos_jobs.NewJob(
+        id=f"j-{uuid.uuid4().hex[:12]}",
+        project_id=project_id,
+        submitted_by=who.user_id,
+        command=req.command,
+        accelerators=req.accelerators,
+        job_class=req.job_class,
+        image=req.image,
+        accelerator_types=req.accelerator_types,
+        time_limit_s=limit,
+        gang=req.gang,
+        idempotency_key=req.idempotency_key,
+    )
 
 
 def _check_funds(s: Session, project_id: int, estimate: Decimal, overdraft: Decimal) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nacc.adapters.store.repos import InvalidReference, Page, fetch_page, insert_ignore, violation
-from nacc.adapters.store.tables import Job, JobEventRow
+from nacc.adapters.store.tables import Job, JobEventRow, JournalLeg, Project
+from nacc.adapters.store.types import Credits
 from nacc.domain.errors import InputError
 from nacc.domain.lifecycle import TERMINAL, JobState, check
 
@@ -172,3 +174,32 @@ def job_events(session: Session, job_id: str) -> list[JobEventRow]:
     """A job's history in the order it happened."""
     stmt = sa.select(JobEventRow).where(JobEventRow.job_id == job_id)
     return list(session.scalars(stmt.order_by(JobEventRow.at, JobEventRow.id)))
+
+
+def insert_if_funded(
+    session: Session, new: NewJob, now: datetime, estimate: Decimal, account_key: str
+) -> Job | None:
+    """The busy path of a submission in one statement: insert the job only if its
+    project exists, is valid at ``now`` and its balance plus overdraft covers
+    ``estimate``. None when any of that fails (the caller finds out which, and says so).
+    Jobs with an idempotency key go through ``create_job``."""
+    cols = Job.__table__.c
+    values = _job_values(new, now)
+    balance = (
+        sa.select(sa.func.coalesce(sa.func.sum(JournalLeg.amount), 0))
+        .where(JournalLeg.account_key == account_key)
+        .scalar_subquery()
+    )
+    source = sa.select(
+        *(sa.literal(values[c.name], type_=c.type) for c in cols if c.name in values)
+    )
+    source = source.where(
+        Project.id == new.project_id,
+        Project.valid_from <= now,
+        Project.valid_until >= now,
+        balance + Project.overdraft_credits >= sa.literal(estimate, type_=Credits()),
+    )
+    names = [c.name for c in cols if c.name in values]
+    stmt = sa.insert(Job).from_select(names, source).returning(*cols)
+    row = session.execute(stmt).first()
+    return None if row is None else Job(**row._mapping)
