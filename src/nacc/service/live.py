@@ -122,6 +122,14 @@ class _Persist:
 _ENDS = (JobState.COMPLETED, JobState.FAILED)
 _INGEST_MARGIN_S = 5.0
 _REASONS_FOR = 200
+_EXPECTED_SLACK_S = 30  # an expected start is rewritten only when it moves more than this
+
+
+def _same(old: tuple[str, int | None] | None, new: tuple[str, int | None]) -> bool:
+    """Whether a recorded (reason, expected start) still stands for ``new``."""
+    if old is None or old[0] != new[0] or (old[1] is None) != (new[1] is None):
+        return False
+    return old[1] is None or abs(old[1] - (new[1] or 0)) <= _EXPECTED_SLACK_S
 
 
 _EXIT = re.compile(r"exit code (-?\d+)")
@@ -240,7 +248,7 @@ class LiveScheduler:
             at = rec.expected_start_s
             at = at if at is not None else self._estimates.get(rec.spec.id)
             said = (rec.reason, None if at is None else round(at))
-            if self._said.get(rec.spec.id) != said:
+            if not _same(self._said.get(rec.spec.id), said):
                 changed.append((rec.spec.id, said))
         if not changed:
             return
