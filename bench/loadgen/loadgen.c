@@ -6,6 +6,8 @@
  * that waits for it (no coordinated omission). Prints one line:
  *   n ok achieved_rps p50_ms p99_ms max_ms mean_ms
  * Usage: loadgen HOST PORT PATH TOKEN BODY RATE N CONNS
+ * With LOADGEN_TRACE=FILE set, also writes a line per request to FILE:
+ *   due_s latency_ms status   (due_s counted from the first request's due time)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -107,6 +109,13 @@ int main(int argc, char **argv) {
     double wall = now() - start, sum = 0;
     long ok = 0;
     for (long i = 0; i < total; i++) { ok += status[i] >= 200 && status[i] < 300; sum += lat[i]; }
+    const char *trace = getenv("LOADGEN_TRACE");
+    if (trace) {
+        FILE *f = fopen(trace, "w");
+        if (!f) { perror(trace); return 2; }
+        for (long i = 0; i < total; i++) fprintf(f, "%.4f %.2f %d\n", i / rate, 1e3 * lat[i], status[i]);
+        fclose(f);
+    }
     qsort(lat, (size_t)total, sizeof *lat, cmp);
     printf("%ld %ld %.1f %.2f %.2f %.2f %.2f\n", total, ok, total / wall,
            1e3 * lat[(long)(0.50 * total)], 1e3 * lat[(long)(0.99 * total)],

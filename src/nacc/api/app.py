@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
 from nacc import __version__
 from nacc.api import problems
 from nacc.api.deps import PrincipalCache, ServicesDep
+from nacc.api.schemas import HealthOut
 from nacc.service.context import Services
+from nacc.service.reports import scheduler_health
 
 MetricsSource = Callable[[], str]
 
@@ -41,10 +42,18 @@ def create_app(
     app.include_router(jobs.router)
 
     @app.get("/healthz", tags=["ops"])
-    def healthz(s: ServicesDep) -> dict[str, str]:
-        with s.tx() as session:
-            session.execute(sa.text("SELECT 1"))
-        return {"status": "ok"}
+    def healthz(s: ServicesDep) -> HealthOut:
+        """Answers 200 while the API reaches its database; the scheduler's state rides
+        along (a stalled scheduler is not a reason to restart the API)."""
+        health = scheduler_health(s)
+        beat = health.beat
+        return HealthOut(
+            status="ok",
+            scheduler=health.state,
+            scheduler_beat_age_s=None if health.age_s is None else round(health.age_s, 3),
+            scheduler_pid=None if beat is None else beat.pid,
+            scheduler_host=None if beat is None else beat.host,
+        )
 
     @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
     def prometheus() -> str:

@@ -75,3 +75,14 @@ class TokenOut(BaseModel):
     user_id: int
     token: str = Field(description="the secret: shown once, stored only as a hash")
     expires_at: str | None
+
+
+class HealthOut(BaseModel):
+    """``status`` is the API's own (it answers and reaches the database); ``scheduler``
+    is the live scheduler's, from its heartbeat: ok, stale, or absent (never ran)."""
+
+    status: str
+    scheduler: str
+    scheduler_beat_age_s: float | None = None
+    scheduler_pid: int | None = None
+    scheduler_host: str | None = None

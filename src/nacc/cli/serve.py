@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
+import subprocess
 import sys
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from nacc.bootstrap import Settings, build_app, fleet, run_scheduler
+from nacc.bootstrap import Settings, build_app, fleet
 from nacc.scenario import shipped_scenario_path
 
 console = Console(width=160)
@@ -48,11 +48,10 @@ def serve(
             console.print(line)
     scheduler = None
     if os.environ.get("NACC_NO_SCHEDULER") != "1":
-        ctx = multiprocessing.get_context("spawn")
-        scheduler = ctx.Process(
-            target=run_scheduler, args=(settings, os.getpid()), name="nacc-scheduler"
-        )
-        scheduler.start()
+        from nacc.cli.scheduler import ENV
+
+        child = [sys.executable, "-m", "nacc.cli.scheduler", str(os.getpid())]
+        scheduler = subprocess.Popen(child, env={**os.environ, ENV: settings.to_json()})
     console.print(f"serving on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
     # The event loop and the request threads share one GIL: a short switch interval
     # hands it over sooner, so a request waiting on a thread is not held for 5 ms slices.
@@ -62,4 +61,4 @@ def serve(
     finally:
         if scheduler is not None:
             scheduler.terminate()
-            scheduler.join(timeout=10)
+            scheduler.wait(timeout=10)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import socket
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -120,6 +122,7 @@ class _Persist:
 
 
 _ENDS = (JobState.COMPLETED, JobState.FAILED)
+_BEAT_S = 1.0
 _INGEST_MARGIN_S = 5.0
 _REASONS_FOR = 200
 _EXPECTED_SLACK_S = 30  # an expected start is rewritten only when it moves more than this
@@ -162,13 +165,16 @@ class LiveScheduler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_meter = 0.0
+        self._last_beat = 0.0
+        self._started = time.time()
         self._seen_until = 0.0
         self._said: dict[JobId, tuple[str, int | None]] = {}
         self._estimates: dict[JobId, float] = {}
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
-        self.recover(time.time())
+        self._started = time.time()
+        self.recover(self._started)
         self._thread = threading.Thread(target=self._run, name="nacc-live", daemon=True)
         self._thread.start()
 
@@ -179,11 +185,34 @@ class LiveScheduler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            began = time.monotonic()
             try:
                 self.step(time.time())
+                self._beat(time.time(), time.monotonic() - began)
             except Exception:  # keep serving; the error is in the log with its traceback
                 log.exception("live scheduler step failed")
             self._stop.wait(self.tick_s)
+
+    def _beat(self, now: float, step_s: float) -> None:
+        """Say, at most once a second, that this scheduler is alive and how it goes."""
+        if step_s > 5 * self.tick_s:
+            log.warning("scheduler step took %.2f s (tick every %.2f s)", step_s, self.tick_s)
+        if now - self._last_beat < _BEAT_S:
+            return
+        beat = repos_jobs.Beat(
+            name=repos_jobs.LIVE_SCHEDULER,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            started_at=wall(self._started),
+            beat_at=wall(now),
+            interval_s=self.tick_s,
+            step_s=step_s,
+            pending=len(self.engine.pending),
+            running=len(self.engine.running),
+        )
+        with self.svc.tx() as s:
+            repos_jobs.record_beat(s, beat)
+        self._last_beat = now
 
     # -- one step ---------------------------------------------------------------------------
     def step(self, now: float) -> None:

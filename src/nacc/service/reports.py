@@ -1,14 +1,16 @@
-"""Reports: the ledger proof (``nacc ledger verify``)."""
+"""Reports: the ledger proof (``nacc ledger verify``), Prometheus metrics, health."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nacc.adapters.store import repos_ledger, tables
+from nacc.adapters.store import repos_jobs, repos_ledger, tables
 from nacc.domain.pools import Pool
 from nacc.ledger.accounts import Account, AccountKind, Entry, EntryKind, Posting
 from nacc.ledger.journal import Journal
@@ -80,6 +82,7 @@ def metrics_text(svc: Services, pools: Sequence[Pool]) -> str:
             if t is not None:
                 busy[t] = busy.get(t, 0) + int(n or 0)
         spent = repos_ledger.balance(s, "usage")
+    health = scheduler_health(svc)
     lines = [
         "# HELP nacc_queue_length Jobs waiting to start.",
         "# TYPE nacc_queue_length gauge",
@@ -96,5 +99,40 @@ def metrics_text(svc: Services, pools: Sequence[Pool]) -> str:
         "# HELP nacc_credits_spent_total Credits charged for usage so far.",
         "# TYPE nacc_credits_spent_total counter",
         f"nacc_credits_spent_total {spent:f}",
+        "# HELP nacc_scheduler_up Whether the live scheduler's heartbeat is fresh.",
+        "# TYPE nacc_scheduler_up gauge",
+        f"nacc_scheduler_up {int(health.state == 'ok')}",
     ]
+    if health.beat is not None:
+        lines += [
+            "# HELP nacc_scheduler_heartbeat_age_seconds Time since the scheduler's last beat.",
+            "# TYPE nacc_scheduler_heartbeat_age_seconds gauge",
+            f"nacc_scheduler_heartbeat_age_seconds {health.age_s:.3f}",
+            "# HELP nacc_scheduler_step_seconds Duration of the scheduler's last step.",
+            "# TYPE nacc_scheduler_step_seconds gauge",
+            f"nacc_scheduler_step_seconds {health.beat.step_s:.6f}",
+        ]
     return "\n".join(lines) + "\n"
+
+
+STALE_AFTER_S = 10.0
+"""A heartbeat older than this (or than ten scheduler intervals, if longer) is stale."""
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerHealth:
+    state: str  # "ok" | "stale" | "absent" (no scheduler has run on this database)
+    age_s: float | None
+    beat: repos_jobs.Beat | None
+
+
+def scheduler_health(svc: Services, now: datetime | None = None) -> SchedulerHealth:
+    """Whether the live scheduler is alive, from its heartbeat in the database (so any
+    API process can tell)."""
+    with svc.tx() as s:
+        beat = repos_jobs.last_beat(s, repos_jobs.LIVE_SCHEDULER)
+    if beat is None:
+        return SchedulerHealth("absent", None, None)
+    age = ((now or svc.clock()) - beat.beat_at).total_seconds()
+    fresh = age <= max(STALE_AFTER_S, 10 * beat.interval_s)
+    return SchedulerHealth("ok" if fresh else "stale", age, beat)

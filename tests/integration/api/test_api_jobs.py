@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from jobsetup import funded_project
 
 from conftest import Api
-from nacc.adapters.store import repos_ledger
+from nacc.adapters.store import repos_jobs, repos_ledger
 from nacc.service.reports import verify_ledger
 
 NACC = str(Path(sys.executable).parent / "nacc")
@@ -126,11 +126,36 @@ def test_bad_requests_are_problems_and_change_nothing(live_api: Api) -> None:
 
 
 def test_health_and_metrics(live_api: Api) -> None:
-    assert live_api.client.get("/healthz").json() == {"status": "ok"}
+    deadline = time.monotonic() + 10
+    while (health := live_api.client.get("/healthz").json())["scheduler"] != "ok":
+        assert time.monotonic() < deadline, health
+        time.sleep(0.1)
+    assert health["status"] == "ok" and health["scheduler_pid"] == os.getpid()
+    assert 0 <= health["scheduler_beat_age_s"] < 10
     text = live_api.client.get("/metrics").text
     for name in ("nacc_queue_length", "nacc_running_jobs", "nacc_credits_spent_total"):
         assert name in text
     assert 'nacc_utilization{accelerator="H100-SXM"}' in text
+    assert "nacc_scheduler_up 1" in text and "nacc_scheduler_step_seconds" in text
+
+
+def test_health_tells_a_missing_or_stalled_scheduler(api: Api) -> None:
+    """Without a scheduler the API is still healthy, and says the scheduler is absent;
+    a heartbeat that stopped a minute ago reads as stale (and down in /metrics)."""
+    assert api.client.get("/healthz").json()["scheduler"] == "absent"
+    assert "nacc_scheduler_up 0" in api.client.get("/metrics").text
+    then = api.svc.clock() - timedelta(seconds=60)
+    beat = repos_jobs.Beat(repos_jobs.LIVE_SCHEDULER, "elsewhere", 4242, then, then,
+                           0.5, 0.01, 3, 1)  # fmt: skip
+    with api.svc.tx() as s:
+        repos_jobs.record_beat(s, beat)
+    health = api.client.get("/healthz")
+    assert health.status_code == 200
+    got = health.json()
+    assert got["scheduler"] == "stale" and got["scheduler_pid"] == 4242
+    assert 59 < got["scheduler_beat_age_s"] < 70
+    text = api.client.get("/metrics").text
+    assert "nacc_scheduler_up 0" in text and "nacc_scheduler_heartbeat_age_seconds 6" in text
 
 
 def test_pending_job_says_why_and_when(live_api: Api) -> None:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from nacc.adapters.store import database_url, make_engine, upgrade
+from nacc.adapters.store import database_url, make_engine, upgrade, warm_pool
 from nacc.adapters.store.migrate import current_revision, downgrade, head_revision
 from nacc.adapters.store.tables import Base
 
@@ -17,6 +17,7 @@ EXPECTED_TABLES = {
     "programs", "calls", "proposals", "proposal_members", "reviews", "decisions",
     "projects", "project_members", "tranches", "jobs", "job_events",
     "accounts", "journal_entries", "journal_legs", "usage_intervals",
+    "scheduler_heartbeats",
 }  # fmt: skip
 
 
@@ -34,7 +35,7 @@ def test_upgrade_from_empty_to_head_creates_every_table(empty_url: str) -> None:
     assert _tables(empty_url) == EXPECTED_TABLES | {"alembic_version"}
     engine = make_engine(empty_url)
     try:
-        assert current_revision(engine) == head_revision() == "0002"
+        assert current_revision(engine) == head_revision() == "0003"
     finally:
         engine.dispose()
 
@@ -77,6 +78,18 @@ def test_bare_postgresql_url_gets_psycopg3(pg_url: str) -> None:
     try:
         assert engine.dialect.driver == "psycopg"
         with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_warm_pool_opens_connections_that_stay_pooled(empty_url: str) -> None:
+    engine = make_engine(empty_url)
+    try:
+        assert engine.pool.checkedin() == 0
+        warm_pool(engine, 3)
+        assert engine.pool.checkedin() == 3 and engine.pool.checkedout() == 0
+        with engine.begin() as conn:  # and they work (SQLite: no write lock left held)
             assert conn.execute(sa.text("SELECT 1")).scalar() == 1
     finally:
         engine.dispose()

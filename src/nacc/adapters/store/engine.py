@@ -59,6 +59,14 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     return sa.create_engine(parsed, **kwargs)
 
 
+def warm_pool(engine: Engine, connections: int) -> None:
+    """Open ``connections`` pooled connections now (they stay in the pool), so the first
+    requests after start-up do not each pay for a new database connection."""
+    held = [engine.raw_connection() for _ in range(connections)]  # no transaction begun
+    for connection in held:
+        connection.close()  # back to the pool, still open
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded attributes after commit (handy for API responses)."""
     return sessionmaker(engine, expire_on_commit=False)

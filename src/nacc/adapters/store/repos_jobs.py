@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nacc.adapters.store.repos import InvalidReference, Page, fetch_page, insert_ignore, violation
-from nacc.adapters.store.tables import Job, JobEventRow, JournalLeg, Project
+from nacc.adapters.store.tables import Job, JobEventRow, JournalLeg, Project, SchedulerBeat
 from nacc.adapters.store.types import Credits
 from nacc.domain.errors import InputError
 from nacc.domain.lifecycle import TERMINAL, JobState, check
@@ -203,3 +203,40 @@ def insert_if_funded(
     stmt = sa.insert(Job).from_select(names, source).returning(*cols)
     row = session.execute(stmt).first()
     return None if row is None else Job(**row._mapping)
+
+
+LIVE_SCHEDULER = "live"
+"""The heartbeat name of the live scheduler (one per database)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Beat:
+    """One heartbeat of a live scheduler (``SchedulerBeat`` row)."""
+
+    name: str
+    host: str
+    pid: int
+    started_at: datetime
+    beat_at: datetime
+    interval_s: float
+    step_s: float
+    pending: int
+    running: int
+
+
+def record_beat(session: Session, beat: Beat) -> None:
+    """Write (or overwrite) the heartbeat row of scheduler ``beat.name``."""
+    row = session.get(SchedulerBeat, beat.name)
+    values = {f: getattr(beat, f) for f in Beat.__slots__}
+    if row is None:
+        session.add(SchedulerBeat(**values))
+        return
+    for key, value in values.items():
+        setattr(row, key, value)
+
+
+def last_beat(session: Session, name: str) -> Beat | None:
+    row = session.get(SchedulerBeat, name)
+    if row is None:
+        return None
+    return Beat(**{f: getattr(row, f) for f in Beat.__slots__})

@@ -338,3 +338,22 @@ class UsageInterval(Base):
     accelerator_type: Mapped[str] = mapped_column(sa.String(64))
     count: Mapped[int]
     credits: Mapped[Decimal]
+
+
+# --- operations ---------------------------------------------------------------------------
+
+
+class SchedulerBeat(Base):
+    """The live scheduler's heartbeat, rewritten about once a second: when it last
+    finished a step, how long that took and what it held (``/healthz``, ``/metrics``)."""
+
+    __tablename__ = "scheduler_heartbeats"
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(sa.String(255))
+    pid: Mapped[int]
+    started_at: Mapped[datetime]
+    beat_at: Mapped[datetime]
+    interval_s: Mapped[float] = mapped_column(sa.Float)
+    step_s: Mapped[float] = mapped_column(sa.Float)
+    pending: Mapped[int]
+    running: Mapped[int]
