@@ -9,6 +9,7 @@ import gc
 import json
 import os
 import signal
+import sys
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -18,7 +19,14 @@ from pathlib import Path
 import anyio.to_thread
 from fastapi import FastAPI
 
-from nacc.adapters.store import database_url, make_engine, make_sessionmaker, upgrade, warm_pool
+from nacc.adapters.store import (
+    database_lock,
+    database_url,
+    make_engine,
+    make_sessionmaker,
+    upgrade,
+    warm_pool,
+)
 from nacc.adapters.store import repos_people as people
 from nacc.api.app import create_app
 from nacc.catalog.accelerators import load_catalog
@@ -175,22 +183,37 @@ def _die_with_parent() -> None:
         return
 
 
+SCHEDULER_LOCK = "nacc-live-scheduler"
+
+
 def run_scheduler(settings: Settings, parent: int) -> None:
-    """The live scheduler as its own process (``nacc serve``): it takes an exclusive lock
-    so only one scheduler runs per work directory, and stops when its parent is gone
-    (the jobs keep running; the next scheduler re-adopts them)."""
+    """The live scheduler as its own process (``nacc serve``). It takes two exclusive
+    locks, waiting for each: the work directory's (a file) and, on PostgreSQL, the
+    database's (an advisory lock), so one scheduler runs per database however many
+    machines serve it; another ``nacc serve`` waits as a standby. It stops when its
+    parent is gone (the jobs keep running; the next scheduler re-adopts them)."""
     _die_with_parent()
     settings.workdir.mkdir(parents=True, exist_ok=True)
     with open(settings.workdir / "scheduler.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         svc = build_services(settings)
-        scheduler = build_scheduler(settings, svc)
-        scheduler.start()
-        try:
-            while os.getppid() == parent:
-                time.sleep(0.2)
-        finally:
-            scheduler.stop()
+        held = database_lock(svc.sessions.kw["bind"], SCHEDULER_LOCK, _say_waiting)
+        with held:
+            scheduler = build_scheduler(settings, svc)
+            scheduler.start()
+            try:
+                while os.getppid() == parent:
+                    time.sleep(0.2)
+            finally:
+                scheduler.stop()
+
+
+def _say_waiting() -> None:
+    print(
+        "nacc scheduler: another scheduler holds this database's lock; standing by",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def pricing(pools: list[Pool], rates: ThroughputModel) -> Pricing:

@@ -5,7 +5,13 @@ Repository functions take a ``Session`` and never commit: the caller owns the tr
 See ``docs/store.md`` for the whole API.
 """
 
-from nacc.adapters.store.engine import database_url, make_engine, make_sessionmaker, warm_pool
+from nacc.adapters.store.engine import (
+    database_lock,
+    database_url,
+    make_engine,
+    make_sessionmaker,
+    warm_pool,
+)
 from nacc.adapters.store.migrate import upgrade
 from nacc.adapters.store.repos import Conflict, InvalidReference, OverdraftExceeded, Page
 from nacc.adapters.store.types import to_credits
@@ -15,6 +21,7 @@ __all__ = [
     "InvalidReference",
     "OverdraftExceeded",
     "Page",
+    "database_lock",
     "database_url",
     "make_engine",
     "make_sessionmaker",

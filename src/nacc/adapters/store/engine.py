@@ -12,8 +12,10 @@ balance check before a posting) cannot be overtaken, and no write fails half-way
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,38 @@ def warm_pool(engine: Engine, connections: int) -> None:
     held = [engine.raw_connection() for _ in range(connections)]  # no transaction begun
     for connection in held:
         connection.close()  # back to the pool, still open
+
+
+def lock_key(name: str) -> int:
+    """The 64-bit advisory-lock key of a lock name (stable across processes)."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@contextmanager
+def database_lock(
+    engine: Engine, name: str, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Hold the database-wide exclusive lock ``name`` for the block, waiting for it if
+    another process holds it (``on_wait`` is called once, first). PostgreSQL: a session
+    advisory lock on a connection kept open, so it is released when the holder's
+    connection ends, crash included. SQLite: a file on one machine; callers hold a file
+    lock instead, and this does nothing."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    key = {"k": lock_key(name)}
+    with engine.connect() as conn:
+        if not conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), key).scalar():
+            if on_wait is not None:
+                on_wait()
+            conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), key)
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), key)
+            conn.commit()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

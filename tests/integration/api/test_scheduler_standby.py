@@ -1,0 +1,77 @@
+"""One live scheduler per PostgreSQL database: a second `nacc serve` on the same database
+(another work directory, as on another machine) serves the API, its scheduler stands by,
+and takes over when the first server is SIGKILLed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from test_crash_safety import _port, _start
+
+from nacc.adapters.store import make_engine
+from nacc.adapters.store.engine import database_lock, lock_key
+
+
+def _health(port: int) -> Any:
+    return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
+
+
+def _until(check: Any, timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (got := check()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+    return got
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_second_server_stands_by_and_takes_over(db_url: str, tmp_path: Path) -> None:
+    base = dict(os.environ, NACC_DATABASE_URL=db_url, NACC_LOCAL_DEVICES="H100-SXM:1",
+                NACC_TICK_S="0.1")  # fmt: skip
+    a_port, b_port = _port(), _port()
+    a = _start({**base, "NACC_HOME": str(tmp_path / "a")}, a_port, tmp_path / "a.log")
+    try:
+        first = _until(lambda: (h := _health(a_port))["scheduler"] == "ok" and h)
+        b_log = tmp_path / "b.log"
+        b = _start({**base, "NACC_HOME": str(tmp_path / "b")}, b_port, b_log)
+        try:
+            _until(lambda: "standing by" in b_log.read_text())
+            time.sleep(1.5)  # B's scheduler has had time to beat, had it run
+            assert _health(b_port)["scheduler_pid"] == first["scheduler_pid"]
+            a.send_signal(signal.SIGKILL)  # its scheduler dies with it, the lock with both
+            a.wait(timeout=10)
+            took = _until(lambda: (h := _health(b_port))["scheduler_pid"] != first[
+                "scheduler_pid"] and h["scheduler"] == "ok" and h)  # fmt: skip
+            assert took["scheduler_pid"] not in (first["scheduler_pid"], a.pid, b.pid)
+        finally:
+            b.send_signal(signal.SIGTERM)
+            b.wait(timeout=30)
+    finally:
+        if a.poll() is None:
+            a.kill()
+            a.wait()
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_database_lock_is_exclusive_and_released(db_url: str) -> None:
+    engine = make_engine(db_url)
+    waited: list[bool] = []
+    try:
+        with engine.connect() as probe:
+            ask = sa.text("SELECT pg_try_advisory_lock(:k)")
+            free = sa.text("SELECT pg_advisory_unlock(:k)")
+            key = {"k": lock_key("test-lock")}
+            with database_lock(engine, "test-lock", lambda: waited.append(True)):
+                assert probe.execute(ask, key).scalar() is False  # held by the block
+            assert waited == []  # it was free: nobody waited
+            assert probe.execute(ask, key).scalar() is True  # released at the end
+            probe.execute(free, key)
+    finally:
+        engine.dispose()
