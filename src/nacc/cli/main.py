@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,10 +17,12 @@ from nacc.cli import client, plan
 from nacc.cli.ledger import ledger
 from nacc.cli.serve import serve
 from nacc.domain.errors import InputError, NaccError
-from nacc.sim import report, study
-from nacc.sim.experiment import SimConfig
-from nacc.sim.traces import ReadOptions, parse_column_map
 
+if TYPE_CHECKING:
+    from nacc.sim import study
+
+# Simulation, planning and serving import their heavy modules (plotting, the solver, the
+# web stack) inside their commands, so client commands (`nacc submit`, ...) start fast.
 app = typer.Typer(help="nacc: national AI computing center software.", no_args_is_help=True)
 console = Console(width=132)
 err_console = Console(stderr=True)
@@ -70,6 +72,10 @@ def _errors() -> Iterator[None]:
 def _input(scenario: Path, trace: Path, fmt: str, mapping: str | None, unit: str, skip: bool,
            limit: int | None, load: float, seed: int, restart: float | None, noise: float,
            cycle: float) -> study.StudyInput:  # fmt: skip
+    from nacc.sim import study
+    from nacc.sim.experiment import SimConfig
+    from nacc.sim.traces import ReadOptions, parse_column_map
+
     column_map = parse_column_map(mapping) if mapping else None
     opts = ReadOptions(time_unit=unit, column_map=column_map, skip_invalid=skip, limit=limit)
     cfg = SimConfig(load_scale=load, seed=seed, restart_cost_s=restart, runtime_noise=noise,
@@ -100,6 +106,8 @@ def _progress() -> Iterator[Callable[[str, int], Callable[[int, int], None]]]:
 
 
 def _run_many(inp: study.StudyInput, names: list[str], out: Path) -> list[dict[str, Any]]:
+    from nacc.sim import report, study
+
     loaded = study.load(inp)
     console.print(
         f"{len(loaded.trace.jobs):,} jobs from {inp.trace} "
@@ -136,6 +144,8 @@ _COLUMNS = {
 
 
 def _table(results: list[dict[str, Any]]) -> Table:
+    from nacc.sim import report
+
     table = Table(title="policy comparison")
     cols = list(_COLUMNS)
     for c in cols:
@@ -156,6 +166,8 @@ def simulate(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: Out
              skip_invalid: SkipOpt = False, limit: LimitOpt = None,
              cycle_s: CycleOpt = 5.0) -> None:  # fmt: skip
     """Replay a trace on a scenario under one policy; writes results.json and a report."""
+    from nacc.sim import study
+
     with _errors():
         study.validate_policies([policy])
         inp = _input(scenario, trace, format, map, time_unit, skip_invalid, limit, load_scale,
@@ -174,6 +186,8 @@ def compare(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: OutO
             skip_invalid: SkipOpt = False, limit: LimitOpt = None,
             cycle_s: CycleOpt = 5.0) -> None:  # fmt: skip
     """Run several policies on the same input; writes comparison.json and plots."""
+    from nacc.sim import study
+
     with _errors():
         names = study.validate_policies([p.strip() for p in policies.split(",") if p.strip()])
         if not names:
@@ -198,6 +212,7 @@ def policies() -> None:
 @app.command()
 def demo(out: OutOpt = Path("out/demo")) -> None:
     """The demo simulation `make run` starts: a Philly slice on the Korea 2026 fleet."""
+    from nacc.sim import study
     from nacc.sim.demo import demo_input
 
     with _errors():

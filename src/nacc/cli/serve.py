@@ -11,9 +11,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from nacc.bootstrap import Settings, build_app, fleet
-from nacc.scenario import shipped_scenario_path
-
 console = Console(width=160)
 
 
@@ -30,7 +27,10 @@ def serve(
     up a request); they talk through the database. NACC_NO_SCHEDULER=1 serves the API
     only (e.g. a second API process on the same database).
     """
-    import uvicorn
+    import uvicorn  # imported here, like the rest, so client commands start fast
+
+    from nacc.bootstrap import Settings, build_app, fleet
+    from nacc.scenario import shipped_scenario_path
 
     settings = Settings()
     if demo and "NACC_LOCAL_DEVICES" not in os.environ and settings.scenario is None:
