@@ -11,7 +11,10 @@ from nacc.api.schemas import Strict
 
 class JobIn(Strict):
     command: str = Field(min_length=1, max_length=10_000, description="run with sh -c")
-    image: str | None = Field(default=None, description="container image (recorded)")
+    image: str | None = Field(
+        default=None,
+        description="container image; refused (422) by a fleet that runs local processes",
+    )
     accelerators: int = Field(ge=1, le=4096)
     accelerator_types: list[str] | None = Field(default=None, description="null = any type")
     job_class: str = Field(description="llm-pretraining | fine-tuning | inference | ...")

@@ -46,6 +46,7 @@ class Pricing:
     restricted to the types the fleet has."""
 
     rates: dict[tuple[str, str], float]
+    runs_images: bool = False  # whether the fleet's dispatcher can run container images
 
     def worst_rate(self, job_class: str, types: Sequence[str] | None) -> float | None:
         found = [
@@ -55,6 +56,13 @@ class Pricing:
 
 
 def _validate(req: JobRequest, pricing: Pricing) -> float:
+    if req.image is not None and not pricing.runs_images:
+        raise InputError(
+            "image",
+            "this fleet runs jobs as local processes and cannot run a container image; "
+            "submit without `image` (the command runs on the host, with its accelerators "
+            "in CUDA_VISIBLE_DEVICES)",
+        )
     if req.job_class not in {c.value for c in JobClass}:
         known = ", ".join(c.value for c in JobClass)
         raise InputError("job_class", f"unknown class {req.job_class!r}; known: {known}")

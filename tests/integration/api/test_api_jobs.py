@@ -112,6 +112,7 @@ def test_bad_requests_are_problems_and_change_nothing(live_api: Api) -> None:
         (_submit(live_api, f.pi, f.project_id, command="true", job_class="mining"), 422),
         (_submit(live_api, f.pi, f.project_id, command="true", accelerators=0), 422),
         (_submit(live_api, f.pi, f.project_id, command="true", surprise=1), 422),
+        (_submit(live_api, f.pi, f.project_id, command="true", image="pytorch:2.5"), 422),
         (_submit(live_api, f.outsider, f.project_id, command="true"), 403),
         (_submit(live_api, f.pi, 424242, command="true"), 403),
         (live_api.client.get("/jobs/j-nope", headers=live_api.as_(f.pi)), 404),
@@ -121,6 +122,7 @@ def test_bad_requests_are_problems_and_change_nothing(live_api: Api) -> None:
         assert response.status_code == status, response.text
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["status"] == status
+    assert "container image" in cases[4][0].json()["detail"]  # not run on the host silently
     jobs = live_api.client.get(f"/projects/{f.project_id}/jobs", headers=live_api.as_(f.pi))
     assert jobs.json()["total"] == 0
 
