@@ -84,14 +84,27 @@ class Engine:
     def cancel(self, job_id: JobId, now: float, cause: str = "cancelled by user") -> None:
         rec = self.jobs[job_id]
         if rec.state is JobState.RUNNING:
-            self.dispatcher.stop(job_id, now)
-            self._release(rec, now)
+            self._stop(rec, now)
         elif rec.state is not JobState.PENDING:
             return
         else:
             del self.pending[job_id]
         self._move(rec, JobState.CANCELLED, now, cause)
         rec.finished_s = now
+
+    def fail(self, job_id: JobId, now: float, cause: str) -> None:
+        """Stop a running job and fail it with ``cause`` (the live service's time limits);
+        what it ran is metered up to ``now``. A job not running is left alone."""
+        rec = self.running.get(job_id)
+        if rec is None:
+            return
+        self._stop(rec, now)
+        rec.finished_s = now
+        self._move(rec, JobState.FAILED, now, cause)
+
+    def _stop(self, rec: JobRecord, now: float) -> None:
+        self.dispatcher.stop(rec.spec.id, now)
+        self._release(rec, now)
 
     def adopt(
         self, spec: JobSpec, pool_id: PoolId, count: int, started_s: float, metered_s: float

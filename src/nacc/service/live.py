@@ -218,8 +218,10 @@ class LiveScheduler:
     def step(self, now: float) -> None:
         # 1. Take in new submissions.
         self._ingest(now)
-        # 2. Cancellations requested through the API (a running job's group is killed).
+        # 2. Cancellations requested through the API (a running job's group is killed),
+        #    and jobs past their time limit (killed and failed, like Slurm's TIMEOUT).
         self._cancellations(now)
+        self._time_limits(now)
         # 3. Observe, plan, act.
         self.engine.tick(now)
         # 4. Meter running jobs into the ledger.
@@ -255,6 +257,19 @@ class LiveScheduler:
         for job_id, reason in asked:
             if JobId(job_id) in self.engine.jobs:
                 self.engine.cancel(JobId(job_id), now, reason or "cancelled on request")
+
+    def _time_limits(self, now: float) -> None:
+        """Stop running jobs that reached their time limit (wall time since this start);
+        the admission check priced them at that limit, so it also bounds their charge."""
+        over = [
+            rec
+            for rec in self.engine.running.values()
+            if rec.spec.time_limit_s is not None and now - rec.started_s >= rec.spec.time_limit_s
+        ]
+        for rec in over:
+            limit = rec.spec.time_limit_s or 0.0
+            cause = f"timeout: time limit of {limit:g} s reached (ran {now - rec.started_s:.1f} s)"
+            self.engine.fail(rec.spec.id, now, cause)
 
     def _estimate_starts(self, now: float) -> None:
         """Give the first queued jobs an expected start where the policy gave none: the

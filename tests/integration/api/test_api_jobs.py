@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -84,6 +85,29 @@ def test_failure_exit_code_and_cancel(live_api: Api) -> None:
     r = live_api.client.post(f"/jobs/{long['id']}/cancel", headers=live_api.as_(f.member))
     assert r.status_code == 202
     assert _wait(live_api, f.pi, long["id"], {"cancelled"})["state"] == "cancelled"
+
+
+def test_time_limit_kills_the_job_and_bounds_its_charge(live_api: Api) -> None:
+    f = funded_project(live_api.svc)
+    cmd = "echo started; sleep 30; echo never"
+    r = _submit(live_api, f.pi, f.project_id, command=cmd, accelerator_types=["H100-SXM"],
+                time_limit_s=1)  # fmt: skip
+    job = _wait(live_api, f.pi, r.json()["id"], {"completed", "failed", "cancelled"})
+    assert job["state"] == "failed" and job["reason"].startswith("timeout: time limit of 1 s")
+    ran = datetime.fromisoformat(job["finished_at"]) - datetime.fromisoformat(job["started_at"])
+    assert 1.0 <= ran.total_seconds() < 2.0  # stopped within a tick of its limit
+    log = live_api.client.get(f"/jobs/{job['id']}/logs", headers=live_api.as_(f.pi)).text
+    assert "started" in log and "never" not in log
+    with live_api.svc.tx() as s:
+        metered = repos_ledger.metered_by_job(s)[job["id"]]
+        charged = -repos_ledger.sum_legs(s, f"project:{f.project_id}", f"job:{job['id']}:")
+    assert charged == metered and Decimal(1) / 3600 <= metered < Decimal(2) / 3600
+    state = Path(live_api.svc.workdir) / job["id"] / "state.json"
+    pid = int(json.loads(state.read_text())["pid"])
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the process group was killed (a zombie is reaped on the next poll)
+    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
 
 
 def test_over_balance_is_refused_with_the_shortfall_and_stores_nothing(live_api: Api) -> None:

@@ -89,3 +89,24 @@ def test_cancel_pending_and_running() -> None:
     assert eng.jobs[JobId("j0")].state is JobState.CANCELLED
     assert eng.jobs[JobId("j0")].credits == pytest.approx(10 / 3600)
     assert eng.free[PoolId("a")] == 1
+
+
+def test_fail_stops_a_running_job_meters_it_and_frees_its_accelerators() -> None:
+    from nacc.sim.dispatcher import SimDispatcher
+    from nacc.sim.kernel import Kernel
+
+    kernel = Kernel()
+    eng = Engine([pool("a", "slow", 1)], builtin_policies().create("fifo"),
+                 SimDispatcher(kernel, RATES), RATES)  # fmt: skip
+    eng.submit(job(0, 0, 100), 0)
+    eng.submit(job(1, 0, 100), 0)
+    eng.tick(0)
+    eng.fail(JobId("j1"), 5, "timeout")  # pending: left alone
+    assert eng.jobs[JobId("j1")].state is JobState.PENDING
+    eng.fail(JobId("j0"), 20, "timeout: time limit of 20 s reached")
+    rec = eng.jobs[JobId("j0")]
+    assert rec.state is JobState.FAILED and rec.finished_s == 20
+    assert rec.credits == pytest.approx(20 / 3600)
+    assert eng.free[PoolId("a")] == 1 and JobId("j0") not in eng.running
+    eng.tick(20)  # the freed accelerator goes to the next job
+    assert eng.jobs[JobId("j1")].state is JobState.RUNNING
