@@ -213,6 +213,13 @@ class BalanceOut(Out):
     overdraft: CreditsOut
     released_credits: CreditsOut
     awarded_credits: CreditsOut
+    committed_credits: CreditsOut = Field(
+        description="held by the project's pending and running jobs (their estimates, "
+        "less what they have been charged)"
+    )
+    available_credits: CreditsOut = Field(
+        description="what a new job's estimate may be: balance + overdraft - committed"
+    )
 
 
 class ProgressReportIn(Strict):

@@ -92,19 +92,23 @@ class Engine:
         self._move(rec, JobState.CANCELLED, now, cause)
         rec.finished_s = now
 
-    def fail(self, job_id: JobId, now: float, cause: str) -> None:
+    def fail(
+        self, job_id: JobId, now: float, cause: str, charge_until: float | None = None
+    ) -> None:
         """Stop a running job and fail it with ``cause`` (the live service's time limits);
-        what it ran is metered up to ``now``. A job not running is left alone."""
+        what it ran is metered up to ``now``, or ``charge_until`` if earlier (a job is not
+        charged past its time limit). A job not running is left alone."""
         rec = self.running.get(job_id)
         if rec is None:
             return
-        self._stop(rec, now)
+        end = now if charge_until is None else max(rec.metered_s, min(now, charge_until))
+        self._stop(rec, now, end)
         rec.finished_s = now
         self._move(rec, JobState.FAILED, now, cause)
 
-    def _stop(self, rec: JobRecord, now: float) -> None:
+    def _stop(self, rec: JobRecord, now: float, metered_to: float | None = None) -> None:
         self.dispatcher.stop(rec.spec.id, now)
-        self._release(rec, now)
+        self._release(rec, now if metered_to is None else metered_to)
 
     def adopt(
         self, spec: JobSpec, pool_id: PoolId, count: int, started_s: float, metered_s: float

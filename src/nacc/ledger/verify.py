@@ -11,7 +11,9 @@ The checks (``CHECKS``) are run over the entries as stored, so a journal rebuilt
 4. for every job, the sum of its usage charges equals its metered usage, and its refunds do
    not exceed its charges. ``metered`` maps each job to the sum of its per-interval
    ``usage_credits`` — charges are per interval, each rounded on its own, so compare with
-   that sum and not with one interval covering the whole run.
+   that sum and not with one interval covering the whole run;
+5. for every project, the credits it has committed equal the reservations its live jobs
+   hold, no ended job holds any, and none is negative (``reservations``, from the store).
 """
 
 from __future__ import annotations
@@ -39,7 +41,19 @@ CHECKS = (
     "no cause is posted twice",
     "no account goes below its overdraft limit, in time order",
     "every job's usage charges equal its metered usage",
+    "every project's committed credits equal its live jobs' reservations",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Reservations:
+    """One project's reservation books: ``committed`` (the project's total), ``live``
+    (the sum over its pending and running jobs) and ``ended`` (over its ended jobs)."""
+
+    project: str
+    committed: Decimal
+    live: Decimal
+    ended: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,17 +95,36 @@ class VerifyReport:
         return "\n".join(self.lines())
 
 
-def verify(journal: Journal, metered: Mapping[str, Decimal]) -> VerifyReport:
-    """Check ``journal`` against itself and against each job's ``metered`` credits."""
+def verify(
+    journal: Journal,
+    metered: Mapping[str, Decimal],
+    reservations: Sequence[Reservations] = (),
+) -> VerifyReport:
+    """Check ``journal`` against itself, against each job's ``metered`` credits and
+    against the projects' ``reservations``."""
     entries = journal.entries()
     violations = [
         *_unsound_entries(entries),
         *_double_causes(entries),
         *_overdrafts(journal, entries),
         *_metering(entries, metered),
+        *_reservations(reservations),
     ]
     accounts = {p.account for e in entries for p in e.postings}
     return VerifyReport(tuple(violations), len(entries), len(accounts), len(metered))
+
+
+def _reservations(books: Sequence[Reservations]) -> list[Violation]:
+    found: list[Violation] = []
+    for b in books:
+        if b.committed != b.live or b.committed < ZERO:
+            found.append(Violation(4, None, f"project:{b.project} has committed "
+                                   f"{fmt(b.committed)} credits but its live jobs hold "
+                                   f"{fmt(b.live)}"))  # fmt: skip
+        if b.ended != ZERO:
+            found.append(Violation(4, None, f"project:{b.project}'s ended jobs still hold "
+                                   f"{fmt(b.ended)} credits"))  # fmt: skip
+    return found
 
 
 def _unsound_entries(entries: Sequence[Entry]) -> list[Violation]:

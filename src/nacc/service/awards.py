@@ -107,6 +107,8 @@ class BalanceView:
     overdraft: Decimal
     released_credits: Decimal
     awarded_credits: Decimal
+    committed_credits: Decimal  # held by the project's pending and running jobs
+    available_credits: Decimal  # what a new job may cost: balance + overdraft - committed
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,15 +350,21 @@ def get_project(svc: Services, who: Principal, project_id: int) -> ProjectView:
 
 def get_balance(svc: Services, who: Principal, project_id: int) -> BalanceView:
     with svc.tx() as s:
-        proj, call = _project_and_call(s, project_id)
+        # the project row locked: a charge (which moves balance and committed together)
+        # is seen whole or not at all
+        proj, call = _project_and_call(s, project_id, lock=True)
         _may_read(who, proj, call)
         view = project_view(s, proj)
+        held = proj.committed_credits
+        free = view.balance + proj.overdraft_credits - held
         return BalanceView(proj.id, view.balance, proj.overdraft_credits,
-                           view.released_credits, view.awarded_credits)  # fmt: skip
+                           view.released_credits, view.awarded_credits, held, free)  # fmt: skip
 
 
-def _project_and_call(s: Session, project_id: int) -> tuple[Project, Call | None]:
-    proj = found(repos_proj.get_project(s, project_id), "project", project_id)
+def _project_and_call(
+    s: Session, project_id: int, lock: bool = False
+) -> tuple[Project, Call | None]:
+    proj = found(repos_proj.get_project(s, project_id, lock=lock), "project", project_id)
     if proj.proposal_id is None:
         return proj, None
     return proj, find_call(s, find_proposal(s, proj.proposal_id).call_id)

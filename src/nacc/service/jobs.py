@@ -86,7 +86,7 @@ def submit(
     limit = req.time_limit_s or DEFAULT_TIME_LIMIT_S
     estimate = usage_credits(req.accelerators, limit, rate)
     now = svc.clock()
-    new = _new_job(who, project_id, req, limit)
+    new = _new_job(who, project_id, req, limit, estimate)
     if req.idempotency_key is None:
         with svc.tx() as s:  # one statement: insert if the project is valid and funded
             key = project(str(project_id)).key
@@ -94,17 +94,19 @@ def submit(
         if fast is not None:
             return fast, True
     with svc.tx() as s:  # say why not (or retry if the funds arrived meanwhile)
-        proj = _project(s, project_id)
+        proj = found(repos_projects.get_project(s, project_id, lock=True), "project", project_id)
         if not proj.valid_from <= now <= proj.valid_until:
             raise Conflict(f"project {project_id} is valid {proj.valid_from} to {proj.valid_until}")
-        _check_funds(s, project_id, estimate, Decimal(proj.overdraft_credits))
+        _check_funds(s, proj, estimate)
         job, created = repos_jobs.create_job(s, new, now)
         s.flush()
         s.expunge(job)
         return job, created
 
 
-def _new_job(who: Principal, project_id: int, req: JobRequest, limit: int) -> repos_jobs.NewJob:
+def _new_job(
+    who: Principal, project_id: int, req: JobRequest, limit: int, estimate: Decimal
+) -> repos_jobs.NewJob:
     return repos_jobs.NewJob(
         id=f"j-{uuid.uuid4().hex[:12]}",
         project_id=project_id,
@@ -117,14 +119,20 @@ def _new_job(who: Principal, project_id: int, req: JobRequest, limit: int) -> re
         time_limit_s=limit,
         gang=req.gang,
         idempotency_key=req.idempotency_key,
+        reserve=estimate,
     )
 
 
-def _check_funds(s: Session, project_id: int, estimate: Decimal, overdraft: Decimal) -> None:
-    account = project(str(project_id))
-    available = repos_ledger.balance(s, account.key) + overdraft
+def _check_funds(s: Session, proj: Project, estimate: Decimal) -> None:
+    """The job's estimate must fit the balance plus overdraft less what the project's
+    live jobs hold (their reservations)."""
+    account = project(str(proj.id))
+    held = Decimal(proj.committed_credits)
+    available = repos_ledger.balance(s, account.key) + Decimal(proj.overdraft_credits) - held
     if estimate > available:
         cause = "the estimated cost of this job (accelerators x time limit)"
+        if held:
+            cause += f", with {held:f} credits held by the project's pending and running jobs"
         raise InsufficientCredits(account, available, estimate, estimate - available, cause)
 
 

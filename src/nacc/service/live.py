@@ -111,14 +111,16 @@ class _Persist:
             repos_ledger.ensure_account(s, USAGE.key, "usage", None)
             repos_ledger.ensure_account(s, project(spec.project).key, "project")
             repos_ledger.record_usage(s, usage)
-            repos_ledger.add_journal_entry(
+            _, posted = repos_ledger.add_journal_entry(
                 s,
                 usage_cause(spec.id, start_s, end_s),
                 wall(end_s),
                 f"{count} x {pool.accel_type} for {end_s - start_s:.1f} s",
                 legs,
-                enforce_overdraft=False,
+                enforce_overdraft=False,  # within the job's reservation, checked at submit
             )
+            if posted:  # a retry of the same interval draws nothing twice
+                repos_jobs.draw_reservation(s, spec.id, amount)
 
 
 _ENDS = (JobState.COMPLETED, JobState.FAILED)
@@ -259,8 +261,9 @@ class LiveScheduler:
                 self.engine.cancel(JobId(job_id), now, reason or "cancelled on request")
 
     def _time_limits(self, now: float) -> None:
-        """Stop running jobs that reached their time limit (wall time since this start);
-        the admission check priced them at that limit, so it also bounds their charge."""
+        """Stop running jobs that reached their time limit (wall time since this start),
+        charged up to the limit: the reservation made at submission (the estimate at the
+        limit) covers every job whole, so many jobs together stay above the floor."""
         over = [
             rec
             for rec in self.engine.running.values()
@@ -269,7 +272,7 @@ class LiveScheduler:
         for rec in over:
             limit = rec.spec.time_limit_s or 0.0
             cause = f"timeout: time limit of {limit:g} s reached (ran {now - rec.started_s:.1f} s)"
-            self.engine.fail(rec.spec.id, now, cause)
+            self.engine.fail(rec.spec.id, now, cause, charge_until=rec.started_s + limit)
 
     def _estimate_starts(self, now: float) -> None:
         """Give the first queued jobs an expected start where the policy gave none: the

@@ -10,11 +10,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nacc.adapters.store import repos_jobs, repos_ledger, tables
+from nacc.adapters.store import repos_jobs, repos_ledger, tables, to_credits
+from nacc.domain.lifecycle import JobState
 from nacc.domain.pools import Pool
 from nacc.ledger.accounts import Account, AccountKind, Entry, EntryKind, Posting
 from nacc.ledger.journal import Journal
-from nacc.ledger.verify import VerifyReport, verify
+from nacc.ledger.verify import Reservations, VerifyReport, verify
 from nacc.service.context import Services
 
 _JOB = re.compile(r"^job:(?P<job>[^:]+):usage:")
@@ -55,7 +56,27 @@ def verify_ledger(svc: Services, page: int = 1000) -> VerifyReport:
         accounts = s.scalars(sa.select(tables.Account)).all()
         overdrafts = {Account.parse(a.key): a.overdraft for a in accounts}
         metered = repos_ledger.metered_by_job(s)
-    return verify(Journal.restore(entries, overdrafts), metered)
+        books = _reservation_books(s)
+    return verify(Journal.restore(entries, overdrafts), metered, books)
+
+
+def _reservation_books(s: Session) -> list[Reservations]:
+    """Per project: committed credits, and what its live and ended jobs hold."""
+    job, proj = tables.Job, tables.Project
+    live = job.state.in_([JobState.PENDING.value, JobState.RUNNING.value])
+    credits = job.reserved_credits.type  # sums read back as credits (nano-credits on SQLite)
+    held = sa.select(
+        job.project_id,
+        sa.type_coerce(sa.func.sum(sa.case((live, job.reserved_credits), else_=0)), credits),
+        sa.type_coerce(sa.func.sum(sa.case((live, 0), else_=job.reserved_credits)), credits),
+    ).group_by(job.project_id)
+    sums = {row[0]: (row[1], row[2]) for row in s.execute(held).all()}
+    books = []
+    for pid, committed in s.execute(sa.select(proj.id, proj.committed_credits)).all():
+        on_live, on_ended = sums.get(pid, (0, 0))
+        books.append(Reservations(str(pid), to_credits(committed), to_credits(on_live or 0),
+                                  to_credits(on_ended or 0)))  # fmt: skip
+    return books
 
 
 def metrics_text(svc: Services, pools: Sequence[Pool]) -> str:

@@ -110,3 +110,6 @@ def test_fail_stops_a_running_job_meters_it_and_frees_its_accelerators() -> None
     assert eng.free[PoolId("a")] == 1 and JobId("j0") not in eng.running
     eng.tick(20)  # the freed accelerator goes to the next job
     assert eng.jobs[JobId("j1")].state is JobState.RUNNING
+    eng.fail(JobId("j1"), 35, "timeout: limit 10 s", charge_until=30)  # killed 5 s late
+    assert eng.jobs[JobId("j1")].credits == pytest.approx(10 / 3600)  # charged to the limit
+    assert eng.jobs[JobId("j1")].finished_s == 35

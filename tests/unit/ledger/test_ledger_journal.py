@@ -25,7 +25,7 @@ from nacc.ledger.accounts import (
 )
 from nacc.ledger.journal import Journal, usage_cause
 from nacc.ledger.metering import credits_for
-from nacc.ledger.verify import verify
+from nacc.ledger.verify import Reservations, verify
 
 D = Decimal
 
@@ -299,3 +299,15 @@ def test_verify_catches_an_overdraft_in_time_order() -> None:
     report = verify(Journal.restore([*j.entries(), early]), {"a": D(3)})
     assert [v.check for v in report.violations] == [2]
     assert "project:p1 falls to -3 credits at t=5.0" in report.violations[0].message
+
+
+def test_verify_catches_reservation_books_that_disagree() -> None:
+    sound = Reservations("7", D("4.5"), D("4.5"), D(0))
+    assert verify(Journal(), {}, [sound]).ok
+    drifted = Reservations("8", D(5), D(3), D(0))  # committed more than live jobs hold
+    leaked = Reservations("9", D(0), D(0), D("0.25"))  # an ended job still holds credits
+    report = verify(Journal(), {}, [sound, drifted, leaked])
+    assert [v.check for v in report.violations] == [4, 4]
+    text = str(report)
+    assert "project:8 has committed 5" in text and "live jobs hold 3" in text
+    assert "project:9's ended jobs still hold 0.25" in text

@@ -35,6 +35,7 @@ class NewJob:
     gang: bool = True
     idempotency_key: str | None = None
     log_path: str | None = None
+    reserve: Decimal = Decimal(0)  # credits held for it until it ends (its estimate)
 
 
 def _job_values(new: NewJob, now: datetime) -> dict[str, Any]:
@@ -55,12 +56,15 @@ def _job_values(new: NewJob, now: datetime) -> dict[str, Any]:
         "reason": "",
         "submitted_at": now,
         "log_path": new.log_path,
+        "reserved_credits": new.reserve,
     }
 
 
 def create_job(session: Session, new: NewJob, now: datetime) -> tuple[Job, bool]:
-    """Store a pending job. With an idempotency key already used in the project, return
-    the earlier job and False (even when two submissions race)."""
+    """Store a pending job and add its reservation (``new.reserve``) to the project's
+    committed credits; the caller has checked the funds with the project row locked.
+    With an idempotency key already used in the project, return the earlier job and
+    False (even when two submissions race), and reserve nothing."""
     if new.accelerators < 1:
         raise InputError("job.accelerators", f"must be at least 1, got {new.accelerators}")
     if new.idempotency_key is None:
@@ -74,6 +78,7 @@ def create_job(session: Session, new: NewJob, now: datetime) -> tuple[Job, bool]
             raise InvalidReference(
                 f"job {new.id}", f"refers to nothing: {violation(error)}"
             ) from error
+        _commit_credits(session, new.project_id, new.reserve)
         return fresh, True
     earlier = job_by_idempotency_key(session, new.project_id, new.idempotency_key)
     if earlier is not None:
@@ -82,7 +87,35 @@ def create_job(session: Session, new: NewJob, now: datetime) -> tuple[Job, bool]
     job = job_by_idempotency_key(session, new.project_id, new.idempotency_key)
     if job is None:  # pragma: no cover - the row exists by now
         raise InputError("job.idempotency_key", "job vanished while being submitted")
+    if created:
+        _commit_credits(session, new.project_id, new.reserve)
     return job, created
+
+
+def _commit_credits(session: Session, project_id: int, amount: Decimal) -> None:
+    """Add ``amount`` (negative: release) to a project's committed credits."""
+    if amount:
+        step = sa.literal(amount, type_=Credits())
+        stmt = (
+            sa.update(Project)
+            .where(Project.id == project_id)
+            .values(committed_credits=Project.committed_credits + step)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(stmt)
+
+
+def draw_reservation(session: Session, job_id: str, charged: Decimal) -> Decimal:
+    """A charge of ``charged`` for the job's usage draws its reservation down (never below
+    zero) and the project's committed credits with it; returns the amount drawn."""
+    job = session.get(Job, job_id, with_for_update=True)
+    if job is None:
+        raise InputError("job", f"no job {job_id!r}")
+    drawn = min(job.reserved_credits, max(Decimal(0), charged))
+    if drawn:
+        job.reserved_credits -= drawn
+        _commit_credits(session, job.project_id, -drawn)
+    return drawn
 
 
 def get_job(session: Session, job_id: str) -> Job | None:
@@ -137,6 +170,9 @@ def record_transition(session: Session, job_id: str, change: Transition) -> JobE
     src = JobState(job.state)
     check(src, change.dst)
     _apply(job, change)
+    if change.dst in TERMINAL and job.reserved_credits:  # release what it did not spend
+        _commit_credits(session, job.project_id, -job.reserved_credits)
+        job.reserved_credits = Decimal(0)
     event = JobEventRow(
         job_id=job_id, at=change.at, src=src.value, dst=change.dst.value, cause=change.cause
     )
@@ -179,30 +215,36 @@ def job_events(session: Session, job_id: str) -> list[JobEventRow]:
 def insert_if_funded(
     session: Session, new: NewJob, now: datetime, estimate: Decimal, account_key: str
 ) -> Job | None:
-    """The busy path of a submission in one statement: insert the job only if its
-    project exists, is valid at ``now`` and its balance plus overdraft covers
-    ``estimate``. None when any of that fails (the caller finds out which, and says so).
-    Jobs with an idempotency key go through ``create_job``."""
-    cols = Job.__table__.c
-    values = _job_values(new, now)
+    """The busy path of a submission, two statements: reserve ``estimate`` on the project
+    only if it exists, is valid at ``now`` and its balance plus overdraft minus what its
+    live jobs already hold covers it (this locks the project row until the transaction
+    ends, so concurrent submissions cannot both take the last credits); then insert the
+    job holding that reservation. None, and nothing changed, when any of that fails (the
+    caller finds out which, and says so). Jobs with an idempotency key go through
+    ``create_job``."""
+    amount = sa.literal(estimate, type_=Credits())
     balance = (
         sa.select(sa.func.coalesce(sa.func.sum(JournalLeg.amount), 0))
         .where(JournalLeg.account_key == account_key)
         .scalar_subquery()
     )
-    source = sa.select(
-        *(sa.literal(values[c.name], type_=c.type) for c in cols if c.name in values)
+    reserve = (
+        sa.update(Project)
+        .where(
+            Project.id == new.project_id,
+            Project.valid_from <= now,
+            Project.valid_until >= now,
+            balance + Project.overdraft_credits - Project.committed_credits >= amount,
+        )
+        .values(committed_credits=Project.committed_credits + amount)
+        .returning(Project.id)
+        .execution_options(synchronize_session=False)
     )
-    source = source.where(
-        Project.id == new.project_id,
-        Project.valid_from <= now,
-        Project.valid_until >= now,
-        balance + Project.overdraft_credits >= sa.literal(estimate, type_=Credits()),
-    )
-    names = [c.name for c in cols if c.name in values]
-    stmt = sa.insert(Job).from_select(names, source).returning(*cols)
-    row = session.execute(stmt).first()
-    return None if row is None else Job(**row._mapping)
+    if session.execute(reserve).first() is None:
+        return None
+    values = _job_values(new, now) | {"reserved_credits": estimate}
+    row = session.execute(sa.insert(Job).values(values).returning(*Job.__table__.c)).one()
+    return Job(**row._mapping)
 
 
 LIVE_SCHEDULER = "live"

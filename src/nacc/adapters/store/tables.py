@@ -218,6 +218,8 @@ class Project(Base):
     valid_from: Mapped[datetime]
     valid_until: Mapped[datetime]
     overdraft_credits: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    # what the project's live jobs may still spend (the sum of their reservations)
+    committed_credits: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
 
 
 class ProjectMember(Base):
@@ -278,6 +280,8 @@ class Job(Base):
     log_path: Mapped[str | None] = mapped_column(sa.String(1000))
     cancel_requested_at: Mapped[datetime | None]
     expected_start_at: Mapped[datetime | None]
+    # the job's estimated cost, drawn down by its charges, released when it ends
+    reserved_credits: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
 
 
 class JobEventRow(Base):
