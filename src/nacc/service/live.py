@@ -71,6 +71,7 @@ class _Persist:
 
     def __init__(self, svc: Services, dispatcher: LocalDispatcher, rates: ThroughputModel) -> None:
         self.svc, self.dispatcher, self.rates = svc, dispatcher, rates
+        self._accounts: set[str] = set()  # ledger accounts known to exist
 
     def emit(self, event: JobEvent) -> None:
         exit_code = _exit_code(event.cause) if event.dst in _ENDS else None
@@ -108,8 +109,10 @@ class _Persist:
         )
         legs = [(project(spec.project).key, -amount), (USAGE.key, amount)]
         with self.svc.tx() as s:
-            repos_ledger.ensure_account(s, USAGE.key, "usage", None)
-            repos_ledger.ensure_account(s, project(spec.project).key, "project")
+            for key, kind in ((USAGE.key, "usage"), (project(spec.project).key, "project")):
+                if key not in self._accounts:  # accounts are never deleted: ask once
+                    overdraft = None if kind == "usage" else Decimal(0)
+                    repos_ledger.ensure_account(s, key, kind, overdraft)
             repos_ledger.record_usage(s, usage)
             _, posted = repos_ledger.add_journal_entry(
                 s,
@@ -121,6 +124,7 @@ class _Persist:
             )
             if posted:  # a retry of the same interval draws nothing twice
                 repos_jobs.draw_reservation(s, spec.id, amount)
+        self._accounts.update((USAGE.key, project(spec.project).key))
 
 
 _ENDS = (JobState.COMPLETED, JobState.FAILED)
@@ -299,15 +303,18 @@ class LiveScheduler:
                 changed.append((rec.spec.id, said))
         if not changed:
             return
+        rows = [
+            {"jid": job_id, "why": reason, "when": None if at is None else wall(at)}
+            for job_id, (reason, at) in changed
+        ]
+        stmt = (  # one executemany (a pipeline on psycopg), not a round trip per job
+            sa.update(Job)
+            .where(Job.id == sa.bindparam("jid"))
+            .values(reason=sa.bindparam("why"), expected_start_at=sa.bindparam("when"))
+        )
         with self.svc.tx() as s:
-            for job_id, (reason, at) in changed:
-                expected = None if at is None else wall(at)
-                s.execute(
-                    sa.update(Job)
-                    .where(Job.id == job_id)
-                    .values(reason=reason, expected_start_at=expected)
-                )
-                self._said[job_id] = (reason, at)
+            s.connection().execute(stmt, rows)
+        self._said.update(changed)
 
     # -- crash recovery ------------------------------------------------------------------
     def recover(self, now: float) -> list[str]:
