@@ -88,9 +88,12 @@ def submit(
     now = svc.clock()
     new = _new_job(who, project_id, req, limit, estimate)
     if req.idempotency_key is None:
-        with svc.tx() as s:  # one statement: insert if the project is valid and funded
-            key = project(str(project_id)).key
-            fast = repos_jobs.insert_if_funded(s, new, now, estimate, key)
+        key = project(str(project_id)).key
+        try:  # insert if the project is valid, then reserve if it is funded
+            with svc.tx() as s:
+                fast = repos_jobs.insert_if_funded(s, new, now, estimate, key)
+        except repos_jobs.NotFunded:
+            fast = None  # rolled back: nothing stored
         if fast is not None:
             return fast, True
     with svc.tx() as s:  # say why not (or retry if the funds arrived meanwhile)

@@ -5,7 +5,7 @@ falls below what is committed: jobs together cannot take the project below its f
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -54,13 +54,7 @@ def _run(s: Session, world: World, ops: list[tuple[Any, ...]]) -> None:
     posted: list[tuple[str, Decimal]] = []  # causes already charged (to retry)
     for n, op in enumerate(ops):
         if op[0] == "submit":
-            estimate = Decimal(op[1]) / 10
-            free = _free(s, world, key)
-            new = jobs.NewJob(f"j{n}", world.project_id, world.pi_id, "true", 1, "inference")
-            job = jobs.insert_if_funded(s, new, now, estimate, key)
-            assert (job is not None) == (estimate <= free)
-            if job is not None:
-                submitted.append(job.id)
+            _submit(s, world, key, now, f"j{n}", Decimal(op[1]) / 10, submitted)
         elif op[0] == "charge" and submitted:
             job_id = submitted[op[1] % len(submitted)]
             if op[3] and posted:  # retry an earlier charge: changes nothing
@@ -96,6 +90,20 @@ def _run(s: Session, world: World, ops: list[tuple[Any, ...]]) -> None:
                 dst = JobState.CANCELLED  # a running job is not rejected
             jobs.record_transition(s, job_id, jobs.Transition(dst, now, "end"))
         _check(s, world, key, submitted)
+
+
+def _submit(s: Session, world: World, key: str, now: datetime, job_id: str,
+            estimate: Decimal, submitted: list[str]) -> None:  # fmt: skip
+    free = _free(s, world, key)
+    new = jobs.NewJob(job_id, world.project_id, world.pi_id, "true", 1, "inference")
+    try:
+        with s.begin_nested():  # the service's transaction, rolled back if unfunded
+            job = jobs.insert_if_funded(s, new, now, estimate, key)
+    except jobs.NotFunded:
+        job = None
+    assert (job is not None) == (estimate <= free)
+    if job is not None:
+        submitted.append(job.id)
 
 
 def _free(s: Session, world: World, key: str) -> Decimal:

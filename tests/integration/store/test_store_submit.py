@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from nacc.adapters.store import repos_jobs as jobs
 from nacc.adapters.store import repos_ledger as ledger
+from nacc.adapters.store.tables import Job
 from nacc.domain.lifecycle import JobState
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the store fixtures' world starts then
@@ -29,6 +31,18 @@ def _fund(session: Session, world: World, amount: str) -> str:
     return key
 
 
+def _submit(
+    session: Session, new: jobs.NewJob, now: datetime, estimate: Decimal, key: str
+) -> Job | None:
+    """insert_if_funded in a savepoint, as the service's transaction would be: an
+    unfunded job is rolled back (None here)."""
+    try:
+        with session.begin_nested():
+            return jobs.insert_if_funded(session, new, now, estimate, key)
+    except jobs.NotFunded:
+        return None
+
+
 def _new(world: World, jid: str, project: int | None = None) -> jobs.NewJob:
     return jobs.NewJob(jid, project or world.project_id, world.pi_id, "true", 2, "inference")
 
@@ -36,7 +50,7 @@ def _new(world: World, jid: str, project: int | None = None) -> jobs.NewJob:
 def test_inserts_when_funded_and_valid(session: Session, world: World) -> None:
     key = _fund(session, world, "10.5")
     now = T0 + timedelta(days=1)
-    job = jobs.insert_if_funded(session, _new(world, "j-ok"), now, Decimal("10.5"), key)
+    job = _submit(session, _new(world, "j-ok"), now, Decimal("10.5"), key)
     assert job is not None and job.id == "j-ok" and job.state == "pending"
     assert jobs.get_job(session, "j-ok") is not None
 
@@ -44,10 +58,9 @@ def test_inserts_when_funded_and_valid(session: Session, world: World) -> None:
 def test_refuses_underfunded_invalid_or_unknown(session: Session, world: World) -> None:
     key = _fund(session, world, "10")
     now = T0 + timedelta(days=1)
-    assert (
+    # the job row is left to the caller's rollback
+    with pytest.raises(jobs.NotFunded), session.begin_nested():
         jobs.insert_if_funded(session, _new(world, "j-1"), now, Decimal("10.000000001"), key)
-        is None
-    )
     late = T0 + timedelta(days=400)
     assert jobs.insert_if_funded(session, _new(world, "j-2"), late, Decimal(1), key) is None
     assert jobs.insert_if_funded(session, _new(world, "j-3", 9999), now, Decimal(1), key) is None
@@ -68,12 +81,12 @@ def test_reservations_make_jobs_together_fit_the_balance(session: Session, world
     the first ends and releases what it did not spend."""
     key = _fund(session, world, "10")
     now = T0 + timedelta(days=1)
-    first = jobs.insert_if_funded(session, _new(world, "j-a"), now, Decimal(6), key)
+    first = _submit(session, _new(world, "j-a"), now, Decimal(6), key)
     assert first is not None and first.reserved_credits == Decimal(6)
     assert _committed(session, world) == Decimal(6)
-    assert jobs.insert_if_funded(session, _new(world, "j-b"), now, Decimal(6), key) is None
+    assert _submit(session, _new(world, "j-b"), now, Decimal(6), key) is None
     assert jobs.get_job(session, "j-b") is None and _committed(session, world) == Decimal(6)
-    assert jobs.insert_if_funded(session, _new(world, "j-c"), now, Decimal(4), key) is not None
+    assert _submit(session, _new(world, "j-c"), now, Decimal(4), key) is not None
     assert _committed(session, world) == Decimal(10)
     # j-a runs and is charged 1.5: the charge draws its reservation down, not twice
     jobs.record_transition(session, "j-a", jobs.Transition(JobState.RUNNING, now, "go"))
@@ -110,7 +123,10 @@ def test_concurrent_submissions_never_overcommit(
         start.wait()
         with session_factory.begin() as s:
             new = _new(world, f"j-race-{i}")
-            return jobs.insert_if_funded(s, new, now, Decimal(3), key) is not None
+            try:
+                return jobs.insert_if_funded(s, new, now, Decimal(3), key) is not None
+            except jobs.NotFunded:
+                return False  # the transaction rolls back
 
     with ThreadPoolExecutor(12) as pool:
         admitted = sum(pool.map(submit, range(12)))

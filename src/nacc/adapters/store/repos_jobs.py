@@ -212,16 +212,30 @@ def job_events(session: Session, job_id: str) -> list[JobEventRow]:
     return list(session.scalars(stmt.order_by(JobEventRow.at, JobEventRow.id)))
 
 
+class NotFunded(Exception):
+    """``insert_if_funded`` inserted the job but could not reserve its estimate: the
+    caller's transaction must roll back (``Services.tx`` does, as this propagates)."""
+
+
 def insert_if_funded(
     session: Session, new: NewJob, now: datetime, estimate: Decimal, account_key: str
 ) -> Job | None:
-    """The busy path of a submission, two statements: reserve ``estimate`` on the project
-    only if it exists, is valid at ``now`` and its balance plus overdraft minus what its
-    live jobs already hold covers it (this locks the project row until the transaction
-    ends, so concurrent submissions cannot both take the last credits); then insert the
-    job holding that reservation. None, and nothing changed, when any of that fails (the
-    caller finds out which, and says so). Jobs with an idempotency key go through
-    ``create_job``."""
+    """The busy path of a submission, two statements. Insert the job if its project
+    exists and is valid at ``now`` (else None, nothing changed); then reserve
+    ``estimate`` on the project only if its balance plus overdraft minus what its live
+    jobs already hold covers it, else raise ``NotFunded``. The reservation comes last
+    because it locks the project row until the transaction ends: concurrent submissions
+    cannot both take the last credits, and each holds the lock only for its commit.
+    Jobs with an idempotency key go through ``create_job``."""
+    cols = Job.__table__.c
+    values = _job_values(new, now) | {"reserved_credits": estimate}
+    names = [c.name for c in cols if c.name in values]
+    source = sa.select(*(sa.literal(values[n], type_=cols[n].type) for n in names)).where(
+        Project.id == new.project_id, Project.valid_from <= now, Project.valid_until >= now
+    )
+    row = session.execute(sa.insert(Job).from_select(names, source).returning(*cols)).first()
+    if row is None:
+        return None
     amount = sa.literal(estimate, type_=Credits())
     balance = (
         sa.select(sa.func.coalesce(sa.func.sum(JournalLeg.amount), 0))
@@ -232,8 +246,6 @@ def insert_if_funded(
         sa.update(Project)
         .where(
             Project.id == new.project_id,
-            Project.valid_from <= now,
-            Project.valid_until >= now,
             balance + Project.overdraft_credits - Project.committed_credits >= amount,
         )
         .values(committed_credits=Project.committed_credits + amount)
@@ -241,9 +253,7 @@ def insert_if_funded(
         .execution_options(synchronize_session=False)
     )
     if session.execute(reserve).first() is None:
-        return None
-    values = _job_values(new, now) | {"reserved_credits": estimate}
-    row = session.execute(sa.insert(Job).values(values).returning(*Job.__table__.c)).one()
+        raise NotFunded(f"project {new.project_id} cannot reserve {estimate} credits")
     return Job(**row._mapping)
 
 
