@@ -5,13 +5,12 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import fcntl
-import gc
 import json
 import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,19 +192,34 @@ def run_scheduler(settings: Settings, parent: int) -> None:
     machines serve it; another ``nacc serve`` waits as a standby. It stops when its
     parent is gone (the jobs keep running; the next scheduler re-adopts them)."""
     _die_with_parent()
+    if os.getppid() != parent:  # the server died before the line above took effect
+        return
     settings.workdir.mkdir(parents=True, exist_ok=True)
     with open(settings.workdir / "scheduler.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         svc = build_services(settings)
-        held = database_lock(svc.sessions.kw["bind"], SCHEDULER_LOCK, _say_waiting)
-        with held:
+        locked = database_lock(svc.sessions.kw["bind"], SCHEDULER_LOCK, _say_waiting)
+        with locked as held:
             scheduler = build_scheduler(settings, svc)
             scheduler.start()
             try:
-                while os.getppid() == parent:
-                    time.sleep(0.2)
+                _serve_while(lambda: os.getppid() == parent, held)
             finally:
                 scheduler.stop()
+
+
+def _serve_while(parent_alive: Callable[[], bool], held: Callable[[], bool]) -> None:
+    """Until the parent is gone or the database lock is lost (checked every 2 s): a
+    scheduler that lost its lock stops at once, since a standby may take over."""
+    checked = time.monotonic()
+    while parent_alive():
+        time.sleep(0.2)
+        if time.monotonic() - checked >= 2.0:
+            checked = time.monotonic()
+            if not held():
+                print("nacc scheduler: lost this database's scheduler lock; stopping",
+                      file=sys.stderr, flush=True)  # fmt: skip
+                raise SystemExit(3)
 
 
 def _say_waiting() -> None:
@@ -235,15 +249,9 @@ keep database round trips overlapped while requests finish roughly in order."""
 
 
 def _ready_to_serve(svc: Services) -> None:
-    """Before the first request: a database connection for every request thread, and
-    everything built so far (modules, mappers, the app) moved out of the garbage
-    collector's sight. Without ``gc.freeze`` each full collection walks those few hundred
-    thousand objects and stops every request for ~80 ms (measured by bench/api_submit.py:
-    the one stall of a 200 requests/s run)."""
-    bind = svc.sessions.kw["bind"]
-    warm_pool(bind, REQUEST_THREADS)
-    gc.collect()
-    gc.freeze()
+    """Before the first request: a database connection for every request thread (`nacc
+    serve` also freezes start-up objects out of the garbage collector's sight)."""
+    warm_pool(svc.sessions.kw["bind"], REQUEST_THREADS)
 
 
 def _lifespan(svc: Services, scheduler: LiveScheduler | None):  # type: ignore[no-untyped-def]

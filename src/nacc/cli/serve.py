@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
-import subprocess
 import sys
 from typing import Annotated
 
@@ -48,17 +48,21 @@ def serve(
             console.print(line)
     scheduler = None
     if os.environ.get("NACC_NO_SCHEDULER") != "1":
-        from nacc.cli.scheduler import ENV
+        from nacc.cli.scheduler import Supervisor
 
-        child = [sys.executable, "-m", "nacc.cli.scheduler", str(os.getpid())]
-        scheduler = subprocess.Popen(child, env={**os.environ, ENV: settings.to_json()})
+        scheduler = Supervisor(settings)
+        scheduler.start()
     console.print(f"serving on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
     # The event loop and the request threads share one GIL: a short switch interval
     # hands it over sooner, so a request waiting on a thread is not held for 5 ms slices.
     sys.setswitchinterval(0.0005)
+    # Everything built so far (modules, mappers, the app: a few hundred thousand objects)
+    # out of the garbage collector's sight: otherwise each full collection walks them and
+    # stalls every request in flight for ~80 ms (docs/benchmarks.md).
+    gc.collect()
+    gc.freeze()
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         if scheduler is not None:
-            scheduler.terminate()
-            scheduler.wait(timeout=10)
+            scheduler.stop()

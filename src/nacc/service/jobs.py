@@ -98,6 +98,11 @@ def submit(
             return fast, True
     with svc.tx() as s:  # say why not (or retry if the funds arrived meanwhile)
         proj = found(repos_projects.get_project(s, project_id, lock=True), "project", project_id)
+        if req.idempotency_key is not None:  # a retry gets the first job, whatever the funds
+            earlier = repos_jobs.job_by_idempotency_key(s, project_id, req.idempotency_key)
+            if earlier is not None:
+                s.expunge(earlier)
+                return earlier, False
         if not proj.valid_from <= now <= proj.valid_until:
             raise Conflict(f"project {project_id} is valid {proj.valid_from} to {proj.valid_until}")
         _check_funds(s, proj, estimate)

@@ -158,6 +158,17 @@ def test_idempotency_key_returns_the_first_job(live_api: Api) -> None:
     assert first.json()["id"] == again.json()["id"]
 
 
+def test_an_idempotent_retry_is_not_refused_for_the_first_jobs_reservation(
+    live_api: Api,
+) -> None:
+    poor = funded_project(live_api.svc, Decimal(10))  # the first job holds 6 of 10
+    six = {"accelerator_types": ["H100-SXM"], "time_limit_s": 6 * 3600, "idempotency_key": "k"}
+    one = _submit(live_api, poor.pi, poor.project_id, command="sleep 30", **six)
+    two = _submit(live_api, poor.pi, poor.project_id, command="sleep 30", **six)
+    assert (one.status_code, two.status_code) == (201, 200), two.text
+    assert one.json()["id"] == two.json()["id"]
+
+
 def test_bad_requests_are_problems_and_change_nothing(live_api: Api) -> None:
     f = funded_project(live_api.svc)
     cases = [

@@ -75,3 +75,39 @@ def test_database_lock_is_exclusive_and_released(db_url: str) -> None:
             probe.execute(free, key)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_scheduler_that_loses_its_lock_stops(db_url: str, tmp_path: Path) -> None:
+    """Its lock's connection is killed (as by a database restart): the scheduler stops
+    within seconds, so it never runs beside a standby that took the lock over; the
+    server then starts a new one."""
+    env = dict(os.environ, NACC_DATABASE_URL=db_url, NACC_LOCAL_DEVICES="H100-SXM:1",
+               NACC_TICK_S="0.1", NACC_HOME=str(tmp_path))  # fmt: skip
+    port, log = _port(), tmp_path / "server.log"
+    server = _start(env, port, log)
+    try:
+        pid = _until(lambda: (h := _health(port))["scheduler"] == "ok" and h)["scheduler_pid"]
+        engine = make_engine(db_url)
+        try:
+            with engine.connect() as conn:
+                holder = sa.text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' "
+                                 "AND granted AND database = (SELECT oid FROM pg_database "
+                                 "WHERE datname = current_database())")  # fmt: skip
+                backends = [row[0] for row in conn.execute(holder)]
+                assert len(backends) == 1
+                conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": backends[0]})
+        finally:
+            engine.dispose()
+        _until(lambda: not Path(f"/proc/{pid}").exists() or "Z" in
+               Path(f"/proc/{pid}/stat").read_text().split(")")[-1][:3], timeout=15)  # fmt: skip
+        assert "lost this database's scheduler lock" in log.read_text()
+        assert server.poll() is None  # the API goes on serving
+        # the server starts a scheduler again, which takes the (now free) lock
+        again = _until(lambda: (h := _health(port))["scheduler"] == "ok"
+                       and h["scheduler_pid"] != pid and h, timeout=30)  # fmt: skip
+        assert Path(f"/proc/{again['scheduler_pid']}").exists()
+        assert "starting it again" in log.read_text()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)

@@ -91,6 +91,24 @@ def test_job_output_is_logged_and_exit_zero_is_ok(disp: LocalDispatcher, tmp_pat
     assert disp.free_devices("local-h100") == ["0", "1"] and disp.running_jobs == []
 
 
+def test_jobs_never_see_the_services_database_credentials(
+    disp: LocalDispatcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NACC_DATABASE_URL", "postgresql://nacc:s3cret@db/nacc")
+    monkeypatch.setenv("NACC_SCHEDULER_SETTINGS", '{"database_url": "s3cret"}')
+    monkeypatch.setenv("PGPASSWORD", "s3cret")
+    monkeypatch.setenv("LANG_OF_THE_USER", "kept")
+    job = start(disp, "env", "env")
+    assert poll_until(disp, job).ok
+    seen = dict(
+        line.split("=", 1)
+        for line in (tmp_path / "env" / "output.log").read_text().splitlines()
+        if "=" in line
+    )
+    assert "s3cret" not in str(seen) and seen["LANG_OF_THE_USER"] == "kept"
+    assert seen["NACC_JOB_ID"] == "env" and seen["CUDA_VISIBLE_DEVICES"]
+
+
 def test_nonzero_exit_is_a_failure_naming_the_code(disp: LocalDispatcher, tmp_path: Path) -> None:
     job = start(disp, "bad", ["sh", "-c", "exit 3"])
     obs = poll_until(disp, job)

@@ -112,6 +112,15 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
         os.killpg(pgid, sig)
 
 
+_PRIVATE_PREFIXES = ("NACC_", "PG")  # the service's settings (a database URL), libpq's
+
+
+def _inherited_env() -> dict[str, str]:
+    """The service's environment less its own settings and database credentials, which a
+    job must never see (it could write to the ledger); the job's NACC_* come after."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(_PRIVATE_PREFIXES)}
+
+
 def _write_json(path: Path, data: Mapping[str, Any]) -> None:
     """Write atomically: a reader sees the old file or the new one, never half of one."""
     tmp = path.with_name(path.name + ".tmp")
@@ -232,7 +241,7 @@ class LocalDispatcher:
         job_dir.mkdir(parents=True, exist_ok=True)
         (job_dir / "exit_code").unlink(missing_ok=True)
         argv = ["sh", "-c", _WRAPPER, "nacc-job", str(job_dir / "exit_code"), *command[0]]
-        env = {**os.environ, **command[1], **self._job_env(launch, devices)}
+        env = {**_inherited_env(), **command[1], **self._job_env(launch, devices)}
         with (job_dir / "output.log").open("ab", buffering=0) as log:
             proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,

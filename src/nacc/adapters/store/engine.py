@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -78,14 +78,16 @@ def lock_key(name: str) -> int:
 @contextmanager
 def database_lock(
     engine: Engine, name: str, on_wait: Callable[[], None] | None = None
-) -> Iterator[None]:
+) -> Iterator[Callable[[], bool]]:
     """Hold the database-wide exclusive lock ``name`` for the block, waiting for it if
-    another process holds it (``on_wait`` is called once, first). PostgreSQL: a session
-    advisory lock on a connection kept open, so it is released when the holder's
-    connection ends, crash included. SQLite: a file on one machine; callers hold a file
-    lock instead, and this does nothing."""
+    another process holds it (``on_wait`` is called once, first). Yields ``held()``:
+    False once the lock is lost, and then the holder must stop. PostgreSQL: a session
+    advisory lock on a connection kept open, released when that connection ends (the
+    holder's crash, a server restart, ``pg_terminate_backend``), so ``held`` asks that
+    connection whether it is still alive. SQLite: a file on one machine; callers hold a
+    file lock instead, and this does nothing."""
     if engine.dialect.name != "postgresql":
-        yield
+        yield lambda: True
         return
     key = {"k": lock_key(name)}
     with engine.connect() as conn:
@@ -94,11 +96,21 @@ def database_lock(
                 on_wait()
             conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), key)
         conn.commit()
+
+        def held() -> bool:
+            try:
+                conn.execute(sa.text("SELECT 1"))
+                conn.commit()
+            except sa.exc.DBAPIError:
+                return False
+            return True
+
         try:
-            yield
+            yield held
         finally:
-            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), key)
-            conn.commit()
+            with suppress(sa.exc.DBAPIError):  # a lost connection has released it already
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), key)
+                conn.commit()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
