@@ -350,9 +350,9 @@ def get_project(svc: Services, who: Principal, project_id: int) -> ProjectView:
 
 def get_balance(svc: Services, who: Principal, project_id: int) -> BalanceView:
     with svc.tx() as s:
-        # the project row locked: a charge (which moves balance and committed together)
-        # is seen whole or not at all
-        proj, call = _project_and_call(s, project_id, lock=True)
+        # the project row share-locked: a charge (which moves balance and committed
+        # together) is seen whole or not at all
+        proj, call = _project_and_call(s, project_id, share=True)
         _may_read(who, proj, call)
         view = project_view(s, proj)
         held = proj.committed_credits
@@ -362,9 +362,9 @@ def get_balance(svc: Services, who: Principal, project_id: int) -> BalanceView:
 
 
 def _project_and_call(
-    s: Session, project_id: int, lock: bool = False
+    s: Session, project_id: int, share: bool = False
 ) -> tuple[Project, Call | None]:
-    proj = found(repos_proj.get_project(s, project_id, lock=lock), "project", project_id)
+    proj = found(repos_proj.get_project(s, project_id, share=share), "project", project_id)
     if proj.proposal_id is None:
         return proj, None
     return proj, find_call(s, find_proposal(s, proj.proposal_id).call_id)

@@ -130,6 +130,7 @@ class _Persist:
 _ENDS = (JobState.COMPLETED, JobState.FAILED)
 _BEAT_S = 1.0
 _INGEST_MARGIN_S = 5.0
+_SWEEP_S = 15.0
 _REASONS_FOR = 200
 _EXPECTED_SLACK_S = 30  # an expected start is rewritten only when it moves more than this
 
@@ -172,6 +173,7 @@ class LiveScheduler:
         self._thread: threading.Thread | None = None
         self._last_meter = 0.0
         self._last_beat = 0.0
+        self._last_sweep = 0.0
         self._started = time.time()
         self._seen_until = 0.0
         self._said: dict[JobId, tuple[str, int | None]] = {}
@@ -240,13 +242,22 @@ class LiveScheduler:
 
     def _ingest(self, now: float) -> None:
         """Take in jobs submitted since the last look (a high-water mark on submit time,
-        with a margin for transactions that committed late)."""
-        since = self._seen_until - _INGEST_MARGIN_S
+        with a margin for transactions that committed late) and, every ``_SWEEP_S``, any
+        pending job not yet taken in whatever its submit time (one that committed later
+        than the margin, e.g. after waiting for its project's lock)."""
+        pending = Job.state == JobState.PENDING.value
         with self.svc.tx() as s:
-            stmt = sa.select(Job).where(
-                Job.state == JobState.PENDING.value, Job.submitted_at >= wall(since)
-            )
-            rows = list(s.scalars(stmt.order_by(Job.submitted_at, Job.id)))
+            if now - self._last_sweep >= _SWEEP_S:
+                self._last_sweep = now
+                ids = s.scalars(sa.select(Job.id).where(pending)).all()
+                late = [i for i in ids if i not in self.engine.jobs]
+                rows = [j for chunk in _chunks(late, 500)
+                        for j in s.scalars(sa.select(Job).where(Job.id.in_(chunk)))]  # fmt: skip
+                rows.sort(key=lambda j: (j.submitted_at, j.id))
+            else:
+                since = wall(self._seen_until - _INGEST_MARGIN_S)
+                stmt = sa.select(Job).where(pending, Job.submitted_at >= since)
+                rows = list(s.scalars(stmt.order_by(Job.submitted_at, Job.id)))
             fresh = [(spec_of(j), j.command) for j in rows if j.id not in self.engine.jobs]
         for spec, command in fresh:
             self.dispatcher.register(spec.id, command)
@@ -346,8 +357,9 @@ class LiveScheduler:
             done.append(f"{spec.id}: {rec.action} ({rec.note})")
             if rec.action != "readopted" and rec.observation is not None:
                 end = rec.ended_wall if rec.ended_wall is not None else metered
-                obs = rec.observation
-                self.engine.observe(Observation(spec.id, max(end, metered), obs.ok, obs.note))
+                obs = Observation(spec.id, max(end, metered), rec.observation.ok,
+                                  rec.observation.note)  # fmt: skip
+                self.engine.observe(_within_limit(spec, start_s, obs))
         return done
 
     def _lost(self, spec: JobSpec, now: float, reason: str) -> str:
@@ -355,6 +367,21 @@ class LiveScheduler:
         with self.svc.tx() as s:
             repos_jobs.record_transition(s, spec.id, change)
         return f"{spec.id}: {reason}"
+
+
+def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _within_limit(spec: JobSpec, start_s: float, obs: Observation) -> Observation:
+    """A job that ended while the service was down, past its time limit, timed out at
+    its limit (where the scheduler would have stopped it): charged up to there only."""
+    limit = spec.time_limit_s
+    if limit is None or obs.at <= start_s + limit:
+        return obs
+    cause = (f"timeout: time limit of {limit:g} s reached while the service was down "
+             f"(the process ran {obs.at - start_s:.1f} s; {obs.note})")  # fmt: skip
+    return Observation(obs.job_id, start_s + limit, False, cause)
 
 
 def _metered_until(s: Session, job_id: str) -> float | None:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nacc.adapters.store import repos_jobs, repos_ledger, tables, to_credits
+from nacc.adapters.store.engine import read_one_snapshot
 from nacc.domain.lifecycle import JobState
 from nacc.domain.pools import Pool
 from nacc.ledger.accounts import Account, AccountKind, Entry, EntryKind, Posting
@@ -46,6 +47,7 @@ def verify_ledger(svc: Services, page: int = 1000) -> VerifyReport:
     metered usage (the sum of its metered intervals)."""
     entries: list[Entry] = []
     with svc.tx() as s:
+        read_one_snapshot(s)  # a live service keeps charging while this reads
         offset = 0
         while True:
             rows = repos_ledger.journal(s, None, page, offset)

@@ -1,9 +1,10 @@
 """SIGKILL the real server while jobs run, restart it: nothing lost, nothing charged twice.
 
-Three jobs run when the server is killed: A keeps running through the outage and is
+Four jobs run when the server is killed: A keeps running through the outage and is
 re-adopted; B finishes during the outage (its exit code is on disk) and is settled up to
 its real end; C's process is killed during the outage without leaving an exit code and
-is marked failed with the reason.
+is marked failed with the reason; D runs past its time limit during the outage and is
+failed as timed out, charged up to its limit only.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def _wait(url: str, token: str, job: str, states: set[str], timeout: float = 30)
 
 def test_sigkill_and_restart(db_url: str, tmp_path: Path) -> None:
     env = dict(os.environ, NACC_DATABASE_URL=db_url, NACC_HOME=str(tmp_path),
-               NACC_LOCAL_DEVICES="H100-SXM:3", NACC_TICK_S="0.1", NACC_METER_S="0.5")  # fmt: skip
+               NACC_LOCAL_DEVICES="H100-SXM:4", NACC_TICK_S="0.1", NACC_METER_S="0.5")  # fmt: skip
     settings = Settings(database_url=db_url, workdir=tmp_path / "nacc-jobs")
     svc = build_services(settings)
     f = funded_project(svc)
@@ -70,8 +71,15 @@ def test_sigkill_and_restart(db_url: str, tmp_path: Path) -> None:
     url, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {f.pi}"}
     server = _start(env, port, log)
     ids = {}
-    for name, cmd in {"A": "sleep 4", "B": "sleep 1.5", "C": "sleep 60"}.items():
-        body = {"command": cmd, "accelerators": 1, "job_class": "fine-tuning", "time_limit_s": 120}
+    cmds = {"A": "sleep 4", "B": "sleep 1.5", "C": "sleep 60", "D": "sleep 2.6"}
+    for name, cmd in cmds.items():
+        limit = 2 if name == "D" else 120  # D overruns its limit during the outage
+        body = {
+            "command": cmd,
+            "accelerators": 1,
+            "job_class": "fine-tuning",
+            "time_limit_s": limit,
+        }
         r = httpx.post(f"{url}/projects/{f.project_id}/jobs", json=body, headers=auth)
         assert r.status_code == 201, r.text
         ids[name] = r.json()["id"]
@@ -88,12 +96,14 @@ def test_sigkill_and_restart(db_url: str, tmp_path: Path) -> None:
         a = _wait(url, f.pi, ids["A"], {"completed", "failed"})
         b = _wait(url, f.pi, ids["B"], {"completed", "failed"})
         c = _wait(url, f.pi, ids["C"], {"completed", "failed"})
+        d = _wait(url, f.pi, ids["D"], {"completed", "failed"})
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
     assert (a["state"], a["exit_code"]) == ("completed", 0)
     assert (b["state"], b["exit_code"]) == ("completed", 0)
     assert c["state"] == "failed" and "lost" in c["reason"]
+    assert d["state"] == "failed" and d["reason"].startswith("timeout: time limit of 2 s")
     _check_usage(svc, f.project_id, ids, a, b)
 
 
@@ -113,5 +123,8 @@ def _check_usage(svc: Any, project_id: int, ids: dict[str, str], a: Any, b: Any)
             spans = repos_ledger.usage_for_job(s, job)
             covered = (spans[-1].end_at - spans[0].start_at).total_seconds()
             assert run_s - 0.2 < covered < run_s + 1.5, (job, covered)
+        # D is charged up to its 2 s limit, not for the 2.6 s it ran
+        spans = repos_ledger.usage_for_job(s, ids["D"])
+        assert abs((spans[-1].end_at - spans[0].start_at).total_seconds() - 2.0) < 1e-3
     report = verify_ledger(svc)
     assert report.ok, report.lines()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.orm import Session
 
 from nacc.adapters.store import database_url, make_engine, upgrade, warm_pool
+from nacc.adapters.store.engine import read_one_snapshot
 from nacc.adapters.store.migrate import current_revision, downgrade, head_revision
 from nacc.adapters.store.tables import Base
 
@@ -93,3 +96,19 @@ def test_warm_pool_opens_connections_that_stay_pooled(empty_url: str) -> None:
             assert conn.execute(sa.text("SELECT 1")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_read_one_snapshot_hides_commits_made_meanwhile(engine: sa.Engine, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite transactions are serialised: a writer waits for the reader")
+    count = sa.text("SELECT count(*) FROM organisations")
+    add = sa.text("INSERT INTO organisations (name, kind, region, capital_area) "
+                  "VALUES ('X', 'university', 'Seoul', true)")  # fmt: skip
+    with Session(engine) as reader:
+        read_one_snapshot(reader)
+        before = reader.execute(count).scalar()
+        with engine.begin() as writer:
+            writer.execute(add)
+        assert reader.execute(count).scalar() == before  # the snapshot holds
+    with Session(engine) as fresh:
+        assert fresh.execute(count).scalar() == (before or 0) + 1

@@ -113,6 +113,15 @@ def database_lock(
                 conn.commit()
 
 
+def read_one_snapshot(session: Session) -> None:
+    """Make the session's (not yet begun) transaction read from one snapshot, so a report
+    of several queries is consistent while others write: REPEATABLE READ on PostgreSQL
+    (its default, READ COMMITTED, gives each statement its own); SQLite's transactions
+    are serialised already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded attributes after commit (handy for API responses)."""
     return sessionmaker(engine, expire_on_commit=False)

@@ -52,10 +52,15 @@ def create_project(session: Session, spec: ProjectSpec) -> Project:
     return project
 
 
-def get_project(session: Session, project_id: int, *, lock: bool = False) -> Project | None:
+def get_project(
+    session: Session, project_id: int, *, lock: bool = False, share: bool = False
+) -> Project | None:
     """The project; with ``lock``, its row is locked until the transaction ends (what a
-    check of its funds followed by a reservation needs, so two cannot interleave)."""
-    return session.get(Project, project_id, with_for_update=lock or None)
+    check of its funds followed by a reservation needs, so two cannot interleave); with
+    ``share``, no one may change it meanwhile but other readers may read it."""
+    if lock or share:
+        return session.get(Project, project_id, with_for_update={"read": share and not lock})
+    return session.get(Project, project_id)
 
 
 def project_for_proposal(session: Session, proposal_id: int) -> Project | None:
