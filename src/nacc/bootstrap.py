@@ -235,9 +235,9 @@ def pricing(pools: list[Pool], rates: ThroughputModel) -> Pricing:
     table: dict[tuple[str, str], float] = {}
     for pool in pools:
         for cls in JobClass:
-            speed = rates.speed(cls, pool.accel_type)
-            if speed is not None:
-                table[(pool.accel_type, cls.value)] = speed
+            rate = rates.class_credit_rate(cls, pool.accel_type)  # what metering charges
+            if rate is not None:
+                table[(pool.accel_type, cls.value)] = rate
     return Pricing(table)
 
 

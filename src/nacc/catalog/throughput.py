@@ -263,8 +263,12 @@ class ThroughputModel:
 
     def credit_rate(self, spec: JobSpec, accel_type: str) -> float | None:
         """Credits per accelerator-hour: class speed x domestic incentive (if domestic)."""
+        return self.class_credit_rate(spec.job_class, accel_type)
+
+    def class_credit_rate(self, job_class: JobClass, accel_type: str) -> float | None:
+        """``credit_rate`` for any job of ``job_class`` (what a submission is priced at)."""
         try:
-            return self._credit[(spec.job_class, accel_type)]
+            return self._credit[(job_class, accel_type)]
         except KeyError:
             self._known(accel_type)
             raise
