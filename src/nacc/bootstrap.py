@@ -248,17 +248,11 @@ forty threads time-slices every request in flight and each waits for all the oth
 keep database round trips overlapped while requests finish roughly in order."""
 
 
-def _ready_to_serve(svc: Services) -> None:
-    """Before the first request: a database connection for every request thread (`nacc
-    serve` also freezes start-up objects out of the garbage collector's sight)."""
-    warm_pool(svc.sessions.kw["bind"], REQUEST_THREADS)
-
-
 def _lifespan(svc: Services, scheduler: LiveScheduler | None):  # type: ignore[no-untyped-def]
     @asynccontextmanager
     async def run(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
-        _ready_to_serve(svc)
+        warm_pool(svc.sessions.kw["bind"], REQUEST_THREADS)  # a connection per thread
         if scheduler is None:
             yield
             return

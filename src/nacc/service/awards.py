@@ -355,10 +355,9 @@ def get_balance(svc: Services, who: Principal, project_id: int) -> BalanceView:
         proj, call = _project_and_call(s, project_id, share=True)
         _may_read(who, proj, call)
         view = project_view(s, proj)
-        held = proj.committed_credits
-        free = view.balance + proj.overdraft_credits - held
-        return BalanceView(proj.id, view.balance, proj.overdraft_credits,
-                           view.released_credits, view.awarded_credits, held, free)  # fmt: skip
+        free = repos_proj.available_credits(proj, view.balance)
+        return BalanceView(proj.id, view.balance, proj.overdraft_credits, view.released_credits,
+                           view.awarded_credits, proj.committed_credits, free)  # fmt: skip
 
 
 def _project_and_call(

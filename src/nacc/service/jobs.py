@@ -135,8 +135,8 @@ def _check_funds(s: Session, proj: Project, estimate: Decimal) -> None:
     """The job's estimate must fit the balance plus overdraft less what the project's
     live jobs hold (their reservations)."""
     account = project(str(proj.id))
-    held = Decimal(proj.committed_credits)
-    available = repos_ledger.balance(s, account.key) + Decimal(proj.overdraft_credits) - held
+    held = proj.committed_credits
+    available = repos_projects.available_credits(proj, repos_ledger.balance(s, account.key))
     if estimate > available:
         cause = "the estimated cost of this job (accelerators x time limit)"
         if held:

@@ -107,11 +107,12 @@ class _Persist:
         usage = repos_ledger.Usage(
             spec.id, wall(start_s), wall(end_s), pool.accel_type, count, amount
         )
-        legs = [(project(spec.project).key, -amount), (USAGE.key, amount)]
+        payer = project(spec.project).key
+        legs = [(payer, -amount), (USAGE.key, amount)]
+        accounts = ((USAGE.key, "usage", None), (payer, "project", Decimal(0)))
         with self.svc.tx() as s:
-            for key, kind in ((USAGE.key, "usage"), (project(spec.project).key, "project")):
+            for key, kind, overdraft in accounts:
                 if key not in self._accounts:  # accounts are never deleted: ask once
-                    overdraft = None if kind == "usage" else Decimal(0)
                     repos_ledger.ensure_account(s, key, kind, overdraft)
             repos_ledger.record_usage(s, usage)
             _, posted = repos_ledger.add_journal_entry(
@@ -124,7 +125,7 @@ class _Persist:
             )
             if posted:  # a retry of the same interval draws nothing twice
                 repos_jobs.draw_reservation(s, spec.id, amount)
-        self._accounts.update((USAGE.key, project(spec.project).key))
+        self._accounts.update(key for key, _, _ in accounts)
 
 
 _ENDS = (JobState.COMPLETED, JobState.FAILED)

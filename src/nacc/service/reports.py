@@ -105,7 +105,7 @@ def metrics_text(svc: Services, pools: Sequence[Pool]) -> str:
             if t is not None:
                 busy[t] = busy.get(t, 0) + int(n or 0)
         spent = repos_ledger.balance(s, "usage")
-    health = scheduler_health(svc)
+        health = _health(s, svc.clock())
     lines = [
         "# HELP nacc_queue_length Jobs waiting to start.",
         "# TYPE nacc_queue_length gauge",
@@ -153,9 +153,13 @@ def scheduler_health(svc: Services, now: datetime | None = None) -> SchedulerHea
     """Whether the live scheduler is alive, from its heartbeat in the database (so any
     API process can tell)."""
     with svc.tx() as s:
-        beat = repos_jobs.last_beat(s, repos_jobs.LIVE_SCHEDULER)
+        return _health(s, now or svc.clock())
+
+
+def _health(s: Session, now: datetime) -> SchedulerHealth:
+    beat = repos_jobs.last_beat(s, repos_jobs.LIVE_SCHEDULER)
     if beat is None:
         return SchedulerHealth("absent", None, None)
-    age = ((now or svc.clock()) - beat.beat_at).total_seconds()
+    age = (now - beat.beat_at).total_seconds()
     fresh = age <= max(STALE_AFTER_S, 10 * beat.interval_s)
     return SchedulerHealth("ok" if fresh else "stale", age, beat)

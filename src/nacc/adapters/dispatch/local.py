@@ -20,6 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from nacc.adapters.dispatch.procs import (
+    boot_id,
+    group_alive,
+    inherited_env,
+    proc_stat,
+    signal_group,
+)
 from nacc.domain.errors import InputError, NaccError, UnknownName
 from nacc.domain.ids import JobId
 from nacc.ports import Launch, Observation
@@ -74,53 +81,7 @@ class _Run:
         }  # fmt: skip
 
 
-# -- /proc and files ---------------------------------------------------------------------
-def _proc_stat(pid: int) -> tuple[str, int, int, int] | None:
-    """(state, pgrp, session, start time in clock ticks since boot), or None if gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    rest = text[text.rfind(")") + 2 :].split()
-    return rest[0], int(rest[2]), int(rest[3]), int(rest[19])
-
-
-def _boot_id() -> str:
-    try:
-        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-    except OSError:
-        return ""
-
-
-def _group_alive(pgid: int) -> bool:
-    """Whether any non-zombie process is still in process group (and session) ``pgid``."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    for name in os.listdir("/proc"):
-        stat = _proc_stat(int(name)) if name.isdigit() else None
-        if stat is not None and stat[0] != "Z" and stat[1] == pgid and stat[2] == pgid:
-            return True
-    return False
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
-
-
-_PRIVATE_PREFIXES = ("NACC_", "PG")  # the service's settings (a database URL), libpq's
-
-
-def _inherited_env() -> dict[str, str]:
-    """The service's environment less its own settings and database credentials, which a
-    job must never see (it could write to the ledger); the job's NACC_* come after."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(_PRIVATE_PREFIXES)}
-
-
+# -- files ---------------------------------------------------------------------------------
 def _write_json(path: Path, data: Mapping[str, Any]) -> None:
     """Write atomically: a reader sees the old file or the new one, never half of one."""
     tmp = path.with_name(path.name + ".tmp")
@@ -181,7 +142,7 @@ class LocalDispatcher:
         self._commands: dict[JobId, _Command] = {}
         self._runs: dict[JobId, _Run] = {}
         self._queued: list[Observation] = []
-        self._boot = _boot_id()
+        self._boot = boot_id()
 
     @property
     def running_jobs(self) -> list[JobId]:
@@ -241,13 +202,13 @@ class LocalDispatcher:
         job_dir.mkdir(parents=True, exist_ok=True)
         (job_dir / "exit_code").unlink(missing_ok=True)
         argv = ["sh", "-c", _WRAPPER, "nacc-job", str(job_dir / "exit_code"), *command[0]]
-        env = {**_inherited_env(), **command[1], **self._job_env(launch, devices)}
+        env = {**inherited_env(), **command[1], **self._job_env(launch, devices)}
         with (job_dir / "output.log").open("ab", buffering=0) as log:
             proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 cwd=job_dir, env=env, start_new_session=True,
             )  # fmt: skip
-        stat = _proc_stat(proc.pid)
+        stat = proc_stat(proc.pid)
         start = stat[3] if stat is not None else 0
         run = _Run(launch.spec.id, launch.pool.id, devices, proc.pid, start, self._boot,
                    launch.at, job_dir, proc)  # fmt: skip
@@ -278,8 +239,8 @@ class LocalDispatcher:
             code, ok, note = ended
             del self._runs[job_id]
             self._commands.pop(job_id, None)
-            if _group_alive(run.pid):  # leftovers would hold the devices
-                _signal_group(run.pid, signal.SIGKILL)
+            if group_alive(run.pid):  # leftovers would hold the devices
+                signal_group(run.pid, signal.SIGKILL)
             self._release(run)
             self._record_end(run, now, "exited" if code is not None else "lost", code, note)
             seen.append(Observation(job_id, now, ok, note))
@@ -304,7 +265,7 @@ class LocalDispatcher:
 
     def _is_alive(self, run: _Run) -> bool:
         """The recorded process still runs: same pid, group, start time and boot."""
-        stat = _proc_stat(run.pid)
+        stat = proc_stat(run.pid)
         return (
             stat is not None
             and stat[0] != "Z"
@@ -316,7 +277,7 @@ class LocalDispatcher:
     @staticmethod
     def _reap_foreign(run: _Run) -> None:
         """Reap the run's zombie if it is our child (a dispatcher in this process died)."""
-        stat = _proc_stat(run.pid)
+        stat = proc_stat(run.pid)
         if stat is not None and stat[0] == "Z" and stat[3] == run.proc_start:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(run.pid, os.WNOHANG)
@@ -336,12 +297,12 @@ class LocalDispatcher:
         return None
 
     def _terminate(self, run: _Run, grace_s: float) -> None:
-        if run.proc is None and not self._is_alive(run) and not _group_alive(run.pid):
+        if run.proc is None and not self._is_alive(run) and not group_alive(run.pid):
             return  # never signal a group whose leader may have been replaced
-        _signal_group(run.pid, signal.SIGTERM)
+        signal_group(run.pid, signal.SIGTERM)
         if self._wait_group(run, grace_s):
             return
-        _signal_group(run.pid, signal.SIGKILL)
+        signal_group(run.pid, signal.SIGKILL)
         self._wait_group(run, max(1.0, grace_s))
 
     def _wait_group(self, run: _Run, timeout_s: float) -> bool:
@@ -351,7 +312,7 @@ class LocalDispatcher:
                 run.proc.poll()
             else:
                 self._reap_foreign(run)
-            if not _group_alive(run.pid):
+            if not group_alive(run.pid):
                 return True
             if time.monotonic() >= deadline:
                 return False

@@ -92,17 +92,21 @@ def create_job(session: Session, new: NewJob, now: datetime) -> tuple[Job, bool]
     return job, created
 
 
+def _add_committed(project_id: int, amount: Decimal) -> sa.Update:
+    """The statement adding ``amount`` (negative: a release) to a project's committed
+    credits."""
+    step = sa.literal(amount, type_=Credits())
+    return (
+        sa.update(Project)
+        .where(Project.id == project_id)
+        .values(committed_credits=Project.committed_credits + step)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _commit_credits(session: Session, project_id: int, amount: Decimal) -> None:
-    """Add ``amount`` (negative: release) to a project's committed credits."""
     if amount:
-        step = sa.literal(amount, type_=Credits())
-        stmt = (
-            sa.update(Project)
-            .where(Project.id == project_id)
-            .values(committed_credits=Project.committed_credits + step)
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(stmt)
+        session.execute(_add_committed(project_id, amount))
 
 
 def draw_reservation(session: Session, job_id: str, charged: Decimal) -> Decimal:
@@ -243,14 +247,9 @@ def insert_if_funded(
         .scalar_subquery()
     )
     reserve = (
-        sa.update(Project)
-        .where(
-            Project.id == new.project_id,
-            balance + Project.overdraft_credits - Project.committed_credits >= amount,
-        )
-        .values(committed_credits=Project.committed_credits + amount)
+        _add_committed(new.project_id, estimate)
+        .where(balance + Project.overdraft_credits - Project.committed_credits >= amount)
         .returning(Project.id)
-        .execution_options(synchronize_session=False)
     )
     if session.execute(reserve).first() is None:
         raise NotFunded(f"project {new.project_id} cannot reserve {estimate} credits")

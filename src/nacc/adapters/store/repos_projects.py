@@ -63,6 +63,12 @@ def get_project(
     return session.get(Project, project_id)
 
 
+def available_credits(project: Project, balance: Decimal) -> Decimal:
+    """What a new job of ``project`` may cost: its ``balance`` plus overdraft less what
+    its live jobs hold (the same sum ``repos_jobs.insert_if_funded`` checks in SQL)."""
+    return balance + project.overdraft_credits - project.committed_credits
+
+
 def project_for_proposal(session: Session, proposal_id: int) -> Project | None:
     return session.scalar(sa.select(Project).where(Project.proposal_id == proposal_id))
 
