@@ -183,6 +183,8 @@ def main() -> None:
     ap.add_argument("--api-only", action="store_true", help="NACC_NO_SCHEDULER=1")
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "bench")
     args = ap.parse_args()
+    if args.runs < 1 or args.rate <= 0 or args.duration <= 0 or args.warmup < 0:
+        ap.error("--runs must be at least 1, --rate and --duration positive, --warmup >= 0")
     name = f"nacc_bench_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:

@@ -87,11 +87,17 @@ class Settings:
         return json.dumps(fields)
 
     @classmethod
-    def from_json(cls, text: str) -> Settings:
-        fields = json.loads(text)
-        fields["workdir"] = Path(fields["workdir"])
-        fields["scenario"] = None if fields["scenario"] is None else Path(fields["scenario"])
-        return cls(**fields)
+    def from_json(cls, text: str, source: str = "settings") -> Settings:
+        """Settings written by ``to_json``; anything else raises ``InputError`` naming
+        ``source`` and what is wrong."""
+        try:
+            fields = json.loads(text)
+            fields["workdir"] = Path(fields["workdir"])
+            fields["scenario"] = None if fields["scenario"] is None else Path(fields["scenario"])
+            return cls(**fields)
+        except (ValueError, KeyError, TypeError) as error:
+            names = ", ".join(f.name for f in dataclasses.fields(cls))
+            raise InputError(source, f"expected a JSON object with {names}: {error!r}") from None
 
 
 def _seconds(var: str, default: float) -> float:

@@ -16,6 +16,7 @@ import sys
 import threading
 
 from nacc.bootstrap import Settings, run_scheduler
+from nacc.domain.errors import InputError
 
 ENV = "NACC_SCHEDULER_SETTINGS"
 
@@ -23,7 +24,10 @@ ENV = "NACC_SCHEDULER_SETTINGS"
 def main(argv: list[str]) -> None:
     if len(argv) != 1 or not argv[0].isdigit() or ENV not in os.environ:
         raise SystemExit(f"usage: {ENV}=JSON python -m nacc.cli.scheduler PARENT_PID")
-    settings = Settings.from_json(os.environ.pop(ENV))  # not passed on to jobs
+    try:
+        settings = Settings.from_json(os.environ.pop(ENV), ENV)  # not passed on to jobs
+    except InputError as error:
+        raise SystemExit(f"nacc scheduler: {error}") from None
     run_scheduler(settings, int(argv[0]))
 
 
