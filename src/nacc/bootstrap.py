@@ -27,6 +27,7 @@ from nacc.adapters.store import (
     warm_pool,
 )
 from nacc.adapters.store import repos_people as people
+from nacc.adapters.store.sql_store import SqlStore
 from nacc.api.app import create_app
 from nacc.catalog.accelerators import load_catalog
 from nacc.catalog.throughput import ThroughputModel, default_model
@@ -117,7 +118,8 @@ def build_services(settings: Settings) -> Services:
     """Migrate the database to head and return the services over it."""
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    return Services(make_sessionmaker(engine), utcnow, settings.workdir)
+    sessions = make_sessionmaker(engine)
+    return Services(sessions, utcnow, settings.workdir, store=SqlStore(sessions))
 
 
 def local_pools(devices: Mapping[str, int]) -> tuple[list[Pool], dict[str, list[str]]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nacc.adapters.store.repos_people import ROLES_CHANGED
 from nacc.domain.errors import NotFound
+from nacc.ports.store import Store, UnitOfWork
 
 T = TypeVar("T")
 
@@ -36,6 +37,26 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     workdir: Path = field(default_factory=lambda: Path("out/jobs"))
     on_roles_changed: list[Callable[[], None]] = field(default_factory=list)
+    store: Store | None = None  # the store port (bootstrap builds it); ``tx`` is going away
+
+    def __post_init__(self) -> None:
+        if self.store is not None:
+            self.store.after_roles_changed(self._roles_changed)
+
+    def _roles_changed(self) -> None:
+        for hook in self.on_roles_changed:
+            hook()
+
+    def unit(self) -> AbstractContextManager[UnitOfWork]:
+        """One transaction through the store port (committed at the end of the block,
+        rolled back on error)."""
+        assert self.store is not None, "Services built without a store"
+        return self.store.unit()
+
+    def snapshot(self) -> AbstractContextManager[UnitOfWork]:
+        """One consistent read-only view through the store port."""
+        assert self.store is not None, "Services built without a store"
+        return self.store.snapshot()
 
     @contextmanager
     def tx(self) -> Iterator[Session]:

@@ -1,0 +1,29 @@
+"""In-memory repositories of the store port: nacc.ports.store_jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nacc.adapters.store.memory import Tables
+
+
+@dataclass
+class JobsTables:
+    """The rows of this area (filled in as the area moves behind the port)."""
+
+
+class MemJobs:
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+
+
+class MemProjects:
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+
+
+class MemLedger:
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables

@@ -1,0 +1,84 @@
+"""The SQL implementation of the store port (SQLite and PostgreSQL).
+
+``SqlStore.unit()`` opens one session and transaction; the unit's repositories share it.
+Repository classes live beside their functions: ``sql_jobs`` (jobs, projects, ledger),
+``sql_people`` (people, programs), ``sql_scheduler`` (the live scheduler's batches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cached_property
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from nacc.adapters.store.engine import read_one_snapshot
+from nacc.adapters.store.repos_people import ROLES_CHANGED
+from nacc.adapters.store.sql_jobs import SqlJobs, SqlLedger, SqlProjects
+from nacc.adapters.store.sql_people import SqlPeople, SqlPrograms
+from nacc.adapters.store.sql_scheduler import SqlScheduler
+
+
+class SqlUnit:
+    """The repositories of one SQL transaction (``session`` is for adapters only)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @cached_property
+    def jobs(self) -> SqlJobs:
+        return SqlJobs(self.session)
+
+    @cached_property
+    def projects(self) -> SqlProjects:
+        return SqlProjects(self.session)
+
+    @cached_property
+    def ledger(self) -> SqlLedger:
+        return SqlLedger(self.session)
+
+    @cached_property
+    def people(self) -> SqlPeople:
+        return SqlPeople(self.session)
+
+    @cached_property
+    def programs(self) -> SqlPrograms:
+        return SqlPrograms(self.session)
+
+    @cached_property
+    def scheduler(self) -> SqlScheduler:
+        return SqlScheduler(self.session)
+
+    def roles_changed(self) -> None:
+        self.session.info[ROLES_CHANGED] = True
+
+
+class SqlStore:
+    """A store over a SQLAlchemy session factory."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        self._hooks: list[Callable[[], None]] = []
+
+    @property
+    def kind(self) -> str:
+        return str(self.sessions.kw["bind"].dialect.name)
+
+    def after_roles_changed(self, hook: object) -> None:
+        assert callable(hook)
+        self._hooks.append(hook)
+
+    @contextmanager
+    def unit(self) -> Iterator[SqlUnit]:
+        with self.sessions.begin() as session:
+            yield SqlUnit(session)
+        if session.info.pop(ROLES_CHANGED, False):
+            for hook in self._hooks:
+                hook()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[SqlUnit]:
+        with self.sessions.begin() as session:
+            read_one_snapshot(session)
+            yield SqlUnit(session)
