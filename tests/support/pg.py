@@ -1,0 +1,105 @@
+"""PostgreSQL test databases, shared by the store, contract and API suites (a pytest plugin
+loaded by ``tests/conftest.py``).
+
+Each test gets its own database ``nacc_test_<random>`` on the server named by
+``NACC_TEST_PG`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), either
+empty (migration tests) or copied from a template migrated once per run, and dropped
+afterwards. Where the server cannot be reached the PostgreSQL half is skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from nacc.adapters.store import upgrade
+
+PG_ADMIN_URL = os.environ.get("NACC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+_pg_unreachable: str | None = None
+
+
+def _pg_admin_engine() -> sa.Engine:
+    """An autocommit engine on the maintenance database; skips the test if unreachable."""
+    global _pg_unreachable
+    if _pg_unreachable is not None:
+        pytest.skip(_pg_unreachable)
+    engine = sa.create_engine(
+        PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as error:
+        engine.dispose()
+        first_line = str(error.orig).splitlines()[0] if error.orig else str(error)
+        _pg_unreachable = f"PostgreSQL at {PG_ADMIN_URL} unreachable: {first_line}"
+        pytest.skip(_pg_unreachable)
+    return engine
+
+
+def _create_database(admin: sa.Engine, template: str | None = None) -> str:
+    name = f"nacc_test_{uuid.uuid4().hex[:12]}"
+    clause = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"{clause}'))
+    return name
+
+
+def _drop_database(admin: sa.Engine, name: str) -> None:
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _pg_url(name: str) -> str:
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[sa.Engine]:
+    admin = _pg_admin_engine()
+    yield admin
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin: sa.Engine) -> Iterator[str]:
+    """A database migrated to head once per run; each test gets a copy of it."""
+    name = _create_database(pg_admin)
+    try:
+        upgrade(_pg_url(name))
+        yield name
+    finally:
+        _drop_database(pg_admin, name)
+
+
+@pytest.fixture
+def pg_url(pg_admin: sa.Engine) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped after the test."""
+    name = _create_database(pg_admin)
+    try:
+        yield _pg_url(name)
+    finally:
+        _drop_database(pg_admin, name)
+
+
+@pytest.fixture
+def fresh_db_url(tmp_path: Path, request: pytest.FixtureRequest, kind: str) -> Iterator[str]:
+    """A fresh database at head of ``kind`` (``sqlite`` or ``postgresql``)."""
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'nacc.db'}"
+        upgrade(url)
+        yield url
+        return
+    admin: sa.Engine = request.getfixturevalue("pg_admin")
+    name = _create_database(admin, template=request.getfixturevalue("pg_template"))
+    try:
+        yield _pg_url(name)
+    finally:
+        _drop_database(admin, name)
