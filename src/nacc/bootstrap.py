@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +18,7 @@ from pathlib import Path
 import anyio.to_thread
 from fastapi import FastAPI
 
+from nacc.adapters.dispatch.registry import DispatchOptions, default_registry
 from nacc.adapters.store import (
     database_lock,
     database_url,
@@ -35,6 +36,7 @@ from nacc.domain.errors import InputError
 from nacc.domain.ids import PoolId
 from nacc.domain.jobs import JobClass
 from nacc.domain.pools import Pool
+from nacc.ports import Dispatcher
 from nacc.scenario import load_scenario
 from nacc.scheduling.policies.registry import builtin_policies
 from nacc.service.context import Services, utcnow
@@ -43,6 +45,7 @@ from nacc.service.live import LiveScheduler
 from nacc.service.reports import metrics_text
 
 DEFAULT_DEVICES = "H100-SXM:4,RNGD:2"
+LOCAL_BACKEND = "local://"  # the local dispatcher, in the service's work directory
 
 
 def parse_devices(text: str) -> dict[str, int]:
@@ -131,7 +134,7 @@ def local_pools(devices: Mapping[str, int]) -> tuple[list[Pool], dict[str, list[
     for name, count in devices.items():
         pid = PoolId(f"local-{name.lower()}")
         pools.append(Pool(pid, "local", "localhost", name, count, count, "local",
-                          catalog[name].domestic))  # fmt: skip
+                          catalog[name].domestic, LOCAL_BACKEND))  # fmt: skip
         ids[pid] = [str(i) for i in range(n, n + count)]
         n += count
     return pools, ids
@@ -145,7 +148,8 @@ def scenario_pools(path: Path, per_pool: int) -> tuple[list[Pool], dict[str, lis
     n = 0
     for p in load_scenario(path).domain_pools():
         count = min(per_pool, p.count)
-        pools.append(dataclasses.replace(p, count=count, node_size=count, engine="local"))
+        pools.append(dataclasses.replace(p, count=count, node_size=count, engine="local",
+                                         backend=LOCAL_BACKEND))  # fmt: skip
         ids[p.id] = [str(i) for i in range(n, n + count)]
         n += count
     return pools, ids
@@ -158,11 +162,31 @@ def fleet(settings: Settings) -> tuple[list[Pool], dict[str, list[str]]]:
     return local_pools(settings.devices)
 
 
+def build_dispatchers(
+    pools: Sequence[Pool], devices: Mapping[str, Sequence[str]], workdir: Path
+) -> dict[PoolId, Dispatcher]:
+    """One dispatcher per backend URL the pools name (from the registry, by scheme),
+    shared by the pools that name it: several backends at once."""
+    registry = default_registry()
+    by_url: dict[str, list[Pool]] = {}
+    for pool in pools:
+        if not pool.backend:
+            raise InputError(f"pool {pool.id}", "names no dispatch backend URL (backend:)")
+        by_url.setdefault(pool.backend, []).append(pool)
+    out: dict[PoolId, Dispatcher] = {}
+    for url, group in by_url.items():
+        options = DispatchOptions({p.id: devices.get(p.id, ()) for p in group}, workdir)
+        dispatcher = registry.create(url, options)
+        out.update((p.id, dispatcher) for p in group)
+    return out
+
+
 def build_scheduler(settings: Settings, svc: Services) -> LiveScheduler:
     pools, ids = fleet(settings)
     policy = builtin_policies().create(settings.policy)
+    dispatchers = build_dispatchers(pools, ids, settings.workdir)
     return LiveScheduler(
-        svc, pools, ids, policy, default_model(), settings.tick_s, settings.meter_s
+        svc, pools, dispatchers, policy, default_model(), settings.tick_s, settings.meter_s
     )
 
 

@@ -20,6 +20,7 @@ TRANSITIONS: dict[tuple[JobState, JobState], str] = {
     (JobState.PENDING, JobState.RUNNING): "started",
     (JobState.PENDING, JobState.CANCELLED): "cancelled while pending",
     (JobState.PENDING, JobState.REJECTED): "rejected by policy",
+    (JobState.PENDING, JobState.FAILED): "the backend refused to launch it",
     (JobState.RUNNING, JobState.PENDING): "preempted and requeued",
     (JobState.RUNNING, JobState.COMPLETED): "finished",
     (JobState.RUNNING, JobState.FAILED): "failed",

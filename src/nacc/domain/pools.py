@@ -19,3 +19,4 @@ class Pool:
     node_size: int
     engine: str
     domestic: bool = False
+    backend: str = ""  # the dispatch backend's URL (local://, slurm://host:port, k8s://ctx)

@@ -33,13 +33,17 @@ class Code(StrEnum):
     WAITING_FOR_PRIORITY = "waiting_for_priority"
     WAITING_FOR_SHARE = "waiting_for_share"
     RESERVED = "reserved"
+    POLICY_NOTE = "policy_note"  # a policy's own words (params: text), until it gives a code
     # why a job ended or moved
     EXIT_CODE = "exit_code"
+    SIGNALLED = "signalled"
     TIMEOUT = "timeout"
     CANCELLED = "cancelled"
     PREEMPTED = "preempted"
     LOST = "lost"
+    FAILED = "failed"
     LAUNCH_FAILED = "launch_failed"
+    PREEMPT_UNSUPPORTED = "preempt_unsupported"
     REJECTED_NO_POOL = "rejected_no_pool"
 
 
@@ -51,7 +55,7 @@ class Reason:
     params: tuple[tuple[str, Param], ...] = ()
 
     @classmethod
-    def of(cls, code: str, **params: Param) -> Reason:
+    def of(cls, code: str, /, **params: Param) -> Reason:
         return cls(str(code), tuple(sorted(params.items())))
 
     @property

@@ -6,6 +6,7 @@ The same class runs live (real clock, local/Slurm dispatchers) and in simulation
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -17,9 +18,12 @@ from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobSpec
 from nacc.domain.lifecycle import JobState
 from nacc.domain.pools import Pool
+from nacc.domain.reasons import Code, Reason
 from nacc.engine.records import JobRecord
+from nacc.engine.routing import Router
 from nacc.ledger.metering import credits_for
 from nacc.ledger.usage import DecayedUsage
+from nacc.ports.dispatch import IMAGE, PREEMPT
 from nacc.scheduling import plan as plans
 from nacc.scheduling.policy import Policy
 from nacc.scheduling.view import ClusterView, PoolView, RateModel
@@ -48,7 +52,7 @@ class Engine:
         self,
         pools: Iterable[Pool],
         policy: Policy,
-        dispatcher: ports.Dispatcher,
+        dispatcher: ports.Dispatcher | Mapping[PoolId, ports.Dispatcher],
         rates: RateModel,
         config: EngineConfig | None = None,
         events: ports.EventSink | None = None,
@@ -57,7 +61,7 @@ class Engine:
         self.pools: dict[PoolId, Pool] = {p.id: p for p in pools}
         self.free: dict[PoolId, int] = {p.id: p.count for p in self.pools.values()}
         self.policy = policy
-        self.dispatcher = dispatcher
+        self.dispatcher = Router.of(dispatcher, list(self.pools))
         self.rates = rates
         self.config = config or EngineConfig()
         self.events: ports.EventSink = events or _NullSink()
@@ -70,18 +74,22 @@ class Engine:
         self._projects: dict[str, None] = {}
         self.rounds = 0
         self.starts = 0
+        self.refused: list[tuple[JobId, Reason]] = []  # plan actions the backends cannot do
+        self._deadlines: list[tuple[float, float, JobId]] = []  # (limit end, start, job)
 
     # -- inputs -------------------------------------------------------------------------
-    def submit(self, spec: JobSpec, now: float) -> JobRecord:
+    def submit(self, spec: JobSpec, now: float, payload: ports.Payload | None = None) -> JobRecord:
         if spec.id in self.jobs:
             raise ValueError(f"job {spec.id} submitted twice")
         rec = JobRecord(spec, JobState.PENDING, queued_since_s=now, remaining_work=spec.work)
+        rec.payload = payload
         self.jobs[spec.id] = rec
         self.pending[spec.id] = rec
         self._projects.setdefault(spec.project, None)
         return rec
 
-    def cancel(self, job_id: JobId, now: float, cause: str = "cancelled by user") -> None:
+    def cancel(self, job_id: JobId, now: float, cause: Reason | None = None) -> None:
+        cause = cause or Reason.of(Code.CANCELLED, by="user")
         rec = self.jobs[job_id]
         if rec.state is JobState.RUNNING:
             self._stop(rec, now)
@@ -93,9 +101,9 @@ class Engine:
         rec.finished_s = now
 
     def fail(
-        self, job_id: JobId, now: float, cause: str, charge_until: float | None = None
+        self, job_id: JobId, now: float, cause: Reason, charge_until: float | None = None
     ) -> None:
-        """Stop a running job and fail it with ``cause`` (the live service's time limits);
+        """Stop a running job and fail it with ``cause`` (time limits);
         what it ran is metered up to ``now``, or ``charge_until`` if earlier (a job is not
         charged past its time limit). A job not running is left alone."""
         rec = self.running.get(job_id)
@@ -111,11 +119,18 @@ class Engine:
         self._release(rec, now if metered_to is None else metered_to)
 
     def adopt(
-        self, spec: JobSpec, pool_id: PoolId, count: int, started_s: float, metered_s: float
+        self,
+        spec: JobSpec,
+        pool_id: PoolId,
+        count: int,
+        started_s: float,
+        metered_s: float,
+        payload: ports.Payload | None = None,
     ) -> JobRecord:
         """Take over a job that is already running (after a restart of the live service):
         it goes straight to RUNNING on ``pool_id``; metering resumes at ``metered_s``."""
-        rec = self.submit(spec, started_s)
+        rec = self.submit(spec, started_s, payload)
+        self.dispatcher.adopt(spec.id, pool_id)
         pool = self.pools[pool_id]
         credit_rate = self.rates.credit_rate(spec, pool.accel_type) or 0.0
         del self.pending[spec.id]
@@ -125,24 +140,28 @@ class Engine:
         rec.started_s, rec.metered_s, rec.credit_rate = started_s, metered_s, credit_rate
         rec.first_start_s = started_s
         rec.state = JobState.RUNNING
-        rec.reason = "re-adopted after a restart"
+        self._watch_limit(rec)
+        rec.reason = Reason(Code.READOPTED)
         self.usage.change_rate(spec.project, metered_s, count * credit_rate / 3600.0)
         return rec
 
     # -- the loop -----------------------------------------------------------------------
     def tick(self, now: float, decide: bool = True) -> plans.Plan | None:
         """One control cycle: observe, then (if ``decide``) snapshot, plan and act."""
-        # 1. Observe: fold dispatcher observations into lifecycle transitions.
+        self.observe_backends(now)
+        return self.decide(now) if decide else None
+
+    def observe_backends(self, now: float) -> int:
+        """Fold every backend's observations into lifecycle transitions; how many ended."""
+        ended = 0
         for obs in self.dispatcher.poll(now):
-            self._finish(obs)
-        if not decide:
-            return None
-        # 2. Snapshot.
-        view = self.snapshot(now)
-        # 3. Decide (pure).
-        plan = self.policy.plan(view)
+            ended += self._finish(obs)
+        return ended
+
+    def decide(self, now: float) -> plans.Plan:
+        """Snapshot, ask the policy (pure), act on its plan."""
+        plan = self.policy.plan(self.snapshot(now))
         self.rounds += 1
-        # 4. Act.
         self._apply(plan, now)
         return plan
 
@@ -185,7 +204,7 @@ class Engine:
         for jid, reason in plan.pending_reasons.items():
             rec = self.pending.get(jid)
             if rec is not None:
-                rec.reason = reason
+                rec.reason = _coded(reason)
         for jid, at in plan.expected_start.items():
             rec = self.pending.get(jid)
             if rec is not None:
@@ -207,6 +226,15 @@ class Engine:
         credit_rate = self.rates.credit_rate(spec, pool.accel_type)
         if rate is None or rate <= 0 or credit_rate is None:
             raise PlanError(f"job {spec.id} ({spec.job_class}) cannot run on {pool.accel_type}")
+        payload = rec.payload
+        if (
+            payload is not None
+            and payload.image
+            and IMAGE in self.dispatcher.unsupported_on(pool.id)
+        ):
+            why = self.dispatcher.unsupported_on(pool.id)[IMAGE]
+            self._refuse_launch(rec, now, Reason.of(Code.LAUNCH_FAILED, pool=pool.id, error=why))
+            return
         del self.pending[spec.id]
         self.running[spec.id] = rec
         self.starts += 1
@@ -214,19 +242,42 @@ class Engine:
         rec.pool_id, rec.accel_type, rec.count = pool.id, pool.accel_type, action.count
         rec.started_s, rec.metered_s, rec.credit_rate = now, now, credit_rate
         rec.expected_start_s = None
+        setup = self.config.restart_cost_s if rec.preemptions else 0.0
+        launch = ports.Launch(spec, pool, action.count, now, rec.remaining_work, setup, payload)
+        try:
+            launched = self.dispatcher.launch(launch)
+        except ports.LaunchRefused as refused:
+            self._undo_start(rec, action.count)
+            self._refuse_launch(rec, now, refused.reason)
+            return
         if rec.first_start_s is None:
             rec.first_start_s = now
-        setup = self.config.restart_cost_s if rec.preemptions else 0.0
+        self._watch_limit(rec)
         self.usage.change_rate(spec.project, now, action.count * credit_rate / 3600.0)
-        self.dispatcher.launch(
-            ports.Launch(spec, pool, action.count, now, rec.remaining_work, setup)
-        )
-        self._move(rec, JobState.RUNNING, now, action.reason, pool.id)
+        self._move(rec, JobState.RUNNING, now, _coded(action.reason), pool.id, launched)
+
+    def _undo_start(self, rec: JobRecord, count: int) -> None:
+        del self.running[rec.spec.id]
+        self.pending[rec.spec.id] = rec
+        self.starts -= 1
+        self.free[rec.pool_id] += count
+
+    def _refuse_launch(self, rec: JobRecord, now: float, reason: Reason) -> None:
+        """A backend cannot run this job: it fails (never charged); others go on."""
+        del self.pending[rec.spec.id]
+        rec.finished_s = now
+        self.refused.append((rec.spec.id, reason))
+        self._move(rec, JobState.FAILED, now, reason)
 
     def _preempt(self, action: plans.Preempt, now: float) -> None:
         rec = self.running.get(action.job_id)
         if rec is None:
             raise PlanError(f"preempt of {action.job_id}: not running")
+        why_not = self.dispatcher.unsupported_on(rec.pool_id).get(PREEMPT)
+        if why_not is not None:  # the backend cannot stop it early: it runs on
+            why = Reason.of(Code.PREEMPT_UNSUPPORTED, pool=rec.pool_id, why=why_not)
+            self.refused.append((rec.spec.id, why))
+            return
         done = self.dispatcher.stop(rec.spec.id, now)
         if done is not None:
             rec.remaining_work = max(0.0, rec.remaining_work - done)
@@ -234,24 +285,25 @@ class Engine:
         rec.preemptions += 1
         rec.queued_since_s = now
         self.pending[rec.spec.id] = rec
-        self._move(rec, JobState.PENDING, now, action.reason)
+        self._move(rec, JobState.PENDING, now, _coded(action.reason))
 
     def _reject(self, action: plans.Reject, now: float) -> None:
         rec = self.pending.pop(action.job_id, None)
         if rec is None:
             raise PlanError(f"reject of {action.job_id}: not pending")
         rec.finished_s = now
-        self._move(rec, JobState.REJECTED, now, action.reason)
+        self._move(rec, JobState.REJECTED, now, _coded(action.reason))
 
-    def _finish(self, obs: ports.Observation) -> None:
+    def _finish(self, obs: ports.Observation) -> int:
         rec = self.running.get(obs.job_id)
-        if rec is None:
-            return  # a stale observation (job already stopped)
+        if rec is None or not obs.ended:
+            return 0  # a stale observation (job already stopped), or a start
         self._release(rec, obs.at)
         rec.remaining_work = 0.0 if obs.ok else rec.remaining_work
         rec.finished_s = obs.at
         dst = JobState.COMPLETED if obs.ok else JobState.FAILED
-        self._move(rec, dst, obs.at, obs.note or lifecycle.TRANSITIONS[(rec.state, dst)])
+        self._move(rec, dst, obs.at, obs.reason or outcome_reason(obs), exit_code=obs.exit_code)
+        return 1
 
     def _release(self, rec: JobRecord, now: float) -> None:
         """Free the job's accelerators and meter the stretch it just ran."""
@@ -262,6 +314,36 @@ class Engine:
         rec.attained_by_type[rec.accel_type] = rec.attained_by_type.get(rec.accel_type, 0.0) + ran
         self._meter(rec, now)
         self.usage.change_rate(rec.spec.project, now, -rec.count * rec.credit_rate / 3600.0)
+
+    # -- time limits ------------------------------------------------------------------------
+    def _watch_limit(self, rec: JobRecord) -> None:
+        limit = rec.spec.time_limit_s
+        if limit is not None:
+            heapq.heappush(self._deadlines, (rec.started_s + limit, rec.started_s, rec.spec.id))
+
+    def next_deadline(self) -> float | None:
+        """When the first running job reaches its time limit (None: no job has one)."""
+        heap = self._deadlines
+        while heap and not self._still_running(heap[0]):
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+    def _still_running(self, entry: tuple[float, float, JobId]) -> bool:
+        rec = self.running.get(entry[2])
+        return rec is not None and rec.started_s == entry[1]
+
+    def enforce_limits(self, now: float) -> int:
+        """Stop the running jobs that reached their time limit (like Slurm's TIMEOUT):
+        each fails with ``timeout{limit_s, ran_s}``, charged up to its limit, never past
+        it. Returns how many were stopped."""
+        stopped = 0
+        while (at := self.next_deadline()) is not None and at <= now:
+            _, started, job_id = heapq.heappop(self._deadlines)
+            limit = at - started
+            cause = Reason.of(Code.TIMEOUT, limit_s=limit, ran_s=round(now - started, 1))
+            self.fail(job_id, now, cause, charge_until=at)
+            stopped += 1
+        return stopped
 
     def meter_running(self, now: float) -> None:
         """Meter every running job up to ``now`` (live service: called periodically, so
@@ -281,9 +363,38 @@ class Engine:
         rec.metered_s = now
 
     def _move(
-        self, rec: JobRecord, dst: JobState, now: float, cause: str, pool: str | None = None
+        self,
+        rec: JobRecord,
+        dst: JobState,
+        now: float,
+        cause: Reason,
+        pool: str | None = None,
+        launched: ports.Launched | None = None,
+        exit_code: int | None = None,
     ) -> None:
         lifecycle.check(rec.state, dst)
         src, rec.state = rec.state, dst
         rec.reason = cause
-        self.events.emit(JobEvent(rec.spec.id, now, src, dst, cause, pool))
+        if launched is None:
+            self.events.emit(JobEvent(rec.spec.id, now, src, dst, cause, pool, exit_code))
+        else:
+            self.events.emit(JobEvent(rec.spec.id, now, src, dst, cause, pool, exit_code,
+                                      launched.devices, launched.handle, launched.log))  # fmt: skip
+
+
+def outcome_reason(obs: ports.Observation) -> Reason:
+    """The reason for an end a backend reported without one of its own."""
+    if obs.outcome is ports.Outcome.SUCCEEDED:
+        return Reason(Code.COMPLETED)
+    if obs.outcome is ports.Outcome.TIMED_OUT:
+        return Reason(Code.TIMEOUT)
+    if obs.outcome is ports.Outcome.LOST:
+        return Reason(Code.LOST)
+    if obs.exit_code is not None:
+        return Reason.of(Code.EXIT_CODE, code=obs.exit_code)
+    return Reason(Code.FAILED)
+
+
+def _coded(reason: Reason | str) -> Reason:
+    """A policy's reason (policies that still give English text are wrapped)."""
+    return reason if isinstance(reason, Reason) else Reason.of(Code.POLICY_NOTE, text=reason)

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from nacc.domain.ids import PoolId
 from nacc.domain.jobs import JobSpec
 from nacc.domain.lifecycle import JobState
+from nacc.domain.reasons import Code, Reason
+from nacc.ports.dispatch import Payload
+
+SUBMITTED = Reason(Code.SUBMITTED)
 
 
 @dataclass(slots=True, eq=False)
@@ -30,5 +34,6 @@ class JobRecord:
     finished_s: float | None = None
     credits: float = 0.0
     credits_by_type: dict[str, float] = field(default_factory=dict)
-    reason: str = "submitted"
+    reason: Reason = SUBMITTED
     expected_start_s: float | None = None
+    payload: Payload | None = None

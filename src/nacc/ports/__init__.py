@@ -5,58 +5,45 @@ The live service and the simulator differ only in what they plug in here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from nacc.domain.events import JobEvent
-from nacc.domain.ids import JobId
 from nacc.domain.jobs import JobSpec
 from nacc.domain.pools import Pool
+from nacc.ports.dispatch import (
+    ENDED,
+    Dispatcher,
+    Launch,
+    Launched,
+    LaunchRefused,
+    LogSource,
+    Observation,
+    Outcome,
+    Payload,
+    Recoverable,
+    Recovered,
+)
+
+__all__ = [
+    "ENDED",
+    "Clock",
+    "Dispatcher",
+    "EventSink",
+    "Launch",
+    "LaunchRefused",
+    "Launched",
+    "LogSource",
+    "Observation",
+    "Outcome",
+    "Payload",
+    "Recoverable",
+    "Recovered",
+    "UsageSink",
+]
 
 
 class Clock(Protocol):
     def now(self) -> float: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Observation:
-    """Something a dispatcher saw happen to a job it runs."""
-
-    job_id: JobId
-    at: float
-    ok: bool
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Launch:
-    """Everything a dispatcher needs to run one job on one pool."""
-
-    spec: JobSpec
-    pool: Pool
-    count: int
-    at: float
-    remaining_work: float
-    setup_s: float
-
-
-class Dispatcher(Protocol):
-    """Runs jobs on an engine (simulated, local processes, Slurm, Kubernetes).
-
-    ``unsupported`` declares, as data, the capabilities this backend lacks, each with a
-    reason (SkyPilot style); the engine checks it before asking for them.
-    """
-
-    unsupported: Mapping[str, str]
-
-    def launch(self, launch: Launch) -> None: ...
-
-    def stop(self, job_id: JobId, at: float) -> float | None:
-        """Stop a running job (preemption). Returns work done since launch where known."""
-        ...
-
-    def poll(self, now: float) -> Sequence[Observation]: ...
 
 
 class EventSink(Protocol):

@@ -1,30 +1,31 @@
-"""The live control loop: the engine's ``tick`` on a real clock with real processes.
+"""The live control loop: the shared driver (``nacc.engine.driver``) on a clock.
 
 The database is the source of truth. Every tick (phases numbered in ``step``): take in
-jobs that were submitted since, apply cancellations, tick the engine (observe → plan →
-act with the ``local`` dispatcher), persist each lifecycle event as it happens, meter
-running jobs into the ledger every ``meter_s``, and record why pending jobs wait.
-After a crash, ``recover`` re-adopts what still runs and settles what ended meanwhile.
+jobs that were submitted since, apply cancellations, step the driver (observe every
+backend → stop jobs at their time limits → decide when the policy's cadence says so →
+act through the pool's dispatcher), persist each lifecycle event as it happens, meter
+running jobs into the ledger every ``meter_s``, and record why pending jobs wait and
+when they should start. After a crash, ``recover`` asks each backend that can
+(``Recoverable``) what still runs and settles what ended meanwhile.
+
+The dispatchers (one per pool, several backends at once) and the clock are handed in by
+the composition root (``nacc.bootstrap``); this module never builds a backend.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import re
 import socket
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nacc.adapters.dispatch.local import LocalDispatcher
 from nacc.adapters.store import repos_jobs, repos_ledger
 from nacc.adapters.store.tables import Job
 from nacc.catalog.throughput import ThroughputModel
@@ -33,12 +34,13 @@ from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobClass, JobSpec
 from nacc.domain.lifecycle import JobState
 from nacc.domain.pools import Pool
+from nacc.domain.reasons import Code, Reason
+from nacc.engine.driver import DEFAULT_LIMIT_S, Driver, DriverConfig
 from nacc.engine.engine import Engine, EngineConfig
+from nacc.i18n import render
 from nacc.ledger.accounts import USAGE, project, usage_cause, usage_credits
-from nacc.ports import Observation
-from nacc.scheduling.fit import ACCEPTABLE_SPEED
+from nacc.ports import Dispatcher, Observation, Outcome, Payload, Recoverable, Recovered
 from nacc.scheduling.policy import Policy
-from nacc.scheduling.reservation import earliest_starts
 from nacc.service.context import Services
 
 log = logging.getLogger("nacc.live")
@@ -50,7 +52,7 @@ def wall(t: float) -> datetime:
 
 def spec_of(job: Job) -> JobSpec:
     """The engine's view of a stored job (work = its time limit: unknown in advance)."""
-    limit = float(job.time_limit_s or 3600)
+    limit = float(job.time_limit_s or DEFAULT_LIMIT_S)
     types = frozenset(job.accelerator_types) if job.accelerator_types else None
     return JobSpec(
         id=JobId(job.id),
@@ -66,38 +68,37 @@ def spec_of(job: Job) -> JobSpec:
     )
 
 
+def payload_of(job: Job) -> Payload:
+    """What the backend runs for a stored job."""
+    return Payload(command=job.command, image=job.image)
+
+
+def _text(reason: Reason) -> str:
+    return render(reason, "en")
+
+
 class _Persist:
     """EventSink and UsageSink writing through to the store, one transaction each."""
 
-    def __init__(self, svc: Services, dispatcher: LocalDispatcher, rates: ThroughputModel) -> None:
-        self.svc, self.dispatcher, self.rates = svc, dispatcher, rates
+    def __init__(self, svc: Services, rates: ThroughputModel) -> None:
+        self.svc, self.rates = svc, rates
         self._accounts: set[str] = set()  # ledger accounts known to exist
 
     def emit(self, event: JobEvent) -> None:
-        exit_code = _exit_code(event.cause) if event.dst in _ENDS else None
-        devices = self._devices(event.job_id) if event.dst is JobState.RUNNING else None
+        started = event.dst is JobState.RUNNING
         change = repos_jobs.Transition(
             dst=event.dst,
             at=wall(event.at),
-            cause=event.cause,
-            reason=event.cause,
+            cause=_text(event.cause),
+            reason=_text(event.cause),
             pool_id=event.pool_id,
-            device_ids=devices,
-            exit_code=exit_code,
+            device_ids=list(event.devices) if started else None,
+            exit_code=event.exit_code,
         )
         with self.svc.tx() as s:
             repos_jobs.record_transition(s, event.job_id, change)
-            if event.dst is JobState.RUNNING:
-                repos_jobs.set_log_path(
-                    s, event.job_id, str(self.dispatcher.log_path(event.job_id))
-                )
-
-    def _devices(self, job_id: JobId) -> list[str]:
-        path = self.dispatcher.log_path(job_id).parent / "state.json"
-        try:
-            return [str(d) for d in json.loads(path.read_text()).get("devices", [])]
-        except (OSError, ValueError):
-            return []
+            if started and event.log is not None:
+                repos_jobs.set_log_path(s, event.job_id, event.log)
 
     def meter(
         self, spec: JobSpec, pool: Pool, count: int, start_s: float, end_s: float, credits: float
@@ -128,7 +129,6 @@ class _Persist:
         self._accounts.update(key for key, _, _ in accounts)
 
 
-_ENDS = (JobState.COMPLETED, JobState.FAILED)
 _BEAT_S = 1.0
 _INGEST_MARGIN_S = 5.0
 _SWEEP_S = 15.0
@@ -143,46 +143,40 @@ def _same(old: tuple[str, int | None] | None, new: tuple[str, int | None]) -> bo
     return old[1] is None or abs(old[1] - (new[1] or 0)) <= _EXPECTED_SLACK_S
 
 
-_EXIT = re.compile(r"exit code (-?\d+)")
-
-
-def _exit_code(cause: str) -> int | None:
-    found = _EXIT.search(cause)
-    return int(found.group(1)) if found else None
-
-
 class LiveScheduler:
-    """Runs the shared engine against the wall clock in a background thread."""
+    """Runs the shared engine and driver against a clock in a background thread."""
 
     def __init__(
         self,
         svc: Services,
         pools: Sequence[Pool],
-        devices: Mapping[str, Sequence[str]],
+        dispatchers: Mapping[PoolId, Dispatcher],
         policy: Policy,
         rates: ThroughputModel,
         tick_s: float = 0.5,
         meter_s: float = 5.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.svc, self.rates, self.tick_s, self.meter_s = svc, rates, tick_s, meter_s
-        self.dispatcher = LocalDispatcher(devices, Path(svc.workdir))
-        self.persist = _Persist(svc, self.dispatcher, rates)
+        self.clock = clock
+        self.persist = _Persist(svc, rates)
         self.engine = Engine(
-            pools, policy, self.dispatcher, rates, EngineConfig(), self.persist, self.persist
+            pools, policy, dispatchers, rates, EngineConfig(), self.persist, self.persist
         )
+        self.driver = Driver(self.engine, DriverConfig(estimate_starts=_REASONS_FOR))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_meter = 0.0
         self._last_beat = 0.0
         self._last_sweep = 0.0
-        self._started = time.time()
+        self._started = clock()
         self._seen_until = 0.0
         self._said: dict[JobId, tuple[str, int | None]] = {}
-        self._estimates: dict[JobId, float] = {}
+        self._recovered = False  # recovery took jobs in: the next step decides
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
-        self._started = time.time()
+        self._started = self.clock()
         self.recover(self._started)
         self._thread = threading.Thread(target=self._run, name="nacc-live", daemon=True)
         self._thread.start()
@@ -196,8 +190,8 @@ class LiveScheduler:
         while not self._stop.is_set():
             began = time.monotonic()
             try:
-                self.step(time.time())
-                self._beat(time.time(), time.monotonic() - began)
+                self.step(self.clock())
+                self._beat(self.clock(), time.monotonic() - began)
             except Exception:  # keep serving; the error is in the log with its traceback
                 log.exception("live scheduler step failed")
             self._stop.wait(self.tick_s)
@@ -225,23 +219,20 @@ class LiveScheduler:
 
     # -- one step ---------------------------------------------------------------------------
     def step(self, now: float) -> None:
-        # 1. Take in new submissions.
-        self._ingest(now)
-        # 2. Cancellations requested through the API (a running job's group is killed),
-        #    and jobs past their time limit (killed and failed, like Slurm's TIMEOUT).
-        self._cancellations(now)
-        self._time_limits(now)
-        # 3. Observe, plan, act.
-        self.engine.tick(now)
+        # 1. Take in new submissions (and, the first time, what recovery took in).
+        changed, self._recovered = self._ingest(now) > 0 or self._recovered, False
+        # 2. Cancellations requested through the API (a running job's group is killed).
+        changed = self._cancellations(now) > 0 or changed
+        # 3. The driver: observe the backends, time limits, decide when due, act.
+        self.driver.step(now, changed)
         # 4. Meter running jobs into the ledger.
         if now - self._last_meter >= self.meter_s:
             self.engine.meter_running(now)
             self._last_meter = now
         # 5. Why do pending jobs wait, and when should they start?
-        self._estimate_starts(now)
         self._reasons()
 
-    def _ingest(self, now: float) -> None:
+    def _ingest(self, now: float) -> int:
         """Take in jobs submitted since the last look (a high-water mark on submit time,
         with a margin for transactions that committed late) and, every ``_SWEEP_S``, any
         pending job not yet taken in whatever its submit time (one that committed later
@@ -259,47 +250,26 @@ class LiveScheduler:
                 since = wall(self._seen_until - _INGEST_MARGIN_S)
                 stmt = sa.select(Job).where(pending, Job.submitted_at >= since)
                 rows = list(s.scalars(stmt.order_by(Job.submitted_at, Job.id)))
-            fresh = [(spec_of(j), j.command) for j in rows if j.id not in self.engine.jobs]
-        for spec, command in fresh:
-            self.dispatcher.register(spec.id, command)
-            self.engine.submit(spec, now)
+            fresh = [(spec_of(j), payload_of(j)) for j in rows if j.id not in self.engine.jobs]
+        for spec, payload in fresh:
+            self.engine.submit(spec, now, payload)
             self._seen_until = max(self._seen_until, spec.submit_s)
+        return len(fresh)
 
-    def _cancellations(self, now: float) -> None:
+    def _cancellations(self, now: float) -> int:
         live = [JobState.PENDING.value, JobState.RUNNING.value]
         with self.svc.tx() as s:
             stmt = sa.select(Job.id, Job.reason).where(
                 Job.state.in_(live), Job.cancel_requested_at.is_not(None)
             )
             asked = [(row[0], row[1]) for row in s.execute(stmt).all()]
+        done = 0
         for job_id, reason in asked:
             if JobId(job_id) in self.engine.jobs:
-                self.engine.cancel(JobId(job_id), now, reason or "cancelled on request")
-
-    def _time_limits(self, now: float) -> None:
-        """Stop running jobs that reached their time limit (wall time since this start),
-        charged up to the limit: the reservation made at submission (the estimate at the
-        limit) covers every job whole, so many jobs together stay above the floor."""
-        over = [
-            rec
-            for rec in self.engine.running.values()
-            if rec.spec.time_limit_s is not None and now - rec.started_s >= rec.spec.time_limit_s
-        ]
-        for rec in over:
-            limit = rec.spec.time_limit_s or 0.0
-            cause = f"timeout: time limit of {limit:g} s reached (ran {now - rec.started_s:.1f} s)"
-            self.engine.fail(rec.spec.id, now, cause, charge_until=rec.started_s + limit)
-
-    def _estimate_starts(self, now: float) -> None:
-        """Give the first queued jobs an expected start where the policy gave none: the
-        earliest time a pool they accept frees enough accelerators, by time limits."""
-        head = list(self.engine.pending.values())[:_REASONS_FOR]
-        missing = [rec for rec in head if rec.expected_start_s is None]
-        if not missing:
-            self._estimates = {}
-            return
-        view = self.engine.snapshot(now)
-        self._estimates = earliest_starts(view, missing, 3600.0, ACCEPTABLE_SPEED)
+                why = Reason.of(Code.CANCELLED, request=reason or "cancelled on request")
+                self.engine.cancel(JobId(job_id), now, why)
+                done += 1
+        return done
 
     def _reasons(self) -> None:
         """Record why the first queued jobs wait and when they should start, when that
@@ -308,9 +278,8 @@ class LiveScheduler:
             self._said = {k: v for k, v in self._said.items() if k in self.engine.pending}
         changed = []
         for rec in list(self.engine.pending.values())[:_REASONS_FOR]:
-            at = rec.expected_start_s
-            at = at if at is not None else self._estimates.get(rec.spec.id)
-            said = (rec.reason, None if at is None else round(at))
+            at = self.driver.expected_start(rec.spec.id)
+            said = (_text(rec.reason), None if at is None else round(at))
             if not _same(self._said.get(rec.spec.id), said):
                 changed.append((rec.spec.id, said))
         if not changed:
@@ -330,44 +299,65 @@ class LiveScheduler:
 
     # -- crash recovery ------------------------------------------------------------------
     def recover(self, now: float) -> list[str]:
-        """After a restart: re-adopt running processes, settle jobs that ended while the
-        service was down (charged up to their real end), fail the lost ones with a
-        reason, and queue the pending ones again. Returns a line per job handled."""
-        records = {r.job_id: r for r in self.dispatcher.reconcile(now=now)}
+        """After a restart: ask each backend what still runs (``Recoverable``), re-adopt
+        it, settle jobs that ended while the service was down (charged up to their real
+        end, never past their limit), fail the lost ones with a reason, and queue the
+        pending ones again (a backend stops what it runs for a job recorded as pending:
+        launched just before the crash, its start never recorded). One line per job."""
         with self.svc.tx() as s:
             rows = repos_jobs.jobs_in_states(s, [JobState.PENDING.value, JobState.RUNNING.value])
-            jobs = [(spec_of(j), j.command, j.state, j.pool_id, j.started_at) for j in rows]
+            jobs = [(spec_of(j), payload_of(j), j.state, j.pool_id, j.started_at) for j in rows]
             watermark = {j.id: _metered_until(s, j.id) for j in rows}
+        running = [(spec, p, pool, started) for spec, p, st, pool, started in jobs
+                   if st == JobState.RUNNING.value]  # fmt: skip
+        found = self._ask_backends([(spec.id, pool) for spec, _, pool, _ in running], now)
         done: list[str] = []
-        for spec, command, state, pool_id, started in jobs:
-            self.dispatcher.register(spec.id, command)
-            rec = records.get(spec.id)
+        self._recovered = bool(jobs)
+        for spec, payload, state, _, _ in jobs:
             if state == JobState.PENDING.value:
-                if rec is not None and rec.action == "readopted":
-                    # launched just before the crash, its start never recorded: restart it
-                    self.dispatcher.stop(spec.id, now)
-                self.engine.submit(spec, now)
+                self.engine.submit(spec, now, payload)
                 self._seen_until = max(self._seen_until, spec.submit_s)
-                continue
-            if rec is None or pool_id is None:
-                done.append(self._lost(spec, now, "lost: no trace of the process after a restart"))
+        for spec, payload, pool_id, started in running:
+            rec = found.get(spec.id)
+            if rec is None or rec.state == "unknown" or pool_id not in self.engine.pools:
+                note = rec.note if rec is not None else "its pool is not in this fleet"
+                done.append(self._lost(spec, now, note))
                 continue
             start_s = started.timestamp() if started else now
             metered = watermark[spec.id] or start_s
-            self.engine.adopt(spec, PoolId(pool_id), spec.accelerators, start_s, metered)
-            done.append(f"{spec.id}: {rec.action} ({rec.note})")
-            if rec.action != "readopted" and rec.observation is not None:
-                end = rec.ended_wall if rec.ended_wall is not None else metered
-                obs = Observation(spec.id, max(end, metered), rec.observation.ok,
-                                  rec.observation.note)  # fmt: skip
+            self.engine.adopt(spec, PoolId(pool_id), spec.accelerators, start_s, metered, payload)
+            done.append(f"{spec.id}: {rec.state} ({rec.note})")
+            if rec.state == "ended" and rec.observation is not None:
+                obs = rec.observation
+                obs = Observation(obs.job_id, max(obs.at, metered), obs.outcome, obs.exit_code,
+                                  obs.reason)  # fmt: skip
                 self.engine.observe(_within_limit(spec, start_s, obs))
         return done
 
-    def _lost(self, spec: JobSpec, now: float, reason: str) -> str:
-        change = repos_jobs.Transition(JobState.FAILED, wall(now), reason, reason)
+    def _ask_backends(
+        self, running: Sequence[tuple[JobId, str | None]], now: float
+    ) -> dict[JobId, Recovered]:
+        """What each backend knows of the jobs recorded as running on its pools."""
+        router = self.engine.dispatcher
+        found: dict[JobId, Recovered] = {}
+        for backend in router.backends:
+            mine = router.by_pool
+            ids = [
+                job for job, pool in running if router.by_pool.get(PoolId(pool or "")) is backend
+            ]
+            if isinstance(backend, Recoverable):
+                found.update((r.job_id, r) for r in backend.recover(ids, now))
+            else:
+                why = "its backend cannot find jobs again after a restart"
+                found.update((job, Recovered(job, "unknown", why)) for job in ids)
+        return found
+
+    def _lost(self, spec: JobSpec, now: float, note: str) -> str:
+        why = _text(Reason.of(Code.LOST, where="restart", why=note))
+        change = repos_jobs.Transition(JobState.FAILED, wall(now), why, why)
         with self.svc.tx() as s:
             repos_jobs.record_transition(s, spec.id, change)
-        return f"{spec.id}: {reason}"
+        return f"{spec.id}: {why}"
 
 
 def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
@@ -380,9 +370,9 @@ def _within_limit(spec: JobSpec, start_s: float, obs: Observation) -> Observatio
     limit = spec.time_limit_s
     if limit is None or obs.at <= start_s + limit:
         return obs
-    cause = (f"timeout: time limit of {limit:g} s reached while the service was down "
-             f"(the process ran {obs.at - start_s:.1f} s; {obs.note})")  # fmt: skip
-    return Observation(obs.job_id, start_s + limit, False, cause)
+    why = Reason.of(Code.TIMEOUT, limit_s=limit, ran_s=round(obs.at - start_s, 1),
+                    while_down=True)  # fmt: skip
+    return Observation(obs.job_id, start_s + limit, Outcome.TIMED_OUT, obs.exit_code, why)
 
 
 def _metered_until(s: Session, job_id: str) -> float | None:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from nacc import ports
 from nacc.domain.ids import JobId
+from nacc.domain.jobs import JobSpec
 from nacc.scheduling.view import RateModel
 from nacc.sim.kernel import Kernel
+
+Wake = Callable[[float, str, Any], None]
 
 
 @dataclass(slots=True)
@@ -22,16 +26,29 @@ class _Run:
 
 
 class SimDispatcher:
-    """Runs jobs on virtual hardware; a job ends when its remaining work is done."""
+    """Runs jobs on virtual hardware; a job ends when its remaining work is done.
+
+    Each end is announced through ``wake(at, "finish", (job id, epoch))`` (the kernel's
+    ``schedule`` in the simulator; a test's fake clock in the live path), and reported
+    by ``poll`` once ``on_finish`` was called for it. ``work_of`` gives a job's true work
+    where the engine's spec does not hold it (the live path stores the time limit).
+    """
 
     unsupported: Mapping[str, str] = {}
 
     def __init__(
-        self, kernel: Kernel, rates: RateModel, seed: int = 0, runtime_noise: float = 0.0
+        self,
+        kernel: Kernel | Wake,
+        rates: RateModel,
+        seed: int = 0,
+        runtime_noise: float = 0.0,
+        work_of: Callable[[JobSpec], float] | None = None,
     ) -> None:
         """``runtime_noise`` is the coefficient of variation of a lognormal factor on each
         run's speed (real jobs do not run exactly at the modelled rate); 0 disables it."""
-        self._kernel = kernel
+        self._wake: Wake = kernel.schedule if isinstance(kernel, Kernel) else kernel
+        self._work_of = work_of
+        self._left: dict[JobId, float] = {}
         self._rates = rates
         self._rng = random.Random(seed)
         self._sigma = runtime_noise
@@ -39,32 +56,40 @@ class SimDispatcher:
         self._epoch = 0
         self._done: list[ports.Observation] = []
 
-    def launch(self, launch: ports.Launch) -> None:
+    def launch(self, launch: ports.Launch) -> ports.Launched | None:
         rate = self._rates.rate(launch.spec, launch.pool.accel_type)
         if rate is None or rate <= 0:
             raise ValueError(f"{launch.spec.id} cannot run on {launch.pool.accel_type}")
         if self._sigma > 0:
             rate *= self._rng.lognormvariate(0.0, self._sigma)
         self._epoch += 1
-        run = _Run(launch.at, launch.setup_s, rate, launch.remaining_work, self._epoch)
+        remaining = launch.remaining_work
+        if self._work_of is not None:
+            left = self._left.get(launch.spec.id)
+            remaining = self._work_of(launch.spec) if left is None else left
+        run = _Run(launch.at, launch.setup_s, rate, remaining, self._epoch)
         self._runs[launch.spec.id] = run
-        end = launch.at + launch.setup_s + launch.remaining_work / rate
-        self._kernel.schedule(end, "finish", (launch.spec.id, run.epoch))
+        end = launch.at + launch.setup_s + remaining / rate
+        self._wake(end, "finish", (launch.spec.id, run.epoch))
+        return None
 
     def stop(self, job_id: JobId, at: float) -> float | None:
         run = self._runs.pop(job_id, None)
         if run is None:  # it ended but was not polled yet: drop the pending report
             self._done = [o for o in self._done if o.job_id != job_id]
             return None
-        progressed = max(0.0, at - run.start - run.setup) * run.rate
-        return min(run.remaining, progressed)
+        progressed = min(run.remaining, max(0.0, at - run.start - run.setup) * run.rate)
+        if self._work_of is not None:
+            self._left[job_id] = run.remaining - progressed
+        return progressed
 
     def on_finish(self, job_id: JobId, epoch: int, at: float) -> None:
         """Kernel callback: a completion wake-up (ignored if the run was preempted)."""
         run = self._runs.get(job_id)
         if run is not None and run.epoch == epoch:
             del self._runs[job_id]
-            self._done.append(ports.Observation(job_id, at, True))
+            self._left.pop(job_id, None)
+            self._done.append(ports.Observation(job_id, at, ports.Outcome.SUCCEEDED))
 
     def poll(self, now: float) -> Sequence[ports.Observation]:
         done, self._done = self._done, []

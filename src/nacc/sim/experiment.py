@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from nacc import ports
 from nacc.domain.jobs import JobSpec
 from nacc.domain.pools import Pool
+from nacc.engine.driver import Driver, DriverConfig
 from nacc.engine.engine import Engine, EngineConfig
 from nacc.engine.records import JobRecord
 from nacc.scheduling.policy import Policy
@@ -27,6 +28,7 @@ class SimConfig:
     usage_half_life_s: float = 7 * 86400.0
     runtime_noise: float = 0.0
     cycle_s: float = 0.0
+    enforce_time_limits: bool = False  # traces' limits are assumptions (see the readers)
 
     def __post_init__(self) -> None:
         if self.cycle_s < 0:
@@ -91,7 +93,8 @@ def simulate(
     arrivals = scale_arrivals(jobs, cfg.load_scale)
     for spec in arrivals:
         kernel.schedule(spec.submit_s, "arrive", spec)
-    loop = _Loop(kernel, engine, dispatcher, policy, cfg.cycle_s)
+    driver = Driver(engine, DriverConfig(cfg.cycle_s, cfg.enforce_time_limits))
+    loop = _Loop(kernel, driver, dispatcher)
     timeline = loop.run(len(arrivals), progress)
     return SimRun(
         policy=policy.name,
@@ -106,34 +109,25 @@ def simulate(
 
 
 class _Loop:
-    """The event loop. Event-driven policies decide after arrivals and completions, at
-    most once per ``cycle_s`` of simulated time (0: after every event batch), as a live
-    engine ticking on a timer would; round-based policies decide every ``round_s``."""
+    """The event loop: after every batch of simultaneous events the shared driver steps
+    (``nacc.engine.driver``: observe, time limits, decide when due); a wake-up is
+    scheduled whenever the driver has something due on its own (a round, a deferred
+    cycle, a time limit)."""
 
-    def __init__(
-        self,
-        kernel: Kernel,
-        engine: Engine,
-        dispatcher: SimDispatcher,
-        policy: Policy,
-        cycle_s: float,
-    ) -> None:
-        self.kernel, self.engine, self.dispatcher = kernel, engine, dispatcher
-        self.policy, self.cycle_s = policy, cycle_s
-        self.last_decision = -float("inf")
-        self.cycle_pending = False
-        self.round_pending = False
-        self.last_round: float | None = None
+    def __init__(self, kernel: Kernel, driver: Driver, dispatcher: SimDispatcher) -> None:
+        self.kernel, self.driver, self.dispatcher = kernel, driver, dispatcher
+        self.engine, self.policy = driver.engine, driver.policy
+        self.woken: set[float] = set()  # wake-ups in the heap
 
     def run(self, total: int, progress: Progress | None) -> Timeline:
-        kernel, engine = self.kernel, self.engine
+        kernel, engine, driver = self.kernel, self.engine, self.driver
         timeline = Timeline(busy={p.accel_type: [] for p in engine.pools.values()})
         types = list(timeline.busy)
         arrived = 0
         while len(kernel):
             batch = kernel.pop_batch()
             now = kernel.now
-            changed = round_due = cycle_due = False
+            changed = False
             for kind, payload in batch:
                 if kind == "arrive":
                     engine.submit(payload, now)
@@ -142,48 +136,25 @@ class _Loop:
                 elif kind == "finish":
                     self.dispatcher.on_finish(payload[0], payload[1], now)
                     changed = True
-                elif kind == "cycle":
-                    cycle_due, self.cycle_pending = True, False
                 else:
-                    round_due, self.round_pending, self.last_round = True, False, now
-            decide = round_due or cycle_due or self._event_decision(changed, now)
-            engine.tick(now, decide=decide)
+                    self.woken.discard(now)
+            driver.step(now, changed)
             if engine.starts > _MAX_STARTS_PER_JOB * max(1, total):
                 raise RuntimeError(
                     f"policy {self.policy.name!r} started jobs {engine.starts} times for "
                     f"{total} jobs by t={now:.0f} s: it keeps preempting without progress"
                 )
-            if decide:
-                self.last_decision = now
-            self._next_round(now)
+            self._wake()
             _sample(timeline, engine, types, now)
             if progress is not None:
                 progress(arrived - len(engine.pending) - len(engine.running), total)
         return timeline
 
-    def _next_round(self, now: float) -> None:
-        """Keep a round scheduled while the policy has something to decide: pending
-        jobs, or (``rounds_when_idle``) running ones too. The first round comes at the
-        first arrival."""
-        policy, engine = self.policy, self.engine
-        if policy.round_s is None or self.round_pending:
-            return
-        if engine.pending or (policy.rounds_when_idle and engine.running):
-            last = self.last_round
-            at = now if last is None else max(now, last + policy.round_s)
-            self.kernel.schedule(at, "round")
-            self.round_pending = True
-
-    def _event_decision(self, changed: bool, now: float) -> bool:
-        if not (changed and self.policy.on_events):
-            return False
-        due = self.last_decision + self.cycle_s
-        if now >= due:
-            return True
-        if not self.cycle_pending:
-            self.kernel.schedule(due, "cycle")
-            self.cycle_pending = True
-        return False
+    def _wake(self) -> None:
+        at = self.driver.next_wakeup()
+        if at is not None and at not in self.woken:
+            self.kernel.schedule(at, "wake")
+            self.woken.add(at)
 
 
 def _sample(timeline: Timeline, engine: Engine, types: list[str], now: float) -> None:

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from nacc.adapters.dispatch.local import LOST_NOTE, DispatchError, LocalDispatcher
+from nacc.adapters.dispatch.local import LOST, LOST_NOTE, DispatchError, LocalDispatcher
 from nacc.adapters.dispatch.registry import DispatchOptions, create_dispatcher
 from nacc.domain.errors import UnknownName
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobClass, JobSpec
 from nacc.domain.pools import Pool
-from nacc.ports import Dispatcher, Launch, Observation
+from nacc.domain.reasons import Code, Reason
+from nacc.ports import Dispatcher, Launch, Observation, Outcome
 
 POOL = Pool(PoolId("local-h100"), "local", "here", "H100", 2, 2, "local")
 
@@ -83,7 +84,7 @@ def disp(tmp_path: Path) -> LocalDispatcher:
 def test_job_output_is_logged_and_exit_zero_is_ok(disp: LocalDispatcher, tmp_path: Path) -> None:
     job = start(disp, "ok", "echo hello; echo oops >&2; echo $NACC_JOB_ID $NACC_POOL")
     obs = poll_until(disp, job)
-    assert obs.ok and obs.note == "exit code 0"
+    assert obs.ok and obs.exit_code == 0 and obs.reason is None
     log = (tmp_path / "ok" / "output.log").read_text()
     assert log.splitlines() == ["hello", "oops", "ok local-h100"]
     st = state(tmp_path, "ok")
@@ -112,7 +113,7 @@ def test_jobs_never_see_the_services_database_credentials(
 def test_nonzero_exit_is_a_failure_naming_the_code(disp: LocalDispatcher, tmp_path: Path) -> None:
     job = start(disp, "bad", ["sh", "-c", "exit 3"])
     obs = poll_until(disp, job)
-    assert not obs.ok and "3" in obs.note
+    assert not obs.ok and obs.exit_code == 3
     assert state(tmp_path, "bad")["exit_code"] == 3
     assert (tmp_path / "bad" / "exit_code").read_text().strip() == "3"
 
@@ -189,11 +190,11 @@ def test_reconcile_after_the_dispatcher_is_gone(tmp_path: Path) -> None:
     assert results[gone].note == LOST_NOTE and results[gone].observation is not None
     assert new.running_jobs == [live] and new.free_devices("local-h100") != ["0", "1", "2"]
     queued = {o.job_id: o for o in new.poll(200.0)}
-    assert queued[done].at == 123.0 and not queued[done].ok and "exit code 4" in queued[done].note
-    assert queued[gone] == Observation(gone, 123.0, False, LOST_NOTE)
+    assert queued[done].at == 123.0 and not queued[done].ok and queued[done].exit_code == 4
+    assert queued[gone] == Observation(gone, 123.0, Outcome.LOST, None, LOST)
     assert live not in queued
     obs = poll_until(new, live)
-    assert not obs.ok and obs.note == "exit code 5"
+    assert not obs.ok and obs.exit_code == 5 and obs.reason == Reason.of(Code.EXIT_CODE, code=5)
     assert new.reconcile(tmp_path) == [] and new.free_devices("local-h100") == ["0", "1", "2"]
 
 
@@ -240,4 +241,4 @@ def test_reconcile_readopts_a_job_whose_service_process_died(tmp_path: Path) -> 
     assert [r.action for r in new.reconcile()] == ["readopted"]
     assert new.free_devices("p") == []
     obs = poll_until(new, JobId("orphan"))  # not our child: exit code read from its file
-    assert obs.note == "exit code 7" and new.free_devices("p") == ["0"]
+    assert obs.exit_code == 7 and obs.outcome is Outcome.FAILED and new.free_devices("p") == ["0"]

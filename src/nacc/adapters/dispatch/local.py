@@ -15,11 +15,22 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
 
+from nacc.adapters.dispatch.local_state import (
+    LOST,
+    LOST_NOTE,
+    Command,
+    Reconciled,
+    Run,
+    by_exit_file,
+    cwd_for,
+    read_exit_code,
+    recovered,
+    run_from_state,
+    write_json,
+)
 from nacc.adapters.dispatch.procs import (
     boot_id,
     group_alive,
@@ -29,87 +40,17 @@ from nacc.adapters.dispatch.procs import (
 )
 from nacc.domain.errors import InputError, NaccError, UnknownName
 from nacc.domain.ids import JobId
-from nacc.ports import Launch, Observation
+from nacc.domain.reasons import Code, Reason
+from nacc.ports import Launch, Launched, LaunchRefused, Observation, Outcome, Recovered
+from nacc.ports.dispatch import IMAGE
 
 # $1 is the exit-code file, the rest is the job's argv; the file is written atomically.
 _WRAPPER = 'f=$1; shift; "$@"; c=$?; echo "$c" > "$f.tmp" && mv -f "$f.tmp" "$f"; exit "$c"'
-LOST_NOTE = "lost: process gone while the service was down"
 _STEP_S = 0.02
 
 
 class DispatchError(NaccError):
     """The local dispatcher was asked for something it cannot do (the message says why)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Reconciled:
-    """What ``reconcile`` did with one job found on disk.
-
-    ``observation`` is also queued for the next ``poll`` (the engine's one path for job
-    ends), so a caller should log this record, not apply it. ``ended_wall`` is the wall
-    time the exit code was written, where known (for precise metering).
-    """
-
-    job_id: JobId
-    action: Literal["readopted", "finished", "lost", "unreadable"]
-    note: str
-    observation: Observation | None = None
-    ended_wall: float | None = None
-
-
-_Command = tuple[tuple[str, ...], Mapping[str, str]]  # argv, extra environment
-
-
-@dataclass(slots=True)
-class _Run:
-    job_id: JobId
-    pool: str
-    devices: tuple[str, ...]
-    pid: int
-    proc_start: int
-    boot_id: str
-    started_at: float
-    job_dir: Path
-    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
-
-    def state(self) -> dict[str, Any]:
-        return {
-            "job_id": self.job_id, "pool": self.pool, "devices": list(self.devices),
-            "pid": self.pid, "pgid": self.pid, "proc_start": self.proc_start,
-            "boot_id": self.boot_id, "started_at": self.started_at,
-            "exit_code": None, "ended": None, "ended_at": None, "note": "",
-        }  # fmt: skip
-
-
-# -- files ---------------------------------------------------------------------------------
-def _write_json(path: Path, data: Mapping[str, Any]) -> None:
-    """Write atomically: a reader sees the old file or the new one, never half of one."""
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w") as f:
-        json.dump(data, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _read_exit_code(job_dir: Path) -> tuple[int, float] | None:
-    """(exit code, wall time written) from the wrapper's file, or None if absent."""
-    path = job_dir / "exit_code"
-    try:
-        return int(path.read_text().strip()), path.stat().st_mtime
-    except (OSError, ValueError):
-        return None
-
-
-def _run_from_state(job_dir: Path, d: Mapping[str, Any]) -> _Run:
-    """Rebuild a run from ``state.json`` (KeyError/TypeError/ValueError if malformed)."""
-    if int(d["pgid"]) != int(d["pid"]):
-        raise ValueError("pgid differs from pid")
-    return _Run(
-        JobId(str(d["job_id"])), str(d["pool"]), tuple(str(x) for x in d["devices"]),
-        int(d["pid"]), int(d["proc_start"]), str(d["boot_id"]), float(d["started_at"]),
-        job_dir,
-    )  # fmt: skip
 
 
 class LocalDispatcher:
@@ -121,6 +62,7 @@ class LocalDispatcher:
     """
 
     unsupported: Mapping[str, str] = {
+        IMAGE: "jobs run as local processes on the host; no container runtime",
         "checkpoint": "local processes are killed; they restart from the beginning unless "
         "the job checkpoints itself",
         "multi-node": "one machine only",
@@ -139,8 +81,8 @@ class LocalDispatcher:
         self._workdir = Path(workdir)
         self._env_var = env_var
         self._grace_s = grace_s
-        self._commands: dict[JobId, _Command] = {}
-        self._runs: dict[JobId, _Run] = {}
+        self._commands: dict[JobId, Command] = {}
+        self._runs: dict[JobId, Run] = {}
         self._queued: list[Observation] = []
         self._boot = boot_id()
 
@@ -154,6 +96,9 @@ class LocalDispatcher:
 
     def log_path(self, job_id: JobId) -> Path:
         return self._workdir / job_id / "output.log"
+
+    def log_location(self, job_id: JobId) -> str | None:
+        return str(self.log_path(job_id))
 
     def register(
         self, job_id: JobId, command: Sequence[str] | str, env: Mapping[str, str] | None = None
@@ -170,20 +115,44 @@ class LocalDispatcher:
     def unregister(self, job_id: JobId) -> None:
         self._commands.pop(job_id, None)
 
-    def launch(self, launch: Launch) -> None:
+    def launch(self, launch: Launch) -> Launched:
+        """Start the job: its payload's command (or the one ``register`` gave). A payload
+        that cannot run here (bad command, bad working directory) is refused with a
+        reason (``LaunchRefused``), and nothing is left behind."""
         job_id = launch.spec.id
         if job_id in self._runs:
             raise DispatchError(f"job {job_id} is already running")
-        command = self._commands.get(job_id)
-        if command is None:
-            raise DispatchError(f"no command registered for job {job_id}; call register()")
+        command = self._command(launch)
         devices = self._take(launch.pool.id, launch.count)
         try:
             run = self._spawn(launch, command, devices)
+        except (OSError, ValueError) as error:
+            self._busy[launch.pool.id].difference_update(devices)
+            why = f"{type(error).__name__}: {error}"
+            refused = Reason.of(Code.LAUNCH_FAILED, pool=launch.pool.id, error=why)
+            raise LaunchRefused(refused) from error
         except BaseException:
             self._busy[launch.pool.id].difference_update(devices)
             raise
         self._runs[job_id] = run
+        return Launched(str(run.pid), devices, str(self.log_path(job_id)))
+
+    def _command(self, launch: Launch) -> Command:
+        payload = launch.payload
+        if payload is None:
+            command = self._commands.get(launch.spec.id)
+            if command is None:
+                raise DispatchError(f"job {launch.spec.id}: no payload and no command registered")
+            return command
+        if payload.image:
+            raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, pool=launch.pool.id,
+                                          error=self.unsupported[IMAGE]))  # fmt: skip
+        cmd = payload.command
+        argv = ("sh", "-c", cmd) if isinstance(cmd, str) else tuple(cmd)
+        if not argv or any("\0" in a for a in argv):
+            raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, pool=launch.pool.id,
+                                          error="empty command or a NUL byte in it"))  # fmt: skip
+        return argv, dict(payload.env)
 
     def _take(self, pool: str, count: int) -> tuple[str, ...]:
         if pool not in self._devices:
@@ -197,7 +166,7 @@ class LocalDispatcher:
         self._busy[pool].update(taken)
         return taken
 
-    def _spawn(self, launch: Launch, command: _Command, devices: tuple[str, ...]) -> _Run:
+    def _spawn(self, launch: Launch, command: Command, devices: tuple[str, ...]) -> Run:
         job_dir = self._workdir / launch.spec.id
         job_dir.mkdir(parents=True, exist_ok=True)
         (job_dir / "exit_code").unlink(missing_ok=True)
@@ -206,14 +175,14 @@ class LocalDispatcher:
         with (job_dir / "output.log").open("ab", buffering=0) as log:
             proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=job_dir, env=env, start_new_session=True,
+                cwd=cwd_for(launch, job_dir), env=env, start_new_session=True,
             )  # fmt: skip
         stat = proc_stat(proc.pid)
         start = stat[3] if stat is not None else 0
-        run = _Run(launch.spec.id, launch.pool.id, devices, proc.pid, start, self._boot,
+        run = Run(launch.spec.id, launch.pool.id, devices, proc.pid, start, self._boot,
                    launch.at, job_dir, proc)  # fmt: skip
         try:
-            _write_json(job_dir / "state.json", run.state())
+            write_json(job_dir / "state.json", run.state())
         except BaseException:
             self._terminate(run, grace_s=0.0)
             raise
@@ -236,34 +205,35 @@ class LocalDispatcher:
             ended = self._exit(run)
             if ended is None:
                 continue
-            code, ok, note = ended
             del self._runs[job_id]
             self._commands.pop(job_id, None)
             if group_alive(run.pid):  # leftovers would hold the devices
                 signal_group(run.pid, signal.SIGKILL)
             self._release(run)
-            self._record_end(run, now, "exited" if code is not None else "lost", code, note)
-            seen.append(Observation(job_id, now, ok, note))
+            obs = ended(job_id, now, run.started_at)
+            note = str(obs.reason or obs.outcome)
+            self._record_end(run, obs.at, "lost" if obs.outcome is Outcome.LOST else "exited",
+                             obs.exit_code, note)  # fmt: skip
+            seen.append(obs)
         return seen
 
-    def _exit(self, run: _Run) -> tuple[int | None, bool, str] | None:
-        """None while running; else (exit code or None, ok, note)."""
+    def _exit(self, run: Run) -> Callable[[JobId, float, float], Observation] | None:
+        """None while running; else a function of (job, now, start) giving how it ended,
+        at the time the exit code was written where known (not when it was noticed)."""
         if run.proc is not None:
             rc = run.proc.poll()
             if rc is None:
                 return None
             if rc < 0:
-                return None, False, f"killed by signal {-rc} ({signal.strsignal(-rc)})"
-            return rc, rc == 0, f"exit code {rc}"
+                why = Reason.of(Code.SIGNALLED, signal=-rc, name=signal.Signals(-rc).name)
+                return lambda job, now, start: Observation(job, now, Outcome.FAILED, None, why)
+            return by_exit_file(run.job_dir, rc)
         self._reap_foreign(run)
         if self._is_alive(run):
             return None
-        found = _read_exit_code(run.job_dir)
-        if found is None:
-            return None, False, "lost: process ended without recording an exit code"
-        return found[0], found[0] == 0, f"exit code {found[0]}"
+        return by_exit_file(run.job_dir, None)
 
-    def _is_alive(self, run: _Run) -> bool:
+    def _is_alive(self, run: Run) -> bool:
         """The recorded process still runs: same pid, group, start time and boot."""
         stat = proc_stat(run.pid)
         return (
@@ -275,7 +245,7 @@ class LocalDispatcher:
         )
 
     @staticmethod
-    def _reap_foreign(run: _Run) -> None:
+    def _reap_foreign(run: Run) -> None:
         """Reap the run's zombie if it is our child (a dispatcher in this process died)."""
         stat = proc_stat(run.pid)
         if stat is not None and stat[0] == "Z" and stat[3] == run.proc_start:
@@ -296,7 +266,7 @@ class LocalDispatcher:
         self._record_end(run, at, "stopped", None, "stopped by the dispatcher")
         return None
 
-    def _terminate(self, run: _Run, grace_s: float) -> None:
+    def _terminate(self, run: Run, grace_s: float) -> None:
         if run.proc is None and not self._is_alive(run) and not group_alive(run.pid):
             return  # never signal a group whose leader may have been replaced
         signal_group(run.pid, signal.SIGTERM)
@@ -305,7 +275,7 @@ class LocalDispatcher:
         signal_group(run.pid, signal.SIGKILL)
         self._wait_group(run, max(1.0, grace_s))
 
-    def _wait_group(self, run: _Run, timeout_s: float) -> bool:
+    def _wait_group(self, run: Run, timeout_s: float) -> bool:
         deadline = time.monotonic() + timeout_s
         while True:
             if run.proc is not None:
@@ -318,12 +288,12 @@ class LocalDispatcher:
                 return False
             time.sleep(_STEP_S)
 
-    def _release(self, run: _Run) -> None:
+    def _release(self, run: Run) -> None:
         self._busy.get(run.pool, set()).difference_update(run.devices)
 
-    def _record_end(self, run: _Run, at: float, ended: str, code: int | None, note: str) -> None:
+    def _record_end(self, run: Run, at: float, ended: str, code: int | None, note: str) -> None:
         state = {**run.state(), "ended": ended, "ended_at": at, "exit_code": code, "note": note}
-        _write_json(run.job_dir / "state.json", state)
+        write_json(run.job_dir / "state.json", state)
 
     def reconcile(
         self, state_dir: Path | None = None, now: float | None = None
@@ -338,7 +308,7 @@ class LocalDispatcher:
                 state = json.loads(path.read_text())
                 if state.get("ended") is not None or state.get("job_id") in self._runs:
                     continue
-                run = _run_from_state(path.parent, state)
+                run = run_from_state(path.parent, state)
             except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
                 note = f"unreadable {path}: {e}"
                 done.append(Reconciled(JobId(path.parent.name), "unreadable", note))
@@ -346,22 +316,40 @@ class LocalDispatcher:
             done.append(self._reconcile_one(run, at))
         return done
 
-    def _reconcile_one(self, run: _Run, at: float) -> Reconciled:
+    def _reconcile_one(self, run: Run, at: float) -> Reconciled:
         self._reap_foreign(run)
         if self._is_alive(run):
             self._runs[run.job_id] = run
             self._busy.setdefault(run.pool, set()).update(run.devices)
             note = f"pid {run.pid} still running on {run.pool} devices {list(run.devices)}"
             return Reconciled(run.job_id, "readopted", note)
-        found = _read_exit_code(run.job_dir)
+        found = read_exit_code(run.job_dir)
         if found is None:
-            obs = Observation(run.job_id, at, False, LOST_NOTE)
+            obs = Observation(run.job_id, at, Outcome.LOST, None, LOST)
             self._record_end(run, at, "lost", None, LOST_NOTE)
             self._queued.append(obs)
             return Reconciled(run.job_id, "lost", LOST_NOTE, obs)
         code, wall = found
         note = f"exit code {code} (ended while the service was down)"
-        obs = Observation(run.job_id, at, code == 0, note)
+        outcome = Outcome.SUCCEEDED if code == 0 else Outcome.FAILED
+        why = Reason.of(Code.EXIT_CODE, code=code, while_down=True)
+        obs = Observation(run.job_id, at, outcome, code, why)
         self._record_end(run, at, "exited", code, note)
         self._queued.append(obs)
         return Reconciled(run.job_id, "finished", note, obs, wall)
+
+    def recover(self, job_ids: Sequence[JobId], now: float) -> list[Recovered]:
+        """The ``Recoverable`` capability: reconcile the work directory, then say, for
+        each of ``job_ids``, whether it still runs (re-adopted) or how it ended, at the
+        time its exit code was written; jobs found on disk but not listed come back as
+        ``unknown`` (they are stopped: a launch whose start was never recorded)."""
+        found = {r.job_id: r for r in self.reconcile(now=now)}
+        out: list[Recovered] = []
+        for job_id in job_ids:
+            rec = found.pop(job_id, None)
+            out.append(recovered(job_id, rec, now))
+        for job_id, rec in found.items():
+            if rec.action == "readopted":
+                self.stop(job_id, now)
+            out.append(Recovered(job_id, "unknown", rec.note))
+        return out

@@ -1,0 +1,126 @@
+"""What the local dispatcher keeps on disk per job (``state.json``, ``exit_code``) and
+how it reads an end back from there: the observation of an exit, a recovery record."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from nacc.domain.ids import JobId
+from nacc.domain.reasons import Code, Reason
+from nacc.ports import Launch, Observation, Outcome, Recovered
+
+LOST_NOTE = "lost: process gone while the service was down"
+LOST = Reason.of(Code.LOST, where="local", why="gone while the service was down")
+NO_EXIT_CODE = Reason.of(Code.LOST, where="local", why="ended without recording an exit code")
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    """What ``reconcile`` did with one job found on disk.
+
+    ``observation`` is also queued for the next ``poll`` (the engine's one path for job
+    ends), so a caller should log this record, not apply it. ``ended_wall`` is the wall
+    time the exit code was written, where known (for precise metering).
+    """
+
+    job_id: JobId
+    action: Literal["readopted", "finished", "lost", "unreadable"]
+    note: str
+    observation: Observation | None = None
+    ended_wall: float | None = None
+
+
+Command = tuple[tuple[str, ...], Mapping[str, str]]  # argv, extra environment
+
+
+@dataclass(slots=True)
+class Run:
+    job_id: JobId
+    pool: str
+    devices: tuple[str, ...]
+    pid: int
+    proc_start: int
+    boot_id: str
+    started_at: float
+    job_dir: Path
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id, "pool": self.pool, "devices": list(self.devices),
+            "pid": self.pid, "pgid": self.pid, "proc_start": self.proc_start,
+            "boot_id": self.boot_id, "started_at": self.started_at,
+            "exit_code": None, "ended": None, "ended_at": None, "note": "",
+        }  # fmt: skip
+
+
+# -- files ---------------------------------------------------------------------------------
+def write_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Write atomically: a reader sees the old file or the new one, never half of one."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w") as f:
+        json.dump(data, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def read_exit_code(job_dir: Path) -> tuple[int, float] | None:
+    """(exit code, wall time written) from the wrapper's file, or None if absent."""
+    path = job_dir / "exit_code"
+    try:
+        return int(path.read_text().strip()), path.stat().st_mtime
+    except (OSError, ValueError):
+        return None
+
+
+def cwd_for(launch: Launch, job_dir: Path) -> Path:
+    workdir = launch.payload.workdir if launch.payload is not None else None
+    return Path(workdir) if workdir else job_dir
+
+
+def by_exit_file(job_dir: Path, rc: int | None) -> Callable[[JobId, float, float], Observation]:
+    """How a job ended by its exit-code file (``rc``: the exit status if we reaped it)."""
+    found = read_exit_code(job_dir)
+
+    def observe(job: JobId, now: float, start: float) -> Observation:
+        if found is None and rc is None:
+            return Observation(job, now, Outcome.LOST, None, NO_EXIT_CODE)
+        code = found[0] if found is not None else rc
+        at = min(now, max(start, found[1])) if found is not None else now
+        outcome = Outcome.SUCCEEDED if code == 0 else Outcome.FAILED
+        reason = None if code == 0 else Reason.of(Code.EXIT_CODE, code=code or 0)
+        return Observation(job, at, outcome, code, reason)
+
+    return observe
+
+
+def run_from_state(job_dir: Path, d: Mapping[str, Any]) -> Run:
+    """Rebuild a run from ``state.json`` (KeyError/TypeError/ValueError if malformed)."""
+    if int(d["pgid"]) != int(d["pid"]):
+        raise ValueError("pgid differs from pid")
+    return Run(
+        JobId(str(d["job_id"])), str(d["pool"]), tuple(str(x) for x in d["devices"]),
+        int(d["pid"]), int(d["proc_start"]), str(d["boot_id"]), float(d["started_at"]),
+        job_dir,
+    )  # fmt: skip
+
+
+def recovered(job_id: JobId, rec: Reconciled | None, now: float) -> Recovered:
+    if rec is None:
+        return Recovered(job_id, "unknown", "no trace of the job's process")
+    if rec.action == "readopted":
+        return Recovered(job_id, "running", rec.note)
+    obs = rec.observation
+    if obs is None:
+        return Recovered(job_id, "unknown", rec.note)
+    if rec.ended_wall is not None:  # when it really ended, not when we looked
+        obs = Observation(obs.job_id, min(now, rec.ended_wall), obs.outcome, obs.exit_code,
+                          obs.reason)  # fmt: skip
+    return Recovered(job_id, "ended", rec.note, obs)

@@ -1,0 +1,73 @@
+"""Several dispatchers at once: each pool is served by the backend its URL names.
+
+``Router`` is itself a ``Dispatcher``: it sends a launch to the pool's backend, a stop to
+the backend that runs the job, and polls every backend once per cycle (in the order they
+were given, so a run is deterministic). ``unsupported_on(pool)`` is what the engine
+checks before it asks a pool's backend for a capability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from nacc import ports
+from nacc.domain.ids import JobId, PoolId
+
+
+class Router:
+    """Routes the engine's requests to one dispatcher per pool."""
+
+    unsupported: Mapping[str, str] = {}
+
+    def __init__(self, by_pool: Mapping[PoolId, ports.Dispatcher]) -> None:
+        self.by_pool: dict[PoolId, ports.Dispatcher] = dict(by_pool)
+        self.backends: list[ports.Dispatcher] = []
+        for dispatcher in self.by_pool.values():
+            if all(dispatcher is not b for b in self.backends):
+                self.backends.append(dispatcher)
+        self._runs: dict[JobId, ports.Dispatcher] = {}
+
+    @classmethod
+    def of(
+        cls,
+        dispatcher: ports.Dispatcher | Mapping[PoolId, ports.Dispatcher],
+        pools: Sequence[PoolId],
+    ) -> Router:
+        """A router for one dispatcher serving every pool, or a mapping pool -> dispatcher."""
+        if isinstance(dispatcher, Router):
+            return dispatcher
+        if isinstance(dispatcher, Mapping):
+            missing = [p for p in pools if p not in dispatcher]
+            if missing:
+                raise ValueError(f"no dispatcher for pools {missing}")
+            return cls(dispatcher)
+        return cls(dict.fromkeys(pools, dispatcher))
+
+    def unsupported_on(self, pool_id: PoolId) -> Mapping[str, str]:
+        return self.by_pool[pool_id].unsupported
+
+    def for_pool(self, pool_id: PoolId) -> ports.Dispatcher:
+        return self.by_pool[pool_id]
+
+    def launch(self, launch: ports.Launch) -> ports.Launched | None:
+        dispatcher = self.by_pool[launch.pool.id]
+        launched = dispatcher.launch(launch)
+        self._runs[launch.spec.id] = dispatcher
+        return launched
+
+    def adopt(self, job_id: JobId, pool_id: PoolId) -> None:
+        """A job found running after a restart: route its stop to its pool's backend."""
+        self._runs[job_id] = self.by_pool[pool_id]
+
+    def stop(self, job_id: JobId, at: float) -> float | None:
+        dispatcher = self._runs.pop(job_id, None)
+        return None if dispatcher is None else dispatcher.stop(job_id, at)
+
+    def poll(self, now: float) -> Sequence[ports.Observation]:
+        seen: list[ports.Observation] = []
+        for dispatcher in self.backends:
+            for obs in dispatcher.poll(now):
+                if obs.ended:
+                    self._runs.pop(obs.job_id, None)
+                seen.append(obs)
+        return seen

@@ -1,0 +1,149 @@
+"""The dispatch port: what the engine asks of a backend (simulated, local, Slurm, Kubernetes).
+
+A backend has a small required interface (``launch``, ``stop``, ``poll``) and declares
+what it cannot do in ``unsupported`` (capability name -> reason), SkyPilot style; the
+engine checks that before asking. Optional capabilities are separate protocols a backend
+may also implement (``LogSource``, ``Recoverable``), checked with ``isinstance``.
+
+A launch carries the job's payload (command, working directory, environment, image,
+resources); an observation carries a structured outcome with the time it really
+happened, the exit code and a coded reason, never free text to parse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from nacc.domain.ids import JobId
+from nacc.domain.jobs import JobSpec
+from nacc.domain.pools import Pool
+from nacc.domain.reasons import Reason
+
+# Capability names a backend may list in ``unsupported``.
+PREEMPT = "preempt"  # stop a running job before it ends (and launch it again later)
+PROGRESS = "progress"  # stop() reports the work a job did
+CHECKPOINT = "checkpoint"  # a stopped job resumes where it was
+IMAGE = "image"  # run a container image
+MULTI_NODE = "multi-node"  # one job across several nodes
+
+
+class Outcome(StrEnum):
+    """What a backend saw happen to a job."""
+
+    STARTED = "started"  # it really began running (after a queued launch)
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # ran and failed (exit code, signal)
+    TIMED_OUT = "timed_out"  # the backend stopped it at its time limit
+    LOST = "lost"  # gone without a trace of how it ended
+
+
+ENDED = frozenset({Outcome.SUCCEEDED, Outcome.FAILED, Outcome.TIMED_OUT, Outcome.LOST})
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """Something a dispatcher saw happen to a job it runs, at ``at`` (backend time)."""
+
+    job_id: JobId
+    at: float
+    outcome: Outcome
+    exit_code: int | None = None
+    reason: Reason | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.SUCCEEDED
+
+    @property
+    def ended(self) -> bool:
+        return self.outcome in ENDED
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """What to run: ``command`` (a shell string or an argv), where, with what."""
+
+    command: str | tuple[str, ...]
+    workdir: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    image: str | None = None
+    resources: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Launch:
+    """Everything a dispatcher needs to run one job on one pool."""
+
+    spec: JobSpec
+    pool: Pool
+    count: int
+    at: float
+    remaining_work: float
+    setup_s: float
+    payload: Payload | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Launched:
+    """What a backend says about a launch it accepted: its own id for the job
+    (pid, Slurm job id, Kubernetes Job name), the devices and where output goes."""
+
+    handle: str = ""
+    devices: tuple[str, ...] = ()
+    log: str | None = None
+
+
+class LaunchRefused(Exception):
+    """A backend cannot run this launch (bad payload, no such devices); the job fails
+    with ``reason`` and the engine goes on with the others."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+class Dispatcher(Protocol):
+    """Runs jobs on an engine. ``unsupported``: capability -> why not."""
+
+    unsupported: Mapping[str, str]
+
+    def launch(self, launch: Launch) -> Launched | None: ...
+
+    def stop(self, job_id: JobId, at: float) -> float | None:
+        """Stop a running job. Returns work done since launch where known."""
+        ...
+
+    def poll(self, now: float) -> Sequence[Observation]: ...
+
+
+@runtime_checkable
+class LogSource(Protocol):
+    """A backend that can say where a job's output is."""
+
+    def log_location(self, job_id: JobId) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    """What a backend knows of a job after the service restarted: still ``running``, or
+    ended (``observation`` says how and when), or ``unknown`` to it."""
+
+    job_id: JobId
+    state: str  # "running" | "ended" | "unknown"
+    note: str = ""
+    observation: Observation | None = None
+    devices: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class Recoverable(Protocol):
+    """A backend that can find its jobs again after a restart (reconciliation)."""
+
+    def recover(self, job_ids: Sequence[JobId], now: float) -> Sequence[Recovered]:
+        """Report on each of ``job_ids`` (what the service believes runs there), and
+        re-adopt those still running; jobs it runs that are not listed are reported
+        ``unknown`` too (launched by a service that crashed before recording them)."""
+        ...
