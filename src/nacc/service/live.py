@@ -341,7 +341,6 @@ class LiveScheduler:
         router = self.engine.dispatcher
         found: dict[JobId, Recovered] = {}
         for backend in router.backends:
-            mine = router.by_pool
             ids = [
                 job for job, pool in running if router.by_pool.get(PoolId(pool or "")) is backend
             ]
