@@ -5,14 +5,12 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import fcntl
-import json
 import os
 import signal
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio.to_thread
@@ -21,7 +19,6 @@ from fastapi import FastAPI
 from nacc.adapters.dispatch.registry import DispatchOptions, default_registry
 from nacc.adapters.store import (
     database_lock,
-    database_url,
     make_engine,
     make_sessionmaker,
     upgrade,
@@ -32,6 +29,9 @@ from nacc.adapters.store.sql_store import SqlStore
 from nacc.api.app import create_app
 from nacc.catalog.accelerators import load_catalog
 from nacc.catalog.throughput import ThroughputModel, default_model
+from nacc.config import DEFAULT_DEVICES as DEFAULT_DEVICES  # re-exported: callers and
+from nacc.config import Settings as Settings  # tests import them from here
+from nacc.config import parse_devices as parse_devices
 from nacc.domain.errors import InputError
 from nacc.domain.ids import PoolId
 from nacc.domain.jobs import JobClass
@@ -44,77 +44,7 @@ from nacc.service.jobs import Pricing
 from nacc.service.live import LiveScheduler
 from nacc.service.reports import metrics_text
 
-DEFAULT_DEVICES = "H100-SXM:4,RNGD:2"
 LOCAL_BACKEND = "local://"  # the local dispatcher, in the service's work directory
-
-
-def parse_devices(text: str) -> dict[str, int]:
-    """``"H100-SXM:4,RNGD:2"`` -> {type: count}; names must be in the catalog."""
-    catalog = load_catalog()
-    out: dict[str, int] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, count = part.partition(":")
-        if name not in catalog:
-            raise InputError("NACC_LOCAL_DEVICES", f"unknown accelerator {name!r}; known: "
-                             f"{', '.join(catalog)}")  # fmt: skip
-        if not count.isdigit() or int(count) < 1:
-            raise InputError("NACC_LOCAL_DEVICES", f"expected TYPE:COUNT, got {part!r}")
-        out[name] = int(count)
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Validated once at start-up and passed down."""
-
-    database_url: str = field(default_factory=database_url)
-    workdir: Path = field(
-        default_factory=lambda: Path(os.environ.get("NACC_HOME", ".")) / "nacc-jobs"
-    )
-    devices: Mapping[str, int] = field(
-        default_factory=lambda: parse_devices(os.environ.get("NACC_LOCAL_DEVICES", DEFAULT_DEVICES))
-    )
-    scenario: Path | None = field(
-        default_factory=lambda: Path(p) if (p := os.environ.get("NACC_SCENARIO")) else None
-    )
-    devices_per_pool: int = 2
-    policy: str = "nacc"
-    tick_s: float = field(default_factory=lambda: _seconds("NACC_TICK_S", 0.5))
-    meter_s: float = field(default_factory=lambda: _seconds("NACC_METER_S", 5.0))
-
-    def to_json(self) -> str:
-        """These settings for another process (``from_json`` reads them back)."""
-        fields = dataclasses.asdict(self)
-        fields["workdir"] = str(self.workdir)
-        fields["scenario"] = None if self.scenario is None else str(self.scenario)
-        fields["devices"] = dict(self.devices)
-        return json.dumps(fields)
-
-    @classmethod
-    def from_json(cls, text: str, source: str = "settings") -> Settings:
-        """Settings written by ``to_json``; anything else raises ``InputError`` naming
-        ``source`` and what is wrong."""
-        try:
-            fields = json.loads(text)
-            fields["workdir"] = Path(fields["workdir"])
-            fields["scenario"] = None if fields["scenario"] is None else Path(fields["scenario"])
-            return cls(**fields)
-        except (ValueError, KeyError, TypeError) as error:
-            names = ", ".join(f.name for f in dataclasses.fields(cls))
-            raise InputError(source, f"expected a JSON object with {names}: {error!r}") from None
-
-
-def _seconds(var: str, default: float) -> float:
-    text = os.environ.get(var)
-    if text is None:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(var, f"expected a number of seconds, got {text!r}") from None
-    if value <= 0:
-        raise InputError(var, f"expected a positive number of seconds, got {text!r}")
-    return value
 
 
 def build_services(settings: Settings) -> Services:

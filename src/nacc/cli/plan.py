@@ -15,6 +15,7 @@ from nacc.domain.errors import NaccError
 from nacc.planning import build_problem, load_planning, plan
 from nacc.planning.report import write_json, write_report
 from nacc.planning.simulate import DEFAULT_FRACTION, DEFAULT_JOBS, YearSim, simulate_plan
+from nacc.planning.solve import TIME_LIMIT_S
 from nacc.scenario import load_scenario
 
 console = Console(width=132, soft_wrap=True)
@@ -30,13 +31,16 @@ def plan_command(
     trace: Annotated[Path, typer.Option("--trace", help="Philly trace")] = _TRACE,
     sim_jobs: Annotated[int, typer.Option("--sim-jobs")] = DEFAULT_JOBS,
     sim_fraction: Annotated[float, typer.Option("--sim-fraction")] = DEFAULT_FRACTION,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="seconds per solve; 0: none")
+    ] = TIME_LIMIT_S,
 ) -> None:
     """Optimise purchases, leases and sites; writes plan.json and report.html."""
     start = time.perf_counter()
     try:
         spec = load_planning(planning)
         problem = build_problem(spec, load_scenario(scenario), default_model())
-        result = plan(problem)
+        result = plan(problem, time_limit_s=time_limit or None)
         sims: list[YearSim] = []
         if simulate and result.years:
             sims = simulate_plan(result.years, problem, default_model(), trace, sim_fraction,
@@ -60,8 +64,11 @@ def plan_command(
 
 
 def _print(payload: dict[str, object], sims: list[YearSim], wall: float) -> None:
+    cost = payload["objective_krw"]
     console.print(f"feasible: {payload['feasible']}  total cost KRW "
-                  f"{float(payload['objective_krw']) / 1e9:,.1f} bn  ({wall:.1f} s)")  # type: ignore[arg-type]  # fmt: skip
+                  f"{float('nan' if cost is None else cost) / 1e9:,.1f} bn  ({wall:.1f} s)")  # type: ignore[arg-type]  # fmt: skip
+    if isinstance(stopped := payload.get("stopped"), dict):
+        console.print(f"stopped: {stopped['message']}", markup=False)
     for year in payload["years"]:  # type: ignore[attr-defined]
         console.print(f"{year['year']}: fleet {year['fleet']} bought {year['bought']} "
                       f"leased {year['leased']} domestic {year['domestic_share']:.1%}",

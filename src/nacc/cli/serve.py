@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import os
 import sys
@@ -34,7 +33,7 @@ def serve(
 
     settings = Settings()
     if demo and "NACC_LOCAL_DEVICES" not in os.environ and settings.scenario is None:
-        settings = dataclasses.replace(settings, scenario=shipped_scenario_path("korea-2026"))
+        settings = settings.replace(scenario=shipped_scenario_path("korea-2026"))
     app, svc = build_app(settings, live=False)  # migrates the database first
     console.print(f"database: {settings.database_url}  jobs: {settings.workdir}")
     pools, _ = fleet(settings)

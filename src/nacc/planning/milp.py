@@ -62,7 +62,10 @@ class Program:
 
 @dataclass(frozen=True, slots=True)
 class Solution:
-    """HiGHS's answer: status, objective, values, and (LP only) row duals."""
+    """HiGHS's answer: status, objective, values, and (LP only) row duals.
+
+    ``limit_reached``: the solver stopped at a limit (time, nodes, iterations, memory)
+    before it finished, so a missing or imperfect answer says nothing about feasibility."""
 
     status: str
     optimal: bool
@@ -71,26 +74,45 @@ class Solution:
     activity: list[float]
     duals: list[float]
     gap: float
+    limit_reached: bool = False
+
+
+_LIMITS = ("kTimeLimit", "kIterationLimit", "kSolutionLimit", "kInterrupt", "kMemoryLimit")
+
+
+def quiet_highs(highspy: Any) -> Any:
+    """A HiGHS instance that prints nothing: ``highspy.Highs()`` logs its banner to stdout
+    as it is built, before any option can be set; its base class does not."""
+    h: Any = getattr(highspy, "_Highs", highspy.Highs)()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("log_to_console", False)
+    return h
 
 
 def solve(
-    prog: Program, relax: bool = False, time_limit_s: float = 30.0, gap: float = 1e-4
-) -> Solution:
-    """Solve ``prog`` (its LP relaxation when ``relax``); single-threaded, deterministic."""
+    prog: Program, relax: bool = False, time_limit_s: float | None = 30.0, gap: float = 1e-4,
+    node_limit: int | None = None,
+) -> Solution:  # fmt: skip
+    """Solve ``prog`` (its LP relaxation when ``relax``); single-threaded, deterministic.
+    ``time_limit_s`` None: no wall-clock limit (the answer then never depends on load);
+    ``node_limit``: at most that many branch-and-bound nodes."""
     import highspy as _highspy
 
     highspy: Any = _highspy
-    h: Any = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs(highspy)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)
-    h.setOptionValue("time_limit", float(time_limit_s))
+    if time_limit_s is not None:
+        h.setOptionValue("time_limit", float(time_limit_s))
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
     h.setOptionValue("mip_rel_gap", gap)
     h.passModel(_lp(highspy, prog, relax))
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
     optimal = status == highspy.HighsModelStatus.kOptimal
+    limited = status in [getattr(highspy.HighsModelStatus, n, None) for n in _LIMITS]
     has_x = optimal or info.primal_solution_status == 2
     sol = h.getSolution()
     x = list(sol.col_value) if has_x else []
@@ -98,7 +120,8 @@ def solve(
     duals = list(sol.row_dual) if (relax and optimal) else []
     gap = float(info.mip_gap) if not relax and has_x else 0.0
     obj = float(info.objective_function_value) if has_x else float("nan")
-    return Solution(h.modelStatusToString(status), optimal, obj, x, activity, duals, gap)
+    text = h.modelStatusToString(status)
+    return Solution(text, optimal, obj, x, activity, duals, gap, limited)
 
 
 def _lp(highspy: Any, prog: Program, relax: bool) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from nacc.planning.extract import YearPlan
 from nacc.planning.simulate import YearSim
 from nacc.planning.solve import PlanResult
+from nacc.templates import render
 
 
 def write_json(path: Path, payload: object) -> Path:
@@ -87,36 +87,26 @@ def write_report(out: Path, title: str, result: PlanResult, target: float | None
     """Write the PNGs and ``report.html`` into ``out``; returns the HTML path."""
     out.mkdir(parents=True, exist_ok=True)
     files = _plots(out, result.years, target, sims) if result.years else []
-    rows = "".join(
-        f"<tr><td>{y.year}</td><td>{html.escape(json.dumps(y.fleet))}</td>"
-        f"<td>{html.escape(json.dumps(y.bought))}</td><td>{html.escape(json.dumps(y.leased))}</td>"
-        f"<td>{y.domestic_share:.1%}</td><td>{y.capex_krw / 1e9:,.1f}</td>"
-        f"<td>{y.opex_krw / 1e9:,.1f}</td></tr>"
-        for y in result.years
-    )
-    binding = "".join(f"<li>{html.escape(b['explanation'])}</li>" for b in result.binding)
-    relax = "".join(f"<li>{html.escape(r['explanation'])}</li>" for r in result.relaxations)
-    waits = "".join(
-        f"<tr><td>{s.year}</td><td>{s.avg_queue_s / 60:,.1f}</td><td>{s.utilization:.1%}</td></tr>"
-        for s in sims
-    )
-    images = "".join(f'<img src="{f}" alt="{f}">' for f in files)
-    body = (
-        f"<h1>{html.escape(title)}</h1><p>feasible: <b>{result.feasible}</b>; total cost "
-        f"KRW {result.objective_krw / 1e9:,.1f} bn</p>"
-        "<table border=1><tr><th>year</th><th>fleet</th><th>bought</th><th>leased</th>"
-        f"<th>domestic</th><th>capex bn</th><th>opex bn</th></tr>{rows}</table>"
-        f"<h2>Binding constraints</h2><ul>{binding or '<li>none</li>'}</ul>"
-        + (f"<h2>Cheapest relaxation</h2><ul>{relax}</ul>" if relax else "")
-        + (
-            f"<h2>Simulated waits</h2><table border=1><tr><th>year</th><th>avg queue min</th>"
-            f"<th>utilisation</th></tr>{waits}</table>"
-            if sims
-            else ""
-        )
-        + images
-    )
+    page = render("plan_report.html.j2", title=title, feasible=result.feasible,
+                  stopped=result.stopped, total_bn=_bn(result.objective_krw),
+                  years=[_year_row(y) for y in result.years],
+                  binding=[b["explanation"] for b in result.binding],
+                  relaxations=[r["explanation"] for r in result.relaxations],
+                  waits=[{"year": s.year, "queue_min": f"{s.avg_queue_s / 60:,.1f}",
+                          "utilisation": f"{s.utilization:.1%}"} for s in sims],
+                  images=files)  # fmt: skip
     path = out / "report.html"
-    path.write_text(f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>"
-                    f"{body}\n", encoding="utf-8")  # fmt: skip
+    path.write_text(page, encoding="utf-8")
     return path
+
+
+def _bn(krw: float) -> str:
+    return f"{krw / 1e9:,.1f}"
+
+
+def _year_row(y: YearPlan) -> dict[str, Any]:
+    return {
+        "year": y.year, "fleet": json.dumps(y.fleet), "bought": json.dumps(y.bought),
+        "leased": json.dumps(y.leased), "domestic": f"{y.domestic_share:.1%}",
+        "capex_bn": _bn(y.capex_krw), "opex_bn": _bn(y.opex_krw),
+    }  # fmt: skip

@@ -8,6 +8,9 @@
    are the marginal values of the same constraints around the same plan.)
 3. If infeasible, the non-zero slacks are the cheapest joint relaxation; then each kind of
    constraint is relaxed alone to see whether that kind alone could make the plan work.
+
+A solve stopped by a limit (time, nodes) proves nothing: the result then says the limit was
+reached (``limit_reached``, ``to_json()["stopped"]``), never that the targets conflict.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from nacc.planning.milp import Solution, solve
 from nacc.planning.problem import Problem
 
 MIP_GAP = 1e-4  # relative optimality gap HiGHS stops at
+TIME_LIMIT_S = 120.0  # per solve; the shipped plan takes seconds (docs/planning.md)
 SLACK_TOL = 0.05  # in the row's unit: MW, KRW bn, credits/month, accelerators
 
 
@@ -37,16 +41,32 @@ class PlanResult:
     relaxations: list[dict[str, Any]] = field(default_factory=list)
     alternatives: list[dict[str, Any]] = field(default_factory=list)
     mip_gap: float = 0.0
+    limit_reached: bool = False
+
+    @property
+    def stopped(self) -> str:
+        """Why the answer may not be final ("" when the solver finished)."""
+        if not self.limit_reached:
+            return ""
+        if self.feasible:
+            return (f"{self.status}: the plan meets every target but may not be the "
+                    f"cheapest (gap {self.mip_gap:.2%})")  # fmt: skip
+        return (f"{self.status} before a plan meeting every target was found; this does "
+                "not mean the targets conflict: allow the solver more time")  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         """The ``plan.json`` object."""
+        finite = self.objective_krw == self.objective_krw  # NaN when no plan was found
         out: dict[str, Any] = {
             "feasible": self.feasible,
-            "objective_krw": round(self.objective_krw),
+            "status": self.status,
+            "objective_krw": round(self.objective_krw) if finite else None,
             "years": [y.to_json() for y in self.years],
             "binding": self.binding,
         }
-        if not self.feasible:
+        if self.limit_reached:
+            out["stopped"] = {"status": self.status, "message": self.stopped}
+        elif not self.feasible:
             out["infeasible"] = {
                 "status": self.status,
                 "conflicting": sorted({r["constraint"] for r in self.relaxations}),
@@ -56,12 +76,17 @@ class PlanResult:
         return out
 
 
-def plan(problem: Problem, time_limit_s: float = 10.0) -> PlanResult:
-    """Optimise ``problem`` (see the module docstring for the three phases)."""
+def plan(
+    problem: Problem, time_limit_s: float | None = TIME_LIMIT_S, node_limit: int | None = None
+) -> PlanResult:
+    """Optimise ``problem`` (see the module docstring for the three phases). The limits
+    apply to each solve; ``time_limit_s`` None means none (the answer then does not depend
+    on how busy the machine is)."""
     built = build(problem)
-    mip = solve(built.program, time_limit_s=time_limit_s, gap=MIP_GAP)
+    mip = solve(built.program, time_limit_s=time_limit_s, gap=MIP_GAP, node_limit=node_limit)
+    stopped = mip.limit_reached
     if not mip.x:
-        return PlanResult(False, mip.status, float("nan"), [], [], [], [])
+        return PlanResult(False, mip.status, float("nan"), [], [], limit_reached=stopped)
     relax = solve(built.program, relax=True, time_limit_s=time_limit_s)
     years = extract_years(problem, built.program, mip.x)
     objective = sum(y.capex_krw + y.opex_krw for y in years)
@@ -69,20 +94,26 @@ def plan(problem: Problem, time_limit_s: float = 10.0) -> PlanResult:
     binding = (
         binding_rows(problem, built.program, relax, mip.x, mip.activity) if relax.duals else []
     )
-    if not slacks:
-        return PlanResult(True, mip.status, objective, years, binding, mip_gap=mip.gap)
-    alternatives = _alternatives(problem, time_limit_s)
+    if not slacks or stopped:  # a stopped solve's slacks prove no conflict: none reported
+        return PlanResult(not slacks, mip.status, objective, years, binding, mip_gap=mip.gap,
+                          limit_reached=stopped)  # fmt: skip
+    alternatives = _alternatives(problem, time_limit_s, node_limit)
     return PlanResult(False, mip.status, objective, years, binding, slacks, alternatives, mip.gap)
 
 
-def _alternatives(problem: Problem, time_limit_s: float) -> list[dict[str, Any]]:
-    """For each kind of target, whether relaxing that kind alone suffices, and by how much."""
+def _alternatives(
+    problem: Problem, time_limit_s: float | None, node_limit: int | None
+) -> list[dict[str, Any]]:
+    """For each kind of target, whether relaxing that kind alone suffices, and by how much
+    (``sufficient`` None: the solver stopped at a limit before it could tell)."""
     out: list[dict[str, Any]] = []
     for family in FAMILIES:
         built = build(problem, elastic=(family,))
-        sol: Solution = solve(built.program, time_limit_s=time_limit_s, gap=MIP_GAP)
+        sol: Solution = solve(built.program, time_limit_s=time_limit_s, gap=MIP_GAP,
+                              node_limit=node_limit)  # fmt: skip
         if not sol.x:
-            out.append({"relax": family, "sufficient": False, "changes": []})
+            sufficient = None if sol.limit_reached else False
+            out.append({"relax": family, "sufficient": sufficient, "changes": []})
             continue
         changes = slack_items(built.program, sol.x, SLACK_TOL)
         out.append({"relax": family, "sufficient": True, "changes": changes})

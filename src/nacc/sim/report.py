@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import matplotlib.pyplot as plt
 
 from nacc.domain.lifecycle import JobState
 from nacc.sim.experiment import SimRun
+from nacc.templates import render
 
 _MAX_POINTS = 4000
 
@@ -53,7 +53,7 @@ def plot_queue(runs: Sequence[SimRun], path: Path) -> Path:
     ax.set(xlabel="simulated time (h), while jobs queue", ylabel="jobs queued")
     ax.set_title("Queue length over time")
     ax.set_xlim(0, _horizon_h(runs))
-    ax.legend()
+    _legend(ax)
     return _save(fig, path)
 
 
@@ -87,7 +87,7 @@ def plot_jct_cdf(runs: Sequence[SimRun], path: Path) -> Path:
         ax.plot([max(x, 1.0) for x in xs], ys, label=run.policy)
     ax.set_xscale("log")
     ax.set(xlabel="job completion time (s, log)", ylabel="fraction of jobs", title="JCT CDF")
-    ax.legend()
+    _legend(ax)
     return _save(fig, path)
 
 
@@ -101,6 +101,12 @@ def plot_avg_jct(results: Sequence[dict[str, Any]], path: Path) -> Path:
         ax.legend()
     ax.set(ylabel="average JCT (h)", title="Average job completion time by policy")
     return _save(fig, path)
+
+
+def _legend(ax: Any) -> None:
+    """A legend when something was drawn (no runs, or no job completed: none)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend()
 
 
 def _save(fig: Any, path: Path) -> Path:
@@ -119,24 +125,31 @@ def write_report(
     pngs += [plot_utilization(r, out / f"utilization-{r.policy}.png") for r in runs]
     if len(results) > 1:
         pngs.append(plot_avg_jct(results, out / "avg_jct.png"))
-    keys = ["policy", "completed", "avg_jct_s", "p50_jct_s", "p99_jct_s", "avg_queue_s"]
-    keys += ["makespan_s", "jain_fairness", "domestic_share", "lower_bound_avg_jct_s", "wall_s"]
-    head = "".join(f"<th>{k}</th>" for k in keys)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{_cell(r[k])}</td>" for k in keys) + "</tr>" for r in results
-    )
-    imgs = "".join(f'<p><img src="{p.name}" alt="{p.stem}"></p>' for p in pngs)
-    page = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"</head><body><h1>{html.escape(title)}</h1><table border=1 cellpadding=4>"
-        f"<tr>{head}</tr>{rows}</table>{imgs}</body></html>"
-    )
+    page = render("sim_report.html.j2", title=title, keys=_KEYS,
+                  rows=[[_cell(r[k]) for k in _KEYS] for r in results],
+                  images=[{"src": p.name, "alt": p.stem} for p in pngs])  # fmt: skip
     path = out / "report.html"
-    path.write_text(page)
+    path.write_text(page, encoding="utf-8")
     return path
 
 
+_KEYS = [
+    "policy",
+    "completed",
+    "avg_jct_s",
+    "p50_jct_s",
+    "p99_jct_s",
+    "avg_queue_s",
+    "makespan_s",
+    "jain_fairness",
+    "domestic_share",
+    "lower_bound_avg_jct_s",
+    "wall_s",
+]
+
+
 def _cell(value: Any) -> str:
+    """A table cell as text (the template escapes it)."""
     if isinstance(value, float):
         return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.0f}"
-    return html.escape(str(value))
+    return str(value)

@@ -14,9 +14,12 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import psutil
 import pytest
 
+from nacc.adapters.dispatch import local
 from nacc.adapters.dispatch.local import LOST, LOST_NOTE, DispatchError, LocalDispatcher
+from nacc.adapters.dispatch.procs import signal_group
 from nacc.adapters.dispatch.registry import DispatchOptions, create_dispatcher
 from nacc.domain.errors import UnknownName
 from nacc.domain.ids import JobId, PoolId
@@ -65,10 +68,32 @@ def poll_until(d: LocalDispatcher, job: JobId) -> Observation:
 def alive(pid: int) -> bool:
     """Running and not a zombie (an orphan may wait for init to reap it)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    return stat[stat.rfind(")") + 2] != "Z"
+
+
+def gated(then: str) -> str:
+    """A job that runs until the test creates ``go`` in its directory (at most 60 s),
+    then runs ``then``: the test, not a sleep, decides when it ends."""
+    return f"i=0; while [ ! -e go ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; {then}"
+
+
+def release(workdir: Path, job: str) -> None:
+    (workdir / job / "go").touch()
+
+
+@pytest.fixture
+def signals(monkeypatch: pytest.MonkeyPatch) -> list[signal.Signals]:
+    """The signals the dispatcher sends to process groups, in order (they are still sent)."""
+    sent: list[signal.Signals] = []
+
+    def spy(pgid: int, sig: signal.Signals) -> None:
+        sent.append(sig)
+        signal_group(pgid, sig)
+
+    monkeypatch.setattr(local, "signal_group", spy)
+    return sent
 
 
 def state(workdir: Path, job: str) -> dict[str, object]:
@@ -119,7 +144,7 @@ def test_nonzero_exit_is_a_failure_naming_the_code(disp: LocalDispatcher, tmp_pa
 
 
 def test_two_jobs_get_disjoint_devices(disp: LocalDispatcher, tmp_path: Path) -> None:
-    cmd = 'echo "dev=$CUDA_VISIBLE_DEVICES type=$NACC_ACCELERATOR_TYPE"; sleep 0.3'
+    cmd = 'echo "dev=$CUDA_VISIBLE_DEVICES type=$NACC_ACCELERATOR_TYPE"'  # held until polled
     a, b = start(disp, "a", cmd), start(disp, "b", cmd)
     with pytest.raises(DispatchError, match="0 free"):
         start(disp, "c", "true")
@@ -148,32 +173,36 @@ def child_pid(workdir: Path, job: str) -> int:
     return int(found.group(1))
 
 
-def test_stop_kills_the_whole_process_group(disp: LocalDispatcher, tmp_path: Path) -> None:
+def test_stop_kills_the_whole_process_group(
+    disp: LocalDispatcher, tmp_path: Path, signals: list[signal.Signals]
+) -> None:
     job = start(disp, "long", "sleep 60 & echo child=$!; sleep 60")
     child, leader = child_pid(tmp_path, "long"), int(str(state(tmp_path, "long")["pid"]))
     assert alive(child) and alive(leader)
-    t0 = time.monotonic()
     assert disp.stop(job, time.time()) is None
-    assert time.monotonic() - t0 < 0.5  # SIGTERM was enough
+    assert signals == [signal.SIGTERM]  # SIGTERM was enough
     wait_for(lambda: not alive(child), 2.0)
     assert not alive(leader)
     assert disp.poll(time.time()) == [] and disp.free_devices("local-h100") == ["0", "1"]
     assert state(tmp_path, "long")["ended"] == "stopped"
 
 
-def test_stop_escalates_to_sigkill_after_the_grace(disp: LocalDispatcher, tmp_path: Path) -> None:
+def test_stop_escalates_to_sigkill_after_the_grace(
+    disp: LocalDispatcher, tmp_path: Path, signals: list[signal.Signals]
+) -> None:
     job = start(disp, "stubborn", "trap '' TERM; sleep 60 & echo child=$!; wait; sleep 60")
     child = child_pid(tmp_path, "stubborn")
     t0 = time.monotonic()
     disp.stop(job, time.time())
-    assert time.monotonic() - t0 >= 0.5
+    assert signals == [signal.SIGTERM, signal.SIGKILL]
+    assert time.monotonic() - t0 >= 0.5  # the grace was given (a busy machine only adds)
     wait_for(lambda: not alive(child), 2.0)
 
 
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_reconcile_after_the_dispatcher_is_gone(tmp_path: Path) -> None:
     old = LocalDispatcher({"local-h100": ["0", "1", "2"]}, tmp_path)
-    live = start(old, "live", "sleep 0.8; exit 5")
+    live = start(old, "live", gated("exit 5"))
     done = start(old, "done", "exit 4")
     gone = start(old, "gone", "sleep 60")
     wait_for(lambda: (tmp_path / "done" / "exit_code").exists())
@@ -193,6 +222,7 @@ def test_reconcile_after_the_dispatcher_is_gone(tmp_path: Path) -> None:
     assert queued[done].at == 123.0 and not queued[done].ok and queued[done].exit_code == 4
     assert queued[gone] == Observation(gone, 123.0, Outcome.LOST, None, LOST)
     assert live not in queued
+    release(tmp_path, "live")
     obs = poll_until(new, live)
     assert not obs.ok and obs.exit_code == 5 and obs.reason == Reason.of(Code.EXIT_CODE, code=5)
     assert new.reconcile(tmp_path) == [] and new.free_devices("local-h100") == ["0", "1", "2"]
@@ -227,7 +257,7 @@ from nacc.domain.jobs import JobClass, JobSpec
 from nacc.domain.pools import Pool
 from nacc.ports import Launch
 d = LocalDispatcher({"p": ["0"]}, Path(sys.argv[1]))
-d.register(JobId("orphan"), "sleep 0.6; exit 7")
+d.register(JobId("orphan"), sys.argv[2])
 spec = JobSpec(JobId("orphan"), 0.0, 1, JobClass.VISION, 1.0, "proj")
 d.launch(Launch(spec, Pool(PoolId("p"), "l", "h", "H100", 1, 1, "local"), 1, 0.0, 1.0, 0.0))
 os.kill(os.getpid(), 9)  # the service crashes
@@ -235,10 +265,12 @@ os.kill(os.getpid(), 9)  # the service crashes
 
 
 def test_reconcile_readopts_a_job_whose_service_process_died(tmp_path: Path) -> None:
-    crashed = subprocess.run([sys.executable, "-c", SERVICE, str(tmp_path)], check=False)
+    argv = [sys.executable, "-c", SERVICE, str(tmp_path), gated("exit 7")]
+    crashed = subprocess.run(argv, check=False)
     assert crashed.returncode == -signal.SIGKILL
     new = LocalDispatcher({"p": ["0"]}, tmp_path)
     assert [r.action for r in new.reconcile()] == ["readopted"]
     assert new.free_devices("p") == []
+    release(tmp_path, "orphan")
     obs = poll_until(new, JobId("orphan"))  # not our child: exit code read from its file
     assert obs.exit_code == 7 and obs.outcome is Outcome.FAILED and new.free_devices("p") == ["0"]

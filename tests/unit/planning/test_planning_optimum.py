@@ -143,3 +143,32 @@ def test_milp_wrapper_reads_duals_of_a_tiny_lp() -> None:
     sol = solve(prog, relax=True)
     assert sol.optimal and sol.x[0] == pytest.approx(4.0)
     assert sol.duals[0] == pytest.approx(3.0)
+
+
+def _small_infeasible() -> Problem:
+    chip = ChipData("H100-SXM", False, 1.275, {"training": 1.0}, price_krw=50e6)
+    demand = {(2026, "training"): HPM * UTIL * 100}
+    return _problem([chip], [_site()], demand, {2026: 1e9}, [2026])  # budget: 20 units only
+
+
+def test_a_solver_limit_is_reported_as_a_limit_never_as_infeasible() -> None:
+    # A feasible plan, but no branch-and-bound node allowed: HiGHS stops before it has a
+    # plan, whatever the machine's load.
+    chip = ChipData("H100-SXM", False, 1.275, {"training": 1.0}, price_krw=50e6)
+    problem = _problem([chip], [_site()], {(2026, "training"): 1e6}, {2026: 1e13}, [2026])
+    assert plan(problem, time_limit_s=None).feasible
+    result = plan(problem, time_limit_s=None, node_limit=0)
+    assert result.limit_reached and not result.feasible
+    assert "limit reached" in result.stopped and "does not mean the targets conflict" in (
+        result.stopped
+    )
+    out = result.to_json()
+    assert "infeasible" not in out and out["stopped"]["message"] == result.stopped
+    assert result.relaxations == [] and result.alternatives == []
+    assert out["objective_krw"] is None  # no plan found: no cost, and no NaN in the JSON
+
+
+def test_a_finished_solve_is_not_marked_stopped() -> None:
+    result = plan(_small_infeasible(), time_limit_s=None)
+    assert not result.limit_reached and result.stopped == "" and "stopped" not in result.to_json()
+    assert result.to_json()["infeasible"]["conflicting"] == ["budget[2026]"]

@@ -178,7 +178,7 @@ class LocalDispatcher:
                 cwd=cwd_for(launch, job_dir), env=env, start_new_session=True,
             )  # fmt: skip
         stat = proc_stat(proc.pid)
-        start = stat[3] if stat is not None else 0
+        start = stat.start if stat is not None else 0
         run = Run(launch.spec.id, launch.pool.id, devices, proc.pid, start, self._boot,
                    launch.at, job_dir, proc)  # fmt: skip
         try:
@@ -238,9 +238,9 @@ class LocalDispatcher:
         stat = proc_stat(run.pid)
         return (
             stat is not None
-            and stat[0] != "Z"
-            and stat[1] == run.pid
-            and stat[3] == run.proc_start
+            and not stat.zombie
+            and stat.pgid == run.pid
+            and stat.start == run.proc_start
             and run.boot_id == self._boot
         )
 
@@ -248,7 +248,7 @@ class LocalDispatcher:
     def _reap_foreign(run: Run) -> None:
         """Reap the run's zombie if it is our child (a dispatcher in this process died)."""
         stat = proc_stat(run.pid)
-        if stat is not None and stat[0] == "Z" and stat[3] == run.proc_start:
+        if stat is not None and stat.zombie and stat.start == run.proc_start:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(run.pid, os.WNOHANG)
 

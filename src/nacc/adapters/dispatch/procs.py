@@ -1,5 +1,5 @@
-"""Linux process facts and signals for the ``local`` dispatcher (``/proc``), and the
-environment a job inherits."""
+"""Process facts (psutil) and signals for the ``local`` dispatcher, and the environment a
+job inherits."""
 
 from __future__ import annotations
 
@@ -7,16 +7,45 @@ import contextlib
 import os
 import signal
 from pathlib import Path
+from typing import NamedTuple
+
+import psutil
 
 
-def proc_stat(pid: int) -> tuple[str, int, int, int] | None:
-    """(state, pgrp, session, start time in clock ticks since boot), or None if gone."""
+class ProcStat(NamedTuple):
+    """What identifies a process and its group: ``start`` is in clock ticks since boot
+    (what state.json keeps: unlike a start time on the wall clock, no clock step moves it)."""
+
+    zombie: bool
+    pgid: int
+    session: int
+    start: int
+
+
+_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+
+
+def proc_stat(pid: int) -> ProcStat | None:
+    """The process's status, group, session and start, or None if it is gone."""
     try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        proc = psutil.Process(pid)
+        with proc.oneshot():
+            zombie = proc.status() == psutil.STATUS_ZOMBIE
+            start = _start_ticks(proc)
+        return ProcStat(zombie, os.getpgid(pid), os.getsid(pid), start)
+    except (psutil.Error, ProcessLookupError, PermissionError):
         return None
-    rest = text[text.rfind(")") + 2 :].split()
-    return rest[0], int(rest[2]), int(rest[3]), int(rest[19])
+
+
+def _start_ticks(proc: psutil.Process) -> int:
+    """psutil gives the start as boot time + ticks / rate; the boot time is read again on
+    each call, so read it on both sides and retry in the rare case it moved between."""
+    while True:
+        boot = psutil.boot_time()
+        started = proc.create_time()
+        if psutil.boot_time() == boot:
+            return round((started - boot) * _TICKS_PER_S)
+        proc = psutil.Process(proc.pid)  # create_time is cached: ask afresh
 
 
 def boot_id() -> str:
@@ -34,10 +63,11 @@ def group_alive(pgid: int) -> bool:
         return False
     except PermissionError:
         pass
-    for name in os.listdir("/proc"):
-        stat = proc_stat(int(name)) if name.isdigit() else None
-        if stat is not None and stat[0] != "Z" and stat[1] == pgid and stat[2] == pgid:
-            return True
+    for proc in psutil.process_iter():
+        with contextlib.suppress(psutil.Error, ProcessLookupError, PermissionError):
+            member = os.getpgid(proc.pid) == pgid and os.getsid(proc.pid) == pgid
+            if member and proc.status() != psutil.STATUS_ZOMBIE:
+                return True
     return False
 
 

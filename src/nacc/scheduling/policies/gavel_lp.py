@@ -128,7 +128,7 @@ def _run_highs(
     lp.a_matrix_.start_ = start
     lp.a_matrix_.index_ = index
     lp.a_matrix_.value_ = value
-    h: Any = highspy.Highs()
+    h: Any = getattr(highspy, "_Highs", highspy.Highs)()  # Highs() prints a banner as built
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", solver)
     h.setOptionValue("threads", 1)
