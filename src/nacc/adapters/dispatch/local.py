@@ -29,6 +29,7 @@ from nacc.adapters.dispatch.procs import (
 )
 from nacc.domain.errors import InputError, NaccError, UnknownName
 from nacc.domain.ids import JobId
+from nacc.domain.reasons import Code
 from nacc.ports import Launch, Observation
 
 # $1 is the exit-code file, the rest is the job's argv; the file is written atomically.
@@ -39,6 +40,8 @@ _STEP_S = 0.02
 
 class DispatchError(NaccError):
     """The local dispatcher was asked for something it cannot do (the message says why)."""
+
+    code = Code.DISPATCH_ERROR
 
 
 @dataclass(frozen=True, slots=True)
