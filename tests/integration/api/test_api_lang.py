@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 from jobsetup import funded_project
+from typer.testing import CliRunner
 
 from conftest import Api
+from nacc.cli import client
+from nacc.cli.main import app
 
 KO = {"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.8"}
 
@@ -57,3 +63,24 @@ def test_openapi_describes_problems_with_their_code(api: Api) -> None:
     assert {"code", "params", "title", "detail"} <= set(problem["properties"])
     submit = spec["paths"]["/projects/{project_id}/jobs"]["post"]["responses"]["4XX"]
     assert list(submit["content"]) == ["application/problem+json"]
+
+
+def test_the_cli_prints_the_servers_korean_detail(
+    api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`nacc --lang ko` against the real app: the language travels as Accept-Language
+    and the problem's Korean detail is what the CLI prints."""
+    f = funded_project(api.svc)
+    creds = tmp_path / "credentials.json"
+    creds.write_text(json.dumps({"url": "http://testserver", "token": f.pi}))
+
+    def through_app(method: str, url: str, **kw: Any) -> Any:
+        kw.pop("timeout", None)
+        return api.client.request(method, url.removeprefix("http://testserver"), **kw)
+
+    monkeypatch.setattr(client.httpx, "request", through_app)
+    args = ["--lang", "ko", "submit", "--project", str(f.project_id), "--command", "true",
+            "--accelerators", "0"]  # fmt: skip
+    result = CliRunner().invoke(app, args, env={"NACC_CONFIG": str(creds), "LC_ALL": ""})
+    assert result.exit_code == 2
+    assert "error 422: body.accelerators: 1 이상이어야 해요" in result.output
