@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse
 from nacc import __version__
 from nacc.api import problems
 from nacc.api.deps import PrincipalCache, ServicesDep
+from nacc.api.lang import LanguageMiddleware
 from nacc.api.schemas import HealthOut
 from nacc.service.context import Services
 from nacc.service.reports import scheduler_health
@@ -28,7 +29,9 @@ def create_app(
         version=__version__,
         description="National AI computing center",
         lifespan=lifespan,
+        responses=problems.RESPONSES,
     )
+    app.add_middleware(LanguageMiddleware)
     app.state.live = None
     app.state.pricing = None
     app.state.principals = PrincipalCache()

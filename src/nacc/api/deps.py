@@ -18,6 +18,7 @@ from fastapi import Depends, Header, Query, Request
 
 from nacc.adapters.store import repos_people as people
 from nacc.domain.errors import Unauthorized
+from nacc.domain.reasons import Code
 from nacc.service.auth import Principal, authenticate
 from nacc.service.context import Services
 
@@ -38,7 +39,7 @@ class PrincipalCache:
         if row is None or row[2] < time.monotonic():
             return None
         if row[1] is not None and row[1] <= now:
-            raise Unauthorized("unknown, revoked or expired token")
+            raise Unauthorized("unknown, revoked or expired token", code=Code.TOKEN_INVALID)
         return row[0]
 
     def clear(self) -> None:

@@ -2,13 +2,16 @@
 officers and reviewers: calls, proposals, review, award).
 
 Credentials live in ``$NACC_CONFIG`` (default ``~/.config/nacc/credentials.json``,
-mode 600) after ``nacc login``.
+mode 600) after ``nacc login``. The language (``nacc --lang ko|en``, else ``LC_ALL``/
+``LC_MESSAGES``/``LANG``) goes to the server as ``Accept-Language``, so its problems come
+back localised; reasons the server sends as codes are rendered here in that language.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,9 +19,35 @@ import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from nacc import i18n
+from nacc.domain.reasons import Reason
 
 console = Console(width=132)
-err = Console(stderr=True, soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+_chosen: list[str] = []  # the --lang of this invocation, if given
+
+
+def set_language(lang: str | None) -> None:
+    """Use ``lang`` for this invocation (None: from the environment)."""
+    _chosen[:] = [lang] if lang else []
+
+
+def language() -> str:
+    """``--lang`` if given, else the terminal's locale (``ko_KR.UTF-8`` -> ``ko``)."""
+    return _chosen[0] if _chosen else i18n.from_locale(os.environ)
+
+
+def reason_text(job: dict[str, Any]) -> str:
+    """A job's reason in the CLI's language: rendered here when the server sent it as a
+    code (``reason_code``, ``reason_params``), else the server's text."""
+    code = job.get("reason_code")
+    if not code:
+        return str(job.get("reason") or "")
+    params = job.get("reason_params") or {}
+    return i18n.render(Reason.of(str(code), **{str(k): v for k, v in params.items()}), language())
+
 
 Project = Annotated[int, typer.Option("--project", help="project id")]
 
@@ -31,7 +60,10 @@ def _config_path() -> Path:
 def _creds() -> dict[str, str]:
     path = _config_path()
     if not path.exists():
-        err.print(f"error: not logged in ({path} missing); run: nacc login --url URL --token T")
+        err.print(
+            f"error: not logged in ({path} missing); run: nacc login --url URL --token T",
+            markup=False,
+        )
         raise typer.Exit(2)
     data: dict[str, str] = json.loads(path.read_text())
     return data
@@ -39,7 +71,7 @@ def _creds() -> dict[str, str]:
 
 def _call(method: str, path: str, body: Any = None, params: Any = None) -> Any:
     creds = _creds()
-    headers = {"Authorization": f"Bearer {creds['token']}"}
+    headers = {"Authorization": f"Bearer {creds['token']}", "Accept-Language": language()}
     try:
         r = httpx.request(
             method,
@@ -50,17 +82,24 @@ def _call(method: str, path: str, body: Any = None, params: Any = None) -> Any:
             timeout=30,
         )
     except httpx.HTTPError as exc:
-        err.print(f"error: cannot reach {creds['url']}: {exc}")
+        err.print(f"error: cannot reach {creds['url']}: {exc}", markup=False)
         raise typer.Exit(2) from None
     if r.status_code >= 400:
-        try:
-            problem = r.json()
-            err.print(f"error {r.status_code}: {problem.get('detail') or problem.get('title')}")
-        except ValueError:
-            err.print(f"error {r.status_code}: {r.text[:500]}")
+        err.print(f"error {r.status_code}: {_problem_text(r)}", markup=False)
         raise typer.Exit(2)
     ctype = r.headers.get("content-type", "")
     return r.json() if ctype.startswith("application/json") else r.text
+
+
+def _problem_text(r: httpx.Response) -> str:
+    """The server's (already localised) detail of a problem, else its body."""
+    try:
+        problem = r.json()
+    except ValueError:
+        return r.text[:500]
+    if isinstance(problem, dict):
+        return str(problem.get("detail") or problem.get("title") or problem)
+    return str(problem)
 
 
 def login(
@@ -68,9 +107,12 @@ def login(
     token: Annotated[str, typer.Option("--token", prompt=True, hide_input=True)] = "",
 ) -> None:
     """Store the server URL and your API token, after checking them with /me."""
-    r = httpx.get(url.rstrip("/") + "/me", headers={"Authorization": f"Bearer {token}"})
+    headers = {"Authorization": f"Bearer {token}", "Accept-Language": language()}
+    r = httpx.get(url.rstrip("/") + "/me", headers=headers)
     if r.status_code != 200:
-        err.print(f"error: {url} refused the token ({r.status_code})")
+        err.print(
+            f"error: {url} refused the token ({r.status_code}): {_problem_text(r)}", markup=False
+        )
         raise typer.Exit(2)
     path = _config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,20 +151,16 @@ def jobs(project: Project, limit: int = 50, offset: int = 0) -> None:
     for col in ("id", "state", "accelerators", "pool", "exit", "reason"):
         table.add_column(col)
     for j in page["items"]:
-        table.add_row(
-            j["id"],
-            j["state"],
-            str(j["accelerators"]),
-            j["pool_id"] or "",
-            "" if j["exit_code"] is None else str(j["exit_code"]),
-            j["reason"],
-        )
+        cells = [j["id"], j["state"], str(j["accelerators"]), j["pool_id"] or "",
+                 "" if j["exit_code"] is None else str(j["exit_code"]), reason_text(j)]  # fmt: skip
+        table.add_row(*(Text(cell) for cell in cells))  # text, not Rich markup
     console.print(table)
 
 
 def logs(job: str, tail: int = 65536) -> None:
-    """Print the end of a job's output."""
-    console.print(_call("GET", f"/jobs/{job}/logs", params={"tail": tail}), end="")
+    """Print the end of a job's output, byte for byte (no markup, no wrapping)."""
+    sys.stdout.write(str(_call("GET", f"/jobs/{job}/logs", params={"tail": tail})))
+    sys.stdout.flush()
 
 
 def cancel(job: str) -> None:
@@ -159,10 +197,10 @@ def review(
         try:
             parsed[name.strip()] = float(value)
         except ValueError:
-            err.print(f"error: --scores: expected criterion=number, got {part!r}")
+            err.print(f"error: --scores: expected criterion=number, got {part!r}", markup=False)
             raise typer.Exit(2) from None
         if not sep:
-            err.print(f"error: --scores: expected criterion=number, got {part!r}")
+            err.print(f"error: --scores: expected criterion=number, got {part!r}", markup=False)
             raise typer.Exit(2)
     console.print_json(
         data=_call("POST", f"/proposals/{proposal}/reviews", {"scores": parsed, "comment": comment})

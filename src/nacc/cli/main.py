@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from nacc import i18n
 from nacc.cli import client, plan
 from nacc.cli.ledger import ledger
 from nacc.cli.serve import serve
@@ -58,6 +59,37 @@ SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="skip malformed ro
 LimitOpt = Annotated[int | None, typer.Option("--limit", help="first N jobs only")]
 
 
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="ko | en: language of messages and of the server's answers; "
+        "default from LC_ALL / LC_MESSAGES / LANG (ko_KR.UTF-8 -> ko), else en",
+    ),
+]
+
+
+@app.callback()
+def _global(lang: LangOpt = None) -> None:
+    """nacc: national AI computing center software."""
+    chosen = i18n.language(lang) if lang else None
+    if lang and chosen is None:
+        err_console.print(
+            f"error: --lang: expected one of {', '.join(i18n.LANGUAGES)}; got {lang!r}",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    client.set_language(chosen)
+
+
+def _message(exc: Exception) -> str:
+    """An error in the CLI's language (English: its own message)."""
+    lang = client.language()
+    if isinstance(exc, NaccError) and lang != i18n.DEFAULT_LANGUAGE:
+        return i18n.message(exc.reason, lang) or str(exc)
+    return str(exc)
+
+
 @contextmanager
 def _errors() -> Iterator[None]:
     try:
@@ -65,7 +97,7 @@ def _errors() -> Iterator[None]:
     except (NaccError, ValueError, FileNotFoundError) as exc:
         # The message quotes user input (paths, column names): print it as text, not Rich
         # markup, and unwrapped, so "file:line" stays whole on any terminal width.
-        err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        err_console.print(f"[red]error:[/red] {escape(_message(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
 
 

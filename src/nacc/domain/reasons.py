@@ -20,31 +20,175 @@ Param = str | int | float | bool
 
 
 class Code(StrEnum):
-    """Every reason nacc gives. Add here, then to each catalog (``nacc.i18n``)."""
+    """Every reason nacc gives. Add here with its parameters in ``PARAMS``, then to each
+    catalog (``nacc/i18n/locale``); docs/reasons.md lists them (``python -m nacc.i18n.doc``)."""
 
     # lifecycle
     SUBMITTED = "submitted"
     STARTED = "started"
     COMPLETED = "completed"
     READOPTED = "readopted"
+    # why a job started (a policy's start reason)
+    START_HEAD_OF_QUEUE = "start_head_of_queue"
+    START_PRIORITY_ORDER = "start_priority_order"
+    START_BACKFILLED = "start_backfilled"
+    START_BEST_SCORE = "start_best_score"
+    START_ROUND_ALLOCATION = "start_round_allocation"
     # why a job waits (pending)
     WAITING_FOR_CAPACITY = "waiting_for_capacity"
     WAITING_AT_HEAD = "waiting_at_head"
     WAITING_FOR_PRIORITY = "waiting_for_priority"
     WAITING_FOR_SHARE = "waiting_for_share"
+    WAITING_FOR_RESOURCES = "waiting_for_resources"
+    WAITING_FOR_ROOM = "waiting_for_room"
+    WAITING_FOR_ROUND = "waiting_for_round"
+    WAITING_BELOW_CUTOFF = "waiting_below_cutoff"
+    WAITING_NO_RESERVATION = "waiting_no_reservation"
     RESERVED = "reserved"
-    POLICY_NOTE = "policy_note"  # a policy's own words (params: text), until it gives a code
+    RESERVED_AFTER_WAIT = "reserved_after_wait"
+    POLICY_NOTE = "policy_note"  # a policy's own words, until it gives a code
     # why a job ended or moved
     EXIT_CODE = "exit_code"
-    SIGNALLED = "signalled"
+    EXIT_CODE_WHILE_DOWN = "exit_code_while_down"
+    KILLED_BY_SIGNAL = "killed_by_signal"
     TIMEOUT = "timeout"
+    TIMEOUT_WHILE_DOWN = "timeout_while_down"
     CANCELLED = "cancelled"
     PREEMPTED = "preempted"
+    PREEMPTED_BY_LESS_SERVICE = "preempted_by_less_service"
+    PREEMPTED_TO_MOVE = "preempted_to_move"
+    PREEMPTED_NO_ROOM = "preempted_no_room"
+    PREEMPTED_BELOW_CUTOFF = "preempted_below_cutoff"
     LOST = "lost"
-    FAILED = "failed"
+    LOST_WHILE_DOWN = "lost_while_down"
+    LOST_AFTER_RESTART = "lost_after_restart"
     LAUNCH_FAILED = "launch_failed"
     PREEMPT_UNSUPPORTED = "preempt_unsupported"
     REJECTED_NO_POOL = "rejected_no_pool"
+    # why a request failed (the ``code`` of an error and of its problem+json)
+    ERROR = "error"
+    INPUT_INVALID = "input_invalid"
+    ALREADY_EXISTS = "already_exists"
+    INVALID_REFERENCE = "invalid_reference"
+    NOT_FOUND = "not_found"
+    UNAUTHORIZED = "unauthorized"
+    TOKEN_MISSING = "token_missing"
+    TOKEN_INVALID = "token_invalid"
+    TOKEN_USER_GONE = "token_user_gone"
+    FORBIDDEN = "forbidden"
+    ROLE_REQUIRED = "role_required"
+    ROLE_REQUIRED_FOR = "role_required_for"
+    CONFLICT = "conflict"
+    UNKNOWN_NAME = "unknown_name"
+    INVALID_TRANSITION = "invalid_transition"
+    INSUFFICIENT_CREDITS = "insufficient_credits"
+    OVERDRAFT_EXCEEDED = "overdraft_exceeded"
+    LEDGER_ERROR = "ledger_error"
+    INVALID_ENTRY = "invalid_entry"
+    CAUSE_CONFLICT = "cause_conflict"
+    DISPATCH_ERROR = "dispatch_error"
+    HTTP_ERROR = "http_error"
+    # why one field of a request body was refused (problem+json ``errors[].code``)
+    VALUE_MISSING = "value_missing"
+    VALUE_UNEXPECTED = "value_unexpected"
+    VALUE_NOT_ALLOWED = "value_not_allowed"
+    VALUE_NOT_INTEGER = "value_not_integer"
+    VALUE_NOT_NUMBER = "value_not_number"
+    VALUE_NOT_STRING = "value_not_string"
+    VALUE_NOT_BOOLEAN = "value_not_boolean"
+    VALUE_NOT_DATETIME = "value_not_datetime"
+    VALUE_GT = "value_gt"
+    VALUE_GE = "value_ge"
+    VALUE_LT = "value_lt"
+    VALUE_LE = "value_le"
+    VALUE_TOO_SHORT = "value_too_short"
+    VALUE_TOO_LONG = "value_too_long"
+    BODY_NOT_JSON = "body_not_json"
+
+
+_FIELD = ("field", "problem")
+_BOUND = ("field", "problem", "limit")
+
+PARAMS: Mapping[Code, tuple[str, ...]] = {
+    # Parameters each code takes, by name. Names ending in ``_s`` are seconds (rendered as
+    # "1 h" / "1시간"); ``policy`` is a policy's registered name; ``pool`` a pool id;
+    # ``accel_type`` an accelerator type; ``message`` an English free text (kept as is).
+    Code.SUBMITTED: (),
+    Code.STARTED: ("pool",),
+    Code.COMPLETED: (),
+    Code.READOPTED: ("pid", "pool", "devices"),
+    Code.START_HEAD_OF_QUEUE: ("policy",),
+    Code.START_PRIORITY_ORDER: ("policy",),
+    Code.START_BACKFILLED: ("policy",),
+    Code.START_BEST_SCORE: ("policy",),
+    Code.START_ROUND_ALLOCATION: ("policy", "accel_type"),
+    Code.WAITING_FOR_CAPACITY: ("pool", "needed", "free"),
+    Code.WAITING_AT_HEAD: ("policy",),
+    Code.WAITING_FOR_PRIORITY: ("policy",),
+    Code.WAITING_FOR_SHARE: ("policy",),
+    Code.WAITING_FOR_RESOURCES: ("policy",),
+    Code.WAITING_FOR_ROOM: ("policy", "accel_type"),
+    Code.WAITING_FOR_ROUND: ("policy", "interval_s"),
+    Code.WAITING_BELOW_CUTOFF: ("policy", "accel_type", "allocation", "priority"),
+    Code.WAITING_NO_RESERVATION: ("policy",),
+    Code.RESERVED: ("policy", "pool"),
+    Code.RESERVED_AFTER_WAIT: ("policy", "pool", "waited_s"),
+    Code.EXIT_CODE: ("exit_code",),
+    Code.EXIT_CODE_WHILE_DOWN: ("exit_code",),
+    Code.KILLED_BY_SIGNAL: ("signal", "name"),
+    Code.TIMEOUT: ("limit_s", "ran_s"),
+    Code.TIMEOUT_WHILE_DOWN: ("limit_s", "ran_s"),
+    Code.CANCELLED: (),
+    Code.PREEMPTED: ("policy",),
+    Code.PREEMPTED_BY_LESS_SERVICE: ("policy",),
+    Code.PREEMPTED_TO_MOVE: ("policy", "pool", "accel_type"),
+    Code.PREEMPTED_NO_ROOM: ("policy", "accel_type"),
+    Code.PREEMPTED_BELOW_CUTOFF: ("policy",),
+    Code.LOST: (),
+    Code.LOST_WHILE_DOWN: (),
+    Code.LOST_AFTER_RESTART: (),
+    Code.LAUNCH_FAILED: ("message",),
+    Code.REJECTED_NO_POOL: (),
+    Code.PREEMPT_UNSUPPORTED: ("pool", "message"),
+    Code.POLICY_NOTE: ("message",),
+    Code.ERROR: ("message",),
+    Code.INPUT_INVALID: _FIELD,
+    Code.ALREADY_EXISTS: _FIELD,
+    Code.INVALID_REFERENCE: _FIELD,
+    Code.NOT_FOUND: ("kind", "id"),
+    Code.UNAUTHORIZED: ("message",),
+    Code.TOKEN_MISSING: (),
+    Code.TOKEN_INVALID: (),
+    Code.TOKEN_USER_GONE: (),
+    Code.FORBIDDEN: ("message",),
+    Code.ROLE_REQUIRED: ("roles", "name"),
+    Code.ROLE_REQUIRED_FOR: ("roles", "scope", "name"),
+    Code.CONFLICT: ("message",),
+    Code.UNKNOWN_NAME: ("kind", "name", "known"),
+    Code.INVALID_TRANSITION: ("message",),
+    Code.INSUFFICIENT_CREDITS: ("account", "balance", "amount", "shortfall", "cause"),
+    Code.OVERDRAFT_EXCEEDED: ("account", "balance", "change", "result", "floor", "shortfall"),
+    Code.LEDGER_ERROR: ("message",),
+    Code.INVALID_ENTRY: ("cause", "problems"),
+    Code.CAUSE_CONFLICT: ("message",),
+    Code.DISPATCH_ERROR: ("message",),
+    Code.HTTP_ERROR: ("status", "message"),
+    Code.VALUE_MISSING: _FIELD,
+    Code.VALUE_UNEXPECTED: _FIELD,
+    Code.VALUE_NOT_ALLOWED: (*_FIELD, "expected"),
+    Code.VALUE_NOT_INTEGER: _FIELD,
+    Code.VALUE_NOT_NUMBER: _FIELD,
+    Code.VALUE_NOT_STRING: _FIELD,
+    Code.VALUE_NOT_BOOLEAN: _FIELD,
+    Code.VALUE_NOT_DATETIME: _FIELD,
+    Code.VALUE_GT: _BOUND,
+    Code.VALUE_GE: _BOUND,
+    Code.VALUE_LT: _BOUND,
+    Code.VALUE_LE: _BOUND,
+    Code.VALUE_TOO_SHORT: _BOUND,
+    Code.VALUE_TOO_LONG: _BOUND,
+    Code.BODY_NOT_JSON: _FIELD,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,7 +89,7 @@ class Engine:
         return rec
 
     def cancel(self, job_id: JobId, now: float, cause: Reason | None = None) -> None:
-        cause = cause or Reason.of(Code.CANCELLED, by="user")
+        cause = cause or Reason(Code.CANCELLED)
         rec = self.jobs[job_id]
         if rec.state is JobState.RUNNING:
             self._stop(rec, now)
@@ -141,7 +141,7 @@ class Engine:
         rec.first_start_s = started_s
         rec.state = JobState.RUNNING
         self._watch_limit(rec)
-        rec.reason = Reason(Code.READOPTED)
+        rec.reason = Reason.of(Code.READOPTED, pid="?", pool=pool_id, devices="?")
         self.usage.change_rate(spec.project, metered_s, count * credit_rate / 3600.0)
         return rec
 
@@ -233,7 +233,7 @@ class Engine:
             and IMAGE in self.dispatcher.unsupported_on(pool.id)
         ):
             why = self.dispatcher.unsupported_on(pool.id)[IMAGE]
-            self._refuse_launch(rec, now, Reason.of(Code.LAUNCH_FAILED, pool=pool.id, error=why))
+            self._refuse_launch(rec, now, Reason.of(Code.LAUNCH_FAILED, message=why))
             return
         del self.pending[spec.id]
         self.running[spec.id] = rec
@@ -275,7 +275,7 @@ class Engine:
             raise PlanError(f"preempt of {action.job_id}: not running")
         why_not = self.dispatcher.unsupported_on(rec.pool_id).get(PREEMPT)
         if why_not is not None:  # the backend cannot stop it early: it runs on
-            why = Reason.of(Code.PREEMPT_UNSUPPORTED, pool=rec.pool_id, why=why_not)
+            why = Reason.of(Code.PREEMPT_UNSUPPORTED, pool=rec.pool_id, message=why_not)
             self.refused.append((rec.spec.id, why))
             return
         done = self.dispatcher.stop(rec.spec.id, now)
@@ -391,10 +391,10 @@ def outcome_reason(obs: ports.Observation) -> Reason:
     if obs.outcome is ports.Outcome.LOST:
         return Reason(Code.LOST)
     if obs.exit_code is not None:
-        return Reason.of(Code.EXIT_CODE, code=obs.exit_code)
-    return Reason(Code.FAILED)
+        return Reason.of(Code.EXIT_CODE, exit_code=obs.exit_code)
+    return Reason(Code.LOST)
 
 
 def _coded(reason: Reason | str) -> Reason:
     """A policy's reason (policies that still give English text are wrapped)."""
-    return reason if isinstance(reason, Reason) else Reason.of(Code.POLICY_NOTE, text=reason)
+    return reason if isinstance(reason, Reason) else Reason.of(Code.POLICY_NOTE, message=reason)

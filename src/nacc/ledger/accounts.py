@@ -27,6 +27,7 @@ from fractions import Fraction
 from types import MappingProxyType
 
 from nacc.domain.errors import NaccError
+from nacc.domain.reasons import Code
 
 QUANTUM = Decimal("1e-9")
 """The smallest credit amount the ledger records (one nano-credit)."""
@@ -310,12 +311,19 @@ def _stamp(t: float) -> str:
 class LedgerError(NaccError):
     """Base of the ledger's errors."""
 
+    code = Code.LEDGER_ERROR
+
 
 class InvalidEntry(LedgerError):
     """An entry is malformed (unbalanced, off the credit grid, wrong shape, ...)."""
 
+    code = Code.INVALID_ENTRY
+
     def __init__(self, cause: str, problems: list[str]) -> None:
-        super().__init__(f"entry {cause!r} refused: {'; '.join(problems)}")
+        listed = "; ".join(problems)
+        super().__init__(
+            f"entry {cause!r} refused: {listed}", params={"cause": cause, "problems": listed}
+        )
         self.cause = cause
         self.problems = problems
 
@@ -323,16 +331,23 @@ class InvalidEntry(LedgerError):
 class CauseConflict(LedgerError):
     """A different entry was posted under a cause that is already in the journal."""
 
+    code = Code.CAUSE_CONFLICT
+
 
 class InsufficientCredits(LedgerError):
     """A posting would take an account below its overdraft limit; nothing was posted."""
 
+    code = Code.INSUFFICIENT_CREDITS
+
     def __init__(
         self, account: Account, balance: Decimal, amount: Decimal, shortfall: Decimal, cause: str
     ) -> None:
+        params = {"account": str(account), "balance": fmt(balance), "amount": fmt(amount),
+                  "shortfall": fmt(shortfall), "cause": cause}  # fmt: skip
         super().__init__(
             f"{account} has a balance of {fmt(balance)} credits and cannot pay "
-            f"{fmt(amount)} for {cause!r}: short by {fmt(shortfall)} credits"
+            f"{fmt(amount)} for {cause!r}: short by {fmt(shortfall)} credits",
+            params=params,
         )
         self.account = account
         self.balance = balance

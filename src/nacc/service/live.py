@@ -264,9 +264,9 @@ class LiveScheduler:
             )
             asked = [(row[0], row[1]) for row in s.execute(stmt).all()]
         done = 0
-        for job_id, reason in asked:
+        for job_id, _ in asked:
             if JobId(job_id) in self.engine.jobs:
-                why = Reason.of(Code.CANCELLED, request=reason or "cancelled on request")
+                why = Reason(Code.CANCELLED)
                 self.engine.cancel(JobId(job_id), now, why)
                 done += 1
         return done
@@ -352,7 +352,7 @@ class LiveScheduler:
         return found
 
     def _lost(self, spec: JobSpec, now: float, note: str) -> str:
-        why = _text(Reason.of(Code.LOST, where="restart", why=note))
+        why = _text(Reason(Code.LOST_AFTER_RESTART))
         change = repos_jobs.Transition(JobState.FAILED, wall(now), why, why)
         with self.svc.tx() as s:
             repos_jobs.record_transition(s, spec.id, change)
@@ -369,8 +369,7 @@ def _within_limit(spec: JobSpec, start_s: float, obs: Observation) -> Observatio
     limit = spec.time_limit_s
     if limit is None or obs.at <= start_s + limit:
         return obs
-    why = Reason.of(Code.TIMEOUT, limit_s=limit, ran_s=round(obs.at - start_s, 1),
-                    while_down=True)  # fmt: skip
+    why = Reason.of(Code.TIMEOUT_WHILE_DOWN, limit_s=limit, ran_s=round(obs.at - start_s, 1))
     return Observation(obs.job_id, start_s + limit, Outcome.TIMED_OUT, obs.exit_code, why)
 
 

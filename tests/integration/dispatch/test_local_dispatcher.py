@@ -224,7 +224,8 @@ def test_reconcile_after_the_dispatcher_is_gone(tmp_path: Path) -> None:
     assert live not in queued
     release(tmp_path, "live")
     obs = poll_until(new, live)
-    assert not obs.ok and obs.exit_code == 5 and obs.reason == Reason.of(Code.EXIT_CODE, code=5)
+    assert not obs.ok and obs.exit_code == 5
+    assert obs.reason == Reason.of(Code.EXIT_CODE, exit_code=5)
     assert new.reconcile(tmp_path) == [] and new.free_devices("local-h100") == ["0", "1", "2"]
 
 

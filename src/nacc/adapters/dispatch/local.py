@@ -52,6 +52,8 @@ _STEP_S = 0.02
 class DispatchError(NaccError):
     """The local dispatcher was asked for something it cannot do (the message says why)."""
 
+    code = Code.DISPATCH_ERROR
+
 
 class LocalDispatcher:
     """Runs jobs as local processes, handing out device ids per pool.
@@ -129,7 +131,7 @@ class LocalDispatcher:
         except (OSError, ValueError) as error:
             self._busy[launch.pool.id].difference_update(devices)
             why = f"{type(error).__name__}: {error}"
-            refused = Reason.of(Code.LAUNCH_FAILED, pool=launch.pool.id, error=why)
+            refused = Reason.of(Code.LAUNCH_FAILED, message=why)
             raise LaunchRefused(refused) from error
         except BaseException:
             self._busy[launch.pool.id].difference_update(devices)
@@ -145,13 +147,13 @@ class LocalDispatcher:
                 raise DispatchError(f"job {launch.spec.id}: no payload and no command registered")
             return command
         if payload.image:
-            raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, pool=launch.pool.id,
-                                          error=self.unsupported[IMAGE]))  # fmt: skip
+            raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED,
+                                          message=self.unsupported[IMAGE]))  # fmt: skip
         cmd = payload.command
         argv = ("sh", "-c", cmd) if isinstance(cmd, str) else tuple(cmd)
         if not argv or any("\0" in a for a in argv):
-            raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, pool=launch.pool.id,
-                                          error="empty command or a NUL byte in it"))  # fmt: skip
+            raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED,
+                                          message="empty command or a NUL byte in it"))  # fmt: skip
         return argv, dict(payload.env)
 
     def _take(self, pool: str, count: int) -> tuple[str, ...]:
@@ -225,7 +227,7 @@ class LocalDispatcher:
             if rc is None:
                 return None
             if rc < 0:
-                why = Reason.of(Code.SIGNALLED, signal=-rc, name=signal.Signals(-rc).name)
+                why = Reason.of(Code.KILLED_BY_SIGNAL, signal=-rc, name=signal.Signals(-rc).name)
                 return lambda job, now, start: Observation(job, now, Outcome.FAILED, None, why)
             return by_exit_file(run.job_dir, rc)
         self._reap_foreign(run)
@@ -332,7 +334,7 @@ class LocalDispatcher:
         code, wall = found
         note = f"exit code {code} (ended while the service was down)"
         outcome = Outcome.SUCCEEDED if code == 0 else Outcome.FAILED
-        why = Reason.of(Code.EXIT_CODE, code=code, while_down=True)
+        why = Reason.of(Code.EXIT_CODE_WHILE_DOWN, exit_code=code)
         obs = Observation(run.job_id, at, outcome, code, why)
         self._record_end(run, at, "exited", code, note)
         self._queued.append(obs)

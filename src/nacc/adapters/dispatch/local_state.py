@@ -16,8 +16,8 @@ from nacc.domain.reasons import Code, Reason
 from nacc.ports import Launch, Observation, Outcome, Recovered
 
 LOST_NOTE = "lost: process gone while the service was down"
-LOST = Reason.of(Code.LOST, where="local", why="gone while the service was down")
-NO_EXIT_CODE = Reason.of(Code.LOST, where="local", why="ended without recording an exit code")
+LOST = Reason(Code.LOST_WHILE_DOWN)
+NO_EXIT_CODE = Reason(Code.LOST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,7 @@ def by_exit_file(job_dir: Path, rc: int | None) -> Callable[[JobId, float, float
         code = found[0] if found is not None else rc
         at = min(now, max(start, found[1])) if found is not None else now
         outcome = Outcome.SUCCEEDED if code == 0 else Outcome.FAILED
-        reason = None if code == 0 else Reason.of(Code.EXIT_CODE, code=code or 0)
+        reason = None if code == 0 else Reason.of(Code.EXIT_CODE, exit_code=code or 0)
         return Observation(job, at, outcome, code, reason)
 
     return observe

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nacc.domain.errors import InputError, NaccError
+from nacc.domain.reasons import Code
 
 T = TypeVar("T")
 
@@ -25,13 +26,19 @@ MAX_PAGE = 1000
 class Conflict(InputError):
     """A row would duplicate a unique value (an e-mail, a name, a review)."""
 
+    code = Code.ALREADY_EXISTS
+
 
 class InvalidReference(InputError):
     """A row refers to something that does not exist (foreign key)."""
 
+    code = Code.INVALID_REFERENCE
+
 
 class OverdraftExceeded(NaccError):
     """A posting would take an account below its floor (minus its overdraft)."""
+
+    code = Code.OVERDRAFT_EXCEEDED
 
     def __init__(self, account_key: str, balance: Any, change: Any, floor: Any) -> None:
         self.account_key = account_key
@@ -39,9 +46,13 @@ class OverdraftExceeded(NaccError):
         self.change = change
         self.floor = floor
         self.shortfall = floor - (balance + change)
+        params = {"account": account_key, "balance": balance, "change": f"{change:+}",
+                  "result": balance + change, "floor": floor,
+                  "shortfall": self.shortfall}  # fmt: skip
         super().__init__(
             f"account {account_key}: balance {balance} {change:+} would fall to "
-            f"{balance + change}, below the floor {floor} by {self.shortfall} credits"
+            f"{balance + change}, below the floor {floor} by {self.shortfall} credits",
+            params=params,
         )
 
 

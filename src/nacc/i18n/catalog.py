@@ -1,0 +1,40 @@
+"""The message catalogs: ``locale/<lang>/LC_MESSAGES/nacc.po``, one message per code.
+
+The .po files are the source and are read at run time with Babel (once per language,
+then cached), so a fresh clone or an installed wheel needs no compile step. A message's
+``msgid`` is the code; messages in the ``title`` context are problem+json titles.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+TITLE = "title"
+DOMAIN = "nacc"
+
+
+def po_path(lang: str) -> str:
+    """Where ``lang``'s catalog lives (inside the installed package)."""
+    return str(files("nacc.i18n") / "locale" / lang / "LC_MESSAGES" / f"{DOMAIN}.po")
+
+
+@cache
+def messages(lang: str) -> dict[tuple[str | None, str], str]:
+    """(context, code) -> message of ``lang``'s catalog; empty messages are left out."""
+    from babel.messages.pofile import read_po
+
+    with open(po_path(lang), "rb") as handle:
+        catalog = read_po(handle, locale=lang, domain=DOMAIN)
+    out: dict[tuple[str | None, str], str] = {}
+    for message in catalog:
+        code, text = message.id, message.string
+        usable = isinstance(code, str) and isinstance(text, str) and not message.fuzzy
+        if usable and code and text:
+            out[(message.context, str(code))] = str(text)
+    return out
+
+
+def lookup(lang: str, code: str, context: str | None = None) -> str | None:
+    """The message for ``code`` in ``lang`` (None where the catalog has none)."""
+    return messages(lang).get((context, code))

@@ -1,0 +1,86 @@
+"""Problems in the caller's language: the same code, English or Korean detail."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jobsetup import funded_project
+from typer.testing import CliRunner
+
+from conftest import Api
+from nacc.cli import client
+from nacc.cli.main import app
+
+KO = {"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.8"}
+
+
+def _bad_submit(api: Api, token: str, project: int, headers: dict[str, str]) -> Any:
+    body = {"command": "true", "accelerators": 0, "job_class": "fine-tuning"}
+    return api.client.post(f"/projects/{project}/jobs", json=body,
+                           headers={**api.as_(token), **headers})  # fmt: skip
+
+
+def test_the_same_bad_request_in_korean_and_english_has_one_code(api: Api) -> None:
+    f = funded_project(api.svc)
+    en = _bad_submit(api, f.pi, f.project_id, {})
+    ko = _bad_submit(api, f.pi, f.project_id, KO)
+    assert en.status_code == ko.status_code == 422
+    assert en.headers["content-type"] == ko.headers["content-type"] == "application/problem+json"
+    assert (en.headers["content-language"], ko.headers["content-language"]) == ("en", "ko")
+    assert "accept-language" in ko.headers["vary"].lower()
+    one, two = en.json(), ko.json()
+    assert one["code"] == two["code"] == "input_invalid"
+    assert one["errors"][0]["code"] == two["errors"][0]["code"] == "value_ge"
+    assert one["detail"] == "body.accelerators: Input should be greater than or equal to 1"
+    assert two["detail"] == "body.accelerators: 1 이상이어야 해요"
+    assert (one["title"], two["title"]) == ("invalid input", "잘못된 입력")
+
+
+def test_service_errors_are_rendered_in_korean_with_their_code(api: Api) -> None:
+    f = funded_project(api.svc)
+    for headers in ({}, KO, {"Accept-Language": "en"}):
+        missing = api.client.get("/jobs/j-nope", headers={**api.as_(f.pi), **headers})
+        assert missing.status_code == 404
+        assert missing.json()["code"] == "not_found"
+        assert missing.json()["params"] == {"kind": "job", "id": "j-nope"}
+    assert missing.json()["detail"] == "no job with id 'j-nope'"  # English, as before
+    ko = api.client.get("/jobs/j-nope", headers={**api.as_(f.pi), **KO}).json()
+    assert (ko["title"], ko["detail"]) == ("찾을 수 없음", "찾을 수 없어요: job j-nope")
+    anonymous = api.client.get("/me", headers=KO)
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "token_missing"
+    assert anonymous.json()["detail"].startswith("토큰이 없어요")
+    overridden = api.client.get("/me?lang=ko")  # ?lang= wins over (no) Accept-Language
+    assert overridden.headers["content-language"] == "ko"
+    assert overridden.json()["title"] == "인증 필요"
+
+
+def test_openapi_describes_problems_with_their_code(api: Api) -> None:
+    spec = api.client.get("/openapi.json").json()
+    problem = spec["components"]["schemas"]["Problem"]
+    assert {"code", "params", "title", "detail"} <= set(problem["properties"])
+    submit = spec["paths"]["/projects/{project_id}/jobs"]["post"]["responses"]["4XX"]
+    assert list(submit["content"]) == ["application/problem+json"]
+
+
+def test_the_cli_prints_the_servers_korean_detail(
+    api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`nacc --lang ko` against the real app: the language travels as Accept-Language
+    and the problem's Korean detail is what the CLI prints."""
+    f = funded_project(api.svc)
+    creds = tmp_path / "credentials.json"
+    creds.write_text(json.dumps({"url": "http://testserver", "token": f.pi}))
+
+    def through_app(method: str, url: str, **kw: Any) -> Any:
+        kw.pop("timeout", None)
+        return api.client.request(method, url.removeprefix("http://testserver"), **kw)
+
+    monkeypatch.setattr(client.httpx, "request", through_app)
+    args = ["--lang", "ko", "submit", "--project", str(f.project_id), "--command", "true",
+            "--accelerators", "0"]  # fmt: skip
+    result = CliRunner().invoke(app, args, env={"NACC_CONFIG": str(creds), "LC_ALL": ""})
+    assert result.exit_code == 2
+    assert "error 422: body.accelerators: 1 이상이어야 해요" in result.output
