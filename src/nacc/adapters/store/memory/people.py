@@ -22,3 +22,8 @@ class MemPeople:
 class MemPrograms:
     def __init__(self, tables: Tables) -> None:
         self.tables = tables
+
+
+class MemAwards:
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
