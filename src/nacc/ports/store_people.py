@@ -19,6 +19,7 @@ caches are dropped after commit. Lists are ``Page``s ordered by id.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,10 +30,19 @@ from nacc.domain.programs import Criterion
 from nacc.ports.pages import Page
 from nacc.ports.store_people_rules import ORG_KINDS
 
+TOKEN_PREFIX_LEN = 8
+
 
 def hash_token(secret: str) -> str:
     """The sha256 hex digest a store keeps (and looks tokens up by) for a token secret."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def new_token_secret() -> tuple[str, str]:
+    """A fresh ``(prefix, secret)``: ``nacc_<prefix>_<random>``; the prefix (kept in the
+    clear) helps an operator find a token, the secret is shown once and never kept."""
+    prefix = secrets.token_hex(TOKEN_PREFIX_LEN // 2)
+    return prefix, f"nacc_{prefix}_{secrets.token_urlsafe(32)}"
 
 
 # --- views --------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,12 +9,10 @@ from sqlalchemy.orm import Session
 
 from nacc.adapters.store.repos import Page, fetch_page, insert, insert_ignore
 from nacc.adapters.store.tables import ApiToken, Organisation, RoleAssignment, User
-from nacc.ports.store_people import hash_token
+from nacc.ports.store_people import hash_token, new_token_secret
 from nacc.ports.store_people_rules import check_organisation, check_role
 
 __all__ = ["hash_token"]  # the port's, re-exported for callers of this module
-
-TOKEN_PREFIX_LEN = 8
 
 
 # --- organisations ------------------------------------------------------------------------
@@ -132,8 +129,7 @@ def create_api_token(
     label: str = "",
 ) -> tuple[ApiToken, str]:
     """A new token and its secret. The secret is returned once and never stored."""
-    prefix = secrets.token_hex(TOKEN_PREFIX_LEN // 2)
-    secret = f"nacc_{prefix}_{secrets.token_urlsafe(32)}"
+    prefix, secret = new_token_secret()
     token = ApiToken(
         user_id=user_id,
         label=label,

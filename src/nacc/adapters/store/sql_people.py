@@ -191,7 +191,7 @@ class SqlPeople:
         row = self.session.execute(stmt).first()
         if row is None:
             return None
-        token, user = row.tuple()
+        token, user = row
         if token.expires_at is not None and token.expires_at <= now:
             return None
         roles = frozenset(self.roles_of(user.id))
@@ -239,7 +239,9 @@ class SqlPrograms:
         return _page(repos_programs.list_calls(self.session, program_id, limit, offset), call_view)
 
     def create_proposal(self, call_id: int, spec: ProposalSpec, now: datetime) -> ProposalView:
-        return proposal_view(repos_programs.create_proposal(self.session, call_id, spec, now))
+        with self.session.begin_nested():  # a refused team member leaves no proposal
+            row = repos_programs.create_proposal(self.session, call_id, spec, now)
+        return proposal_view(row)
 
     def get_proposal(self, proposal_id: int) -> ProposalView | None:
         return _opt(repos_programs.get_proposal(self.session, proposal_id), proposal_view)
@@ -302,7 +304,9 @@ class SqlAwards:
             proposal_id=spec.proposal_id, overdraft_credits=spec.overdraft_credits,
             members=dict(spec.members), tranches=list(spec.tranches),
         )  # fmt: skip
-        return project_view(repos_proj.create_project(self.session, plain))
+        with self.session.begin_nested():  # a refused member leaves no project
+            row = repos_proj.create_project(self.session, plain)
+        return project_view(row)
 
     def get_project(self, project_id: int, *, share: bool = False) -> ProjectTermsView | None:
         return _opt(repos_proj.get_project(self.session, project_id, share=share), project_view)
