@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from nacc.adapters.store.memory.jobs import JobsTables, MemJobs, MemLedger, MemProjects
-from nacc.adapters.store.memory.people import MemAwards, MemPeople, MemPrograms, PeopleTables
+from nacc.adapters.store.memory.people import MemPeople, PeopleTables
+from nacc.adapters.store.memory.programs import MemAwards, MemPrograms
 from nacc.adapters.store.memory.scheduler import MemScheduler, SchedulerTables
 
 
