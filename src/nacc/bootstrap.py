@@ -24,7 +24,6 @@ from nacc.adapters.store import (
     upgrade,
     warm_pool,
 )
-from nacc.adapters.store import repos_people as people
 from nacc.adapters.store.sql_store import SqlStore
 from nacc.api.app import create_app
 from nacc.catalog.accelerators import load_catalog
@@ -42,6 +41,7 @@ from nacc.scheduling.policies.registry import builtin_policies
 from nacc.service.context import Services, utcnow
 from nacc.service.jobs import Pricing
 from nacc.service.live import LiveScheduler
+from nacc.service.people import first_operator as _first_operator
 from nacc.service.reports import metrics_text
 
 LOCAL_BACKEND = "local://"  # the local dispatcher, in the service's work directory
@@ -230,9 +230,4 @@ def _lifespan(svc: Services, scheduler: LiveScheduler | None):  # type: ignore[n
 def first_operator(svc: Services, name: str, email: str) -> str:
     """Create an operator with a token (the first account of a fresh install); returns
     the token secret, which is shown once."""
-    with svc.tx() as s:
-        user = people.create_user(s, name, email, svc.clock())
-        s.flush()
-        people.grant_role(s, user.id, "operator")
-        _, secret = people.create_api_token(s, user.id, svc.clock(), label="bootstrap")
-        return secret
+    return _first_operator(svc, name, email)

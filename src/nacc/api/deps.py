@@ -1,7 +1,7 @@
 """FastAPI dependencies: the services object and the authenticated caller.
 
 The caller is looked up by token hash; a hit is remembered for ``AUTH_CACHE_S`` seconds
-(never past the token's own expiry) so a busy client does not cost three queries per
+(never past the token's own expiry) so a busy client does not cost two queries per
 request. Every commit that changes roles or revokes a token in this process empties the
 cache (``Services.on_roles_changed``); changes made by another process (a second server
 on the same database) take effect within ``AUTH_CACHE_S``.
@@ -16,10 +16,9 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
-from nacc.adapters.store import repos_people as people
 from nacc.domain.errors import Unauthorized
 from nacc.domain.reasons import Code
-from nacc.service.auth import Principal, authenticate
+from nacc.service.auth import Principal, authenticate, hash_token
 from nacc.service.context import Services
 
 AUTH_CACHE_S = 5.0
@@ -67,14 +66,11 @@ def caller(
     cache: PrincipalCache = request.app.state.principals
     now = svc.clock()
     secret = authorization[7:].strip() if authorization and len(authorization) > 7 else ""
-    key = people.hash_token(secret)
+    key = hash_token(secret)
     who = cache.get(key, now) if secret else None
     if who is not None:
         return who
-    with svc.tx() as session:
-        who = authenticate(session, authorization, now)
-        token = people.token_by_hash(session, key)
-        expires = token.expires_at if token is not None else None
+    who, expires = authenticate(svc, authorization, now)
     cache.put(key, who, expires)
     return who
 

@@ -13,7 +13,7 @@ Repository protocols, one module per area:
 - ``nacc.ports.store_jobs``: jobs, projects' funds, the ledger (``jobs``, ``projects``,
   ``ledger``);
 - ``nacc.ports.store_people``: people, organisations, tokens, programs, calls, proposals,
-  awards (``people``, ``programs``);
+  awards (``people``, ``programs``, ``awards``);
 - ``nacc.ports.store_scheduler``: what the live scheduler reads and writes in batches
   each tick (``scheduler``).
 """
@@ -24,7 +24,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from nacc.ports.store_jobs import JobsRepo, LedgerRepo, ProjectsRepo
-from nacc.ports.store_people import PeopleRepo, ProgramsRepo
+from nacc.ports.store_people import AwardsRepo, PeopleRepo, ProgramsRepo
 from nacc.ports.store_scheduler import SchedulerRepo
 
 
@@ -45,6 +45,9 @@ class UnitOfWork(Protocol):
 
     @property
     def programs(self) -> ProgramsRepo: ...
+
+    @property
+    def awards(self) -> AwardsRepo: ...
 
     @property
     def scheduler(self) -> SchedulerRepo: ...

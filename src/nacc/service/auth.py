@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
-from nacc.adapters.store import repos_people as people
 from nacc.domain.errors import Forbidden, Unauthorized
 from nacc.domain.reasons import Code
+from nacc.ports.store_people import hash_token
+from nacc.service.context import Services
+
+__all__ = ["Principal", "authenticate", "bearer_secret", "hash_token", "require"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,20 +24,27 @@ class Principal:
         return (role, "") in self.roles or (scope != "" and (role, scope) in self.roles)
 
 
-def authenticate(session: Session, header: str | None, now: datetime) -> Principal:
-    """The caller of a request carrying ``Authorization: Bearer <token>``."""
+def bearer_secret(header: str | None) -> str:
+    """The token secret of an ``Authorization: Bearer <token>`` header."""
     if not header or not header.lower().startswith("bearer "):
         raise Unauthorized(
             "missing bearer token (Authorization: Bearer <token>)", code=Code.TOKEN_MISSING
         )
-    token = people.active_token(session, header[7:].strip(), now)
-    if token is None:
+    return header[7:].strip()
+
+
+def authenticate(
+    svc: Services, header: str | None, now: datetime
+) -> tuple[Principal, datetime | None]:
+    """The caller of a request carrying ``Authorization: Bearer <token>``, and when the
+    token expires (None: never)."""
+    key = hash_token(bearer_secret(header))
+    with svc.unit() as uow:
+        holder = uow.people.token_holder(key, now)
+    if holder is None:
         raise Unauthorized("unknown, revoked or expired token", code=Code.TOKEN_INVALID)
-    user = people.get_user(session, token.user_id)
-    if user is None:
-        raise Unauthorized("the token's user no longer exists", code=Code.TOKEN_USER_GONE)
-    roles = frozenset((r.role, r.scope) for r in people.roles_of(session, user.id))
-    return Principal(user.id, user.name, user.organisation_id, roles)
+    who = Principal(holder.user_id, holder.name, holder.organisation_id, holder.roles)
+    return who, holder.expires_at
 
 
 def require(who: Principal, *roles: str, scope: str = "") -> None:

@@ -21,16 +21,21 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy.orm import Session
-
-from nacc.adapters.store import repos_extra, repos_ledger, repos_people, repos_programs
-from nacc.adapters.store import repos_projects as repos_proj
-from nacc.adapters.store.repos import MAX_PAGE
-from nacc.adapters.store.tables import Call, Project, Proposal, Tranche
 from nacc.domain import programs as rules
 from nacc.domain.errors import Conflict, Forbidden, InputError, NotFound
 from nacc.domain.programs import conflict_of_interest, weighted_score
 from nacc.ledger.accounts import project as project_account
+from nacc.ports.pages import MAX_PAGE
+from nacc.ports.store import UnitOfWork
+from nacc.ports.store_people import (
+    AwardProjectSpec,
+    CallView,
+    DecisionSpec,
+    ProjectTermsView,
+    ProposalView,
+    TrancheView,
+)
+from nacc.service import award_ledger
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services, found
 from nacc.service.programs import (
@@ -44,6 +49,7 @@ from nacc.service.programs import (
     mean_scores,
     officer_scope,
     outside_window,
+    person,
 )
 
 DEFAULT_VALIDITY = timedelta(days=365)
@@ -61,7 +67,7 @@ class DecideRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class DecisionView:
+class DecisionResult:
     proposal_id: int
     rank: int
     score: float | None
@@ -73,21 +79,13 @@ class DecisionView:
 
 
 @dataclass(frozen=True, slots=True)
-class TrancheView:
-    seq: int
-    amount: Decimal
-    release_condition: str
-    released_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
 class Member:
     user: Person
     role: str
 
 
 @dataclass(frozen=True, slots=True)
-class ProjectView:
+class ProjectDetails:
     id: int
     name: str
     proposal_id: int | None
@@ -112,7 +110,7 @@ class BalanceView:
 
 
 @dataclass(frozen=True, slots=True)
-class ReviewView:
+class ReviewResult:
     id: int
     proposal_id: int
     reviewer_id: int
@@ -127,50 +125,46 @@ class ReviewView:
 
 def assign_reviewer(svc: Services, who: Principal, call_id: int, user_id: int) -> bool:
     """Grant ``reviewer`` scoped ``call:<id>``; True when new, False when already held."""
-    with svc.tx() as s:
-        call = find_call(s, call_id)
+    with svc.unit() as uow:
+        call = find_call(uow, call_id)
         require(who, *OFFICERS, scope=officer_scope(call.program_id))
-        if repos_people.get_user(s, user_id) is None:
+        if uow.people.get_user(user_id) is None:
             raise NotFound("user", user_id)
-        return repos_people.grant_role(s, user_id, "reviewer", f"call:{call_id}")
+        return uow.people.grant_role(user_id, "reviewer", f"call:{call_id}")
 
 
 def submit_review(
     svc: Services, who: Principal, proposal_id: int, scores: Mapping[str, float], comment: str
-) -> ReviewView:
+) -> ReviewResult:
     """One review per reviewer and proposal: refused (Forbidden) on a conflict of
     interest, (Conflict) outside the review window, after the decision, or a second time."""
     now = svc.clock()
-    with svc.tx() as s:
-        p = find_proposal(s, proposal_id)
+    with svc.unit() as uow:
+        p = find_proposal(uow, proposal_id)
         require(who, "reviewer", scope=f"call:{p.call_id}")
-        call = _locked_call(s, p.call_id)  # serialised with the call's decision
-        _check_conflict_of_interest(s, who, p)
-        _check_review_window(s, call, now)
+        call = find_call(uow, p.call_id, lock=True)  # serialised with the call's decision
+        _check_conflict_of_interest(uow, who, p)
+        _check_review_window(uow, call, now)
         score = weighted_score(criteria_of(call), scores)
-        if repos_extra.review_by(s, p.id, who.user_id) is not None:
+        if uow.programs.review_by(p.id, who.user_id) is not None:
             raise Conflict(f"{who.name} has already reviewed proposal {p.id}")
         with duplicate_is_conflict():
-            row = repos_programs.add_review(s, p.id, who.user_id, scores, comment, now)
+            row = uow.programs.add_review(p.id, who.user_id, scores, comment, now)
         if p.status == "submitted":
-            repos_programs.set_proposal_status(s, p.id, "under_review")
-        return ReviewView(row.id, p.id, who.user_id, dict(row.scores), score, comment, now)
+            uow.programs.set_proposal_status(p.id, "under_review")
+        return ReviewResult(row.id, p.id, who.user_id, dict(row.scores), score, comment, now)
 
 
-def _locked_call(s: Session, call_id: int) -> Call:
-    return found(repos_extra.lock_call(s, call_id), "call", call_id)
-
-
-def _check_conflict_of_interest(s: Session, who: Principal, p: Proposal) -> None:
-    team = [str(u) for u in repos_programs.proposal_member_ids(s, p.id)]
+def _check_conflict_of_interest(uow: UnitOfWork, who: Principal, p: ProposalView) -> None:
+    team = [str(u) for u in uow.programs.proposal_member_ids(p.id)]
     reviewer_org = "" if who.organisation_id is None else str(who.organisation_id)
     why = conflict_of_interest(str(who.user_id), reviewer_org, str(p.organisation_id), team)
     if why is not None:
         raise Forbidden(f"conflict of interest: {why}; {who.name} may not review proposal {p.id}")
 
 
-def _check_review_window(s: Session, call: Call, now: datetime) -> None:
-    if repos_extra.decisions_of_call(s, call.id):
+def _check_review_window(uow: UnitOfWork, call: CallView, now: datetime) -> None:
+    if uow.programs.decisions_of_call(call.id):
         raise Conflict(f"call {call.id} is already decided; reviews are closed")
     if not call.review_opens_at <= now < call.review_closes_at:
         raise outside_window(f"call {call.id} takes reviews", call.review_opens_at,
@@ -180,19 +174,19 @@ def _check_review_window(s: Session, call: Call, now: datetime) -> None:
 # --- decide -------------------------------------------------------------------------------
 
 
-def decide(svc: Services, who: Principal, call_id: int, req: DecideRequest) -> list[DecisionView]:
+def decide(svc: Services, who: Principal, call_id: int, req: DecideRequest) -> list[DecisionResult]:
     """Decide every proposal of the call at once (all or nothing)."""
     now = svc.clock()
     terms = _terms(req, now)
-    with svc.tx() as s, duplicate_is_conflict():
-        call = _locked_call(s, call_id)
+    with svc.unit() as uow, duplicate_is_conflict():
+        call = find_call(uow, call_id, lock=True)
         require(who, *OFFICERS, scope=officer_scope(call.program_id))
-        _check_decidable(s, call, now)
-        proposals = _all_proposals(s, call_id)
+        _check_decidable(uow, call, now)
+        proposals = _all_proposals(uow, call_id)
         unknown = sorted(set(req.overrides) - set(proposals))
         if unknown:
             raise InputError(f"overrides.{unknown[0]}", f"not a proposal of call {call_id}")
-        scores = {pid: mean_scores(s, p, call)[1] for pid, p in proposals.items()}
+        scores = {pid: mean_scores(uow, p, call)[1] for pid, p in proposals.items()}
         candidates = [rules.Candidate(_key(pid), scores[pid], _plain(p.requested_credits))
                       for pid, p in proposals.items()]  # fmt: skip
         overrides = {_key(pid): o for pid, o in req.overrides.items()}
@@ -201,9 +195,9 @@ def decide(svc: Services, who: Principal, call_id: int, req: DecideRequest) -> l
         out = []
         for d in decisions:
             p = proposals[int(d.proposal_id)]
-            view = DecisionView(p.id, d.rank, scores[p.id], d.awarded, d.amount,
-                                p.id in req.overrides, d.reason, None)  # fmt: skip
-            out.append(_record(s, who, call, p, view, terms, now))
+            view = DecisionResult(p.id, d.rank, scores[p.id], d.awarded, d.amount,
+                                  p.id in req.overrides, d.reason, None)  # fmt: skip
+            out.append(_record(uow, who, call, p, view, terms, now))
         return out
 
 
@@ -234,71 +228,74 @@ def _terms(req: DecideRequest, now: datetime) -> _Terms:
     return _Terms(valid_from, valid_until, req.first_tranche)
 
 
-def _check_decidable(s: Session, call: Call, now: datetime) -> None:
-    if repos_extra.decisions_of_call(s, call.id):
+def _check_decidable(uow: UnitOfWork, call: CallView, now: datetime) -> None:
+    if uow.programs.decisions_of_call(call.id):
         raise Conflict(f"call {call.id} is already decided")
     if now < call.closes_at:
         raise Conflict(f"call {call.id} accepts proposals until {call.closes_at.isoformat()}; "
                        "decide after it closes")  # fmt: skip
 
 
-def _all_proposals(s: Session, call_id: int) -> dict[int, Proposal]:
-    found: dict[int, Proposal] = {}
+def _all_proposals(uow: UnitOfWork, call_id: int) -> dict[int, ProposalView]:
+    found: dict[int, ProposalView] = {}
     while True:
-        page = repos_programs.list_proposals(s, call_id, limit=MAX_PAGE, offset=len(found))
+        page = uow.programs.list_proposals(call_id, limit=MAX_PAGE, offset=len(found))
         found.update((p.id, p) for p in page.items)
         if len(found) >= page.total or not page.items:
             return found
 
 
 def _record(
-    s: Session, who: Principal, call: Call, p: Proposal, d: DecisionView, terms: _Terms,
-    now: datetime,
-) -> DecisionView:  # fmt: skip
+    uow: UnitOfWork, who: Principal, call: CallView, p: ProposalView, d: DecisionResult,
+    terms: _Terms, now: datetime,
+) -> DecisionResult:  # fmt: skip
     """Store one decision; an award also becomes a project (returned with its id)."""
-    spec = repos_programs.DecisionSpec(
+    spec = DecisionSpec(
         outcome="awarded" if d.awarded else "rejected", decided_by=who.user_id,
         weighted_score=d.score, awarded_credits=d.amount if d.awarded else None,
         override=d.override, reason=d.reason,
     )  # fmt: skip
-    repos_programs.record_decision(s, p.id, spec, now)
+    uow.programs.record_decision(p.id, spec, now)
     if not d.awarded:
         return d
-    return replace(d, project_id=_award(s, call, p, d.amount, terms, now).id)
+    return replace(d, project_id=_award(uow, call, p, d.amount, terms, now).id)
 
 
 def _award(
-    s: Session, call: Call, p: Proposal, amount: Decimal, terms: _Terms, now: datetime
-) -> Project:
-    team = repos_programs.proposal_member_ids(s, p.id)
+    uow: UnitOfWork, call: CallView, p: ProposalView, amount: Decimal, terms: _Terms,
+    now: datetime,
+) -> ProjectTermsView:  # fmt: skip
+    team = uow.programs.proposal_member_ids(p.id)
     members = {u: ("pi" if u == p.pi_user_id else "member") for u in team}
     parts = rules.tranches(amount, terms.first_tranche)
     conditions = ["at_award", "progress_report_accepted"]
-    spec = repos_proj.ProjectSpec(
+    spec = AwardProjectSpec(
         name=f"{p.title[:180]} (proposal {p.id})", valid_from=terms.valid_from,
         valid_until=terms.valid_until, proposal_id=p.id, members=members,
         tranches=list(zip(parts, conditions, strict=False)),
     )  # fmt: skip
-    proj = repos_proj.create_project(s, spec)
+    proj = uow.awards.create_project(spec)
     for user_id, role in members.items():
-        repos_people.grant_role(s, user_id, role, f"project:{proj.id}")
-    repos_ledger.ensure_account(s, _account(proj), "project", proj.overdraft_credits)
-    _release(s, proj, repos_proj.tranches_of(s, proj.id)[0], call.id, now)
+        uow.people.grant_role(user_id, role, f"project:{proj.id}")
+    award_ledger.open_account(uow, _account(proj), "project", proj.overdraft_credits)
+    _release(uow, proj, uow.awards.tranches_of(proj.id)[0], call.id, now)
     return proj
 
 
-def _account(proj: Project) -> str:
+def _account(proj: ProjectTermsView) -> str:
     return project_account(str(proj.id)).key
 
 
-def _release(s: Session, proj: Project, t: Tranche, call_id: int, now: datetime) -> bool:
+def _release(
+    uow: UnitOfWork, proj: ProjectTermsView, t: TrancheView, call_id: int, now: datetime
+) -> bool:
     """Post the tranche from the call's budget to the project (idempotent on its cause)
     and mark it released; True when it was released now."""
     cause = f"award:{proj.proposal_id}:tranche:{t.seq}"
     legs = [(call_account(call_id), -t.amount), (_account(proj), t.amount)]
     memo = f"tranche {t.seq} of project {proj.id}"
-    _, posted = repos_ledger.add_journal_entry(s, cause, now, memo, legs)
-    return repos_proj.release_tranche(s, t.id, now) or posted
+    posted = award_ledger.post(uow, cause, now, memo, legs)
+    return uow.awards.release_tranche(t.id, now) or posted
 
 
 # --- progress reports ---------------------------------------------------------------------
@@ -306,23 +303,25 @@ def _release(s: Session, proj: Project, t: Tranche, call_id: int, now: datetime)
 
 def accept_progress_report(
     svc: Services, who: Principal, project_id: int, tranche_seq: int | None
-) -> tuple[ProjectView, bool]:
+) -> tuple[ProjectDetails, bool]:
     """Release the tranche a progress report unlocks: ``tranche_seq``, or the next one
     waiting for a report. Idempotent: a tranche already released (or none left waiting)
     changes nothing. Returns the project and whether a tranche was released now."""
     now = svc.clock()
-    with svc.tx() as s:
-        proj, call = _project_and_call(s, project_id)
+    with svc.unit() as uow:
+        proj, call = _project_and_call(uow, project_id)
         if call is None:
             raise Conflict(f"project {project_id} was not awarded by a call; it has no tranches")
         require(who, *OFFICERS, scope=officer_scope(call.program_id))
-        tranche = _waiting_tranche(s, proj, tranche_seq)
-        released = tranche is not None and _release(s, proj, tranche, call.id, now)
-        return project_view(s, proj), released
+        tranche = _waiting_tranche(uow, proj, tranche_seq)
+        released = tranche is not None and _release(uow, proj, tranche, call.id, now)
+        return project_details(uow, proj), released
 
 
-def _waiting_tranche(s: Session, proj: Project, seq: int | None) -> Tranche | None:
-    tranches = repos_proj.tranches_of(s, proj.id)
+def _waiting_tranche(
+    uow: UnitOfWork, proj: ProjectTermsView, seq: int | None
+) -> TrancheView | None:
+    tranches = uow.awards.tranches_of(proj.id)
     if seq is not None:
         chosen = [t for t in tranches if t.seq == seq]
         if not chosen:
@@ -341,35 +340,35 @@ def _waiting_tranche(s: Session, proj: Project, seq: int | None) -> Tranche | No
 # --- reading ------------------------------------------------------------------------------
 
 
-def get_project(svc: Services, who: Principal, project_id: int) -> ProjectView:
-    with svc.tx() as s:
-        proj, call = _project_and_call(s, project_id)
+def get_project(svc: Services, who: Principal, project_id: int) -> ProjectDetails:
+    with svc.unit() as uow:
+        proj, call = _project_and_call(uow, project_id)
         _may_read(who, proj, call)
-        return project_view(s, proj)
+        return project_details(uow, proj)
 
 
 def get_balance(svc: Services, who: Principal, project_id: int) -> BalanceView:
-    with svc.tx() as s:
+    with svc.unit() as uow:
         # the project row share-locked: a charge (which moves balance and committed
         # together) is seen whole or not at all
-        proj, call = _project_and_call(s, project_id, share=True)
+        proj, call = _project_and_call(uow, project_id, share=True)
         _may_read(who, proj, call)
-        view = project_view(s, proj)
-        free = repos_proj.available_credits(proj, view.balance)
+        view = project_details(uow, proj)
+        free = view.balance + proj.overdraft_credits - proj.committed_credits
         return BalanceView(proj.id, view.balance, proj.overdraft_credits, view.released_credits,
                            view.awarded_credits, proj.committed_credits, free)  # fmt: skip
 
 
 def _project_and_call(
-    s: Session, project_id: int, share: bool = False
-) -> tuple[Project, Call | None]:
-    proj = found(repos_proj.get_project(s, project_id, share=share), "project", project_id)
+    uow: UnitOfWork, project_id: int, share: bool = False
+) -> tuple[ProjectTermsView, CallView | None]:
+    proj = found(uow.awards.get_project(project_id, share=share), "project", project_id)
     if proj.proposal_id is None:
         return proj, None
-    return proj, find_call(s, find_proposal(s, proj.proposal_id).call_id)
+    return proj, find_call(uow, find_proposal(uow, proj.proposal_id).call_id)
 
 
-def _may_read(who: Principal, proj: Project, call: Call | None) -> None:
+def _may_read(who: Principal, proj: ProjectTermsView, call: CallView | None) -> None:
     """The project's PI and members, operators, and the officers of its program."""
     if any(who.has(role, f"project:{proj.id}") for role in ("pi", "member")):
         return
@@ -379,22 +378,13 @@ def _may_read(who: Principal, proj: Project, call: Call | None) -> None:
                         f"program officers may read it; {who.name} is none of them")  # fmt: skip
 
 
-def project_view(s: Session, proj: Project) -> ProjectView:
-    tranches = [TrancheView(t.seq, t.amount, t.release_condition, t.released_at)
-                for t in repos_proj.tranches_of(s, proj.id)]  # fmt: skip
-    members = [
-        Member(Person(m.user_id, _name(s, m.user_id)), m.role)
-        for m in repos_proj.project_members(s, proj.id)
-    ]
-    return ProjectView(
+def project_details(uow: UnitOfWork, proj: ProjectTermsView) -> ProjectDetails:
+    tranches = uow.awards.tranches_of(proj.id)
+    members = [Member(person(uow, m.user_id), m.role) for m in uow.awards.project_members(proj.id)]
+    return ProjectDetails(
         id=proj.id, name=proj.name, proposal_id=proj.proposal_id, valid_from=proj.valid_from,
         valid_until=proj.valid_until, members=members, tranches=tranches,
         awarded_credits=sum((t.amount for t in tranches), Decimal(0)),
         released_credits=sum((t.amount for t in tranches if t.released_at), Decimal(0)),
-        balance=repos_ledger.balance(s, _account(proj)),
+        balance=award_ledger.balance(uow, _account(proj)),
     )  # fmt: skip
-
-
-def _name(s: Session, user_id: int) -> str:
-    user = repos_people.get_user(s, user_id)
-    return user.name if user else ""

@@ -11,7 +11,6 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from nacc.adapters.store.repos_people import ROLES_CHANGED
 from nacc.domain.errors import NotFound
 from nacc.ports.store import Store, UnitOfWork
 
@@ -60,11 +59,9 @@ class Services:
 
     @contextmanager
     def tx(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on error, so a
-        refused request changes nothing. After a commit that changed roles or tokens,
-        the ``on_roles_changed`` hooks run (caches of callers drop what they hold)."""
-        with self.sessions.begin() as session:
+        """(going away: code not yet on the port) The SQL session of one unit of work:
+        committed when the block ends, rolled back on error; after a commit that changed
+        roles or tokens, the ``on_roles_changed`` hooks run (through the store)."""
+        with self.unit() as uow:
+            session: Session = getattr(uow, "session")  # noqa: B009 - SQL units only
             yield session
-        if session.info.pop(ROLES_CHANGED, False):
-            for hook in self.on_roles_changed:
-                hook()

@@ -13,8 +13,7 @@ import dataclasses
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from nacc.adapters.store import repos_people as people
-from nacc.adapters.store import repos_programs
+from nacc.ports.store_people import CallSpec
 from nacc.service import awards, programs
 from nacc.service.auth import Principal
 from nacc.service.context import Services
@@ -70,8 +69,8 @@ class _Clock:
 
 def seed(svc: Services) -> list[str]:
     """Create the demo world once; returns the lines to print (tokens are shown once)."""
-    with svc.tx() as s:
-        if people.list_users(s, 1, 0).total:
+    with svc.unit() as uow:
+        if uow.people.list_users(1, 0).total:
             return [
                 "demo: the database already has users; nothing seeded (tokens were shown "
                 "when it was first seeded)"
@@ -100,11 +99,10 @@ def seed(svc: Services) -> list[str]:
 
 
 def _org(svc: Services, name: str, kind: str, region: str, capital: bool, size: str | None) -> int:
-    with svc.tx() as s:
-        org = people.create_organisation(
-            s, name, kind, region, capital_area=capital, company_size=size
+    with svc.unit() as uow:
+        org = uow.people.create_organisation(
+            name, kind, region, capital_area=capital, company_size=size
         )
-        s.flush()
         return org.id
 
 
@@ -116,12 +114,11 @@ def _person(
     roles: list[tuple[str, str]],
     lines: list[str],
 ) -> Principal:
-    with svc.tx() as s:
-        user = people.create_user(s, name, email, svc.clock(), org)
-        s.flush()
+    with svc.unit() as uow:
+        user = uow.people.create_user(name, email, svc.clock(), org)
         for role, scope in roles:
-            people.grant_role(s, user.id, role, scope)
-        _, secret = people.create_api_token(s, user.id, svc.clock(), label="demo")
+            uow.people.grant_role(user.id, role, scope)
+        _, secret = uow.people.create_token(user.id, svc.clock(), label="demo")
         lines.append(f"demo token  {name:<34} {email:<30} {secret}")
         return Principal(user.id, name, org, frozenset(roles))
 
@@ -142,7 +139,7 @@ def _run_call(
         svc,
         officer,
         prog.id,
-        repos_programs.CallSpec(
+        CallSpec(
             title=f"{name}: first call",
             opens_at=t0,
             closes_at=t0 + timedelta(days=7),

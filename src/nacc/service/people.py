@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
-from nacc.adapters.store import repos_people as people
-from nacc.adapters.store.tables import Organisation, User
 from nacc.domain.errors import Forbidden, NotFound
+from nacc.ports.pages import Page
+from nacc.ports.store import UnitOfWork
+from nacc.ports.store_people import OrganisationView, UserView
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services, found
 
@@ -22,6 +21,12 @@ class NewToken:
     expires_at: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class UserWithRoles:
+    user: UserView
+    roles: list[tuple[str, str]]
+
+
 def add_organisation(
     svc: Services,
     who: Principal,
@@ -30,15 +35,18 @@ def add_organisation(
     region: str,
     capital_area: bool,
     company_size: str | None,
-) -> Organisation:
+) -> OrganisationView:
     require(who, "operator")
-    with svc.tx() as s:
-        org = people.create_organisation(
-            s, name, kind, region, capital_area=capital_area, company_size=company_size
+    with svc.unit() as uow:
+        return uow.people.create_organisation(
+            name, kind, region, capital_area=capital_area, company_size=company_size
         )
-        s.flush()
-        s.expunge(org)
-        return org
+
+
+def list_organisations(svc: Services, limit: int, offset: int) -> Page[OrganisationView]:
+    """Any authenticated caller may list organisations."""
+    with svc.unit() as uow:
+        return uow.people.list_organisations(limit, offset)
 
 
 def add_user(
@@ -48,24 +56,30 @@ def add_user(
     email: str,
     organisation_id: int | None,
     roles: list[tuple[str, str]],
-) -> tuple[User, list[tuple[str, str]]]:
+) -> tuple[UserView, list[tuple[str, str]]]:
     require(who, "operator")
-    with svc.tx() as s:
-        if organisation_id is not None and people.get_organisation(s, organisation_id) is None:
+    with svc.unit() as uow:
+        if organisation_id is not None and uow.people.get_organisation(organisation_id) is None:
             raise NotFound("organisation", organisation_id)
-        user = people.create_user(s, name, email, svc.clock(), organisation_id)
-        s.flush()
+        user = uow.people.create_user(name, email, svc.clock(), organisation_id)
         for role, scope in roles:
-            people.grant_role(s, user.id, role, scope)
-        s.expunge(user)
+            uow.people.grant_role(user.id, role, scope)
         return user, roles
+
+
+def list_users(svc: Services, who: Principal, limit: int, offset: int) -> Page[UserWithRoles]:
+    require(who, "operator")
+    with svc.unit() as uow:
+        page = uow.people.list_users(limit, offset)
+        items = [UserWithRoles(u, uow.people.roles_of(u.id)) for u in page.items]
+        return Page(items, page.total, page.limit, page.offset)
 
 
 def grant(svc: Services, who: Principal, user_id: int, role: str, scope: str) -> None:
     require(who, "operator")
-    with svc.tx() as s:
-        _user(s, user_id)
-        people.grant_role(s, user_id, role, scope)
+    with svc.unit() as uow:
+        _user(uow, user_id)
+        uow.people.grant_role(user_id, role, scope)
 
 
 def issue_token(
@@ -76,26 +90,33 @@ def issue_token(
         require(who, "operator")
     now = svc.clock()
     expires = now + timedelta(seconds=expires_in_s) if expires_in_s else None
-    with svc.tx() as s:
-        _user(s, user_id)
-        token, secret = people.create_api_token(s, user_id, now, expires_at=expires, label=label)
-        s.flush()
+    with svc.unit() as uow:
+        _user(uow, user_id)
+        token, secret = uow.people.create_token(user_id, now, expires_at=expires, label=label)
         return NewToken(token.id, user_id, secret, expires.isoformat() if expires else None)
 
 
 def roles_of(svc: Services, user_id: int) -> list[tuple[str, str]]:
-    with svc.tx() as s:
-        return [(r.role, r.scope) for r in people.roles_of(s, user_id)]
+    with svc.unit() as uow:
+        return uow.people.roles_of(user_id)
 
 
-def visible_user(svc: Services, who: Principal, user_id: int) -> User:
+def visible_user(svc: Services, who: Principal, user_id: int) -> UserView:
     if user_id != who.user_id and not who.has("operator"):
         raise Forbidden("only operators can see other users")
-    with svc.tx() as s:
-        user = _user(s, user_id)
-        s.expunge(user)
-        return user
+    with svc.unit() as uow:
+        return _user(uow, user_id)
 
 
-def _user(s: Session, user_id: int) -> User:
-    return found(people.get_user(s, user_id), "user", user_id)
+def first_operator(svc: Services, name: str, email: str, label: str = "bootstrap") -> str:
+    """Create an operator with a token (the first account of a fresh install); returns
+    the token secret, which is shown once."""
+    with svc.unit() as uow:
+        user = uow.people.create_user(name, email, svc.clock())
+        uow.people.grant_role(user.id, "operator")
+        _, secret = uow.people.create_token(user.id, svc.clock(), label=label)
+        return secret
+
+
+def _user(uow: UnitOfWork, user_id: int) -> UserView:
+    return found(uow.people.get_user(user_id), "user", user_id)

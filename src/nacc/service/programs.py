@@ -1,6 +1,6 @@
 """Program use cases: programs, calls, proposals and reviews (decisions: ``awards``).
 
-One transaction per use case (``Services.tx``): a refused request changes nothing.
+One unit of work per use case (``Services.unit``): a refused request changes nothing.
 Who may do what:
 
 * operators and program officers (global, or scoped ``program:<id>``) create programs,
@@ -21,17 +21,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy.orm import Session
-
-from nacc.adapters.store import repos_extra, repos_ledger, repos_people, repos_programs
-from nacc.adapters.store.repos import Conflict as DuplicateRow
-from nacc.adapters.store.repos import Page
-from nacc.adapters.store.repos_programs import CallSpec
-from nacc.adapters.store.tables import Call, Program, Proposal
 from nacc.catalog import load_catalog
 from nacc.domain.errors import Conflict, Forbidden, InputError, NotFound
 from nacc.domain.programs import Criterion, OrgKind, eligible, weighted_score
 from nacc.ledger.accounts import FUNDING, program
+from nacc.ports.pages import Conflict as DuplicateRow
+from nacc.ports.pages import Page
+from nacc.ports.store import UnitOfWork
+from nacc.ports.store_people import CallSpec, CallView, ProgramView, ProposalSpec, ProposalView
+from nacc.service import award_ledger
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services, found
 
@@ -61,18 +59,13 @@ def outside_window(what: str, start: datetime, end: datetime, now: datetime) -> 
                     f"it is now {now.isoformat()}")  # fmt: skip
 
 
-# --- views (plain data, safe outside the transaction) -------------------------------------
+# --- views (plain data, safe outside the unit of work) ----------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class ProgramView:
-    id: int
-    name: str
-    description: str
+class CallDetails:
+    """A call as the API shows it: with what is left of its budget and whether decided."""
 
-
-@dataclass(frozen=True, slots=True)
-class CallView:
     id: int
     program_id: int
     title: str
@@ -97,7 +90,7 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True)
-class ProposalView:
+class ProposalDetails:
     """A proposal as its reader may see it: on a blind call a reviewer gets ``None`` for
     the organisation, the PI and the team."""
 
@@ -134,32 +127,29 @@ class ProposalRequest:
 
 def create_program(svc: Services, who: Principal, name: str, description: str) -> ProgramView:
     require(who, *OFFICERS)
-    with svc.tx() as s, duplicate_is_conflict():
-        row = repos_programs.create_program(s, name, description)
-        return ProgramView(row.id, row.name, row.description)
+    with svc.unit() as uow, duplicate_is_conflict():
+        return uow.programs.create_program(name, description)
 
 
 def list_programs(svc: Services, limit: int, offset: int) -> Page[ProgramView]:
-    with svc.tx() as s:
-        page = repos_programs.list_programs(s, limit, offset)
-        items = [ProgramView(p.id, p.name, p.description) for p in page.items]
-        return Page(items, page.total, limit, offset)
+    with svc.unit() as uow:
+        return uow.programs.list_programs(limit, offset)
 
 
-def open_call(svc: Services, who: Principal, program_id: int, spec: CallSpec) -> CallView:
-    """Open a call and fund its budget account from ``funding`` in the same transaction."""
+def open_call(svc: Services, who: Principal, program_id: int, spec: CallSpec) -> CallDetails:
+    """Open a call and fund its budget account from ``funding`` in the same unit of work."""
     require(who, *OFFICERS, scope=officer_scope(program_id))
     _check_windows(spec)
     now = svc.clock()
-    with svc.tx() as s, duplicate_is_conflict():
-        _program(s, program_id)
-        call = repos_programs.create_call(s, program_id, spec)
-        repos_ledger.ensure_account(s, FUNDING.key, "funding", None)
-        repos_ledger.ensure_account(s, call_account(call.id), "program")
+    with svc.unit() as uow, duplicate_is_conflict():
+        _program(uow, program_id)
+        call = uow.programs.create_call(program_id, spec)
+        award_ledger.open_account(uow, FUNDING.key, "funding", None)
+        award_ledger.open_account(uow, call_account(call.id), "program", Decimal(0))
         legs = [(FUNDING.key, -call.budget_credits), (call_account(call.id), call.budget_credits)]
         memo = f"budget of call {call.id} {call.title!r}"
-        repos_ledger.add_journal_entry(s, f"fund:call:{call.id}", now, memo, legs)
-        return call_view(s, call)
+        award_ledger.post(uow, f"fund:call:{call.id}", now, memo, legs)
+        return call_details(uow, call)
 
 
 def _check_windows(spec: CallSpec) -> None:
@@ -171,74 +161,75 @@ def _check_windows(spec: CallSpec) -> None:
         raise InputError("review_opens_at", "must not be before the call opens (opens_at)")
 
 
-def list_calls(svc: Services, program_id: int | None, limit: int, offset: int) -> Page[CallView]:
-    with svc.tx() as s:
+def list_calls(svc: Services, program_id: int | None, limit: int, offset: int) -> Page[CallDetails]:
+    with svc.unit() as uow:
         if program_id is not None:
-            _program(s, program_id)
-        page = repos_programs.list_calls(s, program_id, limit, offset)
-        return Page([call_view(s, c) for c in page.items], page.total, limit, offset)
+            _program(uow, program_id)
+        page = uow.programs.list_calls(program_id, limit, offset)
+        return Page([call_details(uow, c) for c in page.items], page.total, limit, offset)
 
 
-def get_call(svc: Services, call_id: int) -> CallView:
-    with svc.tx() as s:
-        return call_view(s, find_call(s, call_id))
+def get_call(svc: Services, call_id: int) -> CallDetails:
+    with svc.unit() as uow:
+        return call_details(uow, find_call(uow, call_id))
 
 
-def call_view(s: Session, c: Call) -> CallView:
-    return CallView(
+def call_details(uow: UnitOfWork, c: CallView) -> CallDetails:
+    return CallDetails(
         id=c.id, program_id=c.program_id, title=c.title, opens_at=c.opens_at,
         closes_at=c.closes_at, review_opens_at=c.review_opens_at,
         review_closes_at=c.review_closes_at, budget_credits=c.budget_credits,
-        budget_balance=repos_ledger.balance(s, call_account(c.id)),
+        budget_balance=award_ledger.balance(uow, call_account(c.id)),
         eligible_org_kinds=list(c.eligible_org_kinds), sector_tags=list(c.sector_tags),
-        criteria=list(c.review_criteria), min_score=c.min_score, blind=c.blind,
-        decided=bool(repos_extra.decisions_of_call(s, c.id)),
+        criteria=[{"name": k.name, "weight": k.weight} for k in c.criteria],
+        min_score=c.min_score, blind=c.blind,
+        decided=bool(uow.programs.decisions_of_call(c.id)),
     )  # fmt: skip
 
 
-def _program(s: Session, program_id: int) -> Program:
-    return found(repos_programs.get_program(s, program_id), "program", program_id)
+def _program(uow: UnitOfWork, program_id: int) -> ProgramView:
+    return found(uow.programs.get_program(program_id), "program", program_id)
 
 
-def find_call(s: Session, call_id: int) -> Call:
-    return found(repos_programs.get_call(s, call_id), "call", call_id)
+def find_call(uow: UnitOfWork, call_id: int, *, lock: bool = False) -> CallView:
+    return found(uow.programs.get_call(call_id, lock=lock), "call", call_id)
 
 
-def find_proposal(s: Session, proposal_id: int) -> Proposal:
-    return found(repos_programs.get_proposal(s, proposal_id), "proposal", proposal_id)
+def find_proposal(uow: UnitOfWork, proposal_id: int) -> ProposalView:
+    return found(uow.programs.get_proposal(proposal_id), "proposal", proposal_id)
 
 
-def criteria_of(call: Call) -> list[Criterion]:
-    return [Criterion(str(c["name"]), float(c["weight"])) for c in call.review_criteria]
+def criteria_of(call: CallView) -> list[Criterion]:
+    return list(call.criteria)
 
 
 # --- proposals ----------------------------------------------------------------------------
 
 
-def apply(svc: Services, who: Principal, call_id: int, req: ProposalRequest) -> ProposalView:
+def apply(svc: Services, who: Principal, call_id: int, req: ProposalRequest) -> ProposalDetails:
     """Submit a proposal for the caller's organisation; the caller is its PI."""
     if who.organisation_id is None:
         raise Forbidden(f"{who.name} belongs to no organisation; only organisations apply")
     now = svc.clock()
-    with svc.tx() as s:
-        call = find_call(s, call_id)
+    with svc.unit() as uow:
+        call = find_call(uow, call_id)
         if not call.opens_at <= now < call.closes_at:
             raise outside_window(f"call {call_id} accepts proposals", call.opens_at,
                                  call.closes_at, now)  # fmt: skip
-        _check_applicant(s, call, who.organisation_id)
-        _check_request(s, call, req)
-        spec = repos_programs.ProposalSpec(
+        _check_applicant(uow, call, who.organisation_id)
+        _check_request(uow, call, req)
+        spec = ProposalSpec(
             organisation_id=who.organisation_id, pi_user_id=who.user_id, title=req.title,
             abstract=req.abstract, requested_credits=req.requested_credits,
             job_classes=list(req.job_classes), accelerator_types=req.accelerator_types,
             member_ids=list(req.team),
         )  # fmt: skip
-        row = repos_programs.create_proposal(s, call_id, spec, now)
-        return proposal_view(s, row, full=True)
+        row = uow.programs.create_proposal(call_id, spec, now)
+        return proposal_details(uow, row, full=True)
 
 
-def _check_applicant(s: Session, call: Call, organisation_id: int) -> None:
-    org = repos_people.get_organisation(s, organisation_id)
+def _check_applicant(uow: UnitOfWork, call: CallView, organisation_id: int) -> None:
+    org = uow.people.get_organisation(organisation_id)
     if org is None:
         raise NotFound("organisation", organisation_id)
     allowed = [OrgKind(k) for k in call.eligible_org_kinds]
@@ -247,7 +238,7 @@ def _check_applicant(s: Session, call: Call, organisation_id: int) -> None:
         raise Forbidden(f"organisation {org.name!r} may not apply: {why}")
 
 
-def _check_request(s: Session, call: Call, req: ProposalRequest) -> None:
+def _check_request(uow: UnitOfWork, call: CallView, req: ProposalRequest) -> None:
     if req.requested_credits <= 0:
         raise InputError("requested_credits", "must be more than 0")
     if req.requested_credits > call.budget_credits:
@@ -258,59 +249,61 @@ def _check_request(s: Session, call: Call, req: ProposalRequest) -> None:
         raise InputError("accelerator_types", f"unknown type(s) {', '.join(unknown)}; "
                          f"known: {', '.join(load_catalog())}")  # fmt: skip
     for user_id in req.team:
-        if repos_people.get_user(s, user_id) is None:
+        if uow.people.get_user(user_id) is None:
             raise InputError("team", f"no user with id {user_id}")
 
 
 def list_proposals(
     svc: Services, who: Principal, call_id: int, limit: int, offset: int
-) -> Page[ProposalView]:
+) -> Page[ProposalDetails]:
     """Officers see every proposal in full; the call's reviewers see every proposal
     (without names on a blind call); anyone else sees the proposals on whose team they are."""
-    with svc.tx() as s:
-        call = find_call(s, call_id)
+    with svc.unit() as uow:
+        call = find_call(uow, call_id)
         if _is_officer(who, call):
-            page = repos_programs.list_proposals(s, call_id, limit=limit, offset=offset)
-            items = [proposal_view(s, p, full=True, officer=True) for p in page.items]
+            page = uow.programs.list_proposals(call_id, limit=limit, offset=offset)
+            items = [proposal_details(uow, p, full=True, officer=True) for p in page.items]
         elif who.has("reviewer", f"call:{call_id}"):
-            page = repos_programs.list_proposals(s, call_id, limit=limit, offset=offset)
-            items = [proposal_view(s, p, full=not call.blind) for p in page.items]
+            page = uow.programs.list_proposals(call_id, limit=limit, offset=offset)
+            items = [proposal_details(uow, p, full=not call.blind) for p in page.items]
         else:
-            page = repos_extra.proposals_of_member(s, call_id, who.user_id, limit, offset)
-            items = [proposal_view(s, p, full=True) for p in page.items]
+            page = uow.programs.proposals_of_member(call_id, who.user_id, limit, offset)
+            items = [proposal_details(uow, p, full=True) for p in page.items]
         return Page(items, page.total, limit, offset)
 
 
-def get_proposal(svc: Services, who: Principal, proposal_id: int) -> ProposalView:
-    with svc.tx() as s:
-        p = find_proposal(s, proposal_id)
-        call = find_call(s, p.call_id)
+def get_proposal(svc: Services, who: Principal, proposal_id: int) -> ProposalDetails:
+    with svc.unit() as uow:
+        p = find_proposal(uow, proposal_id)
+        call = find_call(uow, p.call_id)
         if _is_officer(who, call):
-            return proposal_view(s, p, full=True, officer=True)
-        if who.user_id in repos_programs.proposal_member_ids(s, p.id):
-            return proposal_view(s, p, full=True)
+            return proposal_details(uow, p, full=True, officer=True)
+        if who.user_id in uow.programs.proposal_member_ids(p.id):
+            return proposal_details(uow, p, full=True)
         if who.has("reviewer", f"call:{call.id}"):
-            return proposal_view(s, p, full=not call.blind)
+            return proposal_details(uow, p, full=not call.blind)
         raise Forbidden(f"{who.name} is not on proposal {p.id}'s team, nor its reviewer "
                         "or program officer")  # fmt: skip
 
 
-def _is_officer(who: Principal, call: Call) -> bool:
+def _is_officer(who: Principal, call: CallView) -> bool:
     return any(who.has(r, officer_scope(call.program_id)) for r in OFFICERS)
 
 
-def proposal_view(s: Session, p: Proposal, *, full: bool, officer: bool = False) -> ProposalView:
-    org = repos_people.get_organisation(s, p.organisation_id) if full else None
-    team = [_person(s, u) for u in repos_programs.proposal_member_ids(s, p.id)] if full else None
-    scores = mean_scores(s, p, find_call(s, p.call_id)) if officer else None
-    decision = repos_programs.decision_for(s, p.id)
-    return ProposalView(
+def proposal_details(
+    uow: UnitOfWork, p: ProposalView, *, full: bool, officer: bool = False
+) -> ProposalDetails:
+    org = uow.people.get_organisation(p.organisation_id) if full else None
+    team = [person(uow, u) for u in uow.programs.proposal_member_ids(p.id)] if full else None
+    scores = mean_scores(uow, p, find_call(uow, p.call_id)) if officer else None
+    decision = uow.programs.decision_for(p.id)
+    return ProposalDetails(
         id=p.id, call_id=p.call_id, title=p.title, abstract=p.abstract,
         requested_credits=p.requested_credits, job_classes=list(p.job_classes),
         accelerator_types=None if p.accelerator_types is None else list(p.accelerator_types),
         status=p.status, submitted_at=p.submitted_at,
         organisation_id=org.id if org else None, organisation_name=org.name if org else None,
-        pi=_person(s, p.pi_user_id) if full else None, team=team,
+        pi=person(uow, p.pi_user_id) if full else None, team=team,
         reviews=None if scores is None else scores[0],
         mean_score=None if scores is None else scores[1],
         decision=None if decision is None else {
@@ -321,13 +314,13 @@ def proposal_view(s: Session, p: Proposal, *, full: bool, officer: bool = False)
     )  # fmt: skip
 
 
-def _person(s: Session, user_id: int) -> Person:
-    user = repos_people.get_user(s, user_id)
+def person(uow: UnitOfWork, user_id: int) -> Person:
+    user = uow.people.get_user(user_id)
     return Person(user_id, user.name if user else "")
 
 
-def mean_scores(s: Session, p: Proposal, call: Call) -> tuple[int, float | None]:
+def mean_scores(uow: UnitOfWork, p: ProposalView, call: CallView) -> tuple[int, float | None]:
     """(number of reviews, mean weighted score or None when unreviewed)."""
     criteria = criteria_of(call)
-    values = [weighted_score(criteria, r.scores) for r in repos_programs.reviews_for(s, p.id)]
+    values = [weighted_score(criteria, r.scores) for r in uow.programs.reviews_for(p.id)]
     return len(values), (sum(values) / len(values) if values else None)

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 
 from conftest import Api, _api, _pg_database
-from nacc.adapters.store import repos_people
-from nacc.adapters.store.repos_programs import CallSpec
+from nacc.ports.store import UnitOfWork
+from nacc.ports.store_people import CallSpec
 from nacc.service import awards, jobs, programs
 from nacc.service.auth import Principal
 
@@ -47,9 +47,9 @@ class World:
     ids: dict[str, int] = field(default_factory=dict)
 
     def principal(self, name: str) -> Principal:
-        with self.api.svc.tx() as s:
-            roles = frozenset((r.role, r.scope) for r in repos_people.roles_of(s, self.users[name]))
-            user = repos_people.get_user(s, self.users[name])
+        with self.api.svc.unit() as uow:
+            roles = frozenset(uow.people.roles_of(self.users[name]))
+            user = uow.people.get_user(self.users[name])
             assert user is not None
             return Principal(user.id, user.name, user.organisation_id, roles)
 
@@ -65,28 +65,28 @@ OPEN = (timedelta(hours=-1), timedelta(hours=1))
 CLOSED = (timedelta(hours=-2), timedelta(hours=-1))
 
 
-def _user(w: World, s: Any, name: str, org: int | None, roles: list[tuple[str, str]]) -> None:
-    user = repos_people.create_user(s, name, f"{name}@authz.example", w.now, org)
-    s.flush()
+def _user(
+    w: World, uow: UnitOfWork, name: str, org: int | None, roles: list[tuple[str, str]]
+) -> None:
+    user = uow.people.create_user(name, f"{name}@authz.example", w.now, org)
     for role, scope in roles:
-        repos_people.grant_role(s, user.id, role, scope)
+        uow.people.grant_role(user.id, role, scope)
     expires = w.now - timedelta(seconds=1) if name == "expired" else None
-    _, w.tokens[name] = repos_people.create_api_token(s, user.id, w.now, expires_at=expires)
+    _, w.tokens[name] = uow.people.create_token(user.id, w.now, expires_at=expires)
     w.users[name] = user.id
 
 
 def _people(w: World) -> None:
-    with w.api.svc.tx() as s:
-        uni = repos_people.create_organisation(s, "Uni", "university", "Seoul", capital_area=True)
-        lab = repos_people.create_organisation(s, "Lab", "research_institute", "Daejeon",
-                                               capital_area=False)  # fmt: skip
-        s.flush()
-        _user(w, s, "program_officer", None, [("program_officer", "")])
-        _user(w, s, "reviewer", lab.id, [])
-        _user(w, s, "pi", uni.id, [])
-        _user(w, s, "member", uni.id, [])
-        _user(w, s, "expired", None, [("operator", "")])
-        _user(w, s, "operator", None, [("operator", "")])
+    with w.api.svc.unit() as uow:
+        uni = uow.people.create_organisation("Uni", "university", "Seoul", capital_area=True)
+        lab = uow.people.create_organisation("Lab", "research_institute", "Daejeon",
+                                             capital_area=False)  # fmt: skip
+        _user(w, uow, "program_officer", None, [("program_officer", "")])
+        _user(w, uow, "reviewer", lab.id, [])
+        _user(w, uow, "pi", uni.id, [])
+        _user(w, uow, "member", uni.id, [])
+        _user(w, uow, "expired", None, [("operator", "")])
+        _user(w, uow, "operator", None, [("operator", "")])
 
 
 def _calls_and_project(w: World) -> None:
@@ -109,7 +109,7 @@ def _calls_and_project(w: World) -> None:
     assert w.ids["project"]
 
 
-def _propose(w: World, call_id: int, team: list[int]) -> programs.ProposalView:
+def _propose(w: World, call_id: int, team: list[int]) -> programs.ProposalDetails:
     req = programs.ProposalRequest(title="P", abstract="a", requested_credits=Decimal(10),
                                    job_classes=["inference"], team=team)  # fmt: skip
     return programs.apply(w.api.svc, w.principal("pi"), call_id, req)

@@ -1,19 +1,26 @@
-"""Programs, calls, proposals, reviews, decisions and projects round-trip on both backends."""
+"""Programs and projects on the SQL store only (SQLite and PostgreSQL): row locks,
+savepoints, and the project queries of ``repos_projects``.
+
+Behaviour of programs, calls, proposals, reviews, decisions and tranches through the port
+is in the contract suite (tests/contract/store/test_store_programs.py).
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
 from nacc.adapters.store import Conflict, InvalidReference
 from nacc.adapters.store import repos_programs as programs
 from nacc.adapters.store import repos_projects as projects
-from nacc.domain.errors import InputError
+from nacc.adapters.store.sql_people import SqlPrograms
+from nacc.adapters.store.tables import Call
 
 if TYPE_CHECKING:
     from conftest import World
@@ -21,88 +28,31 @@ if TYPE_CHECKING:
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the world fixture's t0
 
 
-def test_call_round_trip(session_factory: sessionmaker[Session], world: World) -> None:
-    with session_factory() as s:
-        call = programs.get_call(s, world.call_id)
-        assert call is not None
-        assert call.budget_credits == Decimal("1000000")
-        assert call.opens_at == T0 and call.opens_at.tzinfo == UTC
-        assert call.review_criteria[0] == {"name": "excellence", "weight": 0.5}
-        assert call.eligible_org_kinds == ["university", "company"]
-        assert call.sector_tags == ["academic", "health"]
-        assert call.blind and call.min_score == 3.0
-        assert [c.id for c in programs.list_calls(s, world.program_id).items] == [call.id]
-        assert programs.program_by_name(s, "AI research computing support 2026") is not None
-
-
-def test_call_tags_and_criteria_are_checked(
-    session: Session, world: World, call_spec: programs.CallSpec
+def test_two_units_deciding_one_call_are_serialised(
+    session_factory: sessionmaker[Session], world: World
 ) -> None:
-    bad = call_spec
-    with pytest.raises(InputError, match="'robotics'"):
-        programs.create_call(session, world.program_id, replace(bad, sector_tags=("robotics",)))
-    with pytest.raises(InputError, match="criterion"):
-        programs.create_call(session, world.program_id, replace(bad, criteria={}))
+    """``get_call(lock=True)`` takes the call's row lock (FOR UPDATE on PostgreSQL)."""
+    with session_factory() as s:
+        stmt = str(
+            sa.select(Call)
+            .where(Call.id == world.call_id)
+            .with_for_update()
+            .compile(dialect=postgresql.dialect())
+        )
+        assert "FOR UPDATE" in stmt
+        call = SqlPrograms(s).get_call(world.call_id, lock=True)
+        assert call is not None and call.id == world.call_id
 
 
-def test_proposal_round_trip_with_team(
+def test_a_refused_team_member_leaves_no_proposal(
     session_factory: sessionmaker[Session], world: World
 ) -> None:
     with session_factory() as s:
-        proposal = programs.get_proposal(s, world.proposal_id)
-        assert proposal is not None
-        assert proposal.status == "submitted"
-        assert proposal.requested_credits == Decimal(50000)
-        assert proposal.job_classes == ["llm-pretraining"]
-        assert proposal.accelerator_types == ["H100", "H200"]
-        assert programs.proposal_member_ids(s, proposal.id) == sorted(
-            [world.pi_id, world.member_id]
-        )
-        page = programs.list_proposals(s, call_id=world.call_id, status="submitted")
-        assert [p.id for p in page.items] == [proposal.id]
-
-
-def test_review_unique_per_reviewer(session_factory: sessionmaker[Session], world: World) -> None:
-    at = T0 + timedelta(days=32)
-    with session_factory.begin() as s:
-        review = programs.add_review(
-            s, world.proposal_id, world.reviewer_id, {"excellence": 4, "impact": 3.5}, "ok", at
-        )
-        assert review.id > 0
-    with session_factory() as s:
-        with pytest.raises(Conflict):
-            programs.add_review(s, world.proposal_id, world.reviewer_id, {"impact": 1}, "", at)
-        (stored,) = programs.reviews_for(s, world.proposal_id)
-        assert stored.scores == {"excellence": 4.0, "impact": 3.5}
-        assert stored.created_at == at
-        assert [r.id for r in programs.reviews_by(s, world.reviewer_id)] == [stored.id]
-
-
-def test_review_for_missing_proposal_fails(session: Session, world: World) -> None:
-    with pytest.raises(InvalidReference):
-        programs.add_review(session, 9999, world.reviewer_id, {"impact": 3}, "", T0)
-
-
-def test_decision_sets_status_and_override_needs_reason(
-    session_factory: sessionmaker[Session], world: World
-) -> None:
-    with session_factory() as s:
-        override = programs.DecisionSpec("awarded", world.officer_id, override=True)
-        with pytest.raises(InputError, match="reason"):
-            programs.record_decision(s, world.proposal_id, override, T0)
-    with session_factory.begin() as s:
-        spec = programs.DecisionSpec(
-            "awarded", world.officer_id, 3.9, Decimal(50000), override=True, reason="strategic"
-        )
-        programs.record_decision(s, world.proposal_id, spec, T0)
-    with session_factory() as s:
-        decision = programs.decision_for(s, world.proposal_id)
-        assert decision is not None and decision.override and decision.reason == "strategic"
-        assert decision.awarded_credits == Decimal(50000)
-        proposal = programs.get_proposal(s, world.proposal_id)
-        assert proposal is not None and proposal.status == "awarded"
-        with pytest.raises(Conflict):
-            programs.record_decision(s, world.proposal_id, spec, T0)
+        spec = programs.ProposalSpec(world.uni_id, world.pi_id, "ghosts", "a", Decimal(1),
+                                     ("inference",), member_ids=(999,))  # fmt: skip
+        with pytest.raises(InvalidReference, match="proposal member 999"):
+            SqlPrograms(s).create_proposal(world.call_id, spec, T0)
+        assert programs.list_proposals(s, world.call_id).total == 1
 
 
 def test_project_members_and_tranches(session_factory: sessionmaker[Session], world: World) -> None:

@@ -7,8 +7,7 @@ constraint violations surface at the call that caused them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,22 +16,11 @@ from sqlalchemy.orm import Session
 
 from nacc.domain.errors import InputError, NaccError
 from nacc.domain.reasons import Code
+from nacc.ports.pages import MAX_PAGE, Conflict, InvalidReference, Page, check_page
+
+__all__ = ["MAX_PAGE", "Conflict", "InvalidReference", "Page", "check_page"]
 
 T = TypeVar("T")
-
-MAX_PAGE = 1000
-
-
-class Conflict(InputError):
-    """A row would duplicate a unique value (an e-mail, a name, a review)."""
-
-    code = Code.ALREADY_EXISTS
-
-
-class InvalidReference(InputError):
-    """A row refers to something that does not exist (foreign key)."""
-
-    code = Code.INVALID_REFERENCE
 
 
 class OverdraftExceeded(NaccError):
@@ -54,24 +42,6 @@ class OverdraftExceeded(NaccError):
             f"{balance + change}, below the floor {floor} by {self.shortfall} credits",
             params=params,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """One page of a list, with the total count for the client to page on."""
-
-    items: Sequence[T]
-    total: int
-    limit: int
-    offset: int
-
-
-def check_page(limit: int, offset: int) -> None:
-    """Refuse page sizes and offsets the store will not serve."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise InputError("limit", f"must be between 1 and {MAX_PAGE}, got {limit}")
-    if offset < 0:
-        raise InputError("offset", f"must be 0 or more, got {offset}")
 
 
 def fetch_page(

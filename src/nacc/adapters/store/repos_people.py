@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nacc.adapters.store.repos import Page, fetch_page, insert, insert_ignore
-from nacc.adapters.store.tables import (
-    COMPANY_SIZES,
-    ORG_KINDS,
-    ROLES,
-    ApiToken,
-    Organisation,
-    RoleAssignment,
-    User,
-)
-from nacc.domain.errors import InputError
+from nacc.adapters.store.tables import ApiToken, Organisation, RoleAssignment, User
+from nacc.ports.store_people import hash_token, new_token_secret
+from nacc.ports.store_people_rules import check_organisation, check_role
 
-TOKEN_PREFIX_LEN = 8
-
-
-def _one_of(field: str, value: str | None, allowed: Sequence[str]) -> None:
-    if value is not None and value not in allowed:
-        raise InputError(field, f"{value!r} is not one of {', '.join(allowed)}")
+__all__ = ["hash_token"]  # the port's, re-exported for callers of this module
 
 
 # --- organisations ------------------------------------------------------------------------
@@ -43,10 +28,7 @@ def create_organisation(
     company_size: str | None = None,
 ) -> Organisation:
     """A new organisation; ``company_size`` only for companies."""
-    _one_of("organisation.kind", kind, ORG_KINDS)
-    _one_of("organisation.company_size", company_size, COMPANY_SIZES)
-    if company_size is not None and kind != "company":
-        raise InputError("organisation.company_size", "only a company has a size")
+    check_organisation(kind, company_size)
     org = Organisation(
         name=name, kind=kind, company_size=company_size, region=region, capital_area=capital_area
     )
@@ -93,7 +75,7 @@ dropped once the transaction commits."""
 
 def grant_role(session: Session, user_id: int, role: str, scope: str = "") -> bool:
     """Give ``role`` (global when ``scope`` is ``""``); True if new, False if already held."""
-    _one_of("role", role, ROLES)
+    check_role(role)
     values = {"user_id": user_id, "role": role, "scope": scope}
     session.info[ROLES_CHANGED] = True
     return insert_ignore(session, RoleAssignment, values, ["user_id", "role", "scope"])
@@ -138,11 +120,6 @@ def users_with_role(session: Session, role: str, scope: str = "") -> list[User]:
 # --- API tokens ---------------------------------------------------------------------------
 
 
-def hash_token(secret: str) -> str:
-    """The sha256 hex digest stored for a token secret."""
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
 def create_api_token(
     session: Session,
     user_id: int,
@@ -152,8 +129,7 @@ def create_api_token(
     label: str = "",
 ) -> tuple[ApiToken, str]:
     """A new token and its secret. The secret is returned once and never stored."""
-    prefix = secrets.token_hex(TOKEN_PREFIX_LEN // 2)
-    secret = f"nacc_{prefix}_{secrets.token_urlsafe(32)}"
+    prefix, secret = new_token_secret()
     token = ApiToken(
         user_id=user_id,
         label=label,

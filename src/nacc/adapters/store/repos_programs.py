@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nacc.adapters.store.repos import Page, fetch_page, insert
-from nacc.adapters.store.tables import (
-    DECISION_OUTCOMES,
-    ORG_KINDS,
-    PROPOSAL_STATUSES,
-    SECTOR_TAGS,
-    Call,
-    Decision,
-    Program,
-    Proposal,
-    ProposalMember,
-    Review,
-)
-from nacc.domain.errors import InputError
+from nacc.adapters.store.tables import Call, Decision, Program, Proposal, ProposalMember, Review
+from nacc.ports.store_people import CallSpec, DecisionSpec, ProposalSpec
+from nacc.ports.store_people_rules import check_call, check_decision, check_proposal, check_status
 
-
-def _all_in(where: str, values: Iterable[str], allowed: Sequence[str]) -> None:
-    bad = [v for v in values if v not in allowed]
-    if bad:
-        raise InputError(where, f"{', '.join(map(repr, bad))} not among {', '.join(allowed)}")
+__all__ = ["CallSpec", "DecisionSpec", "ProposalSpec"]  # the port's, re-exported
 
 
 # --- programs and calls -------------------------------------------------------------------
@@ -51,29 +35,9 @@ def list_programs(session: Session, limit: int = 100, offset: int = 0) -> Page[P
     return fetch_page(session, sa.select(Program), [Program.id], limit, offset)
 
 
-@dataclass(frozen=True, slots=True)
-class CallSpec:
-    """Everything a program officer states when opening a call."""
-
-    title: str
-    opens_at: datetime
-    closes_at: datetime
-    budget_credits: Decimal
-    review_opens_at: datetime
-    review_closes_at: datetime
-    criteria: Mapping[str, float]
-    min_score: float
-    eligible_org_kinds: Sequence[str] = ORG_KINDS
-    sector_tags: Sequence[str] = ("general-research",)
-    blind: bool = False
-
-
 def create_call(session: Session, program_id: int, spec: CallSpec) -> Call:
     """Open a call under a program; kinds, tags and criteria are checked first."""
-    _all_in("call.eligible_org_kinds", spec.eligible_org_kinds, ORG_KINDS)
-    _all_in("call.sector_tags", spec.sector_tags, SECTOR_TAGS)
-    if not spec.criteria or any(w <= 0 for w in spec.criteria.values()):
-        raise InputError("call.criteria", "needs at least one criterion, each weight > 0")
+    check_call(spec)
     call = Call(
         program_id=program_id,
         title=spec.title,
@@ -107,22 +71,9 @@ def list_calls(
 # --- proposals ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ProposalSpec:
-    """A team's application to a call; ``accelerator_types`` None means any."""
-
-    organisation_id: int
-    pi_user_id: int
-    title: str
-    abstract: str
-    requested_credits: Decimal
-    job_classes: Sequence[str]
-    accelerator_types: Sequence[str] | None = None
-    member_ids: Sequence[int] = field(default_factory=tuple)
-
-
 def create_proposal(session: Session, call_id: int, spec: ProposalSpec, now: datetime) -> Proposal:
     """A submitted proposal with its team (the PI is always a member)."""
+    check_proposal(spec)
     proposal = Proposal(
         call_id=call_id,
         organisation_id=spec.organisation_id,
@@ -167,8 +118,7 @@ def proposal_member_ids(session: Session, proposal_id: int) -> list[int]:
 
 
 def set_proposal_status(session: Session, proposal_id: int, status: str) -> None:
-    if status not in PROPOSAL_STATUSES:
-        raise InputError("proposal.status", f"{status!r} not among {', '.join(PROPOSAL_STATUSES)}")
+    check_status(status)
     stmt = sa.update(Proposal).where(Proposal.id == proposal_id).values(status=status)
     session.execute(stmt)
 
@@ -205,26 +155,11 @@ def reviews_by(session: Session, reviewer_id: int) -> list[Review]:
     return list(session.scalars(stmt))
 
 
-@dataclass(frozen=True, slots=True)
-class DecisionSpec:
-    """A decision; an ``override`` needs a ``reason``."""
-
-    outcome: str
-    decided_by: int
-    weighted_score: float | None = None
-    awarded_credits: Decimal | None = None
-    override: bool = False
-    reason: str = ""
-
-
 def record_decision(
     session: Session, proposal_id: int, spec: DecisionSpec, now: datetime
 ) -> Decision:
     """Record the decision and set the proposal's status to its outcome."""
-    if spec.outcome not in DECISION_OUTCOMES:
-        raise InputError("decision.outcome", f"must be one of {', '.join(DECISION_OUTCOMES)}")
-    if spec.override and not spec.reason.strip():
-        raise InputError("decision.reason", "an override must give its reason")
+    check_decision(spec)
     decision = Decision(
         proposal_id=proposal_id,
         outcome=spec.outcome,

@@ -1,15 +1,325 @@
-"""SQL repositories of the store port: nacc.ports.store_people."""
+"""SQL repositories of the store port: nacc.ports.store_people.
+
+Session-bound classes over the repository functions (``repos_people``,
+``repos_programs``, ``repos_extra``, ``repos_projects``), which stay the SQL
+implementation; every ORM row is turned into its view here and never leaves.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TypeVar
+
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
+
+from nacc.adapters.store import repos_extra, repos_people, repos_programs
+from nacc.adapters.store import repos_projects as repos_proj
+from nacc.adapters.store.repos import InvalidReference, Page
+from nacc.adapters.store.tables import (
+    ApiToken,
+    Call,
+    Decision,
+    Organisation,
+    Project,
+    Proposal,
+    Review,
+    Tranche,
+    User,
+)
+from nacc.domain.programs import Criterion
+from nacc.ports.store_people import (
+    AwardProjectSpec,
+    CallSpec,
+    CallView,
+    DecisionSpec,
+    DecisionView,
+    MemberView,
+    OrganisationView,
+    ProgramView,
+    ProjectTermsView,
+    ProposalSpec,
+    ProposalView,
+    ReviewView,
+    TokenHolder,
+    TokenView,
+    TrancheView,
+    UserView,
+)
+from nacc.ports.store_people_rules import check_project, check_role
+
+R = TypeVar("R")
+V = TypeVar("V")
+
+
+def _page(page: Page[R], view: Callable[[R], V]) -> Page[V]:
+    return Page([view(r) for r in page.items], page.total, page.limit, page.offset)
+
+
+def _opt(row: R | None, view: Callable[[R], V]) -> V | None:
+    return None if row is None else view(row)
+
+
+# --- rows to views ------------------------------------------------------------------------
+
+
+def org_view(o: Organisation) -> OrganisationView:
+    return OrganisationView(o.id, o.name, o.kind, o.region, o.capital_area, o.company_size)
+
+
+def user_view(u: User) -> UserView:
+    return UserView(u.id, u.name, u.email, u.organisation_id, u.created_at)
+
+
+def token_view(t: ApiToken) -> TokenView:
+    return TokenView(t.id, t.user_id, t.label, t.prefix, t.created_at, t.expires_at, t.revoked_at)
+
+
+def call_view(c: Call) -> CallView:
+    criteria = tuple(Criterion(str(k["name"]), float(k["weight"])) for k in c.review_criteria)
+    return CallView(
+        id=c.id, program_id=c.program_id, title=c.title, opens_at=c.opens_at,
+        closes_at=c.closes_at, review_opens_at=c.review_opens_at,
+        review_closes_at=c.review_closes_at, budget_credits=c.budget_credits,
+        eligible_org_kinds=tuple(c.eligible_org_kinds), sector_tags=tuple(c.sector_tags),
+        criteria=criteria, min_score=c.min_score, blind=c.blind,
+    )  # fmt: skip
+
+
+def proposal_view(p: Proposal) -> ProposalView:
+    types = None if p.accelerator_types is None else tuple(p.accelerator_types)
+    return ProposalView(
+        id=p.id, call_id=p.call_id, organisation_id=p.organisation_id,
+        pi_user_id=p.pi_user_id, title=p.title, abstract=p.abstract,
+        requested_credits=p.requested_credits, job_classes=tuple(p.job_classes),
+        accelerator_types=types, status=p.status, submitted_at=p.submitted_at,
+    )  # fmt: skip
+
+
+def review_view(r: Review) -> ReviewView:
+    scores = {k: float(v) for k, v in r.scores.items()}
+    return ReviewView(r.id, r.proposal_id, r.reviewer_id, scores, r.comment, r.created_at)
+
+
+def decision_view(d: Decision) -> DecisionView:
+    return DecisionView(d.id, d.proposal_id, d.outcome, d.weighted_score, d.awarded_credits,
+                        d.override, d.reason, d.decided_by, d.decided_at)  # fmt: skip
+
+
+def project_view(p: Project) -> ProjectTermsView:
+    return ProjectTermsView(p.id, p.name, p.proposal_id, p.valid_from, p.valid_until,
+                            p.overdraft_credits, p.committed_credits)  # fmt: skip
+
+
+def tranche_view(t: Tranche) -> TrancheView:
+    return TrancheView(t.id, t.seq, t.amount, t.release_condition, t.released_at)
+
+
+# --- repositories -------------------------------------------------------------------------
 
 
 class SqlPeople:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def create_organisation(
+        self, name: str, kind: str, region: str, *, capital_area: bool,
+        company_size: str | None = None,
+    ) -> OrganisationView:  # fmt: skip
+        org = repos_people.create_organisation(
+            self.session, name, kind, region, capital_area=capital_area, company_size=company_size
+        )
+        return org_view(org)
+
+    def get_organisation(self, org_id: int) -> OrganisationView | None:
+        return _opt(repos_people.get_organisation(self.session, org_id), org_view)
+
+    def list_organisations(self, limit: int = 100, offset: int = 0) -> Page[OrganisationView]:
+        return _page(repos_people.list_organisations(self.session, limit, offset), org_view)
+
+    def create_user(
+        self, name: str, email: str, now: datetime, organisation_id: int | None = None
+    ) -> UserView:
+        return user_view(repos_people.create_user(self.session, name, email, now, organisation_id))
+
+    def get_user(self, user_id: int) -> UserView | None:
+        return _opt(repos_people.get_user(self.session, user_id), user_view)
+
+    def user_by_email(self, email: str) -> UserView | None:
+        return _opt(repos_people.user_by_email(self.session, email), user_view)
+
+    def list_users(self, limit: int = 100, offset: int = 0) -> Page[UserView]:
+        return _page(repos_people.list_users(self.session, limit, offset), user_view)
+
+    def grant_role(self, user_id: int, role: str, scope: str = "") -> bool:
+        check_role(role)
+        if repos_people.get_user(self.session, user_id) is None:
+            raise InvalidReference(f"role {role!r} for user {user_id}", "no such user")
+        return repos_people.grant_role(self.session, user_id, role, scope)
+
+    def revoke_role(self, user_id: int, role: str, scope: str = "") -> bool:
+        return repos_people.revoke_role(self.session, user_id, role, scope)
+
+    def roles_of(self, user_id: int) -> list[tuple[str, str]]:
+        return [(r.role, r.scope) for r in repos_people.roles_of(self.session, user_id)]
+
+    def has_role(self, user_id: int, role: str, scope: str | None = None) -> bool:
+        return repos_people.has_role(self.session, user_id, role, scope)
+
+    def users_with_role(self, role: str, scope: str = "") -> list[UserView]:
+        return [user_view(u) for u in repos_people.users_with_role(self.session, role, scope)]
+
+    def create_token(
+        self, user_id: int, now: datetime, *, expires_at: datetime | None = None, label: str = ""
+    ) -> tuple[TokenView, str]:
+        token, secret = repos_people.create_api_token(
+            self.session, user_id, now, expires_at=expires_at, label=label
+        )
+        return token_view(token), secret
+
+    def token_by_hash(self, token_hash: str) -> TokenView | None:
+        return _opt(repos_people.token_by_hash(self.session, token_hash), token_view)
+
+    def token_holder(self, token_hash: str, now: datetime) -> TokenHolder | None:
+        """One query for the token and its user, one for the roles."""
+        stmt = (
+            sa.select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
+        )
+        row = self.session.execute(stmt).first()
+        if row is None:
+            return None
+        token, user = row
+        if token.expires_at is not None and token.expires_at <= now:
+            return None
+        roles = frozenset(self.roles_of(user.id))
+        return TokenHolder(token.id, user.id, user.name, user.organisation_id, roles,
+                           token.expires_at)  # fmt: skip
+
+    def revoke_token(self, token_id: int, now: datetime) -> bool:
+        return repos_people.revoke_token(self.session, token_id, now)
+
+    def tokens_of(self, user_id: int) -> list[TokenView]:
+        return [token_view(t) for t in repos_people.tokens_of(self.session, user_id)]
+
 
 class SqlPrograms:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def create_program(self, name: str, description: str = "") -> ProgramView:
+        p = repos_programs.create_program(self.session, name, description)
+        return ProgramView(p.id, p.name, p.description)
+
+    def get_program(self, program_id: int) -> ProgramView | None:
+        p = repos_programs.get_program(self.session, program_id)
+        return None if p is None else ProgramView(p.id, p.name, p.description)
+
+    def program_by_name(self, name: str) -> ProgramView | None:
+        p = repos_programs.program_by_name(self.session, name)
+        return None if p is None else ProgramView(p.id, p.name, p.description)
+
+    def list_programs(self, limit: int = 100, offset: int = 0) -> Page[ProgramView]:
+        page = repos_programs.list_programs(self.session, limit, offset)
+        return _page(page, lambda p: ProgramView(p.id, p.name, p.description))
+
+    def create_call(self, program_id: int, spec: CallSpec) -> CallView:
+        return call_view(repos_programs.create_call(self.session, program_id, spec))
+
+    def get_call(self, call_id: int, *, lock: bool = False) -> CallView | None:
+        if lock:
+            return _opt(repos_extra.lock_call(self.session, call_id), call_view)
+        return _opt(repos_programs.get_call(self.session, call_id), call_view)
+
+    def list_calls(
+        self, program_id: int | None = None, limit: int = 100, offset: int = 0
+    ) -> Page[CallView]:
+        return _page(repos_programs.list_calls(self.session, program_id, limit, offset), call_view)
+
+    def create_proposal(self, call_id: int, spec: ProposalSpec, now: datetime) -> ProposalView:
+        with self.session.begin_nested():  # a refused team member leaves no proposal
+            row = repos_programs.create_proposal(self.session, call_id, spec, now)
+        return proposal_view(row)
+
+    def get_proposal(self, proposal_id: int) -> ProposalView | None:
+        return _opt(repos_programs.get_proposal(self.session, proposal_id), proposal_view)
+
+    def list_proposals(
+        self, call_id: int | None = None, status: str | None = None, limit: int = 100,
+        offset: int = 0,
+    ) -> Page[ProposalView]:  # fmt: skip
+        page = repos_programs.list_proposals(self.session, call_id, status, limit, offset)
+        return _page(page, proposal_view)
+
+    def proposals_of_member(
+        self, call_id: int, user_id: int, limit: int = 100, offset: int = 0
+    ) -> Page[ProposalView]:
+        page = repos_extra.proposals_of_member(self.session, call_id, user_id, limit, offset)
+        return _page(page, proposal_view)
+
+    def proposal_member_ids(self, proposal_id: int) -> list[int]:
+        return repos_programs.proposal_member_ids(self.session, proposal_id)
+
+    def set_proposal_status(self, proposal_id: int, status: str) -> None:
+        repos_programs.set_proposal_status(self.session, proposal_id, status)
+
+    def add_review(
+        self, proposal_id: int, reviewer_id: int, scores: Mapping[str, float], comment: str,
+        now: datetime,
+    ) -> ReviewView:  # fmt: skip
+        row = repos_programs.add_review(self.session, proposal_id, reviewer_id, scores, comment,
+                                        now)  # fmt: skip
+        return review_view(row)
+
+    def reviews_for(self, proposal_id: int) -> list[ReviewView]:
+        return [review_view(r) for r in repos_programs.reviews_for(self.session, proposal_id)]
+
+    def reviews_by(self, reviewer_id: int) -> list[ReviewView]:
+        return [review_view(r) for r in repos_programs.reviews_by(self.session, reviewer_id)]
+
+    def review_by(self, proposal_id: int, reviewer_id: int) -> ReviewView | None:
+        row = repos_extra.review_by(self.session, proposal_id, reviewer_id)
+        return _opt(row, review_view)
+
+    def record_decision(self, proposal_id: int, spec: DecisionSpec, now: datetime) -> DecisionView:
+        return decision_view(repos_programs.record_decision(self.session, proposal_id, spec, now))
+
+    def decision_for(self, proposal_id: int) -> DecisionView | None:
+        return _opt(repos_programs.decision_for(self.session, proposal_id), decision_view)
+
+    def decisions_of_call(self, call_id: int) -> list[DecisionView]:
+        return [decision_view(d) for d in repos_extra.decisions_of_call(self.session, call_id)]
+
+
+class SqlAwards:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def create_project(self, spec: AwardProjectSpec) -> ProjectTermsView:
+        check_project(spec)
+        plain = repos_proj.ProjectSpec(
+            name=spec.name, valid_from=spec.valid_from, valid_until=spec.valid_until,
+            proposal_id=spec.proposal_id, overdraft_credits=spec.overdraft_credits,
+            members=dict(spec.members), tranches=list(spec.tranches),
+        )  # fmt: skip
+        with self.session.begin_nested():  # a refused member leaves no project
+            row = repos_proj.create_project(self.session, plain)
+        return project_view(row)
+
+    def get_project(self, project_id: int, *, share: bool = False) -> ProjectTermsView | None:
+        return _opt(repos_proj.get_project(self.session, project_id, share=share), project_view)
+
+    def project_for_proposal(self, proposal_id: int) -> ProjectTermsView | None:
+        return _opt(repos_proj.project_for_proposal(self.session, proposal_id), project_view)
+
+    def project_members(self, project_id: int) -> list[MemberView]:
+        members = repos_proj.project_members(self.session, project_id)
+        return [MemberView(m.user_id, m.role) for m in members]
+
+    def tranches_of(self, project_id: int) -> list[TrancheView]:
+        return [tranche_view(t) for t in repos_proj.tranches_of(self.session, project_id)]
+
+    def release_tranche(self, tranche_id: int, now: datetime) -> bool:
+        return repos_proj.release_tranche(self.session, tranche_id, now)

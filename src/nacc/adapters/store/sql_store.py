@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nacc.adapters.store.engine import read_one_snapshot
 from nacc.adapters.store.repos_people import ROLES_CHANGED
 from nacc.adapters.store.sql_jobs import SqlJobs, SqlLedger, SqlProjects
-from nacc.adapters.store.sql_people import SqlPeople, SqlPrograms
+from nacc.adapters.store.sql_people import SqlAwards, SqlPeople, SqlPrograms
 from nacc.adapters.store.sql_scheduler import SqlScheduler
 
 
@@ -45,6 +45,10 @@ class SqlUnit:
     @cached_property
     def programs(self) -> SqlPrograms:
         return SqlPrograms(self.session)
+
+    @cached_property
+    def awards(self) -> SqlAwards:
+        return SqlAwards(self.session)
 
     @cached_property
     def scheduler(self) -> SqlScheduler:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from nacc.adapters.store import repos_people as people
-from nacc.adapters.store.tables import Organisation
 from nacc.api import schemas
 from nacc.api.deps import CallerDep, LimitQ, OffsetQ, ServicesDep
+from nacc.ports.store_people import OrganisationView, UserView
 from nacc.service import people as use
-from nacc.service.auth import require
 
 router = APIRouter(tags=["people"])
 
 
-def _org(o: Organisation) -> schemas.OrganisationOut:
+def _org(o: OrganisationView) -> schemas.OrganisationOut:
     return schemas.OrganisationOut(
         id=o.id,
         name=o.name,
@@ -39,44 +37,33 @@ def create_organisation(
 def list_organisations(
     svc: ServicesDep, who: CallerDep, limit: LimitQ = 50, offset: OffsetQ = 0
 ) -> schemas.PageOut[schemas.OrganisationOut]:
-    with svc.tx() as s:
-        page = people.list_organisations(s, limit, offset)
-        return schemas.page_of(page.items, page.total, limit, offset, _org)
+    page = use.list_organisations(svc, limit, offset)
+    return schemas.page_of(page.items, page.total, limit, offset, _org)
+
+
+def _user(user: UserView, roles: list[tuple[str, str]]) -> schemas.UserOut:
+    return schemas.UserOut(
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        organisation_id=user.organisation_id,
+        roles=[schemas.RoleIn(role=r, scope=s) for r, s in roles],
+    )
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED)
 def create_user(body: schemas.UserIn, svc: ServicesDep, who: CallerDep) -> schemas.UserOut:
     roles = [(r.role, r.scope) for r in body.roles]
     user, granted = use.add_user(svc, who, body.name, body.email, body.organisation_id, roles)
-    return schemas.UserOut(
-        id=user.id,
-        name=user.name,
-        email=user.email,
-        organisation_id=user.organisation_id,
-        roles=[schemas.RoleIn(role=r, scope=s) for r, s in granted],
-    )
+    return _user(user, granted)
 
 
 @router.get("/users")
 def list_users(
     svc: ServicesDep, who: CallerDep, limit: LimitQ = 50, offset: OffsetQ = 0
 ) -> schemas.PageOut[schemas.UserOut]:
-    require(who, "operator")
-    with svc.tx() as s:
-        page = people.list_users(s, limit, offset)
-        out = [
-            schemas.UserOut(
-                id=u.id,
-                name=u.name,
-                email=u.email,
-                organisation_id=u.organisation_id,
-                roles=[
-                    schemas.RoleIn(role=r.role, scope=r.scope) for r in people.roles_of(s, u.id)
-                ],
-            )
-            for u in page.items
-        ]
-    return schemas.PageOut[schemas.UserOut](items=out, total=page.total, limit=limit, offset=offset)
+    page = use.list_users(svc, who, limit, offset)
+    return schemas.page_of(page.items, page.total, limit, offset, lambda u: _user(u.user, u.roles))
 
 
 @router.post("/users/{user_id}/roles", status_code=status.HTTP_204_NO_CONTENT)
@@ -95,10 +82,4 @@ def create_token(
 @router.get("/me")
 def me(svc: ServicesDep, who: CallerDep) -> schemas.UserOut:
     user = use.visible_user(svc, who, who.user_id)
-    return schemas.UserOut(
-        id=user.id,
-        name=user.name,
-        email=user.email,
-        organisation_id=user.organisation_id,
-        roles=[schemas.RoleIn(role=r, scope=s) for r, s in sorted(who.roles)],
-    )
+    return _user(user, sorted(who.roles))

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from nacc.adapters.store.repos_programs import CallSpec
 from nacc.api import schemas
 from nacc.api import schemas_programs as sp
 from nacc.api.deps import CallerDep, LimitQ, OffsetQ, ServicesDep
 from nacc.domain.errors import InputError
+from nacc.ports.store_people import CallSpec
 from nacc.service import awards
 from nacc.service import programs as use
 

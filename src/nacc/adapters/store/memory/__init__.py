@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from nacc.adapters.store.memory.jobs import JobsTables, MemJobs, MemLedger, MemProjects
-from nacc.adapters.store.memory.people import MemPeople, MemPrograms, PeopleTables
+from nacc.adapters.store.memory.people import MemPeople, PeopleTables
+from nacc.adapters.store.memory.programs import MemAwards, MemPrograms
 from nacc.adapters.store.memory.scheduler import MemScheduler, SchedulerTables
 
 
@@ -53,6 +54,10 @@ class MemUnit:
     @cached_property
     def programs(self) -> MemPrograms:
         return MemPrograms(self.tables)
+
+    @cached_property
+    def awards(self) -> MemAwards:
+        return MemAwards(self.tables)
 
     @cached_property
     def scheduler(self) -> MemScheduler:
