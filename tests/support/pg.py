@@ -89,9 +89,10 @@ def pg_url(pg_admin: sa.Engine) -> Iterator[str]:
         _drop_database(pg_admin, name)
 
 
-@pytest.fixture
-def fresh_db_url(tmp_path: Path, request: pytest.FixtureRequest, kind: str) -> Iterator[str]:
-    """A fresh database at head of ``kind`` (``sqlite`` or ``postgresql``)."""
+def migrated_database(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a fresh database at head of ``kind``: SQLite migrated here, PostgreSQL
+    copied from the migrated template (``CREATE DATABASE ... TEMPLATE``) and dropped
+    afterwards. A generator for fixtures to ``yield from``."""
     if kind == "sqlite":
         url = f"sqlite:///{tmp_path / 'nacc.db'}"
         upgrade(url)
@@ -103,3 +104,9 @@ def fresh_db_url(tmp_path: Path, request: pytest.FixtureRequest, kind: str) -> I
         yield _pg_url(name)
     finally:
         _drop_database(admin, name)
+
+
+@pytest.fixture
+def fresh_db_url(tmp_path: Path, request: pytest.FixtureRequest, kind: str) -> Iterator[str]:
+    """A fresh database at head of ``kind`` (``sqlite`` or ``postgresql``)."""
+    yield from migrated_database(kind, tmp_path, request)

@@ -18,11 +18,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from nacc.adapters.store import make_engine, make_sessionmaker, upgrade
+from nacc.adapters.store import make_engine, make_sessionmaker
 from nacc.adapters.store import repos_people as people
 from nacc.adapters.store import repos_programs as programs
 from nacc.adapters.store import repos_projects as projects
-from support.pg import _create_database, _drop_database, _pg_url
+from support.pg import migrated_database
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -46,17 +46,7 @@ def empty_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> s
 def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """The URL of a fresh database at head: SQLite migrated here, PostgreSQL copied from
     the migrated template (``CREATE DATABASE ... TEMPLATE``), dropped after the test."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'nacc.db'}"
-        upgrade(url)
-        yield url
-        return
-    admin: sa.Engine = request.getfixturevalue("pg_admin")
-    name = _create_database(admin, template=request.getfixturevalue("pg_template"))
-    try:
-        yield _pg_url(name)
-    finally:
-        _drop_database(admin, name)
+    yield from migrated_database(backend, tmp_path, request)
 
 
 @pytest.fixture
