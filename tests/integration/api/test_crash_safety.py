@@ -70,21 +70,26 @@ def test_sigkill_and_restart(db_url: str, tmp_path: Path) -> None:
     port, log = _port(), tmp_path / "server.log"
     url, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {f.pi}"}
     server = _start(env, port, log)
-    ids = {}
-    cmds = {"A": "sleep 4", "B": "sleep 1.5", "C": "sleep 60", "D": "sleep 2.6"}
-    for name, cmd in cmds.items():
-        limit = 2 if name == "D" else 120  # D overruns its limit during the outage
-        body = {
-            "command": cmd,
-            "accelerators": 1,
-            "job_class": "fine-tuning",
-            "time_limit_s": limit,
-        }
-        r = httpx.post(f"{url}/projects/{f.project_id}/jobs", json=body, headers=auth)
-        assert r.status_code == 201, r.text
-        ids[name] = r.json()["id"]
-    for job in ids.values():
-        assert _wait(url, f.pi, job, {"running"})["state"] == "running"
+    try:  # a failure before the planned SIGKILL must not leave this server running
+        ids = {}
+        cmds = {"A": "sleep 4", "B": "sleep 1.5", "C": "sleep 60", "D": "sleep 2.6"}
+        for name, cmd in cmds.items():
+            limit = 2 if name == "D" else 120  # D overruns its limit during the outage
+            body = {
+                "command": cmd,
+                "accelerators": 1,
+                "job_class": "fine-tuning",
+                "time_limit_s": limit,
+            }
+            r = httpx.post(f"{url}/projects/{f.project_id}/jobs", json=body, headers=auth)
+            assert r.status_code == 201, r.text
+            ids[name] = r.json()["id"]
+        for job in ids.values():
+            assert _wait(url, f.pi, job, {"running"})["state"] == "running"
+    except BaseException:
+        server.kill()
+        server.wait()
+        raise
     time.sleep(1.0)  # let some usage be metered
     server.send_signal(signal.SIGKILL)
     server.wait()
