@@ -14,6 +14,7 @@ the composition root (``nacc.bootstrap``); this module never builds a backend.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
@@ -136,7 +137,7 @@ _REASONS_FOR = 200
 _EXPECTED_SLACK_S = 30  # an expected start is rewritten only when it moves more than this
 
 
-def _same(old: tuple[str, int | None] | None, new: tuple[str, int | None]) -> bool:
+def _same(old: tuple[Reason, int | None] | None, new: tuple[Reason, int | None]) -> bool:
     """Whether a recorded (reason, expected start) still stands for ``new``."""
     if old is None or old[0] != new[0] or (old[1] is None) != (new[1] is None):
         return False
@@ -171,7 +172,7 @@ class LiveScheduler:
         self._last_sweep = 0.0
         self._started = clock()
         self._seen_until = 0.0
-        self._said: dict[JobId, tuple[str, int | None]] = {}
+        self._said: dict[JobId, tuple[Reason, int | None]] = {}
         self._recovered = False  # recovery took jobs in: the next step decides
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -277,15 +278,15 @@ class LiveScheduler:
         if len(self._said) > 4 * _REASONS_FOR:
             self._said = {k: v for k, v in self._said.items() if k in self.engine.pending}
         changed = []
-        for rec in list(self.engine.pending.values())[:_REASONS_FOR]:
+        for rec in itertools.islice(self.engine.pending.values(), _REASONS_FOR):
             at = self.driver.expected_start(rec.spec.id)
-            said = (_text(rec.reason), None if at is None else round(at))
+            said = (rec.reason, None if at is None else round(at))
             if not _same(self._said.get(rec.spec.id), said):
                 changed.append((rec.spec.id, said))
         if not changed:
             return
         rows = [
-            {"jid": job_id, "why": reason, "when": None if at is None else wall(at)}
+            {"jid": job_id, "why": _text(reason), "when": None if at is None else wall(at)}
             for job_id, (reason, at) in changed
         ]
         stmt = (  # one executemany (a pipeline on psycopg), not a round trip per job
