@@ -22,8 +22,8 @@ from nacc.adapters.store.repos import (
     insert_ignore,
 )
 from nacc.adapters.store.tables import Account, JournalEntry, JournalLeg, UsageInterval
+from nacc.domain.credits import to_credits
 from nacc.domain.errors import InputError
-from nacc.ledger.accounts import to_credits
 
 ZERO = Decimal(0)
 

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
-from nacc.ledger.accounts import to_credits
+from nacc.domain.credits import to_credits
 
 NANO = Decimal("0.000000001")
 _SCALE = 10**9
