@@ -11,6 +11,7 @@ import numpy as np
 
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobSpec
+from nacc.scheduling.placement import ROOMIEST, choose_pool
 from nacc.scheduling.plan import Action, Preempt, Start
 from nacc.scheduling.policies.gavel_lp import LpResult, solve_max_min
 from nacc.scheduling.view import ClusterView, PendingJob
@@ -142,11 +143,10 @@ def _place(
     unplaced: dict[JobId, str] = {}
     for jid in rest:
         t, gang = chosen[jid], jobs[jid].spec.accelerators
-        fits = [p for p in fleet.pools[t] if room[p] >= gang]
-        if not fits:
+        best = choose_pool([(p, 0.0) for p in fleet.pools[t]], gang, room, ROOMIEST)
+        if best is None:
             unplaced[jid] = t
             continue
-        best = max(fits, key=lambda p: room[p])  # first maximum: scenario order breaks ties
         placed[jid] = best
         room[best] -= gang
     return placed, unplaced

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nacc.domain.ids import JobId, PoolId
-from nacc.scheduling.fit import ACCEPTABLE_SPEED
+from nacc.scheduling.placement import ACCEPTABLE_SPEED, FIRST, choose_pool
 from nacc.scheduling.plan import Action, Plan, Preempt, Reject, Start
 from nacc.scheduling.table import Columns, Floats, JobTable
 from nacc.scheduling.view import ClusterView
@@ -99,12 +99,11 @@ class LasPolicy:
             if room <= 0 or cols.best_rate[i] <= 0:
                 continue
             shape = cols.shapes[int(cols.shape[i])]
-            for pid, _ in shape.pools:
-                if total[pid] >= shape.need:
-                    total[pid] -= shape.need
-                    room -= shape.need
-                    keep[cols.ids[i]] = pid
-                    break
+            pid = choose_pool(shape.pools, shape.need, total, FIRST)
+            if pid is not None:
+                total[pid] -= shape.need
+                room -= shape.need
+                keep[cols.ids[i]] = pid
         return keep
 
     def _diff(

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nacc.domain.ids import JobId, PoolId
-from nacc.scheduling.fit import ACCEPTABLE_SPEED, Capacity
+from nacc.scheduling.calendar import CapacityCalendar
+from nacc.scheduling.placement import ACCEPTABLE_SPEED, FASTEST, Prefer, choose_pool
 from nacc.scheduling.plan import Action, Plan, Reject, Start
-from nacc.scheduling.reservation import Reservation, ends_by_pool, reserve
-from nacc.scheduling.table import Columns, Floats, JobTable, fastest_free, fits_now
+from nacc.scheduling.reservation import Reservation, reserve
+from nacc.scheduling.table import Columns, Floats, JobTable, fits_now
 from nacc.scheduling.view import ClusterView
 
 _REASONS_FOR = 50  # pending reasons are written for the first jobs in order only
@@ -56,7 +57,7 @@ class NaccPolicy:
     def plan(self, view: ClusterView) -> Plan:
         if not view.pending:
             return Plan()
-        cap = Capacity(view)
+        cap = CapacityCalendar(view, self.default_limit_s)
         if not cap.any_free():
             return Plan()
         cols = self._table.columns(view)
@@ -88,7 +89,7 @@ class NaccPolicy:
 
     # Phase 2 ------------------------------------------------------------------------
     def _guard(
-        self, view: ClusterView, cap: Capacity, cols: Columns
+        self, view: ClusterView, cap: CapacityCalendar, cols: Columns
     ) -> tuple[Reservation | None, dict[JobId, str], dict[JobId, float]]:
         runnable = cols.best_rate > 0
         waited = np.where(runnable, view.now - cols.submit, -1.0)
@@ -96,10 +97,9 @@ class NaccPolicy:
         if waited[i] < self.reserve_after_s:
             return None, {}, {}
         jid, shape = cols.ids[i], cols.shapes[int(cols.shape[i])]
-        if fastest_free(shape, cap.free) is not None:
+        if choose_pool(shape.pools, shape.need, cap.free) is not None:
             return None, {}, {}
-        ends = ends_by_pool(view, self.default_limit_s)
-        resv = reserve(shape.need, [p for p, _ in shape.pools], cap.free, ends, view.now)
+        resv = reserve(cap, shape.need, [p for p, _ in shape.pools])
         if resv is None:
             return None, {jid: "nacc: waiting (no reservation possible)"}, {}
         reason = f"nacc: waited over {self.reserve_after_s:.0f} s, reserved on {resv.pool_id}"
@@ -109,7 +109,7 @@ class NaccPolicy:
     def _walk(
         self,
         view: ClusterView,
-        cap: Capacity,
+        cap: CapacityCalendar,
         cols: Columns,
         score: Floats,
         resv: Reservation | None,
@@ -138,24 +138,25 @@ class NaccPolicy:
                 break
 
     def _fit(
-        self, view: ClusterView, cap: Capacity, cols: Columns, i: int, resv: Reservation | None
+        self,
+        view: ClusterView,
+        cap: CapacityCalendar,
+        cols: Columns,
+        i: int,
+        resv: Reservation | None,
     ) -> PoolId | None:
         shape = cols.shapes[int(cols.shape[i])]
-        end = view.now + float(cols.limit[i])
+        need, end = shape.need, view.now + float(cols.limit[i])
         top = float(cols.best_rate[i])
-        fits = [
-            (rate, pid)
-            for pid, rate in shape.pools
-            if cap.free[pid] >= shape.need and (resv is None or resv.admits(pid, shape.need, end))
-        ]
-        if not fits:
-            return None
-        if float(cols.limit[i]) / top > self.short_job_s:
-            return max(fits, key=lambda f: f[0])[1]
         # A short job takes the slowest pool that is still fast enough, leaving the
         # fastest accelerators to long jobs, whose completion times gain the most.
-        good = [f for f in fits if f[0] >= self.short_job_speed * top]
-        return min(good or fits, key=lambda f: f[0] if good else -f[0])[1]
+        prefer = (
+            FASTEST
+            if float(cols.limit[i]) / top > self.short_job_s
+            else Prefer.slowest_above(self.short_job_speed * top)
+        )
+        admits = None if resv is None else (lambda p: resv.admits(p, need, end))
+        return choose_pool(shape.pools, need, cap.free, prefer, admits)
 
 
 def make_nacc(**options: object) -> NaccPolicy:

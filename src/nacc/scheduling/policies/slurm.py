@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nacc.domain.ids import JobId, PoolId
-from nacc.scheduling.fit import ACCEPTABLE_SPEED, Capacity
+from nacc.scheduling.calendar import CapacityCalendar
+from nacc.scheduling.placement import ACCEPTABLE_SPEED, FIRST, choose_pool
 from nacc.scheduling.plan import Action, Plan, Reject, Start
-from nacc.scheduling.reservation import Reservation, ends_by_pool, reserve
-from nacc.scheduling.table import Columns, Floats, JobTable, first_free, fits_now
+from nacc.scheduling.reservation import Reservation, reserve
+from nacc.scheduling.table import Columns, Floats, JobTable, fits_now
 from nacc.scheduling.view import ClusterView
 
 
@@ -75,7 +76,7 @@ class SlurmPolicy:
     def plan(self, view: ClusterView) -> Plan:
         if not view.pending:
             return Plan()
-        cap = Capacity(view)
+        cap = CapacityCalendar(view, self.default_limit_s)
         cols = self._table.columns(view)
         actions: list[Action] = [
             Reject(cols.ids[i], "no pool can ever run this job")
@@ -102,8 +103,7 @@ class SlurmPolicy:
                 why = "slurm: priority order" if resv is None else "slurm: backfilled"
                 actions.append(Start(cols.ids[i], pid, shape.need, why))
             elif resv is None:
-                ends = ends_by_pool(view, self.default_limit_s)
-                resv = reserve(shape.need, [p for p, _ in shape.pools], cap.free, ends, view.now)
+                resv = reserve(cap, shape.need, [p for p, _ in shape.pools])
                 reasons[cols.ids[i]] = "slurm: highest priority, reserved (Resources)"
                 if resv is not None:
                     expected[cols.ids[i]] = resv.shadow_s
@@ -112,17 +112,21 @@ class SlurmPolicy:
         return Plan(tuple(actions), reasons, expected)
 
     def _place(
-        self, view: ClusterView, cap: Capacity, cols: Columns, i: int, resv: Reservation | None
+        self,
+        view: ClusterView,
+        cap: CapacityCalendar,
+        cols: Columns,
+        i: int,
+        resv: Reservation | None,
     ) -> PoolId | None:
         shape = cols.shapes[int(cols.shape[i])]
         if resv is None:
-            return first_free(shape, cap.free)
-        end = view.now + float(cols.limit[i])
-        for pid, _ in shape.pools:
-            if cap.free[pid] >= shape.need and resv.admits(pid, shape.need, end):
-                resv.consume(pid, shape.need, end)
-                return pid
-        return None
+            return choose_pool(shape.pools, shape.need, cap.free, FIRST)
+        end, need = view.now + float(cols.limit[i]), shape.need
+        pid = choose_pool(shape.pools, need, cap.free, FIRST, lambda p: resv.admits(p, need, end))
+        if pid is not None:
+            resv.consume(pid, need, end)
+        return pid
 
 
 def make_slurm(**options: object) -> SlurmPolicy:
