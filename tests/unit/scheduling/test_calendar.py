@@ -180,7 +180,7 @@ def calendar(now: float, jobs: list[tuple[float, int, float]]) -> CapacityCalend
     return CapacityCalendar(view(now, [pool("a", "mid", SIZE)], run=run, rates=RATES))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(jobs_st, st.integers(1, SIZE + 1), st.integers(30, 60).map(float))
 def test_without_holds_the_calendar_is_the_easy_walk(
     jobs: list[tuple[float, int, float]], need: int, now: float
@@ -196,7 +196,7 @@ def test_without_holds_the_calendar_is_the_easy_walk(
     assert cal.earliest_start(need, [P("a")], duration_s=10**5) == want
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(jobs_st, holds_st, st.integers(1, SIZE), st.integers(1, 100).map(float))
 def test_earliest_start_never_overlaps_capacity_or_holds(
     jobs: list[tuple[float, int, float]],
@@ -223,7 +223,7 @@ def test_earliest_start_never_overlaps_capacity_or_holds(
         assert cal.min_free(P("a"), t, t + duration) < need
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(jobs_st, holds_st, st.integers(1, SIZE))
 def test_a_gang_that_fits_the_pool_always_gets_a_slot_once_holds_end(
     jobs: list[tuple[float, int, float]], holds: list[tuple[int, float, float]], need: int

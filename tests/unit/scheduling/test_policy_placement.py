@@ -12,6 +12,7 @@ from sched_views import view
 
 from nacc.domain.ids import PoolId
 from nacc.domain.jobs import JobSpec
+from nacc.domain.reasons import Code
 from nacc.scheduling.placement import (
     ACCEPTABLE_SPEED,
     FASTEST,
@@ -79,7 +80,7 @@ def replay(name: str, v: ClusterView) -> tuple[int, int]:
     free = {pid: pv.free for pid, pv in v.pools.items()}
     checked = differs = 0
     for act in starts:
-        if "backfilled" in str(act.reason):
+        if act.reason.code == Code.START_BACKFILLED:
             break  # slurm: from here on the reservation admits, too
         spec = v.pending[act.job_id].spec
         if name == "gavel":

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nacc.domain.ids import JobId
+from nacc.domain.reasons import Code, Reason
 from nacc.scheduling.calendar import CapacityCalendar
 from nacc.scheduling.placement import ACCEPTABLE_SPEED, FIRST, CandidateCache, choose_pool
 from nacc.scheduling.plan import Action, Plan, Reject, Start
@@ -33,18 +34,19 @@ class FifoPolicy:
     def plan(self, view: ClusterView) -> Plan:
         cap = CapacityCalendar(view)
         actions: list[Action] = []
-        reasons: dict[JobId, str] = {}
+        reasons: dict[JobId, Reason] = {}
         for jid, job in view.pending.items():
             pools = self._cache.get(view, job.spec)
             if not pools:
-                actions.append(Reject(jid, "no pool can ever run this job"))
+                actions.append(Reject(jid, Reason(Code.REJECTED_NO_POOL)))
                 continue
             pid = choose_pool(pools, job.spec.accelerators, cap.free, FIRST)
             if pid is None:
-                reasons[jid] = "fifo: waiting at the head of the queue for free accelerators"
+                reasons[jid] = Reason.of(Code.WAITING_AT_HEAD, policy=self.name)
                 break
             cap.take(pid, job.spec.accelerators)
-            actions.append(Start(jid, pid, job.spec.accelerators, "fifo: head of queue fits"))
+            why = Reason.of(Code.START_HEAD_OF_QUEUE, policy=self.name)
+            actions.append(Start(jid, pid, job.spec.accelerators, why))
         return Plan(tuple(actions), reasons)
 
 

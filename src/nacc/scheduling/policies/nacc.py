@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nacc.domain.ids import JobId, PoolId
+from nacc.domain.reasons import Code, Reason
 from nacc.scheduling.calendar import CapacityCalendar
 from nacc.scheduling.placement import ACCEPTABLE_SPEED, FASTEST, Prefer, choose_pool
 from nacc.scheduling.plan import Action, Plan, Reject, Start
@@ -62,7 +63,7 @@ class NaccPolicy:
             return Plan()
         cols = self._table.columns(view)
         actions: list[Action] = [
-            Reject(cols.ids[i], "no pool can ever run this job")
+            Reject(cols.ids[i], Reason(Code.REJECTED_NO_POOL))
             for i in np.flatnonzero(cols.best_rate <= 0)
         ]
         score = self._score(view, cols)
@@ -90,7 +91,7 @@ class NaccPolicy:
     # Phase 2 ------------------------------------------------------------------------
     def _guard(
         self, view: ClusterView, cap: CapacityCalendar, cols: Columns
-    ) -> tuple[Reservation | None, dict[JobId, str], dict[JobId, float]]:
+    ) -> tuple[Reservation | None, dict[JobId, Reason], dict[JobId, float]]:
         runnable = cols.best_rate > 0
         waited = np.where(runnable, view.now - cols.submit, -1.0)
         i = int(np.argmax(waited))
@@ -101,8 +102,9 @@ class NaccPolicy:
             return None, {}, {}
         resv = reserve(cap, shape.need, [p for p, _ in shape.pools])
         if resv is None:
-            return None, {jid: "nacc: waiting (no reservation possible)"}, {}
-        reason = f"nacc: waited over {self.reserve_after_s:.0f} s, reserved on {resv.pool_id}"
+            return None, {jid: Reason.of(Code.WAITING_NO_RESERVATION, policy=self.name)}, {}
+        reason = Reason.of(Code.RESERVED_AFTER_WAIT, policy=self.name, pool=resv.pool_id,
+                           waited_s=self.reserve_after_s)  # fmt: skip
         return resv, {jid: reason}, {jid: resv.shadow_s}
 
     # Phase 3 ------------------------------------------------------------------------
@@ -114,12 +116,14 @@ class NaccPolicy:
         score: Floats,
         resv: Reservation | None,
         actions: list[Action],
-        reasons: dict[JobId, str],
+        reasons: dict[JobId, Reason],
     ) -> None:
         blocked = ~fits_now(cols.shapes, cap.free)
         order = np.argsort(score, kind="stable")
+        waiting = Reason.of(Code.WAITING_FOR_RESOURCES, policy=self.name)
+        started = Reason.of(Code.START_BEST_SCORE, policy=self.name)
         for i in order[:_REASONS_FOR].tolist():
-            reasons[cols.ids[i]] = "nacc: waiting for a fitting pool (Resources)"
+            reasons[cols.ids[i]] = waiting
         candidates = ~blocked[cols.shape] & (cols.best_rate > 0)
         for i in order[candidates[order]].tolist():
             six = int(cols.shape[i])
@@ -131,7 +135,7 @@ class NaccPolicy:
                 continue
             need = cols.shapes[six].need
             cap.take(pid, need)
-            actions.append(Start(cols.ids[i], pid, need, "nacc: best-scored job that fits"))
+            actions.append(Start(cols.ids[i], pid, need, started))
             if resv is not None:
                 resv.consume(pid, need, view.now + float(cols.limit[i]))
             if not cap.any_free():
