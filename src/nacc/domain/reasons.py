@@ -33,6 +33,7 @@ class Code(StrEnum):
     START_PRIORITY_ORDER = "start_priority_order"
     START_BACKFILLED = "start_backfilled"
     START_BEST_SCORE = "start_best_score"
+    START_LEAST_SERVICE = "start_least_service"
     START_ROUND_ALLOCATION = "start_round_allocation"
     # why a job waits (pending)
     WAITING_FOR_CAPACITY = "waiting_for_capacity"
@@ -46,7 +47,7 @@ class Code(StrEnum):
     WAITING_NO_RESERVATION = "waiting_no_reservation"
     RESERVED = "reserved"
     RESERVED_AFTER_WAIT = "reserved_after_wait"
-    POLICY_NOTE = "policy_note"  # a policy's own words, until it gives a code
+    POLICY_NOTE = "policy_note"  # free text: only in reasons stored before policies gave codes
     # why a job ended or moved
     EXIT_CODE = "exit_code"
     EXIT_CODE_WHILE_DOWN = "exit_code_while_down"
@@ -121,6 +122,7 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.START_PRIORITY_ORDER: ("policy",),
     Code.START_BACKFILLED: ("policy",),
     Code.START_BEST_SCORE: ("policy",),
+    Code.START_LEAST_SERVICE: ("policy",),
     Code.START_ROUND_ALLOCATION: ("policy", "accel_type"),
     Code.WAITING_FOR_CAPACITY: ("pool", "needed", "free"),
     Code.WAITING_AT_HEAD: ("policy",),

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from nacc.domain.ids import JobId
 from nacc.engine.engine import Engine
 from nacc.engine.records import JobRecord
-from nacc.scheduling.fit import ACCEPTABLE_SPEED
-from nacc.scheduling.reservation import earliest_starts
+from nacc.scheduling.calendar import expected_starts
+from nacc.scheduling.placement import ACCEPTABLE_SPEED
 
 DEFAULT_LIMIT_S = 3600.0
 
@@ -132,7 +132,7 @@ class Driver:
             self.estimates = {}
             return
         view = engine.snapshot(now)
-        self.estimates = earliest_starts(view, missing, self.config.default_limit_s,
+        self.estimates = expected_starts(view, missing, self.config.default_limit_s,
                                          ACCEPTABLE_SPEED)  # fmt: skip
 
     def expected_start(self, job_id: JobId) -> float | None:

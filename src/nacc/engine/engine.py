@@ -204,7 +204,7 @@ class Engine:
         for jid, reason in plan.pending_reasons.items():
             rec = self.pending.get(jid)
             if rec is not None:
-                rec.reason = _coded(reason)
+                rec.reason = reason
         for jid, at in plan.expected_start.items():
             rec = self.pending.get(jid)
             if rec is not None:
@@ -254,7 +254,7 @@ class Engine:
             rec.first_start_s = now
         self._watch_limit(rec)
         self.usage.change_rate(spec.project, now, action.count * credit_rate / 3600.0)
-        self._move(rec, JobState.RUNNING, now, _coded(action.reason), pool.id, launched)
+        self._move(rec, JobState.RUNNING, now, action.reason, pool.id, launched)
 
     def _undo_start(self, rec: JobRecord, count: int) -> None:
         del self.running[rec.spec.id]
@@ -285,14 +285,14 @@ class Engine:
         rec.preemptions += 1
         rec.queued_since_s = now
         self.pending[rec.spec.id] = rec
-        self._move(rec, JobState.PENDING, now, _coded(action.reason))
+        self._move(rec, JobState.PENDING, now, action.reason)
 
     def _reject(self, action: plans.Reject, now: float) -> None:
         rec = self.pending.pop(action.job_id, None)
         if rec is None:
             raise PlanError(f"reject of {action.job_id}: not pending")
         rec.finished_s = now
-        self._move(rec, JobState.REJECTED, now, _coded(action.reason))
+        self._move(rec, JobState.REJECTED, now, action.reason)
 
     def _finish(self, obs: ports.Observation) -> int:
         rec = self.running.get(obs.job_id)
@@ -393,8 +393,3 @@ def outcome_reason(obs: ports.Observation) -> Reason:
     if obs.exit_code is not None:
         return Reason.of(Code.EXIT_CODE, exit_code=obs.exit_code)
     return Reason(Code.LOST)
-
-
-def _coded(reason: Reason | str) -> Reason:
-    """A policy's reason (policies that still give English text are wrapped)."""
-    return reason if isinstance(reason, Reason) else Reason.of(Code.POLICY_NOTE, message=reason)

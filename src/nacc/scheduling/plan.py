@@ -1,10 +1,14 @@
-"""Actions a policy returns. Policies return values; the engine applies them."""
+"""Actions a policy returns. Policies return values; the engine applies them.
+
+Every action and pending job carries a coded reason (``nacc.domain.reasons``), rendered
+to English or Korean only at the edge."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from nacc.domain.ids import JobId, PoolId
+from nacc.domain.reasons import Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,19 +16,19 @@ class Start:
     job_id: JobId
     pool_id: PoolId
     count: int
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True, slots=True)
 class Preempt:
     job_id: JobId
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True, slots=True)
 class Reject:
     job_id: JobId
-    reason: str
+    reason: Reason
 
 
 Action = Start | Preempt | Reject
@@ -35,10 +39,10 @@ class Plan:
     """Ordered actions (preemptions are applied before starts) and why others wait.
 
     ``pending_reasons`` need not cover every pending job; the engine reports
-    "waiting for resources" for those it omits.
+    the reason they last had (at first ``submitted``) for those it omits.
     ``expected_start`` gives, where the policy knows, when a pending job should start.
     """
 
     actions: tuple[Action, ...] = ()
-    pending_reasons: dict[JobId, str] = field(default_factory=dict)
+    pending_reasons: dict[JobId, Reason] = field(default_factory=dict)
     expected_start: dict[JobId, float] = field(default_factory=dict)

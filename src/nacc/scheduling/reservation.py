@@ -1,13 +1,12 @@
-"""EASY-backfill reservations: when could a blocked gang start, given running jobs' limits."""
+"""EASY-backfill reservations: when could a blocked gang start, and what may backfill."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from nacc.domain.ids import JobId, PoolId
-from nacc.scheduling.fit import candidates
-from nacc.scheduling.view import ClusterView, PendingJob, RunningJob
+from nacc.domain.ids import PoolId
+from nacc.scheduling.calendar import CapacityCalendar
 
 
 @dataclass(slots=True)
@@ -30,68 +29,8 @@ class Reservation:
             self.extra -= count
 
 
-def expected_end(job: RunningJob, default_limit_s: float) -> float:
-    limit = job.spec.time_limit_s or default_limit_s
-    return job.started_s + limit
-
-
-def ends_by_pool(
-    view: ClusterView, default_limit_s: float
-) -> dict[PoolId, list[tuple[float, int]]]:
-    """Running jobs' (expected end, accelerators) per pool, sorted by end."""
-    out: dict[PoolId, list[tuple[float, int]]] = {pid: [] for pid in view.pools}
-    d = default_limit_s
-    for job in view.running.values():
-        out[job.pool_id].append((job.started_s + (job.spec.time_limit_s or d), job.count))
-    for ends in out.values():
-        ends.sort()
-    return out
-
-
-def reserve(
-    need: int,
-    pools: Iterable[PoolId],
-    free: dict[PoolId, int],
-    ends: dict[PoolId, list[tuple[float, int]]],
-    now: float,
-) -> Reservation | None:
-    """Earliest (pool, time) at which ``need`` accelerators are free, assuming running jobs
-    end at their time limits (the EASY assumption)."""
-    best: Reservation | None = None
-    for pid in pools:
-        avail = free[pid]
-        at = now
-        for end, count in ends[pid]:
-            if avail >= need:
-                break
-            avail += count
-            at = max(now, end)
-        if avail < need:
-            continue
-        if best is None or at < best.shadow_s:
-            best = Reservation(pid, at, avail - need)
-    return best
-
-
-def earliest_starts(
-    view: ClusterView, jobs: Iterable[PendingJob], default_limit_s: float, min_speed: float
-) -> dict[JobId, float]:
-    """For each job, the earliest time a pool it accepts has room for its whole gang if
-    running jobs end at their time limits (a lower bound: jobs ahead in the queue may take
-    the room first). Jobs no pool can ever hold are left out."""
-    ends = ends_by_pool(view, default_limit_s)
-    free = {pid: pv.free for pid, pv in view.pools.items()}
-    memo: dict[tuple[object, ...], float | None] = {}
-    out: dict[JobId, float] = {}
-    for job in jobs:
-        spec = job.spec
-        key = (spec.job_class, spec.workload, spec.reference_type, spec.accelerators,
-               spec.allowed_types)  # fmt: skip
-        if key not in memo:
-            pools = [p for p, _ in candidates(view, spec, min_speed)]
-            resv = reserve(spec.accelerators, pools, free, ends, view.now) if pools else None
-            memo[key] = resv.shadow_s if resv is not None else None
-        at = memo[key]
-        if at is not None:
-            out[spec.id] = at
-    return out
+def reserve(cal: CapacityCalendar, need: int, pools: Iterable[PoolId]) -> Reservation | None:
+    """The reservation at the earliest (pool, time) the calendar has ``need`` accelerators
+    free, assuming running jobs end at their time limits (the EASY assumption)."""
+    slot = cal.earliest_start(need, pools)
+    return None if slot is None else Reservation(slot.pool_id, slot.start_s, slot.spare)

@@ -15,7 +15,14 @@ import numpy as np
 import numpy.typing as npt
 
 from nacc.domain.ids import JobId, PoolId
-from nacc.scheduling.fit import candidates
+from nacc.scheduling.placement import (
+    JobShape,
+    best_rate,
+    candidates,
+    choose_pool,
+    fleet_key,
+    shape_of,
+)
 from nacc.scheduling.view import ClusterView
 
 Floats = npt.NDArray[np.float64]
@@ -25,7 +32,7 @@ _SUBMIT, _SIZE, _LIMIT, _BEST, _PROJECT, _SHAPE = range(6)
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """Jobs of one shape share their candidate pools (pool id, rate)."""
+    """Jobs of one ``placement.JobShape`` share their candidate pools (pool id, rate)."""
 
     need: int
     pools: tuple[tuple[PoolId, float], ...]
@@ -57,14 +64,13 @@ class JobTable:
         self._slot: dict[JobId, int] = {}
         self._data: Floats = np.zeros((1024, 6), dtype=np.float64)
         self._shapes: list[Shape] = []
-        self._shape_ix: dict[tuple[object, ...], int] = {}
+        self._shape_ix: dict[JobShape, int] = {}
         self._projects: list[str] = []
         self._project_ix: dict[str, int] = {}
 
     def _add(self, view: ClusterView, jid: JobId) -> int:
         spec = view.pending[jid].spec
-        key: tuple[object, ...] = (spec.job_class, spec.workload, spec.reference_type)
-        key += (spec.accelerators, spec.allowed_types)
+        key = shape_of(spec)
         six = self._shape_ix.get(key)
         if six is None:
             six = self._shape_ix[key] = len(self._shapes)
@@ -77,14 +83,14 @@ class JobTable:
         slot = len(self._slot)
         if slot >= len(self._data):
             self._data = np.concatenate([self._data, np.zeros_like(self._data)])
-        best = max((r for _, r in self._shapes[six].pools), default=0.0)
+        best = best_rate(self._shapes[six].pools)
         limit = spec.time_limit_s or self._default_limit
         self._data[slot] = (spec.submit_s, spec.accelerators, limit, best, pix, six)
         self._slot[jid] = slot
         return slot
 
     def columns(self, view: ClusterView) -> Columns:
-        fleet = (id(view.rates), *(pv.pool for pv in view.pools.values()))
+        fleet = fleet_key(view)
         if fleet != self._fleet:
             self._reset(fleet)
         slot = self._slot
@@ -110,22 +116,4 @@ class JobTable:
 
 def fits_now(shapes: list[Shape], free: dict[PoolId, int]) -> npt.NDArray[np.bool_]:
     """Per shape: does some candidate pool have room for the whole gang right now?"""
-    return np.array([any(free[p] >= s.need for p, _ in s.pools) for s in shapes], dtype=bool)
-
-
-def fastest_free(shape: Shape, free: dict[PoolId, int]) -> PoolId | None:
-    """The pool of ``shape`` with room for the gang where it runs fastest."""
-    best: PoolId | None = None
-    best_rate = 0.0
-    for pid, rate in shape.pools:
-        if free[pid] >= shape.need and rate > best_rate:
-            best, best_rate = pid, rate
-    return best
-
-
-def first_free(shape: Shape, free: dict[PoolId, int]) -> PoolId | None:
-    """The first pool (scenario order) of ``shape`` with room for the gang."""
-    for pid, _ in shape.pools:
-        if free[pid] >= shape.need:
-            return pid
-    return None
+    return np.array([choose_pool(s.pools, s.need, free) is not None for s in shapes], dtype=bool)

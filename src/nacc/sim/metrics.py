@@ -10,6 +10,7 @@ from typing import Any
 from nacc.domain.jobs import JobSpec
 from nacc.domain.lifecycle import JobState
 from nacc.domain.pools import Pool
+from nacc.scheduling.placement import JobShape, acceptable, best_rate, shape_of
 from nacc.scheduling.view import RateModel
 from nacc.sim.experiment import SimRun
 
@@ -34,13 +35,7 @@ def jain(values: Sequence[float]) -> float:
 
 def ideal_jct(spec: JobSpec, pools: Sequence[Pool], rates: RateModel) -> float | None:
     """The job alone on its fastest allowed accelerator type, from arrival."""
-    best = 0.0
-    for pool in pools:
-        if pool.count < spec.accelerators or not spec.allows(pool.accel_type):
-            continue
-        rate = rates.rate(spec, pool.accel_type)
-        if rate is not None and rate > best:
-            best = rate
+    best = best_rate(acceptable(pools, spec, rates))
     return spec.work / best if best > 0 else None
 
 
@@ -87,10 +82,10 @@ def _service(
     ideal: list[float] = []
     slow: list[float] = []
     by_project: dict[str, list[float]] = defaultdict(list)
-    memo: dict[tuple[object, ...], float | None] = {}
+    memo: dict[JobShape, float | None] = {}
     for j in run.jobs:
         s = j.spec
-        key = (s.job_class, s.workload, s.reference_type, s.accelerators, s.allowed_types)
+        key = shape_of(s)
         if key not in memo:
             lb_one = ideal_jct(s, run.pools, rates) if s.work > 0 else None
             memo[key] = None if lb_one is None else lb_one / s.work

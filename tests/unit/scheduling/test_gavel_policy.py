@@ -11,6 +11,7 @@ import pytest
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobClass, JobSpec
 from nacc.domain.pools import Pool
+from nacc.domain.reasons import Code, Reason
 from nacc.scheduling.plan import Plan, Preempt, Start
 from nacc.scheduling.policies.gavel import GavelPolicy, make_gavel
 from nacc.scheduling.view import ClusterView, PendingJob, PoolView, RunningJob
@@ -174,7 +175,9 @@ def test_job_arriving_between_resets_waits_with_reason() -> None:
     b = Job(spec("B", "a", submit=100.0))
     plan = policy.plan(view(360.0, pools, [b], [run_a], RATES))
     assert not plan.actions
-    assert "next one" in plan.pending_reasons[JobId("B")]
+    assert plan.pending_reasons[JobId("B")] == Reason.of(
+        Code.WAITING_FOR_ROUND, policy="gavel", interval_s=1920.0
+    )
     later = policy.plan(view(1920.0, pools, [b], [run_a], RATES))
     assert set(starts(later)) == {"B"}
 

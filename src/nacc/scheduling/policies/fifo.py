@@ -3,7 +3,7 @@
 Jobs start strictly in arrival order; the first job that does not fit blocks all
 later ones (head-of-line blocking), as in the FIFO baselines of Tiresias (NSDI'19) and
 Gavel (OSDI'20). Placement is first fit in scenario pool order, blind to speed, among
-the pools a user would accept (``fit.candidates``). A job no pool can ever hold is
+the pools a user would accept (``placement.candidates``). A job no pool can ever hold is
 rejected.
 """
 
@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nacc.domain.ids import JobId
-from nacc.scheduling.fit import ACCEPTABLE_SPEED, CandidateCache, Capacity, first_fit
+from nacc.domain.reasons import Code, Reason
+from nacc.scheduling.calendar import CapacityCalendar
+from nacc.scheduling.placement import ACCEPTABLE_SPEED, FIRST, CandidateCache, choose_pool
 from nacc.scheduling.plan import Action, Plan, Reject, Start
 from nacc.scheduling.view import ClusterView
 
@@ -30,20 +32,21 @@ class FifoPolicy:
         self._cache = CandidateCache(self.min_relative_speed)
 
     def plan(self, view: ClusterView) -> Plan:
-        cap = Capacity(view)
+        cap = CapacityCalendar(view)
         actions: list[Action] = []
-        reasons: dict[JobId, str] = {}
+        reasons: dict[JobId, Reason] = {}
         for jid, job in view.pending.items():
             pools = self._cache.get(view, job.spec)
             if not pools:
-                actions.append(Reject(jid, "no pool can ever run this job"))
+                actions.append(Reject(jid, Reason(Code.REJECTED_NO_POOL)))
                 continue
-            pid = first_fit(cap, job.spec, pools)
+            pid = choose_pool(pools, job.spec.accelerators, cap.free, FIRST)
             if pid is None:
-                reasons[jid] = "fifo: waiting at the head of the queue for free accelerators"
+                reasons[jid] = Reason.of(Code.WAITING_AT_HEAD, policy=self.name)
                 break
             cap.take(pid, job.spec.accelerators)
-            actions.append(Start(jid, pid, job.spec.accelerators, "fifo: head of queue fits"))
+            why = Reason.of(Code.START_HEAD_OF_QUEUE, policy=self.name)
+            actions.append(Start(jid, pid, job.spec.accelerators, why))
         return Plan(tuple(actions), reasons)
 
 

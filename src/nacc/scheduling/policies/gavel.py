@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from nacc.domain.ids import JobId
+from nacc.domain.reasons import Code, Reason
 from nacc.scheduling.plan import Action, Plan, Reject
 from nacc.scheduling.policies.gavel_lp import LpResult
 from nacc.scheduling.policies.gavel_mechanism import (
@@ -104,10 +105,10 @@ class GavelPolicy:
         jobs = _jobs(view)
         thr = {jid: _rates(view, job.spec, fleet) for jid, job in jobs.items()}
         actions: list[Action] = []
-        reasons: dict[JobId, str] = {}
+        reasons: dict[JobId, Reason] = {}
         for jid, row in thr.items():
             if not row and jid in view.pending:
-                actions.append(Reject(jid, "gavel: no pool in the fleet can ever run this job"))
+                actions.append(Reject(jid, Reason(Code.REJECTED_NO_POOL)))
         live = {jid: job for jid, job in jobs.items() if thr[jid]}
         state = self._account(live, thr, view.now, fleet)
         if self._needs_reset(state, view, live, fleet):
@@ -123,8 +124,8 @@ class GavelPolicy:
             for jid in placed
         }
         state.placed_s = view.now
-        actions += _emit(view, live, chosen, placed, self._note(state))
-        reasons.update(self._reasons(state, view, queue, chosen, unplaced, live))
+        actions += _emit(view, live, chosen, placed, self.name)
+        reasons.update(self._reasons(state, view, chosen, unplaced, live))
         return Plan(tuple(actions), reasons)
 
     # -- bookkeeping (Gavel's _job_time_so_far / _worker_time_so_far) --------------------
@@ -242,41 +243,33 @@ class GavelPolicy:
             queue += [e[1] for e in keyed]
         return queue
 
-    def _note(self, state: GavelState) -> str:
-        lp = state.lp
-        return "" if lp is None or lp.ok else f" ({lp.note})"
-
     def _reasons(
         self,
         state: GavelState,
         view: ClusterView,
-        queue: list[Entry],
         chosen: Mapping[JobId, str],
         unplaced: Mapping[JobId, str],
         jobs: Mapping[JobId, PendingJob],
-    ) -> dict[JobId, str]:
-        cutoff: dict[str, float] = {}
-        for jid, t, p in queue:
-            if chosen.get(jid) == t:
-                cutoff[t] = p
-        out: dict[JobId, str] = {}
+    ) -> dict[JobId, Reason]:
+        out: dict[JobId, Reason] = {}
+        policy = self.name
         for jid in view.pending:
             if jid not in jobs or (jid in chosen and jid not in unplaced):
                 continue
             if jid in unplaced:
-                out[jid] = f"gavel: chosen for {unplaced[jid]} but no single pool has room"
+                out[jid] = Reason.of(Code.WAITING_FOR_ROOM, policy=policy, accel_type=unplaced[jid])
             elif jid not in state.alloc:
-                out[jid] = (
-                    f"gavel: arrived after the allocation of t={state.reset_s:.0f}s; "
-                    f"waits for the next one (at most every {self.reset_interval_s:.0f}s)"
-                )
+                out[jid] = Reason.of(Code.WAITING_FOR_ROUND, policy=policy,
+                                     interval_s=self.reset_interval_s)  # fmt: skip
             else:
                 t = max(state.alloc[jid], key=lambda k: (state.alloc[jid][k], k))
-                p = self._priority(state, jid, t)
-                cut = f" (cut-off {cutoff[t]:.3g})" if t in cutoff else ""
-                x = state.alloc[jid][t]
-                out[jid] = f"gavel: allocation x={x:.2f} on {t}, priority {p:.3g} below round{cut}"
-            out[jid] += self._note(state)
+                out[jid] = Reason.of(
+                    Code.WAITING_BELOW_CUTOFF,
+                    policy=policy,
+                    accel_type=t,
+                    allocation=round(state.alloc[jid][t], 2),
+                    priority=float(f"{self._priority(state, jid, t):.3g}"),
+                )
         return out
 
 

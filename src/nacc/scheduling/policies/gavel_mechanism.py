@@ -11,6 +11,8 @@ import numpy as np
 
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobSpec
+from nacc.domain.reasons import Code, Reason
+from nacc.scheduling.placement import ROOMIEST, choose_pool
 from nacc.scheduling.plan import Action, Preempt, Start
 from nacc.scheduling.policies.gavel_lp import LpResult, solve_max_min
 from nacc.scheduling.view import ClusterView, PendingJob
@@ -142,11 +144,10 @@ def _place(
     unplaced: dict[JobId, str] = {}
     for jid in rest:
         t, gang = chosen[jid], jobs[jid].spec.accelerators
-        fits = [p for p in fleet.pools[t] if room[p] >= gang]
-        if not fits:
+        best = choose_pool([(p, 0.0) for p in fleet.pools[t]], gang, room, ROOMIEST)
+        if best is None:
             unplaced[jid] = t
             continue
-        best = max(fits, key=lambda p: room[p])  # first maximum: scenario order breaks ties
         placed[jid] = best
         room[best] -= gang
     return placed, unplaced
@@ -157,7 +158,7 @@ def _emit(
     jobs: Mapping[JobId, PendingJob],
     chosen: Mapping[JobId, str],
     placed: Mapping[JobId, PoolId],
-    note: str,
+    policy: str,
 ) -> list[Action]:
     preempts: list[Action] = []
     starts: list[Action] = []
@@ -168,13 +169,15 @@ def _emit(
             continue  # lease extended: same pool, nothing to do
         if run is not None:
             if pool is not None:
-                why = f"moves to {pool} ({chosen[jid]})"
+                why = Reason.of(Code.PREEMPTED_TO_MOVE, policy=policy, pool=pool,
+                                accel_type=chosen[jid])  # fmt: skip
             elif jid in chosen:
-                why = f"chosen for {chosen[jid]} but no single pool has room"
+                why = Reason.of(Code.PREEMPTED_NO_ROOM, policy=policy, accel_type=chosen[jid])
             else:
-                why = "priority below this round's cut-off"
-            preempts.append(Preempt(jid, f"gavel: {why}{note}"))
+                why = Reason.of(Code.PREEMPTED_BELOW_CUTOFF, policy=policy)
+            preempts.append(Preempt(jid, why))
         if pool is not None:
             gang = jobs[jid].spec.accelerators
-            starts.append(Start(jid, pool, gang, f"gavel: round allocation on {chosen[jid]}{note}"))
+            started = Reason.of(Code.START_ROUND_ALLOCATION, policy=policy, accel_type=chosen[jid])
+            starts.append(Start(jid, pool, gang, started))
     return preempts + starts

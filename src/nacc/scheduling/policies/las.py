@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nacc.domain.ids import JobId, PoolId
-from nacc.scheduling.fit import ACCEPTABLE_SPEED
+from nacc.domain.reasons import Code, Reason
+from nacc.scheduling.placement import ACCEPTABLE_SPEED, FIRST, choose_pool
 from nacc.scheduling.plan import Action, Plan, Preempt, Reject, Start
 from nacc.scheduling.table import Columns, Floats, JobTable
 from nacc.scheduling.view import ClusterView
@@ -55,7 +56,7 @@ class LasPolicy:
             return Plan()
         cols = self._table.columns(view)
         actions: list[Action] = [
-            Reject(cols.ids[i], "no pool can ever run this job")
+            Reject(cols.ids[i], Reason(Code.REJECTED_NO_POOL))
             for i in np.flatnonzero(cols.best_rate <= 0)
         ]
         keep = self._desired(view, cols)
@@ -99,29 +100,31 @@ class LasPolicy:
             if room <= 0 or cols.best_rate[i] <= 0:
                 continue
             shape = cols.shapes[int(cols.shape[i])]
-            for pid, _ in shape.pools:
-                if total[pid] >= shape.need:
-                    total[pid] -= shape.need
-                    room -= shape.need
-                    keep[cols.ids[i]] = pid
-                    break
+            pid = choose_pool(shape.pools, shape.need, total, FIRST)
+            if pid is not None:
+                total[pid] -= shape.need
+                room -= shape.need
+                keep[cols.ids[i]] = pid
         return keep
 
     def _diff(
         self, view: ClusterView, cols: Columns, keep: dict[JobId, PoolId], actions: list[Action]
     ) -> Plan:
         """Preempt running jobs outside the desired set and start pending ones in it."""
-        reasons: dict[JobId, str] = {}
+        reasons: dict[JobId, Reason] = {}
+        preempted = Reason.of(Code.PREEMPTED_BY_LESS_SERVICE, policy=self.name)
+        started = Reason.of(Code.START_LEAST_SERVICE, policy=self.name)
+        waiting = Reason.of(Code.WAITING_FOR_SHARE, policy=self.name)
         for jid in view.running:
             if jid not in keep:
-                actions.append(Preempt(jid, "las: preempted by a job with less attained service"))
+                actions.append(Preempt(jid, preempted))
         for i, jid in enumerate(cols.ids):
             pid = keep.get(jid)
             if pid is not None:
                 need = cols.shapes[int(cols.shape[i])].need
-                actions.append(Start(jid, pid, need, "las: least attained service"))
+                actions.append(Start(jid, pid, need, started))
             elif len(reasons) < 50:
-                reasons[jid] = "las: waiting behind jobs with less attained service"
+                reasons[jid] = waiting
         return Plan(tuple(actions), reasons)
 
 

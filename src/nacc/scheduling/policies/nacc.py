@@ -26,10 +26,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nacc.domain.ids import JobId, PoolId
-from nacc.scheduling.fit import ACCEPTABLE_SPEED, Capacity
+from nacc.domain.reasons import Code, Reason
+from nacc.scheduling.calendar import CapacityCalendar
+from nacc.scheduling.placement import ACCEPTABLE_SPEED, FASTEST, Prefer, choose_pool
 from nacc.scheduling.plan import Action, Plan, Reject, Start
-from nacc.scheduling.reservation import Reservation, ends_by_pool, reserve
-from nacc.scheduling.table import Columns, Floats, JobTable, fastest_free, fits_now
+from nacc.scheduling.reservation import Reservation, reserve
+from nacc.scheduling.table import Columns, Floats, JobTable, fits_now
 from nacc.scheduling.view import ClusterView
 
 _REASONS_FOR = 50  # pending reasons are written for the first jobs in order only
@@ -56,12 +58,12 @@ class NaccPolicy:
     def plan(self, view: ClusterView) -> Plan:
         if not view.pending:
             return Plan()
-        cap = Capacity(view)
+        cap = CapacityCalendar(view, self.default_limit_s)
         if not cap.any_free():
             return Plan()
         cols = self._table.columns(view)
         actions: list[Action] = [
-            Reject(cols.ids[i], "no pool can ever run this job")
+            Reject(cols.ids[i], Reason(Code.REJECTED_NO_POOL))
             for i in np.flatnonzero(cols.best_rate <= 0)
         ]
         score = self._score(view, cols)
@@ -88,38 +90,40 @@ class NaccPolicy:
 
     # Phase 2 ------------------------------------------------------------------------
     def _guard(
-        self, view: ClusterView, cap: Capacity, cols: Columns
-    ) -> tuple[Reservation | None, dict[JobId, str], dict[JobId, float]]:
+        self, view: ClusterView, cap: CapacityCalendar, cols: Columns
+    ) -> tuple[Reservation | None, dict[JobId, Reason], dict[JobId, float]]:
         runnable = cols.best_rate > 0
         waited = np.where(runnable, view.now - cols.submit, -1.0)
         i = int(np.argmax(waited))
         if waited[i] < self.reserve_after_s:
             return None, {}, {}
         jid, shape = cols.ids[i], cols.shapes[int(cols.shape[i])]
-        if fastest_free(shape, cap.free) is not None:
+        if choose_pool(shape.pools, shape.need, cap.free) is not None:
             return None, {}, {}
-        ends = ends_by_pool(view, self.default_limit_s)
-        resv = reserve(shape.need, [p for p, _ in shape.pools], cap.free, ends, view.now)
+        resv = reserve(cap, shape.need, [p for p, _ in shape.pools])
         if resv is None:
-            return None, {jid: "nacc: waiting (no reservation possible)"}, {}
-        reason = f"nacc: waited over {self.reserve_after_s:.0f} s, reserved on {resv.pool_id}"
+            return None, {jid: Reason.of(Code.WAITING_NO_RESERVATION, policy=self.name)}, {}
+        reason = Reason.of(Code.RESERVED_AFTER_WAIT, policy=self.name, pool=resv.pool_id,
+                           waited_s=self.reserve_after_s)  # fmt: skip
         return resv, {jid: reason}, {jid: resv.shadow_s}
 
     # Phase 3 ------------------------------------------------------------------------
     def _walk(
         self,
         view: ClusterView,
-        cap: Capacity,
+        cap: CapacityCalendar,
         cols: Columns,
         score: Floats,
         resv: Reservation | None,
         actions: list[Action],
-        reasons: dict[JobId, str],
+        reasons: dict[JobId, Reason],
     ) -> None:
         blocked = ~fits_now(cols.shapes, cap.free)
         order = np.argsort(score, kind="stable")
+        waiting = Reason.of(Code.WAITING_FOR_RESOURCES, policy=self.name)
+        started = Reason.of(Code.START_BEST_SCORE, policy=self.name)
         for i in order[:_REASONS_FOR].tolist():
-            reasons[cols.ids[i]] = "nacc: waiting for a fitting pool (Resources)"
+            reasons[cols.ids[i]] = waiting
         candidates = ~blocked[cols.shape] & (cols.best_rate > 0)
         for i in order[candidates[order]].tolist():
             six = int(cols.shape[i])
@@ -131,31 +135,32 @@ class NaccPolicy:
                 continue
             need = cols.shapes[six].need
             cap.take(pid, need)
-            actions.append(Start(cols.ids[i], pid, need, "nacc: best-scored job that fits"))
+            actions.append(Start(cols.ids[i], pid, need, started))
             if resv is not None:
                 resv.consume(pid, need, view.now + float(cols.limit[i]))
             if not cap.any_free():
                 break
 
     def _fit(
-        self, view: ClusterView, cap: Capacity, cols: Columns, i: int, resv: Reservation | None
+        self,
+        view: ClusterView,
+        cap: CapacityCalendar,
+        cols: Columns,
+        i: int,
+        resv: Reservation | None,
     ) -> PoolId | None:
         shape = cols.shapes[int(cols.shape[i])]
-        end = view.now + float(cols.limit[i])
+        need, end = shape.need, view.now + float(cols.limit[i])
         top = float(cols.best_rate[i])
-        fits = [
-            (rate, pid)
-            for pid, rate in shape.pools
-            if cap.free[pid] >= shape.need and (resv is None or resv.admits(pid, shape.need, end))
-        ]
-        if not fits:
-            return None
-        if float(cols.limit[i]) / top > self.short_job_s:
-            return max(fits, key=lambda f: f[0])[1]
         # A short job takes the slowest pool that is still fast enough, leaving the
         # fastest accelerators to long jobs, whose completion times gain the most.
-        good = [f for f in fits if f[0] >= self.short_job_speed * top]
-        return min(good or fits, key=lambda f: f[0] if good else -f[0])[1]
+        prefer = (
+            FASTEST
+            if float(cols.limit[i]) / top > self.short_job_s
+            else Prefer.slowest_above(self.short_job_speed * top)
+        )
+        admits = None if resv is None else (lambda p: resv.admits(p, need, end))
+        return choose_pool(shape.pools, need, cap.free, prefer, admits)
 
 
 def make_nacc(**options: object) -> NaccPolicy:

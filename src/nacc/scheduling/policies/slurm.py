@@ -27,10 +27,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nacc.domain.ids import JobId, PoolId
-from nacc.scheduling.fit import ACCEPTABLE_SPEED, Capacity
+from nacc.domain.reasons import Code, Reason
+from nacc.scheduling.calendar import CapacityCalendar
+from nacc.scheduling.placement import ACCEPTABLE_SPEED, FIRST, choose_pool
 from nacc.scheduling.plan import Action, Plan, Reject, Start
-from nacc.scheduling.reservation import Reservation, ends_by_pool, reserve
-from nacc.scheduling.table import Columns, Floats, JobTable, first_free, fits_now
+from nacc.scheduling.reservation import Reservation, reserve
+from nacc.scheduling.table import Columns, Floats, JobTable, fits_now
 from nacc.scheduling.view import ClusterView
 
 
@@ -75,22 +77,38 @@ class SlurmPolicy:
     def plan(self, view: ClusterView) -> Plan:
         if not view.pending:
             return Plan()
-        cap = Capacity(view)
+        cap = CapacityCalendar(view, self.default_limit_s)
         cols = self._table.columns(view)
         actions: list[Action] = [
-            Reject(cols.ids[i], "no pool can ever run this job")
+            Reject(cols.ids[i], Reason(Code.REJECTED_NO_POOL))
             for i in np.flatnonzero(cols.best_rate <= 0)
         ]
         if not cap.any_free():
             return Plan(tuple(actions))
         order = np.argsort(-self.priorities(view, cols), kind="stable")
         order = order[cols.best_rate[order] > 0]
-        reasons: dict[JobId, str] = {}
+        reasons, expected = self._walk(view, cap, cols, order.tolist(), actions)
+        return Plan(tuple(actions), reasons, expected)
+
+    def _walk(
+        self,
+        view: ClusterView,
+        cap: CapacityCalendar,
+        cols: Columns,
+        order: list[int],
+        actions: list[Action],
+    ) -> tuple[dict[JobId, Reason], dict[JobId, float]]:
+        """Start jobs in priority order; the first that does not fit gets a reservation,
+        later ones backfill around it."""
+        reasons: dict[JobId, Reason] = {}
         expected: dict[JobId, float] = {}
+        in_order = Reason.of(Code.START_PRIORITY_ORDER, policy=self.name)
+        backfilled = Reason.of(Code.START_BACKFILLED, policy=self.name)
+        waiting = Reason.of(Code.WAITING_FOR_PRIORITY, policy=self.name)
         blocked = ~fits_now(cols.shapes, cap.free)
         resv: Reservation | None = None
         tested = 0
-        for i in order.tolist():
+        for i in order:
             if resv is not None:
                 tested += 1
                 if tested > self.bf_max_job_test or not cap.any_free():
@@ -99,30 +117,39 @@ class SlurmPolicy:
             pid = None if blocked[int(cols.shape[i])] else self._place(view, cap, cols, i, resv)
             if pid is not None:
                 cap.take(pid, shape.need)
-                why = "slurm: priority order" if resv is None else "slurm: backfilled"
+                why = in_order if resv is None else backfilled
                 actions.append(Start(cols.ids[i], pid, shape.need, why))
             elif resv is None:
-                ends = ends_by_pool(view, self.default_limit_s)
-                resv = reserve(shape.need, [p for p, _ in shape.pools], cap.free, ends, view.now)
-                reasons[cols.ids[i]] = "slurm: highest priority, reserved (Resources)"
+                resv = reserve(cap, shape.need, [p for p, _ in shape.pools])
+                reasons[cols.ids[i]] = self._blocked(resv)
                 if resv is not None:
                     expected[cols.ids[i]] = resv.shadow_s
             elif len(reasons) < 50:
-                reasons[cols.ids[i]] = "slurm: waiting (Priority)"
-        return Plan(tuple(actions), reasons, expected)
+                reasons[cols.ids[i]] = waiting
+        return reasons, expected
+
+    def _blocked(self, resv: Reservation | None) -> Reason:
+        """Why the highest-priority job that does not fit waits."""
+        if resv is None:
+            return Reason.of(Code.WAITING_NO_RESERVATION, policy=self.name)
+        return Reason.of(Code.RESERVED, policy=self.name, pool=resv.pool_id)
 
     def _place(
-        self, view: ClusterView, cap: Capacity, cols: Columns, i: int, resv: Reservation | None
+        self,
+        view: ClusterView,
+        cap: CapacityCalendar,
+        cols: Columns,
+        i: int,
+        resv: Reservation | None,
     ) -> PoolId | None:
         shape = cols.shapes[int(cols.shape[i])]
         if resv is None:
-            return first_free(shape, cap.free)
-        end = view.now + float(cols.limit[i])
-        for pid, _ in shape.pools:
-            if cap.free[pid] >= shape.need and resv.admits(pid, shape.need, end):
-                resv.consume(pid, shape.need, end)
-                return pid
-        return None
+            return choose_pool(shape.pools, shape.need, cap.free, FIRST)
+        end, need = view.now + float(cols.limit[i]), shape.need
+        pid = choose_pool(shape.pools, need, cap.free, FIRST, lambda p: resv.admits(p, need, end))
+        if pid is not None:
+            resv.consume(pid, need, end)
+        return pid
 
 
 def make_slurm(**options: object) -> SlurmPolicy:

@@ -1,0 +1,166 @@
+"""Placement: a job's shape, the pools it accepts, and the one rule for choosing a pool.
+
+Every policy, the expected-start estimate and the simulator's metrics place jobs through
+this module (free capacity now and later is ``calendar.CapacityCalendar``):
+
+- ``shape_of(spec)``: what placement depends on — class, workload, reference type, gang
+  size and allowed types. Jobs of one shape accept the same pools at the same rates, so
+  ``candidates`` is memoised per shape (``CandidateCache``, ``table.JobTable``).
+- ``acceptable`` / ``candidates``: the pools that could ever run a shape (type allowed,
+  class supported, big enough), in scenario order, with the job's rate on each, less
+  those where it would run slower than ``min_relative_speed`` x its best rate.
+- ``choose_pool``: among candidates with room for the whole gang (and, optionally, that
+  a reservation admits), the one a ``Prefer`` rule picks. Ties always go to scenario order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import NamedTuple
+
+from nacc.domain.ids import PoolId
+from nacc.domain.jobs import JobClass, JobSpec
+from nacc.domain.pools import Pool
+from nacc.scheduling.view import ClusterView, RateModel
+
+ACCEPTABLE_SPEED = 0.15
+"""Default ``min_relative_speed`` of every built-in policy (see ``candidates``)."""
+
+Options = Sequence[tuple[PoolId, float]]
+"""Candidate pools of a shape: (pool id, the job's rate there), in scenario order."""
+
+
+class JobShape(NamedTuple):
+    """What placement depends on; equal shapes get equal candidate pools and rates."""
+
+    job_class: JobClass
+    workload: str | None
+    reference_type: str | None
+    accelerators: int
+    allowed_types: frozenset[str] | None
+
+
+def shape_of(spec: JobSpec) -> JobShape:
+    return JobShape(
+        spec.job_class, spec.workload, spec.reference_type, spec.accelerators, spec.allowed_types
+    )
+
+
+def acceptable(
+    pools: Iterable[Pool], spec: JobSpec, rates: RateModel, min_relative_speed: float = 0.0
+) -> list[tuple[PoolId, float]]:
+    """Pools that could ever run ``spec``, in the given order, each with the job's rate.
+
+    Pools where the job would run slower than ``min_relative_speed`` x its best rate are
+    left out: no user accepts a type that runs their job many times slower (e.g.
+    training-class work on a small inference NPU), so every policy plans with the same
+    acceptable set."""
+    out: list[tuple[PoolId, float]] = []
+    for pool in pools:
+        if pool.count < spec.accelerators or not spec.allows(pool.accel_type):
+            continue
+        rate = rates.rate(spec, pool.accel_type)
+        if rate is not None and rate > 0:
+            out.append((pool.id, rate))
+    if out and min_relative_speed > 0:
+        floor = min_relative_speed * max(r for _, r in out)
+        out = [(p, r) for p, r in out if r >= floor]
+    return out
+
+
+def candidates(
+    view: ClusterView, spec: JobSpec, min_relative_speed: float = 0.0
+) -> list[tuple[PoolId, float]]:
+    """``acceptable`` over the view's pools (scenario order)."""
+    return acceptable((pv.pool for pv in view.pools.values()), spec, view.rates, min_relative_speed)
+
+
+def best_rate(options: Options) -> float:
+    """The job's rate on its fastest candidate (0.0: no pool can ever run it)."""
+    return max((r for _, r in options), default=0.0)
+
+
+class CandidateCache:
+    """Memo of ``candidates`` per job shape for one fleet (cleared when the pools change).
+
+    ``candidates`` is a pure function of the pools and the job's shape, so caching it
+    changes no decision."""
+
+    __slots__ = ("_key", "_memo", "_min_speed")
+
+    def __init__(self, min_relative_speed: float = 0.0) -> None:
+        self._min_speed = min_relative_speed
+        self._key: tuple[object, ...] = ()
+        self._memo: dict[JobShape, list[tuple[PoolId, float]]] = {}
+
+    def get(self, view: ClusterView, spec: JobSpec) -> list[tuple[PoolId, float]]:
+        key = fleet_key(view)
+        if key != self._key:
+            self._key, self._memo = key, {}
+        shape = shape_of(spec)
+        found = self._memo.get(shape)
+        if found is None:
+            found = self._memo[shape] = candidates(view, spec, self._min_speed)
+        return found
+
+
+def fleet_key(view: ClusterView) -> tuple[object, ...]:
+    """Equal keys: equal pools and rate model, so per-shape memos stay valid."""
+    return (id(view.rates), *(pv.pool for pv in view.pools.values()))
+
+
+class Rule(Enum):
+    FIRST = "first"  # scenario order (first fit)
+    FASTEST = "fastest"  # the job's highest rate
+    ROOMIEST = "roomiest"  # the most free accelerators
+    SLOWEST_ABOVE = "slowest_above"  # the lowest rate >= floor, else the fastest
+
+
+@dataclass(frozen=True, slots=True)
+class Prefer:
+    """Which of the pools with room ``choose_pool`` picks; ``floor`` is a rate
+    (``SLOWEST_ABOVE`` only)."""
+
+    rule: Rule
+    floor: float = 0.0
+
+    @staticmethod
+    def slowest_above(floor: float) -> Prefer:
+        """The slowest pool still at least ``floor`` fast, leaving faster ones to jobs that
+        gain more from them; the fastest if none is that fast."""
+        return Prefer(Rule.SLOWEST_ABOVE, floor)
+
+
+FIRST = Prefer(Rule.FIRST)
+FASTEST = Prefer(Rule.FASTEST)
+ROOMIEST = Prefer(Rule.ROOMIEST)
+
+
+def choose_pool(
+    options: Iterable[tuple[PoolId, float]],
+    need: int,
+    free: Mapping[PoolId, int],
+    prefer: Prefer = FIRST,
+    admits: Callable[[PoolId], bool] | None = None,
+) -> PoolId | None:
+    """The pool for a gang of ``need``: among ``options`` (pool, rate) with at least
+    ``need`` free accelerators in ``free`` and, if given, ``admits(pool)`` (e.g. a
+    backfill reservation), the one ``prefer`` picks; ties go to the earlier option.
+    None: no option has room."""
+    if prefer.rule is Rule.FIRST:
+        for pid, _ in options:
+            if free[pid] >= need and (admits is None or admits(pid)):
+                return pid
+        return None
+    fits = [(p, r) for p, r in options if free[p] >= need and (admits is None or admits(p))]
+    if not fits:
+        return None
+    if prefer.rule is Rule.ROOMIEST:
+        return max(fits, key=lambda f: free[f[0]])[0]
+    if prefer.rule is Rule.SLOWEST_ABOVE:
+        good = [f for f in fits if f[1] >= prefer.floor]
+        if good:
+            return min(good, key=lambda f: f[1])[0]
+    return max(fits, key=lambda f: f[1])[0]
