@@ -12,7 +12,7 @@ passed down (DESIGN.md rule 6). ``nacc serve`` hands them to its scheduler proce
 | ``NACC_DEVICES_PER_POOL`` | ``devices_per_pool`` | 2 |
 | ``NACC_POLICY`` | ``policy`` | ``nacc`` |
 | ``NACC_TICK_S`` / ``NACC_METER_S`` | ``tick_s`` / ``meter_s`` | 0.5 / 5.0 |
-| ``NACC_CONTAIN_JOBS`` | ``contain_jobs``: own account, PID and network namespace per job (needs root) | true |
+| ``NACC_CONTAIN_JOBS`` | ``contain_jobs``: walls around local jobs (needs root) | true |
 | ``NACC_JOB_NETWORK`` | ``job_network``: local jobs keep the host's network | false |
 | ``NACC_LOG_CAP_BYTES`` | ``log_cap_bytes``: output kept per job run | 1073741824 (1 GiB) |
 
