@@ -4,12 +4,15 @@ test_api_programs.py)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from conftest import Api
 from nacc.adapters.store import repos_ledger, repos_people, repos_projects
 from nacc.service.context import Services
 
@@ -49,3 +52,21 @@ def funded_project(svc: Services, credits: Decimal = Decimal(100)) -> Funded:
         legs = [("funding", -credits), (scope, credits)]
         repos_ledger.add_journal_entry(s, f"test-fund:{proj.id}", now, "test funding", legs)
         return Funded(proj.id, pi, member, outsider)
+
+
+def submit_job(api: Api, token: str, project: int, **body: Any) -> Any:
+    """POST a job (1 accelerator, fine-tuning, 60 s unless ``body`` says otherwise)."""
+    body.setdefault("accelerators", 1)
+    body.setdefault("job_class", "fine-tuning")
+    body.setdefault("time_limit_s", 60)
+    return api.client.post(f"/projects/{project}/jobs", json=body, headers=api.as_(token))
+
+
+def wait_job(api: Api, token: str, job_id: str, states: set[str], timeout: float = 30) -> Any:
+    """The job as the API shows it, once in one of ``states`` (or at the deadline)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job = api.client.get(f"/jobs/{job_id}", headers=api.as_(token)).json()
+        if job["state"] in states or time.monotonic() > deadline:
+            return job
+        time.sleep(0.1)

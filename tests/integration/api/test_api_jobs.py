@@ -10,10 +10,11 @@ import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from jobsetup import funded_project
+from jobsetup import submit_job as _submit
+from jobsetup import wait_job as _wait
 
 from conftest import Api
 from nacc.adapters.store import repos_jobs, repos_ledger
@@ -21,22 +22,6 @@ from nacc.service import live
 from nacc.service.reports import verify_ledger
 
 NACC = str(Path(sys.executable).parent / "nacc")
-
-
-def _wait(api: Api, token: str, job_id: str, states: set[str], timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = api.client.get(f"/jobs/{job_id}", headers=api.as_(token)).json()
-        if job["state"] in states or time.monotonic() > deadline:
-            return job
-        time.sleep(0.1)
-
-
-def _submit(api: Api, token: str, project: int, **body: Any) -> Any:
-    body.setdefault("accelerators", 1)
-    body.setdefault("job_class", "fine-tuning")
-    body.setdefault("time_limit_s", 60)
-    return api.client.post(f"/projects/{project}/jobs", json=body, headers=api.as_(token))
 
 
 def test_job_runs_as_a_real_process_and_is_charged_exactly(live_api: Api) -> None:
