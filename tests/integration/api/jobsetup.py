@@ -4,7 +4,6 @@ test_api_programs.py)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 from conftest import Api
 from nacc.adapters.store import repos_ledger, repos_people, repos_projects
 from nacc.service.context import Services
+from support.waiting import wait_until
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,16 @@ def submit_job(api: Api, token: str, project: int, **body: Any) -> Any:
 
 
 def wait_job(api: Api, token: str, job_id: str, states: set[str], timeout: float = 30) -> Any:
-    """The job as the API shows it, once in one of ``states`` (or at the deadline)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        job = api.client.get(f"/jobs/{job_id}", headers=api.as_(token)).json()
-        if job["state"] in states or time.monotonic() > deadline:
-            return job
-        time.sleep(0.1)
+    """The job as the API shows it, once in one of ``states``; at the deadline an
+    ``AssertionError`` with the job as last seen."""
+    last: dict[str, Any] = {}
+
+    def reached() -> dict[str, Any] | None:
+        last.clear()
+        last.update(api.client.get(f"/jobs/{job_id}", headers=api.as_(token)).json())
+        return last if last.get("state") in states else None
+
+    try:
+        return wait_until(reached, timeout, every=0.1)
+    except AssertionError:
+        raise AssertionError(f"job {job_id} not {sorted(states)} in {timeout} s: {last}") from None

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +19,7 @@ from conftest import Api
 from nacc.adapters.store import repos_jobs, repos_ledger
 from nacc.service import live
 from nacc.service.reports import verify_ledger
+from support.waiting import wait_until
 
 NACC = str(Path(sys.executable).parent / "nacc")
 
@@ -92,10 +92,12 @@ def test_time_limit_kills_the_job_and_bounds_its_charge(live_api: Api) -> None:
     assert charged == metered and abs(metered - Decimal(1) / 3600) < Decimal("1e-8")
     state = Path(live_api.svc.workdir) / job["id"] / "state.json"
     pid = int(json.loads(state.read_text())["pid"])
-    deadline = time.monotonic() + 5
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)  # the process group was killed (a zombie is reaped on the next poll)
-    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+
+    def gone() -> bool:  # the process group was killed (a zombie is reaped on the next poll)
+        stat = Path(f"/proc/{pid}/stat")
+        return not stat.exists() or stat.read_text().split(")")[-1].split()[0] == "Z"
+
+    wait_until(gone, 10, f"process {pid} of the timed-out job to be gone")
 
 
 def test_over_balance_is_refused_with_the_shortfall_and_stores_nothing(live_api: Api) -> None:
@@ -179,10 +181,8 @@ def test_bad_requests_are_problems_and_change_nothing(live_api: Api) -> None:
 
 
 def test_health_and_metrics(live_api: Api) -> None:
-    deadline = time.monotonic() + 10
-    while (health := live_api.client.get("/healthz").json())["scheduler"] != "ok":
-        assert time.monotonic() < deadline, health
-        time.sleep(0.1)
+    health = wait_until(lambda: (h := live_api.client.get("/healthz").json())["scheduler"] == "ok"
+                        and h, 10, "the scheduler's first heartbeat")  # fmt: skip
     assert health["status"] == "ok" and health["scheduler_pid"] == os.getpid()
     assert 0 <= health["scheduler_beat_age_s"] < 10
     text = live_api.client.get("/metrics").text
@@ -237,8 +237,9 @@ def test_pending_job_says_why_and_when(live_api: Api) -> None:
     assert _wait(live_api, f.pi, first["id"], {"running"})["state"] == "running"
     second = _submit(live_api, f.pi, f.project_id, command="true", accelerators=4,
                      accelerator_types=["H100-SXM"], time_limit_s=60).json()  # fmt: skip
-    time.sleep(1.0)
-    got = live_api.client.get(f"/jobs/{second['id']}", headers=live_api.as_(f.pi)).json()
+    got = wait_until(lambda: (g := live_api.client.get(f"/jobs/{second['id']}",
+                     headers=live_api.as_(f.pi)).json())["expected_start"] and g, 10,
+                     "the second job's expected start")  # fmt: skip
     assert got["state"] == "pending" and got["reason"].startswith("nacc:")
     started = datetime.fromisoformat(_wait(live_api, f.pi, first["id"], {"running"})["started_at"])
     expected = datetime.fromisoformat(got["expected_start"])

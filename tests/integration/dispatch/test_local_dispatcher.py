@@ -27,6 +27,7 @@ from nacc.domain.jobs import JobClass, JobSpec
 from nacc.domain.pools import Pool
 from nacc.domain.reasons import Code, Reason
 from nacc.ports import Dispatcher, Launch, Observation, Outcome
+from support.waiting import wait_until
 
 POOL = Pool(PoolId("local-h100"), "local", "here", "H100", 2, 2, "local")
 
@@ -42,10 +43,7 @@ def start(d: LocalDispatcher, name: str, command: str | Sequence[str], gpus: int
 
 
 def wait_for(cond: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+    wait_until(cond, timeout, every=0.02)
 
 
 def poll_all(d: LocalDispatcher, *jobs: JobId) -> dict[JobId, Observation]:
