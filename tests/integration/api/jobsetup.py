@@ -26,7 +26,8 @@ class Funded:
 
 
 def _user(svc: Services, s: Session, name: str, org: int, roles: list[tuple[str, str]]) -> str:
-    user = repos_people.create_user(s, name, f"{name}@uni.example", svc.clock(), org)
+    user = repos_people.create_user(s, name, f"{name}@uni.example".replace(" ", "-"),
+                                    svc.clock(), org)  # fmt: skip
     s.flush()
     for role, scope in roles:
         repos_people.grant_role(s, user.id, role, scope)
@@ -34,19 +35,24 @@ def _user(svc: Services, s: Session, name: str, org: int, roles: list[tuple[str,
     return secret
 
 
-def funded_project(svc: Services, credits: Decimal = Decimal(100)) -> Funded:
+def funded_project(
+    svc: Services, credits: Decimal = Decimal(100), org_name: str = "KAIST", who: str = ""
+) -> Funded:
+    """A project of a new organisation ``org_name``, its people named ``who`` + pi,
+    member, outsider (give another ``who`` and ``org_name`` for a second tenant)."""
     now = svc.clock()
     with svc.tx() as s:
-        org = repos_people.create_organisation(s, "KAIST", "university", "Daejeon",
+        org = repos_people.create_organisation(s, org_name, "university", "Daejeon",
                                                capital_area=False)  # fmt: skip
         s.flush()
-        spec = repos_projects.ProjectSpec("demo", now - timedelta(days=1), now + timedelta(days=30))
+        spec = repos_projects.ProjectSpec(f"{who}demo", now - timedelta(days=1),
+                                          now + timedelta(days=30))  # fmt: skip
         proj = repos_projects.create_project(s, spec)
         s.flush()
         scope = f"project:{proj.id}"
-        pi = _user(svc, s, "pi", org.id, [("pi", scope)])
-        member = _user(svc, s, "member", org.id, [("member", scope)])
-        outsider = _user(svc, s, "outsider", org.id, [("pi", "project:999")])
+        pi = _user(svc, s, f"{who}pi", org.id, [("pi", scope)])
+        member = _user(svc, s, f"{who}member", org.id, [("member", scope)])
+        outsider = _user(svc, s, f"{who}outsider", org.id, [("pi", "project:999")])
         repos_ledger.ensure_account(s, "funding", "funding", None)
         repos_ledger.ensure_account(s, scope, "project")
         legs = [("funding", -credits), (scope, credits)]
