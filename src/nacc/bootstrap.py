@@ -42,7 +42,7 @@ from nacc.service.context import Services, utcnow
 from nacc.service.jobs import Pricing
 from nacc.service.live import LiveScheduler
 from nacc.service.people import first_operator as _first_operator
-from nacc.service.reports import metrics_text
+from nacc.service.reports import metrics_snapshot
 
 LOCAL_BACKEND = "local://"  # the local dispatcher, in the service's work directory
 
@@ -146,7 +146,7 @@ def build_app(settings: Settings, live: bool = True) -> tuple[FastAPI, Services]
     svc = build_services(settings)
     pools, _ = fleet(settings)
     scheduler = build_scheduler(settings, svc) if live else None
-    app = create_app(svc, lambda: metrics_text(svc, pools), lifespan=_lifespan(svc, scheduler))
+    app = create_app(svc, lambda: metrics_snapshot(svc, pools), lifespan=_lifespan(svc, scheduler))
     app.state.live = scheduler
     app.state.pricing = pricing(pools, default_model())
     return app, svc
