@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -69,21 +71,37 @@ def _creds() -> dict[str, str]:
     return data
 
 
-def _call(method: str, path: str, body: Any = None, params: Any = None) -> Any:
+RETRIES = 4
+"""Further tries after a connection error, for requests safe to repeat (reads, and
+submissions, which always carry an idempotency key): 0.5, 1, 2, 4 s apart."""
+
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _call(
+    method: str, path: str, body: Any = None, params: Any = None, *, repeatable: bool = False
+) -> Any:
+    """One API request. A connection error (server restarting, request timed out) is
+    retried where repeating cannot duplicate anything: reads, or ``repeatable`` writes."""
     creds = _creds()
     headers = {"Authorization": f"Bearer {creds['token']}", "Accept-Language": language()}
-    try:
-        r = httpx.request(
-            method,
-            creds["url"].rstrip("/") + path,
-            json=body,
-            params=params,
-            headers=headers,
-            timeout=30,
-        )
-    except httpx.HTTPError as exc:
-        err.print(f"error: cannot reach {creds['url']}: {exc}", markup=False)
-        raise typer.Exit(2) from None
+    tries = 1 + (RETRIES if repeatable or method in _SAFE_METHODS else 0)
+    for attempt in range(tries):
+        try:
+            r = httpx.request(method, creds["url"].rstrip("/") + path, json=body,
+                              params=params, headers=headers, timeout=30)  # fmt: skip
+            break
+        except httpx.TransportError as exc:
+            if attempt + 1 < tries:
+                err.print(f"{creds['url']}: {exc}; trying again ({attempt + 2}/{tries})",
+                          markup=False)  # fmt: skip
+                time.sleep(0.5 * 2**attempt)
+                continue
+            err.print(f"error: cannot reach {creds['url']}: {exc}", markup=False)
+            raise typer.Exit(2) from None
+        except httpx.HTTPError as exc:
+            err.print(f"error: cannot reach {creds['url']}: {exc}", markup=False)
+            raise typer.Exit(2) from None
     if r.status_code >= 400:
         err.print(f"error {r.status_code}: {_problem_text(r)}", markup=False)
         raise typer.Exit(2)
@@ -129,18 +147,22 @@ def submit(
     job_class: Annotated[str, typer.Option("--class")] = "fine-tuning",
     types: Annotated[str | None, typer.Option("--types", help="e.g. H100-SXM,H200")] = None,
     time_limit: Annotated[int | None, typer.Option("--time-limit", help="seconds")] = None,
-    key: Annotated[str | None, typer.Option("--idempotency-key")] = None,
+    key: Annotated[
+        str | None,
+        typer.Option("--idempotency-key", help="default: a new random key per submission"),
+    ] = None,
 ) -> None:
-    """Submit a job to a project."""
+    """Submit a job to a project. The submission carries an idempotency key (a new one
+    unless given), so retrying after a connection error never makes a second job."""
     body = {
         "command": command,
         "accelerators": accelerators,
         "job_class": job_class,
         "accelerator_types": types.split(",") if types else None,
         "time_limit_s": time_limit,
-        "idempotency_key": key,
+        "idempotency_key": key or f"cli-{uuid.uuid4()}",
     }
-    job = _call("POST", f"/projects/{project}/jobs", body)
+    job = _call("POST", f"/projects/{project}/jobs", body, repeatable=True)
     console.print(f"{job['id']}  {job['state']}")
 
 

@@ -21,38 +21,22 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
+from decimal import Decimal, Inexact, InvalidOperation
 from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
 
+from nacc.domain.credits import EXACT as EXACT
+from nacc.domain.credits import QUANTUM as QUANTUM
+from nacc.domain.credits import from_fraction
+from nacc.domain.credits import to_credits as to_credits
 from nacc.domain.errors import NaccError
 from nacc.domain.reasons import Code
 
-QUANTUM = Decimal("1e-9")
-"""The smallest credit amount the ledger records (one nano-credit)."""
-
-_NANO = 10**9
-EXACT = Context(prec=60, traps=[Inexact, InvalidOperation, Overflow])
-"""The decimal context of every ledger sum: wide, and trapping any inexact result."""
 ZERO = Decimal(0)
 
 
 # ---------------------------------------------------------------- credit amounts
-
-
-def to_credits(value: Decimal | int | str) -> Decimal:
-    """``value`` as a credit amount on the nano-credit grid (ROUND_HALF_EVEN).
-
-    Floats are refused: they are not exact, and a ledger sums what it is given.
-    """
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
-        raise TypeError(f"credit amounts must be Decimal, int or str, not {type(value).__name__}")
-    try:
-        exact = Fraction(value)
-    except (ValueError, OverflowError, ZeroDivisionError, InvalidOperation):
-        raise ValueError(f"{value!r} is not a finite credit amount") from None
-    return _from_fraction(exact)
 
 
 def usage_credits(
@@ -70,7 +54,7 @@ def usage_credits(
     factors = [Fraction(count), _exact(seconds, "seconds"), _exact(credit_rate, "credit_rate")]
     if any(f < 0 for f in factors):
         raise ValueError("count, seconds and credit_rate must be non-negative")
-    return _from_fraction(factors[0] * factors[1] * factors[2] / 3600)
+    return from_fraction(factors[0] * factors[1] * factors[2] / 3600)
 
 
 def on_grid(value: object) -> bool:
@@ -104,11 +88,6 @@ def _exact(value: float | int | Decimal, name: str) -> Fraction:
         return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
     except (ValueError, OverflowError, TypeError, InvalidOperation):
         raise ValueError(f"{name}={value!r} is not a finite number") from None
-
-
-def _from_fraction(exact: Fraction) -> Decimal:
-    nanos = round(exact * _NANO)  # Fraction.__round__ rounds half to even
-    return Decimal(nanos).scaleb(-9, context=EXACT)
 
 
 # ---------------------------------------------------------------- accounts

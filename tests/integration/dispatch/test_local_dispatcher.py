@@ -6,7 +6,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -78,7 +77,7 @@ def gated(then: str) -> str:
 
 
 def release(workdir: Path, job: str) -> None:
-    (workdir / job / "go").touch()
+    (workdir / job / "work" / "go").touch()  # the job's own directory, its cwd
 
 
 @pytest.fixture
@@ -164,11 +163,17 @@ def test_launch_errors_are_clear(disp: LocalDispatcher) -> None:
 
 
 def child_pid(workdir: Path, job: str) -> int:
-    log = workdir / job / "output.log"
-    wait_for(lambda: "child=" in log.read_text())
-    found = re.search(r"child=(\d+)", log.read_text())
-    assert found is not None
-    return int(found.group(1))
+    """The host pid of the job's first ``sleep`` (the job itself may sit in a PID
+    namespace, where ``$!`` is not the host's pid)."""
+    leader = psutil.Process(int(str(state(workdir, job)["pid"])))
+    found: list[int] = []
+
+    def sleeping() -> bool:
+        found[:] = [p.pid for p in leader.children(recursive=True) if p.name() == "sleep"]
+        return bool(found)
+
+    wait_for(sleeping)
+    return found[0]
 
 
 def test_stop_kills_the_whole_process_group(

@@ -38,7 +38,7 @@ def test_upgrade_from_empty_to_head_creates_every_table(empty_url: str) -> None:
     assert _tables(empty_url) == EXPECTED_TABLES | {"alembic_version"}
     engine = make_engine(empty_url)
     try:
-        assert current_revision(engine) == head_revision() == "0004"
+        assert current_revision(engine) == head_revision() == "0005"
     finally:
         engine.dispose()
 
@@ -112,3 +112,54 @@ def test_read_one_snapshot_hides_commits_made_meanwhile(engine: sa.Engine, backe
         assert reader.execute(count).scalar() == before  # the snapshot holds
     with Session(engine) as fresh:
         assert fresh.execute(count).scalar() == (before or 0) + 1
+
+
+def test_0005_backfills_entry_kinds_and_jobs_from_the_legs(empty_url: str) -> None:
+    """Entries written before 0005 get the kind their legs show and a usage entry's job."""
+    upgrade(empty_url, "0004")
+    engine = make_engine(empty_url)
+    rows = [
+        (1, "fund:p1", [("funding:gov", "funding", -10), ("program:p1", "program", 10)]),
+        (2, "award:1:tranche:1", [("program:p1", "program", -5), ("project:1", "project", 5)]),
+        (3, "job:j7:usage:0:60", [("project:1", "project", -1), ("usage:all", "usage", 1)]),
+        (4, "adjust:1", [("project:1", "project", -1), ("program:p1", "program", 1)]),
+        (5, "odd:usage", [("project:1", "project", -1), ("usage:all", "usage", 1)]),
+    ]
+    try:
+        with engine.begin() as conn:
+            accounts = {(key, kind) for _, _, legs in rows for key, kind, _ in legs}
+            for key, kind in sorted(accounts):
+                conn.execute(
+                    sa.text("INSERT INTO accounts (key, kind) VALUES (:k, :kind)"),
+                    {"k": key, "kind": kind},
+                )
+            for entry_id, cause, legs in rows:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO journal_entries (id, cause, at, memo)"
+                        " VALUES (:id, :cause, '2026-01-01 00:00:00', '')"
+                    ),
+                    {"id": entry_id, "cause": cause},
+                )
+                for key, _, amount in legs:
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO journal_legs (entry_id, account_key, amount)"
+                            " VALUES (:e, :k, :a)"
+                        ),
+                        {"e": entry_id, "k": key, "a": amount},
+                    )
+        upgrade(empty_url)
+        with engine.connect() as conn:
+            got = conn.execute(
+                sa.text("SELECT id, kind, job_id FROM journal_entries ORDER BY id")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in got] == [
+        (1, "funding", None),
+        (2, "award", None),
+        (3, "usage", "j7"),
+        (4, "award", None),
+        (5, "transfer", None),
+    ]

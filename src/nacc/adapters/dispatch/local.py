@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from nacc.adapters.dispatch.contain import Containment, unreachable
 from nacc.adapters.dispatch.local_state import (
     LOST,
     LOST_NOTE,
@@ -44,9 +46,8 @@ from nacc.domain.reasons import Code, Reason
 from nacc.ports import Launch, Launched, LaunchRefused, Observation, Outcome, Recovered
 from nacc.ports.dispatch import IMAGE
 
-# $1 is the exit-code file, the rest is the job's argv; the file is written atomically.
-_WRAPPER = 'f=$1; shift; "$@"; c=$?; echo "$c" > "$f.tmp" && mv -f "$f.tmp" "$f"; exit "$c"'
 _STEP_S = 0.02
+_log = logging.getLogger(__name__)
 
 
 class DispatchError(NaccError):
@@ -77,7 +78,20 @@ class LocalDispatcher:
         workdir: Path,
         env_var: str = "CUDA_VISIBLE_DEVICES",
         grace_s: float = 5.0,
+        containment: Containment | None = None,
     ) -> None:
+        """``containment``: the walls around each job (default: ``Containment()``, on
+        where the service runs as root; see ``nacc.adapters.dispatch.contain``)."""
+        self._contain = Containment() if containment is None else containment
+        blocked = unreachable(Path(workdir)) if self._contain.active else None
+        if blocked is not None:  # relative paths from the job's cwd still work
+            _log.warning(
+                "jobs run as their own accounts but %s is closed to other accounts: they "
+                "cannot reach %s by its absolute path (HOME, NACC_JOB_DIR); chmod o+x it "
+                "or choose another NACC_WORKDIR", blocked, workdir)  # fmt: skip
+        if self._contain.active:  # jobs may pass through, not list who else runs here
+            Path(workdir).mkdir(parents=True, exist_ok=True)
+            os.chmod(workdir, 0o711)
         self._devices = {pool: tuple(ids) for pool, ids in devices.items()}
         self._busy: dict[str, set[str]] = {pool: set() for pool in self._devices}
         self._workdir = Path(workdir)
@@ -170,14 +184,19 @@ class LocalDispatcher:
 
     def _spawn(self, launch: Launch, command: Command, devices: tuple[str, ...]) -> Run:
         job_dir = self._workdir / launch.spec.id
-        job_dir.mkdir(parents=True, exist_ok=True)
+        uid = self._contain.account(launch.spec.project)
+        work = self._contain.prepare(job_dir, uid)
         (job_dir / "exit_code").unlink(missing_ok=True)
-        argv = ["sh", "-c", _WRAPPER, "nacc-job", str(job_dir / "exit_code"), *command[0]]
+        argv = self._contain.argv(command[0], job_dir / "exit_code", uid)
         env = {**inherited_env(), **command[1], **self._job_env(launch, devices)}
-        with (job_dir / "output.log").open("ab", buffering=0) as log:
+        if uid is not None:
+            env.update(HOME=str(work), USER=f"nacc-{uid}", LOGNAME=f"nacc-{uid}")
+        fd = os.open(job_dir / "output.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT
+                     | os.O_NOFOLLOW, 0o600)  # fmt: skip
+        with os.fdopen(fd, "ab", buffering=0) as log:
             proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=cwd_for(launch, job_dir), env=env, start_new_session=True,
+                cwd=cwd_for(launch, work), env=env, start_new_session=True,
             )  # fmt: skip
         stat = proc_stat(proc.pid)
         start = stat.start if stat is not None else 0
@@ -196,7 +215,7 @@ class LocalDispatcher:
             "NACC_JOB_ID": launch.spec.id,
             "NACC_ACCELERATOR_TYPE": launch.pool.accel_type,
             "NACC_POOL": launch.pool.id,
-            "NACC_JOB_DIR": str(self._workdir / launch.spec.id),
+            "NACC_JOB_DIR": str(self._workdir / launch.spec.id / "work"),
             "PYTHONUNBUFFERED": "1",
         }
 
@@ -224,6 +243,12 @@ class LocalDispatcher:
         at the time the exit code was written where known (not when it was noticed)."""
         if run.proc is not None:
             rc = run.proc.poll()
+            if rc is None and not self._contain.active and (run.job_dir / "exit_code").exists():
+                # the command ended; something it left holds the log pipe (uncontained
+                # jobs have no namespace that dies with them): end the group now
+                signal_group(run.pid, signal.SIGKILL)
+                run.proc.wait()
+                return by_exit_file(run.job_dir, None)
             if rc is None:
                 return None
             if rc < 0:

@@ -14,7 +14,7 @@ from nacc.adapters.store.engine import (
 )
 from nacc.adapters.store.migrate import upgrade
 from nacc.adapters.store.repos import Conflict, InvalidReference, OverdraftExceeded, Page
-from nacc.adapters.store.types import to_credits
+from nacc.domain.credits import to_credits
 
 __all__ = [
     "Conflict",

@@ -130,13 +130,21 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _private_file(Path(database).expanduser())
     connect_args = {"check_same_thread": False, "timeout": 30.0}
     connect_args.update(kwargs.pop("connect_args", {}))
     engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
     sa.event.listen(engine, "connect", _on_sqlite_connect)
     sa.event.listen(engine, "begin", _on_sqlite_begin)
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file readable by its owner only (0600; SQLite gives its -wal
+    and -shm files the same mode): jobs run on this host under other accounts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

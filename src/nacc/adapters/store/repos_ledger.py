@@ -22,7 +22,7 @@ from nacc.adapters.store.repos import (
     insert_ignore,
 )
 from nacc.adapters.store.tables import Account, JournalEntry, JournalLeg, UsageInterval
-from nacc.adapters.store.types import to_credits
+from nacc.domain.credits import to_credits
 from nacc.domain.errors import InputError
 
 ZERO = Decimal(0)

@@ -271,6 +271,9 @@ class Job(Base):
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(200))
     state: Mapped[str] = mapped_column(sa.String(16), index=True)
     reason: Mapped[str] = mapped_column(sa.Text, default="")
+    """``reason_code`` rendered in English, for readers that predate codes."""
+    reason_code: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    reason_params: Mapped[dict[str, Any] | None] = mapped_column(json_doc(), nullable=True)
     pool_id: Mapped[str | None] = mapped_column(sa.String(100))
     device_ids: Mapped[list[str] | None] = mapped_column(json_doc(), nullable=True)
     submitted_at: Mapped[datetime]
@@ -294,6 +297,8 @@ class JobEventRow(Base):
     src: Mapped[str] = mapped_column(sa.String(16))
     dst: Mapped[str] = mapped_column(sa.String(16))
     cause: Mapped[str] = mapped_column(sa.Text)
+    code: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    params: Mapped[dict[str, Any] | None] = mapped_column(json_doc(), nullable=True)
 
 
 # --- ledger -------------------------------------------------------------------------------
@@ -317,6 +322,10 @@ class JournalEntry(Base):
     cause: Mapped[str] = mapped_column(sa.String(255), unique=True)
     at: Mapped[datetime]
     memo: Mapped[str] = mapped_column(sa.Text, default="")
+    kind: Mapped[str] = mapped_column(sa.String(16), default="transfer", server_default="transfer")
+    """nacc.ledger.accounts.EntryKind: funding, award, usage, refund or transfer."""
+    job_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    """The job a usage or refund entry is for."""
 
 
 class JournalLeg(Base):

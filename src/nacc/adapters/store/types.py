@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,15 +20,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
+from nacc.domain.credits import to_credits
+
 NANO = Decimal("0.000000001")
 _SCALE = 10**9
-
-
-def to_credits(value: Decimal | int | float | str) -> Decimal:
-    """An amount rounded half-even to the 9 decimals the store keeps."""
-    if isinstance(value, float):
-        value = repr(value)
-    return Decimal(value).quantize(NANO, rounding=ROUND_HALF_EVEN)
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
