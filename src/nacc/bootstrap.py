@@ -31,18 +31,18 @@ from nacc.catalog.throughput import ThroughputModel, default_model
 from nacc.config import DEFAULT_DEVICES as DEFAULT_DEVICES  # re-exported: callers and
 from nacc.config import Settings as Settings  # tests import them from here
 from nacc.config import parse_devices as parse_devices
-from nacc.domain.errors import InputError
+from nacc.domain.errors import InputError, UnknownName
 from nacc.domain.ids import PoolId
 from nacc.domain.jobs import JobClass
 from nacc.domain.pools import Pool
 from nacc.ports import Dispatcher
-from nacc.scenario import load_scenario
+from nacc.scenario import field_error, load_scenario
 from nacc.scheduling.policies.registry import builtin_policies
 from nacc.service.context import Services, utcnow
 from nacc.service.jobs import Pricing
 from nacc.service.live import LiveScheduler
 from nacc.service.people import first_operator as _first_operator
-from nacc.service.reports import metrics_text
+from nacc.service.reports import metrics_snapshot
 
 LOCAL_BACKEND = "local://"  # the local dispatcher, in the service's work directory
 
@@ -72,17 +72,36 @@ def local_pools(devices: Mapping[str, int]) -> tuple[list[Pool], dict[str, list[
 
 def scenario_pools(path: Path, per_pool: int) -> tuple[list[Pool], dict[str, list[str]]]:
     """The pools of a scenario in miniature: same ids, sites, providers and accelerator
-    types, ``per_pool`` local device ids each (a live demo of the scenario's fleet)."""
+    types, ``per_pool`` device ids each (a live demo of the scenario's fleet), each on
+    the backend its ``backend:`` names (checked against the registry's schemes: an
+    unknown one names the file, line and field), else on the local one."""
+    scenario = load_scenario(path)
+    _check_backends(path, [spec.backend for spec in scenario.pools])
     pools: list[Pool] = []
     ids: dict[str, list[str]] = {}
     n = 0
-    for p in load_scenario(path).domain_pools():
+    for p in scenario.domain_pools():
         count = min(per_pool, p.count)
-        pools.append(dataclasses.replace(p, count=count, node_size=count, engine="local",
-                                         backend=LOCAL_BACKEND))  # fmt: skip
+        backend, engine = (p.backend, p.engine) if p.backend else (LOCAL_BACKEND, "local")
+        pools.append(dataclasses.replace(p, count=count, node_size=count, engine=engine,
+                                         backend=backend))  # fmt: skip
         ids[p.id] = [str(i) for i in range(n, n + count)]
         n += count
     return pools, ids
+
+
+def _check_backends(path: Path, urls: Sequence[str | None]) -> None:
+    """Every backend URL a scenario's pools name is one the registry can build."""
+    registry = default_registry()
+    for index, url in enumerate(urls):
+        if url is None:
+            continue
+        try:
+            registry.check(url)
+        except UnknownName as error:
+            raise field_error(path, ("pools", index, "backend"), str(error)) from None
+        except InputError as error:
+            raise field_error(path, ("pools", index, "backend"), error.problem) from None
 
 
 def fleet(settings: Settings) -> tuple[list[Pool], dict[str, list[str]]]:
@@ -127,7 +146,7 @@ def build_app(settings: Settings, live: bool = True) -> tuple[FastAPI, Services]
     svc = build_services(settings)
     pools, _ = fleet(settings)
     scheduler = build_scheduler(settings, svc) if live else None
-    app = create_app(svc, lambda: metrics_text(svc, pools), lifespan=_lifespan(svc, scheduler))
+    app = create_app(svc, lambda: metrics_snapshot(svc, pools), lifespan=_lifespan(svc, scheduler))
     app.state.live = scheduler
     app.state.pricing = pricing(pools, default_model())
     return app, svc

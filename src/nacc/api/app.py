@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import PlainTextResponse
 
 from nacc import __version__
+from nacc.api import metrics as prometheus
 from nacc.api import problems
 from nacc.api.deps import PrincipalCache, ServicesDep
 from nacc.api.lang import LanguageMiddleware
@@ -16,13 +15,11 @@ from nacc.api.schemas import HealthOut
 from nacc.service.context import Services
 from nacc.service.reports import scheduler_health
 
-MetricsSource = Callable[[], str]
-
 
 def create_app(
-    svc: Services, metrics: MetricsSource | None = None, lifespan: Any = None
+    svc: Services, metrics: prometheus.MetricsSource | None = None, lifespan: Any = None
 ) -> FastAPI:
-    """Build the app around ``svc``; ``metrics`` renders Prometheus text for /metrics;
+    """Build the app around ``svc``; ``metrics`` gives the values /metrics shows;
     ``lifespan`` starts and stops background work (the live scheduler)."""
     app = FastAPI(
         title="nacc",
@@ -58,8 +55,5 @@ def create_app(
             scheduler_host=None if beat is None else beat.host,
         )
 
-    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
-    def prometheus() -> str:
-        return metrics() if metrics is not None else ""
-
+    prometheus.install(app, metrics)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from nacc.api.schemas import Strict
 
@@ -21,6 +21,13 @@ class JobIn(Strict):
     time_limit_s: int | None = Field(default=None, gt=0, le=60 * 86400)
     gang: bool = True
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @field_validator("command")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value:  # no process can run it, and PostgreSQL cannot store it
+            raise ValueError("a command cannot contain a NUL byte")
+        return value
 
 
 class JobOut(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nacc.scenario.load import load_scenario, scenarios_dir, shipped_scenario_path
+from nacc.scenario.load import field_error, load_scenario, scenarios_dir, shipped_scenario_path
 from nacc.scenario.model import PoolSpec, Provider, Scenario, Site, scale_counts
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "Provider",
     "Scenario",
     "Site",
+    "field_error",
     "load_scenario",
     "scale_counts",
     "scenarios_dir",

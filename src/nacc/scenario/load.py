@@ -43,6 +43,13 @@ def load_scenario(path: Path, catalog: Mapping[str, AcceleratorType] | None = No
         raise to_input_error(path, root, problems(exc, _allowed_keys)) from None
 
 
+def field_error(path: Path, loc: Loc, problem: str) -> InputError:
+    """An error about the field at ``loc`` of a scenario file found valid by
+    ``load_scenario`` but refused later (e.g. a backend scheme the service lacks), named
+    like a load error: ``file:line``, the field path, the problem."""
+    return to_input_error(path, _compose(path, _read(path)), [(loc, problem)])
+
+
 def scenarios_dir() -> Path:
     """The ``scenarios/`` folder of the source tree (shipped scenario files)."""
     return Path(__file__).resolve().parents[3] / "scenarios"

@@ -11,6 +11,7 @@ turns them into :class:`nacc.domain.errors.InputError` messages.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Literal, Self
@@ -35,6 +36,8 @@ PROVIDER_KINDS: tuple[str, ...] = (
 ENGINES: tuple[str, ...] = ("slurm", "kubernetes", "local")
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 CATALOG_CONTEXT_KEY = "catalog"
+BACKEND_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S*$")
+BACKEND_EXAMPLES = "local:///var/lib/nacc/jobs, slurm://host:port or k8s://context"
 
 
 class ScenarioProblems(ValueError):
@@ -109,8 +112,20 @@ class PoolSpec(_Strict):
     node_size: int = Field(ge=1)
     engine: Engine
     government_share: int | None = Field(default=None, ge=0)
+    backend: str | None = None
+    """The dispatch backend's URL (``SCHEME://...``); the live service's own local
+    directory when unset. Only the shape is checked here: which schemes exist is the
+    dispatch registry's business, checked where the service builds its dispatchers."""
     source: str | None = None
     assumption: str | None = None
+
+    @field_validator("backend")
+    @classmethod
+    def _backend_url(cls, value: str | None) -> str | None:
+        if value is not None and not BACKEND_URL.match(value):
+            raise ValueError(f"expected a backend URL SCHEME://..., e.g. {BACKEND_EXAMPLES}; "
+                             f"given {value!r}")  # fmt: skip
+        return value
 
     @field_validator("accelerator")
     @classmethod
@@ -204,6 +219,7 @@ class Scenario(_Strict):
                 node_size=spec.node_size,
                 engine=spec.engine,
                 domestic=types[spec.accelerator].domestic,
+                backend=spec.backend or "",
             )
             for spec in self.pools
         ]

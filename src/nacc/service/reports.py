@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -81,9 +82,22 @@ def _reservation_books(s: Session) -> list[Reservations]:
     return books
 
 
-def metrics_text(svc: Services, pools: Sequence[Pool]) -> str:
-    """Prometheus text from the database (so any API process can serve it): queue
-    length, running jobs, utilisation per accelerator type, credits spent."""
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """What ``/metrics`` shows, read from the database (so any API process can serve it)."""
+
+    queue_length: int
+    running_jobs: int
+    utilization: dict[str, float]  # busy share of accelerators, per type
+    credits_spent: Decimal  # charged for usage so far
+    scheduler_up: bool
+    heartbeat_age_s: float | None  # None: no scheduler has run on this database
+    step_s: float | None  # the scheduler's last step
+
+
+def metrics_snapshot(svc: Services, pools: Sequence[Pool]) -> Metrics:
+    """Queue length, running jobs, utilisation per accelerator type, credits spent and
+    the scheduler's health, from the database."""
     cap: dict[str, int] = {}
     for pool in pools:
         cap[pool.accel_type] = cap.get(pool.accel_type, 0) + pool.count
@@ -106,36 +120,15 @@ def metrics_text(svc: Services, pools: Sequence[Pool]) -> str:
                 busy[t] = busy.get(t, 0) + int(n or 0)
         spent = repos_ledger.balance(s, "usage")
         health = _health(s, svc.clock())
-    lines = [
-        "# HELP nacc_queue_length Jobs waiting to start.",
-        "# TYPE nacc_queue_length gauge",
-        f"nacc_queue_length {counts.get('pending', 0)}",
-        "# HELP nacc_running_jobs Jobs running now.",
-        "# TYPE nacc_running_jobs gauge",
-        f"nacc_running_jobs {counts.get('running', 0)}",
-        "# HELP nacc_utilization Busy share of accelerators, per type.",
-        "# TYPE nacc_utilization gauge",
-        *(
-            f'nacc_utilization{{accelerator="{t}"}} {busy.get(t, 0) / c:.6f}'
-            for t, c in cap.items()
-        ),
-        "# HELP nacc_credits_spent_total Credits charged for usage so far.",
-        "# TYPE nacc_credits_spent_total counter",
-        f"nacc_credits_spent_total {spent:f}",
-        "# HELP nacc_scheduler_up Whether the live scheduler's heartbeat is fresh.",
-        "# TYPE nacc_scheduler_up gauge",
-        f"nacc_scheduler_up {int(health.state == 'ok')}",
-    ]
-    if health.beat is not None:
-        lines += [
-            "# HELP nacc_scheduler_heartbeat_age_seconds Time since the scheduler's last beat.",
-            "# TYPE nacc_scheduler_heartbeat_age_seconds gauge",
-            f"nacc_scheduler_heartbeat_age_seconds {health.age_s:.3f}",
-            "# HELP nacc_scheduler_step_seconds Duration of the scheduler's last step.",
-            "# TYPE nacc_scheduler_step_seconds gauge",
-            f"nacc_scheduler_step_seconds {health.beat.step_s:.6f}",
-        ]
-    return "\n".join(lines) + "\n"
+    return Metrics(
+        queue_length=counts.get("pending", 0),
+        running_jobs=counts.get("running", 0),
+        utilization={t: busy.get(t, 0) / c for t, c in cap.items()},
+        credits_spent=spent,
+        scheduler_up=health.state == "ok",
+        heartbeat_age_s=health.age_s if health.beat is not None else None,
+        step_s=health.beat.step_s if health.beat is not None else None,
+    )
 
 
 STALE_AFTER_S = 10.0

@@ -6,37 +6,22 @@ import json
 import os
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from jobsetup import funded_project
+from jobsetup import submit_job as _submit
+from jobsetup import wait_job as _wait
 
 from conftest import Api
-from nacc.adapters.store import repos_jobs, repos_ledger
+from nacc.adapters.store import repos_jobs, repos_ledger, repos_people
 from nacc.service import live
 from nacc.service.reports import verify_ledger
+from support.waiting import wait_until
 
 NACC = str(Path(sys.executable).parent / "nacc")
-
-
-def _wait(api: Api, token: str, job_id: str, states: set[str], timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = api.client.get(f"/jobs/{job_id}", headers=api.as_(token)).json()
-        if job["state"] in states or time.monotonic() > deadline:
-            return job
-        time.sleep(0.1)
-
-
-def _submit(api: Api, token: str, project: int, **body: Any) -> Any:
-    body.setdefault("accelerators", 1)
-    body.setdefault("job_class", "fine-tuning")
-    body.setdefault("time_limit_s", 60)
-    return api.client.post(f"/projects/{project}/jobs", json=body, headers=api.as_(token))
 
 
 def test_job_runs_as_a_real_process_and_is_charged_exactly(live_api: Api) -> None:
@@ -107,10 +92,12 @@ def test_time_limit_kills_the_job_and_bounds_its_charge(live_api: Api) -> None:
     assert charged == metered and abs(metered - Decimal(1) / 3600) < Decimal("1e-8")
     state = Path(live_api.svc.workdir) / job["id"] / "state.json"
     pid = int(json.loads(state.read_text())["pid"])
-    deadline = time.monotonic() + 5
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)  # the process group was killed (a zombie is reaped on the next poll)
-    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+
+    def gone() -> bool:  # the process group was killed (a zombie is reaped on the next poll)
+        stat = Path(f"/proc/{pid}/stat")
+        return not stat.exists() or stat.read_text().split(")")[-1].split()[0] == "Z"
+
+    wait_until(gone, 10, f"process {pid} of the timed-out job to be gone")
 
 
 def test_over_balance_is_refused_with_the_shortfall_and_stores_nothing(live_api: Api) -> None:
@@ -194,10 +181,8 @@ def test_bad_requests_are_problems_and_change_nothing(live_api: Api) -> None:
 
 
 def test_health_and_metrics(live_api: Api) -> None:
-    deadline = time.monotonic() + 10
-    while (health := live_api.client.get("/healthz").json())["scheduler"] != "ok":
-        assert time.monotonic() < deadline, health
-        time.sleep(0.1)
+    health = wait_until(lambda: (h := live_api.client.get("/healthz").json())["scheduler"] == "ok"
+                        and h, 10, "the scheduler's first heartbeat")  # fmt: skip
     assert health["status"] == "ok" and health["scheduler_pid"] == os.getpid()
     assert 0 <= health["scheduler_beat_age_s"] < 10
     text = live_api.client.get("/metrics").text
@@ -252,11 +237,76 @@ def test_pending_job_says_why_and_when(live_api: Api) -> None:
     assert _wait(live_api, f.pi, first["id"], {"running"})["state"] == "running"
     second = _submit(live_api, f.pi, f.project_id, command="true", accelerators=4,
                      accelerator_types=["H100-SXM"], time_limit_s=60).json()  # fmt: skip
-    time.sleep(1.0)
-    got = live_api.client.get(f"/jobs/{second['id']}", headers=live_api.as_(f.pi)).json()
+    got = wait_until(lambda: (g := live_api.client.get(f"/jobs/{second['id']}",
+                     headers=live_api.as_(f.pi)).json())["expected_start"] and g, 10,
+                     "the second job's expected start")  # fmt: skip
     assert got["state"] == "pending" and got["reason"].startswith("nacc:")
     started = datetime.fromisoformat(_wait(live_api, f.pi, first["id"], {"running"})["started_at"])
     expected = datetime.fromisoformat(got["expected_start"])
     # the first job's 120 s time limit frees the pool: that is the earliest start
     assert abs((expected - started).total_seconds() - 120) < 2
     live_api.client.post(f"/jobs/{first['id']}/cancel", headers=live_api.as_(f.pi))
+
+
+def test_a_command_with_a_nul_byte_is_refused_at_submission(live_api: Api) -> None:
+    """No process can run it and PostgreSQL cannot store it: 422 naming the field, on
+    either store, and nothing stored."""
+    f = funded_project(live_api.svc)
+    r = _submit(live_api, f.pi, f.project_id, command="echo before\u0000after")
+    assert r.status_code == 422, r.text
+    assert r.json()["params"]["field"] == "body.command" and "NUL byte" in r.json()["detail"]
+    jobs = live_api.client.get(f"/projects/{f.project_id}/jobs", headers=live_api.as_(f.pi))
+    assert jobs.json()["total"] == 0
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # PostgreSQL cannot store it
+def test_a_launch_the_backend_refuses_fails_that_job_only(live_api: Api) -> None:
+    """A stored job the local backend cannot launch (a NUL byte in its command, which the
+    API refuses but SQLite can hold) fails with the backend's reason, is never charged,
+    holds no device, and the jobs queued behind it on the same devices run."""
+    f = funded_project(live_api.svc)
+    with live_api.svc.tx() as s:
+        pi_id = repos_people.active_token(s, f.pi, live_api.svc.clock()).user_id  # type: ignore[union-attr]
+        bad = repos_jobs.NewJob("j-nul", f.project_id, pi_id, "echo a\x00b", 4, "inference",
+                                accelerator_types=["H100-SXM"], time_limit_s=60)  # fmt: skip
+        repos_jobs.create_job(s, bad, live_api.svc.clock())
+    all_h100 = {"accelerators": 4, "accelerator_types": ["H100-SXM"], "job_class": "inference"}
+    after = [_submit(live_api, f.pi, f.project_id, command=f"echo {n}", **all_h100).json()
+             for n in range(2)]  # fmt: skip
+    failed = _wait(live_api, f.pi, "j-nul", {"failed", "completed"})
+    assert failed["state"] == "failed" and failed["started_at"] is None
+    assert failed["reason"] == "launch failed: empty command or a NUL byte in it"
+    for job in after:
+        done = _wait(live_api, f.pi, job["id"], {"completed", "failed"})
+        assert done["state"] == "completed" and len(done["device_ids"]) == 4
+    with live_api.svc.tx() as s:
+        assert "j-nul" not in repos_ledger.metered_by_job(s)
+    assert verify_ledger(live_api.svc).ok
+
+
+def test_another_tenants_job_and_log_stay_hidden(live_api: Api) -> None:
+    """The PI and member of one organisation's project cannot read, list or cancel a job
+    of another organisation's project, nor see its log or command; its own people can.
+    (403, not 404: the API says such a job exists; its id is random.)"""
+    mine = funded_project(live_api.svc)
+    theirs = funded_project(live_api.svc, org_name="SNU", who="snu-")
+    secret = "secret-of-kaist-7f3a"
+    job = _submit(live_api, mine.pi, mine.project_id, command=f"echo {secret}").json()
+    assert _wait(live_api, mine.pi, job["id"], {"completed"})["state"] == "completed"
+    own = live_api.client.get(f"/jobs/{job['id']}/logs", headers=live_api.as_(mine.member))
+    assert own.status_code == 200 and secret in own.text  # the log is there to be read
+    for token in (theirs.pi, theirs.member):
+        h = live_api.as_(token)
+        tries = [
+            live_api.client.get(f"/jobs/{job['id']}/logs", headers=h),
+            live_api.client.get(f"/jobs/{job['id']}/logs?tail=10000000", headers=h),
+            live_api.client.get(f"/jobs/{job['id']}", headers=h),
+            live_api.client.get(f"/projects/{mine.project_id}/jobs", headers=h),
+            live_api.client.post(f"/jobs/{job['id']}/cancel", headers=h),
+        ]
+        for r in tries:
+            assert r.status_code == 403, (r.request.url, r.status_code, r.text)
+            assert secret not in r.text and job["command"] not in r.text
+    listed = live_api.client.get(f"/projects/{theirs.project_id}/jobs",
+                                 headers=live_api.as_(theirs.pi))  # fmt: skip
+    assert listed.status_code == 200 and listed.json()["total"] == 0

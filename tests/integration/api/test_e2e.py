@@ -9,7 +9,6 @@ The programme phases run on a test clock set three weeks back; jobs run on real 
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,6 +17,7 @@ from conftest import Api
 from nacc.adapters.store import repos_ledger
 from nacc.service.context import utcnow
 from nacc.service.reports import verify_ledger
+from support.waiting import wait_until
 
 
 class Clock:
@@ -93,13 +93,12 @@ def _jobs_and_ledger(api: Api, pi: str, project: int) -> None:
         "command": f"echo run {i} on $CUDA_VISIBLE_DEVICES; sleep 0.8",
         "accelerators": 1 + i, "job_class": "fine-tuning", "time_limit_s": 600}, 201)["id"]
         for i in range(2)]  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def ended() -> list[str] | None:
         states = [_ok(api, "GET", f"/jobs/{j}", pi)["state"] for j in ids]
-        if all(s == "completed" for s in states):
-            break
-        time.sleep(0.2)
-    assert states == ["completed", "completed"]
+        return states if all(s in ("completed", "failed", "cancelled") for s in states) else None
+
+    assert wait_until(ended, 30, "both jobs to end", every=0.2) == ["completed", "completed"]
     assert "run 1 on" in api.client.get(f"/jobs/{ids[1]}/logs", headers=api.as_(pi)).text
     with api.svc.tx() as s:
         metered = repos_ledger.metered_by_job(s)

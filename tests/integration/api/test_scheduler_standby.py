@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from test_crash_safety import _port, _start
 
 from nacc.adapters.store import make_engine
 from nacc.adapters.store.engine import database_lock, lock_key
+from support.waiting import wait_until
 
 
 def _health(port: int) -> Any:
@@ -24,11 +24,20 @@ def _health(port: int) -> Any:
 
 
 def _until(check: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (got := check()):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-    return got
+    return wait_until(check, timeout, every=0.2)
+
+
+def _waiting_for_the_lock(db_url: str) -> bool:
+    """Whether a session of this database waits for an advisory lock (a standby)."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            waiting = sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                              "AND NOT granted AND database = (SELECT oid FROM pg_database "
+                              "WHERE datname = current_database())")  # fmt: skip
+            return bool(conn.execute(waiting).scalar())
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -43,7 +52,7 @@ def test_second_server_stands_by_and_takes_over(db_url: str, tmp_path: Path) -> 
         b = _start({**base, "NACC_HOME": str(tmp_path / "b")}, b_port, b_log)
         try:
             _until(lambda: "standing by" in b_log.read_text())
-            time.sleep(1.5)  # B's scheduler has had time to beat, had it run
+            _until(lambda: _waiting_for_the_lock(db_url))  # B's scheduler blocks on it
             assert _health(b_port)["scheduler_pid"] == first["scheduler_pid"]
             a.send_signal(signal.SIGKILL)  # its scheduler dies with it, the lock with both
             a.wait(timeout=10)

@@ -19,13 +19,14 @@ import pytest
 from nacc.adapters.dispatch import local
 from nacc.adapters.dispatch.local import LOST, LOST_NOTE, DispatchError, LocalDispatcher
 from nacc.adapters.dispatch.procs import signal_group
-from nacc.adapters.dispatch.registry import DispatchOptions, create_dispatcher
-from nacc.domain.errors import UnknownName
+from nacc.adapters.dispatch.registry import DispatchOptions, create_dispatcher, default_registry
+from nacc.domain.errors import InputError, UnknownName
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobClass, JobSpec
 from nacc.domain.pools import Pool
 from nacc.domain.reasons import Code, Reason
 from nacc.ports import Dispatcher, Launch, Observation, Outcome
+from support.waiting import wait_until
 
 POOL = Pool(PoolId("local-h100"), "local", "here", "H100", 2, 2, "local")
 
@@ -41,10 +42,7 @@ def start(d: LocalDispatcher, name: str, command: str | Sequence[str], gpus: int
 
 
 def wait_for(cond: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+    wait_until(cond, timeout, every=0.02)
 
 
 def poll_all(d: LocalDispatcher, *jobs: JobId) -> dict[JobId, Observation]:
@@ -252,6 +250,19 @@ def test_registry_builds_local_and_lists_known_schemes(tmp_path: Path) -> None:
     assert isinstance(d, LocalDispatcher) and "checkpoint" in d.unsupported
     with pytest.raises(UnknownName, match=r"local://"):
         create_dispatcher("slurm://head")
+
+
+def test_registry_checks_a_url_without_building_anything(tmp_path: Path) -> None:
+    registry = default_registry()
+    assert registry.schemes() == ["local"]
+    assert registry.check(f"local://{tmp_path / 'jobs'}").path == str(tmp_path / "jobs")
+    assert not (tmp_path / "jobs").exists()
+    with pytest.raises(UnknownName, match=r"'k8s://ctx'; known: local://"):
+        registry.check("k8s://ctx")
+    for bad, why in [("local:jobs", "SCHEME://"), ("local://host/x", "give no host"),
+                     ("local:///x?y=1", "a directory only")]:  # fmt: skip
+        with pytest.raises(InputError, match=why):
+            registry.check(bad)
 
 
 SERVICE = """

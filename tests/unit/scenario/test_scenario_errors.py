@@ -186,3 +186,9 @@ def test_not_a_mapping(tmp_path: Path, text: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"absent\.yaml: cannot read"):
         load_scenario(tmp_path / "absent.yaml")
+
+
+def test_backend_must_be_a_url(tmp_path: Path) -> None:
+    message = _error_for(tmp_path, lambda d: d["pools"][1].update(backend="slurm-head"))
+    assert "my-fleet.yaml:" in message and "pools[1].backend: expected a backend URL" in message
+    assert "given 'slurm-head'" in message

@@ -27,6 +27,16 @@ def test_domain_pools_carry_provider_site_and_shape(korea: Scenario) -> None:
     assert (pool.provider, pool.site, pool.accel_type) == ("kisti", "kisti-daejeon", "GH200")
     assert (pool.count, pool.node_size, pool.engine) == (8346, 4, "slurm")
     assert sum(p.count for p in korea.domain_pools()) == korea.total_accelerators()
+    assert pool.backend == ""  # no backend named: the service's local one
+
+
+def test_a_pools_backend_url_reaches_the_domain_pool(korea: Scenario) -> None:
+    url = "slurm://kisti-head:6820"  # the scenario checks the shape, not the scheme
+    pools = [p.model_copy(update={"backend": url}) if p.id == "kisti-gh200" else p
+             for p in korea.pools]  # fmt: skip
+    named = korea.model_copy(update={"pools": pools})
+    backends = {p.id: p.backend for p in scale_counts(named, 0.01).domain_pools()}
+    assert backends["kisti-gh200"] == url and backends["nhn-b200"] == ""
 
 
 def test_by_site_sums_to_total(korea: Scenario) -> None:

@@ -1,7 +1,8 @@
 """Dispatch backends keyed by URL scheme (``local://``, later ``slurm://host``, ``k8s://ctx``).
 
 A registry is a value built by ``default_registry()``; nothing registers itself at import.
-An unknown scheme gets ``UnknownName`` listing the known ones.
+An unknown scheme gets ``UnknownName`` listing the known ones. ``check`` validates a URL
+without building anything (start-up checks every pool's URL before it builds one backend).
 """
 
 from __future__ import annotations
@@ -31,11 +32,19 @@ class DispatchOptions:
 
 
 Factory = Callable[[SplitResult, DispatchOptions], Dispatcher]
+Check = Callable[[SplitResult], None]
+"""Raises ``InputError`` when a URL of its scheme cannot name a backend."""
+
+
+def _check_local(url: SplitResult) -> None:
+    if url.netloc not in ("", "localhost"):
+        raise InputError(url.geturl(), "local:// runs on this machine; give no host")
+    if url.query or url.fragment:
+        raise InputError(url.geturl(), "local:// takes a directory only (local:///abs/path)")
 
 
 def _local(url: SplitResult, options: DispatchOptions) -> Dispatcher:
-    if url.netloc not in ("", "localhost"):
-        raise InputError(url.geturl(), "local:// runs on this machine; give no host")
+    _check_local(url)
     workdir = Path(url.path) if url.path not in ("", "/") else options.workdir
     if workdir is None:
         raise InputError(url.geturl(), "no work directory: give local:///path or a workdir")
@@ -45,27 +54,46 @@ def _local(url: SplitResult, options: DispatchOptions) -> Dispatcher:
 class DispatchRegistry:
     """Maps URL schemes to backend factories."""
 
-    def __init__(self, factories: Mapping[str, Factory] | None = None) -> None:
-        self._factories: dict[str, Factory] = dict(factories or {})
+    def __init__(
+        self,
+        factories: Mapping[str, Factory] | None = None,
+        checks: Mapping[str, Check] | None = None,
+    ) -> None:
+        self._factories: dict[str, Factory] = {}
+        self._checks: dict[str, Check] = {}
+        for scheme, factory in (factories or {}).items():
+            self.register(scheme, factory, (checks or {}).get(scheme))
 
-    def register(self, scheme: str, factory: Factory) -> None:
+    def register(self, scheme: str, factory: Factory, check: Check | None = None) -> None:
         self._factories[scheme.lower()] = factory
+        if check is not None:
+            self._checks[scheme.lower()] = check
 
     def schemes(self) -> list[str]:
         return sorted(self._factories)
 
-    def create(self, url: str, options: DispatchOptions | None = None) -> Dispatcher:
+    def check(self, url: str) -> SplitResult:
+        """The URL's parts, if a registered backend can take it: ``UnknownName`` for an
+        unknown scheme, ``InputError`` for a URL its backend refuses. Builds nothing."""
         parts = urlsplit(url)
-        factory = self._factories.get(parts.scheme.lower())
-        if factory is None:
-            known = [f"{s}://" for s in self._factories]
-            raise UnknownName("dispatch backend", url, known)
-        return factory(parts, options or DispatchOptions())
+        scheme = parts.scheme.lower()
+        if not scheme or not url.lower().startswith(f"{scheme}://"):
+            raise InputError(url, "expected a backend URL SCHEME://... (e.g. local:///path)")
+        if scheme not in self._factories:
+            raise UnknownName("dispatch backend", url, [f"{s}://" for s in self._factories])
+        check = self._checks.get(scheme)
+        if check is not None:
+            check(parts)
+        return parts
+
+    def create(self, url: str, options: DispatchOptions | None = None) -> Dispatcher:
+        parts = self.check(url)
+        return self._factories[parts.scheme.lower()](parts, options or DispatchOptions())
 
 
 def default_registry() -> DispatchRegistry:
     """The built-in backends."""
-    return DispatchRegistry({"local": _local})
+    return DispatchRegistry({"local": _local}, {"local": _check_local})
 
 
 def create_dispatcher(url: str, options: DispatchOptions | None = None) -> Dispatcher:
