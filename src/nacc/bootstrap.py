@@ -16,6 +16,7 @@ from pathlib import Path
 import anyio.to_thread
 from fastapi import FastAPI
 
+from nacc.adapters.dispatch.contain import Containment
 from nacc.adapters.dispatch.registry import DispatchOptions, default_registry
 from nacc.adapters.store import (
     database_lock,
@@ -112,10 +113,14 @@ def fleet(settings: Settings) -> tuple[list[Pool], dict[str, list[str]]]:
 
 
 def build_dispatchers(
-    pools: Sequence[Pool], devices: Mapping[str, Sequence[str]], workdir: Path
+    pools: Sequence[Pool],
+    devices: Mapping[str, Sequence[str]],
+    workdir: Path,
+    containment: Containment | None = None,
 ) -> dict[PoolId, Dispatcher]:
     """One dispatcher per backend URL the pools name (from the registry, by scheme),
     shared by the pools that name it: several backends at once."""
+    walls = Containment() if containment is None else containment
     registry = default_registry()
     by_url: dict[str, list[Pool]] = {}
     for pool in pools:
@@ -124,7 +129,8 @@ def build_dispatchers(
         by_url.setdefault(pool.backend, []).append(pool)
     out: dict[PoolId, Dispatcher] = {}
     for url, group in by_url.items():
-        options = DispatchOptions({p.id: devices.get(p.id, ()) for p in group}, workdir)
+        options = DispatchOptions({p.id: devices.get(p.id, ()) for p in group}, workdir,
+                                  containment=walls)  # fmt: skip
         dispatcher = registry.create(url, options)
         out.update((p.id, dispatcher) for p in group)
     return out
@@ -133,7 +139,8 @@ def build_dispatchers(
 def build_scheduler(settings: Settings, svc: Services) -> LiveScheduler:
     pools, ids = fleet(settings)
     policy = builtin_policies().create(settings.policy)
-    dispatchers = build_dispatchers(pools, ids, settings.workdir)
+    walls = Containment(settings.contain_jobs, settings.job_network, settings.log_cap_bytes)
+    dispatchers = build_dispatchers(pools, ids, settings.workdir, walls)
     return LiveScheduler(
         svc, pools, dispatchers, policy, default_model(), settings.tick_s, settings.meter_s
     )

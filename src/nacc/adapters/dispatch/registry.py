@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
+from nacc.adapters.dispatch.contain import Containment
 from nacc.adapters.dispatch.local import LocalDispatcher
 from nacc.domain.errors import InputError, UnknownName
 from nacc.ports import Dispatcher
@@ -23,12 +24,14 @@ class DispatchOptions:
 
     ``devices``: per pool id, the local device ids the ``local`` backend may hand out.
     ``workdir``: where job logs and state live (``local:///abs/path`` overrides it).
+    ``containment``: the walls around local jobs (default: ``Containment()``).
     """
 
     devices: Mapping[str, Sequence[str]] = field(default_factory=dict)
     workdir: Path | None = None
     env_var: str = "CUDA_VISIBLE_DEVICES"
     grace_s: float = 5.0
+    containment: Containment = field(default_factory=Containment)
 
 
 Factory = Callable[[SplitResult, DispatchOptions], Dispatcher]
@@ -48,7 +51,8 @@ def _local(url: SplitResult, options: DispatchOptions) -> Dispatcher:
     workdir = Path(url.path) if url.path not in ("", "/") else options.workdir
     if workdir is None:
         raise InputError(url.geturl(), "no work directory: give local:///path or a workdir")
-    return LocalDispatcher(options.devices, workdir, options.env_var, options.grace_s)
+    return LocalDispatcher(options.devices, workdir, options.env_var, options.grace_s,
+                           options.containment)  # fmt: skip
 
 
 class DispatchRegistry:
