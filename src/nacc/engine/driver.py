@@ -18,15 +18,29 @@ ticks on a timer and may sleep until then.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nacc.domain.ids import JobId
+from nacc.domain.jobs import JobSpec
 from nacc.engine.engine import Engine
 from nacc.engine.records import JobRecord
 from nacc.scheduling.calendar import expected_starts
 from nacc.scheduling.placement import ACCEPTABLE_SPEED
 
 DEFAULT_LIMIT_S = 3600.0
+REQUEST_REFERENCE = "H100-SXM"
+"""What a request's time limit is measured on (the engine's work unit for a live job)."""
+
+
+def as_requested(spec: JobSpec, default_limit_s: float = DEFAULT_LIMIT_S) -> JobSpec:
+    """What a scheduler knows of a job before it runs: its request, not its work. The
+    live service stores no work, so the engine takes the time limit (or
+    ``default_limit_s``) as the work, in seconds on ``REQUEST_REFERENCE``
+    (``nacc.service.live.spec_of``); the simulator does the same when it is not
+    clairvoyant, and its backend keeps the true job."""
+    limit = spec.time_limit_s or default_limit_s
+    return replace(spec, work=limit, time_limit_s=limit, workload=None,
+                   reference_type=REQUEST_REFERENCE)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from nacc.domain.jobs import JobClass, JobSpec
 from nacc.domain.lifecycle import JobState
 from nacc.domain.pools import Pool
 from nacc.domain.reasons import Code, Reason
-from nacc.engine.driver import DEFAULT_LIMIT_S, Driver, DriverConfig
+from nacc.engine.driver import DEFAULT_LIMIT_S, REQUEST_REFERENCE, Driver, DriverConfig
 from nacc.engine.engine import Engine, EngineConfig
 from nacc.i18n import render
 from nacc.ledger.accounts import USAGE, project, usage_cause, usage_credits
@@ -65,7 +65,7 @@ def spec_of(job: Job) -> JobSpec:
         time_limit_s=limit,
         allowed_types=types,
         gang=job.gang,
-        reference_type="H100-SXM",
+        reference_type=REQUEST_REFERENCE,  # as ``nacc.engine.driver.as_requested``
     )
 
 
@@ -157,13 +157,17 @@ class LiveScheduler:
         tick_s: float = 0.5,
         meter_s: float = 5.0,
         clock: Callable[[], float] = time.time,
+        config: EngineConfig | None = None,
     ) -> None:
+        """``config``: the engine's (restart cost, usage half-life, shares) as the
+        simulator is given them; the defaults if None."""
         self.svc, self.rates, self.tick_s, self.meter_s = svc, rates, tick_s, meter_s
         self.clock = clock
         self.persist = _Persist(svc, rates)
         self.engine = Engine(
-            pools, policy, dispatchers, rates, EngineConfig(), self.persist, self.persist
-        )
+            pools, policy, dispatchers, rates, config or EngineConfig(), self.persist,
+            self.persist,
+        )  # fmt: skip
         self.driver = Driver(self.engine, DriverConfig(estimate_starts=_REASONS_FOR))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

@@ -30,8 +30,11 @@ class SimDispatcher:
 
     Each end is announced through ``wake(at, "finish", (job id, epoch))`` (the kernel's
     ``schedule`` in the simulator; a test's fake clock in the live path), and reported
-    by ``poll`` once ``on_finish`` was called for it. ``work_of`` gives a job's true work
-    where the engine's spec does not hold it (the live path stores the time limit).
+    by ``poll`` once ``on_finish`` was called for it. ``truth`` gives the job as it really
+    is (its true work, and the hardware that work is measured on) where the engine's spec
+    holds only the request (``nacc.engine.driver.as_requested``: the live path stores the
+    time limit, not the work); the backend then runs the true job, resumes it where it
+    stopped, and, like a real backend, reports no progress in the engine's units.
     """
 
     unsupported: Mapping[str, str] = {}
@@ -42,12 +45,12 @@ class SimDispatcher:
         rates: RateModel,
         seed: int = 0,
         runtime_noise: float = 0.0,
-        work_of: Callable[[JobSpec], float] | None = None,
+        truth: Callable[[JobSpec], JobSpec] | None = None,
     ) -> None:
         """``runtime_noise`` is the coefficient of variation of a lognormal factor on each
         run's speed (real jobs do not run exactly at the modelled rate); 0 disables it."""
         self._wake: Wake = kernel.schedule if isinstance(kernel, Kernel) else kernel
-        self._work_of = work_of
+        self._truth = truth
         self._left: dict[JobId, float] = {}
         self._rates = rates
         self._rng = random.Random(seed)
@@ -57,16 +60,16 @@ class SimDispatcher:
         self._done: list[ports.Observation] = []
 
     def launch(self, launch: ports.Launch) -> ports.Launched | None:
-        rate = self._rates.rate(launch.spec, launch.pool.accel_type)
+        spec = launch.spec if self._truth is None else self._truth(launch.spec)
+        rate = self._rates.rate(spec, launch.pool.accel_type)
         if rate is None or rate <= 0:
             raise ValueError(f"{launch.spec.id} cannot run on {launch.pool.accel_type}")
         if self._sigma > 0:
             rate *= self._rng.lognormvariate(0.0, self._sigma)
         self._epoch += 1
         remaining = launch.remaining_work
-        if self._work_of is not None:
-            left = self._left.get(launch.spec.id)
-            remaining = self._work_of(launch.spec) if left is None else left
+        if self._truth is not None:
+            remaining = self._left.get(spec.id, spec.work)
         run = _Run(launch.at, launch.setup_s, rate, remaining, self._epoch)
         self._runs[launch.spec.id] = run
         end = launch.at + launch.setup_s + remaining / rate
@@ -79,17 +82,21 @@ class SimDispatcher:
             self._done = [o for o in self._done if o.job_id != job_id]
             return None
         progressed = min(run.remaining, max(0.0, at - run.start - run.setup) * run.rate)
-        if self._work_of is not None:
+        if self._truth is not None:
             self._left[job_id] = run.remaining - progressed
+            return None
         return progressed
 
-    def on_finish(self, job_id: JobId, epoch: int, at: float) -> None:
-        """Kernel callback: a completion wake-up (ignored if the run was preempted)."""
+    def on_finish(self, job_id: JobId, epoch: int, at: float) -> bool:
+        """Kernel callback: a completion wake-up; False (and ignored) if that run was
+        stopped meanwhile (preempted or timed out)."""
         run = self._runs.get(job_id)
-        if run is not None and run.epoch == epoch:
-            del self._runs[job_id]
-            self._left.pop(job_id, None)
-            self._done.append(ports.Observation(job_id, at, ports.Outcome.SUCCEEDED))
+        if run is None or run.epoch != epoch:
+            return False
+        del self._runs[job_id]
+        self._left.pop(job_id, None)
+        self._done.append(ports.Observation(job_id, at, ports.Outcome.SUCCEEDED))
+        return True
 
     def poll(self, now: float) -> Sequence[ports.Observation]:
         done, self._done = self._done, []

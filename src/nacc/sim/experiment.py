@@ -7,9 +7,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from nacc import ports
+from nacc.domain.ids import JobId
 from nacc.domain.jobs import JobSpec
 from nacc.domain.pools import Pool
-from nacc.engine.driver import Driver, DriverConfig
+from nacc.engine.driver import Driver, DriverConfig, as_requested
 from nacc.engine.engine import Engine, EngineConfig
 from nacc.engine.records import JobRecord
 from nacc.scheduling.policy import Policy
@@ -29,6 +30,7 @@ class SimConfig:
     runtime_noise: float = 0.0
     cycle_s: float = 0.0
     enforce_time_limits: bool = False  # traces' limits are assumptions (see the readers)
+    clairvoyant: bool = True  # policies see each job's true work; False: only its request
 
     def __post_init__(self) -> None:
         if self.cycle_s < 0:
@@ -82,20 +84,28 @@ def simulate(
     progress: Progress | None = None,
     events: ports.EventSink | None = None,
 ) -> SimRun:
-    """Replay ``jobs`` on ``pools`` under ``policy``; deterministic for equal inputs."""
+    """Replay ``jobs`` on ``pools`` under ``policy``; deterministic for equal inputs.
+
+    Not ``clairvoyant``, the engine and the policy see each job as the live service
+    does (``as_requested``: the time limit for the work) while the simulated backend
+    runs the true job; the records returned hold the true jobs again."""
     cfg = config or SimConfig()
     wall0 = time.perf_counter()
     kernel = Kernel()
-    dispatcher = SimDispatcher(kernel, rates, cfg.seed, cfg.runtime_noise)
+    arrivals = scale_arrivals(jobs, cfg.load_scale)
+    truth = {spec.id: spec for spec in arrivals}
+    known = None if cfg.clairvoyant else _truth_of(truth)
+    dispatcher = SimDispatcher(kernel, rates, cfg.seed, cfg.runtime_noise, known)
     restart = DEFAULT_RESTART_COST_S if cfg.restart_cost_s is None else cfg.restart_cost_s
     engine_cfg = EngineConfig(restart, cfg.usage_half_life_s)
     engine = Engine(pools, policy, dispatcher, rates, engine_cfg, events)
-    arrivals = scale_arrivals(jobs, cfg.load_scale)
     for spec in arrivals:
-        kernel.schedule(spec.submit_s, "arrive", spec)
+        kernel.schedule(spec.submit_s, "arrive", spec if cfg.clairvoyant else as_requested(spec))
     driver = Driver(engine, DriverConfig(cfg.cycle_s, cfg.enforce_time_limits))
     loop = _Loop(kernel, driver, dispatcher)
     timeline = loop.run(len(arrivals), progress)
+    for rec in engine.jobs.values():
+        rec.spec = truth[rec.spec.id]
     return SimRun(
         policy=policy.name,
         pools=list(pools),
@@ -106,6 +116,10 @@ def simulate(
         wall_s=time.perf_counter() - wall0,
         end_s=kernel.now,
     )
+
+
+def _truth_of(truth: dict[JobId, JobSpec]) -> Callable[[JobSpec], JobSpec]:
+    return lambda spec: truth[spec.id]
 
 
 class _Loop:
@@ -133,9 +147,9 @@ class _Loop:
                     engine.submit(payload, now)
                     arrived += 1
                     changed = True
-                elif kind == "finish":
+                elif kind == "finish":  # an end counts once the driver observes it: the
+                    # finish of a run stopped meanwhile changes nothing (as live)
                     self.dispatcher.on_finish(payload[0], payload[1], now)
-                    changed = True
                 else:
                     self.woken.discard(now)
             driver.step(now, changed)
