@@ -36,6 +36,7 @@ from nacc.domain.errors import InputError, UnknownName
 from nacc.domain.ids import PoolId
 from nacc.domain.jobs import JobClass
 from nacc.domain.pools import Pool
+from nacc.engine.engine import DEFAULT_RESTART_COST_S, EngineConfig
 from nacc.ports import Dispatcher
 from nacc.scenario import field_error, load_scenario
 from nacc.scheduling.policies.registry import builtin_policies
@@ -141,9 +142,15 @@ def build_scheduler(settings: Settings, svc: Services) -> LiveScheduler:
     policy = builtin_policies().create(settings.policy)
     walls = Containment(settings.contain_jobs, settings.job_network, settings.log_cap_bytes)
     dispatchers = build_dispatchers(pools, ids, settings.workdir, walls)
-    return LiveScheduler(
-        svc, pools, dispatchers, policy, default_model(), settings.tick_s, settings.meter_s
-    )
+    config = EngineConfig(restart_cost_s=restart_cost(settings))
+    return LiveScheduler(svc, pools, dispatchers, policy, default_model(), settings.tick_s,
+                         settings.meter_s, config=config)  # fmt: skip
+
+
+def restart_cost(settings: Settings) -> float:
+    """The scenario's restart cost, else the engine's default: the same as ``simulate``."""
+    found = load_scenario(settings.scenario).restart_cost_s if settings.scenario else None
+    return DEFAULT_RESTART_COST_S if found is None else found
 
 
 def build_app(settings: Settings, live: bool = True) -> tuple[FastAPI, Services]:

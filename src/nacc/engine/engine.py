@@ -33,6 +33,10 @@ class PlanError(Exception):
     """A policy returned an action the cluster cannot honour (a policy bug)."""
 
 
+DEFAULT_RESTART_COST_S = 30.0
+"""What a preempted job pays on resume where a scenario says nothing (sim and live)."""
+
+
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
     restart_cost_s: float = 0.0

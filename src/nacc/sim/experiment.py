@@ -11,14 +11,13 @@ from nacc.domain.ids import JobId
 from nacc.domain.jobs import JobSpec
 from nacc.domain.pools import Pool
 from nacc.engine.driver import Driver, DriverConfig, as_requested
+from nacc.engine.engine import DEFAULT_RESTART_COST_S as DEFAULT_RESTART_COST_S
 from nacc.engine.engine import Engine, EngineConfig
 from nacc.engine.records import JobRecord
 from nacc.scheduling.policy import Policy
 from nacc.scheduling.view import RateModel
 from nacc.sim.dispatcher import SimDispatcher
 from nacc.sim.kernel import Kernel
-
-DEFAULT_RESTART_COST_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
