@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from nacc.bootstrap import parse_devices, scenario_pools
+from nacc.bootstrap import parse_devices, restart_cost, scenario_pools
+from nacc.config import Settings
 from nacc.domain.errors import InputError
+from nacc.engine.engine import DEFAULT_RESTART_COST_S
 
-KOREA = Path(__file__).resolve().parents[3] / "scenarios" / "korea-2026.yaml"
+ROOT = Path(__file__).resolve().parents[3]
+KOREA = ROOT / "scenarios" / "korea-2026.yaml"
 
 
 def test_scenario_in_miniature_keeps_pools_and_types() -> None:
@@ -27,3 +30,13 @@ def test_device_list_parsing_and_errors() -> None:
         parse_devices("H100:4")
     with pytest.raises(InputError, match="TYPE:COUNT"):
         parse_devices("H100-SXM:zero")
+
+
+def test_live_restart_cost_is_the_scenarios_else_the_engines_default(tmp_path: Path) -> None:
+    """The live engine prices a preemption as ``simulate`` does for the same scenario."""
+    db = f"sqlite:///{tmp_path}/n.db"
+    gavel = Settings(database_url=db, scenario=ROOT / "scenarios" / "gavel-108.yaml")
+    korea = Settings(database_url=db, scenario=ROOT / "scenarios" / "korea-2026.yaml")
+    assert restart_cost(gavel) == 0.0  # the scenario says restart_cost_s: 0
+    assert restart_cost(korea) == DEFAULT_RESTART_COST_S == 30.0
+    assert restart_cost(Settings(database_url=db)) == DEFAULT_RESTART_COST_S
