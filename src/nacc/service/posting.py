@@ -65,8 +65,8 @@ def post(uow: UnitOfWork, new: Entry, *, enforce_overdraft: bool = True) -> bool
     keys = [p.account.key for p in new.postings]
     locked = uow.ledger.lock_accounts(keys)
     floors = {Account.parse(a.key): a.overdraft if enforce_overdraft else None for a in locked}
-    drawn = [p.account.key for p in new.postings if p.amount < 0]
-    balances = {Account.parse(k): v for k, v in uow.ledger.balances(drawn).items()}
+    drawn = [p.account.key for p in new.postings if p.amount < 0 and floors[p.account] is not None]
+    balances = {Account.parse(k): v for k, v in uow.ledger.balances(drawn).items()} if drawn else {}
     charged, refunded = ZERO, ZERO
     if new.kind is EntryKind.REFUND and new.job is not None:
         charged, refunded = uow.ledger.job_usage(new.job)
