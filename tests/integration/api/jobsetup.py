@@ -1,5 +1,5 @@
-"""Test set-up straight through the store: an organisation, a PI and a member with
-tokens, and a funded project (the programs flow that normally makes one is tested in
+"""Test set-up through the store port: an organisation, a PI and a member with tokens,
+and a funded project (the programs flow that normally makes one is tested in
 test_api_programs.py)."""
 
 from __future__ import annotations
@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy.orm import Session
-
-from nacc.adapters.store import repos_ledger, repos_people, repos_projects
+from nacc.ledger.accounts import EntryKind
+from nacc.ports.store import UnitOfWork
+from nacc.ports.store_people import AwardProjectSpec
+from nacc.service import posting
 from nacc.service.context import Services
 
 
@@ -22,30 +23,29 @@ class Funded:
     outsider: str
 
 
-def _user(svc: Services, s: Session, name: str, org: int, roles: list[tuple[str, str]]) -> str:
-    user = repos_people.create_user(s, name, f"{name}@uni.example", svc.clock(), org)
-    s.flush()
+def _user(svc: Services, uow: UnitOfWork, name: str, org: int,
+          roles: list[tuple[str, str]]) -> str:  # fmt: skip
+    user = uow.people.create_user(name, f"{name}@uni.example", svc.clock(), org)
     for role, scope in roles:
-        repos_people.grant_role(s, user.id, role, scope)
-    _, secret = repos_people.create_api_token(s, user.id, svc.clock())
+        uow.people.grant_role(user.id, role, scope)
+    _, secret = uow.people.create_token(user.id, svc.clock())
     return secret
 
 
 def funded_project(svc: Services, credits: Decimal = Decimal(100)) -> Funded:
     now = svc.clock()
-    with svc.tx() as s:
-        org = repos_people.create_organisation(s, "KAIST", "university", "Daejeon",
-                                               capital_area=False)  # fmt: skip
-        s.flush()
-        spec = repos_projects.ProjectSpec("demo", now - timedelta(days=1), now + timedelta(days=30))
-        proj = repos_projects.create_project(s, spec)
-        s.flush()
+    with svc.unit() as uow:
+        org = uow.people.create_organisation("KAIST", "university", "Daejeon",
+                                             capital_area=False)  # fmt: skip
+        spec = AwardProjectSpec("demo", now - timedelta(days=1), now + timedelta(days=30))
+        proj = uow.awards.create_project(spec)
         scope = f"project:{proj.id}"
-        pi = _user(svc, s, "pi", org.id, [("pi", scope)])
-        member = _user(svc, s, "member", org.id, [("member", scope)])
-        outsider = _user(svc, s, "outsider", org.id, [("pi", "project:999")])
-        repos_ledger.ensure_account(s, "funding", "funding", None)
-        repos_ledger.ensure_account(s, scope, "project")
+        pi = _user(svc, uow, "pi", org.id, [("pi", scope)])
+        member = _user(svc, uow, "member", org.id, [("member", scope)])
+        outsider = _user(svc, uow, "outsider", org.id, [("pi", "project:999")])
+        uow.ledger.open_account("funding", "funding", None)
+        uow.ledger.open_account(scope, "project", Decimal(0))
         legs = [("funding", -credits), (scope, credits)]
-        repos_ledger.add_journal_entry(s, f"test-fund:{proj.id}", now, "test funding", legs)
+        fund = posting.entry(EntryKind.TRANSFER, legs, f"test-fund:{proj.id}", now, "test funding")
+        posting.post(uow, fund)
         return Funded(proj.id, pi, member, outsider)
