@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field, field_validator
 
 from nacc.api.schemas import Strict
+from nacc.domain.reasons import Param
 
 
 class JobIn(Strict):
@@ -34,7 +35,13 @@ class JobOut(BaseModel):
     id: str
     project_id: int
     state: str
-    reason: str
+    reason: str = Field(description="why it waits or ended, in the request's language")
+    reason_code: str | None = Field(
+        default=None, description="the reason's stable code (docs/reasons.md); null: text only"
+    )
+    reason_params: dict[str, Param] | None = Field(
+        default=None, description="the code's parameters"
+    )
     command: str
     accelerators: int
     accelerator_types: list[str] | None

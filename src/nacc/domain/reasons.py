@@ -55,6 +55,7 @@ class Code(StrEnum):
     TIMEOUT = "timeout"
     TIMEOUT_WHILE_DOWN = "timeout_while_down"
     CANCELLED = "cancelled"
+    CANCEL_REQUESTED = "cancel_requested"
     PREEMPTED = "preempted"
     PREEMPTED_BY_LESS_SERVICE = "preempted_by_less_service"
     PREEMPTED_TO_MOVE = "preempted_to_move"
@@ -141,6 +142,7 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.TIMEOUT: ("limit_s", "ran_s"),
     Code.TIMEOUT_WHILE_DOWN: ("limit_s", "ran_s"),
     Code.CANCELLED: (),
+    Code.CANCEL_REQUESTED: ("name",),
     Code.PREEMPTED: ("policy",),
     Code.PREEMPTED_BY_LESS_SERVICE: ("policy",),
     Code.PREEMPTED_TO_MOVE: ("policy", "pool", "accel_type"),

@@ -99,6 +99,27 @@ class Journal:
             journal._apply(entry)
         return journal
 
+    @classmethod
+    def opening(
+        cls,
+        balances: Mapping[Account, Decimal],
+        overdrafts: Mapping[Account, Decimal | int | str | None] | None = None,
+        *,
+        charged: Mapping[str, Decimal] | None = None,
+        refunded: Mapping[str, Decimal] | None = None,
+    ) -> Journal:
+        """A journal that starts at the head of a persisted one: ``balances`` (and jobs'
+        ``charged`` / ``refunded`` usage) stand for every entry before, none of them after.
+        A store posts a new entry by the ledger's rules with ``opening(...).post(entry)``,
+        reading only the balances of the accounts it touches."""
+        journal = cls(overdrafts)
+        for account, amount in balances.items():
+            journal._balances[account] = amount
+            journal._timeline[account] = [(-math.inf, -1, amount)]
+        journal._charged.update(charged or {})
+        journal._refunded.update(refunded or {})
+        return journal
+
     # -- configuration
 
     def set_overdraft(self, account: Account, limit: Decimal | int | str | None) -> None:

@@ -24,6 +24,7 @@ from decimal import Decimal
 from nacc.domain import programs as rules
 from nacc.domain.errors import Conflict, Forbidden, InputError, NotFound
 from nacc.domain.programs import conflict_of_interest, weighted_score
+from nacc.ledger.accounts import EntryKind
 from nacc.ledger.accounts import project as project_account
 from nacc.ports.pages import MAX_PAGE
 from nacc.ports.store import UnitOfWork
@@ -294,7 +295,7 @@ def _release(
     cause = f"award:{proj.proposal_id}:tranche:{t.seq}"
     legs = [(call_account(call_id), -t.amount), (_account(proj), t.amount)]
     memo = f"tranche {t.seq} of project {proj.id}"
-    posted = award_ledger.post(uow, cause, now, memo, legs)
+    posted = award_ledger.post(uow, EntryKind.AWARD, cause, now, memo, legs)
     return uow.awards.release_tranche(t.id, now) or posted
 
 

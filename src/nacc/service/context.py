@@ -7,9 +7,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import Any, TypeVar
 
 from nacc.domain.errors import NotFound
 from nacc.ports.store import Store, UnitOfWork
@@ -32,7 +30,7 @@ def utcnow() -> datetime:
 class Services:
     """Built once at start-up (``nacc.bootstrap``) and passed down; no globals."""
 
-    sessions: sessionmaker[Session]
+    sessions: Any  # the SQL store's session factory (bootstrap's, for live.py); going away
     clock: Callable[[], datetime] = utcnow
     workdir: Path = field(default_factory=lambda: Path("out/jobs"))
     on_roles_changed: list[Callable[[], None]] = field(default_factory=list)
@@ -58,10 +56,8 @@ class Services:
         return self.store.snapshot()
 
     @contextmanager
-    def tx(self) -> Iterator[Session]:
-        """(going away: code not yet on the port) The SQL session of one unit of work:
-        committed when the block ends, rolled back on error; after a commit that changed
-        roles or tokens, the ``on_roles_changed`` hooks run (through the store)."""
+    def tx(self) -> Iterator[Any]:
+        """(going away: only ``service.live`` still uses it) The SQL session of one unit
+        of work: committed when the block ends, rolled back on error."""
         with self.unit() as uow:
-            session: Session = getattr(uow, "session")  # noqa: B009 - SQL units only
-            yield session
+            yield getattr(uow, "session")  # noqa: B009 - SQL units only

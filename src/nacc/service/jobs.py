@@ -12,16 +12,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
-from nacc.adapters.store import repos_jobs, repos_ledger, repos_projects
-from nacc.adapters.store.repos import Page
-from nacc.adapters.store.tables import Job, Project
 from nacc.domain.errors import Conflict, InputError
 from nacc.domain.jobs import JobClass
-from nacc.domain.lifecycle import JobState
+from nacc.domain.reasons import Code, Reason
+from nacc.i18n import render
 from nacc.ledger.accounts import InsufficientCredits, project, usage_credits
+from nacc.ports.pages import Page
+from nacc.ports.store_jobs import FundsView, JobView, NewJob, NotFunded
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services, found
 
@@ -78,7 +75,7 @@ def _validate(req: JobRequest, pricing: Pricing) -> float:
 
 def submit(
     svc: Services, who: Principal, project_id: int, req: JobRequest, pricing: Pricing
-) -> tuple[Job, bool]:
+) -> tuple[JobView, bool]:
     """Store a job after checking role, project validity and that its estimated cost
     (accelerators x time limit at the dearest acceptable type) fits the balance."""
     require(who, "pi", "member", "operator", scope=f"project:{project_id}")
@@ -90,32 +87,29 @@ def submit(
     if req.idempotency_key is None:
         key = project(str(project_id)).key
         try:  # insert if the project is valid, then reserve if it is funded
-            with svc.tx() as s:
-                fast = repos_jobs.insert_if_funded(s, new, now, estimate, key)
-        except repos_jobs.NotFunded:
+            with svc.unit() as uow:
+                fast = uow.jobs.insert_if_funded(new, now, estimate, key)
+        except NotFunded:
             fast = None  # rolled back: nothing stored
         if fast is not None:
             return fast, True
-    with svc.tx() as s:  # say why not (or retry if the funds arrived meanwhile)
-        proj = found(repos_projects.get_project(s, project_id, lock=True), "project", project_id)
+    with svc.unit() as uow:  # say why not (or retry if the funds arrived meanwhile)
+        funds = found(uow.projects.funds(project_id, lock=True), "project", project_id)
         if req.idempotency_key is not None:  # a retry gets the first job, whatever the funds
-            earlier = repos_jobs.job_by_idempotency_key(s, project_id, req.idempotency_key)
+            earlier = uow.jobs.by_idempotency_key(project_id, req.idempotency_key)
             if earlier is not None:
-                s.expunge(earlier)
                 return earlier, False
-        if not proj.valid_from <= now <= proj.valid_until:
-            raise Conflict(f"project {project_id} is valid {proj.valid_from} to {proj.valid_until}")
-        _check_funds(s, proj, estimate)
-        job, created = repos_jobs.create_job(s, new, now)
-        s.flush()
-        s.expunge(job)
-        return job, created
+        if not funds.valid_at(now):
+            valid = f"{funds.valid_from} to {funds.valid_until}"
+            raise Conflict(f"project {project_id} is valid {valid}")
+        _check_funds(funds, estimate)
+        return uow.jobs.create(new, now)
 
 
 def _new_job(
     who: Principal, project_id: int, req: JobRequest, limit: int, estimate: Decimal
-) -> repos_jobs.NewJob:
-    return repos_jobs.NewJob(
+) -> NewJob:
+    return NewJob(
         id=f"j-{uuid.uuid4().hex[:12]}",
         project_id=project_id,
         submitted_by=who.user_id,
@@ -131,12 +125,11 @@ def _new_job(
     )
 
 
-def _check_funds(s: Session, proj: Project, estimate: Decimal) -> None:
+def _check_funds(funds: FundsView, estimate: Decimal) -> None:
     """The job's estimate must fit the balance plus overdraft less what the project's
     live jobs hold (their reservations)."""
-    account = project(str(proj.id))
-    held = proj.committed_credits
-    available = repos_projects.available_credits(proj, repos_ledger.balance(s, account.key))
+    account = project(str(funds.project_id))
+    held, available = funds.committed, funds.available
     if estimate > available:
         cause = "the estimated cost of this job (accelerators x time limit)"
         if held:
@@ -144,30 +137,24 @@ def _check_funds(s: Session, proj: Project, estimate: Decimal) -> None:
         raise InsufficientCredits(account, available, estimate, estimate - available, cause)
 
 
-def _project(s: Session, project_id: int) -> Project:
-    return found(repos_projects.get_project(s, project_id), "project", project_id)
-
-
-def visible_job(svc: Services, who: Principal, job_id: str) -> Job:
-    with svc.tx() as s:
-        job = found(repos_jobs.get_job(s, job_id), "job", job_id)
-        _may_see(who, job.project_id)
-        s.expunge(job)
-        return job
+def visible_job(svc: Services, who: Principal, job_id: str) -> JobView:
+    with svc.unit() as uow:
+        job = found(uow.jobs.get(job_id), "job", job_id)
+    _may_see(who, job.project_id)
+    return job
 
 
 def _may_see(who: Principal, project_id: int) -> None:
     require(who, "pi", "member", "operator", "program_officer", scope=f"project:{project_id}")
 
 
-def list_jobs(svc: Services, who: Principal, project_id: int, limit: int, offset: int) -> Page[Job]:
+def list_jobs(
+    svc: Services, who: Principal, project_id: int, limit: int, offset: int
+) -> Page[JobView]:
     _may_see(who, project_id)
-    with svc.tx() as s:
-        _project(s, project_id)
-        page = repos_jobs.list_jobs(s, project_id, limit, offset)
-        for job in page.items:
-            s.expunge(job)
-        return page
+    with svc.unit() as uow:
+        found(uow.projects.funds(project_id), "project", project_id)
+        return uow.jobs.list_jobs(project_id, limit, offset)
 
 
 def read_log(svc: Services, who: Principal, job_id: str, tail_bytes: int) -> str:
@@ -183,17 +170,13 @@ def read_log(svc: Services, who: Principal, job_id: str, tail_bytes: int) -> str
         return f.read().decode("utf-8", errors="replace")
 
 
-def request_cancel(svc: Services, who: Principal, job_id: str) -> Job:
-    """Ask the live scheduler (through the database) to cancel a pending or running job.
+def request_cancel(svc: Services, who: Principal, job_id: str) -> JobView:
+    """Ask the live scheduler (through the store) to cancel a pending or running job.
     Who may: the submitter, the project's PI, or an operator."""
     job = visible_job(svc, who, job_id)
     if job.submitted_by != who.user_id:
         require(who, "pi", "operator", scope=f"project:{job.project_id}")
-    with svc.tx() as s:
-        s.execute(
-            sa.update(Job)
-            .where(Job.id == job_id, Job.cancel_requested_at.is_(None))
-            .where(Job.state.in_([JobState.PENDING.value, JobState.RUNNING.value]))
-            .values(cancel_requested_at=svc.clock(), reason=f"cancel requested by {who.name}")
-        )
+    why = Reason.of(Code.CANCEL_REQUESTED, name=who.name)
+    with svc.unit() as uow:
+        uow.jobs.request_cancel(job_id, svc.clock(), why, render(why, "en"))
     return visible_job(svc, who, job_id)

@@ -24,7 +24,7 @@ from decimal import Decimal
 from nacc.catalog import load_catalog
 from nacc.domain.errors import Conflict, Forbidden, InputError, NotFound
 from nacc.domain.programs import Criterion, OrgKind, eligible, weighted_score
-from nacc.ledger.accounts import FUNDING, program
+from nacc.ledger.accounts import FUNDING, EntryKind, program
 from nacc.ports.pages import Conflict as DuplicateRow
 from nacc.ports.pages import Page
 from nacc.ports.store import UnitOfWork
@@ -148,7 +148,7 @@ def open_call(svc: Services, who: Principal, program_id: int, spec: CallSpec) ->
         award_ledger.open_account(uow, call_account(call.id), "program", Decimal(0))
         legs = [(FUNDING.key, -call.budget_credits), (call_account(call.id), call.budget_credits)]
         memo = f"budget of call {call.id} {call.title!r}"
-        award_ledger.post(uow, f"fund:call:{call.id}", now, memo, legs)
+        award_ledger.post(uow, EntryKind.FUNDING, f"fund:call:{call.id}", now, memo, legs)
         return call_details(uow, call)
 
 

@@ -1,6 +1,6 @@
-"""Test set-up straight through the store: an organisation, a PI and a member with
-tokens, and a funded project (the programs flow that normally makes one is tested in
-test_api_programs.py)."""
+"""Test set-up through the store port: an organisation, a PI and a member with tokens,
+and a funded project (the programs flow that normally makes one is tested in
+test_api_programs / test_e2e), plus submitting and awaiting jobs over the API."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from conftest import Api
-from nacc.adapters.store import repos_ledger, repos_people, repos_projects
+from nacc.ledger.accounts import EntryKind
+from nacc.ports.store import UnitOfWork
+from nacc.ports.store_people import AwardProjectSpec
+from nacc.service import posting
 from nacc.service.context import Services
 from support.waiting import wait_until
 
@@ -25,13 +26,13 @@ class Funded:
     outsider: str
 
 
-def _user(svc: Services, s: Session, name: str, org: int, roles: list[tuple[str, str]]) -> str:
-    user = repos_people.create_user(s, name, f"{name}@uni.example".replace(" ", "-"),
-                                    svc.clock(), org)  # fmt: skip
-    s.flush()
+def _user(svc: Services, uow: UnitOfWork, name: str, org: int,
+          roles: list[tuple[str, str]]) -> str:  # fmt: skip
+    email = f"{name}@uni.example".replace(" ", "-")
+    user = uow.people.create_user(name, email, svc.clock(), org)
     for role, scope in roles:
-        repos_people.grant_role(s, user.id, role, scope)
-    _, secret = repos_people.create_api_token(s, user.id, svc.clock())
+        uow.people.grant_role(user.id, role, scope)
+    _, secret = uow.people.create_token(user.id, svc.clock())
     return secret
 
 
@@ -41,22 +42,20 @@ def funded_project(
     """A project of a new organisation ``org_name``, its people named ``who`` + pi,
     member, outsider (give another ``who`` and ``org_name`` for a second tenant)."""
     now = svc.clock()
-    with svc.tx() as s:
-        org = repos_people.create_organisation(s, org_name, "university", "Daejeon",
-                                               capital_area=False)  # fmt: skip
-        s.flush()
-        spec = repos_projects.ProjectSpec(f"{who}demo", now - timedelta(days=1),
-                                          now + timedelta(days=30))  # fmt: skip
-        proj = repos_projects.create_project(s, spec)
-        s.flush()
+    with svc.unit() as uow:
+        org = uow.people.create_organisation(org_name, "university", "Daejeon",
+                                             capital_area=False)  # fmt: skip
+        spec = AwardProjectSpec(f"{who}demo", now - timedelta(days=1), now + timedelta(days=30))
+        proj = uow.awards.create_project(spec)
         scope = f"project:{proj.id}"
-        pi = _user(svc, s, f"{who}pi", org.id, [("pi", scope)])
-        member = _user(svc, s, f"{who}member", org.id, [("member", scope)])
-        outsider = _user(svc, s, f"{who}outsider", org.id, [("pi", "project:999")])
-        repos_ledger.ensure_account(s, "funding", "funding", None)
-        repos_ledger.ensure_account(s, scope, "project")
+        pi = _user(svc, uow, f"{who}pi", org.id, [("pi", scope)])
+        member = _user(svc, uow, f"{who}member", org.id, [("member", scope)])
+        outsider = _user(svc, uow, f"{who}outsider", org.id, [("pi", "project:999")])
+        uow.ledger.open_account("funding", "funding", None)
+        uow.ledger.open_account(scope, "project", Decimal(0))
         legs = [("funding", -credits), (scope, credits)]
-        repos_ledger.add_journal_entry(s, f"test-fund:{proj.id}", now, "test funding", legs)
+        fund = posting.entry(EntryKind.TRANSFER, legs, f"test-fund:{proj.id}", now, "test funding")
+        posting.post(uow, fund)
         return Funded(proj.id, pi, member, outsider)
 
 

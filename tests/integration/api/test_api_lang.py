@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from jobsetup import funded_project
 from typer.testing import CliRunner
 
 from conftest import Api
+from nacc.adapters.store.tables import Job
 from nacc.cli import client
 from nacc.cli.main import app
 
@@ -84,3 +87,37 @@ def test_the_cli_prints_the_servers_korean_detail(
     result = CliRunner().invoke(app, args, env={"NACC_CONFIG": str(creds), "LC_ALL": ""})
     assert result.exit_code == 2
     assert "error 422: body.accelerators: 1 이상이어야 해요" in result.output
+
+
+def test_job_reasons_are_rendered_from_their_code_with_the_code_beside(api: Api) -> None:
+    """A cancellation request is stored as a code: English or Korean text, one
+    ``reason_code``; a reason stored as text only (older writers) is shown as it is."""
+    f = funded_project(api.svc)
+    body = {"command": "true", "accelerators": 1, "job_class": "inference",
+            "accelerator_types": ["H100-SXM"], "time_limit_s": 60}  # fmt: skip
+    made = api.client.post(f"/projects/{f.project_id}/jobs", json=body, headers=api.as_(f.pi))
+    assert made.status_code == 201, made.text
+    assert (made.json()["reason"], made.json()["reason_code"]) == ("", None)
+    job_id = made.json()["id"]
+    en = api.client.post(f"/jobs/{job_id}/cancel", headers=api.as_(f.pi)).json()
+    ko = api.client.get(f"/jobs/{job_id}", headers={**api.as_(f.pi), **KO}).json()
+    assert en["reason_code"] == ko["reason_code"] == "cancel_requested"
+    assert en["reason_params"] == ko["reason_params"] == {"name": "pi"}
+    assert en["reason"] == "cancel requested by pi"
+    assert ko["reason"] == "pi 님이 취소를 요청했어요"
+    other = api.client.post(f"/projects/{f.project_id}/jobs", json=body, headers=api.as_(f.pi))
+    with api.svc.tx() as s:  # what a writer before codes left: text only
+        s.execute(sa.update(Job).where(Job.id == other.json()["id"]).values(reason="old words"))
+    old = api.client.get(f"/jobs/{other.json()['id']}", headers={**api.as_(f.pi), **KO}).json()
+    assert (old["reason"], old["reason_code"], old["reason_params"]) == ("old words", None, None)
+
+
+def test_insufficient_credits_is_a_coded_402(api: Api) -> None:
+    f = funded_project(api.svc, Decimal(1))
+    body = {"command": "true", "accelerators": 2, "job_class": "inference",
+            "accelerator_types": ["H100-SXM"], "time_limit_s": 3600}  # fmt: skip
+    for headers in ({}, KO):
+        r = api.client.post(f"/projects/{f.project_id}/jobs", json=body,
+                            headers={**api.as_(f.pi), **headers})  # fmt: skip
+        assert r.status_code == 402 and r.json()["code"] == "insufficient_credits"
+        assert r.json()["params"]["shortfall"] == "1"

@@ -13,13 +13,12 @@ from nacc.adapters.store.engine import (
     warm_pool,
 )
 from nacc.adapters.store.migrate import upgrade
-from nacc.adapters.store.repos import Conflict, InvalidReference, OverdraftExceeded, Page
+from nacc.adapters.store.repos import Conflict, InvalidReference, Page
 from nacc.domain.credits import to_credits
 
 __all__ = [
     "Conflict",
     "InvalidReference",
-    "OverdraftExceeded",
     "Page",
     "database_lock",
     "database_url",

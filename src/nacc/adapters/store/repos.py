@@ -14,34 +14,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nacc.domain.errors import InputError, NaccError
-from nacc.domain.reasons import Code
+from nacc.domain.errors import InputError
 from nacc.ports.pages import MAX_PAGE, Conflict, InvalidReference, Page, check_page
 
 __all__ = ["MAX_PAGE", "Conflict", "InvalidReference", "Page", "check_page"]
 
 T = TypeVar("T")
-
-
-class OverdraftExceeded(NaccError):
-    """A posting would take an account below its floor (minus its overdraft)."""
-
-    code = Code.OVERDRAFT_EXCEEDED
-
-    def __init__(self, account_key: str, balance: Any, change: Any, floor: Any) -> None:
-        self.account_key = account_key
-        self.balance = balance
-        self.change = change
-        self.floor = floor
-        self.shortfall = floor - (balance + change)
-        params = {"account": account_key, "balance": balance, "change": f"{change:+}",
-                  "result": balance + change, "floor": floor,
-                  "shortfall": self.shortfall}  # fmt: skip
-        super().__init__(
-            f"account {account_key}: balance {balance} {change:+} would fall to "
-            f"{balance + change}, below the floor {floor} by {self.shortfall} credits",
-            params=params,
-        )
 
 
 def fetch_page(

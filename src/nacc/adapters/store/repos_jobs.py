@@ -17,25 +17,9 @@ from nacc.adapters.store.tables import Job, JobEventRow, JournalLeg, Project, Sc
 from nacc.adapters.store.types import Credits
 from nacc.domain.errors import InputError
 from nacc.domain.lifecycle import TERMINAL, JobState, check
+from nacc.ports.store_jobs_data import LIVE_SCHEDULER, Beat, NewJob, NotFunded
 
-
-@dataclass(frozen=True, slots=True)
-class NewJob:
-    """A submission. ``accelerator_types`` None means any type."""
-
-    id: str
-    project_id: int
-    submitted_by: int
-    command: str
-    accelerators: int
-    job_class: str
-    image: str | None = None
-    accelerator_types: Sequence[str] | None = None
-    time_limit_s: int | None = None
-    gang: bool = True
-    idempotency_key: str | None = None
-    log_path: str | None = None
-    reserve: Decimal = Decimal(0)  # credits held for it until it ends (its estimate)
+__all__ = ["LIVE_SCHEDULER", "Beat", "NewJob", "NotFunded"]  # the port's, re-exported
 
 
 def _job_values(new: NewJob, now: datetime) -> dict[str, Any]:
@@ -216,11 +200,6 @@ def job_events(session: Session, job_id: str) -> list[JobEventRow]:
     return list(session.scalars(stmt.order_by(JobEventRow.at, JobEventRow.id)))
 
 
-class NotFunded(Exception):
-    """``insert_if_funded`` inserted the job but could not reserve its estimate: the
-    caller's transaction must roll back (``Services.tx`` does, as this propagates)."""
-
-
 def insert_if_funded(
     session: Session, new: NewJob, now: datetime, estimate: Decimal, account_key: str
 ) -> Job | None:
@@ -254,25 +233,6 @@ def insert_if_funded(
     if session.execute(reserve).first() is None:
         raise NotFunded(f"project {new.project_id} cannot reserve {estimate} credits")
     return Job(**row._mapping)
-
-
-LIVE_SCHEDULER = "live"
-"""The heartbeat name of the live scheduler (one per database)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Beat:
-    """One heartbeat of a live scheduler (``SchedulerBeat`` row)."""
-
-    name: str
-    host: str
-    pid: int
-    started_at: datetime
-    beat_at: datetime
-    interval_s: float
-    step_s: float
-    pending: int
-    running: int
 
 
 def record_beat(session: Session, beat: Beat) -> None:

@@ -7,23 +7,16 @@ posting the same cause twice, even from two processes at once, writes it once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nacc.adapters.store.repos import (
-    InvalidReference,
-    OverdraftExceeded,
-    Page,
-    fetch_page,
-    insert_ignore,
-)
+from nacc.adapters.store.repos import InvalidReference, Page, fetch_page, insert_ignore
 from nacc.adapters.store.tables import Account, JournalEntry, JournalLeg, UsageInterval
 from nacc.domain.credits import to_credits
-from nacc.domain.errors import InputError
+from nacc.ports.store_jobs_data import EntryView, NewEntry, UsageView
 
 ZERO = Decimal(0)
 
@@ -71,27 +64,24 @@ def entry_by_cause(session: Session, cause: str) -> JournalEntry | None:
     return session.scalar(sa.select(JournalEntry).where(JournalEntry.cause == cause))
 
 
-def _checked_legs(legs: Sequence[tuple[str, Decimal | int]]) -> dict[str, Decimal]:
-    net: dict[str, Decimal] = {}
-    for key, amount in legs:
-        net[key] = net.get(key, ZERO) + to_credits(amount)
-    if len(legs) < 2:
-        raise InputError("journal entry", "needs at least two legs")
-    total = sum(net.values(), ZERO)
-    if total != ZERO:
-        raise InputError("journal entry", f"legs must sum to zero, they sum to {total}")
-    return net
+_SHAPED = {  # the account kinds of a shaped entry's two legs (nacc.ledger.accounts.SHAPES)
+    frozenset({"funding", "program"}): "funding",
+    frozenset({"program", "project"}): "award",
+    frozenset({"project", "usage"}): "usage",
+}
 
 
-def _check_floors(session: Session, accounts: list[Account], net: dict[str, Decimal]) -> None:
-    for account in accounts:
-        change = net[account.key]
-        if change >= ZERO or account.overdraft is None:
-            continue
-        current = balance(session, account.key)
-        floor = -account.overdraft
-        if current + change < floor:
-            raise OverdraftExceeded(account.key, current, change, floor)
+def _guess(session: Session, cause: str, keys: Sequence[str]) -> tuple[str, str | None]:
+    """For callers that name no kind: the shaped kind of the legs' accounts (a usage
+    charge only when the cause names its job as ``usage_cause`` does), else transfer."""
+    head, _, rest = cause.partition(":")
+    job, _, tail = rest.partition(":")
+    named = job if head == "job" and job and tail.startswith("usage:") else None
+    stmt = sa.select(Account.kind).where(Account.key.in_(list(keys)))
+    kind = _SHAPED.get(frozenset(session.scalars(stmt)), "") if len(set(keys)) == 2 else ""
+    if kind == "usage" and named is not None:
+        return kind, named
+    return (kind, None) if kind in ("funding", "award") else ("transfer", None)
 
 
 def add_journal_entry(
@@ -102,34 +92,74 @@ def add_journal_entry(
     legs: Sequence[tuple[str, Decimal | int]],
     *,
     enforce_overdraft: bool = True,
+    kind: str | None = None,
+    job: str | None = None,
 ) -> tuple[JournalEntry, bool]:
-    """Post a balanced entry once per ``cause``: ``(entry, True)`` when written now,
-    ``(earlier entry, False)`` when the cause was already posted (a no-op).
+    """Append an entry once per ``cause`` (``append_entry``), for callers below the port
+    (``service/live.py`` until it is on the scheduler repository). The ledger's rules
+    (balanced legs, floors) are the poster's: ``nacc.service.posting`` checks them by
+    ``nacc.ledger`` before it appends, so ``enforce_overdraft`` checks nothing here.
+    Without ``kind``, the legs' account kinds and a ``usage_cause`` give kind and job."""
+    del enforce_overdraft  # floors are checked above the port (nacc.service.posting)
+    amounts = tuple((key, to_credits(amount)) for key, amount in legs)
+    if kind is None:
+        kind, job = _guess(session, cause, [key for key, _ in amounts])
+    return append_entry(session, NewEntry(cause, at, kind, amounts, memo, job))
 
-    Legs are ``(account_key, amount)``; amounts are rounded to 9 decimals and must sum to
-    zero. With ``enforce_overdraft``, a leg that would take an account below minus its
-    overdraft raises ``OverdraftExceeded`` and nothing is written.
-    """
-    net = _checked_legs(legs)
-    earlier = entry_by_cause(session, cause)
+
+def append_entry(session: Session, new: NewEntry) -> tuple[JournalEntry, bool]:
+    """Write ``new`` once per cause with ``INSERT ... ON CONFLICT (cause) DO NOTHING``:
+    ``(entry, True)`` when written now, ``(the earlier entry, False)`` when the cause was
+    there (also when a concurrent transaction won). Unknown accounts raise
+    ``InvalidReference``. The store keeps no posting rules of its own:
+    ``nacc.service.posting`` posts by ``nacc.ledger``'s (after ``lock_accounts``)."""
+    earlier = entry_by_cause(session, new.cause)
     if earlier is not None:
         return earlier, False
-    accounts = lock_accounts(session, net)
-    if enforce_overdraft:
-        _check_floors(session, accounts, net)
-    values = {"cause": cause, "at": at, "memo": memo}
+    lock_accounts(session, [key for key, _ in new.legs])
+    values = {"cause": new.cause, "at": new.at, "memo": new.memo, "kind": new.kind,
+              "job_id": new.job}  # fmt: skip
     if not insert_ignore(session, JournalEntry, values, ["cause"]):
-        earlier = entry_by_cause(session, cause)
+        earlier = entry_by_cause(session, new.cause)
         assert earlier is not None
         return earlier, False
-    entry = entry_by_cause(session, cause)
+    entry = entry_by_cause(session, new.cause)
     assert entry is not None
     session.add_all(
-        JournalLeg(entry_id=entry.id, account_key=key, amount=to_credits(amount))
-        for key, amount in legs
+        JournalLeg(entry_id=entry.id, account_key=key, amount=amount) for key, amount in new.legs
     )
     session.flush()
     return entry, True
+
+
+def job_usage(session: Session, job_id: str) -> tuple[Decimal, Decimal]:
+    """What a job was charged (its usage entries) and refunded (its refund entries), read
+    from the entries' kind and job columns."""
+    stmt = (
+        sa.select(JournalEntry.kind, _leg_sum())
+        .join(JournalLeg, JournalLeg.entry_id == JournalEntry.id)
+        .where(JournalEntry.job_id == job_id, JournalLeg.account_key == "usage")
+        .group_by(JournalEntry.kind)
+    )
+    sums = {kind: to_credits(total) for kind, total in session.execute(stmt).all()}
+    return sums.get("usage", ZERO), -sums.get("refund", ZERO)
+
+
+def entry_view(session: Session, row: JournalEntry) -> EntryView:
+    legs = tuple((leg.account_key, to_credits(leg.amount)) for leg in legs_of(session, row.id))
+    return EntryView(row.id, row.cause, row.at, row.kind, legs, row.memo, row.job_id)
+
+
+def entry_views(session: Session, rows: Sequence[JournalEntry]) -> list[EntryView]:
+    """Views of ``rows`` with their legs, read in one query."""
+    ids = [row.id for row in rows]
+    legs: dict[int, list[tuple[str, Decimal]]] = {i: [] for i in ids}
+    if ids:
+        stmt = sa.select(JournalLeg).where(JournalLeg.entry_id.in_(ids)).order_by(JournalLeg.id)
+        for leg in session.scalars(stmt):
+            legs[leg.entry_id].append((leg.account_key, to_credits(leg.amount)))
+    return [EntryView(r.id, r.cause, r.at, r.kind, tuple(legs[r.id]), r.memo, r.job_id)
+            for r in rows]  # fmt: skip
 
 
 def legs_of(session: Session, entry_id: int) -> list[JournalLeg]:
@@ -204,16 +234,8 @@ def unbalanced_entries(session: Session) -> list[tuple[int, Decimal]]:
 # --- metered usage ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Usage:
-    """One metered stretch of a job running on ``count`` accelerators of one type."""
-
-    job_id: str
-    start_at: datetime
-    end_at: datetime
-    accelerator_type: str
-    count: int
-    credits: Decimal
+Usage = UsageView
+"""One metered stretch of a job (the port's ``UsageView``)."""
 
 
 def record_usage(session: Session, usage: Usage) -> tuple[UsageInterval, bool]:

@@ -7,28 +7,36 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
-from nacc.adapters.store.tables import Job
 from nacc.api import schemas
 from nacc.api.deps import CallerDep, LimitQ, OffsetQ, ServicesDep
+from nacc.api.lang import Lang
 from nacc.api.schemas_jobs import JobIn, JobOut
+from nacc.i18n import render
+from nacc.ports.store_jobs import JobView
 from nacc.service import jobs as use
 
 router = APIRouter(tags=["jobs"])
 
 
-def job_out(job: Job) -> JobOut:
+def job_out(job: JobView, lang: str) -> JobOut:
+    """The job as clients see it: the reason in the request's language when it is stored
+    as a code (``reason_code``, ``reason_params``), else the stored text."""
+    why = job.reason
+    types = None if job.accelerator_types is None else list(job.accelerator_types)
     return JobOut(
         id=job.id,
         project_id=job.project_id,
         state=job.state,
-        reason=job.reason,
+        reason=job.reason_text if why is None else render(why, lang),
+        reason_code=None if why is None else why.code,
+        reason_params=None if why is None else why.args,
         command=job.command,
         accelerators=job.accelerators,
-        accelerator_types=job.accelerator_types,
+        accelerator_types=types,
         job_class=job.job_class,
         time_limit_s=job.time_limit_s,
         pool_id=job.pool_id,
-        device_ids=job.device_ids,
+        device_ids=None if job.device_ids is None else list(job.device_ids),
         submitted_at=job.submitted_at,
         started_at=job.started_at,
         finished_at=job.finished_at,
@@ -45,6 +53,7 @@ def submit(
     response: Response,
     svc: ServicesDep,
     who: CallerDep,
+    lang: Lang,
 ) -> JobOut:
     req = use.JobRequest(
         command=body.command,
@@ -59,20 +68,25 @@ def submit(
     job, created = use.submit(svc, who, project_id, req, request.app.state.pricing)
     if not created:
         response.status_code = status.HTTP_200_OK  # an idempotent retry
-    return job_out(job)
+    return job_out(job, lang)
 
 
 @router.get("/projects/{project_id}/jobs")
 def list_jobs(
-    project_id: int, svc: ServicesDep, who: CallerDep, limit: LimitQ = 50, offset: OffsetQ = 0
+    project_id: int,
+    svc: ServicesDep,
+    who: CallerDep,
+    lang: Lang,
+    limit: LimitQ = 50,
+    offset: OffsetQ = 0,
 ) -> schemas.PageOut[JobOut]:
     page = use.list_jobs(svc, who, project_id, limit, offset)
-    return schemas.page_of(page.items, page.total, limit, offset, job_out)
+    return schemas.page_of(page.items, page.total, limit, offset, lambda j: job_out(j, lang))
 
 
 @router.get("/jobs/{job_id}")
-def get_job(job_id: str, svc: ServicesDep, who: CallerDep) -> JobOut:
-    return job_out(use.visible_job(svc, who, job_id))
+def get_job(job_id: str, svc: ServicesDep, who: CallerDep, lang: Lang) -> JobOut:
+    return job_out(use.visible_job(svc, who, job_id), lang)
 
 
 @router.get("/jobs/{job_id}/logs", response_class=PlainTextResponse)
@@ -86,7 +100,7 @@ def logs(
 
 
 @router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
-def cancel(job_id: str, svc: ServicesDep, who: CallerDep) -> JobOut:
+def cancel(job_id: str, svc: ServicesDep, who: CallerDep, lang: Lang) -> JobOut:
     """Accepted: the live scheduler cancels the job on its next tick (a running job's
     process group is killed); the job's state says when it is done."""
-    return job_out(use.request_cancel(svc, who, job_id))
+    return job_out(use.request_cancel(svc, who, job_id), lang)

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from nacc.adapters.store.memory.jobs import JobsTables, MemJobs, MemLedger, MemProjects
+from nacc.adapters.store.memory.jobs import JobsTables, MemJobs, MemProjects
+from nacc.adapters.store.memory.ledger import MemLedger
 from nacc.adapters.store.memory.people import MemPeople, PeopleTables
 from nacc.adapters.store.memory.programs import MemAwards, MemPrograms
 from nacc.adapters.store.memory.scheduler import MemScheduler, SchedulerTables
