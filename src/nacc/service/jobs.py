@@ -6,13 +6,16 @@ Jobs are stored first (the database is the source of truth); the live scheduler
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from nacc.domain.errors import Conflict, InputError
+from nacc.domain.errors import Conflict, Forbidden, InputError
 from nacc.domain.jobs import JobClass
 from nacc.domain.reasons import Code, Reason
 from nacc.i18n import render
@@ -161,13 +164,29 @@ def read_log(svc: Services, who: Principal, job_id: str, tail_bytes: int) -> str
     job = visible_job(svc, who, job_id)
     if not job.log_path:
         return ""
-    path = Path(job.log_path)
-    if not path.exists():
-        return ""
-    with path.open("rb") as f:
-        size = path.stat().st_size
-        f.seek(max(0, size - tail_bytes))
-        return f.read().decode("utf-8", errors="replace")
+    return _tail(Path(job.log_path), tail_bytes).decode("utf-8", errors="replace")
+
+
+def _tail(path: Path, tail_bytes: int) -> bytes:
+    """The last bytes of a job's log, never through a link: a job that replaced its log
+    (or its directory) with a link to another project's file gets a refusal, not the file."""
+    linked = Forbidden(f"{path.name}: the log was replaced by a link; it is not read")
+    if os.path.realpath(path) != os.path.abspath(path):
+        raise linked
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return b""
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise linked from None
+        raise
+    with os.fdopen(fd, "rb") as f:
+        size = os.fstat(f.fileno())
+        if not stat.S_ISREG(size.st_mode):
+            raise Forbidden(f"{path.name}: the log is not a regular file; it is not read")
+        f.seek(max(0, size.st_size - tail_bytes))
+        return f.read(tail_bytes)
 
 
 def request_cancel(svc: Services, who: Principal, job_id: str) -> JobView:

@@ -310,3 +310,25 @@ def test_another_tenants_job_and_log_stay_hidden(live_api: Api) -> None:
     listed = live_api.client.get(f"/projects/{theirs.project_id}/jobs",
                                  headers=live_api.as_(theirs.pi))  # fmt: skip
     assert listed.status_code == 200 and listed.json()["total"] == 0
+
+
+def test_a_log_replaced_by_a_link_is_refused_not_followed(live_api: Api) -> None:
+    """A job that swapped its log (or, uncontained, its directory) for a link to another
+    project's log gets 403 from GET /jobs/{id}/logs, never that log's content."""
+    mine = funded_project(live_api.svc)
+    theirs = funded_project(live_api.svc, org_name="SNU", who="snu-")
+    secret = "secret-of-snu-42b1"
+    victim = _submit(live_api, theirs.pi, theirs.project_id, command=f"echo {secret}").json()
+    spy = _submit(live_api, mine.pi, mine.project_id, command="echo mine").json()
+    for f, job in ((theirs, victim), (mine, spy)):
+        assert _wait(live_api, f.pi, job["id"], {"completed"})["state"] == "completed"
+    root = Path(live_api.svc.workdir)
+    (root / spy["id"] / "output.log").unlink()
+    (root / spy["id"] / "output.log").symlink_to(root / victim["id"] / "output.log")
+    r = live_api.client.get(f"/jobs/{spy['id']}/logs", headers=live_api.as_(mine.pi))
+    assert r.status_code == 403 and secret not in r.text
+    moved = root / f"{spy['id']}.moved"
+    (root / spy["id"]).rename(moved)
+    (root / spy["id"]).symlink_to(root / victim["id"])  # the whole directory is a link
+    r = live_api.client.get(f"/jobs/{spy['id']}/logs", headers=live_api.as_(mine.pi))
+    assert r.status_code == 403 and secret not in r.text
