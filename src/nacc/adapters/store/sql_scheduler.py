@@ -17,8 +17,10 @@ executemany ``UPDATE``s, which psycopg pipelines into one round trip):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -215,43 +217,47 @@ class SqlScheduler:
         self._conn.execute(lock.order_by(ACCOUNTS.c.key).with_for_update())
 
     def _apply(self, plan: TickPlan) -> None:
-        conn = self._conn
         if plan.moved:
-            values = {col: sa.bindparam(f"v_{col}", type_=JOBS.c[col].type) for col in _MOVED}
-            stmt = sa.update(JOBS).where(JOBS.c.id == sa.bindparam("v_id")).values(values)
-            rows = [_moved_row(row) for row in plan.moved.values()]
-            conn.execute(stmt, rows)
+            self._update_many(JOBS, [_moved_row(row) for row in plan.moved.values()])
         if plan.drawn_only:
-            reserved = sa.bindparam("v_reserved", type_=JOBS.c.reserved_credits.type)
-            stmt = sa.update(JOBS).where(JOBS.c.id == sa.bindparam("v_id"))
-            rows = [{"v_id": k, "v_reserved": v} for k, v in plan.drawn_only.items()]
-            conn.execute(stmt.values(reserved_credits=reserved), rows)
+            rows = [{"id": k, "reserved_credits": v} for k, v in plan.drawn_only.items()]
+            self._update_many(JOBS, rows)
         if plan.events:
-            conn.execute(sa.insert(EVENTS), plan.events)
-        changes = [{"v_id": k, "v_change": v} for k, v in sorted(plan.committed.items()) if v]
+            self._conn.execute(sa.insert(EVENTS), plan.events)
+        changes = [{"id": k, "committed_credits": v} for k, v in sorted(plan.committed.items())
+                   if v]  # fmt: skip
         if changes:
-            change = sa.bindparam("v_change", type_=PROJECTS.c.committed_credits.type)
-            stmt = sa.update(PROJECTS).where(PROJECTS.c.id == sa.bindparam("v_id"))
-            conn.execute(stmt.values(committed_credits=PROJECTS.c.committed_credits + change),
-                         changes)  # fmt: skip
+            self._update_many(PROJECTS, changes, add=True)
 
     def _waits(self, waits: Sequence[Waiting]) -> None:
         if not waits:
             return
-        stmt = (
-            sa.update(JOBS)
-            .where(JOBS.c.id == sa.bindparam("v_id"), JOBS.c.state == JobState.PENDING.value)
-            .values(
-                reason=sa.bindparam("v_text"),
-                reason_code=sa.bindparam("v_code"),
-                reason_params=sa.bindparam("v_params", type_=JOBS.c.reason_params.type),
-                expected_start_at=sa.bindparam("v_at", type_=JOBS.c.expected_start_at.type),
-            )
-        )
-        rows = [{"v_id": w.job_id, "v_text": w.text, "v_code": w.reason.code,
-                 "v_params": w.reason.args or None, "v_at": w.expected_start_at}
+        rows = [{"id": w.job_id, "reason": w.text, "reason_code": w.reason.code,
+                 "reason_params": w.reason.args or None, "expected_start_at": w.expected_start_at}
                 for w in waits]  # fmt: skip
-        self._conn.execute(stmt, rows)
+        self._update_many(JOBS, rows, where=JOBS.c.state == JobState.PENDING.value)
+
+    def _update_many(
+        self,
+        table: sa.Table,
+        rows: Sequence[dict[str, Any]],
+        *,
+        add: bool = False,
+        where: sa.ColumnElement[bool] | None = None,
+    ) -> None:
+        """``UPDATE table SET col = row[col]`` (with ``add``: ``col + row[col]``) for the
+        row whose id is ``row["id"]``, for every row: one statement on PostgreSQL
+        (``UPDATE ... FROM (VALUES ...)``, a chunk of rows each), one executemany on
+        SQLite (in process: no round trips to save)."""
+        cols = list(rows[0])
+        if self._conn.dialect.name != "postgresql":
+            binds = {c: sa.bindparam(f"v_{c}", type_=table.c[c].type) for c in cols}
+            stmt = sa.update(table).where(table.c.id == binds["id"])
+            stmt = stmt.values(_sets(table, binds, add))
+            stmt = stmt if where is None else stmt.where(where)
+            self._conn.execute(stmt, [{f"v_{c}": r[c] for c in cols} for r in rows])
+            return
+        self._conn.execute(_unnest_update(table, cols, add, where), _arrays(table, cols, rows))
 
     # -- heartbeat ------------------------------------------------------------------------
     def record_beat(self, beat: Beat) -> None:
@@ -267,11 +273,51 @@ class SqlScheduler:
         return Beat(**{f: getattr(row, f) for f in Beat.__slots__})
 
 
+_PG: sa.Dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+@lru_cache(maxsize=64)
+def _pg_type(table: sa.Table, col: str) -> str:
+    return table.c[col].type.compile(dialect=_PG)
+
+
+def _unnest_update(
+    table: sa.Table, cols: list[str], add: bool, where: sa.ColumnElement[bool] | None
+) -> sa.TextClause:
+    """``UPDATE table SET ... FROM unnest(one array per column) AS v WHERE id = v.id``:
+    one statement with one parameter per column however many rows (its text is cached,
+    so it is compiled once)."""
+    arrays = ", ".join(f"CAST(:{c} AS {_pg_type(table, c)}[])" for c in cols)
+    names = ", ".join(cols)
+    sets = ", ".join(f"{c} = {table.name}.{c} + v.{c}" if add else f"{c} = v.{c}"
+                     for c in cols if c != "id")  # fmt: skip
+    extra = ""
+    if where is not None:
+        literal = where.compile(dialect=_PG, compile_kwargs={"literal_binds": True})
+        extra = f" AND {literal}"
+    return sa.text(f"UPDATE {table.name} SET {sets} FROM unnest({arrays}) AS v({names}) "
+                   f"WHERE {table.name}.id = v.id{extra}")  # fmt: skip
+
+
+def _arrays(table: sa.Table, cols: list[str], rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One list per column, as psycopg sends it (JSON as text, cast by the statement)."""
+    out: dict[str, Any] = {}
+    for c in cols:
+        values = [r[c] for r in rows]
+        if isinstance(table.c[c].type, sa.JSON):
+            values = [None if v is None else json.dumps(v) for v in values]
+        out[c] = values
+    return out
+
+
+def _sets(table: sa.Table, values: dict[str, Any], add: bool) -> dict[str, Any]:
+    return {c: table.c[c] + v if add else v for c, v in values.items() if c != "id"}
+
+
 def _moved_row(row: Stored) -> dict[str, Any]:
-    values: dict[str, Any] = {f"v_{col}": getattr(row, col) for col in _MOVED}
-    values["v_id"] = row.id
-    values["v_state"] = row.state.value
+    values: dict[str, Any] = {"id": row.id} | {col: getattr(row, col) for col in _MOVED}
+    values["state"] = row.state.value
     devices = row.device_ids
-    values["v_device_ids"] = None if devices is None else list(devices)
-    values["v_reason_params"] = None if row.reason_params is None else dict(row.reason_params)
+    values["device_ids"] = None if devices is None else list(devices)
+    values["reason_params"] = None if row.reason_params is None else dict(row.reason_params)
     return values
