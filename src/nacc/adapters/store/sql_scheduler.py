@@ -11,8 +11,10 @@ executemany ``UPDATE``s, which psycopg pipelines into one round trip):
    does, so a floor check elsewhere is not overtaken), insert the entries (those whose
    cause is new come back), their legs and their metered intervals;
 3. one ``UPDATE`` of the moved jobs' rows and one of the reservations of jobs only
-   charged, the ``job_events`` rows, one ``UPDATE`` of projects' committed credits;
-4. one ``UPDATE`` of the pending reasons and expected starts.
+   charged, the ``job_events`` rows, one ``UPDATE`` of the pending reasons and expected
+   starts;
+4. last, one ``UPDATE`` of projects' committed credits (submissions lock those rows to
+   reserve: they wait only for the commit).
 """
 
 from __future__ import annotations
@@ -174,6 +176,7 @@ class SqlScheduler:
         plan = plan_tick(stored, tick.moves, [c for c in tick.charges if c.cause in posted])
         self._apply(plan)
         self._waits(tick.waits)
+        self._commit_credits(plan)  # last: the project rows stay locked until commit
         return plan.result(c.cause for c in tick.charges if c.cause in posted)
 
     def _lock(self, ids: Sequence[str]) -> dict[str, Stored]:
@@ -224,6 +227,10 @@ class SqlScheduler:
             self._update_many(JOBS, rows)
         if plan.events:
             self._conn.execute(sa.insert(EVENTS), plan.events)
+
+    def _commit_credits(self, plan: TickPlan) -> None:
+        """Projects' committed credits: the rows submissions lock to reserve, so this is
+        the unit's last statement (held only for the commit)."""
         changes = [{"id": k, "committed_credits": v} for k, v in sorted(plan.committed.items())
                    if v]  # fmt: skip
         if changes:
