@@ -365,6 +365,21 @@ class LocalDispatcher:
         self._queued.append(obs)
         return Reconciled(run.job_id, "finished", note, obs, wall)
 
+    def _ended_unrecorded(self, job_id: JobId) -> Reconciled | None:
+        """A job the service still records as running that this dispatcher had already
+        stopped or seen end (``state.json`` says so): the service went down before it
+        wrote that down. It ended when the file says, how is not known here."""
+        try:
+            state = json.loads((self._workdir / job_id / "state.json").read_text())
+            ended_at = float(state["ended_at"]) if state.get("ended") is not None else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if ended_at is None:
+            return None
+        note = f"{state['ended']} at {ended_at:.1f} before the service went down"
+        obs = Observation(job_id, ended_at, Outcome.LOST, None, LOST)
+        return Reconciled(job_id, "finished", note, obs, ended_at)
+
     def recover(self, job_ids: Sequence[JobId], now: float) -> list[Recovered]:
         """The ``Recoverable`` capability: reconcile the work directory, then say, for
         each of ``job_ids``, whether it still runs (re-adopted) or how it ended, at the
@@ -373,7 +388,7 @@ class LocalDispatcher:
         found = {r.job_id: r for r in self.reconcile(now=now)}
         out: list[Recovered] = []
         for job_id in job_ids:
-            rec = found.pop(job_id, None)
+            rec = found.pop(job_id, None) or self._ended_unrecorded(job_id)
             out.append(recovered(job_id, rec, now))
         for job_id, rec in found.items():
             if rec.action == "readopted":

@@ -62,12 +62,16 @@ class Run:
 
 # -- files ---------------------------------------------------------------------------------
 def write_json(path: Path, data: Mapping[str, Any]) -> None:
-    """Write atomically: a reader sees the old file or the new one, never half of one."""
+    """Write atomically: a reader sees the old file or the new one, never half of one.
+
+    Not fsync'ed: the file describes processes of this machine, read back after the
+    service restarts (they run on), where the page cache has it; after a machine crash
+    those processes are gone whatever the file says (another boot id). An fsync was the
+    largest cost of a launch (two per job, ~9 ms each on a busy disk: bench/live_drain.py).
+    """
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w") as f:
         json.dump(data, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
