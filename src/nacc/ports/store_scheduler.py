@@ -31,9 +31,8 @@ from typing import Protocol
 
 from nacc.domain.lifecycle import JobState
 from nacc.domain.reasons import Reason
-
-LIVE_SCHEDULER = "live"
-"""The heartbeat name of the live scheduler (one per database)."""
+from nacc.ports.store_jobs_data import LIVE_SCHEDULER as LIVE_SCHEDULER
+from nacc.ports.store_jobs_data import Beat as Beat
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,21 +135,6 @@ class TickResult:
     drawn: Decimal = Decimal(0)
     released: Decimal = Decimal(0)
     refused: tuple[tuple[Move, str], ...] = field(default=())
-
-
-@dataclass(frozen=True, slots=True)
-class Beat:
-    """One heartbeat of a live scheduler."""
-
-    name: str
-    host: str
-    pid: int
-    started_at: datetime
-    beat_at: datetime
-    interval_s: float
-    step_s: float
-    pending: int
-    running: int
 
 
 class SchedulerRepo(Protocol):
