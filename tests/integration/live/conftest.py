@@ -3,6 +3,7 @@ simulated backend on a fake clock, so a test steps it at the times it chooses.""
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -73,10 +74,10 @@ def make_live(svc: Services, devices: int, policy: str = "fifo", meter_s: float 
     rates = default_model()
     live = Live(None, None)  # type: ignore[arg-type]
 
-    def work(spec: JobSpec) -> float:
-        return RUN_S
+    def truth(spec: JobSpec) -> JobSpec:  # every job really needs RUN_S of work
+        return dataclasses.replace(spec, work=RUN_S)
 
-    live.backend = SimDispatcher(live.wake, rates, work_of=work)
+    live.backend = SimDispatcher(live.wake, rates, truth=truth)
     dispatchers = {p.id: live.backend for p in pools}
     policy_ = builtin_policies().create(policy)
     live.scheduler = LiveScheduler(svc, pools, dispatchers, policy_, rates, meter_s=meter_s)
