@@ -19,7 +19,7 @@ from nacc.adapters.store.memory.jobs import JobsTables, MemJobs, MemProjects
 from nacc.adapters.store.memory.ledger import MemLedger
 from nacc.adapters.store.memory.people import MemPeople, PeopleTables
 from nacc.adapters.store.memory.programs import MemAwards, MemPrograms
-from nacc.adapters.store.memory.scheduler import MemScheduler, SchedulerTables
+from nacc.adapters.store.memory.scheduler import MemScheduler
 
 
 @dataclass
@@ -28,7 +28,6 @@ class Tables:
 
     jobs: JobsTables = field(default_factory=JobsTables)
     people: PeopleTables = field(default_factory=PeopleTables)
-    scheduler: SchedulerTables = field(default_factory=SchedulerTables)
     roles_changed: bool = False
 
 

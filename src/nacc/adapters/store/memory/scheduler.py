@@ -1,116 +1,96 @@
-"""In-memory repositories of the store port: nacc.ports.store_scheduler.
+"""In-memory repository of the store port: nacc.ports.store_scheduler.
 
-The rows the live scheduler reads and writes: jobs (what it takes in and the columns a
-tick changes), their events, usage entries with their legs, accounts, metered intervals,
-projects' committed credits and heartbeats. A tick's writes are worked out by the same
-``scheduler_batch.plan_tick`` as the SQL store's, then applied here.
-
-(The jobs, the journal and projects' funds are shared with the jobs area,
-``nacc.ports.store_jobs``; until its in-memory rows exist they are kept here.)
+It works on the same rows as the jobs and ledger repositories (``memory.jobs``,
+``memory.ledger``), as the SQL store's scheduler repository works on the same database:
+a job submitted through ``uow.jobs`` is what ``queued`` reads, a tick's usage charges
+are journal entries, balances and metered intervals that ``uow.ledger`` reads, the
+committed credits a tick draws are the projects' (``people.projects``), and heartbeats
+are one table. A tick's writes are worked out by the same ``scheduler_batch.plan_tick``
+as the SQL store's, then applied to the rows here.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from nacc.adapters.store.memory.ledger import MemLedger
 from nacc.adapters.store.scheduler_batch import Stored, TickPlan, legs_problem, plan_tick, touched
+from nacc.domain.credits import EXACT
 from nacc.domain.errors import InputError
 from nacc.domain.lifecycle import JobState
+from nacc.ports.store_jobs import LIVE_STATES, JobEventView, JobView, NewEntry, UsageView
+from nacc.ports.store_jobs_data import reason_of
 from nacc.ports.store_scheduler import Beat, Charge, QueuedJob, TickResult, TickWrites
 
 if TYPE_CHECKING:
     from nacc.adapters.store.memory import Tables
 
-_LIVE = (JobState.PENDING, JobState.RUNNING)
+
+def _queued(job: JobView, metered: datetime | None = None) -> QueuedJob:
+    return QueuedJob(
+        job.id, job.project_id, job.submitted_at, job.command, job.image, job.accelerators,
+        job.accelerator_types, job.job_class, job.time_limit_s, job.gang, JobState(job.state),
+        pool_id=job.pool_id, started_at=job.started_at, metered_until=metered,
+    )  # fmt: skip
 
 
-@dataclass
-class MemJob:
-    """A job row: what was submitted (``queued``), what ticks change (``stored``), and
-    what the API sets (a cancellation request) or the scheduler says (expected start)."""
-
-    queued: QueuedJob
-    stored: Stored
-    cancel_requested_at: datetime | None = None
-    expected_start_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class MemEntry:
-    id: int
-    cause: str
-    at: datetime
-    memo: str
-    kind: str
-    job_id: str | None
-    legs: tuple[tuple[str, Decimal], ...]
+def _stored(job: JobView) -> Stored:
+    reason = job.reason
+    return Stored(
+        job.id, job.project_id, JobState(job.state), job.reserved_credits, pool_id=job.pool_id,
+        device_ids=job.device_ids, exit_code=job.exit_code, started_at=job.started_at,
+        finished_at=job.finished_at, log_path=job.log_path, reason=job.reason_text,
+        reason_code="" if reason is None else reason.code,
+        reason_params=None if reason is None else reason.args or None,
+    )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class MemUsage:
-    job_id: str
-    start_at: datetime
-    end_at: datetime
-    accelerator_type: str
-    count: int
-    credits: Decimal
+def _row(job: JobView, s: Stored) -> JobView:
+    return replace(
+        job, state=s.state.value, reserved_credits=s.reserved_credits, pool_id=s.pool_id,
+        device_ids=s.device_ids, exit_code=s.exit_code, started_at=s.started_at,
+        finished_at=s.finished_at, log_path=s.log_path, reason_text=s.reason,
+        reason=reason_of(s.reason_code, s.reason_params),
+    )  # fmt: skip
 
 
-@dataclass
-class SchedulerTables:
-    """The rows of this area."""
-
-    jobs: dict[str, MemJob] = field(default_factory=dict)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    entries: dict[str, MemEntry] = field(default_factory=dict)  # by cause
-    accounts: dict[str, tuple[str, Decimal | None]] = field(default_factory=dict)
-    usage: dict[tuple[str, datetime], MemUsage] = field(default_factory=dict)
-    committed: dict[int, Decimal] = field(default_factory=dict)  # project id -> credits
-    beats: dict[str, Beat] = field(default_factory=dict)
+def _event(row: dict[str, Any]) -> JobEventView:
+    reason = reason_of(row["code"], row["params"])
+    return JobEventView(row["at"], row["src"], row["dst"], row["cause"], reason)
 
 
 class MemScheduler:
     def __init__(self, tables: Tables) -> None:
-        self.tables = tables
-
-    @property
-    def _t(self) -> SchedulerTables:
-        return self.tables.scheduler
+        self.root = tables
+        self.t = tables.jobs
 
     # -- reads ------------------------------------------------------------------------------
-    def _view(self, job: MemJob, metered: datetime | None = None) -> QueuedJob:
-        s = job.stored
-        return dataclasses.replace(job.queued, state=s.state, pool_id=s.pool_id,
-                                   started_at=s.started_at, metered_until=metered)  # fmt: skip
-
     def queued(self, since: datetime | None, known: Collection[str]) -> list[QueuedJob]:
         found = [
-            self._view(j)
-            for j in self._t.jobs.values()
-            if j.stored.state is JobState.PENDING
-            and (since is None or j.queued.submitted_at >= since)
-            and j.queued.id not in known
+            _queued(j)
+            for j in self.t.jobs.values()
+            if j.state == JobState.PENDING.value
+            and (since is None or j.submitted_at >= since)
+            and j.id not in known
         ]
         return sorted(found, key=lambda q: (q.submitted_at, q.id))
 
     def cancel_requests(self) -> list[str]:
         return sorted(
             i
-            for i, j in self._t.jobs.items()
-            if j.stored.state in _LIVE and j.cancel_requested_at is not None
+            for i, j in self.t.jobs.items()
+            if j.state in LIVE_STATES and j.cancel_requested_at is not None
         )
 
     def live_jobs(self) -> list[QueuedJob]:
         ends: dict[str, datetime] = {}
-        for u in self._t.usage.values():
+        for u in self.t.usage.values():
             ends[u.job_id] = max(ends.get(u.job_id, u.end_at), u.end_at)
-        found = [self._view(j, ends.get(i)) for i, j in self._t.jobs.items()
-                 if j.stored.state in _LIVE]  # fmt: skip
+        found = [_queued(j, ends.get(i)) for i, j in self.t.jobs.items()
+                 if j.state in LIVE_STATES]  # fmt: skip
         return sorted(found, key=lambda q: (q.submitted_at, q.id))
 
     # -- the tick's writes ----------------------------------------------------------------
@@ -118,49 +98,50 @@ class MemScheduler:
         for charge in tick.charges:
             if (why := legs_problem(charge)) is not None:
                 raise InputError("charge.legs", why)
-        jobs = self._t.jobs
-        stored = {i: jobs[i].stored for i in touched(tick.moves, tick.charges) if i in jobs}
+        jobs = self.t.jobs
+        stored = {i: _stored(jobs[i]) for i in touched(tick.moves, tick.charges) if i in jobs}
         posted = [c for c in tick.charges if self._post(c)]
         plan = plan_tick(stored, tick.moves, posted)
         self._apply(plan)
         for w in tick.waits:
             job = jobs.get(w.job_id)
-            if job is not None and job.stored.state is JobState.PENDING:
-                job.stored = dataclasses.replace(job.stored, reason=w.text,
-                                                 reason_code=w.reason.code,
-                                                 reason_params=w.reason.args or None)  # fmt: skip
-                job.expected_start_at = w.expected_start_at
+            if job is not None and job.state == JobState.PENDING.value:
+                jobs[w.job_id] = replace(job, reason_text=w.text, reason=w.reason,
+                                         expected_start_at=w.expected_start_at)  # fmt: skip
         return plan.result(c.cause for c in posted)
 
     def _post(self, charge: Charge) -> bool:
-        t = self._t
-        if charge.cause in t.entries:
+        """Post the charge's usage entry and its metered interval, once per cause."""
+        if charge.cause in self.t.causes:
             return False
+        ledger = MemLedger(self.root)
         for leg in charge.legs:
-            t.accounts.setdefault(leg.account, (leg.kind, leg.overdraft))
+            ledger.open_account(leg.account, leg.kind, leg.overdraft)
         legs = tuple((leg.account, leg.amount) for leg in charge.legs)
-        t.entries[charge.cause] = MemEntry(len(t.entries) + 1, charge.cause, charge.at,
-                                           charge.memo, "usage", charge.job_id, legs)  # fmt: skip
-        key = (charge.job_id, charge.start_at)
-        t.usage.setdefault(key, MemUsage(charge.job_id, charge.start_at, charge.end_at,
-                                         charge.accelerator_type, charge.count,
-                                         charge.credits))  # fmt: skip
+        ledger.append(NewEntry(charge.cause, charge.at, "usage", legs, charge.memo,
+                               charge.job_id))  # fmt: skip
+        ledger.record_usage(UsageView(charge.job_id, charge.start_at, charge.end_at,
+                                      charge.accelerator_type, charge.count,
+                                      charge.credits))  # fmt: skip
         return True
 
     def _apply(self, plan: TickPlan) -> None:
-        t = self._t
+        t = self.t
         for job_id, row in plan.moved.items():
-            t.jobs[job_id].stored = row
+            t.jobs[job_id] = _row(t.jobs[job_id], row)
         for job_id, reserved in plan.drawn_only.items():
-            job = t.jobs[job_id]
-            job.stored = dataclasses.replace(job.stored, reserved_credits=reserved)
-        t.events.extend(plan.events)
+            t.jobs[job_id] = replace(t.jobs[job_id], reserved_credits=reserved)
+        for event in plan.events:
+            t.events.setdefault(event["job_id"], []).append(_event(event))
+        projects = self.root.people.projects
         for project_id, change in plan.committed.items():
-            t.committed[project_id] = t.committed.get(project_id, Decimal(0)) + change
+            proj = projects[project_id]
+            committed = EXACT.add(proj.committed_credits, change)
+            projects[project_id] = replace(proj, committed_credits=committed)
 
-    # -- heartbeat ------------------------------------------------------------------------
+    # -- heartbeat (the jobs area's table) --------------------------------------------------
     def record_beat(self, beat: Beat) -> None:
-        self._t.beats[beat.name] = beat
+        self.t.beats[beat.name] = beat
 
     def last_beat(self, name: str) -> Beat | None:
-        return self._t.beats.get(name)
+        return self.t.beats.get(name)
