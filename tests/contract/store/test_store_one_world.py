@@ -17,7 +17,7 @@ from nacc.ports.store import Store
 from nacc.ports.store_jobs import LIVE_SCHEDULER, Beat
 from nacc.ports.store_scheduler import Charge, Leg, Move, TickWrites
 from nacc.service.context import Services
-from nacc.service.reports import verify_ledger
+from nacc.service.reports import scheduler_health, verify_ledger
 
 D = Decimal
 P, R, C = JobState.PENDING, JobState.RUNNING, JobState.COMPLETED
@@ -132,6 +132,8 @@ def test_the_schedulers_beat_is_what_health_reads(store: Store) -> None:
     beat = Beat(LIVE_SCHEDULER, "host", 7, NOW, _at(5), 0.5, 0.01, 3, 2)
     with store.unit() as uow:
         uow.scheduler.record_beat(beat)
+    health = scheduler_health(Services(None, store=store), _at(6))
+    assert (health.state, health.age_s) == ("ok", 1.0) and health.beat is not None
     with store.unit() as uow:
         got = uow.jobs.last_beat()
         uow.jobs.record_beat(Beat(LIVE_SCHEDULER, "host", 7, NOW, _at(9), 0.5, 0.02, 0, 5))
