@@ -254,6 +254,11 @@ class Engine:
             self._undo_start(rec, action.count)
             self._refuse_launch(rec, now, refused.reason)
             return
+        except Exception as error:  # a backend's own failure fails this job, not the step
+            self._undo_start(rec, action.count)
+            why = f"{type(error).__name__}: {error}"
+            self._refuse_launch(rec, now, Reason.of(Code.LAUNCH_FAILED, message=why))
+            return
         if rec.first_start_s is None:
             rec.first_start_s = now
         self._watch_limit(rec)

@@ -9,9 +9,20 @@ checks before it asks a pool's backend for a capability.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from nacc import ports
 from nacc.domain.ids import JobId, PoolId
+
+
+@dataclass(frozen=True, slots=True)
+class BackendFault:
+    """A backend's poll failed at ``at``: its pools' jobs are not observed this cycle
+    (they stay running and are seen at a later poll); the others are."""
+
+    at: float
+    pools: tuple[PoolId, ...]
+    error: str
 
 
 class Router:
@@ -26,6 +37,8 @@ class Router:
             if all(dispatcher is not b for b in self.backends):
                 self.backends.append(dispatcher)
         self._runs: dict[JobId, ports.Dispatcher] = {}
+        self.faults: list[BackendFault] = []
+        """The backends whose last poll failed (rewritten by each ``poll``)."""
 
     @classmethod
     def of(
@@ -64,9 +77,18 @@ class Router:
         return None if dispatcher is None else dispatcher.stop(job_id, at)
 
     def poll(self, now: float) -> Sequence[ports.Observation]:
+        """Every backend's observations; one that fails is noted in ``faults`` and the
+        others are still heard (one engine down must not blind the rest)."""
         seen: list[ports.Observation] = []
+        self.faults = []
         for dispatcher in self.backends:
-            for obs in dispatcher.poll(now):
+            try:
+                found = dispatcher.poll(now)
+            except Exception as error:  # any backend failure; the cycle goes on
+                pools = tuple(p for p, d in self.by_pool.items() if d is dispatcher)
+                self.faults.append(BackendFault(now, pools, f"{type(error).__name__}: {error}"))
+                continue
+            for obs in found:
                 if obs.ended:
                     self._runs.pop(obs.job_id, None)
                 seen.append(obs)

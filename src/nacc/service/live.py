@@ -169,6 +169,9 @@ class LiveScheduler:
         changed = self._cancellations(asked, now) > 0 or changed
         # 3. The driver: observe the backends, time limits, decide when due, act.
         self.driver.step(now, changed)
+        for fault in self.engine.dispatcher.faults:  # the other backends were still heard
+            log.warning("backend of pools %s failed to poll: %s", ", ".join(fault.pools),
+                        fault.error)  # fmt: skip
         # 4. Meter running jobs into the ledger.
         if now - self._last_meter >= self.meter_s:
             self.engine.meter_running(now)
