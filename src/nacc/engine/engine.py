@@ -19,6 +19,7 @@ from nacc.domain.jobs import JobSpec
 from nacc.domain.lifecycle import JobState
 from nacc.domain.pools import Pool
 from nacc.domain.reasons import Code, Reason
+from nacc.engine.outcomes import launch_refusal, outcome_reason
 from nacc.engine.records import JobRecord
 from nacc.engine.routing import Router
 from nacc.ledger.metering import credits_for
@@ -250,14 +251,9 @@ class Engine:
         launch = ports.Launch(spec, pool, action.count, now, rec.remaining_work, setup, payload)
         try:
             launched = self.dispatcher.launch(launch)
-        except ports.LaunchRefused as refused:
+        except Exception as error:  # refused, or the backend failed: this job, not the step
             self._undo_start(rec, action.count)
-            self._refuse_launch(rec, now, refused.reason)
-            return
-        except Exception as error:  # a backend's own failure fails this job, not the step
-            self._undo_start(rec, action.count)
-            why = f"{type(error).__name__}: {error}"
-            self._refuse_launch(rec, now, Reason.of(Code.LAUNCH_FAILED, message=why))
+            self._refuse_launch(rec, now, launch_refusal(error))
             return
         if rec.first_start_s is None:
             rec.first_start_s = now
@@ -389,16 +385,3 @@ class Engine:
         else:
             self.events.emit(JobEvent(rec.spec.id, now, src, dst, cause, pool, exit_code,
                                       launched.devices, launched.handle, launched.log))  # fmt: skip
-
-
-def outcome_reason(obs: ports.Observation) -> Reason:
-    """The reason for an end a backend reported without one of its own."""
-    if obs.outcome is ports.Outcome.SUCCEEDED:
-        return Reason(Code.COMPLETED)
-    if obs.outcome is ports.Outcome.TIMED_OUT:
-        return Reason(Code.TIMEOUT)
-    if obs.outcome is ports.Outcome.LOST:
-        return Reason(Code.LOST)
-    if obs.exit_code is not None:
-        return Reason.of(Code.EXIT_CODE, exit_code=obs.exit_code)
-    return Reason(Code.LOST)
