@@ -125,8 +125,17 @@ def login(
     token: Annotated[str, typer.Option("--token", prompt=True, hide_input=True)] = "",
 ) -> None:
     """Store the server URL and your API token, after checking them with /me."""
+    token = token.strip()
+    if not token or any(c.isspace() or not c.isprintable() for c in token):
+        err.print("error: --token must be one token, without spaces or line breaks "
+                  "(as printed on its own 'demo token' line)", markup=False)  # fmt: skip
+        raise typer.Exit(2)
     headers = {"Authorization": f"Bearer {token}", "Accept-Language": language()}
-    r = httpx.get(url.rstrip("/") + "/me", headers=headers)
+    try:
+        r = httpx.get(url.rstrip("/") + "/me", headers=headers)
+    except httpx.HTTPError as exc:
+        err.print(f"error: cannot reach {url}: {exc}", markup=False)
+        raise typer.Exit(2) from None
     if r.status_code != 200:
         err.print(
             f"error: {url} refused the token ({r.status_code}): {_problem_text(r)}", markup=False

@@ -92,3 +92,19 @@ def test_nothing_listening_fails_clearly_after_the_retries(tmp_path: Path) -> No
     result = CliRunner().invoke(app, ["cancel", "j-1"], env={"NACC_CONFIG": str(creds)})
     assert result.exit_code == 2
     assert "cannot reach" in result.output and "trying again" not in result.output  # not safe
+
+
+def test_login_refuses_a_token_with_line_breaks_or_spaces_and_an_unreachable_url(
+    tmp_path: Path,
+) -> None:
+    env = {"NACC_CONFIG": str(tmp_path / "credentials.json")}
+    for bad in ("nacc_a\nnacc_b", "nacc_a nacc_b", "  "):
+        result = CliRunner().invoke(app, ["login", "--token", bad], env=env)
+        assert result.exit_code == 2 and "one token" in result.output, result.output
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    result = CliRunner().invoke(app, ["login", "--url", url, "--token", "nacc_x"], env=env)
+    assert result.exit_code == 2 and f"cannot reach {url}" in result.output
+    assert not (tmp_path / "credentials.json").exists()
