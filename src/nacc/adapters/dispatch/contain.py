@@ -28,6 +28,7 @@ service as themself) jobs run as the service's user, and ``Containment.active`` 
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import shutil
 import stat
@@ -124,6 +125,7 @@ def unreachable(workdir: Path) -> Path | None:
     return None
 
 
+@functools.cache  # PATH is searched once per process, not at every launch and poll
 def _tools_present() -> bool:
     return all(shutil.which(tool) for tool in ("unshare", "setpriv", "head", "wc", "kill"))
 
