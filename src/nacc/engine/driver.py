@@ -78,6 +78,7 @@ class Driver:
         self.cycle_at: float | None = None
         self.estimates: dict[JobId, float] = {}
         self.decisions = 0
+        self._refusals_seen = 0
 
     def step(self, now: float, changed: bool = False) -> bool:
         """One control cycle at ``now``; ``changed``: jobs arrived or left since the last
@@ -94,6 +95,7 @@ class Driver:
             engine.decide(now)
             self.last_decision = now
             self.decisions += 1
+            self._redecide_after_refusals()
         self._next_round(now)
         # 4. Expected starts.
         if decide and self.config.estimate_starts:
@@ -122,6 +124,17 @@ class Driver:
             if self.cycle_at is None:
                 self.cycle_at = at
         return due
+
+    def _redecide_after_refusals(self) -> None:
+        """A launch the backend refused gave back what the plan had counted on (and the
+        jobs that waited behind it were told there was no room): an event-driven policy
+        decides again at its next cycle, though nothing else arrives or ends."""
+        refusals = self.engine.launch_refusals
+        if refusals == self._refusals_seen:
+            return
+        self._refusals_seen = refusals
+        if self.policy.on_events and self.cycle_at is None:
+            self.cycle_at = self.last_decision + self.config.cycle_s
 
     def _next_round(self, now: float) -> None:
         """Keep a round due while the policy has something to decide; the first round

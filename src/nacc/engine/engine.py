@@ -80,6 +80,7 @@ class Engine:
         self.rounds = 0
         self.starts = 0
         self.refused: list[tuple[JobId, Reason]] = []  # plan actions the backends cannot do
+        self.launch_refusals = 0  # starts the plan counted on that did not happen
         self._deadlines: list[tuple[float, float, JobId]] = []  # (limit end, start, job)
 
     # -- inputs -------------------------------------------------------------------------
@@ -272,6 +273,7 @@ class Engine:
         del self.pending[rec.spec.id]
         rec.finished_s = now
         self.refused.append((rec.spec.id, reason))
+        self.launch_refusals += 1
         self._move(rec, JobState.FAILED, now, reason)
 
     def _preempt(self, action: plans.Preempt, now: float) -> None:

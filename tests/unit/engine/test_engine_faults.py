@@ -14,6 +14,7 @@ from nacc import ports
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.lifecycle import JobState
 from nacc.domain.reasons import Code, Reason
+from nacc.engine.driver import Driver
 from nacc.engine.engine import Engine
 from nacc.engine.routing import BackendFault
 from nacc.scheduling.policies.registry import builtin_policies
@@ -63,6 +64,27 @@ def test_a_launch_that_raises_fails_that_job_only() -> None:
     assert eng.refused == [(JobId("j1"), why)] and bad.reason == why
     assert [eng.jobs[JobId(j)].state for j in ("j0", "j2")] == [JobState.RUNNING] * 2
     assert eng.free[PoolId("a")] == 2  # the failed launch holds no accelerator
+
+
+def test_jobs_queued_behind_a_refused_launch_start_at_the_next_step() -> None:
+    """All three jobs arrive in one step and each needs the whole pool: the plan starts the
+    first (whose launch fails) and tells the others there is no room. Nothing else arrives
+    or ends, yet the next step decides again and starts the second (this once left the
+    queue stuck: the live API test of a refused launch failed 1 run in 3)."""
+    for policy in ("fifo", "nacc", "slurm"):
+        kernel = Kernel()
+        broken = Broken(SimDispatcher(kernel, RATES), bad_jobs=frozenset({"j0"}))
+        eng = Engine([pool("a", "slow", 4)], builtin_policies().create(policy), broken, RATES)
+        driver = Driver(eng)
+        for n in range(3):
+            eng.submit(job(n, 0, 10, gpus=4), 0)
+        driver.step(0, changed=True)
+        assert eng.jobs[JobId("j0")].state is JobState.FAILED, policy
+        assert eng.jobs[JobId("j1")].state is JobState.PENDING, policy
+        assert driver.next_wakeup() == 0, policy  # decide again, though nothing changed
+        driver.step(0.5)
+        assert eng.jobs[JobId("j1")].state is JobState.RUNNING, policy
+        assert eng.jobs[JobId("j2")].state is JobState.PENDING, policy
 
 
 def test_a_backend_whose_poll_fails_does_not_blind_the_others() -> None:
