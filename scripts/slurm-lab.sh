@@ -37,7 +37,7 @@ say() { printf 'slurm-lab: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 running() { # PIDFILE: the process it names runs (a zombie does not count)
   [[ -s $1 ]] || return 1
-  local st; st=$(ps -o stat= -p "$(cat "$1")" 2>/dev/null) || return 1
+  local st; st=$(ps -o stat= -p "$(cat "$1" 2>/dev/null)" 2>/dev/null) || return 1
   [[ -n $st && $st != Z* ]]; }
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 within() { # SECONDS WHAT CMD...: run CMD until it succeeds, or fail naming WHAT and its log
@@ -46,6 +46,12 @@ within() { # SECONDS WHAT CMD...: run CMD until it succeeds, or fail naming WHAT
     ((SECONDS < until)) || die "$what did not come up within the time allowed; see $LOG"
     sleep 0.2
   done; }
+
+free_port() { # PIDFILE PORT NAME: PORT is ours (PIDFILE's daemon runs) or nobody's
+  running "$1" && return 0
+  listening "$2" || return 0
+  die "port $2 (for $3) is taken by another program (another Slurm lab?); choose other ports" \
+      "with SLURM_LAB_PORT=N (uses N..N+$((4 + NODES)))"; }
 
 PACKAGES=(munge slurmctld slurmd slurm-client slurmrestd slurm-wlm-jwt-plugin)
 missing() {
@@ -155,6 +161,10 @@ cmd_up() {
   local t0=$SECONDS n
   [[ -z $(missing) ]] || die "packages missing: $(missing) (run: $0 install)"
   write_config
+  free_port "$RUN/slurmctld.pid" "$CTLD_PORT" slurmctld
+  free_port "$RUN/slurmrestd.pid" "$REST_PORT" slurmrestd
+  for ((n = 1; n <= NODES; n++)); do free_port "$RUN/slurmd-n$n.pid" $((SLURMD_PORT + n - 1)) slurmd; done
+  [[ $DBD == 1 ]] && free_port "$RUN/slurmdbd.pid" "$DBD_PORT" slurmdbd
   if ! running "$RUN/munged.pid"; then
     munged --socket="$RUN/munge.sock" --key-file="$ETC/munge.key" --pid-file="$RUN/munged.pid" \
       --log-file="$LOG/munged.log" --seed-file="$RUN/munged.seed" --force
@@ -189,7 +199,7 @@ cmd_up() {
 
 stop() { # PIDFILE NAME
   running "$1" || { rm -f "$1"; return 0; }
-  local pid; pid=$(cat "$1"); kill "$pid" 2>/dev/null || true
+  local pid; pid=$(cat "$1" 2>/dev/null) || return 0; kill "$pid" 2>/dev/null || true
   local until=$((SECONDS + 15))
   while running "$1" && ((SECONDS < until)); do sleep 0.1; done
   running "$1" && kill -9 "$pid" 2>/dev/null || true

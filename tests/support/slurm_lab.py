@@ -13,7 +13,9 @@ Slurm's defaults and from ``make slurm-lab`` (26817), so a developer's lab keeps
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +52,7 @@ def _script(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 
 @pytest.fixture(scope="session")
-def slurm_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+def slurm_lab() -> Iterator[Lab]:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
     base = 27817 + 20 * (int(worker) if worker.isdigit() else 0)
     env = {**os.environ, "SLURM_LAB_PORT": str(base), "SLURM_LAB_NODES": str(NODES),
@@ -58,11 +60,14 @@ def slurm_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     installed = _script("install", env=env)
     if installed.returncode:
         pytest.skip(f"no Slurm here and it cannot be installed: {installed.stderr.strip()}")
-    folder = tmp_path_factory.mktemp("slurm-lab")
+    # not under pytest's 0700 folders: slurmrestd runs as an unprivileged user and reads
+    # the lab's slurm.conf
+    folder = Path(tempfile.mkdtemp(prefix=f"nacc-slurm-lab-{base}-"))
     folder.chmod(0o755)
     up = _script("up", str(folder), env=env)
     if up.returncode:
         _script("down", str(folder), env=env)
+        shutil.rmtree(folder, ignore_errors=True)
         logs = "\n".join(f"{p.name}: {p.read_text()[-800:]}" for p in (folder / "log").glob("*"))
         raise AssertionError(f"slurm-lab up failed: {up.stderr}\n{logs}")
     conf = folder / "etc" / "slurm.conf"
@@ -76,3 +81,4 @@ def slurm_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         else:
             os.environ["SLURM_CONF"] = before
         _script("down", str(folder), env=env)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -79,7 +79,7 @@ def parse_url(url: SplitResult, workdir: Path | None = None) -> SlurmConfig:
     gres: dict[str, str] = {}
     for key, value in parse_qsl(url.query, keep_blank_values=True):
         if not value:
-            raise InputError(f"{where}: {key}", "empty value")
+            raise InputError(where, f"{key}: empty value")
         head, _, pool = key.partition(".")
         if head == "partition" and pool:
             parts[pool] = value
@@ -89,18 +89,18 @@ def parse_url(url: SplitResult, workdir: Path | None = None) -> SlurmConfig:
             opts[key] = value
         else:
             known = ", ".join([*_KEYS, "partition.<pool>", "gres.<pool>"])
-            raise InputError(f"{where}: {key}", f"unknown setting; known: {known}")
+            raise InputError(where, f"{key}: unknown setting; known: {known}")
     tag = opts.get("tag", "nacc")
     if not tag.replace("-", "").replace("_", "").isalnum():
-        raise InputError(f"{where}: tag", "letters, digits, '-' and '_' only")
+        raise InputError(where, "tag: letters, digits, '-' and '_' only")
     folder = Path(opts["workdir"]) if "workdir" in opts else workdir
     if folder is None or not folder.is_absolute():
-        raise InputError(f"{where}: workdir", "an absolute folder Slurm's nodes can write "
+        raise InputError(where, "workdir: an absolute folder Slurm's nodes can write "
                          "(job output goes there); give ?workdir=/abs/path")  # fmt: skip
     try:
         attempts, timeout = int(opts.get("attempts", 4)), float(opts.get("timeout", 10.0))
     except ValueError as e:
-        raise InputError(f"{where}: attempts/timeout", f"expected numbers: {e}") from e
+        raise InputError(where, f"attempts, timeout: expected numbers: {e}") from e
     return SlurmConfig(f"http://{url.hostname}:{port}", folder, opts.get("user", "root"), tag,
                        opts.get("partition"), parts, gres, attempts, timeout)  # fmt: skip
 

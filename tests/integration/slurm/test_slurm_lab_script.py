@@ -1,0 +1,62 @@
+"""scripts/slurm-lab.sh itself: `up` is idempotent, `down` stops every daemon it started,
+and ports another lab holds are refused, naming the port, with nothing left running."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from support.slurm_lab import SCRIPT, Lab
+from support.waiting import wait_until
+
+
+def lab(folder: Path, port: int, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SLURM_LAB_PORT": str(port), "SLURM_LAB_NODES": "1"}
+    return subprocess.run(["bash", str(SCRIPT), *args, str(folder)], env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+def pids(folder: Path) -> dict[str, int]:
+    return {p.stem: int(p.read_text()) for p in (folder / "run").glob("*.pid")}
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_up_twice_then_down_leaves_nothing_running(slurm_lab: Lab) -> None:
+    port = slurm_lab.port + 1000
+    with tempfile.TemporaryDirectory(prefix="nacc-lab-script-") as tmp:
+        folder = Path(tmp)
+        folder.chmod(0o755)
+        first = lab(folder, port, "up")
+        assert first.returncode == 0, first.stderr
+        started = pids(folder)
+        assert set(started) == {"munged", "slurmctld", "slurmd-n1", "slurmrestd"}
+        assert all(alive(p) for p in started.values())
+        again = lab(folder, port, "up")
+        assert again.returncode == 0, again.stderr
+        assert pids(folder) == started  # the same daemons, none started twice
+        assert f"slurm://127.0.0.1:{port + 3}" in lab(folder, port, "env").stdout
+        down = lab(folder, port, "down")
+        assert down.returncode == 0, down.stderr
+        assert pids(folder) == {}
+        wait_until(lambda: not any(alive(p) for p in started.values()), 30, "daemons to go")
+
+
+def test_ports_another_lab_holds_are_refused_naming_the_port(slurm_lab: Lab) -> None:
+    with tempfile.TemporaryDirectory(prefix="nacc-lab-script-") as tmp:
+        folder = Path(tmp)
+        folder.chmod(0o755)
+        taken = slurm_lab.port - 3  # the session lab's slurmctld
+        refused = lab(folder, taken, "up")
+        assert refused.returncode != 0
+        assert f"port {taken} (for slurmctld) is taken" in refused.stderr
+        assert "SLURM_LAB_PORT" in refused.stderr
+        assert pids(folder) == {}  # nothing started
