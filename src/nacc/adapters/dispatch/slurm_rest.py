@@ -4,7 +4,10 @@ Only what the Slurm dispatcher needs: submit, list every job in one call, cancel
 Requests go through httpx when it is installed, else urllib. A call that fails on the
 way (connection refused or reset, 502/503/504) is retried with exponential backoff; a
 submit is retried only when the request never reached slurmrestd (connection refused),
-so a retry cannot make a second job. A 401 fetches a fresh token once and tries again.
+so a retry cannot make a second job. slurmrestd 22.05 answers a JWT that slurmctld rejects
+(expired, wrong key) not with 401 but with HTTP 500 and a generic error (``Unspecified
+error``, -1; for a submit ``Zero Bytes were transmitted or received``, 5005): such an answer
+fetches a fresh token once and tries again, and the final error says a JWT may be the cause.
 
 The token comes from ``token`` (a fixed JWT, e.g. ``$SLURM_JWT``) or, by default, from
 ``scontrol token username=USER lifespan=S`` on this machine (needs ``SLURM_CONF`` and the
@@ -28,6 +31,19 @@ from nacc.domain.reasons import Code
 
 API = "v0.0.38"
 _RETRY_STATUS = frozenset({502, 503, 504})
+_AUTH_HINT = "; if every call fails so, slurmrestd may be rejecting the JWT"
+
+
+def _maybe_auth(method: str, answer: Answer) -> bool:
+    """An answer that may mean slurmctld rejected the token (see the module docstring)."""
+    if answer.status == 401:
+        return True
+    if answer.status != 500:
+        return False
+    nums = {e.get("error_number", e.get("error_code")) for e in answer.body.get("errors") or []
+            if isinstance(e, dict)}  # fmt: skip
+    return 5005 in nums or (method != "POST" and -1 in nums)
+
 
 try:  # pragma: no branch - httpx is a dependency of nacc; urllib is the fallback
     import httpx
@@ -156,6 +172,7 @@ class SlurmRest:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.user = user
+        self._fixed = isinstance(token, str)
         self._token: Callable[..., str] = (
             ScontrolToken(user) if token is None
             else (lambda fresh=False, t=token: t) if isinstance(token, str)
@@ -182,7 +199,7 @@ class SlurmRest:
                 if last or (method == "POST" and e.sent):
                     raise
             else:
-                if answer.status == 401 and not fresh:
+                if not fresh and not self._fixed and _maybe_auth(method, answer):
                     fresh = True  # an expired or rotated key: one more try with a new token
                     continue
                 if answer.status not in _RETRY_STATUS or last:
@@ -197,6 +214,8 @@ class SlurmRest:
         errors = errors_of(answer.body)
         if answer.status >= 400 or errors:
             why = "; ".join(errors) or f"HTTP {answer.status}"
+            if _maybe_auth(method, answer):
+                why += f" (user {self.user}{_AUTH_HINT})"
             raise SlurmError(f"slurmrestd {method} {path}: {why}", status=answer.status)
         return answer.body
 
