@@ -183,3 +183,24 @@ def test_a_time_limit_is_slurms_and_ends_the_job_as_timed_out(make: Make) -> Non
     assert end.reason.code == Code.TIMEOUT and end.reason.get("limit_s") == 60.0
     ran = end.reason.get("ran_s")
     assert isinstance(ran, float) and ran >= 60.0
+
+
+def test_after_a_restart_jobs_are_found_again_by_their_nacc_id(slurm_lab: Lab, make: Make) -> None:
+    before = make()
+    running, done = launch(before, "still", "sleep 300"), launch(before, "done", "true")
+    stray = launch(before, "stray", "sleep 300")  # launched, its start never recorded
+    ends(before, {done})
+    after = make(tag=before.config.tag)  # the restarted service's dispatcher
+    found = {r.job_id: r for r in after.recover([running, done, JobId("gone")], time.time())}
+    assert found[running].state == "running" and after.running_jobs == [running]
+    assert after.slurm_id(running) == before.slurm_id(running)
+    assert found[done].state == "ended" and found[done].observation is not None
+    assert found[done].observation.outcome is Outcome.SUCCEEDED
+    assert found[JobId("gone")].state == "unknown"
+    assert found[stray].state == "unknown" and "cancelled" in found[stray].note
+    stray_state = ["squeue", "-h", "-t", "all", "-j", str(before.slurm_id(stray)), "-o", "%T"]
+    wait_until(
+        lambda: slurm_lab.run(*stray_state).strip() == "CANCELLED", 30, "the stray cancelled"
+    )
+    after.stop(running, time.time())
+    assert after.poll(time.time()) == []
