@@ -26,7 +26,7 @@ from nacc.ports import Dispatcher, Launch, Observation, Outcome
 from nacc.sim.dispatcher import SimDispatcher
 from nacc.sim.kernel import Kernel
 from support.doubles import TableRates
-from support.slurm_lab import Lab, slurm_lab  # noqa: F401 (the session's Slurm lab fixture)
+from support.slurm_lab import Lab
 
 POOL = Pool(PoolId("gpu"), "prov", "site", "H100", 4, 4, "test")
 

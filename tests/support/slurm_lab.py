@@ -6,8 +6,10 @@ temporary folder, and stops them at the end of the session. It skips, saying why
 when the packages are missing and cannot be installed (not root, no apt-get, apt-get
 failed); a lab that is installed but does not come up fails the tests.
 
-Each xdist worker runs its own lab on its own ports (27817 + 20 x worker), away from
-Slurm's defaults and from ``make slurm-lab`` (26817), so a developer's lab keeps running.
+A plugin of tests/conftest.py (one fixture for the whole session: imported into several
+modules it would be several fixtures, each starting a lab). Each xdist worker runs its own
+lab on its own ports (27817 + 20 x worker), away from Slurm's defaults and from
+``make slurm-lab`` (26817), so a developer's lab keeps running.
 """
 
 from __future__ import annotations

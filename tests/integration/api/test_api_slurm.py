@@ -19,7 +19,7 @@ from nacc.adapters.dispatch.slurm import SlurmDispatcher
 from nacc.adapters.store import repos_ledger
 from nacc.bootstrap import Settings, build_app, first_operator
 from nacc.service.reports import verify_ledger
-from support.slurm_lab import Lab, slurm_lab  # noqa: F401 (the session's Slurm lab)
+from support.slurm_lab import Lab
 from support.waiting import wait_until
 
 
@@ -38,7 +38,7 @@ def _scenario(tmp_path: Path, url: str) -> Path:
 
 
 @pytest.fixture
-def on_slurm(db_url: str, tmp_path: Path, slurm_lab: Lab) -> Iterator[tuple[Api, str]]:  # noqa: F811
+def on_slurm(db_url: str, tmp_path: Path, slurm_lab: Lab) -> Iterator[tuple[Api, str]]:
     tag = f"api{uuid.uuid4().hex[:8]}"
     url = f"{slurm_lab.url}?tag={tag}&gres.kisti-h100=h100"  # the lab's GPUs are typed h100
     settings = Settings(database_url=db_url,
@@ -58,7 +58,7 @@ def _slurm_state(lab: Lab, comment: str) -> str:
 
 def test_a_job_over_http_runs_in_slurm_and_is_charged(
     on_slurm: tuple[Api, str],
-    slurm_lab: Lab,  # noqa: F811
+    slurm_lab: Lab,
 ) -> None:
     api, tag = on_slurm
     router = api.client.app.state.live.engine.dispatcher  # type: ignore[attr-defined]
@@ -82,7 +82,7 @@ def test_a_job_over_http_runs_in_slurm_and_is_charged(
 
 def test_a_failure_keeps_its_exit_code_and_a_cancel_reaches_slurm(
     on_slurm: tuple[Api, str],
-    slurm_lab: Lab,  # noqa: F811
+    slurm_lab: Lab,
 ) -> None:
     api, tag = on_slurm
     f = funded_project(api.svc)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from nacc.adapters.dispatch.slurm import SlurmDispatcher, parse_url
-from support.slurm_lab import Lab, slurm_lab  # noqa: F401 (the session's Slurm lab)
+from support.slurm_lab import Lab
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -21,7 +21,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def make(slurm_lab: Lab, tmp_path: Path) -> Iterator[Callable[..., SlurmDispatcher]]:  # noqa: F811
+def make(slurm_lab: Lab, tmp_path: Path) -> Iterator[Callable[..., SlurmDispatcher]]:
     """``make(**settings)``: a dispatcher on the lab with its own tag (no test sees
     another's jobs) and its output under ``tmp_path``."""
     tmp_path.chmod(0o755)
