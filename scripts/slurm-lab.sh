@@ -10,6 +10,7 @@
 #   scripts/slurm-lab.sh install        apt-get the packages that are missing (needs root)
 #   scripts/slurm-lab.sh up   [DIR]     write configs in DIR (default .slurm-lab) and start
 #   scripts/slurm-lab.sh down [DIR]     stop what `up` started there, by PID file
+#   scripts/slurm-lab.sh purge [DIR]    down, then delete DIR (and the lab's accounting database)
 #   scripts/slurm-lab.sh status [DIR]
 #   scripts/slurm-lab.sh env  [DIR]     print `export ...` lines (SLURM_CONF, the REST URL)
 #
@@ -173,7 +174,7 @@ cmd_up() {
   if [[ $DBD == 1 ]]; then
     mariadb --no-defaults -h"${MYSQL%:*}" -P"${MYSQL##*:}" -uroot \
       -e "CREATE DATABASE IF NOT EXISTS slurm_lab_$BASE" || die "MariaDB at $MYSQL: cannot create the database"
-    running "$RUN/slurmdbd.pid" || slurmdbd -f "$ETC/slurmdbd.conf"
+    running "$RUN/slurmdbd.pid" || slurmdbd  # reads slurmdbd.conf beside $SLURM_CONF
     within 30 slurmdbd listening "$DBD_PORT"
   fi
   running "$RUN/slurmctld.pid" || slurmctld
@@ -216,6 +217,15 @@ cmd_down() {
   return 0
 }
 
+cmd_purge() {
+  cmd_down
+  if [[ -f $ETC/slurmdbd.conf ]]; then
+    mariadb --no-defaults -h"${MYSQL%:*}" -P"${MYSQL##*:}" -uroot \
+      -e "DROP DATABASE IF EXISTS slurm_lab_$BASE" || say "could not drop slurm_lab_$BASE at $MYSQL"
+  fi
+  rm -rf "$DIR"; say "removed $DIR"
+}
+
 cmd_status() {
   local f
   for f in "$RUN"/*.pid; do
@@ -229,6 +239,7 @@ case $CMD in
   install) cmd_install ;;
   up) cmd_up ;;
   down) cmd_down ;;
+  purge) cmd_purge ;;
   status) cmd_status ;;
   env) cat "$DIR/env.sh" ;;
   *) sed -n '2,20p' "$0" >&2; exit 2 ;;
