@@ -108,7 +108,6 @@ def parse_url(url: SplitResult, workdir: Path | None = None) -> SlurmConfig:
 @dataclass(slots=True)
 class _Job:
     slurm_id: int
-    pool: str
     log: str
     launched_at: float
     started: bool = False
@@ -177,13 +176,12 @@ class SlurmDispatcher:
         job_id = launch.spec.id
         if job_id in self._jobs:
             raise SlurmDispatchError(f"job {job_id} is already running in Slurm")
-        pool = launch.pool.id
         live = self._live_record(job_id)
         if live is not None:  # launched before a crash, or by a retried request
             sid = int(live["job_id"])
             log = str(live.get("standard_output") or "").replace("%j", str(sid))
             started = live.get("job_state") in STARTED
-            return self._track(job_id, _Job(sid, pool, log, launch.at, started))
+            return self._track(job_id, _Job(sid, log, launch.at, started))
         script, job, out = self._request(launch)
         try:
             sid = self.client.submit(script, job)
@@ -191,7 +189,7 @@ class SlurmDispatcher:
             if not error.sent or error.status is None:
                 raise  # slurmrestd unreachable: the backend's fault, not the job's
             raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, message=str(error))) from error
-        return self._track(job_id, _Job(sid, pool, out.replace("%j", str(sid)), launch.at))
+        return self._track(job_id, _Job(sid, out.replace("%j", str(sid)), launch.at))
 
     def _track(self, job_id: JobId, job: _Job) -> Launched:
         self._jobs[job_id] = job
@@ -321,7 +319,7 @@ class SlurmDispatcher:
             note = f"Slurm job {sid} {state}"
             if end is None:
                 started_at = when(found, "start_time", now)
-                job = _Job(sid, self._pool_of(found), log, started_at, state in STARTED)
+                job = _Job(sid, log, started_at, state in STARTED)
                 self._track(job_id, job)
                 out.append(Recovered(job_id, "running", note))
             else:
@@ -335,7 +333,3 @@ class SlurmDispatcher:
                 note = f"Slurm job {sid} was not recorded as running; cancelled"
                 out.append(Recovered(job_id, "unknown", note))
         return out
-
-    @staticmethod
-    def _pool_of(record: Mapping[str, Any]) -> str:
-        return str(record.get("partition") or "")
