@@ -35,7 +35,8 @@ layers: $(STAMP)
 	$(BIN)/lint-imports
 
 # The Slurm tests start a real Slurm (scripts/slurm-lab.sh, ~1 s per xdist worker); the one
-# that waits for a Slurm time limit (60-90 s) runs in `make slurm-test`, not here.
+# that waits for a Slurm time limit (60-90 s) and the one that builds Slurm's accounting
+# database (marked slurm_slow) run in `make slurm-test`, not here.
 unit: $(STAMP) slurm-install
 	$(BIN)/pytest -n 2 -m "not slurm_slow"
 

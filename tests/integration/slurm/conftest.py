@@ -15,7 +15,8 @@ from support.slurm_lab import Lab
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "slurm_slow: waits for Slurm's own clock (time limits: 60-90 s); "
+        "markers", "slurm_slow: waits for Slurm's own clock (time limits: 60-90 s) or "
+        "builds its accounting database (10-25 s); "
         "deselect with -m 'not slurm_slow'"
     )  # fmt: skip
 

@@ -68,6 +68,7 @@ def test_ports_another_lab_holds_are_refused_naming_the_port(slurm_lab: Lab) -> 
         assert pids(folder) == {}  # nothing started
 
 
+@pytest.mark.slurm_slow  # creating the accounting database takes 10-25 s
 def test_with_accounting_sacct_sees_the_gpus_and_purge_drops_the_database(
     slurm_lab: Lab,
 ) -> None:
