@@ -10,7 +10,12 @@ import time
 
 import pytest
 
-from nacc.adapters.dispatch.slurm_rest import ScontrolToken, SlurmError, SlurmRest
+from nacc.adapters.dispatch.slurm_rest import (
+    ScontrolToken,
+    SlurmError,
+    SlurmRest,
+    _urllib_transport,
+)
 from support.slurm_lab import Lab
 
 
@@ -58,3 +63,18 @@ def test_a_stale_token_is_refreshed_and_the_call_goes_through(slurm_lab: Lab) ->
     client = SlurmRest(f"http://127.0.0.1:{slurm_lab.port}", token=token)
     assert client.ping().get("pings")
     assert handed == [False, True]
+
+
+def test_the_urllib_fallback_speaks_to_slurmrestd_too(slurm_lab: Lab) -> None:
+    """Where httpx is not installed the client uses urllib: the same answers."""
+    base = f"http://127.0.0.1:{slurm_lab.port}"
+    client = SlurmRest(base, transport=_urllib_transport())
+    assert client.ping().get("pings")
+    assert isinstance(client.jobs(), list)
+    with pytest.raises(SlurmError, match="rejecting the JWT"):
+        SlurmRest(base, token="bad", transport=_urllib_transport()).jobs()
+    closed = SlurmRest(f"http://127.0.0.1:{closed_port()}", token="x", attempts=2,
+                       backoff_s=0.01, transport=_urllib_transport())  # fmt: skip
+    with pytest.raises(SlurmError, match="cannot reach slurmrestd") as info:
+        closed.submit("#!/bin/sh\ntrue\n", {})
+    assert info.value.sent is False
