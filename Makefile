@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint typecheck layers unit bench clean
+.PHONY: install run demo test lint typecheck layers unit bench clean \
+	slurm-install slurm-lab slurm-lab-down slurm-test
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -33,8 +34,11 @@ typecheck: $(STAMP)
 layers: $(STAMP)
 	$(BIN)/lint-imports
 
-unit: $(STAMP)
-	$(BIN)/pytest -n 2
+# The Slurm tests start a real Slurm (scripts/slurm-lab.sh, ~1 s per xdist worker); the one
+# that waits for a Slurm time limit (60-90 s) and the one that builds Slurm's accounting
+# database (marked slurm_slow) run in `make slurm-test`, not here.
+unit: $(STAMP) slurm-install
+	$(BIN)/pytest -n 2 -m "not slurm_slow"
 
 test: lint typecheck layers unit
 
@@ -43,6 +47,22 @@ test: lint typecheck layers unit
 bench: $(STAMP)
 	command -v hey >/dev/null || (apt-get install -y -q hey >/dev/null 2>&1) || true
 	$(BIN)/python bench/run_all.py
+
+# A real Slurm from Debian packages (root installs them; else the Slurm tests skip, saying why).
+slurm-install:
+	@bash scripts/slurm-lab.sh install || echo "slurm-lab: Slurm packages not installed; the Slurm tests will skip" >&2
+
+# A lab to try nacc on: .slurm-lab, slurmrestd at slurm://127.0.0.1:26820 (ports 26817-26823).
+slurm-lab: slurm-install
+	bash scripts/slurm-lab.sh up .slurm-lab
+	@bash scripts/slurm-lab.sh env .slurm-lab
+
+slurm-lab-down:
+	bash scripts/slurm-lab.sh down .slurm-lab
+
+# Every Slurm test, the slow time-limit one included (about 100 s).
+slurm-test: $(STAMP) slurm-install
+	$(BIN)/pytest -n 2 tests/integration/slurm tests/contract/test_dispatcher_contract.py
 
 clean:
 	rm -rf $(VENV) out .nacc .pytest_cache .mypy_cache .ruff_cache

@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-pytest_plugins = ["support.pg"]
+pytest_plugins = ["support.pg", "support.slurm_lab"]
 
 
 @pytest.fixture(autouse=True)

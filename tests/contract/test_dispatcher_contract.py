@@ -1,12 +1,15 @@
 """The Dispatcher contract: every backend passes these, simulated or real.
 
 A harness gives each backend a way to run a job of about ``seconds`` and to let time
-pass: the simulated one pops its event kernel, the local one sleeps on the wall clock.
+pass: the simulated one pops its event kernel, the local and Slurm ones sleep on the wall
+clock (Slurm: a real slurmctld/slurmd/slurmrestd from ``support.slurm_lab``). A backend
+whose launches queue (Slurm) may also report each job's ``STARTED`` once, before its end.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +18,15 @@ from typing import Protocol
 import pytest
 
 from nacc.adapters.dispatch.local import LocalDispatcher
+from nacc.adapters.dispatch.slurm import SlurmDispatcher, parse_url
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobClass, JobSpec
 from nacc.domain.pools import Pool
-from nacc.ports import Dispatcher, Launch, Observation
+from nacc.ports import Dispatcher, Launch, Observation, Outcome
 from nacc.sim.dispatcher import SimDispatcher
 from nacc.sim.kernel import Kernel
 from support.doubles import TableRates
+from support.slurm_lab import Lab
 
 POOL = Pool(PoolId("gpu"), "prov", "site", "H100", 4, 4, "test")
 
@@ -82,10 +87,43 @@ class LocalHarness:
             self.dispatcher.stop(job, time.time())
 
 
-@pytest.fixture(params=["sim", "local"])
+@dataclass
+class SlurmHarness:
+    dispatcher: SlurmDispatcher
+    max_steps: int = 1200  # x 100 ms: a failing run ends in two minutes, a passing one fast
+
+    def prepare(self, job: JobId, seconds: float) -> None:
+        self.dispatcher.register(job, ["sleep", str(seconds)])
+
+    def advance(self) -> float:
+        time.sleep(0.1)
+        return time.time()
+
+    def now(self) -> float:
+        return time.time()
+
+    def close(self) -> None:
+        for job in self.dispatcher.running_jobs:
+            self.dispatcher.stop(job, time.time())
+
+
+def slurm_dispatcher(lab: Lab, tag: str, workdir: Path) -> SlurmDispatcher:
+    """A dispatcher on the lab whose jobs carry ``tag`` (unique per test: no test sees
+    another's Slurm jobs, as two nacc services on one Slurm would not)."""
+    from urllib.parse import urlsplit
+
+    return SlurmDispatcher(parse_url(urlsplit(f"{lab.url}?tag={tag}&workdir={workdir}")))
+
+
+@pytest.fixture(params=["sim", "local", "slurm"])
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
     h: Harness
-    if request.param == "sim":
+    if request.param == "slurm":
+        lab: Lab = request.getfixturevalue("slurm_lab")
+        tag = f"c{uuid.uuid4().hex[:10]}"
+        tmp_path.chmod(0o755)
+        h = SlurmHarness(slurm_dispatcher(lab, tag, tmp_path))
+    elif request.param == "sim":
         kernel = Kernel()
         h = SimHarness(kernel, SimDispatcher(kernel, TableRates({"H100": 1.0})))
     else:
@@ -104,13 +142,21 @@ def launch(h: Harness, name: str, seconds: float, count: int = 1) -> JobId:
 
 
 def collect(h: Harness, until: set[JobId]) -> list[Observation]:
-    """Advance and poll until every job in ``until`` was reported (or steps run out)."""
+    """Advance and poll until every job in ``until`` was reported ended (or steps run
+    out); the ends, after checking that each start came at most once and before its end."""
     seen: list[Observation] = []
     for _ in range(h.max_steps):
         seen.extend(h.dispatcher.poll(h.advance()))
-        if {o.job_id for o in seen} >= until:
+        if {o.job_id for o in seen if o.ended} >= until:
             break
-    return seen
+    starts = [o.job_id for o in seen if o.outcome is Outcome.STARTED]
+    assert len(starts) == len(set(starts)), f"a start reported twice: {starts}"
+    for o in seen:
+        if o.outcome is Outcome.STARTED:
+            ends = [e for e in seen if e.job_id == o.job_id and e.ended]
+            assert all(e.at >= o.at for e in ends), f"{o.job_id} ended before it started"
+            assert seen.index(o) < min((seen.index(e) for e in ends), default=len(seen))
+    return [o for o in seen if o.ended]
 
 
 def quiet(h: Harness, steps: int = 5) -> list[Observation]:

@@ -45,6 +45,13 @@ class Code(StrEnum):
     WAITING_FOR_ROUND = "waiting_for_round"
     WAITING_BELOW_CUTOFF = "waiting_below_cutoff"
     WAITING_NO_RESERVATION = "waiting_no_reservation"
+    SLURM_PENDING_PRIORITY = "slurm_pending_priority"
+    SLURM_PENDING_RESOURCES = "slurm_pending_resources"
+    SLURM_PENDING_LIMIT = "slurm_pending_limit"
+    SLURM_PENDING_PARTITION = "slurm_pending_partition"
+    SLURM_PENDING_HELD = "slurm_pending_held"
+    SLURM_PENDING_SCHEDULING = "slurm_pending_scheduling"
+    SLURM_PENDING_OTHER = "slurm_pending_other"
     RESERVED = "reserved"
     RESERVED_AFTER_WAIT = "reserved_after_wait"
     POLICY_NOTE = "policy_note"  # free text: only in reasons stored before policies gave codes
@@ -65,6 +72,7 @@ class Code(StrEnum):
     LOST_WHILE_DOWN = "lost_while_down"
     LOST_AFTER_RESTART = "lost_after_restart"
     LAUNCH_FAILED = "launch_failed"
+    SLURM_ENDED = "slurm_ended"
     PREEMPT_UNSUPPORTED = "preempt_unsupported"
     REJECTED_NO_POOL = "rejected_no_pool"
     # why a request failed (the ``code`` of an error and of its problem+json)
@@ -134,6 +142,13 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.WAITING_FOR_ROUND: ("policy", "interval_s"),
     Code.WAITING_BELOW_CUTOFF: ("policy", "accel_type", "allocation", "priority"),
     Code.WAITING_NO_RESERVATION: ("policy",),
+    Code.SLURM_PENDING_PRIORITY: ("reason",),
+    Code.SLURM_PENDING_RESOURCES: ("reason",),
+    Code.SLURM_PENDING_LIMIT: ("reason",),
+    Code.SLURM_PENDING_PARTITION: ("reason",),
+    Code.SLURM_PENDING_HELD: ("reason",),
+    Code.SLURM_PENDING_SCHEDULING: ("reason",),
+    Code.SLURM_PENDING_OTHER: ("reason",),
     Code.RESERVED: ("policy", "pool"),
     Code.RESERVED_AFTER_WAIT: ("policy", "pool", "waited_s"),
     Code.EXIT_CODE: ("exit_code",),
@@ -152,6 +167,7 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.LOST_WHILE_DOWN: (),
     Code.LOST_AFTER_RESTART: (),
     Code.LAUNCH_FAILED: ("message",),
+    Code.SLURM_ENDED: ("state", "reason"),
     Code.REJECTED_NO_POOL: (),
     Code.PREEMPT_UNSUPPORTED: ("pool", "message"),
     Code.POLICY_NOTE: ("message",),

@@ -43,11 +43,13 @@ MEANINGS: dict[str, str] = {
     "problem": "what was expected (English)",
     "problems": "what is wrong, semicolon-separated (English)",
     "ran_s": "how long the job ran (seconds)",
+    "reason": "Slurm's own reason word (Priority, Resources, AssocGrpGRES, ...)",
     "result": "the balance after the change",
     "roles": "roles that would allow it (operator or officer)",
     "scope": "where the role must hold (project:3, program:1)",
     "shortfall": "credits missing",
     "signal": "signal number",
+    "state": "Slurm's job state (CANCELLED, NODE_FAIL, OUT_OF_MEMORY, ...)",
     "status": "HTTP status",
     "waited_s": "how long the job waited (seconds)",
 }

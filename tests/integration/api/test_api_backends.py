@@ -92,7 +92,13 @@ def test_pools_without_a_backend_share_the_services_local_one(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("url", "problem"),
     [
-        ("slurm://head:6820", "unknown dispatch backend 'slurm://head:6820'; known: local://"),
+        ("k8s://ctx", "unknown dispatch backend 'k8s://ctx'; known: local://, slurm://"),
+        ("slurm://head", "expected slurm://HOST:PORT (slurmrestd's address)"),
+        (
+            "slurm://head:6820?queue=a",
+            "queue: unknown setting; known: user, partition, tag, workdir, attempts, "
+            "timeout, partition.<pool>, gres.<pool>",
+        ),
         ("local://somehost/jobs", "local:// runs on this machine; give no host"),
     ],
 )

@@ -1,4 +1,4 @@
-"""Dispatch backends keyed by URL scheme (``local://``, later ``slurm://host``, ``k8s://ctx``).
+"""Dispatch backends keyed by URL scheme (``local://``, ``slurm://host:port``, later ``k8s://ctx``).
 
 A registry is a value built by ``default_registry()``; nothing registers itself at import.
 An unknown scheme gets ``UnknownName`` listing the known ones. ``check`` validates a URL
@@ -14,6 +14,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from nacc.adapters.dispatch.contain import Containment
 from nacc.adapters.dispatch.local import LocalDispatcher
+from nacc.adapters.dispatch.slurm import SlurmDispatcher, parse_url
 from nacc.domain.errors import InputError, UnknownName
 from nacc.ports import Dispatcher
 
@@ -53,6 +54,15 @@ def _local(url: SplitResult, options: DispatchOptions) -> Dispatcher:
         raise InputError(url.geturl(), "no work directory: give local:///path or a workdir")
     return LocalDispatcher(options.devices, workdir, options.env_var, options.grace_s,
                            options.containment)  # fmt: skip
+
+
+def _check_slurm(url: SplitResult) -> None:
+    parse_url(url, Path("/"))  # the workdir may come from the options; shape only here
+
+
+def _slurm(url: SplitResult, options: DispatchOptions) -> Dispatcher:
+    workdir = None if options.workdir is None else options.workdir / "slurm"
+    return SlurmDispatcher(parse_url(url, workdir))
 
 
 class DispatchRegistry:
@@ -97,7 +107,9 @@ class DispatchRegistry:
 
 def default_registry() -> DispatchRegistry:
     """The built-in backends."""
-    return DispatchRegistry({"local": _local}, {"local": _check_local})
+    return DispatchRegistry(
+        {"local": _local, "slurm": _slurm}, {"local": _check_local, "slurm": _check_slurm}
+    )
 
 
 def create_dispatcher(url: str, options: DispatchOptions | None = None) -> Dispatcher:

@@ -1,0 +1,335 @@
+"""The ``slurm`` dispatcher: nacc jobs run as Slurm batch jobs, through slurmrestd.
+
+A pool maps to a Slurm partition and a GRES type (``gpu:<type>:<count>``, the type being
+the pool's accelerator type in lower case unless the URL says otherwise). A nacc job
+becomes one Slurm job named ``<tag>.<job id>`` whose comment ``nacc:<tag>:<job id>``
+carries the nacc id, so a job is found again after a restart and never submitted twice
+(a launch first looks for a live Slurm job with its id). Its time limit becomes Slurm's
+(rounded up to whole minutes), its command the batch script, its environment only what
+the payload gives plus ``NACC_*`` (never the service's own), its output
+``<workdir>/<tag>/<job id>/slurm-<slurm id>.out``.
+
+``poll`` makes one ``GET /jobs`` call per cycle for all jobs, whatever their number:
+ends (state, exit code, Slurm's start and end times) become observations, a job seen
+running for the first time a ``STARTED`` one, and a pending job's Slurm reason is kept
+for ``pending_reasons``. ``stop`` cancels (``DELETE /job/{id}``).
+
+URL: ``slurm://HOST:PORT?user=root&partition=P&tag=nacc&workdir=/abs/dir`` plus, per pool,
+``partition.<pool>=P`` and ``gres.<pool>=TYPE``. The JWT comes from ``$SLURM_JWT`` when
+set, else from ``scontrol token`` (see ``slurm_rest``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import SplitResult, parse_qsl
+
+from nacc.adapters.dispatch.slurm_rest import SlurmError, SlurmRest
+from nacc.adapters.dispatch.slurm_states import ACTIVE, STARTED, ended, pending_reason, when
+from nacc.domain.errors import InputError, NaccError, UnknownName
+from nacc.domain.ids import JobId
+from nacc.domain.reasons import Code, Reason
+from nacc.ports import Launch, Launched, LaunchRefused, Observation, Outcome, Recovered
+from nacc.ports.dispatch import CHECKPOINT, IMAGE, MULTI_NODE, PROGRESS
+
+_PATH = "/usr/local/bin:/usr/bin:/bin"
+_KEYS = ("user", "partition", "tag", "workdir", "attempts", "timeout")
+
+
+class SlurmDispatchError(NaccError):
+    """The Slurm dispatcher was asked for something it cannot do (the message says why)."""
+
+    code = Code.DISPATCH_ERROR
+
+
+@dataclass(frozen=True, slots=True)
+class SlurmConfig:
+    """Where slurmrestd is and how pools map onto Slurm (parsed from a ``slurm://`` URL)."""
+
+    base_url: str
+    workdir: Path
+    user: str = "root"
+    tag: str = "nacc"
+    partition: str | None = None
+    partitions: Mapping[str, str] = field(default_factory=dict)  # pool id -> partition
+    gres_types: Mapping[str, str] = field(default_factory=dict)  # pool id -> GRES type
+    attempts: int = 4
+    timeout_s: float = 10.0
+
+
+def parse_url(url: SplitResult, workdir: Path | None = None) -> SlurmConfig:
+    """A ``slurm://host:port?...`` URL as a config; ``InputError`` naming what is wrong."""
+    where = url.geturl()
+    try:
+        port = url.port
+    except ValueError as e:
+        raise InputError(where, f"bad port: {e}") from e
+    if not url.hostname or port is None:
+        raise InputError(where, "expected slurm://HOST:PORT (slurmrestd's address)")
+    if url.path not in ("", "/") or url.fragment:
+        raise InputError(where, "no path or fragment: settings go in ?key=value")
+    opts: dict[str, str] = {}
+    parts: dict[str, str] = {}
+    gres: dict[str, str] = {}
+    for key, value in parse_qsl(url.query, keep_blank_values=True):
+        if not value:
+            raise InputError(where, f"{key}: empty value")
+        head, _, pool = key.partition(".")
+        if head == "partition" and pool:
+            parts[pool] = value
+        elif head == "gres" and pool:
+            gres[pool] = value
+        elif key in _KEYS:
+            opts[key] = value
+        else:
+            known = ", ".join([*_KEYS, "partition.<pool>", "gres.<pool>"])
+            raise InputError(where, f"{key}: unknown setting; known: {known}")
+    tag = opts.get("tag", "nacc")
+    if not tag.replace("-", "").replace("_", "").isalnum():
+        raise InputError(where, "tag: letters, digits, '-' and '_' only")
+    folder = Path(opts["workdir"]) if "workdir" in opts else workdir
+    if folder is None or not folder.is_absolute():
+        raise InputError(where, "workdir: an absolute folder Slurm's nodes can write "
+                         "(job output goes there); give ?workdir=/abs/path")  # fmt: skip
+    try:
+        attempts, timeout = int(opts.get("attempts", 4)), float(opts.get("timeout", 10.0))
+    except ValueError as e:
+        raise InputError(where, f"attempts, timeout: expected numbers: {e}") from e
+    return SlurmConfig(f"http://{url.hostname}:{port}", folder, opts.get("user", "root"), tag,
+                       opts.get("partition"), parts, gres, attempts, timeout)  # fmt: skip
+
+
+@dataclass(slots=True)
+class _Job:
+    slurm_id: int
+    log: str
+    launched_at: float
+    started: bool = False
+
+    def clamp(self, obs: Observation) -> Observation:
+        """Slurm's times have whole seconds: never before nacc launched the job."""
+        if obs.at >= self.launched_at:
+            return obs
+        return Observation(obs.job_id, self.launched_at, obs.outcome, obs.exit_code, obs.reason)
+
+
+class SlurmDispatcher:
+    """Runs nacc jobs as Slurm jobs via slurmrestd (see the module docstring)."""
+
+    unsupported: Mapping[str, str] = {
+        IMAGE: "container images are not passed to Slurm by this adapter (no pyxis/enroot)",
+        CHECKPOINT: "a cancelled Slurm job restarts from the beginning unless it checkpoints "
+        "itself",
+        MULTI_NODE: "a job gets its GPUs on one node (gres per node); multi-node is not mapped",
+        PROGRESS: "stop() cannot tell how much work a Slurm job did; it returns None",
+    }
+
+    def __init__(self, config: SlurmConfig, client: SlurmRest | None = None) -> None:
+        self.config = config
+        token = os.environ.get("SLURM_JWT") or None
+        self.client = client or SlurmRest(config.base_url, config.user, token,
+                                          config.timeout_s, config.attempts)  # fmt: skip
+        self._jobs: dict[JobId, _Job] = {}
+        self._commands: dict[JobId, tuple[str | tuple[str, ...], dict[str, str]]] = {}
+        self._cancelled: set[int] = set()
+        self._pending: dict[JobId, Reason] = {}
+        self._logs: dict[JobId, str] = {}
+        self._snapshot: list[dict[str, Any]] | None = None
+
+    # -- what it runs ---------------------------------------------------------------------
+    @property
+    def running_jobs(self) -> list[JobId]:
+        return list(self._jobs)
+
+    def slurm_id(self, job_id: JobId) -> int | None:
+        job = self._jobs.get(job_id)
+        return None if job is None else job.slurm_id
+
+    def pending_reasons(self) -> Mapping[JobId, Reason]:
+        """Why each job Slurm has not started yet waits, in nacc's codes (last poll)."""
+        return dict(self._pending)
+
+    def log_location(self, job_id: JobId) -> str | None:
+        job = self._jobs.get(job_id)
+        return job.log if job is not None else self._logs.get(job_id)
+
+    def register(self, job_id: JobId, command: str | Sequence[str],
+                 env: Mapping[str, str] | None = None) -> None:  # fmt: skip
+        """Say what ``job_id`` runs when its launch carries no payload (as ``local``)."""
+        cmd = command if isinstance(command, str) else tuple(command)
+        if not cmd:
+            raise InputError(f"job {job_id}", "empty command")
+        self._commands[job_id] = (cmd, dict(env or {}))
+
+    # -- launch -------------------------------------------------------------------------
+    def comment(self, job_id: JobId) -> str:
+        return f"nacc:{self.config.tag}:{job_id}"
+
+    def launch(self, launch: Launch) -> Launched:
+        """Submit the job, unless Slurm already runs one with its nacc id (adopted)."""
+        job_id = launch.spec.id
+        if job_id in self._jobs:
+            raise SlurmDispatchError(f"job {job_id} is already running in Slurm")
+        live = self._live_record(job_id)
+        if live is not None:  # launched before a crash, or by a retried request
+            sid = int(live["job_id"])
+            log = str(live.get("standard_output") or "").replace("%j", str(sid))
+            started = live.get("job_state") in STARTED
+            return self._track(job_id, _Job(sid, log, launch.at, started))
+        script, job, out = self._request(launch)
+        try:
+            sid = self.client.submit(script, job)
+        except SlurmError as error:
+            if not error.sent or error.status is None:
+                raise  # slurmrestd unreachable: the backend's fault, not the job's
+            raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, message=str(error))) from error
+        return self._track(job_id, _Job(sid, out.replace("%j", str(sid)), launch.at))
+
+    def _track(self, job_id: JobId, job: _Job) -> Launched:
+        self._jobs[job_id] = job
+        self._logs[job_id] = job.log
+        return Launched(str(job.slurm_id), (), job.log)
+
+    def _live_record(self, job_id: JobId) -> dict[str, Any] | None:
+        if self._snapshot is None:
+            self._snapshot = self.client.jobs()
+        comment = self.comment(job_id)
+        for record in self._snapshot:
+            if (record.get("comment") == comment and record.get("job_state") in ACTIVE
+                    and int(record["job_id"]) not in self._cancelled):  # fmt: skip
+                return record
+        return None
+
+    def _request(self, launch: Launch) -> tuple[str, dict[str, Any], str]:
+        spec, pool = launch.spec, launch.pool
+        payload = launch.payload
+        if payload is not None:
+            if payload.image:
+                raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, message=self.unsupported[IMAGE]))
+            command, env = payload.command, dict(payload.env)
+        elif spec.id in self._commands:
+            command, env = self._commands[spec.id]
+        else:
+            raise SlurmDispatchError(f"job {spec.id}: no payload and no command registered")
+        if not command or any("\0" in part for part in (command if isinstance(command, tuple)
+                                                         else (command,))):  # fmt: skip
+            raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED,
+                                          message="empty command or a NUL byte in it"))  # fmt: skip
+        body = command if isinstance(command, str) else "exec " + shlex.join(command)
+        job_dir = self.config.workdir / self.config.tag / spec.id
+        try:
+            job_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, message=f"{job_dir}: {e}")) from e
+        out = str(job_dir / "slurm-%j.out")
+        gres_type = self.config.gres_types.get(pool.id, pool.accel_type.lower())
+        environment = {"PATH": _PATH, **env, "NACC_JOB_ID": spec.id, "NACC_POOL": pool.id,
+                       "NACC_ACCELERATOR_TYPE": pool.accel_type,
+                       "NACC_JOB_DIR": str(job_dir), "PYTHONUNBUFFERED": "1"}  # fmt: skip
+        job: dict[str, Any] = {
+            "name": f"{self.config.tag}.{spec.id}",
+            "comment": self.comment(spec.id),
+            "gres": f"gpu:{gres_type}:{launch.count}",
+            "environment": environment,
+            "current_working_directory": payload.workdir
+            if payload and payload.workdir
+            else str(job_dir),
+            "standard_output": out,
+            "standard_error": out,
+        }
+        partition = self.config.partitions.get(pool.id, self.config.partition)
+        if partition:
+            job["partition"] = partition
+        if spec.time_limit_s is not None:
+            job["time_limit"] = max(1, math.ceil(spec.time_limit_s / 60.0))
+        return f"#!/bin/sh\n{body}\n", job, out
+
+    # -- watching -----------------------------------------------------------------------
+    def poll(self, now: float) -> Sequence[Observation]:
+        """One ``GET /jobs`` for every job: ends, first starts, pending reasons."""
+        records = self.client.jobs()
+        self._snapshot = records
+        by_id = {int(r["job_id"]): r for r in records if "job_id" in r}
+        seen: list[Observation] = []
+        for job_id, job in list(self._jobs.items()):
+            record = by_id.get(job.slurm_id)
+            if record is None:  # purged, or a slurmctld that lost its state
+                del self._jobs[job_id]
+                self._pending.pop(job_id, None)
+                seen.append(Observation(job_id, now, Outcome.LOST, None, Reason(Code.LOST)))
+                continue
+            end = ended(job_id, record, now)
+            if end is not None:
+                del self._jobs[job_id]
+                self._pending.pop(job_id, None)
+                seen.append(job.clamp(end))
+                continue
+            state = record.get("job_state")
+            if state == "PENDING":
+                self._pending[job_id] = pending_reason(str(record.get("state_reason") or ""))
+            elif state in STARTED:
+                self._pending.pop(job_id, None)
+                if not job.started:
+                    job.started = True
+                    at = when(record, "start_time", now)
+                    seen.append(job.clamp(Observation(job_id, at, Outcome.STARTED)))
+        return seen
+
+    def stop(self, job_id: JobId, at: float) -> float | None:
+        """Cancel the Slurm job; its end is never reported. No progress known (None)."""
+        job = self._jobs.pop(job_id, None)
+        if job is None:
+            raise UnknownName("running Slurm job", job_id, list(self._jobs))
+        try:
+            self.client.cancel(job.slurm_id)
+        except BaseException:
+            self._jobs[job_id] = job
+            raise
+        self._cancelled.add(job.slurm_id)
+        self._pending.pop(job_id, None)
+        return None
+
+    def recover(self, job_ids: Sequence[JobId], now: float) -> list[Recovered]:
+        """After a restart: each listed job still in Slurm is adopted (running) or reported
+        ended, with Slurm's end time; live Slurm jobs with this tag that are not listed are
+        cancelled (a launch whose start the service never recorded) and reported unknown."""
+        records = self.client.jobs()
+        self._snapshot = records
+        prefix = f"nacc:{self.config.tag}:"
+        latest: dict[JobId, dict[str, Any]] = {}
+        for record in sorted(records, key=lambda r: int(r.get("job_id", 0))):
+            comment = str(record.get("comment") or "")
+            if comment.startswith(prefix):
+                latest[JobId(comment.removeprefix(prefix))] = record
+        out: list[Recovered] = []
+        for job_id in job_ids:
+            found = latest.pop(job_id, None)
+            if found is None:
+                out.append(Recovered(job_id, "unknown", "Slurm has no job with this nacc id"))
+                continue
+            sid, state = int(found["job_id"]), str(found.get("job_state"))
+            log = str(found.get("standard_output") or "").replace("%j", str(sid))
+            end = ended(job_id, found, now)
+            note = f"Slurm job {sid} {state}"
+            if end is None:
+                started_at = when(found, "start_time", now)
+                job = _Job(sid, log, started_at, state in STARTED)
+                self._track(job_id, job)
+                out.append(Recovered(job_id, "running", note))
+            else:
+                self._logs[job_id] = log
+                out.append(Recovered(job_id, "ended", note, end))
+        for job_id, record in latest.items():
+            if record.get("job_state") in ACTIVE:
+                sid = int(record["job_id"])
+                self.client.cancel(sid)
+                self._cancelled.add(sid)
+                note = f"Slurm job {sid} was not recorded as running; cancelled"
+                out.append(Recovered(job_id, "unknown", note))
+        return out
