@@ -70,7 +70,7 @@ class SimHarness:
 @dataclass
 class LocalHarness:
     dispatcher: LocalDispatcher
-    max_steps: int = 250  # x 20 ms
+    max_steps: int = 1500  # x >= 20 ms: a 30 s bound on a failing run, not a passing one
 
     def prepare(self, job: JobId, seconds: float) -> None:
         self.dispatcher.register(job, ["sleep", str(seconds)])

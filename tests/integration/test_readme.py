@@ -17,6 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+pytestmark = pytest.mark.slow  # `nacc serve --demo` and a dozen `nacc` processes
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PI_BLOCK = "nacc login --url http://127.0.0.1:8000 --token <a PI's token>"

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from nacc.catalog.throughput import default_model
 from nacc.domain.errors import NaccError
-from nacc.planning import build_problem, load_planning, plan
-from nacc.planning.report import write_json, write_report
-from nacc.planning.simulate import DEFAULT_FRACTION, DEFAULT_JOBS, YearSim, simulate_plan
-from nacc.planning.solve import TIME_LIMIT_S
-from nacc.scenario import load_scenario
+
+if TYPE_CHECKING:
+    from nacc.planning.simulate import YearSim
+
+# The planner (numpy, matplotlib, HiGHS: about half a second) is imported by the command
+# itself, so every other `nacc` command starts without it. The option defaults are the
+# planner's own, written here for the help text; a test checks that they stay equal
+# (tests/unit/planning/test_planning_cli.py).
+DEFAULT_FRACTION = 0.02  # nacc.planning.simulate.DEFAULT_FRACTION
+DEFAULT_JOBS = 6000  # nacc.planning.simulate.DEFAULT_JOBS
+TIME_LIMIT_S = 120.0  # nacc.planning.solve.TIME_LIMIT_S
 
 console = Console(width=132, soft_wrap=True)
 err_console = Console(stderr=True)
@@ -36,6 +41,12 @@ def plan_command(
     ] = TIME_LIMIT_S,
 ) -> None:
     """Optimise purchases, leases and sites; writes plan.json and report.html."""
+    from nacc.catalog.throughput import default_model
+    from nacc.planning import build_problem, load_planning, plan
+    from nacc.planning.report import write_json, write_report
+    from nacc.planning.simulate import simulate_plan
+    from nacc.scenario import load_scenario
+
     start = time.perf_counter()
     try:
         spec = load_planning(planning)

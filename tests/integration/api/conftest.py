@@ -1,4 +1,6 @@
-"""Fixtures: the real app over a real database — SQLite and PostgreSQL each fresh."""
+"""Fixtures: the real app over a real database — SQLite and PostgreSQL each fresh, at
+head (copied from a template migrated once, ``tests/support/pg.py``; the app's own
+migration at start then finds nothing to do)."""
 
 from __future__ import annotations
 
@@ -15,11 +17,13 @@ from sqlalchemy.engine import make_url
 
 from nacc.bootstrap import Settings, build_app, first_operator
 from nacc.service.context import Services
+from support.pg import migrated_database
 
 PG_ADMIN_URL = os.environ.get("NACC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _pg_database() -> Iterator[str]:
+    """An empty PostgreSQL database, dropped afterwards (for a module-wide world)."""
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT",
                              connect_args={"connect_timeout": 3})  # fmt: skip
     try:
@@ -40,10 +44,7 @@ def _pg_database() -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'nacc.db'}"
-    else:
-        yield from _pg_database()
+    yield from migrated_database(request.param, tmp_path, request)
 
 
 @dataclass

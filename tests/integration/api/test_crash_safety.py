@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from jobsetup import funded_project
 
 from nacc.adapters.store import repos_ledger
@@ -32,6 +33,7 @@ from nacc.service.reports import verify_ledger
 from support.waiting import wait_until
 
 NACC = str(Path(sys.executable).parent / "nacc")
+pytestmark = pytest.mark.slow  # real servers, killed and restarted
 
 
 def _port() -> int:

@@ -18,6 +18,8 @@ from nacc.adapters.store import make_engine
 from nacc.adapters.store.engine import database_lock, lock_key
 from support.waiting import wait_until
 
+pytestmark = pytest.mark.slow  # two real servers on one database
+
 
 def _health(port: int) -> Any:
     return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
@@ -109,7 +111,7 @@ def test_a_scheduler_that_loses_its_lock_stops(db_url: str, tmp_path: Path) -> N
         finally:
             engine.dispose()
         _until(lambda: not Path(f"/proc/{pid}").exists() or "Z" in
-               Path(f"/proc/{pid}/stat").read_text().split(")")[-1][:3], timeout=15)  # fmt: skip
+               Path(f"/proc/{pid}/stat").read_text().split(")")[-1][:3], timeout=60)  # fmt: skip
         assert "lost this database's scheduler lock" in log.read_text()
         assert server.poll() is None  # the API goes on serving
         # the server starts a scheduler again, which takes the (now free) lock

@@ -187,3 +187,13 @@ def test_a_job_ends_when_its_command_ends_even_if_it_left_a_daemon(
     wait_for(lambda: not [p for p in psutil.process_iter(["cmdline"])
                           if p.info["cmdline"] == ["sleep", "62.75"]
                           and p.status() != psutil.STATUS_ZOMBIE])  # fmt: skip
+
+
+def test_the_log_of_a_running_job_is_live(disp: LocalDispatcher, tmp_path: Path) -> None:
+    """What the job wrote is in its log while it still runs (the cap's reader writes each
+    read at once), not held back until the job writes more or ends."""
+    job = run(disp, "live", "echo started; sleep 60")
+    log = tmp_path / "jobs" / "live" / "output.log"
+    wait_for(lambda: log.exists() and output(tmp_path / "jobs", "live") == "started\n")
+    assert job in disp.running_jobs
+    disp.stop(job, time.time())

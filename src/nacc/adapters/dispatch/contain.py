@@ -20,6 +20,9 @@ The job's process tree is::
   the database on loopback). ``network=True`` keeps the host's network.
 * **Output cap**: the job's stdout and stderr go through a pipe to ``head -c CAP``; past
   the cap the rest is read and dropped (the job keeps running) and a note is appended.
+  ``head`` writes through stdio, which holds a file's output until its buffer fills or it
+  exits; ``stdbuf -o0`` makes it write each read at once, so the log of a running job is
+  live (``nacc logs``), not empty until the job has written 4 KiB or ended.
 
 Containment needs root (``unshare``, ``setpriv``); without it (a developer running the
 service as themself) jobs run as the service's user, and ``Containment.active`` says so.
@@ -56,7 +59,7 @@ as() { setpriv --reuid="$id" --regid="$id" --clear-groups -- "$@"; }
 { if [ "$id" = - ]; then "$@"; else as "$@"; fi
   c=$?; echo "$c" > "$f.tmp" && mv -f "$f.tmp" "$f"
   if [ "$id" != - ]; then as kill -KILL -1 2>/dev/null; fi; } 2>&1 </dev/null | {
-  trap '' TERM; head -c "$cap"
+  trap '' TERM; stdbuf -o0 head -c "$cap"
   if [ "$(head -c 1 | wc -c)" -gt 0 ]; then
     cat >/dev/null; printf '\n[nacc] output truncated: the log keeps the first %s bytes\n' "$cap"
   fi; }
@@ -127,7 +130,8 @@ def unreachable(workdir: Path) -> Path | None:
 
 @functools.cache  # PATH is searched once per process, not at every launch and poll
 def _tools_present() -> bool:
-    return all(shutil.which(tool) for tool in ("unshare", "setpriv", "head", "wc", "kill"))
+    tools = ("unshare", "setpriv", "stdbuf", "head", "wc", "kill")
+    return all(shutil.which(tool) for tool in tools)
 
 
 def read_tail(job_dir: Path, name: str, tail_bytes: int) -> bytes:
