@@ -30,9 +30,10 @@ def browser() -> Iterator[Any]:
         found.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture
 def portal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Portal]:
-    if request.param == "sqlite":
+    """The portal on SQLite, or on the database kind a test names (``indirect``)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
         yield from serve(f"sqlite:///{tmp_path / 'nacc.db'}", tmp_path)
     else:
         yield from serve(request.getfixturevalue("pg_url"), tmp_path)
