@@ -105,6 +105,8 @@ def test_forms_without_their_csrf_token_are_refused(browser: Any, portal: Portal
             assert "CSRF" in answer.text
         signin = client.post(f"{portal.url}/portal/signin", data={"token": portal.pi_token})
         assert signin.status_code == 403 and "nacc_session" not in signin.cookies
+        signin_page = client.get(f"{portal.url}/portal/signin")
+        assert "script-src 'self'" in signin_page.headers["content-security-policy"]
         schema = client.get(f"{portal.url}/openapi.json").json()["paths"]
         assert not [p for p in schema if p == "/" or p.startswith("/portal")]
     page.click("#lang-ko")  # the switch, then remembered by a cookie

@@ -30,6 +30,9 @@ from nacc.web.session import (
 )
 
 _lock = threading.Lock()
+# only the portal's own files; no inline script or style, no framing, forms post home
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")  # fmt: skip
 
 
 def sessions(request: Request) -> Sessions:
@@ -115,4 +118,6 @@ def page(request: Request, name: str, lang: str, status: int = 200, **context: A
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="strict",
                             httponly=True, secure=secure)  # fmt: skip
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
