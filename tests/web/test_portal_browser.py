@@ -68,6 +68,11 @@ def test_a_pi_runs_and_cancels_jobs(browser: Any, portal: Portal, lang: str) -> 
 
     page.fill("#command", "echo hello-portal; echo '[/red] <b>kept</b>'")
     page.fill("#accelerators", "1")
+    page.fill("#accelerator_types", "TPU-X")  # the service refuses: the fleet has none
+    page.click("#submit")
+    expect(page.locator("#error-accelerator_types")).to_contain_text("TPU-X")
+    expect(page.locator("#command")).to_have_value("echo hello-portal; echo '[/red] <b>kept</b>'")
+    page.fill("#accelerator_types", "")
     page.click("#submit")
     expect(page.locator("#state")).to_have_text(_say(lang, "state.completed"))
     expect(page.locator("#log")).to_contain_text("hello-portal\n[/red] <b>kept</b>")
