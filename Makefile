@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 	slurm-install slurm-lab slurm-lab-down slurm-test
 
 $(STAMP): pyproject.toml
+	@# the portal's browser tests use Debian's Chromium; CI runs as root and installs it
+	command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null || true
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from nacc import __version__
 from nacc.api import metrics as prometheus
@@ -14,6 +15,7 @@ from nacc.api.lang import LanguageMiddleware
 from nacc.api.schemas import HealthOut
 from nacc.service.context import Services
 from nacc.service.reports import scheduler_health
+from nacc.web import pages as web_pages
 
 
 def create_app(
@@ -40,6 +42,8 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(programs.router)
     app.include_router(jobs.router)
+    app.include_router(web_pages.router)
+    app.mount("/static", StaticFiles(packages=[("nacc.web", "static")]), name="static")
 
     @app.get("/healthz", tags=["ops"])
     def healthz(s: ServicesDep) -> HealthOut:

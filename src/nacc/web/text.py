@@ -1,0 +1,54 @@
+"""The portal's words: ``locale/<lang>/LC_MESSAGES/web.po`` beside this module.
+
+One message per key (the ``msgid``); placeholders are ``{name}``. Korean and English are
+complete (tests/web/test_web_text.py); a key missing from a catalog renders as the key.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+from nacc import i18n
+
+LANGUAGES = i18n.LANGUAGES
+PORTAL_DEFAULT = "ko"  # Korean first when the browser says nothing we speak
+
+
+def po_path(lang: str) -> str:
+    return str(files("nacc.web") / "locale" / lang / "LC_MESSAGES" / "web.po")
+
+
+@cache
+def messages(lang: str) -> dict[str, str]:
+    """key -> message of ``lang``'s portal catalog (empty and fuzzy ones left out)."""
+    from babel.messages.pofile import read_po
+
+    with open(po_path(lang), "rb") as handle:
+        catalog = read_po(handle, locale=lang, domain="web")
+    return {
+        str(m.id): str(m.string)
+        for m in catalog
+        if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string and not m.fuzzy
+    }
+
+
+def say(lang: str, key: str, **params: object) -> str:
+    """``key`` in ``lang`` with ``params`` filled (the key itself where none is known)."""
+    template = messages(lang).get(key)
+    if template is None:
+        return key
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def choose(query: str | None, cookie: str | None, accept_language: str | None) -> str:
+    """``?lang=``, else the ``nacc_lang`` cookie, else ``Accept-Language``, else Korean."""
+    picked = i18n.language(query) or i18n.language(cookie)
+    if picked:
+        return picked
+    if accept_language and any(i18n.language(p.split(";")[0]) for p in accept_language.split(",")):
+        return i18n.negotiate(accept_language)
+    return PORTAL_DEFAULT

@@ -1,0 +1,58 @@
+"""The portal's catalogs are complete: Korean and English have the same keys, every key
+a template or module says exists in both, and placeholders match."""
+
+from __future__ import annotations
+
+import re
+import string
+from importlib.resources import files
+
+import pytest
+
+from nacc.domain.jobs import JobClass
+from nacc.domain.lifecycle import JobState
+from nacc.web import text
+
+WEB = files("nacc.web")
+SAID = re.compile(r"""(?:\bt|say\(\w+)\(\s*(?:lang,\s*)?["']([a-z_]+\.[a-z_.-]+)["']""")
+
+
+def _used() -> set[str]:
+    keys: set[str] = set()
+    for folder in ("templates", ""):
+        for item in (WEB / folder).iterdir() if folder else WEB.iterdir():
+            if item.name.endswith((".j2", ".py")):
+                keys |= set(SAID.findall(item.read_text()))
+    keys |= {f"state.{s}" for s in JobState} | {f"class.{c}" for c in JobClass}
+    keys |= {"signin.bad_token"}  # passed to the template by name
+    return keys
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_korean_and_english_say_the_same_keys() -> None:
+    assert set(text.messages("ko")) == set(text.messages("en"))
+
+
+@pytest.mark.parametrize("lang", text.LANGUAGES)
+def test_every_key_in_use_has_a_message(lang: str) -> None:
+    used = _used()
+    assert len(used) > 40  # the scan found the templates' keys
+    missing = used - set(text.messages(lang))
+    assert not missing, f"{lang} web catalog lacks {sorted(missing)}"
+
+
+def test_placeholders_agree() -> None:
+    ko, en = text.messages("ko"), text.messages("en")
+    for key in en:
+        assert _fields(ko[key]) == _fields(en[key]), key
+
+
+def test_language_is_the_switch_then_the_cookie_then_the_browser_then_korean() -> None:
+    assert text.choose("en", "ko", "ko-KR") == "en"
+    assert text.choose(None, "en", "ko-KR") == "en"
+    assert text.choose("xx", None, "en-US,en;q=0.9") == "en"
+    assert text.choose(None, None, "fr-FR") == "ko"
+    assert text.choose(None, None, None) == "ko"
