@@ -76,7 +76,7 @@ def test_invitations_refuse_doubles_and_bad_references(store: Store, world: Worl
         uow.programs.invite(10**6, world.pi_id, T1, user_id=user)
     with store.unit() as uow, pytest.raises(InputError, match="one of them"):
         uow.programs.invite(world.proposal_id, world.pi_id, T1, user_id=user, email="a@b.c")
-    with store.unit() as uow, pytest.raises(InputError, match="invitation.status"):
+    with store.unit() as uow, pytest.raises(InputError, match=r"invitation\.status"):
         uow.programs.answer_invitation(1, "maybe", T1, user_id=user)
     with store.unit() as uow:
         assert len(uow.programs.invitations_of_proposal(world.proposal_id)) == 1
@@ -101,7 +101,7 @@ def test_audit_log_is_paged_newest_first_and_filtered(store: Store, world: World
 
 
 def test_audit_entries_are_checked(store: Store, world: World) -> None:
-    with store.unit() as uow, pytest.raises(InputError, match="audit.action"):
+    with store.unit() as uow, pytest.raises(InputError, match=r"audit\.action"):
         uow.people.record_audit(AuditEntry(world.pi_id, "", "x", T1))
     with store.unit() as uow:
         assert uow.people.audit_log().total == 0

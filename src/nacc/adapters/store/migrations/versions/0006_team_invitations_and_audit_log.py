@@ -39,16 +39,22 @@ def upgrade() -> None:
         sa.Column("created_at", TIMESTAMP, nullable=False),
         sa.Column("answered_at", TIMESTAMP, nullable=True),
         sa.CheckConstraint(STATUSES, name=op.f("ck_team_invitations_status")),
-        sa.CheckConstraint("user_id IS NOT NULL OR email IS NOT NULL",
-                           name=op.f("ck_team_invitations_invitee")),  # fmt: skip
-        sa.ForeignKeyConstraint(["proposal_id"], ["proposals.id"],
-                                name=op.f("fk_team_invitations_proposal_id_proposals")),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"],
-                                name=op.f("fk_team_invitations_user_id_users")),
-        sa.ForeignKeyConstraint(["invited_by"], ["users.id"],
-                                name=op.f("fk_team_invitations_invited_by_users")),
+        sa.CheckConstraint(
+            "user_id IS NOT NULL OR email IS NOT NULL", name=op.f("ck_team_invitations_invitee")
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"],
+            ["proposals.id"],
+            name=op.f("fk_team_invitations_proposal_id_proposals"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_team_invitations_user_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["invited_by"], ["users.id"], name=op.f("fk_team_invitations_invited_by_users")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_team_invitations")),
-    )  # fmt: skip
+    )
     for column in ("proposal_id", "user_id", "email"):
         op.create_index(f"ix_team_invitations_{column}", "team_invitations", [column])
     op.create_table(
@@ -60,10 +66,11 @@ def upgrade() -> None:
         sa.Column("target", sa.String(length=200), nullable=False),
         sa.Column("address", sa.String(length=64), server_default="", nullable=False),
         sa.Column("details", JSON_DOC, nullable=False),
-        sa.ForeignKeyConstraint(["actor_id"], ["users.id"],
-                                name=op.f("fk_audit_log_actor_id_users")),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["users.id"], name=op.f("fk_audit_log_actor_id_users")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
-    )  # fmt: skip
+    )
     for column in ("at", "actor_id", "action"):
         op.create_index(f"ix_audit_log_{column}", "audit_log", [column])
 
