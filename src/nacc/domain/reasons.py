@@ -100,6 +100,10 @@ class Code(StrEnum):
     INVITATION_ANSWERED = "invitation_answered"
     INVITEE_REVIEWED = "invitee_reviewed"
     RATE_LIMITED = "rate_limited"
+    # what the CLI says after an access change
+    TOKEN_REVOKED = "token_revoked"
+    ROLE_REVOKED = "role_revoked"
+    INVITATION_STATE = "invitation_state"
     # why one field of a request body was refused (problem+json ``errors[].code``)
     VALUE_MISSING = "value_missing"
     VALUE_UNEXPECTED = "value_unexpected"
@@ -196,6 +200,9 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.INVITATION_ANSWERED: ("invitation", "state"),
     Code.INVITEE_REVIEWED: ("name", "proposal"),
     Code.RATE_LIMITED: ("retry_after_s", "rate"),
+    Code.TOKEN_REVOKED: ("token",),
+    Code.ROLE_REVOKED: ("roles", "user", "scope"),
+    Code.INVITATION_STATE: ("invitation", "proposal", "state"),
     Code.VALUE_MISSING: _FIELD,
     Code.VALUE_UNEXPECTED: _FIELD,
     Code.VALUE_NOT_ALLOWED: (*_FIELD, "expected"),

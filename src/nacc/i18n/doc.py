@@ -54,6 +54,7 @@ MEANINGS: dict[str, str] = {
     "signal": "signal number",
     "state": "an invitation's state (accepted, declined, withdrawn)",
     "status": "HTTP status",
+    "token": "API token id",
     "user": "user id",
     "waited_s": "how long the job waited (seconds)",
 }
