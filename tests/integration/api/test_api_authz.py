@@ -291,9 +291,9 @@ ROUTES: list[Route] = [
     _fixed("POST", "/projects/{project}/progress-reports/accept", OFFICERS),
     # jobs.py
     _fixed("POST", "/projects/{project}/jobs", frozenset({"operator", "pi", "member"}), _job_body),
-    _fixed("GET", "/projects/{project}/jobs", JOB_READERS),
-    Route("GET", "/jobs/{job_id}", JOB_READERS, _fresh_job("GET", "")),
-    Route("GET", "/jobs/{job_id}/logs", JOB_READERS, _fresh_job("GET", "/logs")),
+    _fixed("GET", "/projects/{project}/jobs", JOB_READERS, refused=404),
+    Route("GET", "/jobs/{job_id}", JOB_READERS, _fresh_job("GET", ""), 404),
+    Route("GET", "/jobs/{job_id}/logs", JOB_READERS, _fresh_job("GET", "/logs"), 404),
     # the submitter (the PI here) or an operator
     Route("POST", "/jobs/{job_id}/cancel", frozenset({"operator", "pi"}),
           _fresh_job("POST", "/cancel")),
