@@ -160,6 +160,7 @@ class Route:
     allowed: frozenset[str]
     build: Callable[[World], Request]
     refused: int = 403  # 404 where the route hides what the caller may not see
+    hidden_from: frozenset[str] = frozenset()  # roles refused with 404 (may not even see it)
 
 
 def _unique() -> str:
@@ -296,14 +297,16 @@ ROUTES: list[Route] = [
     Route("GET", "/jobs/{job_id}/logs", JOB_READERS, _fresh_job("GET", "/logs"), 404),
     # the submitter (the PI here) or an operator
     Route("POST", "/jobs/{job_id}/cancel", frozenset({"operator", "pi"}),
-          _fresh_job("POST", "/cancel")),
+          _fresh_job("POST", "/cancel"), hidden_from=frozenset(ROLES[:5]) - JOB_READERS),
 ]  # fmt: skip
 
 
 def _expected(route: Route, role: str) -> set[int]:
     if role in ("no_token", "expired"):
         return {401}
-    return {200, 201, 202, 204} if role in route.allowed else {route.refused}
+    if role in route.allowed:
+        return {200, 201, 202, 204}
+    return {404} if role in route.hidden_from else {route.refused}
 
 
 CASES = [(route, role) for route in ROUTES for role in ROLES]
