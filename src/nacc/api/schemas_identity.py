@@ -16,7 +16,7 @@ class InvitationIn(Strict):
 
     user_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     email: str | None = Field(default=None, min_length=3, max_length=320,
-                              pattern=r"^[^@\s]+@[^@\s]+$")  # fmt: skip
+                              pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")  # fmt: skip
 
     @model_validator(mode="after")
     def _one(self) -> InvitationIn:

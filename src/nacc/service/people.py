@@ -15,6 +15,7 @@ from nacc.domain.errors import NotFound
 from nacc.ports.pages import Page
 from nacc.ports.store import UnitOfWork
 from nacc.ports.store_people import OrganisationView, TokenView, UserView
+from nacc.ports.store_people_rules import check_role
 from nacc.service import audit
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services, found
@@ -99,6 +100,7 @@ def grant(svc: Services, who: Principal, user_id: int, role: str, scope: str) ->
 def revoke(svc: Services, who: Principal, user_id: int, role: str, scope: str) -> None:
     """Take a role away (operators); a role the user does not hold is not found."""
     require(who, "operator")
+    check_role(role)
     with svc.unit() as uow:
         _user(uow, user_id)
         if not uow.people.revoke_role(user_id, role, scope):

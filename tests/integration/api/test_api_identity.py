@@ -69,6 +69,11 @@ def test_a_revoked_role_fails_at_the_next_request(api: Api) -> None:
     scoped = api.client.delete(f"/users/{uid}/roles/member?scope=project:1",
                                headers=api.as_(api.operator))  # fmt: skip
     assert scoped.status_code == 404
+    for bad in (f"/users/{uid}/roles/emperor", f"/users/{uid}/roles/member?scope=a%00b"):
+        refused = api.client.delete(bad, headers=api.as_(api.operator))
+        assert refused.status_code == 422, (bad, refused.text)  # not a 500 on PostgreSQL
+    nul = api.client.get("/audit?action=a%00b", headers=api.as_(api.operator))
+    assert nul.status_code == 422
 
 
 def test_the_bearer_scheme_is_checked_on_every_request(api: Api) -> None:

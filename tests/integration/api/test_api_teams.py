@@ -40,6 +40,8 @@ def test_the_team_is_joined_by_consent_and_only_members_are_awarded(world: World
     both = assert_problem(w.call("POST", url, "a1", {"user_id": 1, "email": "x@y.z"}), 422)
     assert both["errors"][0]["field"] == "body"
     assert_problem(w.call("POST", url, "a1", {"user_id": 10**6}), 422, "no user with id")
+    assert_problem(w.call("POST", url, "a1", {"email": "g\u00001@example.kr"}), 422)
+    assert_problem(w.call("POST", url, "a1", {"user_id": 2**40}), 422)
     assert_problem(w.call("POST", url, "b1", {"user_id": w.ids["g1"]}), 404, "no proposal")
     listed = w.ok("GET", url, "a1")
     assert [i["status"] for i in listed] == ["pending"] * 3

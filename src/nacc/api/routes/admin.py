@@ -17,6 +17,7 @@ from nacc.service import audit
 from nacc.service import people as use
 
 router = APIRouter(tags=["people"])
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text never holds NUL: refused as 422, not a 500
 
 
 def _org(o: OrganisationView) -> schemas.OrganisationOut:
@@ -81,7 +82,8 @@ def grant_role(user_id: int, body: schemas.RoleIn, svc: ServicesDep, who: Caller
 @router.delete("/users/{user_id}/roles/{role}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_role(
     user_id: int, role: str, svc: ServicesDep, who: CallerDep,
-    scope: Annotated[str, Query(max_length=200, description="'' = the global role")] = "",
+    scope: Annotated[str, Query(max_length=200, pattern=NO_NUL,
+                                description="'' = the global role")] = "",
 ) -> None:  # fmt: skip
     """Operators: take a role away; a role the user does not hold is not found."""
     use.revoke(svc, who, user_id, role, scope)
@@ -110,7 +112,7 @@ def revoke_token(token_id: int, svc: ServicesDep, who: CallerDep) -> None:
 def audit_log(
     svc: ServicesDep, who: CallerDep, limit: LimitQ = 50, offset: OffsetQ = 0,
     actor_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    action: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
 ) -> schemas.PageOut[AuditOut]:  # fmt: skip
     """Operators: privileged actions, newest first (who, what, on what, when, from where)."""
     page = audit.read(svc, who, limit, offset, actor_id, action)
