@@ -27,6 +27,7 @@ from nacc.adapters.store import (
 )
 from nacc.adapters.store.sql_store import SqlStore
 from nacc.api.app import create_app
+from nacc.api.ratelimit import RateLimiter
 from nacc.catalog.accelerators import load_catalog
 from nacc.catalog.throughput import ThroughputModel, default_model
 from nacc.config import DEFAULT_DEVICES as DEFAULT_DEVICES  # re-exported: callers and
@@ -163,6 +164,7 @@ def build_app(settings: Settings, live: bool = True) -> tuple[FastAPI, Services]
     app = create_app(svc, lambda: metrics_snapshot(svc, pools), lifespan=_lifespan(svc, scheduler))
     app.state.live = scheduler
     app.state.pricing = pricing(pools, default_model())
+    app.state.submit_limiter = RateLimiter(settings.submit_rate_per_s, settings.submit_burst)
     return app, svc
 
 

@@ -15,6 +15,8 @@ passed down (DESIGN.md rule 6). ``nacc serve`` hands them to its scheduler proce
 | ``NACC_CONTAIN_JOBS`` | ``contain_jobs``: walls around local jobs (needs root) | true |
 | ``NACC_JOB_NETWORK`` | ``job_network``: local jobs keep the host's network | false |
 | ``NACC_LOG_CAP_BYTES`` | ``log_cap_bytes``: output kept per job run | 1073741824 (1 GiB) |
+| ``NACC_SUBMIT_RATE_PER_S`` | ``submit_rate_per_s``: submissions per s and token | 0 (none) |
+| ``NACC_SUBMIT_BURST`` | ``submit_burst``: submissions at once | rate, rounded up |
 
 A bad value raises :class:`InputError` naming the variable and what was expected.
 """
@@ -91,6 +93,9 @@ class Settings(BaseSettings):
     contain_jobs: bool = True
     job_network: bool = False
     log_cap_bytes: int = Field(default=1 << 30, ge=1, le=1 << 50, strict=False)
+    # job submissions per second and API token (0: no limit) and the burst allowed
+    submit_rate_per_s: float = Field(default=0.0, ge=0, le=1e6)
+    submit_burst: int | None = Field(default=None, ge=1, le=10**6)
 
     def __init__(self, **values: Any) -> None:
         try:

@@ -9,12 +9,10 @@ from fastapi.staticfiles import StaticFiles
 
 from nacc import __version__
 from nacc.api import metrics as prometheus
-from nacc.api import problems
-from nacc.api.deps import PrincipalCache, ServicesDep
+from nacc.api import problems, ratelimit
+from nacc.api.deps import PrincipalCache
 from nacc.api.lang import LanguageMiddleware
-from nacc.api.schemas import HealthOut
 from nacc.service.context import Services
-from nacc.service.reports import scheduler_health
 from nacc.web import pages as web_pages
 
 
@@ -34,30 +32,20 @@ def create_app(
     app.state.live = None
     app.state.pricing = None
     app.state.principals = PrincipalCache()
+    app.state.submit_limiter = ratelimit.RateLimiter()  # bootstrap sets the configured one
     svc.on_roles_changed.append(app.state.principals.clear)
     app.state.services = svc
     problems.install(app)
-    from nacc.api.routes import admin, jobs, programs
+    ratelimit.install(app)
+    from nacc.api.routes import admin, health, jobs, programs, teams
 
     app.include_router(admin.router)
     app.include_router(programs.router)
+    app.include_router(teams.router)
     app.include_router(jobs.router)
+    app.include_router(health.router)
     app.include_router(web_pages.router)
     app.mount("/static", StaticFiles(packages=[("nacc.web", "static")]), name="static")
-
-    @app.get("/healthz", tags=["ops"])
-    def healthz(s: ServicesDep) -> HealthOut:
-        """Answers 200 while the API reaches its database; the scheduler's state rides
-        along (a stalled scheduler is not a reason to restart the API)."""
-        health = scheduler_health(s)
-        beat = health.beat
-        return HealthOut(
-            status="ok",
-            scheduler=health.state,
-            scheduler_beat_age_s=None if health.age_s is None else round(health.age_s, 3),
-            scheduler_pid=None if beat is None else beat.pid,
-            scheduler_host=None if beat is None else beat.host,
-        )
 
     prometheus.install(app, metrics)
     return app

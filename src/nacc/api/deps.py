@@ -1,24 +1,30 @@
-"""FastAPI dependencies: the services object and the authenticated caller.
+"""FastAPI dependencies: the services object, the authenticated caller, the submission
+rate limit.
 
-The caller is looked up by token hash; a hit is remembered for ``AUTH_CACHE_S`` seconds
+Every request's ``Authorization`` header is checked for the ``Bearer`` scheme first;
+only then is its secret looked up. A hit is remembered for ``AUTH_CACHE_S`` seconds
 (never past the token's own expiry) so a busy client does not cost two queries per
 request. Every commit that changes roles or revokes a token in this process empties the
-cache (``Services.on_roles_changed``); changes made by another process (a second server
-on the same database) take effect within ``AUTH_CACHE_S``.
+cache (``Services.on_roles_changed``) and bumps its generation, so a lookup that raced
+with the revocation is not remembered: a revoked token or role fails at the very next
+request. Changes made by another process (a second server on the same database) take
+effect within ``AUTH_CACHE_S``.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
+from nacc.api.ratelimit import RateLimiter
 from nacc.domain.errors import Unauthorized
 from nacc.domain.reasons import Code
-from nacc.service.auth import Principal, authenticate, hash_token
+from nacc.service.auth import Principal, authenticate, bearer_secret, hash_token
 from nacc.service.context import Services
 
 AUTH_CACHE_S = 5.0
@@ -31,6 +37,7 @@ class PrincipalCache:
         self.ttl_s, self.size = ttl_s, size
         self._lock = threading.Lock()
         self._rows: dict[str, tuple[Principal, datetime | None, float]] = {}
+        self.generation = 0
 
     def get(self, key: str, now: datetime) -> Principal | None:
         with self._lock:
@@ -44,9 +51,13 @@ class PrincipalCache:
     def clear(self) -> None:
         with self._lock:
             self._rows.clear()
+            self.generation += 1
 
-    def put(self, key: str, who: Principal, expires: datetime | None) -> None:
+    def put(self, key: str, who: Principal, expires: datetime | None, generation: int) -> None:
+        """Remember ``who`` unless the cache was cleared since ``generation`` was read."""
         with self._lock:
+            if generation != self.generation:
+                return
             if len(self._rows) >= self.size:
                 self._rows.clear()
             self._rows[key] = (who, expires, time.monotonic() + self.ttl_s)
@@ -65,16 +76,26 @@ def caller(
 ) -> Principal:
     cache: PrincipalCache = request.app.state.principals
     now = svc.clock()
-    secret = authorization[7:].strip() if authorization and len(authorization) > 7 else ""
-    key = hash_token(secret)
-    who = cache.get(key, now) if secret else None
-    if who is not None:
-        return who
-    who, expires = authenticate(svc, authorization, now)
-    cache.put(key, who, expires)
-    return who
+    key = hash_token(bearer_secret(authorization))  # the scheme, on every request
+    who = cache.get(key, now)
+    if who is None:
+        generation = cache.generation
+        who, expires = authenticate(svc, authorization, now)
+        cache.put(key, who, expires, generation)
+    address = request.client.host if request.client else ""
+    return replace(who, address=address)
 
 
 CallerDep = Annotated[Principal, Depends(caller)]
+
+
+def submit_allowed(request: Request, who: CallerDep) -> Principal:
+    """The caller, if their token may submit one more job now (else 429)."""
+    limiter: RateLimiter = request.app.state.submit_limiter
+    limiter.take(f"token:{who.token_id}" if who.token_id is not None else f"user:{who.user_id}")
+    return who
+
+
+SubmitterDep = Annotated[Principal, Depends(submit_allowed)]
 LimitQ = Annotated[int, Query(ge=1, le=500, description="page size")]
 OffsetQ = Annotated[int, Query(ge=0, description="rows to skip")]

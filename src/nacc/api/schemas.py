@@ -84,5 +84,3 @@ class HealthOut(BaseModel):
     status: str
     scheduler: str
     scheduler_beat_age_s: float | None = None
-    scheduler_pid: int | None = None
-    scheduler_host: str | None = None

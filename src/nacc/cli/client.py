@@ -105,6 +105,8 @@ def _call(
     if r.status_code >= 400:
         err.print(f"error {r.status_code}: {_problem_text(r)}", markup=False)
         raise typer.Exit(2)
+    if r.status_code == 204 or not r.content:
+        return None  # e.g. a revocation: nothing to show
     ctype = r.headers.get("content-type", "")
     return r.json() if ctype.startswith("application/json") else r.text
 

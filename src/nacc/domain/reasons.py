@@ -98,6 +98,20 @@ class Code(StrEnum):
     CAUSE_CONFLICT = "cause_conflict"
     DISPATCH_ERROR = "dispatch_error"
     HTTP_ERROR = "http_error"
+    # identity and access (team invitations, reviews, rate limits)
+    CONFLICT_OF_INTEREST_TEAM = "conflict_of_interest_team"
+    CONFLICT_OF_INTEREST_ORG = "conflict_of_interest_org"
+    CONFLICT_OF_INTEREST_BLIND = "conflict_of_interest_blind"
+    TEAM_ALREADY_MEMBER = "team_already_member"
+    TEAM_ALREADY_INVITED = "team_already_invited"
+    TEAM_CLOSED = "team_closed"
+    INVITATION_ANSWERED = "invitation_answered"
+    INVITEE_REVIEWED = "invitee_reviewed"
+    RATE_LIMITED = "rate_limited"
+    # what the CLI says after an access change
+    TOKEN_REVOKED = "token_revoked"
+    ROLE_REVOKED = "role_revoked"
+    INVITATION_STATE = "invitation_state"
     # why one field of a request body was refused (problem+json ``errors[].code``)
     VALUE_MISSING = "value_missing"
     VALUE_UNEXPECTED = "value_unexpected"
@@ -193,6 +207,18 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.CAUSE_CONFLICT: ("message",),
     Code.DISPATCH_ERROR: ("message",),
     Code.HTTP_ERROR: ("status", "message"),
+    Code.CONFLICT_OF_INTEREST_TEAM: ("name", "proposal"),
+    Code.CONFLICT_OF_INTEREST_ORG: ("name", "proposal"),
+    Code.CONFLICT_OF_INTEREST_BLIND: ("name", "proposal"),
+    Code.TEAM_ALREADY_MEMBER: ("user", "proposal"),
+    Code.TEAM_ALREADY_INVITED: ("proposal",),
+    Code.TEAM_CLOSED: ("proposal",),
+    Code.INVITATION_ANSWERED: ("invitation", "state"),
+    Code.INVITEE_REVIEWED: ("name", "proposal"),
+    Code.RATE_LIMITED: ("retry_after_s", "rate"),
+    Code.TOKEN_REVOKED: ("token",),
+    Code.ROLE_REVOKED: ("roles", "user", "scope"),
+    Code.INVITATION_STATE: ("invitation", "proposal", "state"),
     Code.VALUE_MISSING: _FIELD,
     Code.VALUE_UNEXPECTED: _FIELD,
     Code.VALUE_NOT_ALLOWED: (*_FIELD, "expected"),

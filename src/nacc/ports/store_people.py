@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Protocol
 
 from nacc.ports.pages import Page
+from nacc.ports.store_identity_data import AuditEntry, AuditView, InvitationView
 from nacc.ports.store_people_data import (
     TOKEN_PREFIX_LEN,
     AwardProjectSpec,
@@ -47,12 +48,15 @@ from nacc.ports.store_people_data import (
 
 __all__ = [
     "TOKEN_PREFIX_LEN",
+    "AuditEntry",
+    "AuditView",
     "AwardProjectSpec",
     "AwardsRepo",
     "CallSpec",
     "CallView",
     "DecisionSpec",
     "DecisionView",
+    "InvitationView",
     "MemberView",
     "OrganisationView",
     "PeopleRepo",
@@ -136,6 +140,19 @@ class PeopleRepo(Protocol):
 
     def tokens_of(self, user_id: int) -> list[TokenView]: ...
 
+    def get_token(self, token_id: int) -> TokenView | None: ...
+
+    def record_audit(self, entry: AuditEntry) -> AuditView:
+        """Append one entry to the audit log (in the same unit as the action)."""
+        ...
+
+    def audit_log(
+        self, limit: int = 100, offset: int = 0, *, actor_id: int | None = None,
+        action: str | None = None,
+    ) -> Page[AuditView]:  # fmt: skip
+        """Entries, newest first; only those of ``actor_id`` / ``action`` when given."""
+        ...
+
 
 class ProgramsRepo(Protocol):
     """Programs, calls, proposals (with their teams), reviews and decisions."""
@@ -183,6 +200,31 @@ class ProgramsRepo(Protocol):
         ...
 
     def set_proposal_status(self, proposal_id: int, status: str) -> None: ...
+
+    def invite(
+        self, proposal_id: int, invited_by: int, now: datetime, *, user_id: int | None = None,
+        email: str | None = None,
+    ) -> InvitationView:  # fmt: skip
+        """A pending invitation to the team, by user id or by e-mail (one of them); a second
+        pending invitation of the same person to the same proposal is a ``Conflict``."""
+        ...
+
+    def get_invitation(self, invitation_id: int) -> InvitationView | None: ...
+
+    def invitations_of_proposal(self, proposal_id: int) -> list[InvitationView]:
+        """Every invitation of the proposal, by id."""
+        ...
+
+    def invitations_for(self, user_id: int, email: str) -> list[InvitationView]:
+        """Invitations addressed to the user, by id or by their e-mail, by id."""
+        ...
+
+    def answer_invitation(
+        self, invitation_id: int, status: str, now: datetime, user_id: int | None = None
+    ) -> InvitationView:
+        """Settle a pending invitation (accepted, declined, withdrawn); ``user_id`` is who
+        answered. Accepting adds the user to the proposal's team."""
+        ...
 
     def add_review(
         self, proposal_id: int, reviewer_id: int, scores: Mapping[str, float], comment: str,

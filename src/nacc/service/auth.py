@@ -1,4 +1,7 @@
-"""Who is calling, and may they? Tokens are looked up by hash; roles may be scoped."""
+"""Who is calling, and may they? Tokens are looked up by hash; roles may be scoped.
+
+Only the ``Bearer`` scheme is accepted (case-insensitive, as RFC 9110 allows), on every
+request: a cached caller is found by the secret *after* the scheme was checked."""
 
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ class Principal:
     name: str
     organisation_id: int | None
     roles: frozenset[tuple[str, str]]  # (role, scope); scope "" = everywhere
+    token_id: int | None = None  # the token this request came with
+    address: str = ""  # where the request came from (the audit log keeps it)
 
     def has(self, role: str, scope: str = "") -> bool:
         return (role, "") in self.roles or (scope != "" and (role, scope) in self.roles)
@@ -26,7 +31,7 @@ class Principal:
 
 def bearer_secret(header: str | None) -> str:
     """The token secret of an ``Authorization: Bearer <token>`` header."""
-    if not header or not header.lower().startswith("bearer "):
+    if not header or not header[:7].lower() == "bearer " or not header[7:].strip():
         raise Unauthorized(
             "missing bearer token (Authorization: Bearer <token>)", code=Code.TOKEN_MISSING
         )
@@ -43,7 +48,8 @@ def authenticate(
         holder = uow.people.token_holder(key, now)
     if holder is None:
         raise Unauthorized("unknown, revoked or expired token", code=Code.TOKEN_INVALID)
-    who = Principal(holder.user_id, holder.name, holder.organisation_id, holder.roles)
+    who = Principal(holder.user_id, holder.name, holder.organisation_id, holder.roles,
+                    token_id=holder.token_id)  # fmt: skip
     return who, holder.expires_at
 
 

@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from nacc.domain import programs as rules
-from nacc.domain.errors import Conflict, Forbidden, InputError, NotFound
-from nacc.domain.programs import conflict_of_interest, weighted_score
+from nacc.domain.errors import Conflict, InputError, NotFound
+from nacc.domain.programs import weighted_score
 from nacc.ledger.accounts import EntryKind
 from nacc.ledger.accounts import project as project_account
 from nacc.ports.pages import MAX_PAGE
@@ -36,7 +36,7 @@ from nacc.ports.store_people import (
     ProposalView,
     TrancheView,
 )
-from nacc.service import award_ledger
+from nacc.service import audit, award_ledger
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services, found
 from nacc.service.programs import (
@@ -52,6 +52,7 @@ from nacc.service.programs import (
     outside_window,
     person,
 )
+from nacc.service.teams import check_conflict_of_interest
 
 DEFAULT_VALIDITY = timedelta(days=365)
 
@@ -131,7 +132,10 @@ def assign_reviewer(svc: Services, who: Principal, call_id: int, user_id: int) -
         require(who, *OFFICERS, scope=officer_scope(call.program_id))
         if uow.people.get_user(user_id) is None:
             raise NotFound("user", user_id)
-        return uow.people.grant_role(user_id, "reviewer", f"call:{call_id}")
+        new = uow.people.grant_role(user_id, "reviewer", f"call:{call_id}")
+        audit.record(uow, who, svc.clock(), "reviewer.assign", f"user:{user_id}",
+                     scope=f"call:{call_id}", new=new)  # fmt: skip
+        return new
 
 
 def submit_review(
@@ -144,7 +148,7 @@ def submit_review(
         p = find_proposal(uow, proposal_id)
         require(who, "reviewer", scope=f"call:{p.call_id}")
         call = find_call(uow, p.call_id, lock=True)  # serialised with the call's decision
-        _check_conflict_of_interest(uow, who, p)
+        check_conflict_of_interest(uow, who, p, call)
         _check_review_window(uow, call, now)
         score = weighted_score(criteria_of(call), scores)
         if uow.programs.review_by(p.id, who.user_id) is not None:
@@ -154,14 +158,6 @@ def submit_review(
         if p.status == "submitted":
             uow.programs.set_proposal_status(p.id, "under_review")
         return ReviewResult(row.id, p.id, who.user_id, dict(row.scores), score, comment, now)
-
-
-def _check_conflict_of_interest(uow: UnitOfWork, who: Principal, p: ProposalView) -> None:
-    team = [str(u) for u in uow.programs.proposal_member_ids(p.id)]
-    reviewer_org = "" if who.organisation_id is None else str(who.organisation_id)
-    why = conflict_of_interest(str(who.user_id), reviewer_org, str(p.organisation_id), team)
-    if why is not None:
-        raise Forbidden(f"conflict of interest: {why}; {who.name} may not review proposal {p.id}")
 
 
 def _check_review_window(uow: UnitOfWork, call: CallView, now: datetime) -> None:
@@ -199,6 +195,9 @@ def decide(svc: Services, who: Principal, call_id: int, req: DecideRequest) -> l
             view = DecisionResult(p.id, d.rank, scores[p.id], d.awarded, d.amount,
                                   p.id in req.overrides, d.reason, None)  # fmt: skip
             out.append(_record(uow, who, call, p, view, terms, now))
+        awarded = [d.proposal_id for d in out if d.awarded]
+        audit.record(uow, who, now, "call.decide", f"call:{call_id}", proposals=len(out),
+                     awarded=",".join(map(str, awarded)), overrides=len(req.overrides))  # fmt: skip
         return out
 
 
@@ -316,6 +315,15 @@ def accept_progress_report(
         require(who, *OFFICERS, scope=officer_scope(call.program_id))
         tranche = _waiting_tranche(uow, proj, tranche_seq)
         released = tranche is not None and _release(uow, proj, tranche, call.id, now)
+        audit.record(
+            uow,
+            who,
+            now,
+            "tranche.release",
+            f"project:{project_id}",
+            tranche=None if tranche is None else tranche.seq,
+            released=released,
+        )
         return project_details(uow, proj), released
 
 
@@ -375,8 +383,7 @@ def _may_read(who: Principal, proj: ProjectTermsView, call: CallView | None) -> 
         return
     scope = officer_scope(call.program_id) if call is not None else ""
     if not any(who.has(role, scope) for role in OFFICERS):
-        raise Forbidden(f"only project {proj.id}'s PI and members, operators and its "
-                        f"program officers may read it; {who.name} is none of them")  # fmt: skip
+        raise NotFound("project", proj.id)  # not Forbidden: that would tell it exists
 
 
 def project_details(uow: UnitOfWork, proj: ProjectTermsView) -> ProjectDetails:

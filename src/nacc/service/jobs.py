@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from nacc.domain.errors import Conflict, Forbidden, InputError
+from nacc.domain.errors import Conflict, Forbidden, InputError, NotFound
 from nacc.domain.jobs import JobClass
 from nacc.domain.reasons import Code, Reason
 from nacc.i18n import render
@@ -141,14 +141,23 @@ def _check_funds(funds: FundsView, estimate: Decimal) -> None:
 
 
 def visible_job(svc: Services, who: Principal, job_id: str) -> JobView:
+    """The job, if the caller may see its project's jobs; else not found (as a job that
+    does not exist: a refusal would tell that it does)."""
     with svc.unit() as uow:
         job = found(uow.jobs.get(job_id), "job", job_id)
-    _may_see(who, job.project_id)
+    if not _sees(who, job.project_id):
+        raise NotFound("job", job_id)
     return job
 
 
+def _sees(who: Principal, project_id: int) -> bool:
+    readers = ("pi", "member", "operator", "program_officer")
+    return any(who.has(role, f"project:{project_id}") for role in readers)
+
+
 def _may_see(who: Principal, project_id: int) -> None:
-    require(who, "pi", "member", "operator", "program_officer", scope=f"project:{project_id}")
+    if not _sees(who, project_id):
+        raise NotFound("project", project_id)
 
 
 def list_jobs(

@@ -1,14 +1,22 @@
-"""People: organisations, users, roles and API tokens (operator use cases)."""
+"""People: organisations, users, roles and API tokens (operator use cases).
+
+Each change is written to the audit log (``nacc.service.audit``) in its own unit of
+work. A revoked role or token takes effect at the next request: the commit marks roles
+changed, which empties the API's cache of callers. Another user, or another user's token,
+that the caller may not see is "not found" (404), never "forbidden": a refusal would tell
+that it exists."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from nacc.domain.errors import Forbidden, NotFound
+from nacc.domain.errors import NotFound
 from nacc.ports.pages import Page
 from nacc.ports.store import UnitOfWork
-from nacc.ports.store_people import OrganisationView, UserView
+from nacc.ports.store_people import OrganisationView, TokenView, UserView
+from nacc.ports.store_people_rules import check_role
+from nacc.service import audit
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services, found
 
@@ -38,9 +46,12 @@ def add_organisation(
 ) -> OrganisationView:
     require(who, "operator")
     with svc.unit() as uow:
-        return uow.people.create_organisation(
+        org = uow.people.create_organisation(
             name, kind, region, capital_area=capital_area, company_size=company_size
         )
+        audit.record(uow, who, svc.clock(), "organisation.create", f"organisation:{org.id}",
+                     name=name, kind=kind)  # fmt: skip
+        return org
 
 
 def list_organisations(svc: Services, limit: int, offset: int) -> Page[OrganisationView]:
@@ -64,6 +75,8 @@ def add_user(
         user = uow.people.create_user(name, email, svc.clock(), organisation_id)
         for role, scope in roles:
             uow.people.grant_role(user.id, role, scope)
+        roles_text = ",".join(f"{r}@{s}" if s else r for r, s in roles)
+        audit.record(uow, who, svc.clock(), "user.create", f"user:{user.id}", roles=roles_text)
         return user, roles
 
 
@@ -80,6 +93,43 @@ def grant(svc: Services, who: Principal, user_id: int, role: str, scope: str) ->
     with svc.unit() as uow:
         _user(uow, user_id)
         uow.people.grant_role(user_id, role, scope)
+        audit.record(uow, who, svc.clock(), "role.grant", f"user:{user_id}", role=role,
+                     scope=scope)  # fmt: skip
+
+
+def revoke(svc: Services, who: Principal, user_id: int, role: str, scope: str) -> None:
+    """Take a role away (operators); a role the user does not hold is not found."""
+    require(who, "operator")
+    check_role(role)
+    with svc.unit() as uow:
+        _user(uow, user_id)
+        if not uow.people.revoke_role(user_id, role, scope):
+            raise NotFound("role", f"{role}@{scope}" if scope else role)
+        uow.roles_changed()
+        audit.record(uow, who, svc.clock(), "role.revoke", f"user:{user_id}", role=role,
+                     scope=scope)  # fmt: skip
+
+
+def list_tokens(svc: Services, who: Principal, user_id: int) -> list[TokenView]:
+    """A user's tokens (never their secrets): the user themself, or an operator."""
+    with svc.unit() as uow:
+        _visible(uow, who, user_id)
+        return uow.people.tokens_of(user_id)
+
+
+def revoke_token(svc: Services, who: Principal, token_id: int) -> bool:
+    """Revoke a token (its owner, or an operator); True when it was active until now.
+    Someone else's token is not found, as a token that does not exist."""
+    now = svc.clock()
+    with svc.unit() as uow:
+        token = uow.people.get_token(token_id)
+        if token is None or (token.user_id != who.user_id and not who.has("operator")):
+            raise NotFound("token", token_id)
+        revoked = uow.people.revoke_token(token_id, now)
+        uow.roles_changed()
+        audit.record(uow, who, now, "token.revoke", f"token:{token_id}",
+                     user_id=token.user_id, was_active=revoked)  # fmt: skip
+        return revoked
 
 
 def issue_token(
@@ -93,6 +143,8 @@ def issue_token(
     with svc.unit() as uow:
         _user(uow, user_id)
         token, secret = uow.people.create_token(user_id, now, expires_at=expires, label=label)
+        audit.record(uow, who, now, "token.issue", f"token:{token.id}", user_id=user_id,
+                     label=label)  # fmt: skip
         return NewToken(token.id, user_id, secret, expires.isoformat() if expires else None)
 
 
@@ -102,10 +154,15 @@ def roles_of(svc: Services, user_id: int) -> list[tuple[str, str]]:
 
 
 def visible_user(svc: Services, who: Principal, user_id: int) -> UserView:
-    if user_id != who.user_id and not who.has("operator"):
-        raise Forbidden("only operators can see other users")
+    """The caller themself, or (operators) anyone; another user is not found."""
     with svc.unit() as uow:
-        return _user(uow, user_id)
+        return _visible(uow, who, user_id)
+
+
+def _visible(uow: UnitOfWork, who: Principal, user_id: int) -> UserView:
+    if user_id != who.user_id and not who.has("operator"):
+        raise NotFound("user", user_id)
+    return _user(uow, user_id)
 
 
 def first_operator(svc: Services, name: str, email: str, label: str = "bootstrap") -> str:

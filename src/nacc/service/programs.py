@@ -6,7 +6,11 @@ Who may do what:
 * operators and program officers (global, or scoped ``program:<id>``) create programs,
   open calls, assign reviewers;
 * any authenticated user with an organisation applies to an open call and becomes the
-  proposal's PI;
+  proposal's PI; the ids in the request's ``team`` are *invited* (they join only by
+  accepting: ``nacc.service.teams``);
+* a proposal, to anyone who may not read it, is not found (404, not 403: a refusal would
+  tell that it exists);
+* creating programs and opening calls are written to the audit log.
 * reviews, decisions, projects and tranches: ``nacc.service.awards``.
 
 A call's budget lives in the ledger account ``program:call-<id>``, funded from
@@ -29,7 +33,7 @@ from nacc.ports.pages import Conflict as DuplicateRow
 from nacc.ports.pages import Page
 from nacc.ports.store import UnitOfWork
 from nacc.ports.store_people import CallSpec, CallView, ProgramView, ProposalSpec, ProposalView
-from nacc.service import award_ledger
+from nacc.service import audit, award_ledger
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services, found
 
@@ -128,7 +132,9 @@ class ProposalRequest:
 def create_program(svc: Services, who: Principal, name: str, description: str) -> ProgramView:
     require(who, *OFFICERS)
     with svc.unit() as uow, duplicate_is_conflict():
-        return uow.programs.create_program(name, description)
+        row = uow.programs.create_program(name, description)
+        audit.record(uow, who, svc.clock(), "program.create", f"program:{row.id}", name=name)
+        return row
 
 
 def list_programs(svc: Services, limit: int, offset: int) -> Page[ProgramView]:
@@ -149,6 +155,8 @@ def open_call(svc: Services, who: Principal, program_id: int, spec: CallSpec) ->
         legs = [(FUNDING.key, -call.budget_credits), (call_account(call.id), call.budget_credits)]
         memo = f"budget of call {call.id} {call.title!r}"
         award_ledger.post(uow, EntryKind.FUNDING, f"fund:call:{call.id}", now, memo, legs)
+        audit.record(uow, who, now, "call.open", f"call:{call.id}", program_id=program_id,
+                     budget=str(call.budget_credits))  # fmt: skip
         return call_details(uow, call)
 
 
@@ -222,10 +230,20 @@ def apply(svc: Services, who: Principal, call_id: int, req: ProposalRequest) -> 
             organisation_id=who.organisation_id, pi_user_id=who.user_id, title=req.title,
             abstract=req.abstract, requested_credits=req.requested_credits,
             job_classes=list(req.job_classes), accelerator_types=req.accelerator_types,
-            member_ids=list(req.team),
         )  # fmt: skip
         row = uow.programs.create_proposal(call_id, spec, now)
+        _invite_team(uow, who, row, req.team, now)
         return proposal_details(uow, row, full=True)
+
+
+def _invite_team(
+    uow: UnitOfWork, who: Principal, p: ProposalView, user_ids: Sequence[int], now: datetime
+) -> None:
+    """Invite (not add) the request's team; each joins by accepting (``service.teams``)."""
+    for user_id in dict.fromkeys(u for u in user_ids if u != who.user_id):
+        row = uow.programs.invite(p.id, who.user_id, now, user_id=user_id)
+        audit.record(uow, who, now, "team.invite", f"proposal:{p.id}", invitation=row.id,
+                     user_id=user_id)  # fmt: skip
 
 
 def _check_applicant(uow: UnitOfWork, call: CallView, organisation_id: int) -> None:
@@ -282,8 +300,7 @@ def get_proposal(svc: Services, who: Principal, proposal_id: int) -> ProposalDet
             return proposal_details(uow, p, full=True)
         if who.has("reviewer", f"call:{call.id}"):
             return proposal_details(uow, p, full=not call.blind)
-        raise Forbidden(f"{who.name} is not on proposal {p.id}'s team, nor its reviewer "
-                        "or program officer")  # fmt: skip
+        raise NotFound("proposal", proposal_id)  # not Forbidden: that would tell it exists
 
 
 def _is_officer(who: Principal, call: CallView) -> bool:

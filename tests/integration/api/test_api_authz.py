@@ -1,4 +1,6 @@
-"""The authorisation matrix: every route × every role, allowed (2xx) or refused (401/403).
+"""The authorisation matrix: every route × every role, allowed (2xx) or refused (401,
+403, or 404 where a refusal would tell that the thing exists: another's proposal,
+project, token or invitation).
 
 One world per database (SQLite and PostgreSQL), built once per module: an operator, a
 global program officer, a reviewer of the open call, the PI and a member of an awarded
@@ -27,14 +29,14 @@ import pytest
 from conftest import Api, _api, _pg_database
 from nacc.ports.store import UnitOfWork
 from nacc.ports.store_people import CallSpec
-from nacc.service import awards, jobs, programs
+from nacc.service import awards, jobs, programs, teams
 from nacc.service.auth import Principal
 
 ROLES = ("operator", "program_officer", "reviewer", "pi", "member", "no_token", "expired")
 AUTHENTICATED = frozenset(ROLES[:5])
 OFFICERS = frozenset({"operator", "program_officer"})
 PROJECT_READERS = OFFICERS | {"pi", "member"}
-COVERED_TAGS = {"people", "programs", "jobs"}
+COVERED_TAGS = {"people", "programs", "jobs", "teams"}
 JOB_READERS = OFFICERS | {"pi", "member"}
 
 
@@ -100,6 +102,8 @@ def _calls_and_project(w: World) -> None:
     early = (timedelta(hours=-1), timedelta(minutes=1))
     decided = programs.open_call(svc, officer, w.ids["program"], _spec(w.now, *early)).id
     awarded = _propose(w, decided, team=[w.users["member"]]).id
+    [invitation] = teams.my_invitations(svc, w.principal("member"))
+    teams.answer(svc, w.principal("member"), invitation.id, accept=True)
     svc.clock = lambda: w.now + timedelta(minutes=2)
     request = awards.DecideRequest(
         overrides={awarded: (True, "authz world")}, valid_from=w.now - timedelta(hours=1)
@@ -155,6 +159,8 @@ class Route:
     path: str  # the route's template, as FastAPI has it
     allowed: frozenset[str]
     build: Callable[[World], Request]
+    refused: int = 403  # 404 where the route hides what the caller may not see
+    hidden_from: frozenset[str] = frozenset()  # roles refused with 404 (may not even see it)
 
 
 def _unique() -> str:
@@ -202,14 +208,41 @@ def _ids(template: str) -> Callable[[World], str]:
 
 
 def _fixed(method: str, path: str, allowed: frozenset[str], body: Callable[[World], Any] | None
-           = None, route: str | None = None) -> Route:  # fmt: skip
+           = None, route: str | None = None, refused: int = 403) -> Route:  # fmt: skip
     def build(w: World) -> Request:
         return method, _ids(path)(w), body(w) if body else None
 
     template = route or path.replace("{pi_user}", "{user_id}")
     for name in ("program", "call", "proposal", "project"):
         template = template.replace("{" + name + "}", "{" + name + "_id}")
-    return Route(method, template, allowed, build)
+    return Route(method, template, allowed, build, refused)
+
+
+def _fresh_role(w: World) -> Request:
+    with w.api.svc.unit() as uow:
+        uow.people.grant_role(w.users["pi"], "member", "project:999")
+    return "DELETE", f"/users/{w.users['pi']}/roles/member?scope=project:999", None
+
+
+def _fresh_token(w: World) -> Request:
+    with w.api.svc.unit() as uow:
+        token, _ = uow.people.create_token(w.users["pi"], w.now, label="to revoke")
+    return "DELETE", f"/tokens/{token.id}", None
+
+
+def _fresh_invitation(action: str) -> Callable[[World], Request]:
+    """A new proposal by the PI that invites the member; ``action`` on the invitation."""
+
+    def build(w: World) -> Request:
+        pid = _propose(w, w.ids["call"], team=[w.users["member"]]).id
+        [inv] = teams.invitations_of(w.api.svc, w.principal("pi"), pid)
+        return "POST", f"/invitations/{inv.id}/{action}", None
+
+    return build
+
+
+def _email(w: World) -> dict[str, Any]:
+    return {"email": f"{_unique()}@invited.example"}
 
 
 ROUTES: list[Route] = [
@@ -224,7 +257,21 @@ ROUTES: list[Route] = [
     _fixed("POST", "/users/{pi_user}/roles", frozenset({"operator"}),
            lambda w: {"role": "member", "scope": "project:999"}),
     _fixed("POST", "/users/{pi_user}/tokens", frozenset({"operator", "pi"}), lambda w: {}),
+    Route("DELETE", "/users/{user_id}/roles/{role}", frozenset({"operator"}), _fresh_role),
+    _fixed("GET", "/users/{pi_user}/tokens", frozenset({"operator", "pi"}), refused=404),
+    Route("DELETE", "/tokens/{token_id}", frozenset({"operator", "pi"}), _fresh_token, 404),
+    _fixed("GET", "/audit", frozenset({"operator"})),
     _fixed("GET", "/me", AUTHENTICATED),
+    # teams.py
+    _fixed("POST", "/proposals/{proposal}/invitations", frozenset({"pi"}), _email, refused=404),
+    _fixed("GET", "/proposals/{proposal}/invitations", OFFICERS | {"pi"}, refused=404),
+    _fixed("GET", "/me/invitations", AUTHENTICATED),
+    Route("POST", "/invitations/{invitation_id}/accept", frozenset({"member"}),
+          _fresh_invitation("accept"), 404),
+    Route("POST", "/invitations/{invitation_id}/decline", frozenset({"member"}),
+          _fresh_invitation("decline"), 404),
+    Route("POST", "/invitations/{invitation_id}/withdraw", frozenset({"pi"}),
+          _fresh_invitation("withdraw"), 404),
     # programs.py
     _fixed("POST", "/programs", OFFICERS, lambda w: {"name": _unique()}),
     _fixed("GET", "/programs", AUTHENTICATED),
@@ -235,29 +282,31 @@ ROUTES: list[Route] = [
            lambda w: {"title": "t", "abstract": "a", "requested_credits": 1,
                       "job_classes": ["evaluation"]}),
     _fixed("GET", "/calls/{call}/proposals", AUTHENTICATED),
-    _fixed("GET", "/proposals/{proposal}", OFFICERS | {"reviewer", "pi"}),
+    _fixed("GET", "/proposals/{proposal}", OFFICERS | {"reviewer", "pi"}, refused=404),
     _fixed("POST", "/calls/{call}/reviewers", OFFICERS,
            lambda w: {"user_id": w.users["reviewer"]}),
     Route("POST", "/proposals/{proposal_id}/reviews", frozenset({"reviewer"}), _fresh_proposal),
     Route("POST", "/calls/{call_id}/decisions", OFFICERS, _fresh_closed_call),
-    _fixed("GET", "/projects/{project}", PROJECT_READERS),
-    _fixed("GET", "/projects/{project}/balance", PROJECT_READERS),
+    _fixed("GET", "/projects/{project}", PROJECT_READERS, refused=404),
+    _fixed("GET", "/projects/{project}/balance", PROJECT_READERS, refused=404),
     _fixed("POST", "/projects/{project}/progress-reports/accept", OFFICERS),
     # jobs.py
     _fixed("POST", "/projects/{project}/jobs", frozenset({"operator", "pi", "member"}), _job_body),
-    _fixed("GET", "/projects/{project}/jobs", JOB_READERS),
-    Route("GET", "/jobs/{job_id}", JOB_READERS, _fresh_job("GET", "")),
-    Route("GET", "/jobs/{job_id}/logs", JOB_READERS, _fresh_job("GET", "/logs")),
+    _fixed("GET", "/projects/{project}/jobs", JOB_READERS, refused=404),
+    Route("GET", "/jobs/{job_id}", JOB_READERS, _fresh_job("GET", ""), 404),
+    Route("GET", "/jobs/{job_id}/logs", JOB_READERS, _fresh_job("GET", "/logs"), 404),
     # the submitter (the PI here) or an operator
     Route("POST", "/jobs/{job_id}/cancel", frozenset({"operator", "pi"}),
-          _fresh_job("POST", "/cancel")),
+          _fresh_job("POST", "/cancel"), hidden_from=frozenset(ROLES[:5]) - JOB_READERS),
 ]  # fmt: skip
 
 
 def _expected(route: Route, role: str) -> set[int]:
     if role in ("no_token", "expired"):
         return {401}
-    return {200, 201, 202, 204} if role in route.allowed else {403}
+    if role in route.allowed:
+        return {200, 201, 202, 204}
+    return {404} if role in route.hidden_from else {route.refused}
 
 
 CASES = [(route, role) for route in ROUTES for role in ROLES]

@@ -16,13 +16,28 @@ from test_crash_safety import _port, _start
 
 from nacc.adapters.store import make_engine
 from nacc.adapters.store.engine import database_lock, lock_key
+from nacc.bootstrap import Settings, build_services, first_operator
 from support.waiting import wait_until
 
 pytestmark = pytest.mark.slow  # two real servers on one database
 
+TOKEN: dict[str, str] = {}  # the operator's, per database (where the scheduler runs is theirs)
+
+
+def _operator(db_url: str) -> None:
+    """Migrate the database and make an operator token (before any server starts)."""
+    svc = build_services(Settings(database_url=db_url))
+    try:
+        TOKEN[db_url] = first_operator(svc, "Ops", "ops@standby.example")
+    finally:
+        svc.sessions.kw["bind"].dispose()
+
 
 def _health(port: int) -> Any:
-    return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
+    """The operators' health details (pid and host are not public)."""
+    headers = {"Authorization": f"Bearer {next(iter(TOKEN.values()))}"}
+    return httpx.get(f"http://127.0.0.1:{port}/healthz/details", headers=headers,
+                     timeout=2).json()  # fmt: skip
 
 
 def _until(check: Any, timeout: float = 30) -> Any:
@@ -44,6 +59,8 @@ def _waiting_for_the_lock(db_url: str) -> bool:
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_second_server_stands_by_and_takes_over(db_url: str, tmp_path: Path) -> None:
+    TOKEN.clear()
+    _operator(db_url)
     base = dict(os.environ, NACC_DATABASE_URL=db_url, NACC_LOCAL_DEVICES="H100-SXM:1",
                 NACC_TICK_S="0.1")  # fmt: skip
     a_port, b_port = _port(), _port()
@@ -93,6 +110,8 @@ def test_a_scheduler_that_loses_its_lock_stops(db_url: str, tmp_path: Path) -> N
     """Its lock's connection is killed (as by a database restart): the scheduler stops
     within seconds, so it never runs beside a standby that took the lock over; the
     server then starts a new one."""
+    TOKEN.clear()
+    _operator(db_url)
     env = dict(os.environ, NACC_DATABASE_URL=db_url, NACC_LOCAL_DEVICES="H100-SXM:1",
                NACC_TICK_S="0.1", NACC_HOME=str(tmp_path))  # fmt: skip
     port, log = _port(), tmp_path / "server.log"

@@ -15,6 +15,7 @@ DOCS = Path(__file__).parents[3] / "docs" / "reasons.md"
 TITLED = {
     Code.ERROR, Code.INPUT_INVALID, Code.NOT_FOUND, Code.UNAUTHORIZED, Code.FORBIDDEN,
     Code.CONFLICT, Code.UNKNOWN_NAME, Code.INSUFFICIENT_CREDITS, Code.HTTP_ERROR,
+    Code.RATE_LIMITED,
 }  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nacc.adapters.store import repos_extra, repos_people, repos_programs
+from nacc.adapters.store import repos_extra, repos_people, repos_programs, sql_identity
 from nacc.adapters.store import repos_projects as repos_proj
 from nacc.adapters.store.repos import InvalidReference, Page
 from nacc.adapters.store.tables import (
@@ -30,11 +30,14 @@ from nacc.adapters.store.tables import (
 )
 from nacc.domain.programs import Criterion
 from nacc.ports.store_people import (
+    AuditEntry,
+    AuditView,
     AwardProjectSpec,
     CallSpec,
     CallView,
     DecisionSpec,
     DecisionView,
+    InvitationView,
     MemberView,
     OrganisationView,
     ProgramView,
@@ -204,6 +207,18 @@ class SqlPeople:
     def tokens_of(self, user_id: int) -> list[TokenView]:
         return [token_view(t) for t in repos_people.tokens_of(self.session, user_id)]
 
+    def get_token(self, token_id: int) -> TokenView | None:
+        return _opt(self.session.get(ApiToken, token_id), token_view)
+
+    def record_audit(self, entry: AuditEntry) -> AuditView:
+        return sql_identity.record_audit(self.session, entry)
+
+    def audit_log(
+        self, limit: int = 100, offset: int = 0, *, actor_id: int | None = None,
+        action: str | None = None,
+    ) -> Page[AuditView]:  # fmt: skip
+        return sql_identity.audit_log(self.session, limit, offset, actor_id, action)
+
 
 class SqlPrograms:
     def __init__(self, session: Session) -> None:
@@ -264,6 +279,26 @@ class SqlPrograms:
 
     def set_proposal_status(self, proposal_id: int, status: str) -> None:
         repos_programs.set_proposal_status(self.session, proposal_id, status)
+
+    def invite(
+        self, proposal_id: int, invited_by: int, now: datetime, *, user_id: int | None = None,
+        email: str | None = None,
+    ) -> InvitationView:  # fmt: skip
+        return sql_identity.invite(self.session, proposal_id, invited_by, now, user_id, email)
+
+    def get_invitation(self, invitation_id: int) -> InvitationView | None:
+        return sql_identity.get_invitation(self.session, invitation_id)
+
+    def invitations_of_proposal(self, proposal_id: int) -> list[InvitationView]:
+        return sql_identity.invitations_of_proposal(self.session, proposal_id)
+
+    def invitations_for(self, user_id: int, email: str) -> list[InvitationView]:
+        return sql_identity.invitations_for(self.session, user_id, email)
+
+    def answer_invitation(
+        self, invitation_id: int, status: str, now: datetime, user_id: int | None = None
+    ) -> InvitationView:
+        return sql_identity.answer_invitation(self.session, invitation_id, status, now, user_id)
 
     def add_review(
         self, proposal_id: int, reviewer_id: int, scores: Mapping[str, float], comment: str,

@@ -370,3 +370,7 @@ class SchedulerBeat(Base):
     step_s: Mapped[float] = mapped_column(sa.Float)
     pending: Mapped[int]
     running: Mapped[int]
+
+
+# Tables of later revisions, in their own modules (imported last so Base knows them).
+from nacc.adapters.store import tables_identity as tables_identity  # noqa: E402

@@ -1,15 +1,23 @@
-"""Organisations, users, roles, tokens (operators), and /me."""
+"""Organisations, users, roles, tokens (operators), the audit log, and /me.
+
+Revoking a role or a token takes effect at the caller's next request (the API's cache
+of callers is emptied on commit)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from nacc.api import schemas
 from nacc.api.deps import CallerDep, LimitQ, OffsetQ, ServicesDep
-from nacc.ports.store_people import OrganisationView, UserView
+from nacc.api.schemas_identity import AuditOut, TokenInfoOut
+from nacc.ports.store_people import OrganisationView, TokenView, UserView
+from nacc.service import audit
 from nacc.service import people as use
 
 router = APIRouter(tags=["people"])
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text never holds NUL: refused as 422, not a 500
 
 
 def _org(o: OrganisationView) -> schemas.OrganisationOut:
@@ -69,6 +77,48 @@ def list_users(
 @router.post("/users/{user_id}/roles", status_code=status.HTTP_204_NO_CONTENT)
 def grant_role(user_id: int, body: schemas.RoleIn, svc: ServicesDep, who: CallerDep) -> None:
     use.grant(svc, who, user_id, body.role, body.scope)
+
+
+@router.delete("/users/{user_id}/roles/{role}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_role(
+    user_id: int, role: str, svc: ServicesDep, who: CallerDep,
+    scope: Annotated[str, Query(max_length=200, pattern=NO_NUL,
+                                description="'' = the global role")] = "",
+) -> None:  # fmt: skip
+    """Operators: take a role away; a role the user does not hold is not found."""
+    use.revoke(svc, who, user_id, role, scope)
+
+
+def _token(t: TokenView) -> TokenInfoOut:
+    return TokenInfoOut(id=t.id, user_id=t.user_id, label=t.label, prefix=t.prefix,
+                        created_at=t.created_at, expires_at=t.expires_at,
+                        revoked_at=t.revoked_at)  # fmt: skip
+
+
+@router.get("/users/{user_id}/tokens")
+def list_tokens(user_id: int, svc: ServicesDep, who: CallerDep) -> list[TokenInfoOut]:
+    """The user themself or an operator: the user's tokens, without secrets."""
+    return [_token(t) for t in use.list_tokens(svc, who, user_id)]
+
+
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_token(token_id: int, svc: ServicesDep, who: CallerDep) -> None:
+    """Its owner or an operator: the token stops working at once (revoking twice is
+    harmless); someone else's token is not found."""
+    use.revoke_token(svc, who, token_id)
+
+
+@router.get("/audit")
+def audit_log(
+    svc: ServicesDep, who: CallerDep, limit: LimitQ = 50, offset: OffsetQ = 0,
+    actor_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    action: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
+) -> schemas.PageOut[AuditOut]:  # fmt: skip
+    """Operators: privileged actions, newest first (who, what, on what, when, from where)."""
+    page = audit.read(svc, who, limit, offset, actor_id, action)
+    return schemas.page_of(page.items, page.total, limit, offset, lambda a: AuditOut(
+        id=a.id, at=a.at, actor_id=a.actor_id, action=a.action, target=a.target,
+        address=a.address, details=dict(a.details)))  # fmt: skip
 
 
 @router.post("/users/{user_id}/tokens", status_code=status.HTTP_201_CREATED)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
 from nacc.api import schemas
-from nacc.api.deps import CallerDep, LimitQ, OffsetQ, ServicesDep
+from nacc.api.deps import CallerDep, LimitQ, OffsetQ, ServicesDep, SubmitterDep
 from nacc.api.lang import Lang
 from nacc.api.schemas_jobs import JobIn, JobOut
 from nacc.i18n import render
@@ -52,9 +52,11 @@ def submit(
     request: Request,
     response: Response,
     svc: ServicesDep,
-    who: CallerDep,
+    who: SubmitterDep,
     lang: Lang,
 ) -> JobOut:
+    """Refused with 429 and ``Retry-After`` past the token's submission rate (settings
+    ``submit_rate_per_s``, ``submit_burst``; no limit by default)."""
     req = use.JobRequest(
         command=body.command,
         accelerators=body.accelerators,

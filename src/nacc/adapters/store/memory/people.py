@@ -15,8 +15,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
+from nacc.adapters.store.memory import identity
 from nacc.ports.pages import Conflict, InvalidReference, Page, page_of
 from nacc.ports.store_people import (
+    AuditEntry,
+    AuditView,
     CallView,
     DecisionView,
     OrganisationView,
@@ -60,6 +63,7 @@ class PeopleTables:
     project_members: dict[int, dict[int, str]] = field(default_factory=dict)
     tranches: dict[int, TrancheView] = field(default_factory=dict)
     tranche_projects: dict[int, int] = field(default_factory=dict)  # tranche -> project
+    identity: identity.IdentityTables = field(default_factory=identity.IdentityTables)
 
     def new_id(self, table: str) -> int:
         self.next_ids[table] = self.next_ids.get(table, 0) + 1
@@ -187,3 +191,15 @@ class MemPeople:
 
     def tokens_of(self, user_id: int) -> list[TokenView]:
         return [t for t in self.t.tokens.values() if t.user_id == user_id]
+
+    def get_token(self, token_id: int) -> TokenView | None:
+        return self.t.tokens.get(token_id)
+
+    def record_audit(self, entry: AuditEntry) -> AuditView:
+        return identity.record_audit(self.t, entry)
+
+    def audit_log(
+        self, limit: int = 100, offset: int = 0, *, actor_id: int | None = None,
+        action: str | None = None,
+    ) -> Page[AuditView]:  # fmt: skip
+        return identity.audit_log(self.t, limit, offset, actor_id, action)

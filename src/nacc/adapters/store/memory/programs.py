@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from nacc.adapters.store.memory import identity
 from nacc.adapters.store.memory.people import need, page, unique
 from nacc.domain.programs import Criterion
 from nacc.ports.pages import Page
@@ -18,6 +19,7 @@ from nacc.ports.store_people import (
     CallView,
     DecisionSpec,
     DecisionView,
+    InvitationView,
     MemberView,
     ProgramView,
     ProjectTermsView,
@@ -129,6 +131,27 @@ class MemPrograms:
 
     def proposal_member_ids(self, proposal_id: int) -> list[int]:
         return list(self.t.teams.get(proposal_id, []))
+
+    def invite(
+        self, proposal_id: int, invited_by: int, now: datetime, *, user_id: int | None = None,
+        email: str | None = None,
+    ) -> InvitationView:  # fmt: skip
+        return identity.invite(self.t, proposal_id, invited_by, now, user_id, email)
+
+    def get_invitation(self, invitation_id: int) -> InvitationView | None:
+        return self.t.identity.invitations.get(invitation_id)
+
+    def invitations_of_proposal(self, proposal_id: int) -> list[InvitationView]:
+        rows = self.t.identity.invitations.values()
+        return [i for i in rows if i.proposal_id == proposal_id]
+
+    def invitations_for(self, user_id: int, email: str) -> list[InvitationView]:
+        return identity.invitations_for(self.t, user_id, email)
+
+    def answer_invitation(
+        self, invitation_id: int, status: str, now: datetime, user_id: int | None = None
+    ) -> InvitationView:
+        return identity.answer(self.t, invitation_id, status, now, user_id)
 
     def set_proposal_status(self, proposal_id: int, status: str) -> None:
         check_status(status)

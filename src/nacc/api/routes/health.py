@@ -1,0 +1,45 @@
+"""Health: ``/healthz`` for anyone (load balancers), ``/healthz/details`` for operators.
+
+The public answer says only whether the API reaches its database and whether the live
+scheduler beats; where the scheduler runs (pid, host) is for operators.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from nacc.api.deps import CallerDep, ServicesDep
+from nacc.api.schemas import HealthOut
+from nacc.api.schemas_identity import HealthDetailsOut
+from nacc.service.auth import require
+from nacc.service.reports import scheduler_health
+
+router = APIRouter(tags=["ops"])
+
+
+def _age(age_s: float | None) -> float | None:
+    return None if age_s is None else round(age_s, 3)
+
+
+@router.get("/healthz")
+def healthz(svc: ServicesDep) -> HealthOut:
+    """Answers 200 while the API reaches its database; the scheduler's state rides
+    along (a stalled scheduler is not a reason to restart the API)."""
+    health = scheduler_health(svc)
+    return HealthOut(status="ok", scheduler=health.state,
+                     scheduler_beat_age_s=_age(health.age_s))  # fmt: skip
+
+
+@router.get("/healthz/details")
+def healthz_details(svc: ServicesDep, who: CallerDep) -> HealthDetailsOut:
+    """Operators: the scheduler's heartbeat in full (pid, host, queue sizes)."""
+    require(who, "operator")
+    health = scheduler_health(svc)
+    beat = health.beat
+    if beat is None:
+        return HealthDetailsOut(status="ok", scheduler=health.state)
+    return HealthDetailsOut(
+        status="ok", scheduler=health.state, scheduler_beat_age_s=_age(health.age_s),
+        scheduler_pid=beat.pid, scheduler_host=beat.host, scheduler_started_at=beat.started_at,
+        scheduler_step_s=beat.step_s, pending=beat.pending, running=beat.running,
+    )  # fmt: skip
