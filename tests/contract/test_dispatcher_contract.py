@@ -18,7 +18,7 @@ from nacc.adapters.dispatch.local import LocalDispatcher
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobClass, JobSpec
 from nacc.domain.pools import Pool
-from nacc.ports import Dispatcher, Launch, Observation
+from nacc.ports import Dispatcher, Launch, Observation, Outcome
 from nacc.sim.dispatcher import SimDispatcher
 from nacc.sim.kernel import Kernel
 from support.doubles import TableRates
@@ -104,13 +104,22 @@ def launch(h: Harness, name: str, seconds: float, count: int = 1) -> JobId:
 
 
 def collect(h: Harness, until: set[JobId]) -> list[Observation]:
-    """Advance and poll until every job in ``until`` was reported (or steps run out)."""
+    """Advance and poll until every job in ``until`` was reported ended (or steps run
+    out); the ends. A backend may report a job's real start (``STARTED``) first: once,
+    before its end, never after it."""
     seen: list[Observation] = []
     for _ in range(h.max_steps):
         seen.extend(h.dispatcher.poll(h.advance()))
-        if {o.job_id for o in seen} >= until:
+        if {o.job_id for o in seen if o.ended} >= until:
             break
-    return seen
+    ends = [o for o in seen if o.ended]
+    starts = [o.job_id for o in seen if not o.ended]
+    assert all(o.outcome is Outcome.STARTED for o in seen if not o.ended)
+    assert len(starts) == len(set(starts))
+    for job in starts:
+        first = next(o for o in seen if o.job_id == job)
+        assert first.outcome is Outcome.STARTED
+    return ends
 
 
 def quiet(h: Harness, steps: int = 5) -> list[Observation]:

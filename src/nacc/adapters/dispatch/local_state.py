@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,12 @@ Command = tuple[tuple[str, ...], Mapping[str, str]]  # argv, extra environment
 
 @dataclass(slots=True)
 class Run:
+    """One run of a job. ``seq``: the launch request made to this dispatcher's launcher
+    (its child: the launcher reports its start and its end), None for a run found on
+    disk (watched through ``/proc`` and its exit-code file). ``pid`` is 0 until the
+    launcher said it started; ``began`` is then the wall time it did; ``reaped`` is
+    (exit status, code in ``exit_code``, that file's mtime) once the launcher reaped it."""
+
     job_id: JobId
     pool: str
     devices: tuple[str, ...]
@@ -49,7 +54,9 @@ class Run:
     boot_id: str
     started_at: float
     job_dir: Path
-    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    seq: int | None = None
+    began: float = 0.0
+    reaped: tuple[int, int | None, float | None] | None = field(default=None, repr=False)
 
     def state(self) -> dict[str, Any]:
         return {
@@ -91,7 +98,13 @@ def cwd_for(launch: Launch, job_dir: Path) -> Path:
 
 def by_exit_file(job_dir: Path, rc: int | None) -> Callable[[JobId, float, float], Observation]:
     """How a job ended by its exit-code file (``rc``: the exit status if we reaped it)."""
-    found = read_exit_code(job_dir)
+    return by_exit(read_exit_code(job_dir), rc)
+
+
+def by_exit(
+    found: tuple[int, float] | None, rc: int | None
+) -> Callable[[JobId, float, float], Observation]:
+    """How a job ended by what its exit-code file held (code, mtime) and its exit status."""
 
     def observe(job: JobId, now: float, start: float) -> Observation:
         if found is None and rc is None:
