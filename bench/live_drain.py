@@ -206,8 +206,9 @@ def _report(d: Drain, devices: int, tick_s: float) -> None:
     print(f"  without the backend's launches and polls: {_pcts(own)}")
     print(f"  in the backend: {_pcts([d.backend[i] for i in busy])}; "
           f"in the store: {_pcts([d.store[i] for i in busy])}")  # fmt: skip
-    print(f"  per step: launches asked, mean {statistics.fmean(d.launched[i] for i in busy):.0f}; "
-          f"real starts heard, mean {statistics.fmean(d.steps[i][2] for i in busy):.0f}")  # fmt: skip
+    asked = statistics.fmean(d.launched[i] for i in busy)
+    heard = statistics.fmean(d.steps[i][2] for i in busy)
+    print(f"  per step: launches asked, mean {asked:.0f}; real starts heard, mean {heard:.0f}")
     print(f"jobs started per second while jobs waited for devices: {starts / span:,.0f}/s "
           f"({starts:,} in {span:.1f} s; target >= 200/s)")  # fmt: skip
 
