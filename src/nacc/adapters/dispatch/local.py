@@ -102,6 +102,7 @@ class LocalDispatcher:
         self._runs: dict[JobId, Run] = {}
         self._queued: list[Observation] = []
         self._heard: list[Heard] = []  # starts and failed launches, for the next poll
+        self._env: dict[str, str] | None = None  # what jobs inherit, as of the last poll
         self._boot = boot_id()
         self._launches = Launches()
         self._launches.link()  # started early, while this process is small
@@ -195,7 +196,9 @@ class LocalDispatcher:
         seq = self._launches.next_seq()
         run = Run(launch.spec.id, launch.pool.id, devices, 0, 0, self._boot, launch.at,
                   job_dir, seq)  # fmt: skip
-        self._launches.link().launch(seq, argv, env, inherited_env(), cwd_for(launch, work),
+        if self._env is None:  # read once per poll (a scheduler tick), not per launch
+            self._env = inherited_env()
+        self._launches.link().launch(seq, argv, env, self._env, cwd_for(launch, work),
                                      job_dir, uid, run.state())  # fmt: skip
         self._launches.asked(run)
         return run
@@ -215,6 +218,7 @@ class LocalDispatcher:
         ended since the last poll, each job's start before its end (and any queued by
         ``reconcile``)."""
         self._hear(self._launches.pump())
+        self._env = None
         seen, self._queued = self._queued, []
         for heard in self._heard:
             run = heard.run
