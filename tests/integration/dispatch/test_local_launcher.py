@@ -60,7 +60,7 @@ def _until(d: LocalDispatcher, job: JobId, ended: bool = True) -> list[Observati
 @contextmanager
 def _held(d: LocalDispatcher) -> Iterator[int]:
     """The dispatcher's launcher paused: what is asked of it waits."""
-    pid = d._launches.link().pid
+    pid = d._launches.link("any").pid  # the only one
     os.kill(pid, signal.SIGSTOP)
     try:
         yield pid
@@ -70,7 +70,7 @@ def _held(d: LocalDispatcher) -> Iterator[int]:
 
 
 def _disp(tmp_path: Path) -> LocalDispatcher:
-    return LocalDispatcher({"local-h100": ["0", "1"]}, tmp_path, grace_s=0.5)
+    return LocalDispatcher({"local-h100": ["0", "1"]}, tmp_path, grace_s=0.5, launchers=1)
 
 
 def test_launch_returns_before_the_process_starts_and_poll_reports_the_real_start(
@@ -166,3 +166,21 @@ def test_the_engine_charges_from_the_real_start_and_never_a_launch_that_failed(
     assert ok.credits < 5 / 3600  # from its real start: seconds, not the 50 s before it
     assert bad.state is JobState.FAILED and bad.credits == 0 and bad.attained_s == 0
     assert bad.reason.code == Code.LAUNCH_FAILED
+
+
+def test_several_launchers_start_many_jobs_each_reported_started_then_ended(
+    tmp_path: Path,
+) -> None:
+    d = LocalDispatcher({"local-h100": [str(i) for i in range(8)]}, tmp_path, launchers=3)
+    jobs = [_launch(d, f"m{i}", f"echo {i}") for i in range(8)]
+    seen: list[Observation] = []
+
+    def all_ended() -> bool:
+        seen.extend(d.poll(time.time()))
+        return sum(o.ended for o in seen) == len(jobs)
+
+    wait_until(all_ended, 60, "every job to end")
+    for job in jobs:
+        mine = [o.outcome for o in seen if o.job_id == job]
+        assert mine == [Outcome.STARTED, Outcome.SUCCEEDED], (job, mine)
+        assert (tmp_path / job / "output.log").read_text() == f"{job[1:]}\n"

@@ -80,9 +80,11 @@ class LocalDispatcher:
         env_var: str = "CUDA_VISIBLE_DEVICES",
         grace_s: float = 5.0,
         containment: Containment | None = None,
+        launchers: int = 2,
     ) -> None:
         """``containment``: the walls around each job (default: ``Containment()``, on
-        where the service runs as root; see ``nacc.adapters.dispatch.contain``)."""
+        where the service runs as root; see ``nacc.adapters.dispatch.contain``);
+        ``launchers``: how many launcher processes start jobs side by side."""
         self._contain = Containment() if containment is None else containment
         blocked = unreachable(Path(workdir)) if self._contain.active else None
         if blocked is not None:  # relative paths from the job's cwd still work
@@ -104,8 +106,8 @@ class LocalDispatcher:
         self._heard: list[Heard] = []  # starts and failed launches, for the next poll
         self._env: dict[str, str] | None = None  # what jobs inherit, as of the last poll
         self._boot = boot_id()
-        self._launches = Launches()
-        self._launches.link()  # started early, while this process is small
+        self._launches = Launches(launchers)
+        self._launches.start()  # early, while this process is small
 
     @property
     def running_jobs(self) -> list[JobId]:
@@ -176,14 +178,19 @@ class LocalDispatcher:
     def _take(self, pool: str, count: int) -> tuple[str, ...]:
         if pool not in self._devices:
             raise UnknownName("local device pool", pool, list(self._devices))
-        free = self.free_devices(pool)
-        if count < 1 or count > len(free):
+        busy, taken = self._busy[pool], list[str]()
+        for device in self._devices[pool]:  # the first free ones, in order
+            if len(taken) == count:
+                break
+            if device not in busy:
+                taken.append(device)
+        if count < 1 or len(taken) < count:
+            free = self.free_devices(pool)
             raise DispatchError(
                 f"pool {pool} has {len(free)} free local devices {free}; launch asked for {count}"
             )
-        taken = tuple(free[:count])
-        self._busy[pool].update(taken)
-        return taken
+        busy.update(taken)
+        return tuple(taken)
 
     def _ask(self, launch: Launch, command: Command, devices: tuple[str, ...]) -> Run:
         job_dir = self._workdir / launch.spec.id
@@ -198,7 +205,7 @@ class LocalDispatcher:
                   job_dir, seq)  # fmt: skip
         if self._env is None:  # read once per poll (a scheduler tick), not per launch
             self._env = inherited_env()
-        self._launches.link().launch(seq, argv, env, self._env, cwd_for(launch, work),
+        self._launches.link(launch.spec.id).launch(seq, argv, env, self._env, cwd_for(launch, work),
                                      job_dir, uid, run.state())  # fmt: skip
         self._launches.asked(run)
         return run
@@ -318,7 +325,7 @@ class LocalDispatcher:
             raise UnknownName("running local job", job_id, list(self._runs))
         if self._launches.pending(run):
             assert run.seq is not None
-            self._launches.link().cancel(run.seq)
+            self._launches.link(run.job_id).cancel(run.seq)
             self._hear(self._launches.until(lambda: not self._launches.pending(run), 30.0))
             if run.pid == 0:  # cancelled, or its launch failed: nothing ran
                 self._release(run)
@@ -360,7 +367,7 @@ class LocalDispatcher:
         before (off this thread), for a run it launched; here for one found on disk."""
         state = {**run.state(), "ended": ended, "ended_at": at, "exit_code": code, "note": note}
         if run.seq is not None or run.began:
-            self._launches.link().write(run.job_dir / "state.json", state)
+            self._launches.link(run.job_id).write(run.job_dir / "state.json", state)
         else:
             write_json(run.job_dir / "state.json", state)
 

@@ -17,6 +17,7 @@ import selectors
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -118,14 +119,10 @@ class LauncherLink:
         *lines, self._heard = (self._heard + b"".join(chunks)).split(b"\n")
         return [json.loads(line) for line in lines]
 
-    def wait(self, timeout_s: float) -> None:
-        """Block until an answer may be read (or the launcher ended), at most ``timeout_s``."""
-        self.push()
-        with selectors.DefaultSelector() as sel:
-            sel.register(self._out, selectors.EVENT_READ)
-            if self._sending:
-                sel.register(self._in, selectors.EVENT_WRITE)
-            sel.select(timeout_s)
+    @property
+    def out_fd(self) -> int:
+        """The pipe its answers come down (readable: ``replies`` has some)."""
+        return self._out
 
     def close(self) -> None:
         """Close the pipes: the launcher makes what it was asked, then exits when its
@@ -152,19 +149,35 @@ GONE = "the launcher process exited before it made this launch"
 
 
 class Launches:
-    """The runs asked of this dispatcher's launcher whose last answer is not in yet."""
+    """The runs asked of this dispatcher's launchers whose last answer is not in yet.
 
-    def __init__(self) -> None:
-        self._link: LauncherLink | None = None
+    ``count`` launchers work side by side (a launch waits on the kernel: the new
+    process's exec, the job directory's files); every request about one job goes to the
+    same one (by the job id), so a relaunch's files never overtake the last run's."""
+
+    def __init__(self, count: int = 2) -> None:
+        if count < 1:
+            raise ValueError(f"launchers must be at least 1, got {count}")
+        self._links: list[LauncherLink | None] = [None] * count
         self._by_seq: dict[int, Run] = {}
         self._seq = itertools.count(1)
         self._pongs: set[int] = set()
 
-    def link(self) -> LauncherLink:
-        """The launcher, started now if there is none (or it died)."""
-        if self._link is None or not self._link.alive:
-            self._link = LauncherLink()
-        return self._link
+    def _index(self, job_id: str) -> int:
+        return zlib.crc32(job_id.encode()) % len(self._links)
+
+    def link(self, job_id: str) -> LauncherLink:
+        """The launcher of ``job_id``, started now if there is none (or it died)."""
+        i = self._index(job_id)
+        link = self._links[i]
+        if link is None or not link.alive:
+            link = self._links[i] = LauncherLink()
+        return link
+
+    def start(self) -> None:
+        for i, link in enumerate(self._links):
+            if link is None:
+                self._links[i] = LauncherLink()
 
     def next_seq(self) -> int:
         return next(self._seq)
@@ -178,64 +191,78 @@ class Launches:
         return run.seq in self._by_seq and run.pid == 0
 
     def pump(self) -> list[Heard]:
-        if self._link is None:
-            return []
         heard: list[Heard] = []
-        for msg in self._link.replies():
-            if "pong" in msg:
-                self._pongs.add(msg["seq"])
+        for i, link in enumerate(self._links):
+            if link is None:
                 continue
-            run = self._by_seq.get(msg["seq"])
-            if run is None:
-                continue
-            if "pid" in msg:
-                run.pid, run.proc_start, run.began = msg["pid"], msg["start"], msg["at"]
-                heard.append(Heard(run, "started"))
-                continue
-            del self._by_seq[msg["seq"]]
-            if "exited" in msg:
-                run.reaped = (msg["exited"], msg["code"], msg["mtime"])
-                heard.append(Heard(run, "exited"))
-            elif "failed" in msg:
-                heard.append(Heard(run, "failed", msg["failed"]))
-            elif "cancelled" in msg:
-                heard.append(Heard(run, "cancelled"))
-        if not self._link.alive:
-            heard.extend(self._orphans())
+            for msg in link.replies():
+                self._take(msg, heard)
+            if not link.alive:
+                heard.extend(self._orphans(i))
         return heard
 
-    def _orphans(self) -> list[Heard]:
-        """The launcher died: started runs are watched through /proc, the rest failed."""
+    def _take(self, msg: dict[str, Any], heard: list[Heard]) -> None:
+        if "pong" in msg:
+            self._pongs.add(msg["seq"])
+            return
+        run = self._by_seq.get(msg["seq"])
+        if run is None:
+            return
+        if "pid" in msg:
+            run.pid, run.proc_start, run.began = msg["pid"], msg["start"], msg["at"]
+            heard.append(Heard(run, "started"))
+            return
+        del self._by_seq[msg["seq"]]
+        if "exited" in msg:
+            run.reaped = (msg["exited"], msg["code"], msg["mtime"])
+            heard.append(Heard(run, "exited"))
+        elif "failed" in msg:
+            heard.append(Heard(run, "failed", msg["failed"]))
+        elif "cancelled" in msg:
+            heard.append(Heard(run, "cancelled"))
+
+    def _orphans(self, i: int) -> list[Heard]:
+        """Launcher ``i`` died: its started runs are watched through /proc, the rest failed."""
         heard = []
-        for run in self._by_seq.values():
+        for seq, run in list(self._by_seq.items()):
+            if self._index(run.job_id) != i:
+                continue
             if run.pid:
                 run.seq = None
                 heard.append(Heard(run, "orphaned"))
             else:
                 heard.append(Heard(run, "failed", GONE))
-        self._by_seq.clear()
-        self._link = None
+            del self._by_seq[seq]
+        self._links[i] = None
         return heard
 
     def flush(self, timeout_s: float) -> list[Heard]:
-        """Wait until the launcher did everything asked before (at most ``timeout_s``)."""
-        if self._link is None:
-            return []
-        seq = self.next_seq()
-        self._link.ping(seq)
-        heard = self.until(lambda: seq in self._pongs, timeout_s)
-        self._pongs.discard(seq)
+        """Wait until the launchers did everything asked before (at most ``timeout_s``)."""
+        pings = set()
+        for link in self._links:
+            if link is not None and link.alive:
+                seq = self.next_seq()
+                link.ping(seq)
+                pings.add(seq)
+        heard = self.until(lambda: pings <= self._pongs, timeout_s)
+        self._pongs -= pings
         return heard
 
     def wait(self, timeout_s: float) -> None:
-        if self._link is not None:
-            self._link.wait(timeout_s)
+        """Block until some launcher may have answered, at most ``timeout_s``."""
+        with selectors.DefaultSelector() as sel:
+            for link in self._links:
+                if link is not None and link.alive:
+                    link.push()
+                    sel.register(link.out_fd, selectors.EVENT_READ)
+            if sel.get_map():
+                sel.select(timeout_s)
 
     def until(self, done: Any, timeout_s: float) -> list[Heard]:
-        """Pump until ``done()`` (or the launcher died, or ``timeout_s`` passed)."""
+        """Pump until ``done()`` (or no launcher is left, or ``timeout_s`` passed)."""
         heard = self.pump()
         deadline = time.monotonic() + timeout_s
-        while not done() and self._link is not None and time.monotonic() < deadline:
+        while not done() and any(self._links) and time.monotonic() < deadline:
             self.wait(max(0.0, deadline - time.monotonic()))
             heard += self.pump()
         return heard
