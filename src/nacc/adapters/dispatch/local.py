@@ -26,9 +26,10 @@ from nacc.adapters.dispatch.local_state import (
     Command,
     Reconciled,
     Run,
-    by_exit,
     by_exit_file,
+    by_reaped,
     cwd_for,
+    ended_unrecorded,
     read_exit_code,
     recovered,
     run_from_state,
@@ -283,11 +284,7 @@ class LocalDispatcher:
                     signal_group(run.pid, signal.SIGKILL)
                     return by_exit_file(run.job_dir, None)
                 return None
-            rc, code, mtime = run.reaped
-            if rc < 0:
-                why = Reason.of(Code.KILLED_BY_SIGNAL, signal=-rc, name=signal.Signals(-rc).name)
-                return lambda job, now, start: Observation(job, now, Outcome.FAILED, None, why)
-            return by_exit(None if code is None or mtime is None else (code, mtime), rc)
+            return by_reaped(*run.reaped)
         self._reap_foreign(run)
         if self._is_alive(run):
             return None
@@ -415,21 +412,6 @@ class LocalDispatcher:
         self._queued.append(obs)
         return Reconciled(run.job_id, "finished", note, obs, wall)
 
-    def _ended_unrecorded(self, job_id: JobId) -> Reconciled | None:
-        """A job the service still records as running that this dispatcher had already
-        stopped or seen end (``state.json`` says so): the service went down before it
-        wrote that down. It ended when the file says, how is not known here."""
-        try:
-            state = json.loads((self._workdir / job_id / "state.json").read_text())
-            ended_at = float(state["ended_at"]) if state.get("ended") is not None else None
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        if ended_at is None:
-            return None
-        note = f"{state['ended']} at {ended_at:.1f} before the service went down"
-        obs = Observation(job_id, ended_at, Outcome.LOST, None, LOST)
-        return Reconciled(job_id, "finished", note, obs, ended_at)
-
     def recover(self, job_ids: Sequence[JobId], now: float) -> list[Recovered]:
         """The ``Recoverable`` capability: reconcile the work directory, then say, for
         each of ``job_ids``, whether it still runs (re-adopted) or how it ended, at the
@@ -438,7 +420,7 @@ class LocalDispatcher:
         found = {r.job_id: r for r in self.reconcile(now=now)}
         out: list[Recovered] = []
         for job_id in job_ids:
-            rec = found.pop(job_id, None) or self._ended_unrecorded(job_id)
+            rec = found.pop(job_id, None) or ended_unrecorded(self._workdir, job_id)
             out.append(recovered(job_id, rec, now))
         for job_id, rec in found.items():
             if rec.action == "readopted":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,6 +119,17 @@ def by_exit(
     return observe
 
 
+def by_reaped(
+    rc: int, code: int | None, mtime: float | None
+) -> Callable[[JobId, float, float], Observation]:
+    """How a job ended that the launcher reaped: its exit status ``rc`` and what its
+    exit-code file held then (a wrapper killed by a signal wrote none)."""
+    if rc < 0:
+        why = Reason.of(Code.KILLED_BY_SIGNAL, signal=-rc, name=signal.Signals(-rc).name)
+        return lambda job, now, start: Observation(job, now, Outcome.FAILED, None, why)
+    return by_exit(None if code is None or mtime is None else (code, mtime), rc)
+
+
 def run_from_state(job_dir: Path, d: Mapping[str, Any]) -> Run:
     """Rebuild a run from ``state.json`` (KeyError/TypeError/ValueError if malformed)."""
     if int(d["pgid"]) != int(d["pid"]):
@@ -141,3 +153,19 @@ def recovered(job_id: JobId, rec: Reconciled | None, now: float) -> Recovered:
         obs = Observation(obs.job_id, min(now, rec.ended_wall), obs.outcome, obs.exit_code,
                           obs.reason)  # fmt: skip
     return Recovered(job_id, "ended", rec.note, obs)
+
+
+def ended_unrecorded(workdir: Path, job_id: JobId) -> Reconciled | None:
+    """A job the service still records as running that this dispatcher had already
+    stopped or seen end (``state.json`` says so): the service went down before it
+    wrote that down. It ended when the file says, how is not known here."""
+    try:
+        state = json.loads((workdir / job_id / "state.json").read_text())
+        ended_at = float(state["ended_at"]) if state.get("ended") is not None else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if ended_at is None:
+        return None
+    note = f"{state['ended']} at {ended_at:.1f} before the service went down"
+    obs = Observation(job_id, ended_at, Outcome.LOST, None, LOST)
+    return Reconciled(job_id, "finished", note, obs, ended_at)
