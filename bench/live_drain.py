@@ -42,6 +42,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "integration" / "api"))
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -51,6 +52,7 @@ from api_submit import Run, _loadgen, _port, _say, _wait_ready  # noqa: E402
 from nacc.adapters.store.tables import Job, Project, User  # noqa: E402
 from nacc.bootstrap import Settings, build_scheduler, build_services  # noqa: E402
 from nacc.config import parse_devices  # noqa: E402
+from nacc.ports import Outcome  # noqa: E402
 from nacc.sim.metrics import percentile  # noqa: E402
 
 ADMIN = os.environ.get("NACC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -59,11 +61,13 @@ RESERVE = Decimal("0.02")  # what each queued job holds (about its 60 s limit on
 
 @dataclass
 class Drain:
-    """Per step: when it began (monotonic s), seconds it took, jobs started, jobs
-    pending after it; and seconds of it spent in the backend (launching and polling
-    processes) and in the store (the tick's read and write units)."""
+    """Per step: when it began (monotonic s), seconds it took, jobs that really started
+    (their start heard in it), jobs pending after it; launches it asked for; and seconds
+    of it spent in the backend (asking for launches, polling, stopping) and in the store
+    (the tick's read and write units)."""
 
     steps: list[tuple[float, float, int, int]] = field(default_factory=list)
+    launched: list[int] = field(default_factory=list)
     backend: list[float] = field(default_factory=list)
     store: list[float] = field(default_factory=list)
     first_at: float = 0.0
@@ -114,14 +118,36 @@ class _Timer:
         return spent
 
 
-def _instrument(scheduler: Any) -> tuple[_Timer, _Timer]:
-    """Time the backends' launches, polls and stops, and the store's units of work."""
-    backend, store = _Timer(), _Timer()
+class _Starts:
+    """Real starts the backends reported (``Outcome.STARTED``: the process began), since
+    the last ``take``; a launch is asked in one step and its start heard in a later one."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def wrap(self, poll: Any) -> Any:
+        def counted(now: float) -> Any:
+            seen = poll(now)
+            self.count += sum(1 for o in seen if o.outcome is Outcome.STARTED)
+            return seen
+
+        return counted
+
+    def take(self) -> int:
+        count, self.count = self.count, 0
+        return count
+
+
+def _instrument(scheduler: Any) -> tuple[_Timer, _Timer, _Starts]:
+    """Time the backends' launches, polls and stops, and the store's units of work;
+    count the real starts the backends report."""
+    backend, store, starts = _Timer(), _Timer(), _Starts()
     for b in scheduler.engine.dispatcher.backends:
+        b.poll = starts.wrap(b.poll)
         for name in ("launch", "poll", "stop"):
             setattr(b, name, backend.wrap(getattr(b, name)))
     scheduler.svc.unit = store.wrap(_timed_unit(scheduler.svc.unit, store))
-    return backend, store
+    return backend, store, starts
 
 
 def _timed_unit(unit: Any, timer: _Timer) -> Any:
@@ -141,14 +167,15 @@ def drain(scheduler: Any, tick_s: float, until_idle: threading.Event) -> Drain:
     """Step like ``LiveScheduler._run`` until nothing is pending or running and
     ``until_idle`` is set (the submissions are over)."""
     engine = scheduler.engine
-    backend, store = _instrument(scheduler)
+    backend, store, starts = _instrument(scheduler)
     out = Drain(first_at=time.monotonic())
     while True:
         before = engine.starts
         at, t0 = time.monotonic(), time.perf_counter()
         scheduler.step(time.time())
         took = time.perf_counter() - t0
-        started = engine.starts - before
+        out.launched.append(engine.starts - before)
+        started = starts.take()
         out.steps.append((at, took, started, len(engine.pending)))
         out.backend.append(backend.take())
         out.store.append(store.take())
@@ -179,7 +206,9 @@ def _report(d: Drain, devices: int, tick_s: float) -> None:
     print(f"  without the backend's launches and polls: {_pcts(own)}")
     print(f"  in the backend: {_pcts([d.backend[i] for i in busy])}; "
           f"in the store: {_pcts([d.store[i] for i in busy])}")  # fmt: skip
-    print(f"  starts per step: mean {statistics.fmean(d.steps[i][2] for i in busy):.0f}")
+    asked = statistics.fmean(d.launched[i] for i in busy)
+    heard = statistics.fmean(d.steps[i][2] for i in busy)
+    print(f"  per step: launches asked, mean {asked:.0f}; real starts heard, mean {heard:.0f}")
     print(f"jobs started per second while jobs waited for devices: {starts / span:,.0f}/s "
           f"({starts:,} in {span:.1f} s; target >= 200/s)")  # fmt: skip
 
@@ -210,6 +239,7 @@ def main() -> None:
         c.execute(sa.text(f'CREATE DATABASE "{name}"'))
     db = make_url(ADMIN).set(database=name).render_as_string(hide_password=False)
     tmp = Path(tempfile.mkdtemp(prefix="nacc-bench-"))
+    tmp.chmod(0o711)  # contained jobs (as root) pass through it to their directories
     try:
         _run(db, tmp, args)
     finally:

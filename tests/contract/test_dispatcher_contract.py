@@ -143,12 +143,14 @@ def launch(h: Harness, name: str, seconds: float, count: int = 1) -> JobId:
 
 def collect(h: Harness, until: set[JobId]) -> list[Observation]:
     """Advance and poll until every job in ``until`` was reported ended (or steps run
-    out); the ends, after checking that each start came at most once and before its end."""
+    out); the ends. A backend may report a job's real start (``STARTED``) first: once,
+    before its end, never after it."""
     seen: list[Observation] = []
     for _ in range(h.max_steps):
         seen.extend(h.dispatcher.poll(h.advance()))
         if {o.job_id for o in seen if o.ended} >= until:
             break
+    assert all(o.outcome is Outcome.STARTED for o in seen if not o.ended)
     starts = [o.job_id for o in seen if o.outcome is Outcome.STARTED]
     assert len(starts) == len(set(starts)), f"a start reported twice: {starts}"
     for o in seen:

@@ -258,6 +258,7 @@ class Engine:
             return
         if rec.first_start_s is None:
             rec.first_start_s = now
+        rec.starting = launched is not None and launched.starting
         self._watch_limit(rec)
         self.usage.change_rate(spec.project, now, action.count * credit_rate / 3600.0)
         self._move(rec, JobState.RUNNING, now, action.reason, pool.id, launched)
@@ -303,8 +304,11 @@ class Engine:
 
     def _finish(self, obs: ports.Observation) -> int:
         rec = self.running.get(obs.job_id)
-        if rec is None or not obs.ended:
-            return 0  # a stale observation (job already stopped), or a start
+        if rec is None:
+            return 0  # a stale observation (job already stopped)
+        if not obs.ended:
+            self._began(rec, obs.at)
+            return 0
         self._release(rec, obs.at)
         rec.remaining_work = 0.0 if obs.ok else rec.remaining_work
         rec.finished_s = obs.at
@@ -312,8 +316,22 @@ class Engine:
         self._move(rec, dst, obs.at, obs.reason or outcome_reason(obs), exit_code=obs.exit_code)
         return 1
 
+    def _began(self, rec: JobRecord, at: float) -> None:
+        """The backend says the job really started at ``at``: it is charged, and its
+        time limit counts, from there (a launch takes a moment after the decision)."""
+        if not rec.starting:
+            return
+        rec.starting = False
+        if at > rec.started_s:
+            rec.started_s = rec.metered_s = at
+            self._watch_limit(rec)
+
     def _release(self, rec: JobRecord, now: float) -> None:
-        """Free the job's accelerators and meter the stretch it just ran."""
+        """Free the job's accelerators and meter the stretch it just ran (nothing for
+        one whose start was never reported: it never ran, as far as anyone knows)."""
+        if rec.starting:
+            rec.starting = False
+            rec.started_s = rec.metered_s = max(rec.metered_s, now)
         del self.running[rec.spec.id]
         self.free[rec.pool_id] += rec.count
         ran = max(0.0, now - rec.started_s)
@@ -356,7 +374,8 @@ class Engine:
         """Meter every running job up to ``now`` (live service: called periodically, so
         a crash loses no more than one interval and re-metering is idempotent by cause)."""
         for rec in list(self.running.values()):
-            self._meter(rec, now)
+            if not rec.starting:
+                self._meter(rec, now)
 
     def _meter(self, rec: JobRecord, now: float) -> None:
         if now <= rec.metered_s:

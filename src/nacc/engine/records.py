@@ -37,3 +37,6 @@ class JobRecord:
     reason: Reason = SUBMITTED
     expected_start_s: float | None = None
     payload: Payload | None = None
+    starting: bool = False
+    """Launched on a backend that reports the real start (``Launched.starting``), which
+    it has not yet: not metered until then; an end first means it never ran."""

@@ -89,11 +89,15 @@ class Launch:
 @dataclass(frozen=True, slots=True)
 class Launched:
     """What a backend says about a launch it accepted: its own id for the job
-    (pid, Slurm job id, Kubernetes Job name), the devices and where output goes."""
+    (pid, Slurm job id, Kubernetes Job name), the devices and where output goes.
+    ``starting``: the job is not running yet; the backend's ``poll`` reports when it
+    really started (``Outcome.STARTED``) or that its launch failed (an end before any
+    start: the job never ran, it is not charged)."""
 
     handle: str = ""
     devices: tuple[str, ...] = ()
     log: str | None = None
+    starting: bool = False
 
 
 class LaunchRefused(Exception):

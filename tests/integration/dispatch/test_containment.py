@@ -45,7 +45,7 @@ def finish(d: LocalDispatcher, *jobs: JobId) -> Observation:
     seen: dict[JobId, Observation] = {}
 
     def ended() -> bool:
-        seen.update((o.job_id, o) for o in d.poll(time.time()))
+        seen.update((o.job_id, o) for o in d.poll(time.time()) if o.ended)
         return set(jobs) <= set(seen)
 
     wait_for(ended)

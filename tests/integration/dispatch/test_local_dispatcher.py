@@ -36,8 +36,10 @@ def spec(name: str, gpus: int = 1) -> JobSpec:
 
 
 def start(d: LocalDispatcher, name: str, command: str | Sequence[str], gpus: int = 1) -> JobId:
+    """Launch and wait for the launcher to have made the launch (the process exists)."""
     d.register(JobId(name), command)
     d.launch(Launch(spec(name, gpus), POOL, gpus, time.time(), 1.0, 0.0))
+    d.flush()
     return JobId(name)
 
 
@@ -46,16 +48,23 @@ def wait_for(cond: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 def poll_all(d: LocalDispatcher, *jobs: JobId) -> dict[JobId, Observation]:
-    """Poll until every job in ``jobs`` was reported; each exactly once."""
+    """Poll until every job in ``jobs`` was reported ended; each exactly once, after
+    its start (reported once, if this dispatcher launched it) and not before it began."""
     seen: list[Observation] = []
 
     def reported() -> bool:
         seen.extend(d.poll(time.time()))
-        return {o.job_id for o in seen} >= set(jobs)
+        return {o.job_id for o in seen if o.ended} >= set(jobs)
 
     wait_for(reported)
-    assert sorted(o.job_id for o in seen) == sorted(jobs)
-    return {o.job_id: o for o in seen}
+    ends = [o for o in seen if o.ended]
+    assert sorted(o.job_id for o in ends) == sorted(jobs)
+    starts = {o.job_id: (i, o) for i, o in enumerate(seen) if o.outcome is Outcome.STARTED}
+    assert len(starts) == len(seen) - len(ends)  # nothing else, no start twice
+    for i, end in enumerate(seen):
+        if end.job_id in starts and end.ended:
+            assert starts[end.job_id][0] < i and starts[end.job_id][1].at <= end.at
+    return {o.job_id: o for o in ends}
 
 
 def poll_until(d: LocalDispatcher, job: JobId) -> Observation:
@@ -109,6 +118,7 @@ def test_job_output_is_logged_and_exit_zero_is_ok(disp: LocalDispatcher, tmp_pat
     assert obs.ok and obs.exit_code == 0 and obs.reason is None
     log = (tmp_path / "ok" / "output.log").read_text()
     assert log.splitlines() == ["hello", "oops", "ok local-h100"]
+    disp.flush()  # the launcher writes the end into state.json, off the caller's thread
     st = state(tmp_path, "ok")
     assert st["exit_code"] == 0 and st["ended"] == "exited" and st["pid"] == st["pgid"]
     assert disp.free_devices("local-h100") == ["0", "1"] and disp.running_jobs == []
@@ -136,6 +146,7 @@ def test_nonzero_exit_is_a_failure_naming_the_code(disp: LocalDispatcher, tmp_pa
     job = start(disp, "bad", ["sh", "-c", "exit 3"])
     obs = poll_until(disp, job)
     assert not obs.ok and obs.exit_code == 3
+    disp.flush()
     assert state(tmp_path, "bad")["exit_code"] == 3
     assert (tmp_path / "bad" / "exit_code").read_text().strip() == "3"
 
@@ -187,6 +198,7 @@ def test_stop_kills_the_whole_process_group(
     wait_for(lambda: not alive(child), 2.0)
     assert not alive(leader)
     assert disp.poll(time.time()) == [] and disp.free_devices("local-h100") == ["0", "1"]
+    disp.flush()
     assert state(tmp_path, "long")["ended"] == "stopped"
 
 
@@ -277,6 +289,7 @@ d = LocalDispatcher({"p": ["0"]}, Path(sys.argv[1]))
 d.register(JobId("orphan"), sys.argv[2])
 spec = JobSpec(JobId("orphan"), 0.0, 1, JobClass.VISION, 1.0, "proj")
 d.launch(Launch(spec, Pool(PoolId("p"), "l", "h", "H100", 1, 1, "local"), 1, 0.0, 1.0, 0.0))
+d.flush()  # the launcher made the launch
 os.kill(os.getpid(), 9)  # the service crashes
 """
 

@@ -20,8 +20,10 @@ def test_a_stop_the_service_did_not_record_is_recovered_as_ended(tmp_path: Path)
     spec = JobSpec(JobId("j1"), 0, 1, JobClass.INFERENCE, 60.0, "p")
     now = time.time()
     first.launch(Launch(spec, pools[0], 1, now, 60.0, 0.0, Payload(command="sleep 30")))
+    first.flush()  # it really started (a launch not yet made is cancelled: nothing ran)
     stopped_at = now + 2.0
     first.stop(JobId("j1"), stopped_at)  # the service dies before writing this down
+    first.flush()  # its launcher wrote the stop into state.json (it does so after a crash too)
     again = LocalDispatcher(ids, tmp_path)
     [rec] = again.recover([JobId("j1")], stopped_at + 10)
     assert rec.state == "ended" and rec.observation is not None

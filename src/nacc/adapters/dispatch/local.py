@@ -14,12 +14,12 @@ import json
 import logging
 import os
 import signal
-import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from nacc.adapters.dispatch.contain import Containment, unreachable
+from nacc.adapters.dispatch.local_launch import Heard, Launches
 from nacc.adapters.dispatch.local_state import (
     LOST,
     LOST_NOTE,
@@ -27,7 +27,9 @@ from nacc.adapters.dispatch.local_state import (
     Reconciled,
     Run,
     by_exit_file,
+    by_reaped,
     cwd_for,
+    ended_unrecorded,
     read_exit_code,
     recovered,
     run_from_state,
@@ -79,9 +81,11 @@ class LocalDispatcher:
         env_var: str = "CUDA_VISIBLE_DEVICES",
         grace_s: float = 5.0,
         containment: Containment | None = None,
+        launchers: int = 2,
     ) -> None:
         """``containment``: the walls around each job (default: ``Containment()``, on
-        where the service runs as root; see ``nacc.adapters.dispatch.contain``)."""
+        where the service runs as root; see ``nacc.adapters.dispatch.contain``);
+        ``launchers``: how many launcher processes start jobs side by side."""
         self._contain = Containment() if containment is None else containment
         blocked = unreachable(Path(workdir)) if self._contain.active else None
         if blocked is not None:  # relative paths from the job's cwd still work
@@ -100,7 +104,11 @@ class LocalDispatcher:
         self._commands: dict[JobId, Command] = {}
         self._runs: dict[JobId, Run] = {}
         self._queued: list[Observation] = []
+        self._heard: list[Heard] = []  # starts and failed launches, for the next poll
+        self._env: dict[str, str] | None = None  # what jobs inherit, as of the last poll
         self._boot = boot_id()
+        self._launches = Launches(launchers)
+        self._launches.start()  # early, while this process is small
 
     @property
     def running_jobs(self) -> list[JobId]:
@@ -132,26 +140,24 @@ class LocalDispatcher:
         self._commands.pop(job_id, None)
 
     def launch(self, launch: Launch) -> Launched:
-        """Start the job: its payload's command (or the one ``register`` gave). A payload
-        that cannot run here (bad command, bad working directory) is refused with a
-        reason (``LaunchRefused``), and nothing is left behind."""
+        """Ask the launcher to start the job (its payload's command, or the one
+        ``register`` gave) and return at once: the job is starting; ``poll`` reports
+        its real start (``Outcome.STARTED``, when the process began) or the launch's
+        failure (``Outcome.FAILED``, ``launch_failed{message}``: a working directory
+        that is not there, a program not found). A payload that cannot run anywhere (a
+        NUL byte, an image) is refused here (``LaunchRefused``), nothing left behind."""
         job_id = launch.spec.id
         if job_id in self._runs:
             raise DispatchError(f"job {job_id} is already running")
         command = self._command(launch)
         devices = self._take(launch.pool.id, launch.count)
         try:
-            run = self._spawn(launch, command, devices)
-        except (OSError, ValueError) as error:
-            self._busy[launch.pool.id].difference_update(devices)
-            why = f"{type(error).__name__}: {error}"
-            refused = Reason.of(Code.LAUNCH_FAILED, message=why)
-            raise LaunchRefused(refused) from error
+            run = self._ask(launch, command, devices)
         except BaseException:
             self._busy[launch.pool.id].difference_update(devices)
             raise
         self._runs[job_id] = run
-        return Launched(str(run.pid), devices, str(self.log_path(job_id)))
+        return Launched("", devices, str(self.log_path(job_id)), starting=True)
 
     def _command(self, launch: Launch) -> Command:
         payload = launch.payload
@@ -173,40 +179,36 @@ class LocalDispatcher:
     def _take(self, pool: str, count: int) -> tuple[str, ...]:
         if pool not in self._devices:
             raise UnknownName("local device pool", pool, list(self._devices))
-        free = self.free_devices(pool)
-        if count < 1 or count > len(free):
+        busy, taken = self._busy[pool], list[str]()
+        for device in self._devices[pool]:  # the first free ones, in order
+            if len(taken) == count:
+                break
+            if device not in busy:
+                taken.append(device)
+        if count < 1 or len(taken) < count:
+            free = self.free_devices(pool)
             raise DispatchError(
                 f"pool {pool} has {len(free)} free local devices {free}; launch asked for {count}"
             )
-        taken = tuple(free[:count])
-        self._busy[pool].update(taken)
-        return taken
+        busy.update(taken)
+        return tuple(taken)
 
-    def _spawn(self, launch: Launch, command: Command, devices: tuple[str, ...]) -> Run:
+    def _ask(self, launch: Launch, command: Command, devices: tuple[str, ...]) -> Run:
         job_dir = self._workdir / launch.spec.id
         uid = self._contain.account(launch.spec.project)
-        work = self._contain.prepare(job_dir, uid)
-        (job_dir / "exit_code").unlink(missing_ok=True)
+        work = job_dir / "work"
         argv = self._contain.argv(command[0], job_dir / "exit_code", uid)
-        env = {**inherited_env(), **command[1], **self._job_env(launch, devices)}
+        env = {**command[1], **self._job_env(launch, devices)}
         if uid is not None:
             env.update(HOME=str(work), USER=f"nacc-{uid}", LOGNAME=f"nacc-{uid}")
-        fd = os.open(job_dir / "output.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT
-                     | os.O_NOFOLLOW, 0o600)  # fmt: skip
-        with os.fdopen(fd, "ab", buffering=0) as log:
-            proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=cwd_for(launch, work), env=env, start_new_session=True,
-            )  # fmt: skip
-        stat = proc_stat(proc.pid)
-        start = stat.start if stat is not None else 0
-        run = Run(launch.spec.id, launch.pool.id, devices, proc.pid, start, self._boot,
-                   launch.at, job_dir, proc)  # fmt: skip
-        try:
-            write_json(job_dir / "state.json", run.state())
-        except BaseException:
-            self._terminate(run, grace_s=0.0)
-            raise
+        seq = self._launches.next_seq()
+        run = Run(launch.spec.id, launch.pool.id, devices, 0, 0, self._boot, launch.at,
+                  job_dir, seq)  # fmt: skip
+        if self._env is None:  # read once per poll (a scheduler tick), not per launch
+            self._env = inherited_env()
+        self._launches.link(launch.spec.id).launch(seq, argv, env, self._env, cwd_for(launch, work),
+                                     job_dir, uid, run.state())  # fmt: skip
+        self._launches.asked(run)
         return run
 
     def _job_env(self, launch: Launch, devices: tuple[str, ...]) -> dict[str, str]:
@@ -220,8 +222,21 @@ class LocalDispatcher:
         }
 
     def poll(self, now: float) -> Sequence[Observation]:
-        """Report jobs that ended since the last poll (and any queued by ``reconcile``)."""
+        """Report jobs that started (``STARTED``, at the time their process began) or
+        ended since the last poll, each job's start before its end (and any queued by
+        ``reconcile``)."""
+        self._hear(self._launches.pump())
+        self._env = None
         seen, self._queued = self._queued, []
+        for heard in self._heard:
+            run = heard.run
+            at = min(now, max(run.started_at, run.began or now))
+            if heard.kind == "started":
+                seen.append(Observation(run.job_id, at, Outcome.STARTED))
+            else:
+                why = Reason.of(Code.LAUNCH_FAILED, message=heard.message)
+                seen.append(Observation(run.job_id, at, Outcome.FAILED, None, why))
+        self._heard = []
         for job_id, run in list(self._runs.items()):
             ended = self._exit(run)
             if ended is None:
@@ -238,23 +253,38 @@ class LocalDispatcher:
             seen.append(obs)
         return seen
 
+    def _hear(self, heard: list[Heard]) -> None:
+        """Take in the launcher's answers about runs this dispatcher still has."""
+        for h in heard:
+            if self._runs.get(h.run.job_id) is not h.run:
+                continue  # stopped meanwhile
+            if h.kind == "started":
+                self._heard.append(h)
+            elif h.kind in ("failed", "cancelled"):
+                del self._runs[h.run.job_id]
+                self._release(h.run)
+                self._heard.append(h)
+
+    def flush(self, timeout_s: float = 30.0) -> None:
+        """Wait until the launcher has done what it was asked so far: launches made
+        (their starts or failures then come with the next ``poll``), ends written to
+        ``state.json``."""
+        self._hear(self._launches.flush(timeout_s))
+
     def _exit(self, run: Run) -> Callable[[JobId, float, float], Observation] | None:
         """None while running; else a function of (job, now, start) giving how it ended,
         at the time the exit code was written where known (not when it was noticed)."""
-        if run.proc is not None:
-            rc = run.proc.poll()
-            if rc is None and not self._contain.active and (run.job_dir / "exit_code").exists():
-                # the command ended; something it left holds the log pipe (uncontained
-                # jobs have no namespace that dies with them): end the group now
-                signal_group(run.pid, signal.SIGKILL)
-                run.proc.wait()
-                return by_exit_file(run.job_dir, None)
-            if rc is None:
+        if run.seq is not None:  # the launcher's child: it says when it ended
+            if run.pid == 0:
+                return None  # not started yet
+            if run.reaped is None:
+                if not self._contain.active and (run.job_dir / "exit_code").exists():
+                    # the command ended; something it left holds the log pipe (uncontained
+                    # jobs have no namespace that dies with them): end the group now
+                    signal_group(run.pid, signal.SIGKILL)
+                    return by_exit_file(run.job_dir, None)
                 return None
-            if rc < 0:
-                why = Reason.of(Code.KILLED_BY_SIGNAL, signal=-rc, name=signal.Signals(-rc).name)
-                return lambda job, now, start: Observation(job, now, Outcome.FAILED, None, why)
-            return by_exit_file(run.job_dir, rc)
+            return by_reaped(*run.reaped)
         self._reap_foreign(run)
         if self._is_alive(run):
             return None
@@ -280,22 +310,33 @@ class LocalDispatcher:
                 os.waitpid(run.pid, os.WNOHANG)
 
     def stop(self, job_id: JobId, at: float) -> float | None:
-        """Kill the job's process group (SIGTERM, SIGKILL after the grace); no progress known."""
+        """Kill the job's process group (SIGTERM, SIGKILL after the grace); no progress
+        known. A launch not made yet is cancelled (one being made is waited for)."""
         run = self._runs.pop(job_id, None)
         queued = [o for o in self._queued if o.job_id == job_id]
         self._queued = [o for o in self._queued if o.job_id != job_id]
+        self._heard = [h for h in self._heard if h.run.job_id != job_id]
         if run is None:
             if queued:
                 return None
             raise UnknownName("running local job", job_id, list(self._runs))
+        if self._launches.pending(run):
+            assert run.seq is not None
+            self._launches.link(run.job_id).cancel(run.seq)
+            self._hear(self._launches.until(lambda: not self._launches.pending(run), 30.0))
+            if run.pid == 0:  # cancelled, or its launch failed: nothing ran
+                self._release(run)
+                return None
         self._terminate(run, self._grace_s)
         self._release(run)
         self._record_end(run, at, "stopped", None, "stopped by the dispatcher")
         return None
 
     def _terminate(self, run: Run, grace_s: float) -> None:
-        if run.proc is None and not self._is_alive(run) and not group_alive(run.pid):
+        if run.seq is None and not self._is_alive(run) and not group_alive(run.pid):
             return  # never signal a group whose leader may have been replaced
+        if run.reaped is not None and not group_alive(run.pid):
+            return  # ended and reaped, nothing of it left: its pgid may be reused
         signal_group(run.pid, signal.SIGTERM)
         if self._wait_group(run, grace_s):
             return
@@ -305,8 +346,8 @@ class LocalDispatcher:
     def _wait_group(self, run: Run, timeout_s: float) -> bool:
         deadline = time.monotonic() + timeout_s
         while True:
-            if run.proc is not None:
-                run.proc.poll()
+            if run.seq is not None:
+                self._hear(self._launches.pump())  # the launcher reaps its children
             else:
                 self._reap_foreign(run)
             if not group_alive(run.pid):
@@ -319,8 +360,13 @@ class LocalDispatcher:
         self._busy.get(run.pool, set()).difference_update(run.devices)
 
     def _record_end(self, run: Run, at: float, ended: str, code: int | None, note: str) -> None:
+        """Write the end into ``state.json``: by the launcher, after what it was asked
+        before (off this thread), for a run it launched; here for one found on disk."""
         state = {**run.state(), "ended": ended, "ended_at": at, "exit_code": code, "note": note}
-        write_json(run.job_dir / "state.json", state)
+        if run.seq is not None or run.began:
+            self._launches.link(run.job_id).write(run.job_dir / "state.json", state)
+        else:
+            write_json(run.job_dir / "state.json", state)
 
     def reconcile(
         self, state_dir: Path | None = None, now: float | None = None
@@ -329,6 +375,7 @@ class LocalDispatcher:
         and report those that ended meanwhile. Call once, before the first launch."""
         root = self._workdir if state_dir is None else Path(state_dir)
         at = time.time() if now is None else now
+        self.flush()  # the ends already asked to be written are on disk
         done: list[Reconciled] = []
         for path in sorted(root.glob("*/state.json")):
             try:
@@ -365,21 +412,6 @@ class LocalDispatcher:
         self._queued.append(obs)
         return Reconciled(run.job_id, "finished", note, obs, wall)
 
-    def _ended_unrecorded(self, job_id: JobId) -> Reconciled | None:
-        """A job the service still records as running that this dispatcher had already
-        stopped or seen end (``state.json`` says so): the service went down before it
-        wrote that down. It ended when the file says, how is not known here."""
-        try:
-            state = json.loads((self._workdir / job_id / "state.json").read_text())
-            ended_at = float(state["ended_at"]) if state.get("ended") is not None else None
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        if ended_at is None:
-            return None
-        note = f"{state['ended']} at {ended_at:.1f} before the service went down"
-        obs = Observation(job_id, ended_at, Outcome.LOST, None, LOST)
-        return Reconciled(job_id, "finished", note, obs, ended_at)
-
     def recover(self, job_ids: Sequence[JobId], now: float) -> list[Recovered]:
         """The ``Recoverable`` capability: reconcile the work directory, then say, for
         each of ``job_ids``, whether it still runs (re-adopted) or how it ended, at the
@@ -388,7 +420,7 @@ class LocalDispatcher:
         found = {r.job_id: r for r in self.reconcile(now=now)}
         out: list[Recovered] = []
         for job_id in job_ids:
-            rec = found.pop(job_id, None) or self._ended_unrecorded(job_id)
+            rec = found.pop(job_id, None) or ended_unrecorded(self._workdir, job_id)
             out.append(recovered(job_id, rec, now))
         for job_id, rec in found.items():
             if rec.action == "readopted":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
+import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +41,12 @@ Command = tuple[tuple[str, ...], Mapping[str, str]]  # argv, extra environment
 
 @dataclass(slots=True)
 class Run:
+    """One run of a job. ``seq``: the launch request made to this dispatcher's launcher
+    (its child: the launcher reports its start and its end), None for a run found on
+    disk (watched through ``/proc`` and its exit-code file). ``pid`` is 0 until the
+    launcher said it started; ``began`` is then the wall time it did; ``reaped`` is
+    (exit status, code in ``exit_code``, that file's mtime) once the launcher reaped it."""
+
     job_id: JobId
     pool: str
     devices: tuple[str, ...]
@@ -49,7 +55,9 @@ class Run:
     boot_id: str
     started_at: float
     job_dir: Path
-    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    seq: int | None = None
+    began: float = 0.0
+    reaped: tuple[int, int | None, float | None] | None = field(default=None, repr=False)
 
     def state(self) -> dict[str, Any]:
         return {
@@ -91,7 +99,13 @@ def cwd_for(launch: Launch, job_dir: Path) -> Path:
 
 def by_exit_file(job_dir: Path, rc: int | None) -> Callable[[JobId, float, float], Observation]:
     """How a job ended by its exit-code file (``rc``: the exit status if we reaped it)."""
-    found = read_exit_code(job_dir)
+    return by_exit(read_exit_code(job_dir), rc)
+
+
+def by_exit(
+    found: tuple[int, float] | None, rc: int | None
+) -> Callable[[JobId, float, float], Observation]:
+    """How a job ended by what its exit-code file held (code, mtime) and its exit status."""
 
     def observe(job: JobId, now: float, start: float) -> Observation:
         if found is None and rc is None:
@@ -103,6 +117,17 @@ def by_exit_file(job_dir: Path, rc: int | None) -> Callable[[JobId, float, float
         return Observation(job, at, outcome, code, reason)
 
     return observe
+
+
+def by_reaped(
+    rc: int, code: int | None, mtime: float | None
+) -> Callable[[JobId, float, float], Observation]:
+    """How a job ended that the launcher reaped: its exit status ``rc`` and what its
+    exit-code file held then (a wrapper killed by a signal wrote none)."""
+    if rc < 0:
+        why = Reason.of(Code.KILLED_BY_SIGNAL, signal=-rc, name=signal.Signals(-rc).name)
+        return lambda job, now, start: Observation(job, now, Outcome.FAILED, None, why)
+    return by_exit(None if code is None or mtime is None else (code, mtime), rc)
 
 
 def run_from_state(job_dir: Path, d: Mapping[str, Any]) -> Run:
@@ -128,3 +153,19 @@ def recovered(job_id: JobId, rec: Reconciled | None, now: float) -> Recovered:
         obs = Observation(obs.job_id, min(now, rec.ended_wall), obs.outcome, obs.exit_code,
                           obs.reason)  # fmt: skip
     return Recovered(job_id, "ended", rec.note, obs)
+
+
+def ended_unrecorded(workdir: Path, job_id: JobId) -> Reconciled | None:
+    """A job the service still records as running that this dispatcher had already
+    stopped or seen end (``state.json`` says so): the service went down before it
+    wrote that down. It ended when the file says, how is not known here."""
+    try:
+        state = json.loads((workdir / job_id / "state.json").read_text())
+        ended_at = float(state["ended_at"]) if state.get("ended") is not None else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if ended_at is None:
+        return None
+    note = f"{state['ended']} at {ended_at:.1f} before the service went down"
+    obs = Observation(job_id, ended_at, Outcome.LOST, None, LOST)
+    return Reconciled(job_id, "finished", note, obs, ended_at)

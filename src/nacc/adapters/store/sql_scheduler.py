@@ -1,9 +1,12 @@
 """SQL repositories of the store port: nacc.ports.store_scheduler.
 
 Every read is one statement (two for ``queued``: ids, then the rows not yet known), and
-``write`` is a fixed handful whatever the number of jobs in the tick (SQLAlchemy Core:
-multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` through insertmanyvalues, and
-executemany ``UPDATE``s, which psycopg pipelines into one round trip):
+``write`` is a fixed handful whatever the number of jobs in the tick. On PostgreSQL each
+is one statement with one array parameter per column, however many rows
+(``INSERT ... SELECT FROM unnest(...) [ON CONFLICT DO NOTHING] [RETURNING]``, ``UPDATE ...
+FROM unnest(...)``, ``id = ANY(...)``): a statement with a parameter per value (multi-row
+``VALUES``) cost more to build and convert, client side, than the server took to run it.
+On SQLite (in process: no round trips to save) they are executemany statements:
 
 1. lock the touched job rows (``SELECT ... FOR UPDATE`` in id order on PostgreSQL;
    SQLite transactions are serial) and read what the tick changes;
@@ -60,6 +63,7 @@ USAGE = cast(sa.Table, UsageInterval.__table__)
 PROJECTS = cast(sa.Table, Project.__table__)
 BEATS = cast(sa.Table, SchedulerBeat.__table__)
 _CHUNK = 1000  # ids per IN list
+_IDS = postgresql.ARRAY(sa.String)
 _LIVE = (JobState.PENDING.value, JobState.RUNNING.value)
 _QUEUED_COLS = (
     JOBS.c.id, JOBS.c.project_id, JOBS.c.submitted_at, JOBS.c.command, JOBS.c.image,
@@ -181,10 +185,35 @@ class SqlScheduler:
 
     def _lock(self, ids: Sequence[str]) -> dict[str, Stored]:
         found: dict[str, Stored] = {}
-        for chunk in _chunks(ids):
-            stmt = sa.select(*_STORED_COLS).where(JOBS.c.id.in_(chunk)).order_by(JOBS.c.id)
+        if not ids:
+            return found
+        pg = self._conn.dialect.name == "postgresql"
+        for chunk in [ids] if pg else _chunks(ids):
+            where = JOBS.c.id == sa.any_(sa.bindparam("ids", list(chunk), type_=_IDS)) if pg \
+                else JOBS.c.id.in_(chunk)  # fmt: skip
+            stmt = sa.select(*_STORED_COLS).where(where).order_by(JOBS.c.id)
             found.update((r.id, _stored(r)) for r in self._conn.execute(stmt.with_for_update()))
         return found
+
+    def _insert_rows(
+        self,
+        table: sa.Table,
+        rows: Sequence[dict[str, Any]],
+        unique: Sequence[str] = (),
+        returning: Sequence[str] = (),
+    ) -> Any:
+        """Insert ``rows`` (skipping those whose ``unique`` columns exist, if given),
+        returning the ``returning`` columns of the rows inserted."""
+        if self._conn.dialect.name == "postgresql":
+            cols = list(rows[0])
+            stmt = _unnest_insert(table, tuple(cols), tuple(unique), tuple(returning))
+            return self._conn.execute(stmt, _arrays(table, cols, rows))
+        insert: Any = self._insert(table)
+        if unique:
+            insert = insert.on_conflict_do_nothing(index_elements=list(unique))
+        if returning:
+            insert = insert.returning(*(table.c[c] for c in returning))
+        return self._conn.execute(insert, rows)
 
     def _post(self, charges: Sequence[Charge]) -> set[str]:
         """Post the charges whose cause is new; their causes."""
@@ -193,20 +222,18 @@ class SqlScheduler:
         self._open_accounts(charges)
         entries = [{"cause": c.cause, "at": c.at, "memo": c.memo, "kind": "usage",
                     "job_id": c.job_id} for c in charges]  # fmt: skip
-        insert = self._insert(ENTRIES).on_conflict_do_nothing(index_elements=["cause"])
-        rows = self._conn.execute(insert.returning(ENTRIES.c.id, ENTRIES.c.cause), entries)
+        rows = self._insert_rows(ENTRIES, entries, ["cause"], ["id", "cause"])
         ids = {cause: entry_id for entry_id, cause in rows}
         fresh = [c for c in charges if c.cause in ids]
         if not fresh:
             return set()
         legs = [{"entry_id": ids[c.cause], "account_key": leg.account, "amount": leg.amount}
                 for c in fresh for leg in c.legs]  # fmt: skip
-        self._conn.execute(sa.insert(LEGS), legs)
+        self._insert_rows(LEGS, legs)
         usage = [{"job_id": c.job_id, "start_at": c.start_at, "end_at": c.end_at,
                   "accelerator_type": c.accelerator_type, "count": c.count,
                   "credits": c.credits} for c in fresh]  # fmt: skip
-        stmt = self._insert(USAGE).on_conflict_do_nothing(index_elements=["job_id", "start_at"])
-        self._conn.execute(stmt, usage)
+        self._insert_rows(USAGE, usage, ["job_id", "start_at"])
         return set(ids)
 
     def _open_accounts(self, charges: Sequence[Charge]) -> None:
@@ -214,8 +241,7 @@ class SqlScheduler:
         wanted = {leg.account: leg for c in charges for leg in c.legs}
         rows = [{"key": k, "kind": leg.kind, "overdraft": leg.overdraft}
                 for k, leg in sorted(wanted.items())]  # fmt: skip
-        self._conn.execute(self._insert(ACCOUNTS).on_conflict_do_nothing(index_elements=["key"]),
-                           rows)  # fmt: skip
+        self._insert_rows(ACCOUNTS, rows, ["key"])
         lock = sa.select(ACCOUNTS.c.key).where(ACCOUNTS.c.key.in_(sorted(wanted)))
         self._conn.execute(lock.order_by(ACCOUNTS.c.key).with_for_update())
 
@@ -226,7 +252,7 @@ class SqlScheduler:
             rows = [{"id": k, "reserved_credits": v} for k, v in plan.drawn_only.items()]
             self._update_many(JOBS, rows)
         if plan.events:
-            self._conn.execute(sa.insert(EVENTS), plan.events)
+            self._insert_rows(EVENTS, plan.events)
 
     def _commit_credits(self, plan: TickPlan) -> None:
         """Projects' committed credits: the rows submissions lock to reserve, so this is
@@ -304,6 +330,19 @@ def _unnest_update(
         extra = f" AND {literal}"
     return sa.text(f"UPDATE {table.name} SET {sets} FROM unnest({arrays}) AS v({names}) "
                    f"WHERE {table.name}.id = v.id{extra}")  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _unnest_insert(
+    table: sa.Table, cols: tuple[str, ...], unique: tuple[str, ...], returning: tuple[str, ...]
+) -> sa.TextClause:
+    """``INSERT INTO table (cols) SELECT * FROM unnest(one array per column)``, with
+    ``ON CONFLICT (unique) DO NOTHING`` and ``RETURNING`` where asked (cached text)."""
+    arrays = ", ".join(f"CAST(:{c} AS {_pg_type(table, c)}[])" for c in cols)
+    conflict = f" ON CONFLICT ({', '.join(unique)}) DO NOTHING" if unique else ""
+    back = f" RETURNING {', '.join(returning)}" if returning else ""
+    return sa.text(f"INSERT INTO {table.name} ({', '.join(cols)}) "
+                   f"SELECT * FROM unnest({arrays}){conflict}{back}")  # fmt: skip
 
 
 def _arrays(table: sa.Table, cols: list[str], rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
