@@ -187,3 +187,30 @@ def test_a_job_ends_when_its_command_ends_even_if_it_left_a_daemon(
     wait_for(lambda: not [p for p in psutil.process_iter(["cmdline"])
                           if p.info["cmdline"] == ["sleep", "62.75"]
                           and p.status() != psutil.STATUS_ZOMBIE])  # fmt: skip
+
+
+def test_a_job_ends_when_its_exit_code_is_written_not_when_its_wrapper_is_gone(
+    disp: LocalDispatcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between writing the exit code and exiting, PID 1 still kills what the job left
+    and drains its log: the job must already count as ended then (a step metering it
+    up to "now" in that window overcharged it). That window is too short to hit on
+    purpose, so the test opens it: it writes the exit code itself, as PID 1 does, while
+    the job's process still runs; the wrapper, still draining, is reaped later."""
+    monkeypatch.setattr("nacc.adapters.dispatch.local._FINISH_S", 0.0)  # reap at next poll
+    job = run(disp, "window", "sleep 61.875")
+    try:
+        wait_for(lambda: bool(disp.running_jobs) and not disp.poll(time.time()))
+        code = tmp_path / "jobs" / "window" / "exit_code"
+        code.write_text("0\n")
+        written = code.stat().st_mtime
+        obs = finish(disp, job)
+        assert (obs.exit_code, obs.at) == (0, written)  # ended when the file says
+        assert disp.free_devices("local-h100") == ["0", "1", "2", "3"]
+        left = [p for p in psutil.process_iter(["cmdline"])
+                if p.info["cmdline"] == ["sleep", "61.875"]]  # fmt: skip
+        assert left, "the wrapper was not left to finish on its own"
+    finally:
+        disp.poll(time.time())  # past the drain's deadline: the wrapper's group is killed
+    wait_for(lambda: not [p for p in left if p.is_running()
+                          and p.status() != psutil.STATUS_ZOMBIE])  # fmt: skip

@@ -29,6 +29,7 @@ from nacc.adapters.dispatch.local_state import (
     by_exit_file,
     cwd_for,
     read_exit_code,
+    recorded_end,
     recovered,
     run_from_state,
     write_json,
@@ -47,6 +48,10 @@ from nacc.ports import Launch, Launched, LaunchRefused, Observation, Outcome, Re
 from nacc.ports.dispatch import IMAGE
 
 _STEP_S = 0.02
+_DRAIN_S = 0.5
+"""How long a poll waits for a contained wrapper that wrote its exit code to exit."""
+_FINISH_S = 30.0
+"""How long a contained wrapper may drain its job's log after the job ended."""
 _log = logging.getLogger(__name__)
 
 
@@ -100,6 +105,7 @@ class LocalDispatcher:
         self._commands: dict[JobId, Command] = {}
         self._runs: dict[JobId, Run] = {}
         self._queued: list[Observation] = []
+        self._finishing: dict[JobId, tuple[Run, float]] = {}  # ended, wrapper not yet reaped
         self._boot = boot_id()
 
     @property
@@ -222,13 +228,14 @@ class LocalDispatcher:
     def poll(self, now: float) -> Sequence[Observation]:
         """Report jobs that ended since the last poll (and any queued by ``reconcile``)."""
         seen, self._queued = self._queued, []
+        self._reap_finishing()
         for job_id, run in list(self._runs.items()):
             ended = self._exit(run)
             if ended is None:
                 continue
             del self._runs[job_id]
             self._commands.pop(job_id, None)
-            if group_alive(run.pid):  # leftovers would hold the devices
+            if job_id not in self._finishing and group_alive(run.pid):  # leftovers hold devices
                 signal_group(run.pid, signal.SIGKILL)
             self._release(run)
             obs = ended(job_id, now, run.started_at)
@@ -243,11 +250,19 @@ class LocalDispatcher:
         at the time the exit code was written where known (not when it was noticed)."""
         if run.proc is not None:
             rc = run.proc.poll()
-            if rc is None and not self._contain.active and (run.job_dir / "exit_code").exists():
-                # the command ended; something it left holds the log pipe (uncontained
-                # jobs have no namespace that dies with them): end the group now
-                signal_group(run.pid, signal.SIGKILL)
-                run.proc.wait()
+            if rc is None and (run.job_dir / "exit_code").exists():
+                # the command ended (charged to then, not to a later step's "now"):
+                # contained, PID 1 still kills what it left and drains the log (a moment;
+                # if longer, reaped by a later poll); uncontained, what it left may hold
+                # the log pipe (no namespace dies with it): end the group now
+                if self._contain.active:
+                    try:
+                        run.proc.wait(_DRAIN_S)
+                    except subprocess.TimeoutExpired:
+                        self._finishing[run.job_id] = (run, time.monotonic() + _FINISH_S)
+                else:
+                    signal_group(run.pid, signal.SIGKILL)
+                    run.proc.wait()
                 return by_exit_file(run.job_dir, None)
             if rc is None:
                 return None
@@ -259,6 +274,18 @@ class LocalDispatcher:
         if self._is_alive(run):
             return None
         return by_exit_file(run.job_dir, None)
+
+    def _reap_finishing(self) -> None:
+        """Reap contained wrappers that ended their job (drained its log) since; one
+        still there after ``_FINISH_S`` has its group killed."""
+        for job_id, (run, deadline) in list(self._finishing.items()):
+            assert run.proc is not None
+            if run.proc.poll() is None and time.monotonic() < deadline:
+                continue
+            if run.proc.poll() is None:
+                signal_group(run.pid, signal.SIGKILL)
+                run.proc.wait()
+            del self._finishing[job_id]
 
     def _is_alive(self, run: Run) -> bool:
         """The recorded process still runs: same pid, group, start time and boot."""
@@ -365,21 +392,6 @@ class LocalDispatcher:
         self._queued.append(obs)
         return Reconciled(run.job_id, "finished", note, obs, wall)
 
-    def _ended_unrecorded(self, job_id: JobId) -> Reconciled | None:
-        """A job the service still records as running that this dispatcher had already
-        stopped or seen end (``state.json`` says so): the service went down before it
-        wrote that down. It ended when the file says, how is not known here."""
-        try:
-            state = json.loads((self._workdir / job_id / "state.json").read_text())
-            ended_at = float(state["ended_at"]) if state.get("ended") is not None else None
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        if ended_at is None:
-            return None
-        note = f"{state['ended']} at {ended_at:.1f} before the service went down"
-        obs = Observation(job_id, ended_at, Outcome.LOST, None, LOST)
-        return Reconciled(job_id, "finished", note, obs, ended_at)
-
     def recover(self, job_ids: Sequence[JobId], now: float) -> list[Recovered]:
         """The ``Recoverable`` capability: reconcile the work directory, then say, for
         each of ``job_ids``, whether it still runs (re-adopted) or how it ended, at the
@@ -388,7 +400,7 @@ class LocalDispatcher:
         found = {r.job_id: r for r in self.reconcile(now=now)}
         out: list[Recovered] = []
         for job_id in job_ids:
-            rec = found.pop(job_id, None) or self._ended_unrecorded(job_id)
+            rec = found.pop(job_id, None) or recorded_end(self._workdir / job_id, job_id)
             out.append(recovered(job_id, rec, now))
         for job_id, rec in found.items():
             if rec.action == "readopted":

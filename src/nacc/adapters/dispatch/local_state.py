@@ -116,6 +116,30 @@ def run_from_state(job_dir: Path, d: Mapping[str, Any]) -> Run:
     )  # fmt: skip
 
 
+def recorded_end(job_dir: Path, job_id: JobId) -> Reconciled | None:
+    """A job the service still records as running that the dispatcher had already
+    stopped or seen end (``state.json`` says so): the service went down (or could not
+    reach its database) before it wrote that down. It ended when the file says; how, by
+    the exit code written there (none: stopped or lost, a failure). None: no such end."""
+    try:
+        state = json.loads((job_dir / "state.json").read_text())
+        ended_at = float(state["ended_at"]) if state.get("ended") is not None else None
+        code = state.get("exit_code")
+        code = int(code) if code is not None and state["ended"] == "exited" else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if ended_at is None:
+        return None
+    note = f"{state['ended']} at {ended_at:.1f} before the service went down"
+    if code is None:
+        obs = Observation(job_id, ended_at, Outcome.LOST, None, LOST)
+    else:
+        outcome = Outcome.SUCCEEDED if code == 0 else Outcome.FAILED
+        why = None if code == 0 else Reason.of(Code.EXIT_CODE, exit_code=code)
+        obs = Observation(job_id, ended_at, outcome, code, why)
+    return Reconciled(job_id, "finished", note, obs, ended_at)
+
+
 def recovered(job_id: JobId, rec: Reconciled | None, now: float) -> Recovered:
     if rec is None:
         return Recovered(job_id, "unknown", "no trace of the job's process")
