@@ -1,0 +1,225 @@
+"""The fault test (issue 11): submissions at >= 50/s over PostgreSQL to a real
+``nacc serve`` while the server is SIGKILLed (its scheduler process dies with it) and
+restarted, and every database connection of the service is killed
+(``pg_terminate_backend``: the request threads', the scheduler's and its lock's).
+
+Afterwards: no accepted submission is lost (each key the server answered 201/200 for
+is a job, one job per key), none is charged twice (no usage interval overlaps another
+of its job; ``nacc ledger verify`` OK, which checks causes and charges = metering), no
+job that ended is marked lost, and each job is charged for its real run time within
+1 s: from the wrapper's process start (``state.json``) to the time its exit code was
+written (that file's mtime), both recorded on disk by the dispatcher, not the service.
+
+The client is the one a careful user has: it sends an idempotency key and re-sends on a
+connection error or a 5xx with the same key. ``test_faults_short`` runs in ``make
+test``; ``test_faults_long`` (more load, more faults: ``faults`` marker) in ``make
+faults``. Figures go to ``docs/reliability.md``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+import sqlalchemy as sa
+from jobsetup import funded_project
+from test_crash_safety import NACC, _port, _start
+
+from conftest import _pg_database
+from nacc.bootstrap import Settings, build_services
+from support.waiting import wait_until
+
+RATE = 50.0
+"""Submissions offered per second (each on its own schedule, whatever the answers)."""
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    yield from _pg_database()
+
+
+@dataclass
+class Load:
+    """What the client saw: the job id each accepted key got, and how it went."""
+
+    accepted: dict[str, str] = field(default_factory=dict)
+    retries: int = 0
+    offered: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _submit(client: httpx.Client, url: str, auth: dict[str, str], key: str, i: int,
+            load: Load, give_up: float) -> None:  # fmt: skip
+    body = {"command": f"sleep {0.1 + (i % 10) * 0.15:.2f}", "accelerators": 1,
+            "job_class": "fine-tuning", "time_limit_s": 120, "idempotency_key": key}  # fmt: skip
+    while time.monotonic() < give_up:
+        try:
+            r = client.post(url, json=body, headers=auth, timeout=10)
+        except httpx.TransportError:
+            r = None
+        if r is not None and r.status_code in (200, 201):
+            with load.lock:
+                load.accepted[key] = r.json()["id"]
+            return
+        assert r is None or r.status_code >= 500, r.text  # a refusal is a test bug
+        with load.lock:
+            load.retries += 1
+        time.sleep(0.2)  # the client's back-off between re-sends, not a synchronisation
+
+
+def _kill_connections(admin: sa.Engine, db: str) -> int:
+    with admin.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": db}).all()  # fmt: skip
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Plan:
+    seconds: float
+    kills: tuple[float, ...]  # when (s into the load) the server is SIGKILLed
+    cuts: tuple[float, ...]  # when every database connection of the service is killed
+
+
+def _run(pg_url: str, tmp_path: Path, plan: Plan) -> dict[str, Any]:
+    env = dict(os.environ, NACC_DATABASE_URL=pg_url, NACC_HOME=str(tmp_path),
+               NACC_LOCAL_DEVICES="H100-SXM:32", NACC_TICK_S="0.2", NACC_METER_S="1")  # fmt: skip
+    settings = Settings(database_url=pg_url, workdir=tmp_path / "nacc-jobs")
+    svc = build_services(settings)
+    f = funded_project(svc, Decimal(10000))
+    port, log = _port(), tmp_path / "server.log"
+    url = f"http://127.0.0.1:{port}/projects/{f.project_id}/jobs"
+    auth = {"Authorization": f"Bearer {f.pi}"}
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    db = sa.engine.make_url(pg_url).database or ""
+    server = [_start(env, port, log)]
+    load, cut = Load(), 0
+    restarts: list[threading.Thread] = []
+    began = time.monotonic()
+    events = sorted([(t, "kill") for t in plan.kills] + [(t, "cut") for t in plan.cuts])
+    try:
+        with httpx.Client() as client, ThreadPoolExecutor(64) as pool:
+            give_up = began + plan.seconds + 300
+            n = int(plan.seconds * RATE)
+            for i in range(n):
+                at = began + i / RATE
+                while events and began + events[0][0] <= time.monotonic():
+                    _, what = events.pop(0)
+                    if what == "kill":
+                        server[0].send_signal(signal.SIGKILL)
+                        server[0].wait()
+                        back = threading.Thread(  # not in the pool: its workers wait on it
+                            target=lambda: server.__setitem__(0, _start(env, port, log))
+                        )
+                        back.start()
+                        restarts.append(back)
+                    else:
+                        cut += _kill_connections(admin, db)
+                time.sleep(max(0.0, at - time.monotonic()))  # pacing the offered load
+                pool.submit(_submit, client, url, auth, f"k{i}", i, load, give_up)
+                load.offered += 1
+            offered_s = time.monotonic() - began
+        for back in restarts:
+            back.join()
+        jobs = wait_until(lambda: _all_ended(admin, set(load.accepted.values())), 600,
+                          "every accepted job to end", every=1.0)  # fmt: skip
+        verify = subprocess.run([NACC, "ledger", "verify"], env=env, capture_output=True,
+                                text=True, timeout=300)  # fmt: skip
+    finally:
+        server[0].send_signal(signal.SIGTERM)
+        try:
+            server[0].wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server[0].kill()
+    spans = _spans(admin)
+    admin.dispose()
+    return {"load": load, "offered_s": offered_s, "jobs": jobs, "spans": spans, "cut": cut,
+            "verify": verify, "work": settings.workdir}  # fmt: skip
+
+
+def _all_ended(admin: sa.Engine, ids: set[str]) -> dict[str, Any] | None:
+    with admin.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT id, state, reason_code, exit_code, started_at, finished_at FROM jobs"
+        )).all()  # fmt: skip
+    found = {r.id: r for r in rows}
+    if not ids <= set(found) or any(found[i].state in ("pending", "running") for i in ids):
+        return None
+    return found
+
+
+def _spans(admin: sa.Engine) -> dict[str, list[tuple[float, float]]]:
+    out: dict[str, list[tuple[float, float]]] = {}
+    with admin.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT job_id, start_at, end_at FROM usage_intervals ORDER BY job_id, start_at"
+        )).all()  # fmt: skip
+    for r in rows:
+        out.setdefault(r.job_id, []).append((r.start_at.timestamp(), r.end_at.timestamp()))
+    return out
+
+
+def _real_run_s(work: Path, job: str) -> float:
+    """From the wrapper's process start to the exit code's write, as the disk has them."""
+
+    state = json.loads((work / job / "state.json").read_text())
+    started = psutil.boot_time() + state["proc_start"] / os.sysconf("SC_CLK_TCK")
+    return (work / job / "exit_code").stat().st_mtime - started
+
+
+def _check(got: dict[str, Any], plan: Plan) -> dict[str, float]:
+    load, jobs, spans, work = got["load"], got["jobs"], got["spans"], got["work"]
+    assert got["verify"].returncode == 0, got["verify"].stdout + got["verify"].stderr
+    assert "OK" in got["verify"].stdout
+    assert len(load.accepted) == load.offered  # the client gave up on none
+    assert len(set(load.accepted.values())) == len(load.accepted)  # one job per key
+    assert set(load.accepted.values()) <= set(jobs)  # 0 accepted submissions lost
+    assert len(jobs) == len(load.accepted)  # and none stored twice
+    lost = [j for j, r in jobs.items() if "lost" in (r.reason_code or "")]
+    assert not lost, [(j, jobs[j].reason_code) for j in lost]  # 0 finished jobs marked lost
+    assert all(r.state == "completed" and r.exit_code == 0 for r in jobs.values()), {
+        j: (r.state, r.reason_code) for j, r in jobs.items() if r.state != "completed"
+    }
+    worst = 0.0
+    for job in jobs:
+        runs = spans.get(job, [])
+        for (_, end), (start, _) in itertools.pairwise(runs):
+            assert abs(end - start) < 1e-6, f"{job}: gap or overlap in its charges"
+        charged = sum(e - s for s, e in runs)
+        off = charged - _real_run_s(work, job)
+        worst = max(worst, abs(off))
+        assert abs(off) <= 1.0, f"{job}: charged {charged:.3f} s, ran {charged - off:.3f} s"
+    rate = load.offered / got["offered_s"]
+    assert rate >= RATE * 0.95, rate
+    return {"jobs": len(jobs), "offered_per_s": rate, "resent": load.retries,
+            "connections_killed": got["cut"], "worst_charge_error_s": worst}  # fmt: skip
+
+
+def test_faults_short(pg_url: str, tmp_path: Path) -> None:
+    """8 s at 50/s: one SIGKILL of the server, two rounds of killed connections."""
+    plan = Plan(8.0, kills=(3.0,), cuts=(1.5, 6.0))
+    figures = _check(_run(pg_url, tmp_path, plan), plan)
+    print(f"fault test (short): {figures}")
+
+
+@pytest.mark.faults
+def test_faults_long(pg_url: str, tmp_path: Path) -> None:
+    """40 s at 50/s: three SIGKILLs, six rounds of killed connections."""
+    plan = Plan(40.0, kills=(5.0, 18.0, 31.0), cuts=(2.0, 9.0, 13.0, 22.0, 27.0, 36.0))
+    figures = _check(_run(pg_url, tmp_path, plan), plan)
+    print(f"fault test (long): {figures}")
