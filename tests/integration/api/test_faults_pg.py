@@ -195,19 +195,20 @@ def _check(got: dict[str, Any], plan: Plan) -> dict[str, float]:
     assert all(r.state == "completed" and r.exit_code == 0 for r in jobs.values()), {
         j: (r.state, r.reason_code) for j, r in jobs.items() if r.state != "completed"
     }
-    worst = 0.0
+    worst, over, under = 0.0, 0.0, 0.0
     for job in jobs:
         runs = spans.get(job, [])
         for (_, end), (start, _) in itertools.pairwise(runs):
             assert abs(end - start) < 1e-6, f"{job}: gap or overlap in its charges"
         charged = sum(e - s for s, e in runs)
         off = charged - _real_run_s(work, job)
-        worst = max(worst, abs(off))
+        worst, over, under = max(worst, abs(off)), max(over, off), min(under, off)
         assert abs(off) <= 1.0, f"{job}: charged {charged:.3f} s, ran {charged - off:.3f} s"
     rate = load.offered / got["offered_s"]
     assert rate >= RATE * 0.95, rate
     return {"jobs": len(jobs), "offered_per_s": rate, "resent": load.retries,
-            "connections_killed": got["cut"], "worst_charge_error_s": worst}  # fmt: skip
+            "connections_killed": got["cut"], "worst_charge_error_s": worst,
+            "most_over_s": over, "most_under_s": under}  # fmt: skip
 
 
 def test_faults_short(pg_url: str, tmp_path: Path) -> None:
