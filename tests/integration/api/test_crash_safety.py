@@ -174,11 +174,9 @@ def _check_usage(svc: Any, project_id: int, ids: dict[str, str], a: Any, b: Any)
         # B (ended in the outage) is metered from its start to its real end, exactly
         covered, ran = _covered(s, b), _ran(b)
         assert abs(covered - ran) < 1e-3, (b["id"], covered, ran)
-        # A (re-adopted) is metered at least from start to end: nothing lost. Not exactly:
-        # a step may meter it up to "now" between its exit code being written and its
-        # process being gone, and its end is then observed at the earlier, real time
-        # (the engine does not refund that stretch; seen as 28 ms on a busy machine)
-        assert _covered(s, a) >= _ran(a) - 1e-3, (a["id"], _covered(s, a), _ran(a))
+        # A (re-adopted) is metered from start to its real end, exactly: a job counts as
+        # ended once its exit code is written, so no step meters it past that
+        assert abs(_covered(s, a) - _ran(a)) < 1e-3, (a["id"], _covered(s, a), _ran(a))
         # D is charged up to its limit, not for the longer time it ran
         spans = repos_ledger.usage_for_job(s, ids["D"])
         assert abs((spans[-1].end_at - spans[0].start_at).total_seconds() - D_LIMIT_S) < 1e-3
