@@ -32,6 +32,7 @@ from nacc.adapters.dispatch.local_state import (
     recorded_end,
     recovered,
     run_from_state,
+    wall_start,
     write_json,
 )
 from nacc.adapters.dispatch.procs import (
@@ -157,7 +158,8 @@ class LocalDispatcher:
             self._busy[launch.pool.id].difference_update(devices)
             raise
         self._runs[job_id] = run
-        return Launched(str(run.pid), devices, str(self.log_path(job_id)))
+        return Launched(str(run.pid), devices, str(self.log_path(job_id)),
+                        wall_start(launch.at, run.spawned))  # fmt: skip
 
     def _command(self, launch: Launch) -> Command:
         payload = launch.payload
@@ -200,6 +202,7 @@ class LocalDispatcher:
         fd = os.open(job_dir / "output.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT
                      | os.O_NOFOLLOW, 0o600)  # fmt: skip
         with os.fdopen(fd, "ab", buffering=0) as log:
+            spawned = time.time()
             proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 cwd=cwd_for(launch, work), env=env, start_new_session=True,
@@ -207,7 +210,7 @@ class LocalDispatcher:
         stat = proc_stat(proc.pid)
         start = stat.start if stat is not None else 0
         run = Run(launch.spec.id, launch.pool.id, devices, proc.pid, start, self._boot,
-                   launch.at, job_dir, proc)  # fmt: skip
+                   launch.at, job_dir, proc, spawned)  # fmt: skip
         try:
             write_json(job_dir / "state.json", run.state())
         except BaseException:

@@ -50,6 +50,7 @@ class Run:
     started_at: float
     job_dir: Path
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    spawned: float = 0.0  # wall time the process was started (this run, not re-adopted)
 
     def state(self) -> dict[str, Any]:
         return {
@@ -58,6 +59,16 @@ class Run:
             "boot_id": self.boot_id, "started_at": self.started_at,
             "exit_code": None, "ended": None, "ended_at": None, "note": "",
         }  # fmt: skip
+
+
+WALL_CLOCK_S = 600.0
+"""A launch ``at`` at most this long before the wall clock is on the wall clock."""
+
+
+def wall_start(at: float, spawned: float) -> float | None:
+    """When the job's process was started, where the launch runs on the wall clock (the
+    live service); a launch on another clock (a test's virtual one) starts at its ``at``."""
+    return spawned if at <= spawned <= at + WALL_CLOCK_S else None
 
 
 # -- files ---------------------------------------------------------------------------------
