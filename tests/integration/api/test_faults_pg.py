@@ -108,34 +108,41 @@ def _run(pg_url: str, tmp_path: Path, plan: Plan) -> dict[str, Any]:
     admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
     db = sa.engine.make_url(pg_url).database or ""
     server = [_start(env, port, log)]
-    load, cut = Load(), 0
-    restarts: list[threading.Thread] = []
+    load, cuts = Load(), [0]
     began = time.monotonic()
-    events = sorted([(t, "kill") for t in plan.kills] + [(t, "cut") for t in plan.cuts])
+
+    def at(t: float) -> None:
+        time.sleep(max(0.0, began + t - time.monotonic()))  # the fault plan's schedule
+
+    def kills() -> None:  # one after another: the next only once the server is back
+        for t in plan.kills:
+            at(t)
+            server[0].send_signal(signal.SIGKILL)
+            server[0].wait()
+            server[0] = _start(env, port, log)
+
+    def cutter() -> None:
+        for t in plan.cuts:
+            at(t)
+            cuts[0] += _kill_connections(admin, db)
+
+    faults = [threading.Thread(target=kills), threading.Thread(target=cutter)]
     try:
+        for thread in faults:
+            thread.start()
         with httpx.Client() as client, ThreadPoolExecutor(64) as pool:
-            give_up = began + plan.seconds + 300
+            give_up = began + plan.seconds + 600
             n = int(plan.seconds * RATE)
+            sent = []
             for i in range(n):
-                at = began + i / RATE
-                while events and began + events[0][0] <= time.monotonic():
-                    _, what = events.pop(0)
-                    if what == "kill":
-                        server[0].send_signal(signal.SIGKILL)
-                        server[0].wait()
-                        back = threading.Thread(  # not in the pool: its workers wait on it
-                            target=lambda: server.__setitem__(0, _start(env, port, log))
-                        )
-                        back.start()
-                        restarts.append(back)
-                    else:
-                        cut += _kill_connections(admin, db)
-                time.sleep(max(0.0, at - time.monotonic()))  # pacing the offered load
-                pool.submit(_submit, client, url, auth, f"k{i}", i, load, give_up)
+                time.sleep(max(0.0, began + i / RATE - time.monotonic()))  # pacing the load
+                sent.append(pool.submit(_submit, client, url, auth, f"k{i}", i, load, give_up))
                 load.offered += 1
             offered_s = time.monotonic() - began
-        for back in restarts:
-            back.join()
+            for thread in faults:
+                thread.join()
+            for future in sent:
+                future.result()  # a client that failed says why here
         jobs = wait_until(lambda: _all_ended(admin, set(load.accepted.values())), 600,
                           "every accepted job to end", every=1.0)  # fmt: skip
         verify = subprocess.run([NACC, "ledger", "verify"], env=env, capture_output=True,
@@ -148,7 +155,7 @@ def _run(pg_url: str, tmp_path: Path, plan: Plan) -> dict[str, Any]:
             server[0].kill()
     spans = _spans(admin)
     admin.dispose()
-    return {"load": load, "offered_s": offered_s, "jobs": jobs, "spans": spans, "cut": cut,
+    return {"load": load, "offered_s": offered_s, "jobs": jobs, "spans": spans, "cut": cuts[0],
             "verify": verify, "work": settings.workdir}  # fmt: skip
 
 
