@@ -32,6 +32,7 @@ from nacc.adapters.dispatch.local_state import (
     recorded_end,
     recovered,
     run_from_state,
+    wall_now,
     wall_start,
     write_json,
 )
@@ -241,7 +242,7 @@ class LocalDispatcher:
             if job_id not in self._finishing and group_alive(run.pid):  # leftovers hold devices
                 signal_group(run.pid, signal.SIGKILL)
             self._release(run)
-            obs = ended(job_id, now, run.started_at)
+            obs = ended(job_id, wall_now(now), run.started_at)
             note = str(obs.reason or obs.outcome)
             self._record_end(run, obs.at, "lost" if obs.outcome is Outcome.LOST else "exited",
                              obs.exit_code, note)  # fmt: skip

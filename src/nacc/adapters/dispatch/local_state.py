@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,14 @@ def wall_start(at: float, spawned: float) -> float | None:
     """When the job's process was started, where the launch runs on the wall clock (the
     live service); a launch on another clock (a test's virtual one) starts at its ``at``."""
     return spawned if at <= spawned <= at + WALL_CLOCK_S else None
+
+
+def wall_now(now: float) -> float:
+    """The latest time an end seen now can have: the wall clock where ``now`` is on it
+    (a step's ``now`` is when it began; an exit code written later in a long step is
+    not moved back to it: that undercharged), else ``now``."""
+    wall = time.time()
+    return wall if now <= wall <= now + WALL_CLOCK_S else now
 
 
 # -- files ---------------------------------------------------------------------------------
