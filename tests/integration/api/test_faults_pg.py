@@ -7,8 +7,8 @@ Afterwards: no accepted submission is lost (each key the server answered 201/200
 is a job, one job per key), none is charged twice (no usage interval overlaps another
 of its job; ``nacc ledger verify`` OK, which checks causes and charges = metering), no
 job that ended is marked lost, and each job is charged for its real run time within
-1 s: from the wrapper's process start (``state.json``) to the time its exit code was
-written (that file's mtime), both recorded on disk by the dispatcher, not the service.
+1 s: from the time the job's first command writes to when its exit code was written
+(that file's mtime): the job itself records its start, its wrapper its end.
 
 The client is the one a careful user has: it sends an idempotency key and re-sends on a
 connection error or a 5xx with the same key. ``test_faults_short`` runs in ``make
@@ -19,7 +19,6 @@ faults``. Figures go to ``docs/reliability.md``.
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import signal
 import subprocess
@@ -33,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
 import pytest
 import sqlalchemy as sa
 from jobsetup import funded_project
@@ -64,7 +62,8 @@ class Load:
 
 def _submit(client: httpx.Client, url: str, auth: dict[str, str], key: str, i: int,
             load: Load, give_up: float) -> None:  # fmt: skip
-    body = {"command": f"sleep {0.1 + (i % 10) * 0.15:.2f}", "accelerators": 1,
+    run = f"date +%s.%N > started; sleep {0.1 + (i % 10) * 0.15:.2f}"  # its own start
+    body = {"command": run, "accelerators": 1,
             "job_class": "fine-tuning", "time_limit_s": 120, "idempotency_key": key}  # fmt: skip
     while time.monotonic() < give_up:
         try:
@@ -182,10 +181,9 @@ def _spans(admin: sa.Engine) -> dict[str, list[tuple[float, float]]]:
 
 
 def _real_run_s(work: Path, job: str) -> float:
-    """From the wrapper's process start to the exit code's write, as the disk has them."""
-
-    state = json.loads((work / job / "state.json").read_text())
-    started = psutil.boot_time() + state["proc_start"] / os.sysconf("SC_CLK_TCK")
+    """From the job's first command (it writes the time) to the wrapper's write of its
+    exit code (that file's mtime)."""
+    started = float((work / job / "work" / "started").read_text())
     return (work / job / "exit_code").stat().st_mtime - started
 
 
