@@ -256,12 +256,15 @@ class Engine:
             self._undo_start(rec, action.count)
             self._refuse_launch(rec, now, launch_refusal(error))
             return
+        real = None if launched is None else launched.started_at  # the real start
+        start = now if real is None else max(now, real)
+        rec.started_s = rec.metered_s = start
         if rec.first_start_s is None:
-            rec.first_start_s = now
+            rec.first_start_s = start
         rec.starting = launched is not None and launched.starting
         self._watch_limit(rec)
-        self.usage.change_rate(spec.project, now, action.count * credit_rate / 3600.0)
-        self._move(rec, JobState.RUNNING, now, action.reason, pool.id, launched)
+        self.usage.change_rate(spec.project, start, action.count * credit_rate / 3600.0)
+        self._move(rec, JobState.RUNNING, start, action.reason, pool.id, launched)
 
     def _undo_start(self, rec: JobRecord, count: int) -> None:
         del self.running[rec.spec.id]

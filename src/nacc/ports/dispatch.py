@@ -98,6 +98,10 @@ class Launched:
     devices: tuple[str, ...] = ()
     log: str | None = None
     starting: bool = False
+    started_at: float | None = None
+    """When the job really started, on the launch's clock, where the backend knows it
+    (a step that launches many jobs reaches the last ones later than its ``at``); the
+    job is charged from then. None: from the launch's ``at``."""
 
 
 class LaunchRefused(Exception):

@@ -114,11 +114,12 @@ class LiveScheduler:
         self._seen_until = 0.0
         self._said: dict[JobId, tuple[Reason, int | None]] = {}
         self._recovered = False  # recovery took jobs in: the next step decides
+        self._unrecovered = False  # recovery could not read the store: retried first
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
         self._started = self.clock()
-        self.recover(self._started)
+        self._try_recover(self._started)
         self._thread = threading.Thread(target=self._run, name="nacc-live", daemon=True)
         self._thread.start()
 
@@ -131,11 +132,24 @@ class LiveScheduler:
         while not self._stop.is_set():
             began = time.monotonic()
             try:
-                self.step(self.clock())
-                self._beat(self.clock(), time.monotonic() - began)
+                if self._unrecovered:
+                    self._try_recover(self.clock())
+                else:
+                    self.step(self.clock())
+                    self._beat(self.clock(), time.monotonic() - began)
             except Exception:  # keep serving; the error is in the log with its traceback
-                log.exception("live scheduler step failed")
+                log.exception("live scheduler step failed")  # its writes wait for the next
             self._stop.wait(self.tick_s)
+
+    def _try_recover(self, now: float) -> None:
+        """Recover, or (the store unreachable) say so and try again at the next tick:
+        nothing is scheduled before the jobs that ran are known again."""
+        try:
+            self.recover(now)
+            self._unrecovered = False
+        except Exception:
+            log.exception("recovery failed; tried again at the next tick")
+            self._unrecovered = True
 
     def _beat(self, now: float, step_s: float) -> None:
         """Say, at most once a second, that this scheduler is alive and how it goes."""
@@ -255,7 +269,10 @@ class LiveScheduler:
                 self.engine.submit(spec, now, payload_of(job))
                 self._seen_until = max(self._seen_until, spec.submit_s)
         done = [self._recover_one(job, found.get(JobId(job.id)), now) for job in running]
-        self._write([])
+        try:  # the engine holds the jobs now: a write that fails waits for the next tick
+            self._write([])
+        except Exception:
+            log.exception("recovery's writes failed; written with the next tick's")
         return done
 
     def _recover_one(self, job: QueuedJob, rec: Recovered | None, now: float) -> str:

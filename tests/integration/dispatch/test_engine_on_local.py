@@ -56,3 +56,32 @@ def test_a_refused_launch_fails_only_that_job(tmp_path: Path) -> None:
         assert (tmp_path / job.spec.id / "output.log").read_text() == f"{job.spec.id}\n"
     failed = [e for e in events.events if e.job_id == "bad"]
     assert [e.dst for e in failed] == [JobState.FAILED]  # never reported as started
+
+
+def test_a_job_is_charged_from_when_its_process_started_not_the_steps_now(
+    tmp_path: Path,
+) -> None:
+    """A step that launches many jobs under load reaches the last ones late: each starts
+    (and is metered, and timed) when its process was started, not at the step's now. The
+    step here began 3 s before the launch (as one that launched others first would)."""
+    local = LocalDispatcher({"local-h100": ["0", "1"]}, tmp_path, grace_s=1.0)
+    events = Recorder()
+    eng = Engine([POOL], builtin_policies().create("fifo"), local, TableRates({"H100": 1.0}),
+                 events=events)  # fmt: skip
+    step = time.time() - 3.0
+    eng.submit(_spec("late", step), step, Payload("exit 0"))
+    before = time.time()
+    eng.tick(step)
+    rec = eng.jobs[JobId("late")]
+    assert rec.state is JobState.RUNNING
+    assert before <= rec.started_s <= time.time() and rec.metered_s == rec.started_s
+    [started] = [e for e in events.events if e.dst is JobState.RUNNING]
+    assert started.at == rec.started_s  # the recorded start is the real one
+
+    def ended() -> bool:
+        eng.tick(time.time())
+        return rec.state in TERMINAL
+
+    wait_until(ended, 30, "the job to end")
+    assert rec.state is JobState.COMPLETED and rec.finished_s is not None
+    assert rec.attained_s == (rec.finished_s - rec.started_s) * rec.count  # run: start to end

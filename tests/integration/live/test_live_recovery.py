@@ -11,7 +11,8 @@ from nacc.adapters.dispatch.local import LocalDispatcher
 from nacc.bootstrap import local_pools
 from nacc.domain.ids import JobId
 from nacc.domain.jobs import JobClass, JobSpec
-from nacc.ports import Launch, Outcome, Payload
+from nacc.ports import Launch, Observation, Outcome, Payload
+from support.waiting import wait_until
 
 
 def test_a_stop_the_service_did_not_record_is_recovered_as_ended(tmp_path: Path) -> None:
@@ -29,3 +30,24 @@ def test_a_stop_the_service_did_not_record_is_recovered_as_ended(tmp_path: Path)
     assert rec.state == "ended" and rec.observation is not None
     assert rec.observation.at == stopped_at and rec.observation.outcome is Outcome.LOST
     assert "stopped" in rec.note
+
+
+def test_an_end_the_service_did_not_record_is_recovered_with_its_exit_code(
+    tmp_path: Path,
+) -> None:
+    """The dispatcher saw the job exit (state.json says so, with its code), the tick that
+    said so never reached the database (its connection dropped), then the service died:
+    a restart settles it as completed at its real end, never as lost."""
+    pools, ids = local_pools({"H100-SXM": 1})
+    first = LocalDispatcher(ids, tmp_path)
+    spec = JobSpec(JobId("j2"), 0, 1, JobClass.INFERENCE, 60.0, "p")
+    first.launch(Launch(spec, pools[0], 1, time.time(), 60.0, 0.0, Payload(command="exit 3")))
+    seen: list[Observation] = []
+    wait_until(lambda: seen.extend(first.poll(time.time() + 5)) or seen, 30, "j2 to end")
+    [obs] = seen
+    again = LocalDispatcher(ids, tmp_path)
+    [rec] = again.recover([JobId("j2")], time.time() + 10)
+    assert rec.state == "ended" and rec.observation is not None
+    got = rec.observation
+    assert (got.outcome, got.exit_code, got.at) == (Outcome.FAILED, 3, obs.at)
+    assert got.reason is not None and got.reason.code == "exit_code"

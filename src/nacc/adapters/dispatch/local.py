@@ -33,6 +33,7 @@ from nacc.adapters.dispatch.local_state import (
     read_exit_code,
     recovered,
     run_from_state,
+    wall_now,
     write_json,
 )
 from nacc.adapters.dispatch.procs import (
@@ -246,7 +247,7 @@ class LocalDispatcher:
             if group_alive(run.pid):  # leftovers would hold the devices
                 signal_group(run.pid, signal.SIGKILL)
             self._release(run)
-            obs = ended(job_id, now, run.started_at)
+            obs = ended(job_id, wall_now(now), run.started_at)
             note = str(obs.reason or obs.outcome)
             self._record_end(run, obs.at, "lost" if obs.outcome is Outcome.LOST else "exited",
                              obs.exit_code, note)  # fmt: skip

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,15 +158,35 @@ def recovered(job_id: JobId, rec: Reconciled | None, now: float) -> Recovered:
 
 def ended_unrecorded(workdir: Path, job_id: JobId) -> Reconciled | None:
     """A job the service still records as running that this dispatcher had already
-    stopped or seen end (``state.json`` says so): the service went down before it
-    wrote that down. It ended when the file says, how is not known here."""
+    stopped or seen end (``state.json`` says so): the service went down (or could not
+    reach its database) before it wrote that down. It ended when the file says; how, by
+    the exit code written there (none: stopped or lost, a failure). None: no such end."""
     try:
         state = json.loads((workdir / job_id / "state.json").read_text())
         ended_at = float(state["ended_at"]) if state.get("ended") is not None else None
+        code = state.get("exit_code")
+        code = int(code) if code is not None and state["ended"] == "exited" else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if ended_at is None:
         return None
     note = f"{state['ended']} at {ended_at:.1f} before the service went down"
-    obs = Observation(job_id, ended_at, Outcome.LOST, None, LOST)
+    if code is None:
+        obs = Observation(job_id, ended_at, Outcome.LOST, None, LOST)
+    else:
+        outcome = Outcome.SUCCEEDED if code == 0 else Outcome.FAILED
+        why = None if code == 0 else Reason.of(Code.EXIT_CODE, exit_code=code)
+        obs = Observation(job_id, ended_at, outcome, code, why)
     return Reconciled(job_id, "finished", note, obs, ended_at)
+
+
+WALL_CLOCK_S = 600.0
+"""A step's ``now`` at most this long before the wall clock is on the wall clock."""
+
+
+def wall_now(now: float) -> float:
+    """The latest time an end seen now can have: the wall clock where ``now`` is on it
+    (a step's ``now`` is when it began; an exit code written later in a long step is
+    not moved back to it: that undercharged), else ``now`` (a test's virtual clock)."""
+    wall = time.time()
+    return wall if now <= wall <= now + WALL_CLOCK_S else now
