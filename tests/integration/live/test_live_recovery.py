@@ -43,8 +43,10 @@ def test_an_end_the_service_did_not_record_is_recovered_with_its_exit_code(
     spec = JobSpec(JobId("j2"), 0, 1, JobClass.INFERENCE, 60.0, "p")
     first.launch(Launch(spec, pools[0], 1, time.time(), 60.0, 0.0, Payload(command="exit 3")))
     seen: list[Observation] = []
-    wait_until(lambda: seen.extend(first.poll(time.time() + 5)) or seen, 30, "j2 to end")
-    [obs] = seen
+    wait_until(lambda: seen.extend(first.poll(time.time() + 5)) or any(o.ended for o in seen),
+               30, "j2 to end")  # fmt: skip
+    [obs] = [o for o in seen if o.ended]  # after its start (the launcher reports both)
+    first.flush()  # the launcher has written the end into state.json
     again = LocalDispatcher(ids, tmp_path)
     [rec] = again.recover([JobId("j2")], time.time() + 10)
     assert rec.state == "ended" and rec.observation is not None
