@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint typecheck layers unit bench clean
+.PHONY: install run demo test lint typecheck layers unit bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -43,6 +43,15 @@ test: lint typecheck layers unit
 bench: $(STAMP)
 	command -v hey >/dev/null || (apt-get install -y -q hey >/dev/null 2>&1) || true
 	$(BIN)/python bench/run_all.py
+
+# The long fuzz (issue 11): schemathesis, every phase and check, every role, SQLite and
+# PostgreSQL; FUZZ_EXAMPLES inputs per operation and phase. Tallies: out/fuzz.jsonl.
+FUZZ_EXAMPLES ?= 10
+fuzz: $(STAMP)
+	mkdir -p out && rm -f out/fuzz.jsonl
+	NACC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) NACC_FUZZ_RECORD=$(CURDIR)/out/fuzz.jsonl \
+		$(BIN)/pytest -n 2 tests/fuzz -rA
+	$(BIN)/python tests/fuzz/totals.py out/fuzz.jsonl
 
 clean:
 	rm -rf $(VENV) out .nacc .pytest_cache .mypy_cache .ruff_cache

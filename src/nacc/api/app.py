@@ -47,13 +47,13 @@ def create_app(
         along (a stalled scheduler is not a reason to restart the API)."""
         health = scheduler_health(s)
         beat = health.beat
-        return HealthOut(
-            status="ok",
-            scheduler=health.state,
-            scheduler_beat_age_s=None if health.age_s is None else round(health.age_s, 3),
-            scheduler_pid=None if beat is None else beat.pid,
-            scheduler_host=None if beat is None else beat.host,
-        )
+        return HealthOut.model_validate({
+            "status": "ok",
+            "scheduler": health.state,
+            "scheduler_beat_age_s": None if health.age_s is None else round(health.age_s, 3),
+            "scheduler_pid": None if beat is None else beat.pid,
+            "scheduler_host": None if beat is None else beat.host,
+        })  # fmt: skip
 
     prometheus.install(app, metrics)
     return app

@@ -77,4 +77,4 @@ def caller(
 
 CallerDep = Annotated[Principal, Depends(caller)]
 LimitQ = Annotated[int, Query(ge=1, le=500, description="page size")]
-OffsetQ = Annotated[int, Query(ge=0, description="rows to skip")]
+OffsetQ = Annotated[int, Query(ge=0, le=2**31 - 1, description="rows to skip")]
