@@ -1,6 +1,6 @@
 """The bounds of every API input, shared by the request bodies and the routes.
 
-Each limit is what the database and the service can hold, stated once (docs/api.md,
+Each limit is what the database and the service can hold, stated once (docs/service.md,
 "Bounds"): ids are 32-bit (PostgreSQL ``integer``), names at most 200 characters, a job
 command at most 64 KiB, lists at most 64 items, times between 1970 and 2200 (UTC), token
 lifetimes at most ten years. No text field takes a NUL byte (no process can run it, and
