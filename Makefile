@@ -47,9 +47,11 @@ bench: $(STAMP)
 # The long fuzz (issue 11): schemathesis, every phase and check, every role, SQLite and
 # PostgreSQL; FUZZ_EXAMPLES inputs per operation and phase. Tallies: out/fuzz.jsonl.
 FUZZ_EXAMPLES ?= 10
+FUZZ_SEED ?= 0
 fuzz: $(STAMP)
 	mkdir -p out && rm -f out/fuzz.jsonl
-	NACC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) NACC_FUZZ_RECORD=$(CURDIR)/out/fuzz.jsonl \
+	NACC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) NACC_FUZZ_SEED=$(FUZZ_SEED) \
+		NACC_FUZZ_RECORD=$(CURDIR)/out/fuzz.jsonl \
 		$(BIN)/pytest -n 2 tests/fuzz -rA
 	$(BIN)/python tests/fuzz/totals.py out/fuzz.jsonl
 

@@ -4,8 +4,8 @@ every role, on SQLite and PostgreSQL; every check must pass.
 ``make test`` runs the short fuzz (``test_short_fuzz``: a few random inputs per
 operation, every role). ``make fuzz`` sets ``NACC_FUZZ_EXAMPLES`` and runs the long one
 (``test_fuzz``: every phase, that many inputs per operation and phase, one test per role)
-and records each tally in ``NACC_FUZZ_RECORD`` (JSON lines); docs/reliability.md has
-its figures.
+and records each tally in ``NACC_FUZZ_RECORD`` (JSON lines); ``NACC_FUZZ_SEED`` picks
+another seed. docs/reliability.md has its figures.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from conftest import Served
 
 EXAMPLES = int(os.environ.get("NACC_FUZZ_EXAMPLES", "0"))
 RECORD = os.environ.get("NACC_FUZZ_RECORD")
+SEED = int(os.environ.get("NACC_FUZZ_SEED", "0"))
 SHORT_EXAMPLES = 1
 
 
@@ -46,4 +47,4 @@ def test_short_fuzz(served: Served) -> None:
 @pytest.mark.skipif(EXAMPLES == 0, reason="the long fuzz: make fuzz (NACC_FUZZ_EXAMPLES)")
 @pytest.mark.parametrize("role", ROLES)
 def test_fuzz(served: Served, role: str) -> None:
-    _verdict(served, fuzz(served.url, role, served.tokens[role], EXAMPLES))
+    _verdict(served, fuzz(served.url, role, served.tokens[role], EXAMPLES, seed=SEED))
