@@ -27,7 +27,10 @@ def _plain(value: Decimal) -> str:
 
 
 CreditsOut = Annotated[Decimal, PlainSerializer(_plain, return_type=str, when_used="always")]
-CREDITS = "^[0-9]{1,15}(\\.[0-9]{1,9})?$"
+CREDITS = "^[0-9]{1,10}(\\.[0-9]{1,9})?$"
+CREDITS_MAX = 10**9
+"""At most a billion credits in one amount: SQLite holds credits as 64-bit nanocredits
+(9.2e9 credits at most), PostgreSQL as numeric(24, 9)."""
 
 
 def _credits_text(value: object) -> object:
@@ -44,10 +47,10 @@ def _credits_text(value: object) -> object:
 
 CreditsIn = Annotated[
     Decimal,
-    Field(gt=0, max_digits=24, decimal_places=9),
+    Field(gt=0, le=CREDITS_MAX, max_digits=24, decimal_places=9),
     BeforeValidator(_credits_text),
     WithJsonSchema({"anyOf": [
-        {"type": "number", "exclusiveMinimum": 0, "maximum": 1e15},
+        {"type": "number", "exclusiveMinimum": 0, "maximum": CREDITS_MAX},
         {"type": "string", "pattern": CREDITS},
     ]}),
 ]  # fmt: skip

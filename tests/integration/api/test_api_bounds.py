@@ -113,3 +113,23 @@ def test_a_wrong_method_is_a_problem_with_allow_listing_every_method(api: Api) -
     assert r.status_code == 405
     assert r.headers["content-type"].startswith(PROBLEM)
     assert r.headers["allow"] == "GET, POST"
+
+
+def test_credits_past_what_the_store_holds_are_refused(api: Api) -> None:
+    """A budget of 10^14 credits overflowed SQLite's 64-bit nanocredits (a 500)."""
+    call = {
+        "title": "t",
+        "opens_at": "2026-01-01T00:00:00Z",
+        "closes_at": "2026-02-01T00:00:00Z",
+        "review_opens_at": "2026-02-01T00:00:00Z",
+        "review_closes_at": "2026-03-01T00:00:00Z",
+        "budget_credits": 10**14,
+        "criteria": [{"name": "m", "weight": 1}],
+        "min_score": 1,
+    }
+    r = api.client.post("/programs", json={"name": "p"}, headers=api.as_(api.operator))
+    assert r.status_code == 201, r.text
+    path = f"/programs/{r.json()['id']}/calls"
+    _refused(api.client.post(path, json=call, headers=api.as_(api.operator)), "body.budget_credits")
+    call["budget_credits"] = "99999999999"
+    _refused(api.client.post(path, json=call, headers=api.as_(api.operator)), "body.budget_credits")
