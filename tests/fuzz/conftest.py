@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from server import serve
-from world import seed_world
+from world import Served, seed_world
 
 from support.pg import migrated_database
-
-
-@dataclass(frozen=True)
-class Served:
-    db: str
-    url: str
-    tokens: dict[str, str | None]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

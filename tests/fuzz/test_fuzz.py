@@ -15,9 +15,7 @@ import os
 
 import pytest
 from fuzzer import Tally, fuzz
-from world import ROLES
-
-from conftest import Served
+from world import ROLES, Served
 
 EXAMPLES = int(os.environ.get("NACC_FUZZ_EXAMPLES", "0"))
 RECORD = os.environ.get("NACC_FUZZ_RECORD")

@@ -7,6 +7,7 @@ generated ids hit real rows and every role has something it may and may not do.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,6 +15,16 @@ from nacc.ports.store_people import CallSpec
 from nacc.service import awards, demo, programs
 from nacc.service.auth import Principal
 from nacc.service.context import Services
+
+
+@dataclass(frozen=True)
+class Served:
+    """The API at ``url`` over the ``db`` kind of database, and each role's token."""
+
+    db: str
+    url: str
+    tokens: dict[str, str | None]
+
 
 ROLES = ("operator", "program_officer", "reviewer", "pi", "member", "anonymous")
 
