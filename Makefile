@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint typecheck layers unit bench faults clean \
+.PHONY: install run demo test lint typecheck layers unit bench faults fuzz clean \
 	slurm-install slurm-lab slurm-lab-down slurm-test
 
 $(STAMP): pyproject.toml
@@ -75,6 +75,17 @@ slurm-test: $(STAMP) slurm-install
 # of the server and six rounds of killed database connections (docs/reliability.md).
 faults: $(STAMP)
 	$(BIN)/pytest -n 0 -m faults -s tests/integration/api/test_faults_pg.py
+
+# The long fuzz (issue 11): schemathesis, every phase and check, every role, SQLite and
+# PostgreSQL; FUZZ_EXAMPLES inputs per operation and phase. Tallies: out/fuzz.jsonl.
+FUZZ_EXAMPLES ?= 10
+FUZZ_SEED ?= 0
+fuzz: $(STAMP)
+	mkdir -p out && rm -f out/fuzz.jsonl
+	NACC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) NACC_FUZZ_SEED=$(FUZZ_SEED) \
+		NACC_FUZZ_RECORD=$(CURDIR)/out/fuzz.jsonl \
+		$(BIN)/pytest -n 2 tests/fuzz -rA
+	$(BIN)/python tests/fuzz/totals.py out/fuzz.jsonl
 
 clean:
 	rm -rf $(VENV) out .nacc .pytest_cache .mypy_cache .ruff_cache

@@ -98,4 +98,4 @@ def submit_allowed(request: Request, who: CallerDep) -> Principal:
 
 SubmitterDep = Annotated[Principal, Depends(submit_allowed)]
 LimitQ = Annotated[int, Query(ge=1, le=500, description="page size")]
-OffsetQ = Annotated[int, Query(ge=0, description="rows to skip")]
+OffsetQ = Annotated[int, Query(ge=0, le=2**31 - 1, description="rows to skip")]

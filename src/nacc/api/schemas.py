@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from nacc.api.bounds import (
+    LABEL_MAX,
+    LIST_MAX,
+    TOKEN_LIFETIME_MAX_S,
+    Flag,
+    Id,
+    Label,
+    Name,
+    NulFree,
+)
+from nacc.domain.programs import CompanySize, OrgKind, Role
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,11 +41,11 @@ def page_of(
 
 
 class OrganisationIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    kind: str = Field(description="university | company | research_institute | public_agency")
-    region: str = Field(min_length=1, max_length=100)
-    capital_area: bool
-    company_size: str | None = Field(default=None, description="startup | sme | large")
+    name: Name
+    kind: OrgKind
+    region: Annotated[str, Field(min_length=1, max_length=100), NulFree]
+    capital_area: Flag
+    company_size: CompanySize | None = None
 
 
 class OrganisationOut(BaseModel):
@@ -45,16 +57,27 @@ class OrganisationOut(BaseModel):
     company_size: str | None
 
 
+SCOPE = "^$|^(project|call|program):[1-9][0-9]{0,9}$"
+
+
 class RoleIn(Strict):
-    role: str = Field(description="operator | program_officer | reviewer | pi | member")
-    scope: str = Field(default="", description="'' = everywhere, or e.g. 'project:3'")
+    role: Role
+    scope: str = Field(
+        default="", max_length=LABEL_MAX, pattern=SCOPE,
+        description="'' = everywhere, or project:<id>, call:<id>, program:<id>",
+    )  # fmt: skip
+
+
+class RoleOut(BaseModel):
+    role: Role
+    scope: str
 
 
 class UserIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-    organisation_id: int | None = None
-    roles: list[RoleIn] = Field(default_factory=list)
+    name: Name
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")
+    organisation_id: Id | None = None
+    roles: list[RoleIn] = Field(default_factory=list, max_length=LIST_MAX)
 
 
 class UserOut(BaseModel):
@@ -62,12 +85,15 @@ class UserOut(BaseModel):
     name: str
     email: str
     organisation_id: int | None
-    roles: list[RoleIn]
+    roles: list[RoleOut]
 
 
 class TokenIn(Strict):
-    label: str = ""
-    expires_in_s: int | None = Field(default=None, gt=0)
+    label: Label = ""
+    expires_in_s: int | None = Field(
+        default=None, gt=0, le=TOKEN_LIFETIME_MAX_S, strict=True,
+        description="seconds; at most ten years; null: never expires",
+    )  # fmt: skip
 
 
 class TokenOut(BaseModel):
@@ -81,6 +107,6 @@ class HealthOut(BaseModel):
     """``status`` is the API's own (it answers and reaches the database); ``scheduler``
     is the live scheduler's, from its heartbeat: ok, stale, or absent (never ran)."""
 
-    status: str
-    scheduler: str
+    status: Literal["ok"]
+    scheduler: Literal["ok", "stale", "absent"]
     scheduler_beat_age_s: float | None = None

@@ -3,38 +3,41 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
+from nacc.api.bounds import COMMAND_MAX, LIST_MAX, Flag, Name, NulFree
 from nacc.api.schemas import Strict
+from nacc.domain.jobs import JobClass
+from nacc.domain.lifecycle import JobState
 from nacc.domain.reasons import Param
+
+AcceleratorType = Annotated[str, Field(min_length=1, max_length=64), NulFree]
 
 
 class JobIn(Strict):
-    command: str = Field(min_length=1, max_length=10_000, description="run with sh -c")
-    image: str | None = Field(
+    command: Annotated[str, Field(min_length=1, max_length=COMMAND_MAX), NulFree] = Field(
+        description="run with sh -c; at most 65,536 characters"
+    )
+    image: Annotated[str, Field(min_length=1, max_length=500), NulFree] | None = Field(
         default=None,
         description="container image; refused (422) by a fleet that runs local processes",
     )
-    accelerators: int = Field(ge=1, le=4096)
-    accelerator_types: list[str] | None = Field(default=None, description="null = any type")
-    job_class: str = Field(description="llm-pretraining | fine-tuning | inference | ...")
-    time_limit_s: int | None = Field(default=None, gt=0, le=60 * 86400)
-    gang: bool = True
-    idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
-
-    @field_validator("command")
-    @classmethod
-    def _no_nul(cls, value: str) -> str:
-        if "\x00" in value:  # no process can run it, and PostgreSQL cannot store it
-            raise ValueError("a command cannot contain a NUL byte")
-        return value
+    accelerators: int = Field(ge=1, le=4096, strict=True)
+    accelerator_types: list[AcceleratorType] | None = Field(
+        default=None, max_length=LIST_MAX, description="null = any type"
+    )
+    job_class: JobClass
+    time_limit_s: int | None = Field(default=None, gt=0, le=60 * 86400, strict=True)
+    gang: Flag = True
+    idempotency_key: Name | None = None
 
 
 class JobOut(BaseModel):
     id: str
     project_id: int
-    state: str
+    state: JobState
     reason: str = Field(description="why it waits or ended, in the request's language")
     reason_code: str | None = Field(
         default=None, description="the reason's stable code (docs/reasons.md); null: text only"

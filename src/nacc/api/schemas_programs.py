@@ -7,12 +7,15 @@ strings in plain notation (``"1500"``, ``"12.5"``) so no float ever carries them
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
+from nacc.api.bounds import INT32_MAX, LIST_MAX, Flag, Id, Moment, Name, NulFree, Number, Text
 from nacc.api.schemas import Strict
 from nacc.domain.jobs import JobClass
 from nacc.domain.programs import SCORE_MAX, SCORE_MIN, OrgKind, Sector
@@ -24,7 +27,33 @@ def _plain(value: Decimal) -> str:
 
 
 CreditsOut = Annotated[Decimal, PlainSerializer(_plain, return_type=str, when_used="always")]
-CreditsIn = Annotated[Decimal, Field(gt=0, max_digits=24, decimal_places=9)]
+CREDITS = "^[0-9]{1,10}(\\.[0-9]{1,9})?$"
+CREDITS_MAX = 10**9
+"""At most a billion credits in one amount: SQLite holds credits as 64-bit nanocredits
+(9.2e9 credits at most), PostgreSQL as numeric(24, 9)."""
+
+
+def _credits_text(value: object) -> object:
+    """A string must be plain notation (``"12.5"``); JSON numbers pass on to Decimal."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("decimal_type", "a number of credits, not true/false")
+    if isinstance(value, str) and not re.fullmatch(CREDITS, value):
+        raise PydanticCustomError(
+            "string_pattern_mismatch", "credits in plain notation, e.g. 1500 or 12.5",
+            {"pattern": CREDITS},
+        )  # fmt: skip
+    return value
+
+
+CreditsIn = Annotated[
+    Decimal,
+    Field(gt=0, le=CREDITS_MAX, max_digits=24, decimal_places=9),
+    BeforeValidator(_credits_text),
+    WithJsonSchema({"anyOf": [
+        {"type": "number", "exclusiveMinimum": 0, "maximum": CREDITS_MAX},
+        {"type": "string", "pattern": CREDITS},
+    ]}),
+]  # fmt: skip
 
 
 class Out(BaseModel):
@@ -35,8 +64,8 @@ class Out(BaseModel):
 
 
 class ProgramIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=10_000)
+    name: Name
+    description: Annotated[str, Field(max_length=10_000), NulFree] = ""
 
 
 class ProgramOut(Out):
@@ -46,24 +75,27 @@ class ProgramOut(Out):
 
 
 class CriterionIn(Strict):
-    name: str = Field(min_length=1, max_length=100)
-    weight: float = Field(gt=0, le=1000)
+    name: Annotated[str, Field(min_length=1, max_length=100), NulFree]
+    weight: Number = Field(gt=0, le=1000)
 
 
 class CallIn(Strict):
-    title: str = Field(min_length=1, max_length=300)
-    opens_at: AwareDatetime
-    closes_at: AwareDatetime
-    review_opens_at: AwareDatetime
-    review_closes_at: AwareDatetime
+    title: Annotated[str, Field(min_length=1, max_length=300), NulFree]
+    opens_at: Moment
+    closes_at: Moment
+    review_opens_at: Moment
+    review_closes_at: Moment
     budget_credits: CreditsIn
     eligible_org_kinds: list[OrgKind] = Field(
-        default_factory=lambda: list(OrgKind), description="empty list: every kind"
+        default_factory=lambda: list(OrgKind), max_length=LIST_MAX,
+        description="empty list: every kind",
+    )  # fmt: skip
+    sector_tags: list[Sector] = Field(
+        default_factory=lambda: [Sector.GENERAL_RESEARCH], max_length=LIST_MAX
     )
-    sector_tags: list[Sector] = Field(default_factory=lambda: [Sector.GENERAL_RESEARCH])
     criteria: list[CriterionIn] = Field(min_length=1, max_length=20)
-    min_score: float = Field(ge=SCORE_MIN, le=SCORE_MAX)
-    blind: bool = False
+    min_score: Number = Field(ge=SCORE_MIN, le=SCORE_MAX)
+    blind: Flag = False
 
 
 class CallOut(Out):
@@ -88,12 +120,16 @@ class CallOut(Out):
 
 
 class ProposalIn(Strict):
-    title: str = Field(min_length=1, max_length=300)
-    abstract: str = Field(min_length=1, max_length=20_000)
+    title: Annotated[str, Field(min_length=1, max_length=300), NulFree]
+    abstract: Annotated[str, Field(min_length=1, max_length=20_000), NulFree]
     requested_credits: CreditsIn
-    job_classes: list[JobClass] = Field(min_length=1)
-    accelerator_types: list[str] | None = Field(default=None, description="null: any type")
-    team: list[int] = Field(default_factory=list, description="user ids besides the PI")
+    job_classes: list[JobClass] = Field(min_length=1, max_length=LIST_MAX)
+    accelerator_types: list[Annotated[str, Field(min_length=1, max_length=64), NulFree]] | None = (
+        Field(default=None, max_length=LIST_MAX, description="null: any type")
+    )
+    team: list[Id] = Field(
+        default_factory=list, max_length=LIST_MAX, description="user ids besides the PI"
+    )
 
 
 class PersonOut(Out):
@@ -130,7 +166,7 @@ class ProposalOut(Out):
 
 
 class ReviewerIn(Strict):
-    user_id: int
+    user_id: Id
 
 
 class ReviewerOut(BaseModel):
@@ -140,8 +176,11 @@ class ReviewerOut(BaseModel):
 
 
 class ReviewIn(Strict):
-    scores: dict[str, float] = Field(description="one score per criterion, 0..10")
-    comment: str = Field(default="", max_length=20_000)
+    scores: dict[
+        Annotated[str, Field(min_length=1, max_length=100), NulFree],
+        Annotated[float, Field(ge=SCORE_MIN, le=SCORE_MAX, strict=True, allow_inf_nan=False)],
+    ] = Field(max_length=20, description="one score per criterion, 0..10")
+    comment: Text = ""
 
 
 class ReviewOut(Out):
@@ -158,16 +197,17 @@ class ReviewOut(Out):
 
 
 class OverrideIn(Strict):
-    award: bool
-    reason: str = Field(min_length=1, max_length=2000)
+    award: Flag
+    reason: Annotated[str, Field(min_length=1, max_length=2000), NulFree]
 
 
 class DecideIn(Strict):
-    overrides: dict[int, OverrideIn] = Field(
-        default_factory=dict, description="proposal id -> the officer's override and why"
-    )
-    valid_from: AwareDatetime | None = Field(default=None, description="default: now")
-    valid_until: AwareDatetime | None = Field(default=None, description="default: +365 days")
+    overrides: dict[Annotated[int, Field(ge=1, le=INT32_MAX)], OverrideIn] = Field(
+        default_factory=dict, max_length=LIST_MAX,
+        description="proposal id -> the officer's override and why",
+    )  # fmt: skip
+    valid_from: Moment | None = Field(default=None, description="default: now")
+    valid_until: Moment | None = Field(default=None, description="default: +365 days")
     first_tranche: Decimal = Field(default=Decimal("0.5"), gt=0, le=1, decimal_places=6)
 
 
@@ -224,8 +264,9 @@ class BalanceOut(Out):
 
 class ProgressReportIn(Strict):
     tranche: int | None = Field(
-        default=None, ge=1, description="the tranche it unlocks; default: the next waiting"
-    )
+        default=None, ge=1, le=1000, strict=True,
+        description="the tranche it unlocks; default: the next waiting",
+    )  # fmt: skip
 
 
 class ProgressReportOut(BaseModel):

@@ -127,6 +127,8 @@ class Code(StrEnum):
     VALUE_LE = "value_le"
     VALUE_TOO_SHORT = "value_too_short"
     VALUE_TOO_LONG = "value_too_long"
+    VALUE_HAS_NUL = "value_has_nul"
+    VALUE_NOT_MATCHING = "value_not_matching"
     BODY_NOT_JSON = "body_not_json"
 
 
@@ -233,6 +235,8 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.VALUE_LE: _BOUND,
     Code.VALUE_TOO_SHORT: _BOUND,
     Code.VALUE_TOO_LONG: _BOUND,
+    Code.VALUE_HAS_NUL: _FIELD,
+    Code.VALUE_NOT_MATCHING: (*_FIELD, "expected"),
     Code.BODY_NOT_JSON: _FIELD,
 }
 

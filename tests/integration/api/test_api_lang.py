@@ -64,8 +64,13 @@ def test_openapi_describes_problems_with_their_code(api: Api) -> None:
     spec = api.client.get("/openapi.json").json()
     problem = spec["components"]["schemas"]["Problem"]
     assert {"code", "params", "title", "detail"} <= set(problem["properties"])
-    submit = spec["paths"]["/projects/{project_id}/jobs"]["post"]["responses"]["4XX"]
-    assert list(submit["content"]) == ["application/problem+json"]
+    responses = spec["paths"]["/projects/{project_id}/jobs"]["post"]["responses"]
+    assert {"401", "402", "403", "404", "409", "422", "429", "405", "500"} <= set(responses)
+    for status in ("402", "422", "500"):
+        assert list(responses[status]["content"]) == ["application/problem+json"]
+    assert "Allow" in responses["405"]["headers"]
+    logs = spec["paths"]["/jobs/{job_id}/logs"]["get"]["responses"]
+    assert list(logs["404"]["content"]) == ["application/problem+json"]  # a text route too
 
 
 def test_the_cli_prints_the_servers_korean_detail(

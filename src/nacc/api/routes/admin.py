@@ -10,14 +10,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from nacc.api import schemas
+from nacc.api.bounds import NO_NUL, IdPath
 from nacc.api.deps import CallerDep, LimitQ, OffsetQ, ServicesDep
+from nacc.api.problems import LIST, READ, WRITE
 from nacc.api.schemas_identity import AuditOut, TokenInfoOut
+from nacc.domain.programs import Role
 from nacc.ports.store_people import OrganisationView, TokenView, UserView
 from nacc.service import audit
 from nacc.service import people as use
 
 router = APIRouter(tags=["people"])
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL text never holds NUL: refused as 422, not a 500
 
 
 def _org(o: OrganisationView) -> schemas.OrganisationOut:
@@ -31,17 +33,23 @@ def _org(o: OrganisationView) -> schemas.OrganisationOut:
     )
 
 
-@router.post("/organisations", status_code=status.HTTP_201_CREATED)
+@router.post("/organisations", status_code=status.HTTP_201_CREATED, responses=WRITE)
 def create_organisation(
     body: schemas.OrganisationIn, svc: ServicesDep, who: CallerDep
 ) -> schemas.OrganisationOut:
     org = use.add_organisation(
-        svc, who, body.name, body.kind, body.region, body.capital_area, body.company_size
+        svc,
+        who,
+        body.name,
+        body.kind.value,
+        body.region,
+        body.capital_area,
+        None if body.company_size is None else body.company_size.value,
     )
     return _org(org)
 
 
-@router.get("/organisations")
+@router.get("/organisations", responses=LIST)
 def list_organisations(
     svc: ServicesDep, who: CallerDep, limit: LimitQ = 50, offset: OffsetQ = 0
 ) -> schemas.PageOut[schemas.OrganisationOut]:
@@ -55,18 +63,18 @@ def _user(user: UserView, roles: list[tuple[str, str]]) -> schemas.UserOut:
         name=user.name,
         email=user.email,
         organisation_id=user.organisation_id,
-        roles=[schemas.RoleIn(role=r, scope=s) for r, s in roles],
+        roles=[schemas.RoleOut(role=Role(r), scope=s) for r, s in roles],
     )
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED)
+@router.post("/users", status_code=status.HTTP_201_CREATED, responses=WRITE)
 def create_user(body: schemas.UserIn, svc: ServicesDep, who: CallerDep) -> schemas.UserOut:
-    roles = [(r.role, r.scope) for r in body.roles]
+    roles = [(r.role.value, r.scope) for r in body.roles]
     user, granted = use.add_user(svc, who, body.name, body.email, body.organisation_id, roles)
     return _user(user, granted)
 
 
-@router.get("/users")
+@router.get("/users", responses=LIST)
 def list_users(
     svc: ServicesDep, who: CallerDep, limit: LimitQ = 50, offset: OffsetQ = 0
 ) -> schemas.PageOut[schemas.UserOut]:
@@ -74,19 +82,21 @@ def list_users(
     return schemas.page_of(page.items, page.total, limit, offset, lambda u: _user(u.user, u.roles))
 
 
-@router.post("/users/{user_id}/roles", status_code=status.HTTP_204_NO_CONTENT)
-def grant_role(user_id: int, body: schemas.RoleIn, svc: ServicesDep, who: CallerDep) -> None:
-    use.grant(svc, who, user_id, body.role, body.scope)
+@router.post("/users/{user_id}/roles", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE)
+def grant_role(user_id: IdPath, body: schemas.RoleIn, svc: ServicesDep, who: CallerDep) -> None:
+    use.grant(svc, who, user_id, body.role.value, body.scope)
 
 
-@router.delete("/users/{user_id}/roles/{role}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/users/{user_id}/roles/{role}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE
+)
 def revoke_role(
-    user_id: int, role: str, svc: ServicesDep, who: CallerDep,
+    user_id: IdPath, role: Role, svc: ServicesDep, who: CallerDep,
     scope: Annotated[str, Query(max_length=200, pattern=NO_NUL,
                                 description="'' = the global role")] = "",
 ) -> None:  # fmt: skip
     """Operators: take a role away; a role the user does not hold is not found."""
-    use.revoke(svc, who, user_id, role, scope)
+    use.revoke(svc, who, user_id, role.value, scope)
 
 
 def _token(t: TokenView) -> TokenInfoOut:
@@ -95,20 +105,20 @@ def _token(t: TokenView) -> TokenInfoOut:
                         revoked_at=t.revoked_at)  # fmt: skip
 
 
-@router.get("/users/{user_id}/tokens")
-def list_tokens(user_id: int, svc: ServicesDep, who: CallerDep) -> list[TokenInfoOut]:
+@router.get("/users/{user_id}/tokens", responses=READ)
+def list_tokens(user_id: IdPath, svc: ServicesDep, who: CallerDep) -> list[TokenInfoOut]:
     """The user themself or an operator: the user's tokens, without secrets."""
     return [_token(t) for t in use.list_tokens(svc, who, user_id)]
 
 
-@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, svc: ServicesDep, who: CallerDep) -> None:
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, responses=WRITE)
+def revoke_token(token_id: IdPath, svc: ServicesDep, who: CallerDep) -> None:
     """Its owner or an operator: the token stops working at once (revoking twice is
     harmless); someone else's token is not found."""
     use.revoke_token(svc, who, token_id)
 
 
-@router.get("/audit")
+@router.get("/audit", responses=LIST)
 def audit_log(
     svc: ServicesDep, who: CallerDep, limit: LimitQ = 50, offset: OffsetQ = 0,
     actor_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
@@ -121,15 +131,15 @@ def audit_log(
         address=a.address, details=dict(a.details)))  # fmt: skip
 
 
-@router.post("/users/{user_id}/tokens", status_code=status.HTTP_201_CREATED)
+@router.post("/users/{user_id}/tokens", status_code=status.HTTP_201_CREATED, responses=WRITE)
 def create_token(
-    user_id: int, body: schemas.TokenIn, svc: ServicesDep, who: CallerDep
+    user_id: IdPath, body: schemas.TokenIn, svc: ServicesDep, who: CallerDep
 ) -> schemas.TokenOut:
     t = use.issue_token(svc, who, user_id, body.label, body.expires_in_s)
     return schemas.TokenOut(id=t.id, user_id=t.user_id, token=t.secret, expires_at=t.expires_at)
 
 
-@router.get("/me")
+@router.get("/me", responses=READ)
 def me(svc: ServicesDep, who: CallerDep) -> schemas.UserOut:
     user = use.visible_user(svc, who, who.user_id)
     return _user(user, sorted(who.roles))

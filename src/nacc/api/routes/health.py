@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from nacc.api.deps import CallerDep, ServicesDep
+from nacc.api.problems import READ
 from nacc.api.schemas import HealthOut
 from nacc.api.schemas_identity import HealthDetailsOut
 from nacc.service.auth import require
@@ -26,11 +27,11 @@ def healthz(svc: ServicesDep) -> HealthOut:
     """Answers 200 while the API reaches its database; the scheduler's state rides
     along (a stalled scheduler is not a reason to restart the API)."""
     health = scheduler_health(svc)
-    return HealthOut(status="ok", scheduler=health.state,
-                     scheduler_beat_age_s=_age(health.age_s))  # fmt: skip
+    return HealthOut.model_validate({"status": "ok", "scheduler": health.state,
+                                     "scheduler_beat_age_s": _age(health.age_s)})  # fmt: skip
 
 
-@router.get("/healthz/details")
+@router.get("/healthz/details", responses=READ)
 def healthz_details(svc: ServicesDep, who: CallerDep) -> HealthDetailsOut:
     """Operators: the scheduler's heartbeat in full (pid, host, queue sizes)."""
     require(who, "operator")

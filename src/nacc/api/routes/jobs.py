@@ -8,9 +8,12 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
 from nacc.api import schemas
+from nacc.api.bounds import IdPath, JobIdPath
 from nacc.api.deps import CallerDep, LimitQ, OffsetQ, ServicesDep, SubmitterDep
 from nacc.api.lang import Lang
+from nacc.api.problems import READ, WRITE, declare
 from nacc.api.schemas_jobs import JobIn, JobOut
+from nacc.domain.lifecycle import JobState
 from nacc.i18n import render
 from nacc.ports.store_jobs import JobView
 from nacc.service import jobs as use
@@ -26,7 +29,7 @@ def job_out(job: JobView, lang: str) -> JobOut:
     return JobOut(
         id=job.id,
         project_id=job.project_id,
-        state=job.state,
+        state=JobState(job.state),
         reason=job.reason_text if why is None else render(why, lang),
         reason_code=None if why is None else why.code,
         reason_params=None if why is None else why.args,
@@ -45,9 +48,16 @@ def job_out(job: JobView, lang: str) -> JobOut:
     )
 
 
-@router.post("/projects/{project_id}/jobs", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/projects/{project_id}/jobs",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": JobOut, "description": "a retry: the job this idempotency key made"},
+        **declare(401, 402, 403, 404, 409, 422, 429),
+    },
+)
 def submit(
-    project_id: int,
+    project_id: IdPath,
     body: JobIn,
     request: Request,
     response: Response,
@@ -60,7 +70,7 @@ def submit(
     req = use.JobRequest(
         command=body.command,
         accelerators=body.accelerators,
-        job_class=body.job_class,
+        job_class=body.job_class.value,
         time_limit_s=body.time_limit_s,
         accelerator_types=body.accelerator_types,
         image=body.image,
@@ -73,9 +83,9 @@ def submit(
     return job_out(job, lang)
 
 
-@router.get("/projects/{project_id}/jobs")
+@router.get("/projects/{project_id}/jobs", responses=READ)
 def list_jobs(
-    project_id: int,
+    project_id: IdPath,
     svc: ServicesDep,
     who: CallerDep,
     lang: Lang,
@@ -86,14 +96,14 @@ def list_jobs(
     return schemas.page_of(page.items, page.total, limit, offset, lambda j: job_out(j, lang))
 
 
-@router.get("/jobs/{job_id}")
-def get_job(job_id: str, svc: ServicesDep, who: CallerDep, lang: Lang) -> JobOut:
+@router.get("/jobs/{job_id}", responses=READ)
+def get_job(job_id: JobIdPath, svc: ServicesDep, who: CallerDep, lang: Lang) -> JobOut:
     return job_out(use.visible_job(svc, who, job_id), lang)
 
 
-@router.get("/jobs/{job_id}/logs", response_class=PlainTextResponse)
+@router.get("/jobs/{job_id}/logs", response_class=PlainTextResponse, responses=READ)
 def logs(
-    job_id: str,
+    job_id: JobIdPath,
     svc: ServicesDep,
     who: CallerDep,
     tail: Annotated[int, Query(ge=1, le=10_000_000)] = 65536,
@@ -101,8 +111,8 @@ def logs(
     return use.read_log(svc, who, job_id, tail)
 
 
-@router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
-def cancel(job_id: str, svc: ServicesDep, who: CallerDep, lang: Lang) -> JobOut:
+@router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED, responses=WRITE)
+def cancel(job_id: JobIdPath, svc: ServicesDep, who: CallerDep, lang: Lang) -> JobOut:
     """Accepted: the live scheduler cancels the job on its next tick (a running job's
     process group is killed); the job's state says when it is done."""
     return job_out(use.request_cancel(svc, who, job_id), lang)

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Query, status
 
 from nacc.api import schemas
 from nacc.api import schemas_programs as sp
+from nacc.api.bounds import INT32_MAX, IdPath
 from nacc.api.deps import CallerDep, LimitQ, OffsetQ, ServicesDep
+from nacc.api.problems import LIST, READ, WRITE
 from nacc.domain.errors import InputError
 from nacc.ports.store_people import CallSpec
 from nacc.service import awards
@@ -21,13 +23,13 @@ Created = status.HTTP_201_CREATED
 # --- programs and calls -------------------------------------------------------------------
 
 
-@router.post("/programs", status_code=Created)
+@router.post("/programs", status_code=Created, responses=WRITE)
 def create_program(body: sp.ProgramIn, svc: ServicesDep, who: CallerDep) -> sp.ProgramOut:
     """Operators and program officers."""
     return sp.ProgramOut.model_validate(use.create_program(svc, who, body.name, body.description))
 
 
-@router.get("/programs")
+@router.get("/programs", responses=LIST)
 def list_programs(
     svc: ServicesDep, who: CallerDep, limit: LimitQ = 50, offset: OffsetQ = 0
 ) -> schemas.PageOut[sp.ProgramOut]:
@@ -35,8 +37,8 @@ def list_programs(
     return schemas.page_of(page.items, page.total, limit, offset, sp.ProgramOut.model_validate)
 
 
-@router.post("/programs/{program_id}/calls", status_code=Created)
-def open_call(program_id: int, body: sp.CallIn, svc: ServicesDep, who: CallerDep) -> sp.CallOut:
+@router.post("/programs/{program_id}/calls", status_code=Created, responses=WRITE)
+def open_call(program_id: IdPath, body: sp.CallIn, svc: ServicesDep, who: CallerDep) -> sp.CallOut:
     """Operators and the program's officers; the budget is funded in the ledger."""
     spec = CallSpec(
         title=body.title, opens_at=body.opens_at, closes_at=body.closes_at,
@@ -56,11 +58,13 @@ def _criteria(criteria: list[sp.CriterionIn]) -> dict[str, float]:
     return named
 
 
-@router.get("/calls")
+@router.get("/calls", responses=READ)
 def list_calls(
     svc: ServicesDep,
     who: CallerDep,
-    program_id: Annotated[int | None, Query(description="only this program's calls")] = None,
+    program_id: Annotated[
+        int | None, Query(ge=1, le=INT32_MAX, description="only this program's calls")
+    ] = None,
     limit: LimitQ = 50,
     offset: OffsetQ = 0,
 ) -> schemas.PageOut[sp.CallOut]:
@@ -68,16 +72,16 @@ def list_calls(
     return schemas.page_of(page.items, page.total, limit, offset, sp.CallOut.model_validate)
 
 
-@router.get("/calls/{call_id}")
-def get_call(call_id: int, svc: ServicesDep, who: CallerDep) -> sp.CallOut:
+@router.get("/calls/{call_id}", responses=READ)
+def get_call(call_id: IdPath, svc: ServicesDep, who: CallerDep) -> sp.CallOut:
     return sp.CallOut.model_validate(use.get_call(svc, call_id))
 
 
 # --- proposals, reviewers, reviews --------------------------------------------------------
 
 
-@router.post("/calls/{call_id}/proposals", status_code=Created)
-def apply(call_id: int, body: sp.ProposalIn, svc: ServicesDep, who: CallerDep) -> sp.ProposalOut:
+@router.post("/calls/{call_id}/proposals", status_code=Created, responses=WRITE)
+def apply(call_id: IdPath, body: sp.ProposalIn, svc: ServicesDep, who: CallerDep) -> sp.ProposalOut:
     """Any user with an organisation, while the call is open; the caller becomes the PI."""
     req = use.ProposalRequest(
         title=body.title, abstract=body.abstract, requested_credits=body.requested_credits,
@@ -87,32 +91,32 @@ def apply(call_id: int, body: sp.ProposalIn, svc: ServicesDep, who: CallerDep) -
     return sp.ProposalOut.model_validate(use.apply(svc, who, call_id, req))
 
 
-@router.get("/calls/{call_id}/proposals")
+@router.get("/calls/{call_id}/proposals", responses=READ)
 def list_proposals(
-    call_id: int, svc: ServicesDep, who: CallerDep, limit: LimitQ = 50, offset: OffsetQ = 0
+    call_id: IdPath, svc: ServicesDep, who: CallerDep, limit: LimitQ = 50, offset: OffsetQ = 0
 ) -> schemas.PageOut[sp.ProposalOut]:
     """Officers: all; the call's reviewers: all (no names on a blind call); others: their own."""
     page = use.list_proposals(svc, who, call_id, limit, offset)
     return schemas.page_of(page.items, page.total, limit, offset, sp.ProposalOut.model_validate)
 
 
-@router.get("/proposals/{proposal_id}")
-def get_proposal(proposal_id: int, svc: ServicesDep, who: CallerDep) -> sp.ProposalOut:
+@router.get("/proposals/{proposal_id}", responses=READ)
+def get_proposal(proposal_id: IdPath, svc: ServicesDep, who: CallerDep) -> sp.ProposalOut:
     return sp.ProposalOut.model_validate(use.get_proposal(svc, who, proposal_id))
 
 
-@router.post("/calls/{call_id}/reviewers", status_code=Created)
+@router.post("/calls/{call_id}/reviewers", status_code=Created, responses=WRITE)
 def assign_reviewer(
-    call_id: int, body: sp.ReviewerIn, svc: ServicesDep, who: CallerDep
+    call_id: IdPath, body: sp.ReviewerIn, svc: ServicesDep, who: CallerDep
 ) -> sp.ReviewerOut:
     """Operators and the program's officers: grant ``reviewer`` scoped ``call:<id>``."""
     granted = awards.assign_reviewer(svc, who, call_id, body.user_id)
     return sp.ReviewerOut(call_id=call_id, user_id=body.user_id, granted=granted)
 
 
-@router.post("/proposals/{proposal_id}/reviews", status_code=Created)
+@router.post("/proposals/{proposal_id}/reviews", status_code=Created, responses=WRITE)
 def submit_review(
-    proposal_id: int, body: sp.ReviewIn, svc: ServicesDep, who: CallerDep
+    proposal_id: IdPath, body: sp.ReviewIn, svc: ServicesDep, who: CallerDep
 ) -> sp.ReviewOut:
     """The call's reviewers, inside the review window, once, without conflict of interest."""
     review = awards.submit_review(svc, who, proposal_id, body.scores, body.comment)
@@ -122,9 +126,9 @@ def submit_review(
 # --- decisions and projects ---------------------------------------------------------------
 
 
-@router.post("/calls/{call_id}/decisions", status_code=Created)
+@router.post("/calls/{call_id}/decisions", status_code=Created, responses=WRITE)
 def decide(
-    call_id: int, body: sp.DecideIn, svc: ServicesDep, who: CallerDep
+    call_id: IdPath, body: sp.DecideIn, svc: ServicesDep, who: CallerDep
 ) -> list[sp.DecisionResultOut]:
     """Operators and the program's officers, once per call, after submissions close."""
     req = awards.DecideRequest(
@@ -135,21 +139,21 @@ def decide(
     return [sp.DecisionResultOut.model_validate(d) for d in awards.decide(svc, who, call_id, req)]
 
 
-@router.get("/projects/{project_id}")
-def get_project(project_id: int, svc: ServicesDep, who: CallerDep) -> sp.ProjectOut:
+@router.get("/projects/{project_id}", responses=READ)
+def get_project(project_id: IdPath, svc: ServicesDep, who: CallerDep) -> sp.ProjectOut:
     """The project's PI and members, operators, and its program's officers."""
     return sp.ProjectOut.model_validate(awards.get_project(svc, who, project_id))
 
 
-@router.get("/projects/{project_id}/balance")
-def get_balance(project_id: int, svc: ServicesDep, who: CallerDep) -> sp.BalanceOut:
+@router.get("/projects/{project_id}/balance", responses=READ)
+def get_balance(project_id: IdPath, svc: ServicesDep, who: CallerDep) -> sp.BalanceOut:
     """The project's PI and members, operators, and its program's officers."""
     return sp.BalanceOut.model_validate(awards.get_balance(svc, who, project_id))
 
 
-@router.post("/projects/{project_id}/progress-reports/accept")
+@router.post("/projects/{project_id}/progress-reports/accept", responses=WRITE)
 def accept_progress_report(
-    project_id: int, svc: ServicesDep, who: CallerDep, body: sp.ProgressReportIn | None = None
+    project_id: IdPath, svc: ServicesDep, who: CallerDep, body: sp.ProgressReportIn | None = None
 ) -> sp.ProgressReportOut:
     """Operators and the program's officers: release the next tranche (idempotent)."""
     seq = body.tranche if body is not None else None

@@ -1,0 +1,48 @@
+"""Zero server errors under fuzzing (issue 11): schemathesis against the served API as
+every role, on SQLite and PostgreSQL; every check must pass.
+
+``make test`` runs the short fuzz (``test_short_fuzz``: a few random inputs per
+operation, every role). ``make fuzz`` sets ``NACC_FUZZ_EXAMPLES`` and runs the long one
+(``test_fuzz``: every phase, that many inputs per operation and phase, one test per role)
+and records each tally in ``NACC_FUZZ_RECORD`` (JSON lines); ``NACC_FUZZ_SEED`` picks
+another seed. docs/reliability.md has its figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from fuzzer import Tally, fuzz
+from world import ROLES, Served
+
+EXAMPLES = int(os.environ.get("NACC_FUZZ_EXAMPLES", "0"))
+RECORD = os.environ.get("NACC_FUZZ_RECORD")
+SEED = int(os.environ.get("NACC_FUZZ_SEED", "0"))
+SHORT_EXAMPLES = 1
+
+
+def _verdict(served: Served, tally: Tally) -> None:
+    print(f"fuzz {served.db} {tally.summary()}")
+    if RECORD:
+        with open(RECORD, "a") as out:
+            out.write(json.dumps(tally.record(served.db)) + "\n")
+    shown = "\n".join(str(f) for f in tally.failures[:20])
+    assert tally.requests > 0
+    assert tally.server_errors == 0, shown
+    assert not tally.failures, shown
+    assert not tally.errors, "\n".join(tally.errors[:20])
+
+
+@pytest.mark.skipif(EXAMPLES > 0, reason="make fuzz runs the long fuzz instead")
+def test_short_fuzz(served: Served) -> None:
+    for role in ROLES:
+        tally = fuzz(served.url, role, served.tokens[role], SHORT_EXAMPLES, quick=True)
+        _verdict(served, tally)
+
+
+@pytest.mark.skipif(EXAMPLES == 0, reason="the long fuzz: make fuzz (NACC_FUZZ_EXAMPLES)")
+@pytest.mark.parametrize("role", ROLES)
+def test_fuzz(served: Served, role: str) -> None:
+    _verdict(served, fuzz(served.url, role, served.tokens[role], EXAMPLES, seed=SEED))
