@@ -44,7 +44,7 @@ layers: $(STAMP)
 # that waits for a Slurm time limit (60-90 s) and the one that builds Slurm's accounting
 # database (marked slurm_slow) run in `make slurm-test`, not here.
 unit: $(STAMP) slurm-install
-	$(BIN)/pytest -n 2 -m "not slurm_slow"
+	$(BIN)/pytest -n 2
 
 test: lint typecheck layers unit
 
@@ -68,7 +68,7 @@ slurm-lab-down:
 
 # Every Slurm test, the slow time-limit one included (about 100 s).
 slurm-test: $(STAMP) slurm-install
-	$(BIN)/pytest -n 2 tests/integration/slurm tests/contract/test_dispatcher_contract.py
+	$(BIN)/pytest -n 2 -m "not faults" tests/integration/slurm tests/contract/test_dispatcher_contract.py
 
 # The long fault test (issue 11; its short version runs in make test): 40 s of 50
 # submissions/s to a real `nacc serve` on PostgreSQL (NACC_TEST_PG) with three SIGKILLs
