@@ -67,44 +67,40 @@ class SimHarness:
         pass
 
 
+class WallClockHarness:
+    """A real backend on the wall clock: each step sleeps ``step_s`` then polls."""
+
+    dispatcher: LocalDispatcher | SlurmDispatcher
+    step_s: float
+    max_steps: int
+
+    def prepare(self, job: JobId, seconds: float) -> None:
+        self.dispatcher.register(job, ["sleep", str(seconds)])
+
+    def advance(self) -> float:
+        time.sleep(self.step_s)
+        return time.time()
+
+    def now(self) -> float:
+        return time.time()
+
+    def close(self) -> None:
+        for job in self.dispatcher.running_jobs:
+            self.dispatcher.stop(job, time.time())
+
+
 @dataclass
-class LocalHarness:
+class LocalHarness(WallClockHarness):
     dispatcher: LocalDispatcher
-    max_steps: int = 1500  # x >= 20 ms: a 30 s bound on a failing run, not a passing one
-
-    def prepare(self, job: JobId, seconds: float) -> None:
-        self.dispatcher.register(job, ["sleep", str(seconds)])
-
-    def advance(self) -> float:
-        time.sleep(0.02)
-        return time.time()
-
-    def now(self) -> float:
-        return time.time()
-
-    def close(self) -> None:
-        for job in self.dispatcher.running_jobs:
-            self.dispatcher.stop(job, time.time())
+    step_s: float = 0.02
+    max_steps: int = 1500  # x 20 ms: a 30 s bound on a failing run, not a passing one
 
 
 @dataclass
-class SlurmHarness:
+class SlurmHarness(WallClockHarness):
     dispatcher: SlurmDispatcher
+    step_s: float = 0.1
     max_steps: int = 1200  # x 100 ms: a failing run ends in two minutes, a passing one fast
-
-    def prepare(self, job: JobId, seconds: float) -> None:
-        self.dispatcher.register(job, ["sleep", str(seconds)])
-
-    def advance(self) -> float:
-        time.sleep(0.1)
-        return time.time()
-
-    def now(self) -> float:
-        return time.time()
-
-    def close(self) -> None:
-        for job in self.dispatcher.running_jobs:
-            self.dispatcher.stop(job, time.time())
 
 
 def slurm_dispatcher(lab: Lab, tag: str, workdir: Path) -> SlurmDispatcher:
