@@ -52,6 +52,9 @@ class Code(StrEnum):
     SLURM_PENDING_HELD = "slurm_pending_held"
     SLURM_PENDING_SCHEDULING = "slurm_pending_scheduling"
     SLURM_PENDING_OTHER = "slurm_pending_other"
+    KUEUE_PENDING = "kueue_pending"
+    KUEUE_INADMISSIBLE = "kueue_inadmissible"
+    KUEUE_EVICTED = "kueue_evicted"
     RESERVED = "reserved"
     RESERVED_AFTER_WAIT = "reserved_after_wait"
     POLICY_NOTE = "policy_note"  # free text: only in reasons stored before policies gave codes
@@ -73,6 +76,7 @@ class Code(StrEnum):
     LOST_AFTER_RESTART = "lost_after_restart"
     LAUNCH_FAILED = "launch_failed"
     SLURM_ENDED = "slurm_ended"
+    K8S_ENDED = "k8s_ended"
     PREEMPT_UNSUPPORTED = "preempt_unsupported"
     REJECTED_NO_POOL = "rejected_no_pool"
     # why a request failed (the ``code`` of an error and of its problem+json)
@@ -165,6 +169,9 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.SLURM_PENDING_HELD: ("reason",),
     Code.SLURM_PENDING_SCHEDULING: ("reason",),
     Code.SLURM_PENDING_OTHER: ("reason",),
+    Code.KUEUE_PENDING: ("reason", "message"),
+    Code.KUEUE_INADMISSIBLE: ("reason", "message"),
+    Code.KUEUE_EVICTED: ("reason", "message"),
     Code.RESERVED: ("policy", "pool"),
     Code.RESERVED_AFTER_WAIT: ("policy", "pool", "waited_s"),
     Code.EXIT_CODE: ("exit_code",),
@@ -184,6 +191,7 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.LOST_AFTER_RESTART: (),
     Code.LAUNCH_FAILED: ("message",),
     Code.SLURM_ENDED: ("state", "reason"),
+    Code.K8S_ENDED: ("state", "reason"),
     Code.REJECTED_NO_POOL: (),
     Code.PREEMPT_UNSUPPORTED: ("pool", "message"),
     Code.POLICY_NOTE: ("message",),

@@ -1,4 +1,4 @@
-"""Dispatch backends keyed by URL scheme (``local://``, ``slurm://host:port``, later ``k8s://ctx``).
+"""Dispatch backends keyed by URL scheme (``local://``, ``slurm://host:port``, ``k8s://ctx``).
 
 A registry is a value built by ``default_registry()``; nothing registers itself at import.
 An unknown scheme gets ``UnknownName`` listing the known ones. ``check`` validates a URL
@@ -13,6 +13,8 @@ from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
 from nacc.adapters.dispatch.contain import Containment
+from nacc.adapters.dispatch.k8s import K8sDispatcher
+from nacc.adapters.dispatch.k8s_config import parse_url as parse_k8s_url
 from nacc.adapters.dispatch.local import LocalDispatcher
 from nacc.adapters.dispatch.slurm import SlurmDispatcher, parse_url
 from nacc.domain.errors import InputError, UnknownName
@@ -65,6 +67,15 @@ def _slurm(url: SplitResult, options: DispatchOptions) -> Dispatcher:
     return SlurmDispatcher(parse_url(url, workdir))
 
 
+def _check_k8s(url: SplitResult) -> None:
+    parse_k8s_url(url, Path("/"))  # the workdir may come from the options; shape only here
+
+
+def _k8s(url: SplitResult, options: DispatchOptions) -> Dispatcher:
+    workdir = None if options.workdir is None else options.workdir / "k8s"
+    return K8sDispatcher(parse_k8s_url(url, workdir))
+
+
 class DispatchRegistry:
     """Maps URL schemes to backend factories."""
 
@@ -108,7 +119,8 @@ class DispatchRegistry:
 def default_registry() -> DispatchRegistry:
     """The built-in backends."""
     return DispatchRegistry(
-        {"local": _local, "slurm": _slurm}, {"local": _check_local, "slurm": _check_slurm}
+        {"local": _local, "slurm": _slurm, "k8s": _k8s},
+        {"local": _check_local, "slurm": _check_slurm, "k8s": _check_k8s},
     )
 
 
