@@ -169,8 +169,12 @@ def _validate(kind: Kind, obj: dict[str, Any]) -> None:
         if not containers:
             causes.append("spec.template.spec.containers: Required value")
         for i, c in enumerate(containers):
-            if not c.get("image"):
+            image = str(c.get("image") or "")
+            if not image.strip():
                 causes.append(f"spec.template.spec.containers[{i}].image: Required value")
+            elif image != image.strip():
+                causes.append(f"spec.template.spec.containers[{i}].image: Invalid value: "
+                              f"{image!r}: must not have leading or trailing whitespace")
             for res, qty in ((c.get("resources") or {}).get("limits") or {}).items():
                 if not re.fullmatch(r"[0-9]+(m|k|Ki|M|Mi|G|Gi)?", str(qty)):
                     causes.append(f"spec.template.spec.containers[{i}].resources.limits"
@@ -268,6 +272,9 @@ class FakeKube:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def store_kind(self, plural: str) -> Kind:
+        return next(k for k in KINDS if k.plural == plural)
 
     @property
     def controller(self) -> Controller:

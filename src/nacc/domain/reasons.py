@@ -116,6 +116,7 @@ class Code(StrEnum):
     TOKEN_REVOKED = "token_revoked"
     ROLE_REVOKED = "role_revoked"
     INVITATION_STATE = "invitation_state"
+    KUEUE_EXPORTED = "kueue_exported"  # nacc export kueue
     # why one field of a request body was refused (problem+json ``errors[].code``)
     VALUE_MISSING = "value_missing"
     VALUE_UNEXPECTED = "value_unexpected"
@@ -229,6 +230,7 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.TOKEN_REVOKED: ("token",),
     Code.ROLE_REVOKED: ("roles", "user", "scope"),
     Code.INVITATION_STATE: ("invitation", "proposal", "state"),
+    Code.KUEUE_EXPORTED: ("files", "folder", "queues"),
     Code.VALUE_MISSING: _FIELD,
     Code.VALUE_UNEXPECTED: _FIELD,
     Code.VALUE_NOT_ALLOWED: (*_FIELD, "expected"),

@@ -33,7 +33,6 @@ from nacc.adapters.dispatch.k8s_config import K8sConfig
 from nacc.adapters.dispatch.k8s_states import (JOB_ANNOTATION, TAG_LABEL, ended,
                                                is_finished, job_manifest, job_name,
                                                pending_reason, resource_name, timestamp)  # fmt: skip
-from nacc.catalog.accelerators import load_catalog
 from nacc.domain.errors import InputError, NaccError, UnknownName
 from nacc.domain.ids import JobId
 from nacc.domain.reasons import Code, Reason
@@ -93,7 +92,6 @@ class K8sDispatcher:
         self._pending: dict[JobId, Reason] = {}
         self._logs: dict[JobId, str] = {}
         self._snapshot: list[dict[str, Any]] | None = None
-        self._vendors = {name: t.vendor for name, t in load_catalog().items()}
 
     # -- what it runs ---------------------------------------------------------------------
     @property
@@ -174,8 +172,7 @@ class K8sDispatcher:
         if not command or any("\0" in part for part in parts):
             raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED,
                                           message="empty command or a NUL byte in it"))  # fmt: skip
-        resource = self.config.resources.get(pool.id) or resource_name(
-            pool.accel_type, self._vendors.get(pool.accel_type))  # fmt: skip
+        resource = self.config.resources.get(pool.id) or resource_name(pool.accel_type)
         if resource is None:
             raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, message=(
                 f"no Kubernetes resource name is known for {pool.accel_type}; "
@@ -327,6 +324,7 @@ class K8sDispatcher:
                 continue
             pods = self.api.list_pods(self.selector) if pods is None else pods
             self._jobs[job_id] = job
+            self._logs[job_id] = job.log
             job.started = True
             ends = self._end(job_id, job, record, pods, now)
             out.append(Recovered(job_id, "ended", note, ends[-1] if ends else None))

@@ -28,15 +28,15 @@ _T = TypeVar("_T")
 
 
 class K8sError(NaccError):
-    """The API server refused a request (``status``, ``reason``), or was unreachable
+    """The API server refused a request (``status``, ``api_reason``), or was unreachable
     (``status`` None); the message says which, with the server's own words."""
 
     code = Code.DISPATCH_ERROR
 
-    def __init__(self, message: str, status: int | None = None, reason: str = "") -> None:
+    def __init__(self, message: str, status: int | None = None, api_reason: str = "") -> None:
         super().__init__(message)
         self.status = status
-        self.reason = reason
+        self.api_reason = api_reason
 
 
 class K8sApi:

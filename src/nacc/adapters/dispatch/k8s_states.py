@@ -27,9 +27,11 @@ TAG_LABEL = "nacc.io/tag"
 JOB_LABEL = "nacc.io/job-id"  # a label-safe form of the id (selectable)
 JOB_ANNOTATION = "nacc.io/job-id"  # the exact id
 
+_NVIDIA = ("K80", "P100", "V100", "T4", "A100-80GB", "H100-SXM", "H200", "B200", "GB200", "GH200")
 RESOURCE_NAMES: Mapping[str, str] = {
-    # NVIDIA's device plugin (github.com/NVIDIA/k8s-device-plugin): every NVIDIA GPU
-    "NVIDIA": "nvidia.com/gpu",
+    # NVIDIA's device plugin (github.com/NVIDIA/k8s-device-plugin): every NVIDIA GPU of
+    # the catalog (nacc/data/accelerators.csv)
+    **{name: "nvidia.com/gpu" for name in _NVIDIA},
     # FuriosaAI device plugin, "generic" strategy: one resource per RNGD card
     # (developer.furiosa.ai/latest/en/cloud_native_toolkit/kubernetes/device_plugin.html)
     "RNGD": "furiosa.ai/rngd",
@@ -40,16 +42,16 @@ RESOURCE_NAMES: Mapping[str, str] = {
     "ATOM": "rebellions.ai/ATOM",
     "REBEL-Quad": "rebellions.ai/REBEL",
 }
-"""Accelerator type (or vendor, for NVIDIA) -> resource name. Others (Warboy) need the
+"""Accelerator type (the catalog's names) -> resource name. Others (Warboy) need the
 URL's ``resource.<pool>=NAME``: no resource name is guessed."""
 
 _NAME_OK = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_OK = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 
 
-def resource_name(accel_type: str, vendor: str | None) -> str | None:
+def resource_name(accel_type: str) -> str | None:
     """The extended resource for ``accel_type`` (None: not known here)."""
-    return RESOURCE_NAMES.get(accel_type) or (RESOURCE_NAMES.get(vendor) if vendor else None)
+    return RESOURCE_NAMES.get(accel_type)
 
 
 def label_value(job_id: str) -> str:
