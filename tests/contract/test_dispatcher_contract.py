@@ -2,7 +2,9 @@
 
 A harness gives each backend a way to run a job of about ``seconds`` and to let time
 pass: the simulated one pops its event kernel, the local and Slurm ones sleep on the wall
-clock (Slurm: a real slurmctld/slurmd/slurmrestd from ``support.slurm_lab``). A backend
+clock (Slurm: a real slurmctld/slurmd/slurmrestd from ``support.slurm_lab``); the k8s one
+runs against the FAKE Kubernetes API server (``support.fake_kube``), whose controller
+plays Kueue and the kubelet at each step. A backend
 whose launches queue (Slurm) may also report each job's ``STARTED`` once, before its end.
 """
 
@@ -11,12 +13,15 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import pytest
 
+from nacc.adapters.dispatch.k8s import K8sDispatcher
+from nacc.adapters.dispatch.k8s_config import parse_url as parse_k8s_url
 from nacc.adapters.dispatch.local import LocalDispatcher
 from nacc.adapters.dispatch.slurm import SlurmDispatcher, parse_url
 from nacc.domain.ids import JobId, PoolId
@@ -26,6 +31,7 @@ from nacc.ports import Dispatcher, Launch, Observation, Outcome
 from nacc.sim.dispatcher import SimDispatcher
 from nacc.sim.kernel import Kernel
 from support.doubles import TableRates
+from support.fake_kube import FakeKube, fake_kube
 from support.slurm_lab import Lab
 
 POOL = Pool(PoolId("gpu"), "prov", "site", "H100", 4, 4, "test")
@@ -70,7 +76,7 @@ class SimHarness:
 class WallClockHarness:
     """A real backend on the wall clock: each step sleeps ``step_s`` then polls."""
 
-    dispatcher: LocalDispatcher | SlurmDispatcher
+    dispatcher: LocalDispatcher | SlurmDispatcher | K8sDispatcher
     step_s: float
     max_steps: int
 
@@ -103,6 +109,18 @@ class SlurmHarness(WallClockHarness):
     max_steps: int = 1200  # x 100 ms: a failing run ends in two minutes, a passing one fast
 
 
+@dataclass
+class K8sHarness(WallClockHarness):
+    dispatcher: K8sDispatcher
+    kube: FakeKube
+    step_s: float = 0.02
+    max_steps: int = 1500
+
+    def advance(self) -> float:
+        self.kube.controller.tick()  # Kueue admits, the kubelet runs and ends `sleep N`
+        return super().advance()
+
+
 def slurm_dispatcher(lab: Lab, tag: str, workdir: Path) -> SlurmDispatcher:
     """A dispatcher on the lab whose jobs carry ``tag`` (unique per test: no test sees
     another's Slurm jobs, as two nacc services on one Slurm would not)."""
@@ -111,10 +129,18 @@ def slurm_dispatcher(lab: Lab, tag: str, workdir: Path) -> SlurmDispatcher:
     return SlurmDispatcher(parse_url(urlsplit(f"{lab.url}?tag={tag}&workdir={workdir}")))
 
 
-@pytest.fixture(params=["sim", "local", "slurm"])
+@pytest.fixture(params=["sim", "local", "slurm", "k8s"])
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
     h: Harness
-    if request.param == "slurm":
+    stack = ExitStack()
+    if request.param == "k8s":
+        kube = stack.enter_context(fake_kube(tmp_path))
+        url = (f"k8s://fake?kubeconfig={kube.kubeconfig}&workdir={tmp_path / 'jobs'}"
+               "&resource.gpu=nvidia.com/gpu")  # fmt: skip
+        from urllib.parse import urlsplit
+
+        h = K8sHarness(K8sDispatcher(parse_k8s_url(urlsplit(url))), kube)
+    elif request.param == "slurm":
         lab: Lab = request.getfixturevalue("slurm_lab")
         tag = f"c{uuid.uuid4().hex[:10]}"
         tmp_path.chmod(0o755)
@@ -125,8 +151,9 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
     else:
         devices = {"gpu": [str(i) for i in range(4)]}
         h = LocalHarness(LocalDispatcher(devices, tmp_path, grace_s=1.0))
-    yield h
-    h.close()
+    with stack:
+        yield h
+        h.close()
 
 
 def launch(h: Harness, name: str, seconds: float, count: int = 1) -> JobId:
