@@ -39,10 +39,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from support.fake_kube_select import matches
+
+if TYPE_CHECKING:
+    from support.fake_kube_control import Controller
 
 KUEUE = "kueue.x-k8s.io/v1beta1"
 
@@ -173,8 +176,10 @@ def _validate(kind: Kind, obj: dict[str, Any]) -> None:
             if not image.strip():
                 causes.append(f"spec.template.spec.containers[{i}].image: Required value")
             elif image != image.strip():
-                causes.append(f"spec.template.spec.containers[{i}].image: Invalid value: "
-                              f"{image!r}: must not have leading or trailing whitespace")
+                causes.append(
+                    f"spec.template.spec.containers[{i}].image: Invalid value: "
+                    f"{image!r}: must not have leading or trailing whitespace"
+                )
             for res, qty in ((c.get("resources") or {}).get("limits") or {}).items():
                 if not re.fullmatch(r"[0-9]+(m|k|Ki|M|Mi|G|Gi)?", str(qty)):
                     causes.append(f"spec.template.spec.containers[{i}].resources.limits"

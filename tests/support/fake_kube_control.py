@@ -27,7 +27,9 @@ def _cond(kind: str, status: bool, reason: str, message: str = "") -> dict[str, 
 
 def _set(obj: dict[str, Any], *conds: dict[str, Any]) -> None:
     status = obj.setdefault("status", {})
-    keep = [c for c in status.get("conditions") or [] if c["type"] not in {d["type"] for d in conds}]
+    keep = [
+        c for c in status.get("conditions") or [] if c["type"] not in {d["type"] for d in conds}
+    ]
     status["conditions"] = keep + list(conds)
 
 
@@ -93,8 +95,11 @@ class Controller:
         with self.store.lock:
             wl = self.workload(job_name)
             assert wl is not None
-            _set(wl, _cond("Evicted", True, reason, message),
-                 _cond("QuotaReserved", False, "Pending", message))
+            _set(
+                wl,
+                _cond("Evicted", True, reason, message),
+                _cond("QuotaReserved", False, "Pending", message),
+            )
             self._save(_WL, wl)
 
     def admit(self, job_name: str, cluster_queue: str = "cq", flavor: str = "default") -> None:
@@ -105,7 +110,8 @@ class Controller:
             assert wl is not None, f"no Workload for {job_name}"
             wl["status"]["admission"] = {"clusterQueue": cluster_queue, "podSetAssignments": [
                 {"name": "main", "count": 1, "flavors": {"nvidia.com/gpu": flavor}}]}  # fmt: skip
-            _set(wl, _cond("QuotaReserved", True, "QuotaReserved", f"Quota reserved in {cluster_queue}"),
+            reserved = f"Quota reserved in ClusterQueue {cluster_queue}"
+            _set(wl, _cond("QuotaReserved", True, "QuotaReserved", reserved),
                  _cond("Admitted", True, "Admitted", "The workload is admitted"))  # fmt: skip
             self._save(_WL, wl)
             job = self.job(job_name)
@@ -156,7 +162,8 @@ class Controller:
             job = self._end(job_name, 0, log)
             job["status"].update(succeeded=1, completionTime=_now())
             _set(job, _cond("SuccessCriteriaMet", True, "CompletionsReached"),
-                 _cond("Complete", True, "CompletionsReached", "Reached expected number of succeeded pods"))  # fmt: skip
+                 _cond("Complete", True, "CompletionsReached",
+                       "Reached expected number of succeeded pods"))  # fmt: skip
             self._save(_JOB, job)
             self._finish(job_name, "Succeeded", "Job finished successfully")
 
@@ -168,8 +175,11 @@ class Controller:
                        "DeadlineExceeded": "Job was active longer than specified deadline"
                        }.get(reason, reason)  # fmt: skip
             job["status"]["failed"] = 1
-            _set(job, _cond("FailureTarget", True, reason, message),
-                 _cond("Failed", True, reason, message))
+            _set(
+                job,
+                _cond("FailureTarget", True, reason, message),
+                _cond("Failed", True, reason, message),
+            )
             self._save(_JOB, job)
             self._finish(job_name, "Failed", message)
 

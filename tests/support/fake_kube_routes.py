@@ -39,7 +39,8 @@ def _resources(group_version: str) -> dict[str, Any]:
                     "kind": k.kind, "verbs": verbs})  # fmt: skip
         if k.status:
             out.append({"name": f"{k.plural}/status", "singularName": "", "kind": k.kind,
-                        "namespaced": k.namespaced, "verbs": ["get", "patch", "update"]})  # fmt: skip
+                        "namespaced": k.namespaced,
+                        "verbs": ["get", "patch", "update"]})  # fmt: skip
         if k.plural == "pods":
             out.append({"name": "pods/log", "singularName": "", "kind": "Pod",
                         "namespaced": True, "verbs": ["get"]})  # fmt: skip
@@ -92,36 +93,44 @@ def route(store: Store, method: str, path: str, query: dict[str, str],
         kind, ns, name, sub = _parse(path)
         store.calls[(method, kind.plural if name is None else f"{kind.plural}/{{name}}"
                      + (f"/{sub}" if sub else ""))] += 1  # fmt: skip
-        if ns and kind.plural != "namespaces" and store.find("namespaces", "", ns) is None:
-            if method == "POST" or name is not None:
-                raise ApiError(404, "NotFound", f'namespaces "{ns}" not found')
+        missing = ns and store.find("namespaces", "", ns) is None
+        if missing and (method == "POST" or name is not None):
+            raise ApiError(404, "NotFound", f'namespaces "{ns}" not found')
         return _crud(store, kind, ns, name, sub, method, query, body)
+
+
+def _collection(store: Store, kind: Kind, ns: str, method: str, query: dict[str, str],
+                body: Callable[[], Any]) -> Result:  # fmt: skip
+    if method == "GET":
+        try:
+            test = matches(query.get("labelSelector"))
+        except ValueError as e:
+            raise ApiError(400, "BadRequest", str(e)) from None
+        items = [o for o in store.items(kind.plural, ns or None)
+                 if test(o["metadata"].get("labels") or {})]  # fmt: skip
+        rv = str(next(store.version))
+        return 200, {"kind": f"{kind.kind}List", "apiVersion": kind.group_version,
+                     "metadata": {"resourceVersion": rv}, "items": items}, JSON  # fmt: skip
+    if method == "POST":
+        obj = body()
+        if not isinstance(obj, dict):
+            raise ApiError(400, "BadRequest", "expected an object")
+        _validate(kind, obj)
+        if store.find(kind.plural, ns, obj["metadata"]["name"]) is not None:
+            raise ApiError(
+                409,
+                "AlreadyExists",
+                f'{kind.plural} "{obj["metadata"]["name"]}" already exists',
+            )
+        obj.pop("status", None) if kind.status else None
+        return 201, store.put(kind, ns, obj), JSON
+    raise ApiError(405, "MethodNotAllowed", f"{method} on a collection")
 
 
 def _crud(store: Store, kind: Kind, ns: str, name: str | None, sub: str | None, method: str,
           query: dict[str, str], body: Callable[[], Any]) -> Result:  # fmt: skip
     if name is None:
-        if method == "GET":
-            try:
-                test = matches(query.get("labelSelector"))
-            except ValueError as e:
-                raise ApiError(400, "BadRequest", str(e)) from None
-            items = [o for o in store.items(kind.plural, ns or None)
-                     if test(o["metadata"].get("labels") or {})]  # fmt: skip
-            rv = str(next(store.version))
-            return 200, {"kind": f"{kind.kind}List", "apiVersion": kind.group_version,
-                         "metadata": {"resourceVersion": rv}, "items": items}, JSON  # fmt: skip
-        if method == "POST":
-            obj = body()
-            if not isinstance(obj, dict):
-                raise ApiError(400, "BadRequest", "expected an object")
-            _validate(kind, obj)
-            if store.find(kind.plural, ns, obj["metadata"]["name"]) is not None:
-                raise ApiError(409, "AlreadyExists",
-                               f'{kind.plural} "{obj["metadata"]["name"]}" already exists')
-            obj.pop("status", None) if kind.status else None
-            return 201, store.put(kind, ns, obj), JSON
-        raise ApiError(405, "MethodNotAllowed", f"{method} on a collection")
+        return _collection(store, kind, ns, method, query, body)
     if sub == "log":
         store.get(kind.plural, ns, name)
         return 200, store.logs.get((ns, name), ""), "text/plain"
@@ -131,8 +140,11 @@ def _crud(store: Store, kind: Kind, ns: str, name: str | None, sub: str | None, 
         return 200, store.get(kind.plural, ns, name), JSON
     if method == "DELETE":
         options = body() or {}
-        policy = query.get("propagationPolicy") or options.get("propagationPolicy") or (
-            "Orphan" if kind.plural == "jobs" else "Background")  # the default for Jobs
+        policy = (
+            query.get("propagationPolicy")
+            or options.get("propagationPolicy")
+            or ("Orphan" if kind.plural == "jobs" else "Background")
+        )  # the default for Jobs
         gone = store.delete(kind.plural, ns, name, policy)
         return 200, gone, JSON
     current = store.get(kind.plural, ns, name)

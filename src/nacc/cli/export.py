@@ -16,16 +16,21 @@ from nacc.domain.reasons import Code, Reason
 export = typer.Typer(help="Export nacc's configuration for other systems.", no_args_is_help=True)
 
 
+Out = Annotated[Path, typer.Option("--out", help="folder for the YAML manifests")]
+Awards = Annotated[
+    Path, typer.Option("--awards", help="YAML 'awards: {PROJECT_ID: CREDITS}' (the ids jobs carry)")
+]
+ScenarioOpt = Annotated[Path, typer.Option("--scenario", help="the pools (a scenario YAML)")]
+Namespace = Annotated[str, typer.Option("--namespace", help="the k8s:// URL's namespace")]
+Resource = Annotated[
+    list[str] | None,
+    typer.Option("--resource", help="POOL=NAME: the resource name of a pool's accelerators"),
+]
+
+
 @export.command()
-def kueue(
-    out: Annotated[Path, typer.Option("--out", help="folder for the YAML manifests")],
-    awards: Annotated[Path, typer.Option("--awards", help="YAML 'awards: {PROJECT_ID: "
-                                         "CREDITS}' (the ids jobs carry)")],  # fmt: skip
-    scenario: Annotated[Path, typer.Option("--scenario", help="the pools (a scenario YAML)")],
-    namespace: Annotated[str, typer.Option("--namespace", help="the k8s:// URL's namespace")] = "default",
-    resource: Annotated[list[str] | None, typer.Option(
-        "--resource", help="POOL=NAME: the resource name of a pool's accelerators")] = None,
-) -> None:  # fmt: skip
+def kueue(out: Out, awards: Awards, scenario: ScenarioOpt, namespace: Namespace = "default",
+          resource: Resource = None) -> None:  # fmt: skip
     """ResourceFlavors, ClusterQueues (a cohort per pool, quotas from the awards) and a
     LocalQueue per project and pool, as YAML files in OUT."""
     from nacc.adapters.dispatch.k8s_kueue import manifests, read_awards, write

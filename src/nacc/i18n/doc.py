@@ -47,7 +47,8 @@ MEANINGS: dict[str, str] = {
     "problem": "what was expected (English)",
     "problems": "what is wrong, semicolon-separated (English)",
     "ran_s": "how long the job ran (seconds)",
-    "reason": "the engine's own reason word (Slurm: Priority, AssocGrpGRES, ...; Kueue: Pending, Inadmissible, ...)",
+    "reason": "the engine's own reason word (Slurm: Priority, AssocGrpGRES, ...; "
+    "Kueue: Pending, Inadmissible, ...)",
     "rate": "submissions allowed per second and token",
     "result": "the balance after the change",
     "retry_after_s": "how long to wait before trying again (seconds)",
@@ -55,7 +56,8 @@ MEANINGS: dict[str, str] = {
     "scope": "where the role must hold (project:3, program:1)",
     "shortfall": "credits missing",
     "signal": "signal number",
-    "state": "Slurm's job state (CANCELLED, ...), a Kubernetes Job's condition (Failed), or an invitation's (accepted, ...)",
+    "state": "Slurm's job state (CANCELLED, ...), a Kubernetes Job's condition (Failed), "
+    "or an invitation's (accepted, ...)",
     "status": "HTTP status",
     "queues": "how many Kueue ClusterQueues",
     "token": "API token id",

@@ -33,7 +33,8 @@ Make = Callable[..., K8sDispatcher]
 
 
 def launch(d: K8sDispatcher, name: str, count: int = 1, payload: Payload | None = None,
-           limit: float | None = None, pool: Pool = POOL, at: float | None = None) -> JobId:  # fmt: skip
+           limit: float | None = None, pool: Pool = POOL,
+           at: float | None = None) -> JobId:  # fmt: skip
     job = JobId(name)
     spec = JobSpec(job, 0.0, count, JobClass.VISION, 10.0, "7", time_limit_s=limit)
     d.launch(Launch(spec, pool, count, time.time() if at is None else at, 10.0, 0.0,
@@ -49,8 +50,13 @@ def name_of(d: K8sDispatcher, job: JobId) -> str:
 
 def test_a_job_is_a_suspended_kueue_job_with_accelerator_limits(make: Make, kube: FakeKube) -> None:
     d = make()
-    job = launch(d, "j-1", count=4, limit=90.5,
-                 payload=Payload(("python", "train.py"), "/data", {"SEED": "3"}, "img:1"))
+    job = launch(
+        d,
+        "j-1",
+        count=4,
+        limit=90.5,
+        payload=Payload(("python", "train.py"), "/data", {"SEED": "3"}, "img:1"),
+    )
     stored = kube.store.get("jobs", "default", name_of(d, job))
     labels = stored["metadata"]["labels"]
     assert labels["kueue.x-k8s.io/queue-name"] == "7-naver-h200"  # the project's LocalQueue
@@ -153,7 +159,8 @@ def test_a_failed_job_without_a_pod_says_kubernetes_reason(make: Make, kube: Fak
     job = launch(d, "nopod")
     stored = kube.store.get("jobs", "default", name_of(d, job))
     stored["status"] = {"conditions": [{"type": "Failed", "status": "True",
-                                        "reason": "PodFailurePolicy", "message": "rule 0"}]}  # fmt: skip
+                                        "reason": "PodFailurePolicy",
+                                        "message": "rule 0"}]}  # fmt: skip
     (end,) = d.poll(time.time())
     assert end.outcome is Outcome.FAILED and end.reason is not None
     assert end.reason.code == Code.K8S_ENDED
@@ -170,8 +177,10 @@ def test_pending_reasons_come_from_the_workloads_conditions(make: Make, kube: Fa
     kube.controller.pend(name_of(d, job), "Pending", message)
     d.poll(time.time())
     reason = d.pending_reasons()[job]
-    assert (reason.code, dict(reason.params)) == (Code.KUEUE_PENDING,
-                                                  {"reason": "Pending", "message": message})
+    assert (reason.code, dict(reason.params)) == (
+        Code.KUEUE_PENDING,
+        {"reason": "Pending", "message": message},
+    )
     kube.controller.pend(name_of(d, job), "Inadmissible", "ClusterQueue 7-naver-h200 is inactive")
     d.poll(time.time())
     reason = d.pending_reasons()[job]
@@ -211,8 +220,9 @@ def test_a_job_deleted_outside_nacc_is_lost(make: Make, kube: FakeKube) -> None:
     assert (obs.job_id, obs.outcome) == (job, Outcome.LOST)
 
 
-def test_409_already_exists_fails_that_job_with_the_servers_words(make: Make,
-                                                                   kube: FakeKube) -> None:  # fmt: skip
+def test_409_already_exists_fails_that_job_with_the_servers_words(
+    make: Make, kube: FakeKube
+) -> None:
     d = make()
     at = time.time()
     taken = job_name("nacc", "dup", at)

@@ -75,8 +75,11 @@ def test_export_applies_with_kubectl(kube: FakeKube, awards: Path, tmp_path: Pat
         c["spec"]["resourceGroups"][0]["coveredResources"][0] for c in cqs}  # fmt: skip
     assert {f["spec"]["nodeLabels"]["nacc.io/accelerator-type"] for f in flavors} >= {"H200"}
     changed = out / "2-clusterqueues.yaml"
-    changed.write_text(changed.read_text().replace("withinClusterQueue: Never",
-                                                   "withinClusterQueue: LowerPriority", 1))
+    changed.write_text(
+        changed.read_text().replace(
+            "withinClusterQueue: Never", "withinClusterQueue: LowerPriority", 1
+        )
+    )
     third = kubectl(kube, "apply", "--validate=false", "-f", str(changed))
     assert third.returncode == 0, third.stderr
     assert "configured" in third.stdout
@@ -106,8 +109,12 @@ def test_kubectl_sees_the_dispatchers_jobs(kube: FakeKube, tmp_path: Path) -> No
     assert job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "7-naver-h200"
     workloads = json.loads(kubectl(kube, "get", "workloads", "-o", "json").stdout)["items"]
     assert workloads[0]["spec"]["queueName"] == "7-naver-h200"
-    assert kubectl(kube, "get", "jobs", "-l", "nacc.io/tag=other", "-o", "json").stdout.count(
-        '"kind": "Job"') == 0
+    assert (
+        kubectl(kube, "get", "jobs", "-l", "nacc.io/tag=other", "-o", "json").stdout.count(
+            '"kind": "Job"'
+        )
+        == 0
+    )
 
 
 def test_bad_awards_name_the_file_and_entry(tmp_path: Path, awards: Path) -> None:

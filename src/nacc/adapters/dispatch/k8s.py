@@ -30,9 +30,18 @@ from typing import Any
 
 from nacc.adapters.dispatch.k8s_client import K8sApi, K8sError
 from nacc.adapters.dispatch.k8s_config import K8sConfig
-from nacc.adapters.dispatch.k8s_states import (JOB_ANNOTATION, TAG_LABEL, ended,
-                                               is_finished, job_manifest, job_name,
-                                               pending_reason, resource_name, timestamp)  # fmt: skip
+from nacc.adapters.dispatch.k8s_states import (
+    JOB_ANNOTATION,
+    TAG_LABEL,
+    ended,
+    is_finished,
+    job_manifest,
+    job_name,
+    owned_by,
+    pending_reason,
+    resource_name,
+    timestamp,
+)
 from nacc.domain.errors import InputError, NaccError, UnknownName
 from nacc.domain.ids import JobId
 from nacc.domain.reasons import Code, Reason
@@ -155,8 +164,8 @@ class K8sDispatcher:
             self._snapshot = self.api.list_jobs(self.selector)
         for record in self._snapshot:
             meta = record.get("metadata") or {}
-            if (_job_id(record) == job_id and not meta.get("deletionTimestamp")
-                    and meta.get("name") not in self._deleted and not is_finished(record)):  # fmt: skip
+            gone = meta.get("deletionTimestamp") or meta.get("name") in self._deleted
+            if _job_id(record) == job_id and not gone and not is_finished(record):
                 return record
         return None
 
@@ -240,8 +249,7 @@ class K8sDispatcher:
         del self._jobs[job_id]
         self._pending.pop(job_id, None)
         uid = str(record["metadata"].get("uid") or job.uid)
-        mine = [p for p in pods if any(ref.get("uid") == uid for ref in
-                                       (p.get("metadata") or {}).get("ownerReferences") or [])]  # fmt: skip
+        mine = owned_by(pods, uid)
         out: list[Observation] = []
         if not job.started and ((record.get("status") or {}).get("startTime") or mine):
             out.append(self._started(job_id, job, record, now))  # it ran between two polls
@@ -275,8 +283,7 @@ class K8sDispatcher:
         if job is None:
             path = self._logs.get(job_id)
             return Path(path).read_text(encoding="utf-8") if path and Path(path).exists() else ""
-        pods = [p for p in self.api.list_pods(self.selector)
-                if any(r.get("uid") == job.uid for r in p["metadata"].get("ownerReferences") or [])]  # fmt: skip
+        pods = owned_by(self.api.list_pods(self.selector), job.uid)
         return self.api.pod_log(str(pods[-1]["metadata"]["name"]), limit_bytes) if pods else ""
 
     def stop(self, job_id: JobId, at: float) -> float | None:
@@ -301,21 +308,25 @@ class K8sDispatcher:
         records = self.api.list_jobs(self.selector)
         self._snapshot = records
         latest: dict[JobId, dict[str, Any]] = {}
-        for record in sorted(records, key=lambda r: str(r["metadata"].get("creationTimestamp"))):
-            found = _job_id(record)
+        for item in sorted(records, key=lambda r: str(r["metadata"].get("creationTimestamp"))):
+            found = _job_id(item)
             if found is not None:
-                latest[JobId(found)] = record
+                latest[JobId(found)] = item
         out: list[Recovered] = []
         pods: list[dict[str, Any]] | None = None
         for job_id in job_ids:
-            record = latest.pop(job_id, None)
-            if record is None:
+            if job_id not in latest:
                 out.append(Recovered(job_id, "unknown", "Kubernetes has no Job with this nacc id"))
                 continue
+            record = latest.pop(job_id)
             meta, log = record["metadata"], str(self.config.workdir / self.config.tag / job_id
                                                 / "pod.log")  # fmt: skip
-            job = _Job(str(meta["name"]), str(meta.get("uid") or ""), log,
-                       timestamp((record.get("status") or {}).get("startTime"), now))
+            job = _Job(
+                str(meta["name"]),
+                str(meta.get("uid") or ""),
+                log,
+                timestamp((record.get("status") or {}).get("startTime"), now),
+            )
             note = f"Kubernetes Job {job.name}"
             if not is_finished(record):
                 job.started = not (record.get("spec") or {}).get("suspend")
@@ -333,7 +344,11 @@ class K8sDispatcher:
                 name = str(record["metadata"]["name"])
                 self.api.delete_job(name, self.config.propagation)
                 self._deleted.add(name)
-                out.append(Recovered(job_id, "unknown",
-                                     f"Kubernetes Job {name} was not recorded as running; deleted"))
+                out.append(
+                    Recovered(
+                        job_id,
+                        "unknown",
+                        f"Kubernetes Job {name} was not recorded as running; deleted",
+                    )
+                )
         return out
-

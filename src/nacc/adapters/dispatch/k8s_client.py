@@ -9,16 +9,17 @@ by (verb, resource), so a test can check one LIST per kind per cycle.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import urllib3
 from kubernetes import client as kube
 from kubernetes import config as kube_config
-from kubernetes.client.rest import ApiException
+from kubernetes.client.exceptions import ApiException
 
 from nacc.domain.errors import NaccError
 from nacc.domain.reasons import Code
@@ -45,8 +46,9 @@ class K8sApi:
     def __init__(self, namespace: str, context: str | None = None,
                  kubeconfig: Path | None = None, timeout_s: float = 10.0) -> None:  # fmt: skip
         try:
-            self.api = kube_config.new_client_from_config(
-                config_file=None if kubeconfig is None else str(kubeconfig), context=context)
+            self.api = kube_config.new_client_from_config(  # type: ignore[no-untyped-call]
+                config_file=None if kubeconfig is None else str(kubeconfig), context=context
+            )
         except (kube_config.ConfigException, OSError, ValueError) as e:
             where = kubeconfig or "~/.kube/config ($KUBECONFIG)"
             raise K8sError(f"kubeconfig {where}, context {context or '(current)'}: {e}") from e
@@ -64,10 +66,8 @@ class K8sApi:
             return fn()
         except ApiException as e:
             status: dict[str, Any] = {}
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 status = json.loads(e.body or "{}")
-            except (TypeError, ValueError):
-                pass
             message = str(status.get("message") or e.reason or "")
             reason = str(status.get("reason") or e.reason or "")
             raise K8sError(f"Kubernetes API {what[0]} {what[1]}: {e.status} {reason}: {message}",
@@ -87,7 +87,7 @@ class K8sApi:
 
     def create_job(self, body: dict[str, Any]) -> dict[str, Any]:
         made = self._call(("POST", "jobs"), lambda: self.batch.create_namespaced_job(
-            self.namespace, body, _request_timeout=self.timeout_s))  # fmt: skip
+            self.namespace, cast(Any, body), _request_timeout=self.timeout_s))  # fmt: skip
         return dict(self._plain(made))
 
     def delete_job(self, name: str, propagation: str) -> None:
@@ -114,4 +114,4 @@ class K8sApi:
         found = self._call(("LIST", "workloads"), lambda: self.custom.list_namespaced_custom_object(
             KUEUE_GROUP, KUEUE_VERSION, self.namespace, "workloads",
             _request_timeout=self.timeout_s))  # fmt: skip
-        return list(found.get("items") or [])
+        return list(cast(dict[str, Any], found).get("items") or [])

@@ -56,11 +56,9 @@ class K8sConfig:
         return self.queues.get(pool) or self.default_queue or queue_name(project, pool)
 
 
-def parse_url(url: SplitResult, workdir: Path | None = None) -> K8sConfig:
-    """A ``k8s://context?...`` URL as a config; ``InputError`` naming what is wrong."""
+def _settings(url: SplitResult) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """The URL's settings, per-queue and per-resource ones apart."""
     where = url.geturl()
-    if url.path not in ("", "/") or url.fragment:
-        raise InputError(where, "no path or fragment: k8s://CONTEXT?key=value")
     opts: dict[str, str] = {}
     queues: dict[str, str] = {}
     resources: dict[str, str] = {}
@@ -77,6 +75,15 @@ def parse_url(url: SplitResult, workdir: Path | None = None) -> K8sConfig:
         else:
             known = ", ".join([*_KEYS, "queue.<pool>", "resource.<pool>"])
             raise InputError(where, f"{key}: unknown setting; known: {known}")
+    return opts, queues, resources
+
+
+def parse_url(url: SplitResult, workdir: Path | None = None) -> K8sConfig:
+    """A ``k8s://context?...`` URL as a config; ``InputError`` naming what is wrong."""
+    where = url.geturl()
+    if url.path not in ("", "/") or url.fragment:
+        raise InputError(where, "no path or fragment: k8s://CONTEXT?key=value")
+    opts, queues, resources = _settings(url)
     tag = opts.get("tag", "nacc")
     if not _DNS_LABEL.match(tag) or len(tag) > 20:
         raise InputError(where, "tag: up to 20 lower-case letters, digits and '-'")

@@ -71,8 +71,11 @@ def _cluster_queue(name: str, cohort: str, flavor: str, resource: str, quota: in
     }  # fmt: skip
 
 
+Manifests = dict[str, list[dict[str, Any]]]
+
+
 def manifests(pools: Sequence[Pool], awards: Mapping[str, Decimal], namespace: str,
-              resources: Mapping[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
+              resources: Mapping[str, str] | None = None) -> Manifests:  # fmt: skip
     """Manifests by kind (see the module docstring). ``resources``: pool id -> resource
     name where the accelerator type has none known (``InputError`` naming the pool else)."""
     if not pools:
@@ -104,7 +107,8 @@ def manifests(pools: Sequence[Pool], awards: Mapping[str, Decimal], namespace: s
                 "metadata": {"name": name, "namespace": namespace},
                 "spec": {"clusterQueue": name}})  # fmt: skip
         out["clusterqueues"].append(
-            _cluster_queue(_dns(f"{pool.id}-shared"), cohort, flavor, resource, left))
+            _cluster_queue(_dns(f"{pool.id}-shared"), cohort, flavor, resource, left)
+        )
     return out
 
 
@@ -136,6 +140,7 @@ def read_awards(path: Path) -> dict[str, Decimal]:
         try:
             out[str(project)] = Decimal(str(credits))
         except ArithmeticError:
-            raise InputError(f"{path}: awards.{project}",
-                             f"expected credits, got {credits!r}") from None
+            raise InputError(
+                f"{path}: awards.{project}", f"expected credits, got {credits!r}"
+            ) from None
     return out

@@ -130,6 +130,15 @@ def is_finished(job: Mapping[str, Any]) -> bool:
     return condition(job, "Complete") is not None or condition(job, "Failed") is not None
 
 
+def owned_by(objects: Sequence[Mapping[str, Any]], uid: str) -> list[Mapping[str, Any]]:
+    """Those of ``objects`` whose ``ownerReferences`` name ``uid`` (a Job's Pods)."""
+
+    def owners(o: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        return list((o.get("metadata") or {}).get("ownerReferences") or [])
+
+    return [o for o in objects if any(ref.get("uid") == uid for ref in owners(o))]
+
+
 def exit_code(pods: Sequence[Mapping[str, Any]]) -> int | None:
     """The exit code of the last terminated container among ``pods`` (None: none)."""
     for pod in reversed(pods):
@@ -163,8 +172,9 @@ def ended(job_id: JobId, job: Mapping[str, Any], pods: Sequence[Mapping[str, Any
         return Observation(job_id, at, Outcome.FAILED, code, Reason.of(Code.EXIT_CODE,
                                                                        exit_code=code))  # fmt: skip
     message = str(failed.get("message") or "")
-    return Observation(job_id, at, Outcome.FAILED, code, Reason.of(
-        Code.K8S_ENDED, state="Failed", reason=f"{why}: {message}" if message else why))  # fmt: skip
+    said = f"{why}: {message}" if message else why
+    return Observation(job_id, at, Outcome.FAILED, code,
+                       Reason.of(Code.K8S_ENDED, state="Failed", reason=said))  # fmt: skip
 
 
 def pending_reason(workload: Mapping[str, Any] | None) -> Reason:
