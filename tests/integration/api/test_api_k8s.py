@@ -32,7 +32,7 @@ def _scenario(tmp_path: Path, url: str) -> Path:
         "providers": [{"id": "naver", "kind": "private-cloud", "name": "Naver Cloud"}],
         "sites": [
             {"id": "s1", "provider": "naver", "region": "Chuncheon", "capital_area": False}
-        ],  # fmt: skip
+        ],
         "pools": [pool],
     }
     path = tmp_path / "fleet.yaml"
