@@ -30,9 +30,7 @@ def _scenario(tmp_path: Path, url: str) -> Path:
     data = {
         "name": "on-k8s",
         "providers": [{"id": "naver", "kind": "private-cloud", "name": "Naver Cloud"}],
-        "sites": [
-            {"id": "s1", "provider": "naver", "region": "Chuncheon", "capital_area": False}
-        ],
+        "sites": [{"id": "s1", "provider": "naver", "region": "Chuncheon", "capital_area": False}],
         "pools": [pool],
     }
     path = tmp_path / "fleet.yaml"
