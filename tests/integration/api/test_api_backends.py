@@ -92,7 +92,15 @@ def test_pools_without_a_backend_share_the_services_local_one(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("url", "problem"),
     [
-        ("k8s://ctx", "unknown dispatch backend 'k8s://ctx'; known: local://, slurm://"),
+        (
+            "nomad://ctx",
+            "unknown dispatch backend 'nomad://ctx'; known: k8s://, local://, slurm://",
+        ),
+        (
+            "k8s://ctx?colour=red",
+            "colour: unknown setting; known: namespace, kubeconfig, tag, image, queue, "
+            "propagation, workdir, timeout, queue.<pool>, resource.<pool>",
+        ),
         ("slurm://head", "expected slurm://HOST:PORT (slurmrestd's address)"),
         (
             "slurm://head:6820?queue=a",

@@ -261,16 +261,16 @@ def test_registry_builds_local_and_lists_known_schemes(tmp_path: Path) -> None:
     d: Dispatcher = create_dispatcher(f"local://{tmp_path}", DispatchOptions({"p": ["0"]}))
     assert isinstance(d, LocalDispatcher) and "checkpoint" in d.unsupported
     with pytest.raises(UnknownName, match=r"local://"):
-        create_dispatcher("k8s://head")
+        create_dispatcher("nomad://head")
 
 
 def test_registry_checks_a_url_without_building_anything(tmp_path: Path) -> None:
     registry = default_registry()
-    assert registry.schemes() == ["local", "slurm"]
+    assert registry.schemes() == ["k8s", "local", "slurm"]
     assert registry.check(f"local://{tmp_path / 'jobs'}").path == str(tmp_path / "jobs")
     assert not (tmp_path / "jobs").exists()
-    with pytest.raises(UnknownName, match=r"'k8s://ctx'; known: local://, slurm://"):
-        registry.check("k8s://ctx")
+    with pytest.raises(UnknownName, match=r"'nomad://ctx'; known: k8s://, local://, slurm://"):
+        registry.check("nomad://ctx")
     for bad, why in [("local:jobs", "SCHEME://"), ("local://host/x", "give no host"),
                      ("local:///x?y=1", "a directory only")]:  # fmt: skip
         with pytest.raises(InputError, match=why):
