@@ -30,6 +30,7 @@ import hashlib
 import itertools
 import json
 import re
+import socket
 import threading
 import time
 import uuid
@@ -218,9 +219,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         store = self.server.store
-        if store.down:
+        if store.down:  # hang up without an answer, as a server going away does
             self.close_connection = True
-            self.connection.close()
+            self.connection.shutdown(socket.SHUT_RDWR)
             return
         url = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}

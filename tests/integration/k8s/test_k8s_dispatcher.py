@@ -323,3 +323,20 @@ def test_the_registry_builds_it_and_bad_urls_name_the_setting(kube: FakeKube,
             parse_url(urlsplit(f"k8s://ctx?workdir=/abs&{query}"))
     with pytest.raises(K8sError, match="context nope"):
         K8sDispatcher(parse_url(urlsplit(k8s_url(kube, tmp_path).replace("//fake", "//nope"))))
+
+
+def test_an_api_server_that_is_not_listening_is_a_fault(tmp_path: Path) -> None:
+    import socket
+
+    from support.fake_kube import write_kubeconfig
+
+    with socket.socket() as s:  # a port nobody listens on once closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = write_kubeconfig(tmp_path / "kubeconfig", f"http://127.0.0.1:{port}")
+    d = K8sDispatcher(parse_url(urlsplit(f"k8s://fake?kubeconfig={config}&workdir={tmp_path}")))
+    with pytest.raises(K8sError, match=rf"127.0.0.1:{port} unreachable") as polled:
+        d.poll(time.time())
+    assert polled.value.status is None
+    with pytest.raises(K8sError, match="unreachable"):
+        launch(d, "nowhere")

@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
 from nacc.adapters.dispatch.contain import Containment
-from nacc.adapters.dispatch.k8s import K8sDispatcher
 from nacc.adapters.dispatch.k8s_config import parse_url as parse_k8s_url
 from nacc.adapters.dispatch.local import LocalDispatcher
 from nacc.adapters.dispatch.slurm import SlurmDispatcher, parse_url
@@ -72,6 +71,8 @@ def _check_k8s(url: SplitResult) -> None:
 
 
 def _k8s(url: SplitResult, options: DispatchOptions) -> Dispatcher:
+    from nacc.adapters.dispatch.k8s import K8sDispatcher  # the client takes seconds to import
+
     workdir = None if options.workdir is None else options.workdir / "k8s"
     return K8sDispatcher(parse_k8s_url(url, workdir))
 
