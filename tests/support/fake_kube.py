@@ -113,6 +113,7 @@ class Store:
         self.deletes: list[tuple[str, str, str]] = []  # (plural, name, propagationPolicy)
         self.logs: dict[tuple[str, str], str] = {}  # (namespace, pod) -> text
         self.down = False  # answer nothing (the test's "apiserver unreachable")
+        self.failing: dict[tuple[str, str], int] = {}  # (verb, plural) -> HTTP status to answer
         for ns in ("default", "kube-system"):
             self.put(_BY_PATH[("v1", "namespaces")], "", {"metadata": {"name": ns}})
 

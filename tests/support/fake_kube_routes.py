@@ -93,6 +93,11 @@ def route(store: Store, method: str, path: str, query: dict[str, str],
         kind, ns, name, sub = _parse(path)
         store.calls[(method, kind.plural if name is None else f"{kind.plural}/{{name}}"
                      + (f"/{sub}" if sub else ""))] += 1  # fmt: skip
+        status = store.failing.get((method, kind.plural))
+        if status is not None:
+            raise ApiError(
+                status, "InternalError", f"the fake was told to fail {method} {kind.plural}"
+            )
         missing = ns and store.find("namespaces", "", ns) is None
         if missing and (method == "POST" or name is not None):
             raise ApiError(404, "NotFound", f'namespaces "{ns}" not found')

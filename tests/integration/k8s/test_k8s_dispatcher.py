@@ -265,6 +265,22 @@ def test_an_unreachable_api_server_is_a_fault_not_a_crash_nor_a_job_failure(
     assert [o.outcome for o in d.poll(time.time())][-1] is Outcome.SUCCEEDED
 
 
+def test_a_poll_whose_second_list_fails_loses_no_observation(make: Make, kube: FakeKube) -> None:
+    d = make()
+    running, done = launch(d, "runs"), launch(d, "done")
+    for job in (running, done):
+        kube.controller.admit(name_of(d, job))
+        kube.controller.run(name_of(d, job))
+    kube.controller.succeed(name_of(d, done))
+    kube.store.failing[("GET", "pods")] = 500
+    with pytest.raises(K8sError, match="500 InternalError"):
+        d.poll(time.time())
+    kube.store.failing.clear()
+    seen = [(o.job_id, o.outcome) for o in d.poll(time.time())]
+    assert sorted(seen) == sorted([(running, Outcome.STARTED), (done, Outcome.STARTED),
+                                   (done, Outcome.SUCCEEDED)])  # fmt: skip
+
+
 def test_one_list_per_cycle_whatever_the_number_of_jobs(make: Make, kube: FakeKube) -> None:
     d = make()
     jobs = [launch(d, f"many-{i}") for i in range(24)]

@@ -198,31 +198,32 @@ class K8sDispatcher:
 
     # -- watching -----------------------------------------------------------------------
     def poll(self, now: float) -> Sequence[Observation]:
-        """One LIST of Jobs (+ Workloads if one waits, + Pods if one ended)."""
+        """One LIST of Jobs (+ Workloads if one waits, + Pods if one ended). Every LIST is
+        made before anything is changed, so a call that fails loses no observation."""
         records = self.api.list_jobs(self.selector)
-        self._snapshot = records
         by_name = {str(r["metadata"]["name"]): r for r in records}
+        mine = [(job_id, job, by_name.get(job.name)) for job_id, job in self._jobs.items()]
+        suspended = any(r is not None and not is_finished(r) and (r.get("spec") or {}).get(
+            "suspend") for _, _, r in mine)  # fmt: skip
+        workloads = self.api.list_workloads() if suspended else []
+        ended_any = any(r is not None and is_finished(r) for _, _, r in mine)
+        pods = self.api.list_pods(self.selector) if ended_any else []
+        self._snapshot = records
         seen: list[Observation] = []
         waiting: list[tuple[JobId, _Job]] = []
-        finished: list[tuple[JobId, _Job, dict[str, Any]]] = []
-        for job_id, job in list(self._jobs.items()):
-            record = by_name.get(job.name)
+        for job_id, job, record in mine:
             if record is None:  # deleted outside nacc
                 del self._jobs[job_id]
                 self._pending.pop(job_id, None)
                 seen.append(Observation(job_id, now, Outcome.LOST, None, Reason(Code.LOST)))
             elif is_finished(record):
-                finished.append((job_id, job, record))
+                seen.extend(self._end(job_id, job, record, pods, now))
             elif (record.get("spec") or {}).get("suspend"):
                 waiting.append((job_id, job))
             elif not job.started and ((record.get("status") or {}).get("active") or 0) > 0:
                 seen.append(self._started(job_id, job, record, now))
         if waiting:
-            self._explain(waiting, by_name)
-        if finished:
-            pods = self.api.list_pods(self.selector)
-            for job_id, job, record in finished:
-                seen.extend(self._end(job_id, job, record, pods, now))
+            self._explain(waiting, by_name, workloads)
         return seen
 
     def _started(self, job_id: JobId, job: _Job, record: Mapping[str, Any],
@@ -234,9 +235,9 @@ class K8sDispatcher:
         job.started_at = obs.at
         return obs
 
-    def _explain(self, waiting: list[tuple[JobId, _Job]], by_name: Mapping[str, Any]) -> None:
-        workloads = self.api.list_workloads()
-        owner: dict[str, dict[str, Any]] = {}
+    def _explain(self, waiting: list[tuple[JobId, _Job]], by_name: Mapping[str, Any],
+                 workloads: Sequence[Mapping[str, Any]]) -> None:  # fmt: skip
+        owner: dict[str, Mapping[str, Any]] = {}
         for wl in workloads:
             for ref in (wl.get("metadata") or {}).get("ownerReferences") or []:
                 owner[str(ref.get("uid"))] = wl
