@@ -310,6 +310,18 @@ def test_a_restarted_service_adopts_instead_of_creating_twice(make: Make, kube: 
     assert again.job_name(job) == first.job_name(job)
 
 
+def test_a_409_for_its_own_job_made_since_the_last_list_adopts_it(
+    make: Make, kube: FakeKube
+) -> None:
+    at = time.time()
+    stale = make()
+    stale.poll(at)  # its last LIST: no Jobs
+    launch(make(), "retried", at=at)  # the same launch, made by another attempt meanwhile
+    launch(stale, "retried", at=at)  # 409 AlreadyExists, then found to be its own
+    assert len(kube.store.items("jobs")) == 1
+    assert stale.job_name(JobId("retried")) == job_name("nacc", "retried", at)
+
+
 def test_recover_adopts_reports_and_cleans_up(make: Make, kube: FakeKube) -> None:
     first = make()
     running, done, stray = launch(first, "r"), launch(first, "d"), launch(first, "s")

@@ -140,19 +140,26 @@ class K8sDispatcher:
         log = str(self.config.workdir / self.config.tag / job_id / "pod.log")
         live = self._live_record(job_id)
         if live is not None:  # created before a crash, or by a retried request
-            meta = live["metadata"]
-            started = not (live.get("spec") or {}).get("suspend")
-            job = _Job(meta["name"], str(meta.get("uid") or ""), log, launch.at, started)
-            return self._track(job_id, job)
+            return self._adopt(job_id, live, log, launch.at)
         body = self._manifest(launch)
         try:
             made = self.api.create_job(body)
         except K8sError as error:
             if error.status is None:
                 raise  # the API server unreachable: the backend's fault, not the job's
+            if error.status == 409:  # ours, made since the last LIST (a retried launch)?
+                self._snapshot = None
+                live = self._live_record(job_id)
+                if live is not None and live["metadata"].get("name") == body["metadata"]["name"]:
+                    return self._adopt(job_id, live, log, launch.at)
             raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, message=str(error))) from error
         uid = str((made.get("metadata") or {}).get("uid") or "")
         return self._track(job_id, _Job(body["metadata"]["name"], uid, log, launch.at))
+
+    def _adopt(self, job_id: JobId, live: Mapping[str, Any], log: str, at: float) -> Launched:
+        meta = live["metadata"]
+        started = not (live.get("spec") or {}).get("suspend")
+        return self._track(job_id, _Job(meta["name"], str(meta.get("uid") or ""), log, at, started))
 
     def _track(self, job_id: JobId, job: _Job) -> Launched:
         self._jobs[job_id] = job
