@@ -128,6 +128,7 @@ write_config() {
       echo "AccountingStorageHost=localhost"
       echo "AccountingStoragePort=$DBD_PORT"
       echo "AccountingStorageTRES=gres/gpu"
+      echo "AccountingStoreFlags=job_comment"  # nacc finds its jobs in accounting by comment
       echo "AccountingStoragePass=$RUN/munge.sock"
       echo "JobAcctGatherType=jobacct_gather/linux"
     else

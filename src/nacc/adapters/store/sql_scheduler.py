@@ -268,7 +268,9 @@ class SqlScheduler:
         rows = [{"id": w.job_id, "reason": w.text, "reason_code": w.reason.code,
                  "reason_params": w.reason.args or None, "expected_start_at": w.expected_start_at}
                 for w in waits]  # fmt: skip
-        self._update_many(JOBS, rows, where=JOBS.c.state == JobState.PENDING.value)
+        # a running job too: one a backend (Slurm) accepted but has not started yet
+        live = (JobState.PENDING.value, JobState.RUNNING.value)
+        self._update_many(JOBS, rows, where=JOBS.c.state.in_(live))
 
     def _update_many(
         self,
