@@ -129,6 +129,10 @@ write_config() {
       echo "AccountingStoragePort=$DBD_PORT"
       echo "AccountingStorageTRES=gres/gpu"
       echo "AccountingStoreFlags=job_comment"  # nacc finds its jobs in accounting by comment
+      # associations and their limits are enforced (nacc pushes awards as GrpTRESMins);
+      # safe: a job starts only if it can run to its time limit within the limit
+      echo "AccountingStorageEnforce=associations,limits,safe"
+      echo "PriorityType=priority/multifactor"
       echo "AccountingStoragePass=$RUN/munge.sock"
       echo "JobAcctGatherType=jobacct_gather/linux"
     else
@@ -185,6 +189,11 @@ cmd_up() {
     running "$RUN/slurmd-n$n.pid" || slurmd -N "n$n"
   done
   within 60 "$NODES idle nodes" bash -c "[[ \$(sinfo -h -t idle,mix,alloc -o '%D') == $NODES ]]"
+  if [[ $DBD == 1 ]]; then  # associations are enforced: root (sbatch, slurmrestd) needs one
+    sacctmgr -i -Q add account lab Description=slurm-lab >/dev/null 2>&1 || true
+    sacctmgr -i -Q add user root DefaultAccount=lab >/dev/null 2>&1 || true
+    within 20 "root's association" bash -c "sacctmgr -n -P show assoc user=root account=lab | grep -q lab"
+  fi
   id "$REST_USER" >/dev/null 2>&1 \
     || useradd --system --no-create-home --shell /usr/sbin/nologin "$REST_USER"
   if ! running "$RUN/slurmrestd.pid"; then

@@ -19,8 +19,10 @@ whole seconds), never for the time it waited in Slurm's queue; ``slurm_accountin
 checks that against slurmdbd. ``stop`` cancels (``DELETE /job/{id}``).
 
 URL: ``slurm://HOST:PORT?user=root&partition=P&tag=nacc&workdir=/abs/dir`` plus, per pool,
-``partition.<pool>=P`` and ``gres.<pool>=TYPE``. The JWT comes from ``$SLURM_JWT`` when
-set, else from ``scontrol token`` (see ``slurm_rest``).
+``partition.<pool>=P`` and ``gres.<pool>=TYPE``; ``accounts=1`` submits each job under its
+project's Slurm account (``slurm_accounts``: awards enforced as association limits).
+The JWT comes from ``$SLURM_JWT`` when set, else from ``scontrol token`` (see
+``slurm_rest``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl
 
+from nacc.adapters.dispatch.slurm_accounts import account_name
 from nacc.adapters.dispatch.slurm_rest import SlurmError, SlurmRest
 from nacc.adapters.dispatch.slurm_states import ACTIVE, STARTED, ended, pending_reason, when
 from nacc.domain.errors import InputError, NaccError, UnknownName
@@ -43,7 +46,7 @@ from nacc.ports import Launch, Launched, LaunchRefused, Observation, Outcome, Re
 from nacc.ports.dispatch import CHECKPOINT, IMAGE, MULTI_NODE, PROGRESS
 
 _PATH = "/usr/local/bin:/usr/bin:/bin"
-_KEYS = ("user", "partition", "tag", "workdir", "attempts", "timeout")
+_KEYS = ("user", "partition", "tag", "workdir", "attempts", "timeout", "accounts")
 
 
 class SlurmDispatchError(NaccError):
@@ -65,6 +68,7 @@ class SlurmConfig:
     gres_types: Mapping[str, str] = field(default_factory=dict)  # pool id -> GRES type
     attempts: int = 4
     timeout_s: float = 10.0
+    accounts: bool = False  # submit under the project's account (slurm_accounts)
 
 
 def parse_url(url: SplitResult, workdir: Path | None = None) -> SlurmConfig:
@@ -105,8 +109,12 @@ def parse_url(url: SplitResult, workdir: Path | None = None) -> SlurmConfig:
         attempts, timeout = int(opts.get("attempts", 4)), float(opts.get("timeout", 10.0))
     except ValueError as e:
         raise InputError(where, f"attempts, timeout: expected numbers: {e}") from e
+    accounts = opts.get("accounts", "0")
+    if accounts not in ("0", "1"):
+        raise InputError(where, f"accounts: expected 0 or 1, got {accounts!r}")
     return SlurmConfig(f"http://{url.hostname}:{port}", folder, opts.get("user", "root"), tag,
-                       opts.get("partition"), parts, gres, attempts, timeout)  # fmt: skip
+                       opts.get("partition"), parts, gres, attempts, timeout,
+                       accounts == "1")  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -253,6 +261,8 @@ class SlurmDispatcher:
             "standard_output": out,
             "standard_error": out,
         }
+        if self.config.accounts:
+            job["account"] = account_name(self.config.tag, spec.project)
         partition = self.config.partitions.get(pool.id, self.config.partition)
         if partition:
             job["partition"] = partition
