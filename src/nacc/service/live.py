@@ -146,7 +146,8 @@ class LiveScheduler:
         """Recover, or (the store unreachable) say so and try again at the next tick:
         nothing is scheduled before the jobs that ran are known again."""
         try:
-            self.recover(now)
+            for line in self.recover(now):  # each job Slurm & co. and the store disagreed on
+                log.info("recovered %s", line)
             self._unrecovered = False
         except Exception:
             log.exception("recovery failed; tried again at the next tick")

@@ -269,8 +269,9 @@ class SqlScheduler:
                  "reason_params": w.reason.args or None, "expected_start_at": w.expected_start_at}
                 for w in waits]  # fmt: skip
         # a running job too: one a backend (Slurm) accepted but has not started yet
-        live = (JobState.PENDING.value, JobState.RUNNING.value)
-        self._update_many(JOBS, rows, where=JOBS.c.state.in_(live))
+        state = JOBS.c.state  # (no IN: SQLite's executemany cannot expand it)
+        live = sa.or_(state == JobState.PENDING.value, state == JobState.RUNNING.value)
+        self._update_many(JOBS, rows, where=live)
 
     def _update_many(
         self,
