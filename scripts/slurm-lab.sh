@@ -15,7 +15,7 @@
 #   scripts/slurm-lab.sh env  [DIR]     print `export ...` lines (SLURM_CONF, the REST URL)
 #
 # Settings (environment): SLURM_LAB_PORT (base, default 26817: ctld = base, dbd = base+2,
-# REST = base+3, slurmd = base+4...), SLURM_LAB_NODES (2), SLURM_LAB_GPUS (8 per node),
+# REST = base+3, slurmd = base+4...), SLURM_LAB_NODES (2), SLURM_LAB_GPUS (8 per node), SLURM_LAB_CPUS (16 per node),
 # SLURM_LAB_GPU_TYPE (h100), SLURM_LAB_PARTITION (gpu), SLURM_LAB_DBD (0; 1 = slurmdbd on the
 # MariaDB at SLURM_LAB_MYSQL=127.0.0.1:3306, root without password, database slurm_lab_<port>).
 set -euo pipefail
@@ -25,6 +25,7 @@ DIR=$(realpath -m "${2:-${SLURM_LAB_DIR:-.slurm-lab}}")
 BASE=${SLURM_LAB_PORT:-26817}
 NODES=${SLURM_LAB_NODES:-2}
 GPUS=${SLURM_LAB_GPUS:-8}
+CPUS=${SLURM_LAB_CPUS:-16}
 GPU_TYPE=${SLURM_LAB_GPU_TYPE:-h100}
 PARTITION=${SLURM_LAB_PARTITION:-gpu}
 DBD=${SLURM_LAB_DBD:-0}
@@ -140,7 +141,7 @@ write_config() {
       echo "JobAcctGatherType=jobacct_gather/none"
     fi
     echo "NodeName=n[1-$NODES] NodeHostname=localhost NodeAddr=127.0.0.1" \
-         "Port=[$SLURMD_PORT-$last] CPUs=16 RealMemory=64000 Gres=gpu:$GPU_TYPE:$GPUS State=UNKNOWN"
+         "Port=[$SLURMD_PORT-$last] CPUs=$CPUS RealMemory=$((CPUS * 4000)) Gres=gpu:$GPU_TYPE:$GPUS State=UNKNOWN"
     echo "PartitionName=$PARTITION Nodes=ALL Default=YES MaxTime=INFINITE State=UP"
   } > "$ETC/slurm.conf.new"
   mv "$ETC/slurm.conf.new" "$ETC/slurm.conf"
