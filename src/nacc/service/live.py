@@ -250,10 +250,10 @@ class LiveScheduler:
             if why is None:
                 self._backend_said.discard(job_id)
                 if rec is not None:
-                    changed.append(Waiting(job_id, rec.reason, text(rec.reason), None))
+                    changed.append(Waiting(job_id, rec.reason, text(rec.reason), None, True))
             elif not _same(self._said.get(job_id), (why, None)):
                 self._backend_said.add(job_id)
-                changed.append(Waiting(job_id, why, text(why), None))
+                changed.append(Waiting(job_id, why, text(why), None, True))
         return changed
 
     def _write(self, waits: list[Waiting]) -> None:
