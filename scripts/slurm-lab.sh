@@ -217,14 +217,25 @@ stop() { # PIDFILE NAME
   running "$1" && kill -9 "$pid" 2>/dev/null || true
   rm -f "$1"; say "stopped $2 ($pid)"; }
 
+reap_jobs() { # the lab's job steps outlive slurmd: kill every process whose SLURM_CONF is ours
+  local p n=0
+  for p in /proc/[0-9]*; do
+    [[ $p == /proc/$$ ]] && continue
+    { tr '\0' '\n' < "$p/environ"; } 2>/dev/null | grep -qxF "SLURM_CONF=$SLURM_CONF" || continue
+    kill -9 "${p#/proc/}" 2>/dev/null && n=$((n + 1))
+  done
+  ((n == 0)) || say "killed $n job process(es) left by the lab"; }
+
 cmd_down() {
   [[ -d $RUN ]] || { say "nothing runs in $DIR"; return 0; }
   local f
+  running "$RUN/slurmctld.pid" && scancel --full --user=root >/dev/null 2>&1 || true
   stop "$RUN/slurmrestd.pid" slurmrestd
   for f in "$RUN"/slurmd-*.pid; do [[ -e $f ]] && stop "$f" "$(basename "$f" .pid)"; done
   stop "$RUN/slurmctld.pid" slurmctld
   stop "$RUN/slurmdbd.pid" slurmdbd
   stop "$RUN/munged.pid" munged
+  reap_jobs
   return 0
 }
 

@@ -31,7 +31,12 @@ from support.slurm_lab import Lab
 from support.waiting import wait_until
 
 pytestmark = pytest.mark.slurm_slow  # two real servers started (~60 s a database): make slurm-test
-GATE = 'while [ ! -e "$NACC_JOB_DIR/go" ]; do sleep 0.1; done'
+GATE = (
+    'i=0; while [ ! -e "$NACC_JOB_DIR/go" ] && [ $i -lt 1800 ]; do sleep 0.1; i=$((i+1)); '
+    'done; [ -e "$NACC_JOB_DIR/go" ]'
+)
+"""Runs until the test creates ``go`` in its folder; gives up, failing, after about 3 min
+(a failed test leaves no job running for ever)."""
 ENDS = {"completed", "failed", "cancelled"}
 
 
