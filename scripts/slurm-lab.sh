@@ -15,7 +15,7 @@
 #   scripts/slurm-lab.sh env  [DIR]     print `export ...` lines (SLURM_CONF, the REST URL)
 #
 # Settings (environment): SLURM_LAB_PORT (base, default 26817: ctld = base, dbd = base+2,
-# REST = base+3, slurmd = base+4...), SLURM_LAB_NODES (2), SLURM_LAB_GPUS (8 per node),
+# REST = base+3, slurmd = base+4...), SLURM_LAB_NODES (2), SLURM_LAB_GPUS (8 per node), SLURM_LAB_CPUS (16 per node),
 # SLURM_LAB_GPU_TYPE (h100), SLURM_LAB_PARTITION (gpu), SLURM_LAB_DBD (0; 1 = slurmdbd on the
 # MariaDB at SLURM_LAB_MYSQL=127.0.0.1:3306, root without password, database slurm_lab_<port>).
 set -euo pipefail
@@ -25,6 +25,7 @@ DIR=$(realpath -m "${2:-${SLURM_LAB_DIR:-.slurm-lab}}")
 BASE=${SLURM_LAB_PORT:-26817}
 NODES=${SLURM_LAB_NODES:-2}
 GPUS=${SLURM_LAB_GPUS:-8}
+CPUS=${SLURM_LAB_CPUS:-16}
 GPU_TYPE=${SLURM_LAB_GPU_TYPE:-h100}
 PARTITION=${SLURM_LAB_PARTITION:-gpu}
 DBD=${SLURM_LAB_DBD:-0}
@@ -128,6 +129,11 @@ write_config() {
       echo "AccountingStorageHost=localhost"
       echo "AccountingStoragePort=$DBD_PORT"
       echo "AccountingStorageTRES=gres/gpu"
+      echo "AccountingStoreFlags=job_comment"  # nacc finds its jobs in accounting by comment
+      # associations and their limits are enforced (nacc pushes awards as GrpTRESMins);
+      # safe: a job starts only if it can run to its time limit within the limit
+      echo "AccountingStorageEnforce=associations,limits,safe"
+      echo "PriorityType=priority/multifactor"
       echo "AccountingStoragePass=$RUN/munge.sock"
       echo "JobAcctGatherType=jobacct_gather/linux"
     else
@@ -135,7 +141,7 @@ write_config() {
       echo "JobAcctGatherType=jobacct_gather/none"
     fi
     echo "NodeName=n[1-$NODES] NodeHostname=localhost NodeAddr=127.0.0.1" \
-         "Port=[$SLURMD_PORT-$last] CPUs=16 RealMemory=64000 Gres=gpu:$GPU_TYPE:$GPUS State=UNKNOWN"
+         "Port=[$SLURMD_PORT-$last] CPUs=$CPUS RealMemory=$((CPUS * 4000)) Gres=gpu:$GPU_TYPE:$GPUS State=UNKNOWN"
     echo "PartitionName=$PARTITION Nodes=ALL Default=YES MaxTime=INFINITE State=UP"
   } > "$ETC/slurm.conf.new"
   mv "$ETC/slurm.conf.new" "$ETC/slurm.conf"
@@ -184,6 +190,11 @@ cmd_up() {
     running "$RUN/slurmd-n$n.pid" || slurmd -N "n$n"
   done
   within 60 "$NODES idle nodes" bash -c "[[ \$(sinfo -h -t idle,mix,alloc -o '%D') == $NODES ]]"
+  if [[ $DBD == 1 ]]; then  # associations are enforced: root (sbatch, slurmrestd) needs one
+    sacctmgr -i -Q add account lab Description=slurm-lab >/dev/null 2>&1 || true
+    sacctmgr -i -Q add user root DefaultAccount=lab >/dev/null 2>&1 || true
+    within 20 "root's association" bash -c "sacctmgr -n -P show assoc user=root account=lab | grep -q lab"
+  fi
   id "$REST_USER" >/dev/null 2>&1 \
     || useradd --system --no-create-home --shell /usr/sbin/nologin "$REST_USER"
   if ! running "$RUN/slurmrestd.pid"; then
@@ -206,14 +217,25 @@ stop() { # PIDFILE NAME
   running "$1" && kill -9 "$pid" 2>/dev/null || true
   rm -f "$1"; say "stopped $2 ($pid)"; }
 
+reap_jobs() { # the lab's job steps outlive slurmd: kill every process whose SLURM_CONF is ours
+  local p n=0
+  for p in /proc/[0-9]*; do
+    [[ $p == /proc/$$ ]] && continue
+    { tr '\0' '\n' < "$p/environ"; } 2>/dev/null | grep -qxF "SLURM_CONF=$SLURM_CONF" || continue
+    kill -9 "${p#/proc/}" 2>/dev/null && n=$((n + 1))
+  done
+  ((n == 0)) || say "killed $n job process(es) left by the lab"; }
+
 cmd_down() {
   [[ -d $RUN ]] || { say "nothing runs in $DIR"; return 0; }
   local f
+  running "$RUN/slurmctld.pid" && scancel --full --user=root >/dev/null 2>&1 || true
   stop "$RUN/slurmrestd.pid" slurmrestd
   for f in "$RUN"/slurmd-*.pid; do [[ -e $f ]] && stop "$f" "$(basename "$f" .pid)"; done
   stop "$RUN/slurmctld.pid" slurmctld
   stop "$RUN/slurmdbd.pid" slurmdbd
   stop "$RUN/munged.pid" munged
+  reap_jobs
   return 0
 }
 

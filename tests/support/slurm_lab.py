@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,15 +36,19 @@ class Lab:
     dir: Path
     port: int  # slurmrestd
     conf: Path
+    accounting: bool = False  # slurmdbd runs (sacct, sacctmgr, /slurmdb/)
 
     @property
     def url(self) -> str:
         return f"slurm://127.0.0.1:{self.port}"
 
     def run(self, *argv: str) -> str:
-        """A Slurm command (scontrol, squeue, ...) against this lab; its stdout."""
+        """A Slurm command (scontrol, squeue, sbatch ...) against this lab; its stdout. It runs
+        in the lab's ``jobs`` folder, so a job ``sbatch`` submits without ``--output`` writes
+        its ``slurm-<id>.out`` there, never into the caller's working directory."""
         env = {**os.environ, "SLURM_CONF": str(self.conf)}
-        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60,
+                              cwd=self.dir / "jobs")  # fmt: skip
         if done.returncode:
             raise AssertionError(f"{' '.join(argv)} failed: {done.stderr.strip()}")
         return done.stdout
@@ -53,12 +59,15 @@ def _script(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
                           text=True, timeout=300)  # fmt: skip
 
 
-@pytest.fixture(scope="session")
-def slurm_lab() -> Iterator[Lab]:
+def _worker_base(offset: int) -> int:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    base = 27817 + 20 * (int(worker) if worker.isdigit() else 0)
+    return 27817 + offset + 20 * (int(worker) if worker.isdigit() else 0)
+
+
+@contextmanager
+def _lab(base: int, dbd: bool) -> Iterator[Lab]:
     env = {**os.environ, "SLURM_LAB_PORT": str(base), "SLURM_LAB_NODES": str(NODES),
-           "SLURM_LAB_GPUS": str(GPUS_PER_NODE)}  # fmt: skip
+           "SLURM_LAB_GPUS": str(GPUS_PER_NODE), "SLURM_LAB_DBD": "1" if dbd else "0"}  # fmt: skip
     installed = _script("install", env=env)
     if installed.returncode:
         pytest.skip(f"no Slurm here and it cannot be installed: {installed.stderr.strip()}")
@@ -68,19 +77,53 @@ def slurm_lab() -> Iterator[Lab]:
     folder.chmod(0o755)
     up = _script("up", str(folder), env=env)
     if up.returncode:
-        _script("down", str(folder), env=env)
-        shutil.rmtree(folder, ignore_errors=True)
         logs = "\n".join(f"{p.name}: {p.read_text()[-800:]}" for p in (folder / "log").glob("*"))
+        _script("purge" if dbd else "down", str(folder), env=env)
+        shutil.rmtree(folder, ignore_errors=True)
         raise AssertionError(f"slurm-lab up failed: {up.stderr}\n{logs}")
-    conf = folder / "etc" / "slurm.conf"
-    before = os.environ.get("SLURM_CONF")
-    os.environ["SLURM_CONF"] = str(conf)  # scontrol token (the dispatcher's JWT) reads it
     try:
-        yield Lab(folder, base + 3, conf)
+        yield Lab(folder, base + 3, folder / "etc" / "slurm.conf", dbd)
+    finally:
+        _script("purge" if dbd else "down", str(folder), env=env)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def _conf(lab: Lab) -> Iterator[Lab]:
+    """``SLURM_CONF`` names the lab while it is in use (``scontrol token`` reads it)."""
+    before = os.environ.get("SLURM_CONF")
+    os.environ["SLURM_CONF"] = str(lab.conf)
+    try:
+        yield lab
     finally:
         if before is None:
             os.environ.pop("SLURM_CONF", None)
         else:
             os.environ["SLURM_CONF"] = before
-        _script("down", str(folder), env=env)
-        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def slurm_lab() -> Iterator[Lab]:
+    with _lab(_worker_base(0), dbd=False) as lab, _conf(lab):
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def slurm_dbd_lab() -> Iterator[Lab]:
+    """A second lab with accounting: slurmdbd on the MariaDB at 127.0.0.1:3306 (its
+    database ``slurm_lab_<port>`` is dropped at the end), slurmrestd serving
+    ``/slurmdb/v0.0.38`` too. Skips when no MariaDB answers there. Its tests point
+    ``SLURM_CONF`` at it with ``dbd_conf``."""
+    try:
+        socket.create_connection(("127.0.0.1", 3306), timeout=2).close()
+    except OSError as e:
+        pytest.skip(f"no MariaDB at 127.0.0.1:3306 for slurmdbd: {e}")
+    with _lab(_worker_base(500), dbd=True) as lab:
+        yield lab
+
+
+@pytest.fixture
+def dbd_conf(slurm_dbd_lab: Lab) -> Iterator[Lab]:
+    """The accounting lab, with ``SLURM_CONF`` naming it for the test's duration."""
+    with _conf(slurm_dbd_lab) as lab:
+        yield lab

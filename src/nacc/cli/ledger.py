@@ -1,22 +1,64 @@
-"""`nacc ledger verify`: prove the journal balances and matches metered usage."""
+"""`nacc ledger verify`: prove the journal balances and matches metered usage; with
+``--slurm URL`` also that each job charged on that Slurm matches slurmdbd's accounting."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
 
+if TYPE_CHECKING:
+    from nacc.service.context import Services
+
 ledger = typer.Typer(help="The credit ledger.", no_args_is_help=True)
 console = Console(width=132, soft_wrap=True)
 
+_SLURM = typer.Option(
+    None,
+    "--slurm",
+    help="slurm://HOST:PORT?tag=T (the pool's backend URL): also check every job charged "
+    "there against slurmdbd's accounting (GPUs x elapsed x rate)",
+)
+
 
 @ledger.command()
-def verify() -> None:
+def verify(slurm: str | None = _SLURM) -> None:
     """Check the journal in NACC_DATABASE_URL (else the SQLite default); exit 1 if not OK."""
     from nacc.bootstrap import Settings, build_services  # here: client commands start fast
     from nacc.service.reports import verify_ledger
 
-    report = verify_ledger(build_services(Settings()))
+    svc = build_services(Settings())
+    report = verify_ledger(svc)
     for line in report.lines():
         console.print(line, markup=False)
-    if not report.ok:
+    ok = report.ok
+    if slurm is not None:
+        ok = _verify_slurm(svc, slurm) and ok
+    if not ok:
         raise typer.Exit(1)
+
+
+def _verify_slurm(svc: Services, url: str) -> bool:
+    from nacc.adapters.dispatch.slurm import SlurmDispatcher, parse_url
+    from nacc.adapters.dispatch.slurm_accounting import accounted, charged_from, check
+    from nacc.domain.errors import NaccError
+
+    try:
+        config = parse_url(urlsplit(url), Path("/"))
+        found = accounted(SlurmDispatcher(config).client, config.tag)
+    except NaccError as e:
+        console.print(f"--slurm {url}: {e}", markup=False)
+        return False
+    charged = []
+    with svc.snapshot() as uow:
+        for job_id in found:
+            c = charged_from(job_id, uow.ledger.usage_for_job(job_id))
+            if c is not None:
+                charged.append(c)
+    result = check(found, charged)
+    for line in result.lines:
+        console.print(line, markup=False)
+    return result.ok

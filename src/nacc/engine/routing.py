@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from nacc import ports
 from nacc.domain.ids import JobId, PoolId
+from nacc.domain.reasons import Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,16 @@ class Router:
     def stop(self, job_id: JobId, at: float) -> float | None:
         dispatcher = self._runs.pop(job_id, None)
         return None if dispatcher is None else dispatcher.stop(job_id, at)
+
+    def waiting(self) -> dict[JobId, Reason]:
+        """Why jobs a backend accepted but has not started wait there (Slurm's reason,
+        in nacc's codes), from the backends that say (``pending_reasons``; last poll)."""
+        out: dict[JobId, Reason] = {}
+        for dispatcher in self.backends:
+            said = getattr(dispatcher, "pending_reasons", None)
+            if callable(said):
+                out.update(said())
+        return out
 
     def poll(self, now: float) -> Sequence[ports.Observation]:
         """Every backend's observations; one that fails is noted in ``faults`` and the

@@ -111,6 +111,9 @@ class Waiting:
     reason: Reason
     text: str
     expected_start_at: datetime | None
+    running: bool = False
+    """True: a running job a backend accepted but has not started (Slurm's queue); the
+    store updates it only while it runs. False: only while it is pending."""
 
 
 @dataclass(frozen=True, slots=True)

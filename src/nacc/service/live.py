@@ -113,6 +113,7 @@ class LiveScheduler:
         self._started = clock()
         self._seen_until = 0.0
         self._said: dict[JobId, tuple[Reason, int | None]] = {}
+        self._backend_said: set[JobId] = set()  # jobs whose row shows a backend's reason
         self._recovered = False  # recovery took jobs in: the next step decides
         self._unrecovered = False  # recovery could not read the store: retried first
 
@@ -145,7 +146,8 @@ class LiveScheduler:
         """Recover, or (the store unreachable) say so and try again at the next tick:
         nothing is scheduled before the jobs that ran are known again."""
         try:
-            self.recover(now)
+            for line in self.recover(now):  # each job Slurm & co. and the store disagreed on
+                log.info("recovered %s", line)
             self._unrecovered = False
         except Exception:
             log.exception("recovery failed; tried again at the next tick")
@@ -235,6 +237,23 @@ class LiveScheduler:
             if not _same(self._said.get(rec.spec.id), said):
                 when = None if at is None else wall(at)
                 changed.append(Waiting(rec.spec.id, rec.reason, text(rec.reason), when))
+        return changed + self._backend_waits()
+
+    def _backend_waits(self) -> list[Waiting]:
+        """Jobs placed on a backend that has not started them (Slurm's queue): its reason
+        while it waits, the placement's again once it runs (the API reads both)."""
+        changed: list[Waiting] = []
+        waiting = self.engine.dispatcher.waiting()
+        for job_id in waiting.keys() | self._backend_said:
+            rec = self.engine.running.get(job_id)
+            why = waiting.get(job_id) if rec is not None and rec.starting else None
+            if why is None:
+                self._backend_said.discard(job_id)
+                if rec is not None:
+                    changed.append(Waiting(job_id, rec.reason, text(rec.reason), None, True))
+            elif not _same(self._said.get(job_id), (why, None)):
+                self._backend_said.add(job_id)
+                changed.append(Waiting(job_id, why, text(why), None, True))
         return changed
 
     def _write(self, waits: list[Waiting]) -> None:

@@ -192,6 +192,20 @@ def test_waits_say_why_and_when_for_pending_jobs_only(store: Store, project: int
     assert job(store, "j3")["expected_start_at"] is None and events(store, "j2") == []
 
 
+def test_a_running_wait_updates_a_running_job_only(store: Store, project: int) -> None:
+    """A job a backend accepted but has not started (Slurm's queue) shows the backend's
+    reason; such a wait never touches a pending job."""
+    why = Reason.of(Code.SLURM_PENDING_RESOURCES, reason="Resources")
+    with store.unit() as uow:
+        uow.scheduler.write(TickWrites(moves=[_start("j1")]))
+        held = [Waiting(j, why, "Resources", None, True) for j in ("j1", "j2")]
+        uow.scheduler.write(TickWrites(waits=held))
+    j1 = job(store, "j1")
+    assert (j1["reason_code"], j1["reason_params"]) == ("slurm_pending_resources",
+                                                        {"reason": "Resources"})  # fmt: skip
+    assert job(store, "j2")["reason_code"] != "slurm_pending_resources"  # pending: untouched
+
+
 def test_cancel_requests_and_live_jobs_for_recovery(store: Store, project: int) -> None:
     request_cancel(store, "j2", _at(5))
     with store.unit() as uow:

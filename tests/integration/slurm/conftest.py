@@ -13,14 +13,6 @@ from nacc.adapters.dispatch.slurm import SlurmDispatcher, parse_url
 from support.slurm_lab import Lab
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "slurm_slow: waits for Slurm's own clock (time limits: 60-90 s) or "
-        "builds its accounting database (10-25 s); "
-        "deselect with -m 'not slurm_slow'"
-    )  # fmt: skip
-
-
 @pytest.fixture
 def make(slurm_lab: Lab, tmp_path: Path) -> Iterator[Callable[..., SlurmDispatcher]]:
     """``make(**settings)``: a dispatcher on the lab with its own tag (no test sees

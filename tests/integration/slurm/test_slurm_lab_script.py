@@ -87,6 +87,10 @@ def test_with_accounting_sacct_sees_the_gpus_and_purge_drops_the_database(
         sacct = ["sacct", "-X", "-n", "-j", sid, "-o", "State,AllocTRES%60"]
         row = wait_until(lambda: "COMPLETED" in (out := dbd.run(*sacct)) and out, 60, "sacct")
         assert "gres/gpu=2" in row
+        # the lab's commands run in its jobs folder: sbatch's default output lands there,
+        # never in the caller's working directory (a slurm-1.out was once committed)
+        assert (folder / "jobs" / f"slurm-{sid}.out").exists()
+        assert not (Path.cwd() / f"slurm-{sid}.out").exists()
     finally:
         purged = lab(folder, port, "purge", dbd=True)
     assert purged.returncode == 0, purged.stderr

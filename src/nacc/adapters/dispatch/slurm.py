@@ -11,12 +11,18 @@ the payload gives plus ``NACC_*`` (never the service's own), its output
 
 ``poll`` makes one ``GET /jobs`` call per cycle for all jobs, whatever their number:
 ends (state, exit code, Slurm's start and end times) become observations, a job seen
-running for the first time a ``STARTED`` one, and a pending job's Slurm reason is kept
-for ``pending_reasons``. ``stop`` cancels (``DELETE /job/{id}``).
+running for the first time a ``STARTED`` one at Slurm's ``start_time`` (also when it
+started and ended between two polls), and a pending job's Slurm reason is kept for
+``pending_reasons``. A launch is ``starting`` until then, so nacc charges a job for
+Slurm's interval [start_time, end_time] (no earlier than the submit: Slurm's times are
+whole seconds), never for the time it waited in Slurm's queue; ``slurm_accounting``
+checks that against slurmdbd. ``stop`` cancels (``DELETE /job/{id}``).
 
 URL: ``slurm://HOST:PORT?user=root&partition=P&tag=nacc&workdir=/abs/dir`` plus, per pool,
-``partition.<pool>=P`` and ``gres.<pool>=TYPE``. The JWT comes from ``$SLURM_JWT`` when
-set, else from ``scontrol token`` (see ``slurm_rest``).
+``partition.<pool>=P`` and ``gres.<pool>=TYPE``; ``accounts=1`` submits each job under its
+project's Slurm account (``slurm_accounts``: awards enforced as association limits).
+The JWT comes from ``$SLURM_JWT`` when set, else from ``scontrol token`` (see
+``slurm_rest``).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl
 
+from nacc.adapters.dispatch.slurm_accounts import account_name
 from nacc.adapters.dispatch.slurm_rest import SlurmError, SlurmRest
 from nacc.adapters.dispatch.slurm_states import ACTIVE, STARTED, ended, pending_reason, when
 from nacc.domain.errors import InputError, NaccError, UnknownName
@@ -39,7 +46,7 @@ from nacc.ports import Launch, Launched, LaunchRefused, Observation, Outcome, Re
 from nacc.ports.dispatch import CHECKPOINT, IMAGE, MULTI_NODE, PROGRESS
 
 _PATH = "/usr/local/bin:/usr/bin:/bin"
-_KEYS = ("user", "partition", "tag", "workdir", "attempts", "timeout")
+_KEYS = ("user", "partition", "tag", "workdir", "attempts", "timeout", "accounts")
 
 
 class SlurmDispatchError(NaccError):
@@ -61,6 +68,7 @@ class SlurmConfig:
     gres_types: Mapping[str, str] = field(default_factory=dict)  # pool id -> GRES type
     attempts: int = 4
     timeout_s: float = 10.0
+    accounts: bool = False  # submit under the project's account (slurm_accounts)
 
 
 def parse_url(url: SplitResult, workdir: Path | None = None) -> SlurmConfig:
@@ -101,8 +109,12 @@ def parse_url(url: SplitResult, workdir: Path | None = None) -> SlurmConfig:
         attempts, timeout = int(opts.get("attempts", 4)), float(opts.get("timeout", 10.0))
     except ValueError as e:
         raise InputError(where, f"attempts, timeout: expected numbers: {e}") from e
+    accounts = opts.get("accounts", "0")
+    if accounts not in ("0", "1"):
+        raise InputError(where, f"accounts: expected 0 or 1, got {accounts!r}")
     return SlurmConfig(f"http://{url.hostname}:{port}", folder, opts.get("user", "root"), tag,
-                       opts.get("partition"), parts, gres, attempts, timeout)  # fmt: skip
+                       opts.get("partition"), parts, gres, attempts, timeout,
+                       accounts == "1")  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -181,7 +193,10 @@ class SlurmDispatcher:
             sid = int(live["job_id"])
             log = str(live.get("standard_output") or "").replace("%j", str(sid))
             started = live.get("job_state") in STARTED
-            return self._track(job_id, _Job(sid, log, launch.at, started))
+            if started:  # running already: charged from Slurm's start
+                at = max(launch.at, when(live, "start_time", launch.at))
+                return self._track(job_id, _Job(sid, log, launch.at, True), at)
+            return self._track(job_id, _Job(sid, log, launch.at))
         script, job, out = self._request(launch)
         try:
             sid = self.client.submit(script, job)
@@ -191,10 +206,13 @@ class SlurmDispatcher:
             raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, message=str(error))) from error
         return self._track(job_id, _Job(sid, out.replace("%j", str(sid)), launch.at))
 
-    def _track(self, job_id: JobId, job: _Job) -> Launched:
+    def _track(self, job_id: JobId, job: _Job, started_at: float | None = None) -> Launched:
+        """A job Slurm has not started yet is ``starting``: nacc charges it from the
+        ``STARTED`` observation at Slurm's start time, not from the submit."""
         self._jobs[job_id] = job
         self._logs[job_id] = job.log
-        return Launched(str(job.slurm_id), (), job.log)
+        return Launched(str(job.slurm_id), (), job.log, starting=not job.started,
+                        started_at=started_at)  # fmt: skip
 
     def _live_record(self, job_id: JobId) -> dict[str, Any] | None:
         if self._snapshot is None:
@@ -243,6 +261,8 @@ class SlurmDispatcher:
             "standard_output": out,
             "standard_error": out,
         }
+        if self.config.accounts:
+            job["account"] = account_name(self.config.tag, spec.project)
         partition = self.config.partitions.get(pool.id, self.config.partition)
         if partition:
             job["partition"] = partition
@@ -268,6 +288,9 @@ class SlurmDispatcher:
             if end is not None:
                 del self._jobs[job_id]
                 self._pending.pop(job_id, None)
+                if not job.started and when(record, "start_time", 0.0):  # ran between polls
+                    at = when(record, "start_time", now)
+                    seen.append(job.clamp(Observation(job_id, at, Outcome.STARTED)))
                 seen.append(job.clamp(end))
                 continue
             state = record.get("job_state")

@@ -182,9 +182,11 @@ class SlurmRest:
         self._send = transport or (_httpx_transport() if httpx is not None else _urllib_transport())
         self.calls: Counter[tuple[str, str]] = Counter()
 
-    def request(self, method: str, path: str, body: Any = None, *, key: str = "") -> Answer:
-        """One API call with retries; ``key`` names it in ``calls`` (default: ``path``)."""
-        url = f"{self.base_url}/slurm/{API}/{path.lstrip('/')}"
+    def request(self, method: str, path: str, body: Any = None, *, key: str = "",
+                plugin: str = "slurm") -> Answer:  # fmt: skip
+        """One API call with retries; ``key`` names it in ``calls`` (default: ``path``);
+        ``plugin`` ``slurmdb`` for the accounting API (slurmdbd's, ``/slurmdb/v0.0.38``)."""
+        url = f"{self.base_url}/{plugin}/{API}/{path.lstrip('/')}"
         data = None if body is None else json.dumps(body).encode()
         fresh, delay = False, self.backoff_s
         for attempt in range(1, self.attempts + 1):
@@ -208,15 +210,17 @@ class SlurmRest:
             delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def ok(self, method: str, path: str, body: Any = None, *, key: str = "") -> dict[str, Any]:
+    def ok(self, method: str, path: str, body: Any = None, *, key: str = "",
+           plugin: str = "slurm") -> dict[str, Any]:  # fmt: skip
         """The reply body of a call that must succeed, else ``SlurmError`` with Slurm's words."""
-        answer = self.request(method, path, body, key=key)
+        answer = self.request(method, path, body, key=key, plugin=plugin)
         errors = errors_of(answer.body)
         if answer.status >= 400 or errors:
             why = "; ".join(errors) or f"HTTP {answer.status}"
             if _maybe_auth(method, answer):
                 why += f" (user {self.user}{_AUTH_HINT})"
-            raise SlurmError(f"slurmrestd {method} {path}: {why}", status=answer.status)
+            where = path if plugin == "slurm" else f"/{plugin}/{path}"
+            raise SlurmError(f"slurmrestd {method} {where}: {why}", status=answer.status)
         return answer.body
 
     def ping(self) -> dict[str, Any]:
@@ -225,6 +229,10 @@ class SlurmRest:
     def jobs(self) -> list[dict[str, Any]]:
         """Every job slurmctld knows (pending, running and recently ended): one call."""
         return list(self.ok("GET", "jobs").get("jobs") or [])
+
+    def accounted_jobs(self) -> list[dict[str, Any]]:
+        """Every job slurmdbd has accounted (``GET /slurmdb/v0.0.38/jobs``): one call."""
+        return list(self.ok("GET", "jobs", plugin="slurmdb", key="slurmdb/jobs").get("jobs") or [])
 
     def submit(self, script: str, job: Mapping[str, Any]) -> int:
         body = self.ok("POST", "job/submit", {"script": script, "job": dict(job)})

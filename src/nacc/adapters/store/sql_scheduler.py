@@ -265,10 +265,13 @@ class SqlScheduler:
     def _waits(self, waits: Sequence[Waiting]) -> None:
         if not waits:
             return
-        rows = [{"id": w.job_id, "reason": w.text, "reason_code": w.reason.code,
-                 "reason_params": w.reason.args or None, "expected_start_at": w.expected_start_at}
-                for w in waits]  # fmt: skip
-        self._update_many(JOBS, rows, where=JOBS.c.state == JobState.PENDING.value)
+        for state in (JobState.PENDING, JobState.RUNNING):  # a running one: held by a backend
+            rows = [{"id": w.job_id, "reason": w.text, "reason_code": w.reason.code,
+                     "reason_params": w.reason.args or None,
+                     "expected_start_at": w.expected_start_at}
+                    for w in waits if w.running is (state is JobState.RUNNING)]  # fmt: skip
+            if rows:
+                self._update_many(JOBS, rows, where=JOBS.c.state == state.value)
 
     def _update_many(
         self,

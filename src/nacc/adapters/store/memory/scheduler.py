@@ -105,7 +105,8 @@ class MemScheduler:
         self._apply(plan)
         for w in tick.waits:
             job = jobs.get(w.job_id)
-            if job is not None and job.state == JobState.PENDING.value:
+            state = JobState.RUNNING if w.running else JobState.PENDING  # as the SQL store
+            if job is not None and job.state == state.value:
                 jobs[w.job_id] = replace(job, reason_text=w.text, reason=w.reason,
                                          expected_start_at=w.expected_start_at)  # fmt: skip
         return plan.result(c.cause for c in posted)

@@ -1,0 +1,109 @@
+"""Awards enforced inside Slurm: each nacc project is a Slurm account whose association
+limit ``GrpTRESMins=gres/gpu=N`` is what the project may still spend there.
+
+``N`` = the GPU-minutes the association has already used (``sshare``'s ``GrpTRESRaw``,
+which the limit counts against) + the project's available credits / the pool's credit
+rate (credits per GPU-hour) x 60, rounded down. A job submitted around nacc (``sbatch
+-A <account>``) whose GPUs x time limit would pass the limit stays pending in Slurm with
+``AssocGrpGRESMinutes`` (nacc's ``slurm_pending_limit``); ``sync`` again when balances
+change and Slurm follows at once (slurmdbd pushes the new limit to slurmctld).
+
+This talks to ``sacctmgr``/``sshare`` on the nacc host (a Slurm login node: ``SLURM_CONF``
+and munge), as ``scontrol token`` does for the JWT; slurmctld needs
+``AccountingStorageEnforce=associations,limits,safe`` (``scripts/slurm-lab.sh`` with
+``SLURM_LAB_DBD=1`` sets it).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from nacc.adapters.dispatch.slurm_rest import SlurmError
+
+_NAME = re.compile(r"[^a-z0-9_-]")
+Run = Callable[[Sequence[str]], str]
+
+
+def account_name(tag: str, project: str) -> str:
+    """The Slurm account of a nacc project (Slurm lower-cases account names)."""
+    return _NAME.sub("_", f"{tag}-{project}".lower())
+
+
+def gpu_minutes(available: Decimal, rate: float) -> int:
+    """Credits as whole GPU-minutes at ``rate`` credits per GPU-hour (never below 0)."""
+    if rate <= 0:
+        raise ValueError(f"rate: expected credits per GPU-hour > 0, got {rate}")
+    return max(0, math.floor(float(available) * 60.0 / rate))
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    account: str
+    gpu_minutes: int  # GrpTRESMins gres/gpu
+    used_minutes: int  # what the association had used when it was set
+
+
+def _run(argv: Sequence[str]) -> str:
+    try:
+        done = subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=True)
+    except subprocess.CalledProcessError as e:
+        raise SlurmError(f"{' '.join(argv)}: {e.stderr.strip() or e.returncode}") from e
+    except (OSError, subprocess.SubprocessError) as e:
+        raise SlurmError(f"{' '.join(argv)}: {e}") from e
+    return done.stdout
+
+
+class SlurmAccounts:
+    """Creates the projects' accounts (with ``user``'s association, the user nacc submits
+    as) and keeps their ``GrpTRESMins`` on ``gres/gpu`` in step with nacc's balances."""
+
+    def __init__(self, tag: str, user: str = "root", run: Run = _run) -> None:
+        self.tag, self.user, self._run = tag, user, run
+
+    def limits(self) -> dict[str, int | None]:
+        """Each account's GrpTRESMins on gres/gpu (None: no limit)."""
+        out: dict[str, int | None] = {}
+        show = ["sacctmgr", "-n", "-P", "show", "assoc", "format=account,user,grptresmins"]
+        rows = self._run(show)
+        for line in rows.splitlines():
+            account, user, tres = [*line.split("|"), "", ""][:3]
+            if user:
+                continue
+            found = re.search(r"gres/gpu=(\d+)", tres)
+            out[account] = int(found.group(1)) if found else None
+        return out
+
+    def used(self, account: str) -> int:
+        """GPU-minutes the account's association has used (what GrpTRESMins counts)."""
+        rows = self._run(["sshare", "-n", "-P", "-A", account, "-o", "Account,User,GrpTRESRaw"])
+        for line in rows.splitlines():
+            name, user, raw = [*line.strip().split("|"), "", ""][:3]
+            if name == account and not user:
+                found = re.search(r"gres/gpu=(\d+)", raw)
+                return int(found.group(1)) if found else 0
+        return 0
+
+    def sync(self, available: Mapping[str, Decimal], rate: float) -> list[Limit]:
+        """Push every project's available credits (``project -> credits``) as its
+        account's limit; accounts are created where missing. The limits set."""
+        have = self.limits()
+        out: list[Limit] = []
+        for project, credits in sorted(available.items()):
+            account = account_name(self.tag, project)
+            if account not in have:
+                self._run(["sacctmgr", "-i", "-Q", "add", "account", account,
+                           f"Description=nacc project {project}"])  # fmt: skip
+                self._run(["sacctmgr", "-i", "-Q", "add", "user", self.user,
+                           f"Account={account}"])  # fmt: skip
+            used = self.used(account) if account in have else 0
+            limit = used + gpu_minutes(credits, rate)
+            if have.get(account, -1) != limit:
+                self._run(["sacctmgr", "-i", "-Q", "modify", "account", account, "set",
+                           f"GrpTRESMins=gres/gpu={limit}"])  # fmt: skip
+            out.append(Limit(account, limit, used))
+        return out
