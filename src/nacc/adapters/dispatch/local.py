@@ -244,8 +244,8 @@ class LocalDispatcher:
                 continue
             del self._runs[job_id]
             self._commands.pop(job_id, None)
-            if group_alive(run.pid):  # leftovers would hold the devices
-                signal_group(run.pid, signal.SIGKILL)
+            if not self._draining(run) and group_alive(run.pid):  # leftovers would hold
+                signal_group(run.pid, signal.SIGKILL)  # the devices
             self._release(run)
             obs = ended(job_id, wall_now(now), run.started_at)
             note = str(obs.reason or obs.outcome)
@@ -279,17 +279,24 @@ class LocalDispatcher:
             if run.pid == 0:
                 return None  # not started yet
             if run.reaped is None:
-                if not self._contain.active and (run.job_dir / "exit_code").exists():
-                    # the command ended; something it left holds the log pipe (uncontained
-                    # jobs have no namespace that dies with them): end the group now
-                    signal_group(run.pid, signal.SIGKILL)
-                    return by_exit_file(run.job_dir, None)
-                return None
+                if not (run.job_dir / "exit_code").exists():
+                    return None
+                # the command ended (its wrapper wrote the code): the job ended then, even
+                # while the wrapper still drains the log, so no meter tick charges past it
+                if not self._contain.active:  # what it left may hold the log pipe (no
+                    signal_group(run.pid, signal.SIGKILL)  # namespace dies with it): end it
+                return by_exit_file(run.job_dir, None)
             return by_reaped(*run.reaped)
         self._reap_foreign(run)
         if self._is_alive(run):
             return None
         return by_exit_file(run.job_dir, None)
+
+    def _draining(self, run: Run) -> bool:
+        """A walled-in job whose wrapper wrote its exit code but was not reaped yet: it
+        kills what the job left and ends once its log is drained (killing it now could
+        cut the log's last lines); the launcher reaps it."""
+        return self._contain.active and run.seq is not None and run.reaped is None
 
     def _is_alive(self, run: Run) -> bool:
         """The recorded process still runs: same pid, group, start time and boot."""
