@@ -204,7 +204,6 @@ def test_the_log_of_a_running_job_is_live(disp: LocalDispatcher, tmp_path: Path)
     disp.stop(job, time.time())
 
 
-
 def test_a_job_ends_at_its_exit_code_while_its_wrapper_still_drains_the_log(
     tmp_path: Path,
 ) -> None:

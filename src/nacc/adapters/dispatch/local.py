@@ -319,13 +319,14 @@ class LocalDispatcher:
 
     def stop(self, job_id: JobId, at: float) -> float | None:
         """Kill the job's process group (SIGTERM, SIGKILL after the grace); no progress
-        known. A launch not made yet is cancelled (one being made is waited for)."""
+        known. A launch not made yet is cancelled (one being made is waited for); a job
+        that already ended on disk (``state.json``) is left as it is."""
         run = self._runs.pop(job_id, None)
         queued = [o for o in self._queued if o.job_id == job_id]
         self._queued = [o for o in self._queued if o.job_id != job_id]
         self._heard = [h for h in self._heard if h.run.job_id != job_id]
-        if run is None:
-            if queued:
+        if run is None:  # a stop asked again (a restart settles a stop not recorded)
+            if queued or ended_unrecorded(self._workdir, job_id) is not None:
                 return None
             raise UnknownName("running local job", job_id, list(self._runs))
         if self._launches.pending(run):
