@@ -101,8 +101,8 @@ class SqlStore:
                 row = raw.cursor().execute(_READ_SQL).fetchone()
             finally:
                 raw.close()
-        else:
-            with engine.connect() as conn:
+        else:  # no transaction to begin and roll back: one round trip (~1 ms, not ~2)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 row = conn.execute(_READ).first()
         return int(row[0]) if row else 0
 
