@@ -4,11 +4,13 @@ rate limit.
 Every request's ``Authorization`` header is checked for the ``Bearer`` scheme first;
 only then is its secret looked up. A hit is remembered for ``AUTH_CACHE_S`` seconds
 (never past the token's own expiry) so a busy client does not cost two queries per
-request. Every commit that changes roles or revokes a token in this process empties the
-cache (``Services.on_roles_changed``) and bumps its generation, so a lookup that raced
-with the revocation is not remembered: a revoked token or role fails at the very next
-request. Changes made by another process (a second server on the same database) take
-effect within ``AUTH_CACHE_S``.
+request. Every commit that changes roles or revokes a token, in any process on the same
+database, bumps the store's revocation generation (``Store.auth_generation``) in the
+same transaction; each request reads it first (one small query, no lock) and empties
+this process's cache when it moved. Every such commit in this process also empties the
+cache at once (``Services.on_roles_changed``). Either way the cache's own generation
+moves, so a lookup that raced with the revocation is not remembered: a revoked token or
+role fails at the very next request, in every API process.
 """
 
 from __future__ import annotations
@@ -38,6 +40,16 @@ class PrincipalCache:
         self._lock = threading.Lock()
         self._rows: dict[str, tuple[Principal, datetime | None, float]] = {}
         self.generation = 0
+        self.stored = -1  # the store's revocation generation the rows were filled under
+
+    def sync(self, stored: int) -> None:
+        """Forget every caller if the store's revocation generation is not the one the
+        cache was filled under (a role or token changed, in any process)."""
+        with self._lock:
+            if stored != self.stored:
+                self.stored = stored
+                self._rows.clear()
+                self.generation += 1
 
     def get(self, key: str, now: datetime) -> Principal | None:
         with self._lock:
@@ -77,6 +89,7 @@ def caller(
     cache: PrincipalCache = request.app.state.principals
     now = svc.clock()
     key = hash_token(bearer_secret(authorization))  # the scheme, on every request
+    cache.sync(svc.auth_generation())  # a revocation by any process counts at once
     who = cache.get(key, now)
     if who is None:
         generation = cache.generation

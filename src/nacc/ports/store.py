@@ -76,3 +76,8 @@ class Store(Protocol):
     def after_roles_changed(self, hook: object) -> None:
         """Run ``hook()`` after each commit that changed roles or tokens."""
         ...
+
+    def auth_generation(self) -> int:
+        """A number that grows with every commit that changed roles or revoked a token,
+        by any process on this store (read cheaply: once a request)."""
+        ...

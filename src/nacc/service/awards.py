@@ -157,6 +157,7 @@ def submit_review(
             row = uow.programs.add_review(p.id, who.user_id, scores, comment, now)
         if p.status == "submitted":
             uow.programs.set_proposal_status(p.id, "under_review")
+        audit.record(uow, who, now, "review.submit", f"proposal:{p.id}", score=score)
         return ReviewResult(row.id, p.id, who.user_id, dict(row.scores), score, comment, now)
 
 

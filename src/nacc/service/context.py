@@ -44,6 +44,11 @@ class Services:
         for hook in self.on_roles_changed:
             hook()
 
+    def auth_generation(self) -> int:
+        """The store's revocation generation (``Store.auth_generation``)."""
+        assert self.store is not None, "Services built without a store"
+        return self.store.auth_generation()
+
     def unit(self) -> AbstractContextManager[UnitOfWork]:
         """One transaction through the store port (committed at the end of the block,
         rolled back on error)."""

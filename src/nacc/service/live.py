@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from nacc.catalog.throughput import ThroughputModel
+from nacc.domain.errors import NaccError
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobClass, JobSpec
 from nacc.domain.lifecycle import JobState
@@ -116,6 +117,7 @@ class LiveScheduler:
         self._backend_said: set[JobId] = set()  # jobs whose row shows a backend's reason
         self._recovered = False  # recovery took jobs in: the next step decides
         self._unrecovered = False  # recovery could not read the store: retried first
+        self._cancel_asked: set[str] = set()  # live jobs with a cancel asked, at recovery
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -279,6 +281,7 @@ class LiveScheduler:
         launched just before the crash, its start never recorded). One line per job."""
         with self.svc.unit() as uow:
             jobs = uow.scheduler.live_jobs()
+            self._cancel_asked = set(uow.scheduler.cancel_requests())
         running = [j for j in jobs if j.state is JobState.RUNNING]
         found = self._ask_backends([(JobId(j.id), j.pool_id) for j in running], now)
         self._recovered = bool(jobs)
@@ -307,8 +310,31 @@ class LiveScheduler:
             obs = rec.observation
             obs = Observation(obs.job_id, max(obs.at, metered), obs.outcome, obs.exit_code,
                               obs.reason)  # fmt: skip
+            if obs.outcome is Outcome.LOST and self._stopped(job, spec, start_s, obs):
+                return f"{spec.id}: stopped before the crash, not recorded ({rec.note})"
             self.engine.observe(_within_limit(spec, start_s, obs))
         return f"{spec.id}: {rec.state} ({rec.note})"
+
+    def _stopped(self, job: QueuedJob, spec: JobSpec, start_s: float, obs: Observation) -> bool:
+        """A job that ended without an exit code (a stop leaves none) that the scheduler
+        meant to stop, as the store says: a cancel was asked (recorded before the stop),
+        or it reached its time limit. Settled as the step that stopped it would have
+        (cancelled, or failed for its limit, charged up to the stop or the limit), not
+        as lost. False: nothing says it was stopped on purpose."""
+        limit = spec.time_limit_s
+        if job.id in self._cancel_asked:
+            try:  # the backend's stop was made: asked again, it does nothing
+                self.engine.cancel(spec.id, obs.at, Reason(Code.CANCELLED))
+            except NaccError:
+                return False  # it cannot say: settled by the observation
+            return True
+        if limit is not None and obs.at >= start_s + limit:
+            ran = round(obs.at - start_s, 1)
+            why = Reason.of(Code.TIMEOUT, limit_s=limit, ran_s=ran)
+            self.engine.observe(Observation(obs.job_id, start_s + limit, Outcome.TIMED_OUT,
+                                            None, why))  # fmt: skip
+            return True
+        return False
 
     def _ask_backends(
         self, running: Sequence[tuple[JobId, str | None]], now: float

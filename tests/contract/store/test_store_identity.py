@@ -105,3 +105,30 @@ def test_audit_entries_are_checked(store: Store, world: World) -> None:
         uow.people.record_audit(AuditEntry(world.pi_id, "", "x", T1))
     with store.unit() as uow:
         assert uow.people.audit_log().total == 0
+
+
+def test_the_revocation_generation_grows_with_role_and_token_changes_only(
+    store: Store, world: World
+) -> None:
+    user = _newcomer(store)
+    before = store.auth_generation()
+    with store.unit() as uow:
+        token, _ = uow.people.create_token(user, T0, label="t")
+        uow.programs.invite(world.proposal_id, world.pi_id, T1, user_id=user)
+    assert store.auth_generation() == before  # a new token or other writes: no change
+    with store.unit() as uow:
+        uow.people.grant_role(user, "member", "project:1")
+    granted = store.auth_generation()
+    assert granted > before
+    with store.unit() as uow:
+        uow.people.revoke_role(user, "member", "project:1")
+    assert store.auth_generation() > granted
+    revoked_role = store.auth_generation()
+    with store.unit() as uow:
+        uow.people.revoke_token(token.id, T1)
+    after = store.auth_generation()
+    assert after > revoked_role
+    with pytest.raises(RuntimeError), store.unit() as uow:  # rolled back: no change
+        uow.people.grant_role(user, "member", "project:1")
+        raise RuntimeError
+    assert store.auth_generation() == after

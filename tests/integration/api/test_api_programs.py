@@ -185,6 +185,11 @@ def _review(w: World, cid: int, a: int, b: int, c: int) -> None:
     proposals = w.ok("GET", f"/calls/{cid}/proposals", "officer")
     assert [(p["id"], p["reviews"], p["mean_score"]) for p in proposals["items"]] == [
         (a, 1, 7.0), (b, 2, 7.5), (c, 1, 3.0)]  # fmt: skip
+    audited = w.ok("GET", "/audit?action=review.submit", "operator")["items"]  # refused: none
+    got = [(e["actor_id"], e["target"], e["details"]["score"]) for e in reversed(audited)]
+    r1, r2 = w.ids["r1"], w.ids["r2"]
+    assert got == [(r1, f"proposal:{a}", 7.0), (r2, f"proposal:{b}", 8.0),
+                   (r1, f"proposal:{b}", 7.0), (r1, f"proposal:{c}", 3.0)]  # fmt: skip
 
 
 def _decide(w: World, cid: int, a: int, b: int, c: int) -> int:

@@ -4,6 +4,7 @@ stop, no network, a capped log that cannot be swapped for a link."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
@@ -16,8 +17,12 @@ from nacc.adapters.dispatch.contain import UID_BASE, Containment, read_tail, unr
 from nacc.adapters.dispatch.local import LocalDispatcher
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobClass, JobSpec
+from nacc.domain.lifecycle import JobState
 from nacc.domain.pools import Pool
+from nacc.engine.engine import Engine
 from nacc.ports import Launch, Observation, Payload
+from nacc.scheduling.policies.registry import builtin_policies
+from support.doubles import TableRates
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not Containment().active,
@@ -197,3 +202,53 @@ def test_the_log_of_a_running_job_is_live(disp: LocalDispatcher, tmp_path: Path)
     wait_for(lambda: log.exists() and output(tmp_path / "jobs", "live") == "started\n")
     assert job in disp.running_jobs
     disp.stop(job, time.time())
+
+
+def test_a_job_ends_at_its_exit_code_while_its_wrapper_still_drains_the_log(
+    tmp_path: Path,
+) -> None:
+    """The job's command ended (its wrapper wrote the exit code) but the log's reader is
+    held (stopped here with SIGSTOP, as a slow disk would hold it): the engine sees the end
+    at once, at the exit code's time, and a meter tick then charges nothing past it; the
+    wrapper finishes the log when the reader goes on."""
+    local = LocalDispatcher({"local-h100": ["0", "1", "2", "3"]}, tmp_path / "jobs", grace_s=0.5)
+    eng = Engine([POOL], builtin_policies().create("fifo"), local, TableRates({"H100": 1.0}))
+    now = time.time()
+    go = tmp_path / "go"  # the job waits for it (its own directory is closed to the test's
+    tmp_path.chmod(0o755)  # checks: root, yes, but keep to what a job may reach)
+    command = f"echo out; while [ ! -e {go} ]; do sleep 0.02; done; exit 0"
+    eng.submit(JobSpec(JobId("held"), now, 1, JobClass.VISION, 60.0, "7", time_limit_s=60.0),
+               now, Payload(command))  # fmt: skip
+    rec = eng.jobs[JobId("held")]
+    job_dir = tmp_path / "jobs" / "held"
+
+    def reader() -> psutil.Process | None:
+        eng.tick(time.time())
+        if rec.started_s <= 0 or rec.starting or not (job_dir / "state.json").exists():
+            return None
+        pid = json.loads((job_dir / "state.json").read_text())["pid"]
+        heads = [p for p in psutil.Process(pid).children(recursive=True) if p.name() == "head"]
+        return heads[0] if len(heads) == 1 and output(tmp_path / "jobs", "held") else None
+
+    wait_for(lambda: reader() is not None)
+    head = reader()
+    assert head is not None and output(tmp_path / "jobs", "held") == "out\n"
+    head.suspend()  # SIGSTOP: the wrapper waits for its log's reader after the exit code
+    try:
+        go.touch()
+        wait_for(lambda: (job_dir / "exit_code").exists())
+        time.sleep(0.3)  # not a synchronisation: the stretch a late end would overcharge
+        tick = time.time()
+        eng.tick(tick)
+        eng.meter_running(tick)
+        assert rec.state is JobState.COMPLETED  # the wrapper is still there, draining
+        assert head.status() == psutil.STATUS_STOPPED
+        ended = (job_dir / "exit_code").stat().st_mtime
+        assert rec.finished_s == ended < tick - 0.25
+        assert rec.attained_s == ended - rec.started_s  # one device, start to real end
+    finally:
+        head.resume()
+        go.touch()
+    wait_for(lambda: not head.is_running() or head.status() == psutil.STATUS_ZOMBIE)
+    local.flush()
+    assert output(tmp_path / "jobs", "held") == "out\n"

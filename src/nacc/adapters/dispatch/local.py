@@ -9,7 +9,6 @@ restarted service can re-adopt or reconcile it (``reconcile``). Linux only (``/p
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -19,6 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from nacc.adapters.dispatch.contain import Containment, unreachable
+from nacc.adapters.dispatch.local_devices import Devices
+from nacc.adapters.dispatch.local_devices import DispatchError as DispatchError
 from nacc.adapters.dispatch.local_launch import Heard, Launches
 from nacc.adapters.dispatch.local_state import (
     LOST,
@@ -30,6 +31,7 @@ from nacc.adapters.dispatch.local_state import (
     by_reaped,
     cwd_for,
     ended_unrecorded,
+    payload_command,
     read_exit_code,
     recovered,
     run_from_state,
@@ -40,23 +42,20 @@ from nacc.adapters.dispatch.procs import (
     boot_id,
     group_alive,
     inherited_env,
-    proc_stat,
+    leader_alive,
+    reap_foreign,
     signal_group,
 )
-from nacc.domain.errors import InputError, NaccError, UnknownName
+from nacc.domain.errors import InputError, UnknownName
 from nacc.domain.ids import JobId
 from nacc.domain.reasons import Code, Reason
-from nacc.ports import Launch, Launched, LaunchRefused, Observation, Outcome, Recovered
+from nacc.ports import Launch, Launched, Observation, Outcome, Recovered
 from nacc.ports.dispatch import IMAGE
 
 _STEP_S = 0.02
+_DRAIN_S = 0.2
+"""How long a poll waits for the wrappers of jobs that ended to finish their logs."""
 _log = logging.getLogger(__name__)
-
-
-class DispatchError(NaccError):
-    """The local dispatcher was asked for something it cannot do (the message says why)."""
-
-    code = Code.DISPATCH_ERROR
 
 
 class LocalDispatcher:
@@ -97,8 +96,7 @@ class LocalDispatcher:
         if self._contain.active:  # jobs may pass through, not list who else runs here
             Path(workdir).mkdir(parents=True, exist_ok=True)
             os.chmod(workdir, 0o711)
-        self._devices = {pool: tuple(ids) for pool, ids in devices.items()}
-        self._busy: dict[str, set[str]] = {pool: set() for pool in self._devices}
+        self._devices = Devices(devices)
         self._workdir = Path(workdir)
         self._env_var = env_var
         self._grace_s = grace_s
@@ -117,7 +115,7 @@ class LocalDispatcher:
         return list(self._runs)
 
     def free_devices(self, pool: str) -> list[str]:
-        return [d for d in self._devices.get(pool, ()) if d not in self._busy.get(pool, ())]
+        return self._devices.free(pool)
 
     def log_path(self, job_id: JobId) -> Path:
         return self._workdir / job_id / "output.log"
@@ -151,11 +149,11 @@ class LocalDispatcher:
         if job_id in self._runs:
             raise DispatchError(f"job {job_id} is already running")
         command = self._command(launch)
-        devices = self._take(launch.pool.id, launch.count)
+        devices = self._devices.take(launch.pool.id, launch.count)
         try:
             run = self._ask(launch, command, devices)
         except BaseException:
-            self._busy[launch.pool.id].difference_update(devices)
+            self._devices.release(launch.pool.id, devices)
             raise
         self._runs[job_id] = run
         return Launched("", devices, str(self.log_path(job_id)), starting=True)
@@ -167,32 +165,7 @@ class LocalDispatcher:
             if command is None:
                 raise DispatchError(f"job {launch.spec.id}: no payload and no command registered")
             return command
-        if payload.image:
-            raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED,
-                                          message=self.unsupported[IMAGE]))  # fmt: skip
-        cmd = payload.command
-        argv = ("sh", "-c", cmd) if isinstance(cmd, str) else tuple(cmd)
-        if not argv or any("\0" in a for a in argv):
-            raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED,
-                                          message="empty command or a NUL byte in it"))  # fmt: skip
-        return argv, dict(payload.env)
-
-    def _take(self, pool: str, count: int) -> tuple[str, ...]:
-        if pool not in self._devices:
-            raise UnknownName("local device pool", pool, list(self._devices))
-        busy, taken = self._busy[pool], list[str]()
-        for device in self._devices[pool]:  # the first free ones, in order
-            if len(taken) == count:
-                break
-            if device not in busy:
-                taken.append(device)
-        if count < 1 or len(taken) < count:
-            free = self.free_devices(pool)
-            raise DispatchError(
-                f"pool {pool} has {len(free)} free local devices {free}; launch asked for {count}"
-            )
-        busy.update(taken)
-        return tuple(taken)
+        return payload_command(payload, self.unsupported[IMAGE])
 
     def _ask(self, launch: Launch, command: Command, devices: tuple[str, ...]) -> Run:
         job_dir = self._workdir / launch.spec.id
@@ -238,14 +211,19 @@ class LocalDispatcher:
                 why = Reason.of(Code.LAUNCH_FAILED, message=heard.message)
                 seen.append(Observation(run.job_id, at, Outcome.FAILED, None, why))
         self._heard = []
-        for job_id, run in list(self._runs.items()):
-            ended = self._exit(run)
-            if ended is None:
-                continue
+        ends = [(run, end) for run in list(self._runs.values()) if (end := self._exit(run))]
+        draining = [run for run, _ in ends if self._draining(run)]
+        if draining:  # their logs are drained in a moment: wait for that, briefly (they
+            self._hear(self._launches.until(  # ended at their exit codes' times anyway)
+                lambda: all(r.reaped is not None for r in draining), _DRAIN_S))  # fmt: skip
+        waited = {run.job_id for run in draining}
+        for run, end in ends:
+            job_id, ended = run.job_id, self._exit(run) if run.job_id in waited else end
+            assert ended is not None
             del self._runs[job_id]
             self._commands.pop(job_id, None)
-            if group_alive(run.pid):  # leftovers would hold the devices
-                signal_group(run.pid, signal.SIGKILL)
+            if not self._draining(run) and group_alive(run.pid):  # leftovers would hold
+                signal_group(run.pid, signal.SIGKILL)  # the devices
             self._release(run)
             obs = ended(job_id, wall_now(now), run.started_at)
             note = str(obs.reason or obs.outcome)
@@ -279,46 +257,39 @@ class LocalDispatcher:
             if run.pid == 0:
                 return None  # not started yet
             if run.reaped is None:
-                if not self._contain.active and (run.job_dir / "exit_code").exists():
-                    # the command ended; something it left holds the log pipe (uncontained
-                    # jobs have no namespace that dies with them): end the group now
-                    signal_group(run.pid, signal.SIGKILL)
-                    return by_exit_file(run.job_dir, None)
-                return None
+                if not (run.job_dir / "exit_code").exists():
+                    return None
+                # the command ended (its wrapper wrote the code): the job ended then, even
+                # while the wrapper still drains the log, so no meter tick charges past it
+                if not self._contain.active:  # what it left may hold the log pipe (no
+                    signal_group(run.pid, signal.SIGKILL)  # namespace dies with it): end it
+                return by_exit_file(run.job_dir, None)
             return by_reaped(*run.reaped)
-        self._reap_foreign(run)
+        reap_foreign(run.pid, run.proc_start)
         if self._is_alive(run):
             return None
         return by_exit_file(run.job_dir, None)
 
+    def _draining(self, run: Run) -> bool:
+        """A walled-in job whose wrapper wrote its exit code but was not reaped yet: it
+        kills what the job left and ends once its log is drained (killing it now could
+        cut the log's last lines); the launcher reaps it."""
+        return self._contain.active and run.seq is not None and run.reaped is None
+
     def _is_alive(self, run: Run) -> bool:
         """The recorded process still runs: same pid, group, start time and boot."""
-        stat = proc_stat(run.pid)
-        return (
-            stat is not None
-            and not stat.zombie
-            and stat.pgid == run.pid
-            and stat.start == run.proc_start
-            and run.boot_id == self._boot
-        )
-
-    @staticmethod
-    def _reap_foreign(run: Run) -> None:
-        """Reap the run's zombie if it is our child (a dispatcher in this process died)."""
-        stat = proc_stat(run.pid)
-        if stat is not None and stat.zombie and stat.start == run.proc_start:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(run.pid, os.WNOHANG)
+        return run.boot_id == self._boot and leader_alive(run.pid, run.proc_start)
 
     def stop(self, job_id: JobId, at: float) -> float | None:
         """Kill the job's process group (SIGTERM, SIGKILL after the grace); no progress
-        known. A launch not made yet is cancelled (one being made is waited for)."""
+        known. A launch not made yet is cancelled (one being made is waited for); a job
+        that already ended on disk (``state.json``) is left as it is."""
         run = self._runs.pop(job_id, None)
         queued = [o for o in self._queued if o.job_id == job_id]
         self._queued = [o for o in self._queued if o.job_id != job_id]
         self._heard = [h for h in self._heard if h.run.job_id != job_id]
-        if run is None:
-            if queued:
+        if run is None:  # a stop asked again (a restart settles a stop not recorded)
+            if queued or ended_unrecorded(self._workdir, job_id) is not None:
                 return None
             raise UnknownName("running local job", job_id, list(self._runs))
         if self._launches.pending(run):
@@ -350,7 +321,7 @@ class LocalDispatcher:
             if run.seq is not None:
                 self._hear(self._launches.pump())  # the launcher reaps its children
             else:
-                self._reap_foreign(run)
+                reap_foreign(run.pid, run.proc_start)
             if not group_alive(run.pid):
                 return True
             if time.monotonic() >= deadline:
@@ -358,7 +329,7 @@ class LocalDispatcher:
             time.sleep(_STEP_S)
 
     def _release(self, run: Run) -> None:
-        self._busy.get(run.pool, set()).difference_update(run.devices)
+        self._devices.release(run.pool, run.devices)
 
     def _record_end(self, run: Run, at: float, ended: str, code: int | None, note: str) -> None:
         """Write the end into ``state.json``: by the launcher, after what it was asked
@@ -392,10 +363,10 @@ class LocalDispatcher:
         return done
 
     def _reconcile_one(self, run: Run, at: float) -> Reconciled:
-        self._reap_foreign(run)
+        reap_foreign(run.pid, run.proc_start)
         if self._is_alive(run):
             self._runs[run.job_id] = run
-            self._busy.setdefault(run.pool, set()).update(run.devices)
+            self._devices.hold(run.pool, run.devices)
             note = f"pid {run.pid} still running on {run.pool} devices {list(run.devices)}"
             return Reconciled(run.job_id, "readopted", note)
         found = read_exit_code(run.job_dir)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from nacc.domain.ids import JobId
 from nacc.domain.reasons import Code, Reason
-from nacc.ports import Launch, Observation, Outcome, Recovered
+from nacc.ports import Launch, LaunchRefused, Observation, Outcome, Payload, Recovered
 
 LOST_NOTE = "lost: process gone while the service was down"
 LOST = Reason(Code.LOST_WHILE_DOWN)
@@ -96,6 +96,20 @@ def read_exit_code(job_dir: Path) -> tuple[int, float] | None:
 def cwd_for(launch: Launch, job_dir: Path) -> Path:
     workdir = launch.payload.workdir if launch.payload is not None else None
     return Path(workdir) if workdir else job_dir
+
+
+def payload_command(payload: Payload, no_image: str) -> Command:
+    """What a payload runs (an argv, or a string run by ``sh -c``) and its environment;
+    ``LaunchRefused`` for one that cannot run anywhere: an image (``no_image`` says why),
+    an empty command, a NUL byte."""
+    if payload.image:
+        raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, message=no_image))
+    cmd = payload.command
+    argv = ("sh", "-c", cmd) if isinstance(cmd, str) else tuple(cmd)
+    if not argv or any("\0" in a for a in argv):
+        raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED,
+                                      message="empty command or a NUL byte in it"))  # fmt: skip
+    return argv, dict(payload.env)
 
 
 def by_exit_file(job_dir: Path, rc: int | None) -> Callable[[JobId, float, float], Observation]:

@@ -48,6 +48,21 @@ def _start_ticks(proc: psutil.Process) -> int:
         proc = psutil.Process(proc.pid)  # create_time is cached: ask afresh
 
 
+def leader_alive(pid: int, start: int) -> bool:
+    """Whether ``pid`` still runs, not a zombie, leading its own group, and is the process
+    that started at ``start`` (not another that got its pid since)."""
+    stat = proc_stat(pid)
+    return stat is not None and not stat.zombie and stat.pgid == pid and stat.start == start
+
+
+def reap_foreign(pid: int, start: int) -> None:
+    """Reap ``pid``'s zombie if it is our child (a dispatcher in this process died)."""
+    stat = proc_stat(pid)
+    if stat is not None and stat.zombie and stat.start == start:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
 def boot_id() -> str:
     try:
         return Path("/proc/sys/kernel/random/boot_id").read_text().strip()

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from nacc.adapters.store.engine import read_one_snapshot
@@ -18,6 +19,7 @@ from nacc.adapters.store.repos_people import ROLES_CHANGED
 from nacc.adapters.store.sql_jobs import SqlJobs, SqlLedger, SqlProjects
 from nacc.adapters.store.sql_people import SqlAwards, SqlPeople, SqlPrograms
 from nacc.adapters.store.sql_scheduler import SqlScheduler
+from nacc.adapters.store.tables_identity import AuthGeneration
 
 
 class SqlUnit:
@@ -58,6 +60,12 @@ class SqlUnit:
         self.session.info[ROLES_CHANGED] = True
 
 
+_BUMP = (sa.update(AuthGeneration).where(AuthGeneration.id == 1)
+         .values(generation=AuthGeneration.generation + 1))  # fmt: skip
+_READ = sa.select(AuthGeneration.generation).where(AuthGeneration.id == 1)
+_READ_SQL = "SELECT generation FROM auth_generation WHERE id = 1"
+
+
 class SqlStore:
     """A store over a SQLAlchemy session factory."""
 
@@ -77,9 +85,26 @@ class SqlStore:
     def unit(self) -> Iterator[SqlUnit]:
         with self.sessions.begin() as session:
             yield SqlUnit(session)
+            if session.info.get(ROLES_CHANGED):  # in the same commit as the change
+                session.execute(_BUMP)
         if session.info.pop(ROLES_CHANGED, False):
             for hook in self._hooks:
                 hook()
+
+    def auth_generation(self) -> int:
+        """The revocation generation (see ``tables_identity.AuthGeneration``): one read
+        outside any unit, so that on SQLite it takes no write lock (every unit does)."""
+        engine = self.sessions.kw["bind"]
+        if engine.dialect.name == "sqlite":  # autocommit (engine.py): a plain WAL read
+            raw = engine.raw_connection()
+            try:
+                row = raw.cursor().execute(_READ_SQL).fetchone()
+            finally:
+                raw.close()
+        else:  # no transaction to begin and roll back: one round trip (~1 ms, not ~2)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                row = conn.execute(_READ).first()
+        return int(row[0]) if row else 0
 
     @contextmanager
     def snapshot(self) -> Iterator[SqlUnit]:

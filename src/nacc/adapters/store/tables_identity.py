@@ -45,3 +45,13 @@ class AuditRecord(Base):
     target: Mapped[str] = mapped_column(sa.String(200))
     address: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     details: Mapped[dict[str, Any]] = mapped_column(json_doc())
+
+
+class AuthGeneration(Base):
+    """One row (``id`` 1) whose ``generation`` grows with every commit that changes roles
+    or revokes a token (revision 0007): every API process compares it, once a request,
+    with what its cache of callers was filled under."""
+
+    __tablename__ = "auth_generation"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")

@@ -72,10 +72,14 @@ class MemoryStore:
         self._tables = Tables()
         self._lock = threading.RLock()
         self._hooks: list[Callable[[], None]] = []
+        self._generation = 0
 
     @property
     def kind(self) -> str:
         return "memory"
+
+    def auth_generation(self) -> int:
+        return self._generation
 
     def after_roles_changed(self, hook: object) -> None:
         assert callable(hook)
@@ -88,6 +92,7 @@ class MemoryStore:
             yield MemUnit(work)
             changed, work.roles_changed = work.roles_changed, False
             self._tables = work
+            self._generation += changed
         if changed:
             for hook in self._hooks:
                 hook()
