@@ -1,0 +1,49 @@
+"""``/docs`` without a network: Swagger UI from the vendored ``swagger-ui-dist`` files under
+``/static/vendor/swagger-ui/``, and a bearer security scheme in the OpenAPI document so its
+Authorize button takes an API token (sent as ``Authorization: Bearer <token>``).
+
+ReDoc (which FastAPI loads from a CDN) is switched off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+
+ASSETS = "/static/vendor/swagger-ui"
+SCHEME = "bearer"
+
+
+def install(app: FastAPI) -> None:
+    """Serve ``/docs`` from local files and describe bearer tokens in ``/openapi.json``."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version,
+                                 description=app.description, routes=app.routes)  # fmt: skip
+            components = schema.setdefault("components", {})
+            components.setdefault("securitySchemes", {})[SCHEME] = {
+                "type": "http", "scheme": "bearer",
+                "description": "an API token (nacc login, nacc admin init, or a token the "
+                               "operator issued)",
+            }  # fmt: skip
+            schema["security"] = [{SCHEME: []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} API",
+            swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS}/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+            oauth2_redirect_url=None,
+            swagger_ui_parameters={"persistAuthorization": True},
+        )
