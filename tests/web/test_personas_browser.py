@@ -206,6 +206,14 @@ def _operator(browser: Any, portal: Portal, lang: str, c: Cast) -> None:
     tokens.last.click()
     expect(page.locator(f"#user-{c.second_reviewer_id} .revoke-token")).to_have_count(1)
     expect(page.locator("main")).not_to_contain_text(secret)  # shown once only
+
+    elsewhere: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(v.url) else elsewhere.append(r.url))
+    page = v.go("/docs")  # Swagger UI from the vendored files, nothing from a CDN
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("nacc")
+    page.locator("button.authorize").first.click()
+    expect(page.locator(".auth-container input")).to_be_visible()  # the bearer token field
+    assert not elsewhere, elsewhere
     v.close()
 
 
