@@ -8,8 +8,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from nacc import __version__
-from nacc.api import metrics as prometheus
 from nacc.api import docs, problems, ratelimit
+from nacc.api import metrics as prometheus
 from nacc.api.deps import PrincipalCache
 from nacc.api.lang import LanguageMiddleware
 from nacc.service.context import Services

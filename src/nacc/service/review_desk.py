@@ -110,16 +110,21 @@ def preview(svc: Services, who: Principal, call_id: int,
         require(who, *programs.OFFICERS, scope=programs.officer_scope(call.program_id))
         found = uow.programs.list_proposals(call_id, limit=MAX_PAGE, offset=0).items
         scores = {p.id: programs.mean_scores(uow, p, call)[1] for p in found}
-    candidates = [rules.Candidate(f"{p.id:012d}", scores[p.id], p.requested_credits)
+    candidates = [rules.Candidate(f"{p.id:012d}", scores[p.id], _plain(p.requested_credits))
                   for p in found]  # fmt: skip
     keyed = {f"{pid:012d}": o for pid, o in overrides.items()}
-    decided = rules.decide(candidates, call.budget_credits, call.min_score, keyed)
+    decided = rules.decide(candidates, _plain(call.budget_credits), call.min_score, keyed)
     rows = [awards.DecisionResult(int(d.proposal_id), d.rank, scores[int(d.proposal_id)],
                                   d.awarded, d.amount, int(d.proposal_id) in overrides,
                                   d.reason, None) for d in decided]  # fmt: skip
     rows.sort(key=lambda r: r.rank)
     used = sum((r.amount for r in rows), Decimal(0))
     return Preview(call.budget_credits, used, call.budget_credits - used, rows)
+
+
+def _plain(amount: Decimal) -> Decimal:
+    """As ``awards.decide`` reads amounts (so reasons say ``600``, not ``600.000000000``)."""
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral() else amount.normalize()
 
 
 def projects_of_call(svc: Services, who: Principal, call_id: int) -> list[awards.ProjectDetails]:
