@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 
 ASSETS = "/static/vendor/swagger-ui"
@@ -20,19 +19,20 @@ SCHEME = "bearer"
 def install(app: FastAPI) -> None:
     """Serve ``/docs`` from local files and describe bearer tokens in ``/openapi.json``."""
 
+    built = app.openapi  # the app's own builder (problems.install shapes the responses)
+
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version,
-                                 description=app.description, routes=app.routes)  # fmt: skip
-            components = schema.setdefault("components", {})
-            components.setdefault("securitySchemes", {})[SCHEME] = {
+        schema = built()
+        components = schema.setdefault("components", {})
+        schemes = components.setdefault("securitySchemes", {})
+        if SCHEME not in schemes:
+            schemes[SCHEME] = {
                 "type": "http", "scheme": "bearer",
                 "description": "an API token (nacc login, nacc admin init, or a token the "
                                "operator issued)",
             }  # fmt: skip
             schema["security"] = [{SCHEME: []}]
-            app.openapi_schema = schema
-        return app.openapi_schema
+        return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
