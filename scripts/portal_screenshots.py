@@ -56,10 +56,17 @@ def _pages(portal: Portal, c: Cast) -> list[tuple[str, str, Callable[[Any], None
         return lambda page: page.goto(u + path)
 
     def job(page: Any) -> None:
-        page.goto(f"{u}/portal/projects/{portal.project_id}")
-        page.fill("#command", "echo 'hello from the portal'")
-        page.click("#submit")
-        expect(page.locator("#state")).to_have_class("state state-completed", timeout=30_000)
+        for command, count, cls, types, state in (
+            ("sleep 300", "2", "inference", "RNGD", "running"),
+            ("echo 'hello from the portal'; sleep 2", "1", "fine-tuning", "", "completed"),
+        ):
+            page.goto(f"{u}/portal/projects/{portal.project_id}")  # the first keeps running
+            page.fill("#command", command)
+            page.select_option("#job_class", cls)
+            page.fill("#accelerators", count)
+            page.fill("#accelerator_types", types)
+            page.click("#submit")
+            expect(page.locator("#state")).to_have_class(f"state state-{state}", timeout=30_000)
 
     def preview(page: Any) -> None:
         page.goto(f"{u}/portal/calls/{c.closed_call}/manage")
@@ -71,8 +78,8 @@ def _pages(portal: Portal, c: Cast) -> list[tuple[str, str, Callable[[Any], None
     pi, rev, off, ops = portal.pi_token, c.reviewer, c.officer, c.operator
     return [
         ("projects", pi, go("/")),
-        ("project", pi, go(f"/portal/projects/{portal.project_id}")),
         ("job", pi, job),
+        ("project", pi, go(f"/portal/projects/{portal.project_id}")),
         ("calls", pi, go("/portal/calls")),
         ("apply", pi, go(f"/portal/calls/{c.open_call}/apply")),
         ("review", rev, go("/portal/review")),
@@ -92,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        for portal in serve(f"sqlite:///{tmp}/nacc.db", Path(tmp)):
+        fleet = {"H100-SXM": 2, "RNGD": 4}  # a foreign and a domestic pool
+        for portal in serve(f"sqlite:///{tmp}/nacc.db", Path(tmp), fleet):
             c = cast(portal.svc)
             _review(portal, c)
             for lang in LOCALES:
