@@ -2,7 +2,9 @@
 
 ``/`` my projects, ``/portal/signin`` and ``/portal/signout``, ``/portal/projects/{id}``
 (jobs and the submit form), ``/portal/jobs/{id}`` (a job and its log, refreshed by htmx),
-``/portal/jobs/{id}/cancel``. Every POST checks the CSRF token of its form.
+``/portal/jobs/{id}/cancel``. Every POST checks the CSRF token of its form. The other
+personas' routes live in ``pi``, ``reviewer``, ``officer`` and ``operator`` and are
+included in this router (at the end of this module).
 """
 
 from __future__ import annotations
