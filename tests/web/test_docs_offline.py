@@ -25,7 +25,10 @@ def test_docs_load_only_local_files(tmp_path: Path) -> None:
                 assert answer.status_code == 200 and len(answer.content) > 100_000
             spec = client.get("/openapi.json").json()
             assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
-            assert spec["security"] == [{"bearer": []}]
+            jobs = spec["paths"]["/projects/{project_id}/jobs"]["post"]
+            assert jobs["security"] == [{"bearer": []}]
+            assert "security" not in spec["paths"]["/healthz"]["get"]  # public
+            assert "security" not in spec
             assert client.get("/redoc").status_code == 404
     finally:
         svc.sessions.kw["bind"].dispose()

@@ -1,6 +1,8 @@
 """``/docs`` without a network: Swagger UI from the vendored ``swagger-ui-dist`` files under
 ``/static/vendor/swagger-ui/``, and a bearer security scheme in the OpenAPI document so its
-Authorize button takes an API token (sent as ``Authorization: Bearer <token>``).
+Authorize button takes an API token (sent as ``Authorization: Bearer <token>``), required
+by every operation that reads the ``Authorization`` header (not ``/healthz``,
+``/metrics``: they stay public, and say so).
 
 ReDoc (which FastAPI loads from a CDN) is switched off."""
 
@@ -31,7 +33,10 @@ def install(app: FastAPI) -> None:
                 "description": "an API token (nacc login, nacc admin init, or a token the "
                                "operator issued)",
             }  # fmt: skip
-            schema["security"] = [{SCHEME: []}]
+            for operation in _operations(schema):  # those that read a token; not /healthz
+                if any(p.get("in") == "header" and p.get("name") == "authorization"
+                       for p in operation.get("parameters", [])):  # fmt: skip
+                    operation["security"] = [{SCHEME: []}]
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -47,3 +52,9 @@ def install(app: FastAPI) -> None:
             oauth2_redirect_url=None,
             swagger_ui_parameters={"persistAuthorization": True},
         )
+
+
+def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    methods = ("get", "put", "post", "delete", "patch", "head", "options")
+    return [op for item in schema.get("paths", {}).values()
+            for method, op in item.items() if method in methods]  # fmt: skip
