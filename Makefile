@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: install run demo test lint typecheck layers unit bench faults fuzz clean \
-	slurm-install slurm-lab slurm-lab-down slurm-test
+	slurm-install slurm-lab slurm-lab-down slurm-test screenshots
 
 $(STAMP): pyproject.toml
 	@# the portal's browser tests use Debian's Chromium; CI runs as root and installs it
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive \
 		  apt-get install -y -q --no-install-recommends chromium >/dev/null; } || \
 		echo "chromium not installed: the portal's browser tests will skip" >&2
+	@# a Korean font, so Chromium draws the portal's Korean (screenshots)
+	[ -d /usr/share/fonts/truetype/nanum ] || [ "$$(id -u)" != 0 ] || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends fonts-nanum >/dev/null || \
+		echo "fonts-nanum not installed: Korean text in screenshots shows as boxes" >&2
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
@@ -29,6 +33,10 @@ run: $(STAMP)
 # The simulation demo: a Philly slice on the Korea 2026 fleet under every policy.
 demo: $(STAMP)
 	$(BIN)/nacc demo --out out/demo
+
+# Every portal page in Korean and English, as PNGs in docs/screenshots/ (docs/portal.md).
+screenshots: $(STAMP)
+	$(BIN)/python scripts/portal_screenshots.py docs/screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -11,6 +11,8 @@ import pytest
 
 from nacc.domain.jobs import JobClass
 from nacc.domain.lifecycle import JobState
+from nacc.domain.programs import OrgKind
+from nacc.ports.store_people_rules import PROPOSAL_STATUSES
 from nacc.web import text
 
 WEB = files("nacc.web")
@@ -25,7 +27,12 @@ def _used() -> set[str]:
                 keys |= set(SAID.findall(item.read_text()))
     keys |= {f"state.{s}" for s in JobState} | {f"class.{c}" for c in JobClass}
     keys |= {"signin.bad_token"}  # passed to the template by name
-    return keys
+    # keys a template builds from a value: each family in full
+    keys |= {f"kind.{k}" for k in OrgKind} | {f"status.{s}" for s in PROPOSAL_STATUSES}
+    keys |= {f"decide.override_{v}" for v in ("none", "award", "reject")}
+    keys |= {f"tranche.at_{c}" for c in ("at_award", "progress_report_accepted")}
+    keys |= {f"outcome.{o}" for o in ("awarded", "rejected")}
+    return {k for k in keys if not k.endswith("_")}  # a prefix: its family is listed above
 
 
 def _fields(template: str) -> set[str]:

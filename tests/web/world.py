@@ -63,9 +63,10 @@ def fund(svc: Services, credits: Decimal = Decimal(100)) -> tuple[int, str]:
     return proj.id, secret
 
 
-def serve(db_url: str, tmp_path: Path) -> Iterator[Portal]:
+def serve(db_url: str, tmp_path: Path,
+          devices: dict[str, int] | None = None) -> Iterator[Portal]:  # fmt: skip
     settings = Settings(database_url=db_url, workdir=tmp_path / "jobs",
-                        devices={"H100-SXM": 2}, tick_s=0.1, meter_s=0.5)  # fmt: skip
+                        devices=devices or {"H100-SXM": 2}, tick_s=0.1, meter_s=0.5)  # fmt: skip
     app, svc = build_app(settings, live=True)
     clock = Clock()
     app.state.web_sessions = Sessions(b"test-secret-not-for-use", LIFETIME_S, clock)

@@ -8,8 +8,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from nacc import __version__
+from nacc.api import docs, problems, ratelimit
 from nacc.api import metrics as prometheus
-from nacc.api import problems, ratelimit
 from nacc.api.deps import PrincipalCache
 from nacc.api.lang import LanguageMiddleware
 from nacc.service.context import Services
@@ -27,6 +27,8 @@ def create_app(
         description="National AI computing center",
         lifespan=lifespan,
         responses=problems.RESPONSES,
+        docs_url=None,  # served from vendored files: nacc.api.docs
+        redoc_url=None,
     )
     app.add_middleware(LanguageMiddleware)
     app.state.live = None
@@ -47,5 +49,6 @@ def create_app(
     app.include_router(web_pages.router)
     app.mount("/static", StaticFiles(packages=[("nacc.web", "static")]), name="static")
 
+    docs.install(app)
     prometheus.install(app, metrics)
     return app

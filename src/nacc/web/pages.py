@@ -2,7 +2,9 @@
 
 ``/`` my projects, ``/portal/signin`` and ``/portal/signout``, ``/portal/projects/{id}``
 (jobs and the submit form), ``/portal/jobs/{id}`` (a job and its log, refreshed by htmx),
-``/portal/jobs/{id}/cancel``. Every POST checks the CSRF token of its form.
+``/portal/jobs/{id}/cancel``. Every POST checks the CSRF token of its form. The other
+personas' routes live in ``pi``, ``reviewer``, ``officer`` and ``operator`` and are
+included in this router (at the end of this module).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nacc.domain.errors import NaccError
 from nacc.domain.lifecycle import TERMINAL
 from nacc.ports.store_people import hash_token
-from nacc.service import awards, jobs
-from nacc.web import forms
+from nacc.service import awards, burndown, jobs
+from nacc.web import forms, officer, operator, pi, reviewer
 from nacc.web.context import Visitor, form_fields, language, page, services, sessions, visitor
 from nacc.web.session import COOKIE, PRE_COOKIE, new_nonce
 
@@ -117,12 +119,14 @@ def _project(request: Request, me: Visitor, project_id: int, job_form: forms.Job
     try:
         balance = awards.get_balance(svc, me.who, project_id)
         listed = jobs.list_jobs(svc, me.who, project_id, 100, 0)
+        burn = burndown.burn_down(svc, me.who, project_id)
     except NaccError as error:
         return page(request, "error.html.j2", me.lang, status=forms.status_of(error), me=me,
                     csrf=me.csrf, error=error.reason)  # fmt: skip
     return page(request, "project.html.j2", me.lang, status=status, me=me, csrf=me.csrf,
                 balance=balance, jobs=listed.items, total=listed.total, form=job_form,
-                errors=errors, classes=forms.CLASSES)  # fmt: skip
+                errors=errors, classes=forms.CLASSES, burn=burn,
+                chart=pi.burn_chart(burn))  # fmt: skip
 
 
 @router.post("/portal/projects/{project_id}/jobs")
@@ -187,3 +191,7 @@ def cancel(request: Request, job_id: str, me: MaybeVisitor, fields: Form) -> Res
         return page(request, "error.html.j2", me.lang, status=forms.status_of(error), me=me,
                     csrf=me.csrf, error=error.reason)  # fmt: skip
     return RedirectResponse(f"/portal/jobs/{job_id}", status_code=303)
+
+
+for persona in (pi.router, reviewer.router, officer.router, operator.router):
+    router.include_router(persona)

@@ -1,0 +1,64 @@
+"""What every persona's routes share: who may see the page, CSRF on posts, a refused or
+failed request as a page in the visitor's language, and the roles the navigation shows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+
+from nacc.domain.errors import NaccError
+from nacc.service.auth import Principal
+from nacc.web import forms
+from nacc.web.context import Visitor, page, sessions
+from nacc.web.session import COOKIE
+
+
+def signed_out(request: Request) -> Response:
+    """To sign-in (with the expiry notice when a session cookie came along)."""
+    expired = COOKIE in request.cookies
+    response = RedirectResponse("/portal/signin" + ("?expired=1" if expired else ""), 303)
+    if expired:
+        response.delete_cookie(COOKIE)
+    return response
+
+
+def refused(request: Request, me: Visitor) -> Response:
+    return page(request, "refused.html.j2", me.lang, status=403, me=None, csrf="")
+
+
+def failed(request: Request, me: Visitor, error: NaccError) -> Response:
+    return page(request, "error.html.j2", me.lang, status=forms.status_of(error), me=me,
+                csrf=me.csrf, error=error.reason)  # fmt: skip
+
+
+def csrf_ok(request: Request, me: Visitor, fields: dict[str, str]) -> bool:
+    return sessions(request).csrf_ok(me.session.nonce, fields.get("csrf"))
+
+
+def attempt(request: Request, me: Visitor, action: Callable[[], Response]) -> Response:
+    """``action``'s page, or the error page of the service's refusal."""
+    try:
+        return action()
+    except NaccError as error:
+        return failed(request, me, error)
+
+
+def back(target: str) -> Response:
+    return RedirectResponse(target, status_code=303)
+
+
+def is_officer(who: Principal) -> bool:
+    return any(r in ("operator", "program_officer") for r, _ in who.roles)
+
+
+def is_reviewer(who: Principal) -> bool:
+    return any(r == "reviewer" for r, _ in who.roles)
+
+
+def chart(series: dict[str, Any]) -> str:
+    """Chart data for ``data-chart`` (read by ``static/charts.js``; no inline script)."""
+    return json.dumps(series, default=str, ensure_ascii=False, separators=(",", ":"))
