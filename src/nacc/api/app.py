@@ -38,7 +38,7 @@ def create_app(
     app.state.services = svc
     problems.install(app)
     ratelimit.install(app)
-    from nacc.api.routes import admin, health, jobs, programs, reports, teams
+    from nacc.api.routes import admin, health, jobs, programs, reports, reports_jobs, teams
 
     app.include_router(admin.router)
     app.include_router(programs.router)
@@ -46,6 +46,7 @@ def create_app(
     app.include_router(jobs.router)
     app.include_router(health.router)
     app.include_router(reports.router)
+    app.include_router(reports_jobs.router)
     app.include_router(web_pages.router)
     app.mount("/static", StaticFiles(packages=[("nacc.web", "static")]), name="static")
 

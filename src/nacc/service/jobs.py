@@ -11,7 +11,7 @@ import os
 import stat
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from nacc.i18n import render
 from nacc.ledger.accounts import InsufficientCredits, project, usage_credits
 from nacc.ports.pages import Page
 from nacc.ports.store_jobs import FundsView, JobView, NewJob, NotFunded
+from nacc.service import job_terms
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services, found
 
@@ -82,6 +83,7 @@ def submit(
     """Store a job after checking role, project validity and that its estimated cost
     (accelerators x time limit at the dearest acceptable type) fits the balance."""
     require(who, "pi", "member", "operator", scope=f"project:{project_id}")
+    req = _held_to_terms(svc, project_id, req, pricing)
     rate = _validate(req, pricing)
     limit = req.time_limit_s or DEFAULT_TIME_LIMIT_S
     estimate = usage_credits(req.accelerators, limit, rate)
@@ -107,6 +109,17 @@ def submit(
             raise Conflict(f"project {project_id} is valid {valid}")
         _check_funds(funds, estimate)
         return uow.jobs.create(new, now)
+
+
+def _held_to_terms(svc: Services, project_id: int, req: JobRequest, pricing: Pricing) -> JobRequest:
+    """The request with its accelerator types as the fleet names them (``h100`` ->
+    ``H100-SXM``) and held to the award's job classes and types (``job_terms``)."""
+    known = {t for t, _ in pricing.rates}
+    types = job_terms.resolve_types(req.accelerator_types, known)
+    with svc.unit() as uow:
+        classes, allowed = job_terms.award_terms(uow, project_id)
+    types = job_terms.within_terms(project_id, req.job_class, types, classes, allowed)
+    return replace(req, accelerator_types=types)
 
 
 def _new_job(
