@@ -31,8 +31,8 @@ def awarded_project(
         pi = uow.people.create_user(f"{name} pi", f"{name}-pi@x.example", now, org.id)
         prop = uow.programs.create_proposal(call.id, ProposalSpec(
             org.id, pi.id, name, "abstract", credits, classes, types), now)  # fmt: skip
-        proj = uow.awards.create_project(AwardProjectSpec(
-            name, now - timedelta(days=1), now + timedelta(days=30), proposal_id=prop.id))  # fmt: skip
+        valid = (now - timedelta(days=1), now + timedelta(days=30))
+        proj = uow.awards.create_project(AwardProjectSpec(name, *valid, proposal_id=prop.id))
         scope = f"project:{proj.id}"
         uow.people.grant_role(pi.id, "pi", scope)
         _, pi_token = uow.people.create_token(pi.id, now)
