@@ -186,3 +186,12 @@ def test_admin_init_prints_the_first_operator_token_once(tmp_path: Path) -> None
     assert token not in again.output
     fresh = CliRunner().invoke(app, ["ledger", "verify"], env=env)
     assert fresh.exit_code == 0, fresh.output
+
+
+def test_npu_jobs_get_the_vendor_variable_with_pool_local_ids(served: Served) -> None:
+    """RNGD is the third local device (machine index 2): the job sees its pool's 0."""
+    s = served
+    shown = 'echo "furiosa=$FURIOSA_VISIBLE_DEVICES cuda=[$CUDA_VISIBLE_DEVICES]"'
+    job = _submit(s, "--types", "rngd", "--class", "inference", "--command", shown)
+    assert s.ended(job)["state"] == "completed"
+    assert s.ok("pi", "logs", job) == "furiosa=0 cuda=[]\n"
