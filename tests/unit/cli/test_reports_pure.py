@@ -40,3 +40,20 @@ def test_durations_and_names() -> None:
     assert resolve_type("h200", known) == "H200" and resolve_type("h100sxm", known) == "H100-SXM"
     with pytest.raises(InputError, match=re.escape("did you mean H100-PCIe | H100-SXM?")):
         resolve_type("H100", known)  # two H100s: no guess, both named
+
+
+def test_plan_stages_show_a_spinner_with_elapsed_time_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from nacc.cli import plan
+
+    screen = io.StringIO()
+    monkeypatch.setattr(plan, "err_console", Console(file=screen, force_terminal=True))
+    with plan._stage("solving 5 years (time limit 5 s)"):
+        pass
+    assert "solving 5 years (time limit 5 s)" in screen.getvalue()
+    assert "0:00:00" in screen.getvalue()
