@@ -14,6 +14,7 @@ from nacc.api.deps import PrincipalCache
 from nacc.api.lang import LanguageMiddleware
 from nacc.service.context import Services
 from nacc.web import pages as web_pages
+from nacc.web import reports as web_reports
 
 
 def create_app(
@@ -48,6 +49,7 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(reports_jobs.router)
     app.include_router(web_pages.router)
+    app.include_router(web_reports.router)
     app.mount("/static", StaticFiles(packages=[("nacc.web", "static")]), name="static")
 
     prometheus.install(app, metrics)

@@ -10,6 +10,8 @@ in the period (day, ISO week from Monday, month; UTC) in which it starts.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -132,6 +134,16 @@ def usage(svc: Services, who: Principal, pools: Sequence[Pool], by: Sequence[str
     return UsageReport(dims, period, since, until, rows,
                        sum((r.credits for r in rows), Decimal(0)),
                        sum(r.accelerator_hours for r in rows))  # fmt: skip
+
+
+def usage_csv(r: UsageReport) -> str:
+    """One line per row: period, the ``by`` columns, credits, accelerator_hours, jobs."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["period", *r.by, "credits", "accelerator_hours", "jobs"])
+    for x in r.rows:
+        w.writerow([x.period, *x.group, f"{x.credits:f}", f"{x.accelerator_hours:.6f}", x.jobs])
+    return out.getvalue()
 
 
 SIZES = ((1, "1"), (8, "2-8"), (64, "9-64"), (512, "65-512"))

@@ -15,7 +15,9 @@ from nacc.adapters.store.tables import (
     Program,
     Project,
     Proposal,
+    RoleAssignment,
     UsageInterval,
+    User,
 )
 from nacc.domain.credits import to_credits
 from nacc.ports.store_reports import ProjectFacts, StartFact, UsageFact
@@ -72,10 +74,25 @@ class SqlReports:
             .outerjoin(Organisation, Organisation.id == Proposal.organisation_id)
             .order_by(Project.id)
         )
-        return [
-            ProjectFacts(i, name, prog or "", org or "", kind or "", tuple(tags or ()))
-            for i, name, prog, org, kind, tags in self.session.execute(stmt).all()
-        ]
+        # a project made without a proposal: the organisation of its PI
+        pi_org = (
+            sa.select(RoleAssignment.scope, Organisation.name, Organisation.kind)
+            .join(User, User.id == RoleAssignment.user_id)
+            .join(Organisation, Organisation.id == User.organisation_id)
+            .where(RoleAssignment.role == "pi", RoleAssignment.scope.like("project:%"))
+            .order_by(User.id)
+        )
+        by_pi: dict[int, tuple[str, str]] = {}
+        for scope, org_name, org_kind in self.session.execute(pi_org).all():
+            ident = scope.partition(":")[2]
+            if ident.isdigit():
+                by_pi.setdefault(int(ident), (org_name, org_kind))
+        out = []
+        for i, name, prog, org, kind, tags in self.session.execute(stmt).all():
+            if org is None and i in by_pi:
+                org, kind = by_pi[i]
+            out.append(ProjectFacts(i, name, prog or "", org or "", kind or "", tuple(tags or ())))
+        return out
 
     def starts(self, since: datetime | None, until: datetime | None) -> list[StartFact]:
         stmt = (

@@ -71,16 +71,6 @@ def usage_out(r: use.UsageReport) -> UsageOut:
                     total_accelerator_hours=round(r.total_accelerator_hours, 6))  # fmt: skip
 
 
-def usage_csv(r: use.UsageReport) -> str:
-    """One line per row: period, the ``by`` columns, credits, accelerator_hours, jobs."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(["period", *r.by, "credits", "accelerator_hours", "jobs"])
-    for x in r.rows:
-        w.writerow([x.period, *x.group, f"{x.credits:f}", f"{x.accelerator_hours:.6f}", x.jobs])
-    return out.getvalue()
-
-
 def waits_csv(by: str, rows: tuple[use.WaitRow, ...]) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
@@ -103,7 +93,7 @@ def usage(request: Request, svc: ServicesDep, who: CallerDep, by: By = "program"
     pools = getattr(request.app.state, "pools", None) or []
     report = use.usage(svc, who, pools, _dims(by), period, since, until)
     if format == "csv":
-        return Response(usage_csv(report), media_type="text/csv; charset=utf-8")
+        return Response(use.usage_csv(report), media_type="text/csv; charset=utf-8")
     return usage_out(report)
 
 

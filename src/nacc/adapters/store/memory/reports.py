@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from nacc.ports.store_people_data import OrganisationView
 from nacc.ports.store_reports import ProjectFacts, StartFact, UsageFact
 
 if TYPE_CHECKING:
@@ -45,11 +46,22 @@ class MemReports:
             call = p.calls.get(prop.call_id) if prop is not None else None
             prog = p.programs.get(call.program_id) if call is not None else None
             org = p.organisations.get(prop.organisation_id) if prop is not None else None
+            if org is None:  # made without a proposal: the organisation of its PI
+                org = self._pi_org(proj.id)
             out.append(ProjectFacts(
                 proj.id, proj.name, prog.name if prog else "", org.name if org else "",
                 org.kind if org else "", call.sector_tags if call else (),
             ))  # fmt: skip
         return out
+
+    def _pi_org(self, project_id: int) -> OrganisationView | None:
+        p = self.t.people
+        for user_id, role, scope in sorted(p.roles):
+            user = p.users.get(user_id)
+            mine = role == "pi" and scope == f"project:{project_id}"
+            if mine and user is not None and user.organisation_id is not None:
+                return p.organisations.get(user.organisation_id)
+        return None
 
     def starts(self, since: datetime | None, until: datetime | None) -> list[StartFact]:
         out = [
