@@ -67,6 +67,16 @@ def award_terms(uow: UnitOfWork, project_id: int) -> tuple[tuple[str, ...], tupl
     return tuple(prop.job_classes), prop.accelerator_types
 
 
+def covered(allowed: Sequence[str], known: Collection[str]) -> list[str]:
+    """The fleet's types an award's type names cover: the same name read tolerantly, or
+    a family (``H100`` covers ``H100-SXM`` and ``H100-PCIe``); names the fleet lacks stay."""
+    out = [
+        k for k in sorted(known) if any(_norm(k).startswith(_norm(a)) for a in allowed if _norm(a))
+    ]
+    return out + [a for a in allowed if a not in out and not any(
+        _norm(k).startswith(_norm(a)) for k in known)]  # fmt: skip
+
+
 def within_terms(
     project_id: int,
     job_class: str,
@@ -74,8 +84,9 @@ def within_terms(
     classes: tuple[str, ...],
     allowed: tuple[str, ...] | None,
 ) -> list[str] | None:
-    """The job's types once held to the award: refused (coded) if it asks for a class or
-    a type the award does not cover; no types asked = the award's types."""
+    """The job's types once held to the award (``allowed``: as ``covered`` gives them):
+    refused (coded) if it asks for a class or a type the award does not cover; no types
+    asked = the award's types."""
     if classes and job_class not in classes:
         params = {"project": project_id, "job_class": job_class, "allowed": ", ".join(classes)}
         raise Forbidden(f"project {project_id}'s award does not cover {job_class} jobs; "

@@ -120,7 +120,8 @@ def _held_to_terms(svc: Services, project_id: int, req: JobRequest, pricing: Pri
     types = job_terms.resolve_types(req.accelerator_types, known)
     with svc.unit() as uow:
         classes, allowed = job_terms.award_terms(uow, project_id)
-    types = job_terms.within_terms(project_id, req.job_class, types, classes, allowed)
+    fleet = None if allowed is None else tuple(job_terms.covered(allowed, known))
+    types = job_terms.within_terms(project_id, req.job_class, types, classes, fleet)
     return replace(req, accelerator_types=types)
 
 

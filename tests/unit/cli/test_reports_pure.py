@@ -57,3 +57,12 @@ def test_plan_stages_show_a_spinner_with_elapsed_time_on_a_terminal(
         pass
     assert "solving 5 years (time limit 5 s)" in screen.getvalue()
     assert "0:00:00" in screen.getvalue()
+
+
+def test_award_type_names_cover_the_fleets_types() -> None:
+    from nacc.service.job_terms import covered
+
+    known = {"H100-SXM", "H100-PCIe", "H200", "RNGD"}
+    assert covered(("H100",), known) == ["H100-PCIe", "H100-SXM"]
+    assert covered(("h200", "rngd"), known) == ["H200", "RNGD"]
+    assert covered(("B200",), known) == ["B200"]  # not in this fleet: kept as named
