@@ -281,7 +281,7 @@ def jobs(project: Project, limit: int = 50, offset: int = 0, as_json: JsonOpt = 
         table.add_column(col)
     for j in page["items"]:
         cells = [j["id"], j["state"], str(j["accelerators"]),
-                 ",".join(j["accelerator_types"] or ["any"]), j["pool_id"] or "",
+                 ",".join(j.get("accelerator_types") or ["any"]), j["pool_id"] or "",
                  when(j.get("expected_start")),
                  "" if j["exit_code"] is None else str(j["exit_code"]), reason_text(j)]  # fmt: skip
         table.add_row(*(Text(cell) for cell in cells))  # text, not Rich markup

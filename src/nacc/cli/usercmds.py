@@ -80,7 +80,7 @@ def queue(limit: int = 1000, as_json: JsonOpt = False) -> None:
             "started / expected", "reason"]  # fmt: skip
     _table(f"{len(rows)} jobs", cols, [
         [j["id"], str(j["project_id"]), j["state"], str(j["accelerators"]),
-         ",".join(j["accelerator_types"] or ["any"]), j["pool_id"] or "",
+         ",".join(j.get("accelerator_types") or ["any"]), j["pool_id"] or "",
          when(j["submitted_at"]), when(j["started_at"] or j.get("expected_start")),
          reason_text(j)] for j in rows])  # fmt: skip
 
