@@ -251,7 +251,7 @@ def submit(
     names = types.split(",") if types else spec.types
     body = {
         "command": wrap(command, chosen or None, {**spec.env, **_pairs(env or [])}),
-        "accelerators": accelerators or spec.accelerators or 1,
+        "accelerators": next(n for n in (accelerators, spec.accelerators, 1) if n is not None),
         "job_class": job_class or spec.job_class or "fine-tuning",
         "accelerator_types": [t.strip() for t in names] if names else None,
         "time_limit_s": limit,
