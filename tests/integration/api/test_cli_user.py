@@ -147,6 +147,8 @@ def test_whoami_projects_queue_history_and_reports(served: Served) -> None:
     assert proj["id"] == s.project and proj["role"] == "pi"
     assert set(proj) == {"id", "name", "role", "valid_from", "valid_until", "balance",
                          "committed", "available"}  # fmt: skip
+    one = _submit(s, "--command", "true")  # a 1-accelerator job, for the waits by size
+    assert s.ended(one)["state"] == "completed"
     long = _submit(s, "--command", "sleep 30", "--accelerators", "2")
     wait_until(lambda: any(j["id"] == long and j["state"] == "running"
                            for j in json.loads(s.ok("ops", "queue", "--json"))), 60,
