@@ -27,8 +27,9 @@ install: $(STAMP)
 
 # The service on embedded SQLite (.nacc/nacc.db) with demo programs, people and tokens;
 # delete .nacc to start over (tokens are printed only when the database is first seeded).
+PORT ?= 8000
 run: $(STAMP)
-	NACC_HOME=$(CURDIR)/.nacc $(BIN)/nacc serve --demo --host 127.0.0.1 --port 8000
+	NACC_HOME=$(CURDIR)/.nacc $(BIN)/nacc serve --demo --host 127.0.0.1 --port $(PORT)
 
 # The simulation demo: a Philly slice on the Korea 2026 fleet under every policy.
 demo: $(STAMP)

@@ -92,6 +92,12 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
         d.proc.wait(timeout=30)
 
 
+def test_make_run_takes_a_port() -> None:
+    done = subprocess.run(["make", "-n", "run", "PORT=8100"], cwd=ROOT, capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    assert "nacc serve --demo --host 127.0.0.1 --port 8100" in done.stdout
+
+
 def test_the_readme_blocks_are_found() -> None:
     firsts = [b[0] for b in blocks()]
     assert len(firsts) == 2
@@ -100,6 +106,8 @@ def test_the_readme_blocks_are_found() -> None:
 
 def test_the_pi_block_runs_as_written(demo: Demo) -> None:
     pi, officer = blocks()
+    # what it prints uses its port (`make run PORT=...` passes it on)
+    assert f"nacc login --url http://127.0.0.1:{demo.port} --token" in demo.log.read_text()
     token = demo.tokens["PI KAIST"]
     job = ""
     for line in pi:

@@ -14,6 +14,7 @@ from nacc.api.deps import PrincipalCache
 from nacc.api.lang import LanguageMiddleware
 from nacc.service.context import Services
 from nacc.web import pages as web_pages
+from nacc.web import reports as web_reports
 
 
 def create_app(
@@ -33,20 +34,24 @@ def create_app(
     app.add_middleware(LanguageMiddleware)
     app.state.live = None
     app.state.pricing = None
+    app.state.pools = []  # the fleet's pools (bootstrap sets them): provider, site
     app.state.principals = PrincipalCache()
     app.state.submit_limiter = ratelimit.RateLimiter()  # bootstrap sets the configured one
     svc.on_roles_changed.append(app.state.principals.clear)
     app.state.services = svc
     problems.install(app)
     ratelimit.install(app)
-    from nacc.api.routes import admin, health, jobs, programs, teams
+    from nacc.api.routes import admin, health, jobs, programs, reports, reports_jobs, teams
 
     app.include_router(admin.router)
     app.include_router(programs.router)
     app.include_router(teams.router)
     app.include_router(jobs.router)
     app.include_router(health.router)
+    app.include_router(reports.router)
+    app.include_router(reports_jobs.router)
     app.include_router(web_pages.router)
+    app.include_router(web_reports.router)
     app.mount("/static", StaticFiles(packages=[("nacc.web", "static")]), name="static")
 
     docs.install(app)

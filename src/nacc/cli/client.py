@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 import time
 import uuid
@@ -81,8 +82,20 @@ _SAFE_METHODS = frozenset({"GET", "HEAD"})
 def _call(
     method: str, path: str, body: Any = None, params: Any = None, *, repeatable: bool = False
 ) -> Any:
+    """One API request; its JSON (or text) body. See ``_response``."""
+    r = _response(method, path, body, params, repeatable=repeatable)
+    if r.status_code == 204 or not r.content:
+        return None  # e.g. a revocation: nothing to show
+    ctype = r.headers.get("content-type", "")
+    return r.json() if ctype.startswith("application/json") else r.text
+
+
+def _response(
+    method: str, path: str, body: Any = None, params: Any = None, *, repeatable: bool = False
+) -> httpx.Response:
     """One API request. A connection error (server restarting, request timed out) is
-    retried where repeating cannot duplicate anything: reads, or ``repeatable`` writes."""
+    retried where repeating cannot duplicate anything: reads, or ``repeatable`` writes.
+    A problem answer is printed and exits 2."""
     creds = _creds()
     headers = {"Authorization": f"Bearer {creds['token']}", "Accept-Language": language()}
     tries = 1 + (RETRIES if repeatable or method in _SAFE_METHODS else 0)
@@ -105,10 +118,7 @@ def _call(
     if r.status_code >= 400:
         err.print(f"error {r.status_code}: {_problem_text(r)}", markup=False)
         raise typer.Exit(2)
-    if r.status_code == 204 or not r.content:
-        return None  # e.g. a revocation: nothing to show
-    ctype = r.headers.get("content-type", "")
-    return r.json() if ctype.startswith("application/json") else r.text
+    return r
 
 
 def _problem_text(r: httpx.Response) -> str:
@@ -151,79 +161,201 @@ def login(
     console.print(f"logged in to {url} as {me['name']} <{me['email']}>")
 
 
+JsonOpt = Annotated[bool, typer.Option("--json", help="print the API's JSON (docs/cli.md)")]
+
+
+def emit(data: Any) -> None:
+    """``data`` as JSON on stdout (UTF-8, not escaped; stable keys: docs/cli.md)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def _local_server() -> bool:
+    return (httpx.URL(_creds()["url"]).host or "") in LOCAL_HOSTS
+
+
+def wrap(command: str, workdir: str | None, env: dict[str, str]) -> str:
+    """The command a job runs: enter ``workdir`` and set ``env`` first (any backend
+    that runs ``sh -c`` honours it); exit 125 if the directory cannot be entered."""
+    lines = []
+    if workdir:
+        q = shlex.quote(workdir)
+        lines.append(f'cd {q} || {{ echo "nacc: cannot enter workdir "{q} >&2; exit 125; }}')
+    lines += [f"export {k}={shlex.quote(v)}" for k, v in env.items()]
+    return "\n".join([*lines, command]) if lines else command
+
+
+def _pairs(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.isidentifier():
+            err.print(f"error: --env: expected NAME=VALUE, got {item!r}", markup=False)
+            raise typer.Exit(2)
+        out[name] = value
+    return out
+
+
 def submit(
-    project: Project,
-    command: Annotated[str, typer.Option("--command", help="run with sh -c")],
-    accelerators: Annotated[int, typer.Option("--accelerators")] = 1,
-    job_class: Annotated[str, typer.Option("--class")] = "fine-tuning",
+    file: Annotated[Path | None, typer.Argument(help="job file (YAML): docs/cli.md")] = None,
+    project: Annotated[int | None, typer.Option("--project", help="project id")] = None,
+    command: Annotated[str | None, typer.Option("--command", help="run with sh -c")] = None,
+    accelerators: Annotated[int | None, typer.Option("--accelerators")] = None,
+    job_class: Annotated[str | None, typer.Option("--class", help="default fine-tuning")] = None,
     types: Annotated[str | None, typer.Option("--types", help="e.g. H100-SXM,H200")] = None,
-    time_limit: Annotated[int | None, typer.Option("--time-limit", help="seconds")] = None,
+    time_limit: Annotated[
+        str | None, typer.Option("--time-limit", help="seconds, or 30m, 2h")
+    ] = None,
+    workdir: Annotated[
+        str | None, typer.Option("--workdir", help="default: here, when the server is local")
+    ] = None,
+    env: Annotated[list[str] | None, typer.Option("--env", help="NAME=VALUE (repeat)")] = None,
     key: Annotated[
         str | None,
         typer.Option("--idempotency-key", help="default: a new random key per submission"),
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Submit a job to a project. The submission carries an idempotency key (a new one
-    unless given), so retrying after a connection error never makes a second job."""
+    """Submit a job, from a job file and/or options (options win). The submission carries
+    an idempotency key (a new one unless given), so retrying after a connection error
+    never makes a second job."""
+    from nacc.cli import jobfile
+    from nacc.domain.errors import InputError
+
+    try:
+        spec = jobfile.read(file) if file is not None else jobfile.JobFile()
+        limit = jobfile.duration_s(time_limit) if time_limit is not None else spec.time_limit_s
+    except InputError as error:
+        err.print(f"error: {error}", markup=False)
+        raise typer.Exit(2) from None
+    except ValueError as error:
+        err.print(f"error: --time-limit: {error}", markup=False)
+        raise typer.Exit(2) from None
+    project = project if project is not None else spec.project
+    command = command if command is not None else spec.command
+    missing = [n for n, v in (("--project", project), ("--command", command)) if v is None]
+    if missing:
+        where = f" (or in {file})" if file is not None else ""
+        err.print(f"error: give {' and '.join(missing)}{where}", markup=False)
+        raise typer.Exit(2)
+    assert command is not None
+    base = file.parent if file is not None else Path.cwd()
+    chosen = workdir if workdir is not None else spec.workdir
+    if chosen:
+        chosen = str((base / Path(chosen).expanduser()).resolve())
+    elif chosen is None and _local_server():
+        chosen = str(Path.cwd())
+    names = types.split(",") if types else spec.types
     body = {
-        "command": command,
-        "accelerators": accelerators,
-        "job_class": job_class,
-        "accelerator_types": types.split(",") if types else None,
-        "time_limit_s": time_limit,
+        "command": wrap(command, chosen or None, {**spec.env, **_pairs(env or [])}),
+        "accelerators": next(n for n in (accelerators, spec.accelerators, 1) if n is not None),
+        "job_class": job_class or spec.job_class or "fine-tuning",
+        "accelerator_types": [t.strip() for t in names] if names else None,
+        "time_limit_s": limit,
         "idempotency_key": key or f"cli-{uuid.uuid4()}",
     }
     job = _call("POST", f"/projects/{project}/jobs", body, repeatable=True)
-    console.print(f"{job['id']}  {job['state']}")
+    if as_json:
+        emit(job)
+    else:
+        console.print(f"{job['id']}  {job['state']}", markup=False)
 
 
-def jobs(project: Project, limit: int = 50, offset: int = 0) -> None:
-    """List a project's jobs."""
+def when(stamp: str | None) -> str:
+    """An API timestamp as ``2026-12-03 07:10:00Z`` ("" for none)."""
+    return stamp.replace("T", " ").split(".")[0].split("+")[0] + "Z" if stamp else ""
+
+
+def jobs(project: Project, limit: int = 50, offset: int = 0, as_json: JsonOpt = False) -> None:
+    """List a project's jobs: state, pool, expected start and why pending."""
     page = _call("GET", f"/projects/{project}/jobs", params={"limit": limit, "offset": offset})
+    if as_json:
+        emit(page)
+        return
     table = Table(title=f"project {project}: {page['total']} jobs")
-    for col in ("id", "state", "accelerators", "pool", "exit", "reason"):
+    for col in ("id", "state", "accelerators", "types", "pool", "expected start", "exit",
+                "reason"):  # fmt: skip
         table.add_column(col)
     for j in page["items"]:
-        cells = [j["id"], j["state"], str(j["accelerators"]), j["pool_id"] or "",
+        cells = [j["id"], j["state"], str(j["accelerators"]),
+                 ",".join(j.get("accelerator_types") or ["any"]), j["pool_id"] or "",
+                 when(j.get("expected_start")),
                  "" if j["exit_code"] is None else str(j["exit_code"]), reason_text(j)]  # fmt: skip
         table.add_row(*(Text(cell) for cell in cells))  # text, not Rich markup
     console.print(table)
 
 
-def logs(job: str, tail: int = 65536) -> None:
-    """Print the end of a job's output, byte for byte (no markup, no wrapping)."""
-    sys.stdout.write(str(_call("GET", f"/jobs/{job}/logs", params={"tail": tail})))
-    sys.stdout.flush()
+ENDED = frozenset({"completed", "failed", "cancelled", "rejected"})
 
 
-def cancel(job: str) -> None:
+def logs(
+    job: str,
+    tail: int = 65536,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="until the job ends")] = False,
+) -> None:
+    """Print a job's output byte for byte (no markup, no wrapping); ``-f`` follows it
+    from the start until the job has ended."""
+    if not follow:
+        sys.stdout.write(str(_call("GET", f"/jobs/{job}/logs", params={"tail": tail})))
+        sys.stdout.flush()
+        return
+    offset = 0
+    while True:
+        done = _call("GET", f"/jobs/{job}")["state"] in ENDED  # read before the log
+        while True:
+            r = _response("GET", f"/jobs/{job}/logs", params={"offset": offset, "tail": 1 << 20})
+            sys.stdout.write(r.text)
+            sys.stdout.flush()
+            following = int(r.headers.get("X-Log-Offset", offset))
+            if following == offset:
+                break
+            offset = following
+        if done:
+            return
+        time.sleep(0.5)
+
+
+def cancel(job: str, as_json: JsonOpt = False) -> None:
     """Cancel a pending or running job (the process group is killed)."""
-    _call("POST", f"/jobs/{job}/cancel")
-    console.print(f"{job}: cancel requested")
+    got = _call("POST", f"/jobs/{job}/cancel")
+    if as_json:
+        emit(got)
+    else:
+        console.print(f"{job}: cancel requested", markup=False)
 
 
-def balance(project: Project) -> None:
-    """A project's credit balance."""
+def balance(project: Project, as_json: JsonOpt = False) -> None:
+    """A project's credit balance: balance, committed to live jobs, available."""
     got = _call("GET", f"/projects/{project}/balance")
-    console.print(json.dumps(got))
+    if as_json:
+        emit(got)
+        return
+    console.print(f"project {project}: balance {got['balance']}  committed "
+                  f"{got['committed_credits']}  available {got['available_credits']}  "
+                  f"(awarded {got['awarded_credits']}, released {got['released_credits']})",
+                  markup=False)  # fmt: skip
 
 
-def calls() -> None:
-    """List calls for proposals."""
-    console.print_json(data=_call("GET", "/calls"))
+def calls(as_json: JsonOpt = True) -> None:
+    """List calls for proposals (JSON)."""
+    emit(_call("GET", "/calls"))
 
 
-def proposals(call: Annotated[int, typer.Option("--call")]) -> None:
-    """List a call's proposals (blind calls hide applicants from reviewers)."""
-    console.print_json(data=_call("GET", f"/calls/{call}/proposals"))
+def proposals(call: Annotated[int, typer.Option("--call")], as_json: JsonOpt = True) -> None:
+    """List a call's proposals (blind calls hide applicants from reviewers; JSON)."""
+    emit(_call("GET", f"/calls/{call}/proposals"))
 
 
 def review(
     proposal: Annotated[int, typer.Option("--proposal")],
     scores: Annotated[str, typer.Option("--scores", help="criterion=score,...")],
     comment: Annotated[str, typer.Option("--comment")] = "",
+    as_json: JsonOpt = True,
 ) -> None:
-    """Score a proposal on the call's criteria."""
+    """Score a proposal on the call's criteria (JSON)."""
     parsed: dict[str, float] = {}
     for part in filter(None, scores.split(",")):
         name, sep, value = part.partition("=")
@@ -235,14 +367,12 @@ def review(
         if not sep:
             err.print(f"error: --scores: expected criterion=number, got {part!r}", markup=False)
             raise typer.Exit(2)
-    console.print_json(
-        data=_call("POST", f"/proposals/{proposal}/reviews", {"scores": parsed, "comment": comment})
-    )
+    emit(_call("POST", f"/proposals/{proposal}/reviews", {"scores": parsed, "comment": comment}))
 
 
-def award(call: Annotated[int, typer.Option("--call")]) -> None:
-    """Decide a call: rank by weighted score and award within the budget."""
-    console.print_json(data=_call("POST", f"/calls/{call}/decisions", {}))
+def award(call: Annotated[int, typer.Option("--call")], as_json: JsonOpt = True) -> None:
+    """Decide a call: rank by weighted score and award within the budget (JSON)."""
+    emit(_call("POST", f"/calls/{call}/decisions", {}))
 
 
 def register(app: typer.Typer) -> None:

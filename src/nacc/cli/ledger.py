@@ -26,11 +26,16 @@ _SLURM = typer.Option(
 
 @ledger.command()
 def verify(slurm: str | None = _SLURM) -> None:
-    """Check the journal in NACC_DATABASE_URL (else the SQLite default); exit 1 if not OK."""
+    """Check the journal of the server's database (NACC_DATABASE_URL, else SQLite at
+    $NACC_HOME/nacc.db, as `nacc serve`); exit 1 if not OK, 2 if there is no database."""
     from nacc.bootstrap import Settings, build_services  # here: client commands start fast
+    from nacc.cli.admin import refuse_missing, shown_url
     from nacc.service.reports import verify_ledger
 
-    svc = build_services(Settings())
+    settings = Settings()
+    refuse_missing(settings.database_url)
+    console.print(f"database: {shown_url(settings.database_url)}", markup=False)
+    svc = build_services(settings)
     report = verify_ledger(svc)
     for line in report.lines():
         console.print(line, markup=False)

@@ -16,6 +16,7 @@ from rich.table import Table
 from nacc import i18n
 from nacc.cli import access, client, plan
 from nacc.cli.export import export
+from nacc.cli import access, admin, client, plan, usercmds
 from nacc.cli.ledger import ledger
 from nacc.cli.serve import serve
 from nacc.domain.errors import InputError, NaccError
@@ -259,6 +260,8 @@ def demo(out: OutOpt = Path("out/demo")) -> None:
 app.command()(serve)
 client.register(app)
 access.register(app)
+usercmds.register(app)
+admin.register(app)
 app.add_typer(ledger, name="ledger")
 app.add_typer(export, name="export")
 plan.register(app)

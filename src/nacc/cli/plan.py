@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -51,11 +53,14 @@ def plan_command(
     try:
         spec = load_planning(planning)
         problem = build_problem(spec, load_scenario(scenario), default_model())
-        result = plan(problem, time_limit_s=time_limit or None)
+        limit = f"time limit {time_limit:g} s" if time_limit else "no time limit"
+        with _stage(f"solving {len(problem.years)} years ({limit})"):
+            result = plan(problem, time_limit_s=time_limit or None)
         sims: list[YearSim] = []
         if simulate and result.years:
-            sims = simulate_plan(result.years, problem, default_model(), trace, sim_fraction,
-                                 sim_jobs)  # fmt: skip
+            with _stage(f"simulating {len(result.years)} years"):
+                sims = simulate_plan(result.years, problem, default_model(), trace,
+                                     sim_fraction, sim_jobs)  # fmt: skip
     except (NaccError, ValueError, FileNotFoundError) as exc:
         err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
@@ -72,6 +77,18 @@ def plan_command(
     report = write_report(out, f"nacc plan: {spec.name}", result, target, sims)
     _print(result.to_json(), sims, time.perf_counter() - start)
     console.print(f"plan: {out / 'plan.json'}  report: {report}")
+
+
+@contextmanager
+def _stage(label: str) -> Iterator[None]:
+    """A spinner with the time elapsed on stderr while a long stage runs (nothing when
+    stderr is not a terminal, so piped output stays clean)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True) as bar:  # fmt: skip
+        bar.add_task(label, total=None)
+        yield
 
 
 def _print(payload: dict[str, object], sims: list[YearSim], wall: float) -> None:

@@ -43,7 +43,7 @@ def serve(
     if demo:
         from nacc.service.demo import seed
 
-        for line in seed(svc):
+        for line in seed(svc, f"http://{host}:{port}"):
             console.print(line)
     scheduler = None
     if os.environ.get("NACC_NO_SCHEDULER") != "1":

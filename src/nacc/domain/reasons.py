@@ -117,6 +117,12 @@ class Code(StrEnum):
     ROLE_REVOKED = "role_revoked"
     INVITATION_STATE = "invitation_state"
     KUEUE_EXPORTED = "kueue_exported"  # nacc export kueue
+    # award terms and accelerator names (submissions), CLI answers
+    AWARD_CLASS_NOT_ALLOWED = "award_class_not_allowed"
+    AWARD_TYPES_NOT_ALLOWED = "award_types_not_allowed"
+    UNKNOWN_ACCELERATOR = "unknown_accelerator"
+    LEDGER_DATABASE_EMPTY = "ledger_database_empty"
+    FIRST_OPERATOR = "first_operator"
     # why one field of a request body was refused (problem+json ``errors[].code``)
     VALUE_MISSING = "value_missing"
     VALUE_UNEXPECTED = "value_unexpected"
@@ -231,6 +237,11 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.ROLE_REVOKED: ("roles", "user", "scope"),
     Code.INVITATION_STATE: ("invitation", "proposal", "state"),
     Code.KUEUE_EXPORTED: ("files", "folder", "queues"),
+    Code.AWARD_CLASS_NOT_ALLOWED: ("project", "job_class", "allowed"),
+    Code.AWARD_TYPES_NOT_ALLOWED: ("project", "types", "allowed"),
+    Code.UNKNOWN_ACCELERATOR: ("name", "suggestion", "known"),
+    Code.LEDGER_DATABASE_EMPTY: ("database",),
+    Code.FIRST_OPERATOR: ("name", "email"),
     Code.VALUE_MISSING: _FIELD,
     Code.VALUE_UNEXPECTED: _FIELD,
     Code.VALUE_NOT_ALLOWED: (*_FIELD, "expected"),

@@ -15,6 +15,13 @@ from nacc.i18n import catalog
 # What each parameter name means (shared by every code that takes it).
 MEANINGS: dict[str, str] = {
     "accel_type": "accelerator type (H100-SXM, RNGD, ...)",
+    "allowed": "what an award allows (job classes or accelerator types), comma-separated",
+    "database": "a database URL (without its password)",
+    "email": "an e-mail address",
+    "job_class": "a job class (pretraining, fine-tuning, inference, ...)",
+    "project": "project id",
+    "suggestion": "the known name closest to the unknown one",
+    "types": "accelerator types asked for, comma-separated",
     "account": "ledger account (project:3, usage, ...)",
     "allocation": "the policy's share of the accelerator type for the job (0..1)",
     "amount": "credits asked",

@@ -15,7 +15,8 @@ Repository protocols, one module per area:
 - ``nacc.ports.store_people``: people, organisations, tokens, programs, calls, proposals,
   awards (``people``, ``programs``, ``awards``);
 - ``nacc.ports.store_scheduler``: what the live scheduler reads and writes in batches
-  each tick (``scheduler``).
+  each tick (``scheduler``);
+- ``nacc.ports.store_reports``: the facts usage reports group (``reports``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Protocol
 
 from nacc.ports.store_jobs import JobsRepo, LedgerRepo, ProjectsRepo
 from nacc.ports.store_people import AwardsRepo, PeopleRepo, ProgramsRepo
+from nacc.ports.store_reports import ReportsRepo
 from nacc.ports.store_scheduler import SchedulerRepo
 
 
@@ -51,6 +53,9 @@ class UnitOfWork(Protocol):
 
     @property
     def scheduler(self) -> SchedulerRepo: ...
+
+    @property
+    def reports(self) -> ReportsRepo: ...
 
     def roles_changed(self) -> None:
         """Mark that roles or tokens changed: after commit, callers' caches are dropped."""

@@ -67,8 +67,9 @@ class _Clock:
         return self.now
 
 
-def seed(svc: Services) -> list[str]:
-    """Create the demo world once; returns the lines to print (tokens are shown once)."""
+def seed(svc: Services, url: str = "http://127.0.0.1:8000") -> list[str]:
+    """Create the demo world once; returns the lines to print (tokens are shown once;
+    ``url``: where the server listens, for the login hint)."""
     with svc.unit() as uow:
         if uow.people.list_users(1, 0).total:
             return [
@@ -94,7 +95,7 @@ def seed(svc: Services) -> list[str]:
     for spec in PROGRAMS:
         _run_call(past, clock, officer, reviewers, pis, spec, lines)
     del ops
-    lines.append("demo: log in with `nacc login --url http://127.0.0.1:8000 --token <token>`")
+    lines.append(f"demo: log in with `nacc login --url {url} --token <token>`")
     return lines
 
 

@@ -10,10 +10,12 @@ import errno
 import os
 import stat
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 from nacc.domain.errors import Conflict, Forbidden, InputError, NotFound
 from nacc.domain.jobs import JobClass
@@ -22,6 +24,7 @@ from nacc.i18n import render
 from nacc.ledger.accounts import InsufficientCredits, project, usage_credits
 from nacc.ports.pages import Page
 from nacc.ports.store_jobs import FundsView, JobView, NewJob, NotFunded
+from nacc.service import job_terms
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services, found
 
@@ -82,6 +85,7 @@ def submit(
     """Store a job after checking role, project validity and that its estimated cost
     (accelerators x time limit at the dearest acceptable type) fits the balance."""
     require(who, "pi", "member", "operator", scope=f"project:{project_id}")
+    req = _held_to_terms(svc, project_id, req, pricing)
     rate = _validate(req, pricing)
     limit = req.time_limit_s or DEFAULT_TIME_LIMIT_S
     estimate = usage_credits(req.accelerators, limit, rate)
@@ -107,6 +111,18 @@ def submit(
             raise Conflict(f"project {project_id} is valid {valid}")
         _check_funds(funds, estimate)
         return uow.jobs.create(new, now)
+
+
+def _held_to_terms(svc: Services, project_id: int, req: JobRequest, pricing: Pricing) -> JobRequest:
+    """The request with its accelerator types as the fleet names them (``h100`` ->
+    ``H100-SXM``) and held to the award's job classes and types (``job_terms``)."""
+    known = {t for t, _ in pricing.rates}
+    types = job_terms.resolve_types(req.accelerator_types, known)
+    with svc.unit() as uow:
+        classes, allowed = job_terms.award_terms(uow, project_id)
+    fleet = None if allowed is None else tuple(job_terms.covered(allowed, known))
+    types = job_terms.within_terms(project_id, req.job_class, types, classes, fleet)
+    return replace(req, accelerator_types=types)
 
 
 def _new_job(
@@ -176,26 +192,73 @@ def read_log(svc: Services, who: Principal, job_id: str, tail_bytes: int) -> str
     return _tail(Path(job.log_path), tail_bytes).decode("utf-8", errors="replace")
 
 
+def read_log_from(
+    svc: Services, who: Principal, job_id: str, offset: int, limit: int
+) -> tuple[str, int]:
+    """The log from byte ``offset`` (at most ``limit`` bytes, cut before an unfinished
+    UTF-8 character) and the offset to ask from next (``nacc logs -f``)."""
+    job = visible_job(svc, who, job_id)
+    if not job.log_path:
+        return "", offset
+    size, data = _read_at(Path(job.log_path), offset, limit)
+    if offset > size:  # the log was cut short (rewritten): start over
+        size, data = _read_at(Path(job.log_path), 0, limit)
+        offset = 0
+    keep = _whole_utf8(data)
+    return data[:keep].decode("utf-8", errors="replace"), offset + keep
+
+
+def _whole_utf8(data: bytes) -> int:
+    """How many leading bytes of ``data`` end on a UTF-8 character boundary."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 != 0x80:  # a lead byte (or ASCII): is its sequence complete?
+            need = 1 if byte < 0x80 else 2 if byte >> 5 == 6 else 3 if byte >> 4 == 14 else 4
+            return len(data) if need <= back else len(data) - back
+    return len(data)
+
+
+def _read_at(path: Path, offset: int, limit: int) -> tuple[int, bytes]:
+    """(size, bytes from ``offset``) of a job's log, never through a link (``_tail``)."""
+    with _open_log(path) as f:
+        if f is None:
+            return 0, b""
+        size = os.fstat(f.fileno()).st_size
+        f.seek(min(offset, size))
+        return size, f.read(limit)
+
+
 def _tail(path: Path, tail_bytes: int) -> bytes:
-    """The last bytes of a job's log, never through a link: a job that replaced its log
-    (or its directory) with a link to another project's file gets a refusal, not the file."""
+    """The last bytes of a job's log."""
+    with _open_log(path) as f:
+        if f is None:
+            return b""
+        size = os.fstat(f.fileno()).st_size
+        f.seek(max(0, size - tail_bytes))
+        return f.read(tail_bytes)
+
+
+@contextmanager
+def _open_log(path: Path) -> Iterator[BinaryIO | None]:
+    """A job's log opened to read (None: not written yet), never through a link: a job
+    that replaced its log (or its directory) with a link to another project's file gets
+    a refusal, not the file."""
     linked = Forbidden(f"{path.name}: the log was replaced by a link; it is not read")
     if os.path.realpath(path) != os.path.abspath(path):
         raise linked
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
-        return b""
+        yield None
+        return
     except OSError as error:
         if error.errno == errno.ELOOP:
             raise linked from None
         raise
     with os.fdopen(fd, "rb") as f:
-        size = os.fstat(f.fileno())
-        if not stat.S_ISREG(size.st_mode):
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
             raise Forbidden(f"{path.name}: the log is not a regular file; it is not read")
-        f.seek(max(0, size.st_size - tail_bytes))
-        return f.read(tail_bytes)
+        yield f
 
 
 def request_cancel(svc: Services, who: Principal, job_id: str) -> JobView:

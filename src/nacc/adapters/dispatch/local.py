@@ -20,6 +20,7 @@ from pathlib import Path
 from nacc.adapters.dispatch.contain import Containment, unreachable
 from nacc.adapters.dispatch.local_devices import Devices
 from nacc.adapters.dispatch.local_devices import DispatchError as DispatchError
+from nacc.adapters.dispatch.device_env import device_variables
 from nacc.adapters.dispatch.local_launch import Heard, Launches
 from nacc.adapters.dispatch.local_state import (
     LOST,
@@ -186,8 +187,9 @@ class LocalDispatcher:
         return run
 
     def _job_env(self, launch: Launch, devices: tuple[str, ...]) -> dict[str, str]:
+        pool = self._devices.get(launch.pool.id, ())
         return {
-            self._env_var: ",".join(devices),
+            **device_variables(launch.pool.accel_type, pool, devices, self._env_var),
             "NACC_JOB_ID": launch.spec.id,
             "NACC_ACCELERATOR_TYPE": launch.pool.accel_type,
             "NACC_POOL": launch.pool.id,

@@ -106,9 +106,19 @@ def logs(
     job_id: JobIdPath,
     svc: ServicesDep,
     who: CallerDep,
+    response: Response,
     tail: Annotated[int, Query(ge=1, le=10_000_000)] = 65536,
+    offset: Annotated[
+        int | None, Query(ge=0, description="from this byte on (at most `tail` bytes)")
+    ] = None,
 ) -> str:
-    return use.read_log(svc, who, job_id, tail)
+    """The end of the job's output; with ``offset``, the output from that byte on, and
+    the offset to ask from next in ``X-Log-Offset`` (``nacc logs -f``)."""
+    if offset is None:
+        return use.read_log(svc, who, job_id, tail)
+    text, following = use.read_log_from(svc, who, job_id, offset, tail)
+    response.headers["X-Log-Offset"] = str(following)
+    return text
 
 
 @router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED, responses=WRITE)

@@ -19,6 +19,7 @@ from nacc.adapters.store.memory.jobs import JobsTables, MemJobs, MemProjects
 from nacc.adapters.store.memory.ledger import MemLedger
 from nacc.adapters.store.memory.people import MemPeople, PeopleTables
 from nacc.adapters.store.memory.programs import MemAwards, MemPrograms
+from nacc.adapters.store.memory.reports import MemReports
 from nacc.adapters.store.memory.scheduler import MemScheduler
 
 
@@ -62,6 +63,10 @@ class MemUnit:
     @cached_property
     def scheduler(self) -> MemScheduler:
         return MemScheduler(self.tables)
+
+    @cached_property
+    def reports(self) -> MemReports:
+        return MemReports(self.tables)
 
     def roles_changed(self) -> None:
         self.tables.roles_changed = True

@@ -1,0 +1,72 @@
+"""Usage reports over the in-memory tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from nacc.ports.store_people_data import OrganisationView
+from nacc.ports.store_reports import ProjectFacts, StartFact, UsageFact
+
+if TYPE_CHECKING:
+    from nacc.adapters.store.memory import Tables
+
+
+def _inside(at: datetime, since: datetime | None, until: datetime | None) -> bool:
+    return (since is None or at >= since) and (until is None or at < until)
+
+
+class MemReports:
+    def __init__(self, tables: Tables) -> None:
+        self.t = tables
+
+    def usage(self, since: datetime | None, until: datetime | None) -> list[UsageFact]:
+        jobs = self.t.jobs.jobs
+        out = [
+            UsageFact(
+                u.job_id,
+                jobs[u.job_id].project_id,
+                jobs[u.job_id].pool_id,
+                u.accelerator_type,
+                u.start_at,
+                u.end_at,
+                u.count,
+                u.credits,
+            )
+            for u in self.t.jobs.usage.values()
+            if _inside(u.start_at, since, until)
+        ]
+        return sorted(out, key=lambda f: f.start_at)
+
+    def projects(self) -> list[ProjectFacts]:
+        p = self.t.people
+        out = []
+        for proj in p.projects.values():
+            prop = p.proposals.get(proj.proposal_id) if proj.proposal_id is not None else None
+            call = p.calls.get(prop.call_id) if prop is not None else None
+            prog = p.programs.get(call.program_id) if call is not None else None
+            org = p.organisations.get(prop.organisation_id) if prop is not None else None
+            if org is None:  # made without a proposal: the organisation of its PI
+                org = self._pi_org(proj.id)
+            out.append(ProjectFacts(
+                proj.id, proj.name, prog.name if prog else "", org.name if org else "",
+                org.kind if org else "", call.sector_tags if call else (),
+            ))  # fmt: skip
+        return out
+
+    def _pi_org(self, project_id: int) -> OrganisationView | None:
+        p = self.t.people
+        for user_id, role, scope in sorted(p.roles):
+            user = p.users.get(user_id)
+            mine = role == "pi" and scope == f"project:{project_id}"
+            if mine and user is not None and user.organisation_id is not None:
+                return p.organisations.get(user.organisation_id)
+        return None
+
+    def starts(self, since: datetime | None, until: datetime | None) -> list[StartFact]:
+        out = [
+            StartFact(j.id, j.project_id, j.accelerators, j.submitted_at, j.started_at)
+            for j in self.t.jobs.jobs.values()
+            if j.started_at is not None and _inside(j.started_at, since, until)
+        ]
+        return sorted(out, key=lambda f: (f.started_at, f.job_id))

@@ -1,0 +1,107 @@
+"""SQL queries of usage reports (the ``reports`` repository of a unit)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from nacc.adapters.store.tables import (
+    Call,
+    Job,
+    Organisation,
+    Program,
+    Project,
+    Proposal,
+    RoleAssignment,
+    UsageInterval,
+    User,
+)
+from nacc.domain.credits import to_credits
+from nacc.ports.store_reports import ProjectFacts, StartFact, UsageFact
+
+
+def _window(col: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    out = []
+    if since is not None:
+        out.append(col >= since)
+    if until is not None:
+        out.append(col < until)
+    return out
+
+
+class SqlReports:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def usage(self, since: datetime | None, until: datetime | None) -> list[UsageFact]:
+        u = UsageInterval
+        stmt = (
+            sa.select(
+                u.job_id,
+                Job.project_id,
+                Job.pool_id,
+                u.accelerator_type,
+                u.start_at,
+                u.end_at,
+                u.count,
+                u.credits,
+            )
+            .join(Job, Job.id == u.job_id)
+            .where(*_window(u.start_at, since, until))
+            .order_by(u.start_at, u.id)
+        )
+        return [
+            UsageFact(j, p, pool, t, s, e, n, to_credits(c))
+            for j, p, pool, t, s, e, n, c in self.session.execute(stmt).all()
+        ]
+
+    def projects(self) -> list[ProjectFacts]:
+        stmt = (
+            sa.select(
+                Project.id,
+                Project.name,
+                Program.name,
+                Organisation.name,
+                Organisation.kind,
+                Call.sector_tags,
+            )
+            .outerjoin(Proposal, Proposal.id == Project.proposal_id)
+            .outerjoin(Call, Call.id == Proposal.call_id)
+            .outerjoin(Program, Program.id == Call.program_id)
+            .outerjoin(Organisation, Organisation.id == Proposal.organisation_id)
+            .order_by(Project.id)
+        )
+        # a project made without a proposal: the organisation of its PI
+        pi_org = (
+            sa.select(RoleAssignment.scope, Organisation.name, Organisation.kind)
+            .join(User, User.id == RoleAssignment.user_id)
+            .join(Organisation, Organisation.id == User.organisation_id)
+            .where(RoleAssignment.role == "pi", RoleAssignment.scope.like("project:%"))
+            .order_by(User.id)
+        )
+        by_pi: dict[int, tuple[str, str]] = {}
+        for scope, org_name, org_kind in self.session.execute(pi_org).all():
+            ident = scope.partition(":")[2]
+            if ident.isdigit():
+                by_pi.setdefault(int(ident), (org_name, org_kind))
+        out = []
+        for i, name, prog, org, kind, tags in self.session.execute(stmt).all():
+            if org is None and i in by_pi:
+                org, kind = by_pi[i]
+            out.append(ProjectFacts(i, name, prog or "", org or "", kind or "", tuple(tags or ())))
+        return out
+
+    def starts(self, since: datetime | None, until: datetime | None) -> list[StartFact]:
+        stmt = (
+            sa.select(Job.id, Job.project_id, Job.accelerators, Job.submitted_at, Job.started_at)
+            .where(Job.started_at.is_not(None), *_window(Job.started_at, since, until))
+            .order_by(Job.started_at, Job.id)
+        )
+        return [
+            StartFact(j, p, n, sub, start)
+            for j, p, n, sub, start in self.session.execute(stmt).all()
+            if start is not None
+        ]

@@ -1,0 +1,110 @@
+"""Usage reports (operators and program officers): ``GET /reports/usage`` and
+``GET /reports/waits``, as JSON or CSV (``format=csv``). Schema: docs/reports.md."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from nacc.api.deps import CallerDep, ServicesDep
+from nacc.api.problems import LIST
+from nacc.service import reports_usage as use
+
+router = APIRouter(tags=["reports"])
+
+
+class UsageRowOut(BaseModel):
+    period: str = Field(description="first day (UTC, ISO) of the period; '' for period=all")
+    group: dict[str, str] = Field(description="the row's value of each `by` dimension")
+    credits: Decimal
+    accelerator_hours: float
+    jobs: int
+
+
+class UsageOut(BaseModel):
+    by: list[str]
+    period: str
+    since: datetime | None
+    until: datetime | None
+    rows: list[UsageRowOut]
+    total_credits: Decimal
+    total_accelerator_hours: float
+
+
+class WaitRowOut(BaseModel):
+    group: str
+    jobs: int
+    mean_s: float
+    p50_s: float
+    p90_s: float
+    p99_s: float
+    max_s: float
+
+
+class WaitsOut(BaseModel):
+    by: str
+    rows: list[WaitRowOut]
+
+
+By = Annotated[
+    str, Query(max_length=200, description=f"comma-separated: {', '.join(use.DIMENSIONS)}")
+]
+Period = Annotated[str, Query(max_length=10, description=" | ".join(use.PERIODS))]
+Since = Annotated[datetime | None, Query(description="from (inclusive), ISO 8601 with zone")]
+Until = Annotated[datetime | None, Query(description="to (exclusive)")]
+Format = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
+
+
+def usage_out(r: use.UsageReport) -> UsageOut:
+    rows = [UsageRowOut(period=x.period, group=dict(zip(r.by, x.group, strict=True)),
+                        credits=x.credits, accelerator_hours=round(x.accelerator_hours, 6),
+                        jobs=x.jobs) for x in r.rows]  # fmt: skip
+    return UsageOut(by=list(r.by), period=r.period, since=r.since, until=r.until, rows=rows,
+                    total_credits=r.total_credits,
+                    total_accelerator_hours=round(r.total_accelerator_hours, 6))  # fmt: skip
+
+
+def waits_csv(by: str, rows: tuple[use.WaitRow, ...]) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow([by, "jobs", "mean_s", "p50_s", "p90_s", "p99_s", "max_s"])
+    for x in rows:
+        w.writerow([x.group, x.jobs, *(f"{v:.3f}" for v in
+                    (x.mean_s, x.p50_s, x.p90_s, x.p99_s, x.max_s))])  # fmt: skip
+    return out.getvalue()
+
+
+def _dims(by: str) -> list[str]:
+    return [d.strip() for d in by.split(",") if d.strip()]
+
+
+@router.get("/reports/usage", responses=LIST, response_model=UsageOut)
+def usage(request: Request, svc: ServicesDep, who: CallerDep, by: By = "program",
+          period: Period = "month", since: Since = None, until: Until = None,
+          format: Format = "json") -> UsageOut | Response:  # fmt: skip
+    """Credits and accelerator-hours of metered usage, grouped (like sreport)."""
+    pools = getattr(request.app.state, "pools", None) or []
+    report = use.usage(svc, who, pools, _dims(by), period, since, until)
+    if format == "csv":
+        return Response(use.usage_csv(report), media_type="text/csv; charset=utf-8")
+    return usage_out(report)
+
+
+@router.get("/reports/waits", responses=LIST, response_model=WaitsOut)
+def waits(svc: ServicesDep, who: CallerDep, by: Annotated[str, Query(max_length=20)] = "program",
+          since: Since = None, until: Until = None,
+          format: Format = "json") -> WaitsOut | Response:  # fmt: skip
+    """Wait-time percentiles (submission to start) by program, size, org_kind, project."""
+    rows = use.waits(svc, who, by, since, until)
+    if format == "csv":
+        return Response(waits_csv(by, rows), media_type="text/csv; charset=utf-8")
+    return WaitsOut(by=by, rows=[WaitRowOut(group=x.group, jobs=x.jobs, mean_s=x.mean_s,
+                    p50_s=x.p50_s, p90_s=x.p90_s, p99_s=x.p99_s, max_s=x.max_s)
+                    for x in rows])  # fmt: skip

@@ -1,0 +1,43 @@
+"""The reports repository through the store port: metered usage with its job's project
+and pool, what a project belongs to, and job starts, filtered by time — the same on
+SQLite, PostgreSQL and in memory."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from contract.store.jobs_world import NOW, build_jobs_world
+from nacc.domain.lifecycle import JobState
+from nacc.domain.reasons import Code, Reason
+from nacc.ports.store import Store
+from nacc.ports.store_jobs import JobChange, UsageView
+from nacc.ports.store_reports import ProjectFacts
+
+
+def test_usage_projects_and_starts(store: Store) -> None:
+    w = build_jobs_world(store)
+    start = NOW + timedelta(hours=1)
+    with store.unit() as uow:
+        uow.jobs.create(w.job("j-1"), NOW)
+        uow.jobs.create(w.job("j-2"), NOW)
+        why = Reason.of(Code.STARTED, pool="kisti-h100")
+        uow.jobs.transition("j-1", JobChange(JobState.RUNNING, start, why, pool_id="kisti-h100"))
+        for i in range(3):
+            at = start + timedelta(hours=i)
+            uow.ledger.record_usage(UsageView("j-1", at, at + timedelta(minutes=30), "H100", 2,
+                                              Decimal("1.5")))  # fmt: skip
+    with store.snapshot() as uow:
+        every = uow.reports.usage(None, None)
+        later = uow.reports.usage(start + timedelta(hours=1), start + timedelta(hours=2))
+        projects = uow.reports.projects()
+        starts = uow.reports.starts(None, None)
+        none_yet = uow.reports.starts(None, start)
+    assert [(f.job_id, f.project_id, f.pool_id, f.count, f.credits) for f in every] == [
+        ("j-1", w.project_id, "kisti-h100", 2, Decimal("1.5"))] * 3  # fmt: skip
+    assert [f.start_at for f in later] == [start + timedelta(hours=1)]
+    assert projects == [ProjectFacts(w.project_id, "kaist-llm",
+                                     "AI research computing support 2026", "KAIST",
+                                     "university", ("academic", "health"))]  # fmt: skip
+    assert [(s.job_id, s.accelerators, s.started_at) for s in starts] == [("j-1", 2, start)]
+    assert none_yet == []
