@@ -14,9 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from nacc import i18n
-from nacc.cli import access, client, plan
-from nacc.cli.export import export
 from nacc.cli import access, admin, client, plan, usercmds
+from nacc.cli.export import export
 from nacc.cli.ledger import ledger
 from nacc.cli.serve import serve
 from nacc.domain.errors import InputError, NaccError

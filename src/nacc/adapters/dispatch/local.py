@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from nacc.adapters.dispatch.contain import Containment, unreachable
+from nacc.adapters.dispatch.device_env import device_variables
 from nacc.adapters.dispatch.local_devices import Devices
 from nacc.adapters.dispatch.local_devices import DispatchError as DispatchError
-from nacc.adapters.dispatch.device_env import device_variables
 from nacc.adapters.dispatch.local_launch import Heard, Launches
 from nacc.adapters.dispatch.local_state import (
     LOST,
@@ -187,7 +187,7 @@ class LocalDispatcher:
         return run
 
     def _job_env(self, launch: Launch, devices: tuple[str, ...]) -> dict[str, str]:
-        pool = self._devices.get(launch.pool.id, ())
+        pool = self._devices.ids(launch.pool.id)
         return {
             **device_variables(launch.pool.accel_type, pool, devices, self._env_var),
             "NACC_JOB_ID": launch.spec.id,

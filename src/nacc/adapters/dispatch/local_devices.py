@@ -22,6 +22,10 @@ class Devices:
         self._ids = {pool: tuple(ids) for pool, ids in devices.items()}
         self._busy: dict[str, set[str]] = {pool: set() for pool in self._ids}
 
+    def ids(self, pool: str) -> tuple[str, ...]:
+        """Every local device id ``pool`` may hand out (free or not)."""
+        return self._ids.get(pool, ())
+
     def free(self, pool: str) -> list[str]:
         return [d for d in self._ids.get(pool, ()) if d not in self._busy.get(pool, ())]
 
