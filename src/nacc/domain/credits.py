@@ -23,6 +23,11 @@ def to_credits(value: Decimal | int | str) -> Decimal:
     """
     if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
         raise TypeError(f"credit amounts must be Decimal, int or str, not {type(value).__name__}")
+    if type(value) is Decimal and value.is_finite() and value:  # already on the grid:
+        try:  # the same Decimal as below, without the Fraction (a hot path: every row read)
+            return value.quantize(QUANTUM, context=EXACT)
+        except (Inexact, InvalidOperation, Overflow):
+            pass  # off the grid or too wide: rounded exactly below
     try:
         exact = Fraction(value)
     except (ValueError, OverflowError, ZeroDivisionError, InvalidOperation):
