@@ -107,15 +107,22 @@ def _cpu(p: psutil.Process) -> tuple[float, float]:
 
 @dataclass
 class CpuSplit:
-    """CPU seconds by role between ``start`` and ``stop``."""
+    """CPU seconds by role between ``start`` and ``stop``. PostgreSQL's backends are
+    those the engine's pool hands out (``backend_pid`` at each check-out), each counted
+    from when it is first seen."""
 
-    backends: list[int] = field(default_factory=list)
+    backends: dict[int, float] = field(default_factory=dict)
     began: dict[str, float] = field(default_factory=dict)
     spent: dict[str, float] = field(default_factory=dict)
     wall_s: float = 0.0
     _t0: float = 0.0
 
-    def _sample(self, engine: sa.Engine) -> dict[str, float]:
+    def _checkout(self, dbapi_conn: Any, record: Any, proxy: Any) -> None:
+        pid = int(dbapi_conn.info.backend_pid)
+        if pid not in self.backends:
+            self.backends[pid] = _cpu(psutil.Process(pid))[0] if psutil.pid_exists(pid) else 0.0
+
+    def _sample(self) -> dict[str, float]:
         me = psutil.Process()
         own, _ = _cpu(me)
         launchers = jobs = api = 0.0
@@ -125,28 +132,23 @@ class CpuSplit:
                 api += a + b  # `nacc serve`: the API, counted apart
             else:
                 launchers, jobs = launchers + a, jobs + b
-        with engine.connect() as c:
-            pids = c.scalars(
-                sa.text(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = "
-                    "current_database() AND pid <> pg_backend_pid()"
-                )
-            ).all()
-        self.backends = sorted(set(self.backends) | set(pids))
-        pg = sum(_cpu(psutil.Process(pid))[0] for pid in self.backends if psutil.pid_exists(pid))
         machine = psutil.cpu_times()
         busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
-        return {"scheduler": own, "launchers": launchers, "jobs": jobs, "postgres": pg,
-                "api": api, "machine": busy}  # fmt: skip
+        return {"scheduler": own, "launchers": launchers, "jobs": jobs, "api": api,
+                "machine": busy}  # fmt: skip
 
     def start(self, engine: sa.Engine) -> None:
-        self.began = self._sample(engine)
+        sa.event.listen(engine.pool, "checkout", self._checkout)
+        self.began = self._sample()
         self._t0 = time.monotonic()
 
     def stop(self, engine: sa.Engine) -> None:
-        end = self._sample(engine)
+        end = self._sample()
         self.wall_s = time.monotonic() - self._t0
         self.spent = {k: end[k] - self.began.get(k, 0.0) for k in end}
+        self.spent["postgres"] = sum(_cpu(psutil.Process(pid))[0] - t0 for pid, t0 in
+                                     self.backends.items() if psutil.pid_exists(pid))  # fmt: skip
+        sa.event.remove(engine.pool, "checkout", self._checkout)
 
     def report(self) -> None:
         s, w = self.spent, self.wall_s
@@ -159,9 +161,9 @@ class CpuSplit:
             ("scheduler", "scheduler process (this one, all threads)"),
             ("launchers", "launcher processes"),
             ("jobs", "job processes (reaped by the launchers)"),
-            ("postgres", "PostgreSQL backends of the bench's database"),
+            ("postgres", "PostgreSQL backends of the scheduler's connections"),
         ):
-            print(f"  {label:<45} {s[role]:>7.1f} s  {100 * s[role] / max(ours, 1e-9):>5.1f}%"
+            print(f"  {label:<52} {s[role]:>7.1f} s  {100 * s[role] / max(ours, 1e-9):>5.1f}%"
                   f"  ({s[role] / max(w, 1e-9):.2f} cores)")  # fmt: skip
         if s["api"]:
             print(f"  API process (`nacc serve`; its backends are counted above) "

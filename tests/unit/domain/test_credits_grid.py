@@ -16,7 +16,7 @@ from nacc.domain.credits import from_fraction, to_credits
 _DECIMALS = st.builds(
     lambda coefficient, exponent: Decimal(coefficient).scaleb(exponent),
     st.integers(min_value=-(10**40), max_value=10**40),
-    st.integers(min_value=-20, max_value=12),
+    st.integers(min_value=-30, max_value=30),
 )
 
 
@@ -43,3 +43,28 @@ def test_edges(value: Decimal, expected: str) -> None:
 def test_not_finite_is_refused() -> None:
     with pytest.raises(ValueError, match="not a finite credit amount"):
         to_credits(Decimal("NaN"))
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12))
+def test_a_metered_float_text_rounds_as_the_exact_rounding(value: float) -> None:
+    text = repr(value)  # what the live scheduler hands over for a metered charge
+    fast, exact = to_credits(text), from_fraction(Fraction(text))
+    assert fast == exact and str(fast) == str(exact)
+
+
+@given(st.integers(min_value=-(10**45), max_value=10**45))
+def test_an_int_is_exact(value: int) -> None:
+    assert str(to_credits(value)) == str(from_fraction(Fraction(value)))
+
+
+@pytest.mark.parametrize("text", ["1/3", "1_000", "nan", "inf", "abc", ""])
+def test_strings_decimal_reads_otherwise_are_decided_as_before(text: str) -> None:
+    try:
+        expected: str | None = str(from_fraction(Fraction(text)))
+    except (ValueError, ZeroDivisionError):
+        expected = None
+    if expected is None:
+        with pytest.raises(ValueError):
+            to_credits(text)
+    else:
+        assert str(to_credits(text)) == expected
