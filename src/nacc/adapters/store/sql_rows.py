@@ -87,3 +87,51 @@ def json_update(
     extra = f" AND {where}" if where else ""
     return sa.text(f"UPDATE {t} SET {sets} FROM {_recordset(table, cols)} "
                    f"WHERE {t}.id = v.id{extra}")  # fmt: skip
+
+
+def _defs(table: sa.Table, cols: Sequence[str]) -> str:
+    return ", ".join(f"{c} {pg_type(table, c)}" for c in cols)
+
+
+@lru_cache(maxsize=4)
+def json_post(entries: sa.Table, legs: sa.Table, usage: sa.Table) -> sa.TextClause:
+    """One statement for a tick's charges: insert the entries whose cause is new, and for
+    those only their legs and metered intervals; returns the new entries' causes. One
+    ``:rows`` parameter, a JSON array of charges, each with its ``legs`` as an array (the
+    legs' foreign key to their entry is checked at the end of the statement, when the
+    entries are in)."""
+    e_cols = ("cause", "at", "memo", "kind", "job_id")
+    u_cols = ("start_at", "end_at", "accelerator_type", "count", "credits")
+    defs = f"{_defs(entries, e_cols)}, {_defs(usage, u_cols)}, legs json"
+    leg_defs = _defs(legs, ("account_key", "amount"))
+    names, u_names = ", ".join(e_cols), ", ".join(u_cols)
+    u_values = ", ".join(f"v.{c}" for c in u_cols)
+    return sa.text(
+        f"WITH v AS (SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS v({defs})), "
+        f"e AS (INSERT INTO {entries.name} ({names}) SELECT {names} FROM v "
+        f"ON CONFLICT (cause) DO NOTHING RETURNING id, cause), "
+        f"l AS (INSERT INTO {legs.name} (entry_id, account_key, amount) "
+        f"SELECT e.id, g.account_key, g.amount FROM e JOIN v ON v.cause = e.cause "
+        f"CROSS JOIN LATERAL json_to_recordset(v.legs) AS g({leg_defs})), "
+        f"u AS (INSERT INTO {usage.name} (job_id, {u_names}) "
+        f"SELECT v.job_id, {u_values} FROM e JOIN v ON v.cause = e.cause "
+        f"ON CONFLICT (job_id, start_at) DO NOTHING) "
+        f"SELECT cause FROM e"
+    )
+
+
+@lru_cache(maxsize=4)
+def json_open_accounts(accounts: sa.Table) -> sa.TextClause:
+    """Open the accounts of ``:rows`` that do not exist and lock those that do (in key
+    order), in one statement: the ones opened now are this transaction's own until it
+    commits, so only the others need the lock."""
+    cols = ("key", "kind", "overdraft")
+    names = ", ".join(cols)
+    return sa.text(
+        f"WITH v AS (SELECT * FROM json_to_recordset(CAST(:rows AS json)) "
+        f"AS v({_defs(accounts, cols)})), "
+        f"opened AS (INSERT INTO {accounts.name} ({names}) SELECT {names} FROM v "
+        f"ON CONFLICT (key) DO NOTHING) "
+        f"SELECT a.key FROM {accounts.name} a JOIN v ON v.key = a.key ORDER BY a.key "
+        f"FOR UPDATE OF a"
+    )

@@ -36,7 +36,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from nacc.adapters.store.scheduler_batch import Stored, TickPlan, legs_problem, plan_tick, touched
-from nacc.adapters.store.sql_rows import json_insert, json_update, rows_json
+from nacc.adapters.store.sql_rows import (
+    json_insert,
+    json_open_accounts,
+    json_post,
+    json_update,
+    rows_json,
+)
 from nacc.adapters.store.tables import (
     Account,
     Job,
@@ -223,6 +229,9 @@ class SqlScheduler:
         if not charges:
             return set()
         self._open_accounts(charges)
+        if self._conn.dialect.name == "postgresql":
+            posted = json_post(ENTRIES, LEGS, USAGE)
+            return set(self._conn.scalars(posted, {"rows": _charges_json(charges)}).all())
         entries = [{"cause": c.cause, "at": c.at, "memo": c.memo, "kind": "usage",
                     "job_id": c.job_id} for c in charges]  # fmt: skip
         rows = self._insert_rows(ENTRIES, entries, ["cause"], ["id", "cause"])
@@ -244,6 +253,10 @@ class SqlScheduler:
         wanted = {leg.account: leg for c in charges for leg in c.legs}
         rows = [{"key": k, "kind": leg.kind, "overdraft": leg.overdraft}
                 for k, leg in sorted(wanted.items())]  # fmt: skip
+        if self._conn.dialect.name == "postgresql":
+            cols = ("key", "kind", "overdraft")
+            self._conn.execute(json_open_accounts(ACCOUNTS), {"rows": rows_json(cols, rows)})
+            return
         self._insert_rows(ACCOUNTS, rows, ["key"])
         lock = sa.select(ACCOUNTS.c.key).where(ACCOUNTS.c.key.in_(sorted(wanted)))
         self._conn.execute(lock.order_by(ACCOUNTS.c.key).with_for_update())
@@ -312,6 +325,16 @@ class SqlScheduler:
         if row is None:
             return None
         return Beat(**{f: getattr(row, f) for f in Beat.__slots__})
+
+
+def _charges_json(charges: Sequence[Charge]) -> str:
+    """The charges as ``sql_rows.json_post`` reads them."""
+    rows = [{"cause": c.cause, "at": c.at, "memo": c.memo, "kind": "usage", "job_id": c.job_id,
+             "start_at": c.start_at, "end_at": c.end_at, "accelerator_type": c.accelerator_type,
+             "count": c.count, "credits": c.credits,
+             "legs": [{"account_key": leg.account, "amount": leg.amount} for leg in c.legs]}
+            for c in charges]  # fmt: skip
+    return rows_json(tuple(rows[0]), rows)
 
 
 def _json_elements(items: Sequence[str]) -> sa.ColumnElement[str]:
