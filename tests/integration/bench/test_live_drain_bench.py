@@ -1,6 +1,7 @@
-"""``bench/live_drain.py`` runs as docs/benchmarks.md writes it (a small queue, so it is
-quick): it drains every job on PostgreSQL and prints what the three targets are judged
-by, the SQL statements' times and the CPU split."""
+"""The live benchmarks run as docs/benchmarks.md writes them (small, so they are
+quick): ``live_drain.py`` drains every job on PostgreSQL and prints what the three
+targets are judged by, the SQL statements' times and the CPU split; ``tick_write.py``
+times both kinds of tick write."""
 
 from __future__ import annotations
 
@@ -25,3 +26,13 @@ def test_the_live_drain_bench_drains_its_queue_and_reports() -> None:
                    "SELECT jobs FOR UPDATE", "CPU seconds over the drain",
                    "job processes (reaped by the launchers)", "load average"):  # fmt: skip
         assert needed in out, (needed, out)
+
+
+@pytest.mark.usefixtures("pg_admin")
+def test_the_tick_write_bench_runs_and_reports_both_ticks() -> None:
+    cmd = [sys.executable, str(ROOT / "bench" / "tick_write.py"), "--jobs", "5", "--waits",
+           "3", "--rounds", "2"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "tick starting 5 jobs (2 writes" in done.stdout, done.stdout
+    assert "tick ending and charging 5 jobs, 3 pending reasons (2 writes" in done.stdout
