@@ -8,6 +8,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script in ("philly_korea.py", "round_micro.py", "api_submit.py", "live_drain.py"):
+for script in (
+    "philly_korea.py",
+    "round_micro.py",
+    "api_submit.py",
+    "tick_write.py",
+    "live_drain.py",
+):
     print(f"\n=== bench/{script} ===", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)
