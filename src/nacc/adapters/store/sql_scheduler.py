@@ -16,7 +16,9 @@ are executemany statements:
    SQLite transactions are serial) and read what the tick changes;
 2. with charges: open missing accounts, lock the accounts charged (as every posting
    does, so a floor check elsewhere is not overtaken), insert the entries (those whose
-   cause is new come back), their legs and their metered intervals;
+   cause is new come back), their legs and their metered intervals (on PostgreSQL two
+   statements: accounts opened and locked in one, the rest in one data-modifying
+   ``WITH``);
 3. one ``UPDATE`` of the moved jobs' rows and one of the reservations of jobs only
    charged, the ``job_events`` rows, one ``UPDATE`` of the pending reasons and expected
    starts;
