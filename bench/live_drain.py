@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from jobsetup import funded_project  # noqa: E402
 
 from api_submit import Run, _loadgen, _port, _say, _wait_ready  # noqa: E402
+from live_costs import CpuSplit, Statements  # noqa: E402
 from nacc.adapters.store.tables import Job, Project, User  # noqa: E402
 from nacc.bootstrap import Settings, build_scheduler, build_services  # noqa: E402
 from nacc.config import parse_devices  # noqa: E402
@@ -73,6 +74,8 @@ class Drain:
     first_at: float = 0.0
     ended_at: float = 0.0
     started: int = 0
+    cpu: CpuSplit = field(default_factory=CpuSplit)
+    sql: Statements = field(default_factory=Statements)
 
     def backlog(self) -> list[tuple[float, float, int, int]]:
         """The steps from the first to the last one that left jobs waiting (a backlog:
@@ -168,7 +171,11 @@ def drain(scheduler: Any, tick_s: float, until_idle: threading.Event) -> Drain:
     ``until_idle`` is set (the submissions are over)."""
     engine = scheduler.engine
     backend, store, starts = _instrument(scheduler)
-    out = Drain(first_at=time.monotonic())
+    db = scheduler.svc.sessions.kw["bind"]
+    cpu, sql = CpuSplit(), Statements()
+    sql.listen(db)
+    cpu.start(db)
+    out = Drain(first_at=time.monotonic(), cpu=cpu, sql=sql)
     while True:
         before = engine.starts
         at, t0 = time.monotonic(), time.perf_counter()
@@ -182,6 +189,7 @@ def drain(scheduler: Any, tick_s: float, until_idle: threading.Event) -> Drain:
         out.started += started
         if until_idle.is_set() and not engine.pending and not engine.running:
             out.ended_at = time.monotonic()
+            cpu.stop(db)
             return out
         time.sleep(tick_s)
 
@@ -211,6 +219,8 @@ def _report(d: Drain, devices: int, tick_s: float) -> None:
     print(f"  per step: launches asked, mean {asked:.0f}; real starts heard, mean {heard:.0f}")
     print(f"jobs started per second while jobs waited for devices: {starts / span:,.0f}/s "
           f"({starts:,} in {span:.1f} s; target >= 200/s)")  # fmt: skip
+    d.sql.report(len(d.steps))
+    d.cpu.report()
 
 
 def _submissions(base: str, token: str, project: int, args: argparse.Namespace,
@@ -232,7 +242,15 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=10.0)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--profile", type=Path, help="write a cProfile of the steps here")
+    ap.add_argument("--profile-clock", choices=["cpu", "wall"], default="cpu",
+                    help="cpu (default): the scheduler thread's CPU time, so time the thread "
+                    "waited (for the server, or for a core on a busy machine) is not counted; "
+                    "wall: elapsed time")  # fmt: skip
+    ap.add_argument("--jobs-nice", type=int, default=0,
+                    help="run the launchers (and so the jobs they start) at this niceness: "
+                    "to see how much of a step the jobs' processes take")  # fmt: skip
     args = ap.parse_args()
+    _context("before")
     name = f"nacc_bench_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
@@ -246,6 +264,27 @@ def main() -> None:
         with admin.connect() as c:
             c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         shutil.rmtree(tmp, ignore_errors=True)
+        _context("after")
+
+
+def _renice_launchers(nice: int) -> None:
+    """The local dispatcher's launchers (this process's children other than `nacc serve`)
+    at ``nice``: the jobs they start inherit it."""
+    import psutil
+
+    for child in psutil.Process().children():
+        if not any(part.endswith("nacc") for part in child.cmdline()[:2]):
+            child.nice(nice)
+            print(f"launcher {child.pid} at nice {nice}")
+
+
+def _context(when: str) -> None:
+    """When, on what load and at which code revision the bench ran."""
+    rev = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                         capture_output=True, text=True).stdout.strip()  # fmt: skip
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"{when}: {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC, load average {load}, "
+          f"{os.cpu_count()} cores, code {rev or 'unknown'}")  # fmt: skip
 
 
 def _run(db: str, tmp: Path, args: argparse.Namespace) -> None:
@@ -268,6 +307,8 @@ def _run(db: str, tmp: Path, args: argparse.Namespace) -> None:
         _say("warm-up, 1 s (not counted)", warm)
     try:
         scheduler = build_scheduler(settings, svc)
+        if args.jobs_nice:
+            _renice_launchers(args.jobs_nice)
         scheduler.recover(time.time())
         idle, runs = threading.Event(), []
         if server is None:
@@ -275,7 +316,8 @@ def _run(db: str, tmp: Path, args: argparse.Namespace) -> None:
         else:
             threading.Thread(target=_submissions, daemon=True,
                              args=(base, f.pi, f.project_id, args, runs, idle)).start()  # fmt: skip
-        prof = cProfile.Profile() if args.profile else None
+        clock = time.thread_time if args.profile_clock == "cpu" else time.perf_counter
+        prof = cProfile.Profile(clock) if args.profile else None
         if prof is not None:
             prof.enable()
         result = drain(scheduler, args.tick_s, idle)

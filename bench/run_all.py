@@ -12,6 +12,7 @@ for script in (
     "philly_korea.py",
     "round_micro.py",
     "api_submit.py",
+    "tick_write.py",
     "live_drain.py",
     "slurm_submit.py",
 ):

@@ -67,3 +67,14 @@ def test_a_tick_costs_the_same_few_statements_for_3_or_300_jobs(store: Store) ->
     assert many_starts == few_starts and many_ends == few_ends
     assert len(few_starts) <= 4, few_starts  # lock, update jobs, insert events (+ BEGIN)
     assert len(few_ends) <= 12, few_ends
+
+
+@pytest.mark.parametrize("kind", ["postgresql"], indirect=True)
+def test_on_postgresql_a_tick_of_charges_posts_them_in_two_statements(store: Store) -> None:
+    """Accounts opened and locked in one statement, entries, legs and intervals in one
+    more: an ending tick is the lock, those two, the job rows, the events, the waits and
+    the projects (7), a starting one the lock, the job rows and the events (3)."""
+    starts, ends = _tick(store, 5)
+    assert len(starts) == 3, starts
+    assert len(ends) == 7, ends
+    assert sum(1 for s in ends if s.startswith("WITH")) == 2, ends

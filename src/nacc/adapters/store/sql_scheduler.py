@@ -2,17 +2,23 @@
 
 Every read is one statement (two for ``queued``: ids, then the rows not yet known), and
 ``write`` is a fixed handful whatever the number of jobs in the tick. On PostgreSQL each
-is one statement with one array parameter per column, however many rows
-(``INSERT ... SELECT FROM unnest(...) [ON CONFLICT DO NOTHING] [RETURNING]``, ``UPDATE ...
-FROM unnest(...)``, ``id = ANY(...)``): a statement with a parameter per value (multi-row
-``VALUES``) cost more to build and convert, client side, than the server took to run it.
-On SQLite (in process: no round trips to save) they are executemany statements:
+is one statement with one parameter, however many rows: the rows as one JSON text
+(``INSERT ... SELECT ... FROM json_to_recordset(...) [ON CONFLICT DO NOTHING]
+[RETURNING]``, ``UPDATE ... FROM json_to_recordset(...)``, ``id IN (SELECT
+json_array_elements_text(...))``; ``sql_rows``): a parameter per value (multi-row
+``VALUES``), or an array per column, cost more to build and convert, client side, than
+the server took to run the statement. The lock reads only what the tick's rules need
+(state, reservation, start); the other columns a move sets keep their stored value where
+the move gives none (``COALESCE``). On SQLite (in process: no round trips to save) they
+are executemany statements:
 
 1. lock the touched job rows (``SELECT ... FOR UPDATE`` in id order on PostgreSQL;
    SQLite transactions are serial) and read what the tick changes;
 2. with charges: open missing accounts, lock the accounts charged (as every posting
    does, so a floor check elsewhere is not overtaken), insert the entries (those whose
-   cause is new come back), their legs and their metered intervals;
+   cause is new come back), their legs and their metered intervals (on PostgreSQL two
+   statements: accounts opened and locked in one, the rest in one data-modifying
+   ``WITH``);
 3. one ``UPDATE`` of the moved jobs' rows and one of the reservations of jobs only
    charged, the ``job_events`` rows, one ``UPDATE`` of the pending reasons and expected
    starts;
@@ -25,7 +31,6 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -33,6 +38,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from nacc.adapters.store.scheduler_batch import Stored, TickPlan, legs_problem, plan_tick, touched
+from nacc.adapters.store.sql_rows import (
+    json_insert,
+    json_open_accounts,
+    json_post,
+    json_update,
+    rows_json,
+)
 from nacc.adapters.store.tables import (
     Account,
     Job,
@@ -63,22 +75,23 @@ USAGE = cast(sa.Table, UsageInterval.__table__)
 PROJECTS = cast(sa.Table, Project.__table__)
 BEATS = cast(sa.Table, SchedulerBeat.__table__)
 _CHUNK = 1000  # ids per IN list
-_IDS = postgresql.ARRAY(sa.String)
 _LIVE = (JobState.PENDING.value, JobState.RUNNING.value)
 _QUEUED_COLS = (
     JOBS.c.id, JOBS.c.project_id, JOBS.c.submitted_at, JOBS.c.command, JOBS.c.image,
     JOBS.c.accelerators, JOBS.c.accelerator_types, JOBS.c.job_class, JOBS.c.time_limit_s,
     JOBS.c.gang, JOBS.c.state, JOBS.c.pool_id, JOBS.c.started_at,
 )  # fmt: skip
-_STORED_COLS = (
-    JOBS.c.id, JOBS.c.project_id, JOBS.c.state, JOBS.c.reserved_credits, JOBS.c.pool_id,
-    JOBS.c.device_ids, JOBS.c.exit_code, JOBS.c.started_at, JOBS.c.finished_at,
-    JOBS.c.log_path, JOBS.c.reason, JOBS.c.reason_code, JOBS.c.reason_params,
-)  # fmt: skip
+# What the tick's rules read of a job (``scheduler_batch``); the other columns a move
+# sets are written with "keep the stored value where the move gives none" (``_KEPT``), as
+# ``scheduler_batch._applied`` does, so they need not be read (nor their JSON parsed).
+_STORED_COLS = (JOBS.c.id, JOBS.c.project_id, JOBS.c.state, JOBS.c.reserved_credits,
+                JOBS.c.started_at)  # fmt: skip
 _MOVED = (
     "state", "reason", "reason_code", "reason_params", "pool_id", "device_ids", "exit_code",
     "started_at", "finished_at", "log_path", "reserved_credits",
 )  # fmt: skip
+_KEPT = frozenset({"pool_id", "device_ids", "exit_code", "started_at", "finished_at",
+                   "log_path"})  # fmt: skip
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -107,22 +120,9 @@ def _queued(row: Any, metered: datetime | None = None) -> QueuedJob:
 
 
 def _stored(row: Any) -> Stored:
-    devices = row.device_ids
-    return Stored(
-        id=row.id,
-        project_id=row.project_id,
-        state=JobState(row.state),
-        reserved_credits=row.reserved_credits,
-        pool_id=row.pool_id,
-        device_ids=None if devices is None else tuple(devices),
-        exit_code=row.exit_code,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        log_path=row.log_path,
-        reason=row.reason,
-        reason_code=row.reason_code,
-        reason_params=row.reason_params,
-    )
+    """The columns the tick's rules read; the others stay unset (see ``_KEPT``)."""
+    return Stored(id=row.id, project_id=row.project_id, state=JobState(row.state),
+                  reserved_credits=row.reserved_credits, started_at=row.started_at)  # fmt: skip
 
 
 class SqlScheduler:
@@ -143,19 +143,29 @@ class SqlScheduler:
         where = JOBS.c.state == JobState.PENDING.value
         if since is not None:
             where = sa.and_(where, JOBS.c.submitted_at >= since)
-        ids = [i for i in self._conn.scalars(sa.select(JOBS.c.id).where(where)) if i not in known]
+        ids = [i for i in self._ids(where) if i not in known]
         found: list[QueuedJob] = []
         for chunk in _chunks(ids):
             stmt = sa.select(*_QUEUED_COLS).where(JOBS.c.id.in_(chunk))
-            found.extend(_queued(row) for row in self._conn.execute(stmt))
+            found.extend(_queued(row) for row in self._conn.execute(stmt).all())
         found.sort(key=lambda j: (j.submitted_at, j.id))
         return found
+
+    def _ids(self, where: sa.ColumnElement[bool]) -> list[str]:
+        """The ids of the jobs ``where`` holds for: on PostgreSQL as one JSON array in one
+        row (thousands of ids each tick while a long queue is young; one row each cost
+        more to fetch than the server took to find them)."""
+        if self._conn.dialect.name != "postgresql":
+            return list(self._conn.scalars(sa.select(JOBS.c.id).where(where)).all())
+        agg = sa.func.coalesce(sa.func.json_agg(JOBS.c.id), sa.text("'[]'::json"))
+        found = self._conn.scalar(sa.select(agg).where(where))
+        return list(found or [])
 
     def cancel_requests(self) -> list[str]:
         stmt = sa.select(JOBS.c.id).where(
             JOBS.c.state.in_(_LIVE), JOBS.c.cancel_requested_at.is_not(None)
         )
-        return list(self._conn.scalars(stmt.order_by(JOBS.c.id)))
+        return list(self._conn.scalars(stmt.order_by(JOBS.c.id)).all())
 
     def live_jobs(self) -> list[QueuedJob]:
         metered = (
@@ -168,7 +178,7 @@ class SqlScheduler:
             .where(JOBS.c.state.in_(_LIVE))
             .order_by(JOBS.c.submitted_at, JOBS.c.id)
         )
-        return [_queued(row, row.metered_until) for row in self._conn.execute(stmt)]
+        return [_queued(row, row.metered_until) for row in self._conn.execute(stmt).all()]
 
     # -- the tick's writes ----------------------------------------------------------------
     def write(self, tick: TickWrites) -> TickResult:
@@ -189,10 +199,11 @@ class SqlScheduler:
             return found
         pg = self._conn.dialect.name == "postgresql"
         for chunk in [ids] if pg else _chunks(ids):
-            where = JOBS.c.id == sa.any_(sa.bindparam("ids", list(chunk), type_=_IDS)) if pg \
+            where = JOBS.c.id.in_(sa.select(_json_elements(chunk))) if pg \
                 else JOBS.c.id.in_(chunk)  # fmt: skip
             stmt = sa.select(*_STORED_COLS).where(where).order_by(JOBS.c.id)
-            found.update((r.id, _stored(r)) for r in self._conn.execute(stmt.with_for_update()))
+            rows = self._conn.execute(stmt.with_for_update(of=JOBS)).all()
+            found.update((r.id, _stored(r)) for r in rows)
         return found
 
     def _insert_rows(
@@ -205,9 +216,9 @@ class SqlScheduler:
         """Insert ``rows`` (skipping those whose ``unique`` columns exist, if given),
         returning the ``returning`` columns of the rows inserted."""
         if self._conn.dialect.name == "postgresql":
-            cols = list(rows[0])
-            stmt = _unnest_insert(table, tuple(cols), tuple(unique), tuple(returning))
-            return self._conn.execute(stmt, _arrays(table, cols, rows))
+            cols = tuple(rows[0])
+            stmt = json_insert(table, cols, tuple(unique), tuple(returning))
+            return self._conn.execute(stmt, {"rows": rows_json(cols, rows)})
         insert: Any = self._insert(table)
         if unique:
             insert = insert.on_conflict_do_nothing(index_elements=list(unique))
@@ -220,6 +231,9 @@ class SqlScheduler:
         if not charges:
             return set()
         self._open_accounts(charges)
+        if self._conn.dialect.name == "postgresql":
+            posted = json_post(ENTRIES, LEGS, USAGE)
+            return set(self._conn.scalars(posted, {"rows": _charges_json(charges)}).all())
         entries = [{"cause": c.cause, "at": c.at, "memo": c.memo, "kind": "usage",
                     "job_id": c.job_id} for c in charges]  # fmt: skip
         rows = self._insert_rows(ENTRIES, entries, ["cause"], ["id", "cause"])
@@ -241,13 +255,17 @@ class SqlScheduler:
         wanted = {leg.account: leg for c in charges for leg in c.legs}
         rows = [{"key": k, "kind": leg.kind, "overdraft": leg.overdraft}
                 for k, leg in sorted(wanted.items())]  # fmt: skip
+        if self._conn.dialect.name == "postgresql":
+            cols = ("key", "kind", "overdraft")
+            self._conn.execute(json_open_accounts(ACCOUNTS), {"rows": rows_json(cols, rows)})
+            return
         self._insert_rows(ACCOUNTS, rows, ["key"])
         lock = sa.select(ACCOUNTS.c.key).where(ACCOUNTS.c.key.in_(sorted(wanted)))
         self._conn.execute(lock.order_by(ACCOUNTS.c.key).with_for_update())
 
     def _apply(self, plan: TickPlan) -> None:
         if plan.moved:
-            self._update_many(JOBS, [_moved_row(row) for row in plan.moved.values()])
+            self._update_many(JOBS, [_moved_row(row) for row in plan.moved.values()], keep=_KEPT)
         if plan.drawn_only:
             rows = [{"id": k, "reserved_credits": v} for k, v in plan.drawn_only.items()]
             self._update_many(JOBS, rows)
@@ -279,21 +297,26 @@ class SqlScheduler:
         rows: Sequence[dict[str, Any]],
         *,
         add: bool = False,
+        keep: frozenset[str] = frozenset(),
         where: sa.ColumnElement[bool] | None = None,
     ) -> None:
-        """``UPDATE table SET col = row[col]`` (with ``add``: ``col + row[col]``) for the
-        row whose id is ``row["id"]``, for every row: one statement on PostgreSQL
-        (``UPDATE ... FROM (VALUES ...)``, a chunk of rows each), one executemany on
-        SQLite (in process: no round trips to save)."""
+        """``UPDATE table SET col = row[col]`` (with ``add``: ``col + row[col]``; a column
+        in ``keep`` keeps its value where the row's is None) for the row whose id is
+        ``row["id"]``, for every row: one statement on PostgreSQL (the rows as one JSON
+        parameter, ``sql_rows``), one executemany on SQLite (in process: no round trips
+        to save)."""
         cols = list(rows[0])
         if self._conn.dialect.name != "postgresql":
             binds = {c: sa.bindparam(f"v_{c}", type_=table.c[c].type) for c in cols}
             stmt = sa.update(table).where(table.c.id == binds["id"])
-            stmt = stmt.values(_sets(table, binds, add))
+            stmt = stmt.values(_sets(table, binds, add, keep))
             stmt = stmt if where is None else stmt.where(where)
             self._conn.execute(stmt, [{f"v_{c}": r[c] for c in cols} for r in rows])
             return
-        self._conn.execute(_unnest_update(table, cols, add, where), _arrays(table, cols, rows))
+        literal = {"literal_binds": True}
+        extra = "" if where is None else str(where.compile(self._conn, compile_kwargs=literal))
+        sql = json_update(table, tuple(cols), add, keep, extra)
+        self._conn.execute(sql, {"rows": rows_json(cols, rows)})
 
     # -- heartbeat ------------------------------------------------------------------------
     def record_beat(self, beat: Beat) -> None:
@@ -309,58 +332,31 @@ class SqlScheduler:
         return Beat(**{f: getattr(row, f) for f in Beat.__slots__})
 
 
-_PG: sa.Dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+def _charges_json(charges: Sequence[Charge]) -> str:
+    """The charges as ``sql_rows.json_post`` reads them."""
+    rows = [{"cause": c.cause, "at": c.at, "memo": c.memo, "kind": "usage", "job_id": c.job_id,
+             "start_at": c.start_at, "end_at": c.end_at, "accelerator_type": c.accelerator_type,
+             "count": c.count, "credits": c.credits,
+             "legs": [{"account_key": leg.account, "amount": leg.amount} for leg in c.legs]}
+            for c in charges]  # fmt: skip
+    return rows_json(tuple(rows[0]), rows)
 
 
-@lru_cache(maxsize=64)
-def _pg_type(table: sa.Table, col: str) -> str:
-    return table.c[col].type.compile(dialect=_PG)
+def _json_elements(items: Sequence[str]) -> sa.ColumnElement[str]:
+    """``json_array_elements_text(CAST(:ids AS json))``: many ids as one text parameter."""
+    ids = sa.bindparam("ids", json.dumps(list(items)), type_=sa.Text)
+    return sa.func.json_array_elements_text(sa.cast(ids, postgresql.JSON))
 
 
-def _unnest_update(
-    table: sa.Table, cols: list[str], add: bool, where: sa.ColumnElement[bool] | None
-) -> sa.TextClause:
-    """``UPDATE table SET ... FROM unnest(one array per column) AS v WHERE id = v.id``:
-    one statement with one parameter per column however many rows (its text is cached,
-    so it is compiled once)."""
-    arrays = ", ".join(f"CAST(:{c} AS {_pg_type(table, c)}[])" for c in cols)
-    names = ", ".join(cols)
-    sets = ", ".join(f"{c} = {table.name}.{c} + v.{c}" if add else f"{c} = v.{c}"
-                     for c in cols if c != "id")  # fmt: skip
-    extra = ""
-    if where is not None:
-        literal = where.compile(dialect=_PG, compile_kwargs={"literal_binds": True})
-        extra = f" AND {literal}"
-    return sa.text(f"UPDATE {table.name} SET {sets} FROM unnest({arrays}) AS v({names}) "
-                   f"WHERE {table.name}.id = v.id{extra}")  # fmt: skip
+def _sets(
+    table: sa.Table, values: dict[str, Any], add: bool, keep: frozenset[str]
+) -> dict[str, Any]:
+    def value(c: str, v: Any) -> Any:
+        if add:
+            return table.c[c] + v
+        return sa.func.coalesce(v, table.c[c]) if c in keep else v
 
-
-@lru_cache(maxsize=64)
-def _unnest_insert(
-    table: sa.Table, cols: tuple[str, ...], unique: tuple[str, ...], returning: tuple[str, ...]
-) -> sa.TextClause:
-    """``INSERT INTO table (cols) SELECT * FROM unnest(one array per column)``, with
-    ``ON CONFLICT (unique) DO NOTHING`` and ``RETURNING`` where asked (cached text)."""
-    arrays = ", ".join(f"CAST(:{c} AS {_pg_type(table, c)}[])" for c in cols)
-    conflict = f" ON CONFLICT ({', '.join(unique)}) DO NOTHING" if unique else ""
-    back = f" RETURNING {', '.join(returning)}" if returning else ""
-    return sa.text(f"INSERT INTO {table.name} ({', '.join(cols)}) "
-                   f"SELECT * FROM unnest({arrays}){conflict}{back}")  # fmt: skip
-
-
-def _arrays(table: sa.Table, cols: list[str], rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """One list per column, as psycopg sends it (JSON as text, cast by the statement)."""
-    out: dict[str, Any] = {}
-    for c in cols:
-        values = [r[c] for r in rows]
-        if isinstance(table.c[c].type, sa.JSON):
-            values = [None if v is None else json.dumps(v) for v in values]
-        out[c] = values
-    return out
-
-
-def _sets(table: sa.Table, values: dict[str, Any], add: bool) -> dict[str, Any]:
-    return {c: table.c[c] + v if add else v for c, v in values.items() if c != "id"}
+    return {c: value(c, v) for c, v in values.items() if c != "id"}
 
 
 def _moved_row(row: Stored) -> dict[str, Any]:
