@@ -35,6 +35,7 @@ def _verdict(served: Served, tally: Tally) -> None:
     assert not tally.errors, "\n".join(tally.errors[:20])
 
 
+@pytest.mark.slow  # six roles' fuzz of a served API: 10-60 s
 @pytest.mark.skipif(EXAMPLES > 0, reason="make fuzz runs the long fuzz instead")
 def test_short_fuzz(served: Served) -> None:
     for role in ROLES:
