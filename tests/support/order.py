@@ -37,7 +37,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             return UNMEASURED_SLOW_S
         return took or 0.0
 
-    items.sort(key=lambda item: -expected(item) if expected(item) >= LONG_S else 0.0)
+    longest: dict[object, float] = {}
+    for item in items:
+        key = _group(item)
+        longest[key] = max(longest.get(key, 0.0), expected(item))
+    items.sort(key=lambda item: -t if (t := longest[_group(item)]) >= LONG_S else 0.0)
+
+
+def _group(item: pytest.Item) -> object:
+    """Tests that share a module-wide fixture (with the same parameter) move together, so
+    it is still built once per worker: its module and those parameters; else the test."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return item.nodeid
+    shared = sorted(name for name, defs in info.name2fixturedefs.items()
+                    if defs and defs[-1].scope in ("class", "module", "package"))  # fmt: skip
+    if not shared:
+        return item.nodeid
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return (str(item.path), tuple((name, repr(params.get(name))) for name in shared))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -70,3 +70,35 @@ def test_a_run_records_its_times_and_keeps_the_others(pytester: pytest.Pytester)
     assert all(s >= 0 for s in recorded.values())
     pytester.runpytest("-p", "support.order", "-p", "no:xdist", "-k", "test_short")
     assert sorted(_cache(pytester)) == sorted(recorded)  # a partial run forgets nothing
+
+
+SHARED = """
+import pytest
+
+@pytest.fixture(scope="module", params=["a", "b"])
+def world(request):
+    return request.param
+
+def test_first(world):
+    pass
+
+def test_second(world):
+    pass
+
+def test_alone():
+    pass
+"""
+
+
+def test_tests_sharing_a_module_fixture_move_together(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_shared=SHARED)
+    cache = pytester.path / ".pytest_cache" / "v" / "nacc"
+    cache.mkdir(parents=True)
+    times = {"test_second[b]": 7.0, "test_first[b]": 0.1, "test_alone": 6.0}
+    (cache / "durations").write_text(
+        json.dumps({f"test_shared.py::{name}": s for name, s in times.items()})
+    )
+    # [b]'s world is built once: both of its tests go first, in their order
+    assert _order(pytester) == [
+        "test_first[b]", "test_second[b]", "test_alone", "test_first[a]", "test_second[a]"
+    ]  # fmt: skip
