@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-pytest_plugins = ["support.pg", "support.slurm_lab"]
+pytest_plugins = ["pytester", "support.pg", "support.slurm_lab", "support.order"]
 
 
 @pytest.fixture(autouse=True)
@@ -21,10 +21,3 @@ def _jobs_can_reach_tmp_path(tmp_path: Path) -> None:
         mode = folder.stat().st_mode
         if not mode & stat.S_IXOTH:
             folder.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked ``slow`` (real servers, whole replays: 5-40 s each on a busy machine)
-    run first, so under ``pytest -n 2`` they start early on both workers and the many
-    short tests fill in around them, instead of one long test ending the run alone."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

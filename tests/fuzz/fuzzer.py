@@ -13,6 +13,7 @@ from typing import Any
 
 import schemathesis
 from schemathesis.engine import events, from_schema
+from schemathesis.schemas import BaseSchema
 
 ACCEPTED = ["2xx", "401", "402", "403", "404", "409", "422", "429"]
 """What the positive_data_acceptance check takes for schema-valid data: besides 2xx and
@@ -61,7 +62,7 @@ QUICK_PHASES = {"coverage": {"enabled": False}, "stateful": {"enabled": False}}
 phase's boundary cases and the stateful phase's sequences are ``make fuzz``'s)."""
 
 
-def config(token: str | None, examples: int, seed: int, quick: bool) -> schemathesis.Config:
+def config(examples: int, seed: int, quick: bool) -> schemathesis.Config:
     data: dict[str, Any] = {
         "seed": seed,
         "generation": {"max-examples": examples, "database": "none"},
@@ -71,9 +72,21 @@ def config(token: str | None, examples: int, seed: int, quick: bool) -> schemath
         # Hypothesis's timing check: on a busy machine generation is slow, not wrong
         "suppress-health-check": ["too_slow"],
     }
-    if token is not None:
-        data["headers"] = {"Authorization": f"Bearer {token}"}
     return schemathesis.Config.from_dict(data)
+
+
+_schemas: dict[tuple[str, int, int, bool], BaseSchema] = {}
+"""One loaded schema per served API and settings, shared by every role's run: building
+the operations' input strategies is most of a short fuzz's cost (about 8 s a role on a
+busy machine, 1 s once built), and a role's run changes only the caller's header."""
+
+
+def _schema(url: str, examples: int, seed: int, quick: bool) -> BaseSchema:
+    key = (url, examples, seed, quick)
+    if key not in _schemas:
+        found = config(examples, seed, quick)
+        _schemas[key] = schemathesis.openapi.from_url(f"{url}/openapi.json", config=found)
+    return _schemas[key]
 
 
 def _record(tally: Tally, recorder: Any) -> None:
@@ -107,8 +120,9 @@ def fuzz(
 ) -> Tally:
     """Run every check (and every phase unless ``quick``) against ``url`` as ``role``
     (``token`` None: anonymous), ``examples`` generated inputs per operation and phase."""
-    found = config(token, examples, seed, quick)
-    schema = schemathesis.openapi.from_url(f"{url}/openapi.json", config=found)
+    schema = _schema(url, examples, seed, quick)
+    # replaced, not merged (``config.update`` merges): the anonymous run sends no token
+    schema.config.headers = None if token is None else {"Authorization": f"Bearer {token}"}
     tally = Tally(role)
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):

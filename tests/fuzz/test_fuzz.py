@@ -35,11 +35,14 @@ def _verdict(served: Served, tally: Tally) -> None:
     assert not tally.errors, "\n".join(tally.errors[:20])
 
 
+@pytest.mark.slow  # six roles' fuzz of a served API: 10-60 s
 @pytest.mark.skipif(EXAMPLES > 0, reason="make fuzz runs the long fuzz instead")
 def test_short_fuzz(served: Served) -> None:
     for role in ROLES:
         tally = fuzz(served.url, role, served.tokens[role], SHORT_EXAMPLES, quick=True)
         _verdict(served, tally)
+        # the roles share one loaded schema; each run sent its own caller's token (or none)
+        assert (401 in tally.statuses) == (role == "anonymous"), (role, tally.statuses)
 
 
 @pytest.mark.skipif(EXAMPLES == 0, reason="the long fuzz: make fuzz (NACC_FUZZ_EXAMPLES)")

@@ -8,8 +8,9 @@ failed); a lab that is installed but does not come up fails the tests.
 
 A plugin of tests/conftest.py (one fixture for the whole session: imported into several
 modules it would be several fixtures, each starting a lab). Each xdist worker runs its own
-lab on its own ports (27817 + 20 x worker), away from Slurm's defaults and from
-``make slurm-lab`` (26817), so a developer's lab keeps running.
+lab on its own ports (27817 + 20 x worker; 200 higher while those are taken, as by
+another checkout's tests), away from Slurm's defaults and from ``make slurm-lab``
+(26817), so a developer's lab keeps running.
 """
 
 from __future__ import annotations
@@ -59,28 +60,39 @@ def _script(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
                           text=True, timeout=300)  # fmt: skip
 
 
+BASES_TRIED = 10
+"""Where a lab's ports are taken (another checkout's tests on the same machine use the
+same numbers), the next try moves 200 ports up."""
+
+
 def _worker_base(offset: int) -> int:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
     return 27817 + offset + 20 * (int(worker) if worker.isdigit() else 0)
 
 
 @contextmanager
-def _lab(base: int, dbd: bool) -> Iterator[Lab]:
-    env = {**os.environ, "SLURM_LAB_PORT": str(base), "SLURM_LAB_NODES": str(NODES),
-           "SLURM_LAB_GPUS": str(GPUS_PER_NODE), "SLURM_LAB_DBD": "1" if dbd else "0"}  # fmt: skip
-    installed = _script("install", env=env)
-    if installed.returncode:
-        pytest.skip(f"no Slurm here and it cannot be installed: {installed.stderr.strip()}")
-    # not under pytest's 0700 folders: slurmrestd runs as an unprivileged user and reads
-    # the lab's slurm.conf
-    folder = Path(tempfile.mkdtemp(prefix=f"nacc-slurm-lab-{base}-"))
-    folder.chmod(0o755)
-    up = _script("up", str(folder), env=env)
-    if up.returncode:
+def _lab(first: int, dbd: bool) -> Iterator[Lab]:
+    for attempt in range(BASES_TRIED):
+        base = first + 200 * attempt
+        env = {**os.environ, "SLURM_LAB_PORT": str(base), "SLURM_LAB_NODES": str(NODES),
+               "SLURM_LAB_GPUS": str(GPUS_PER_NODE), "SLURM_LAB_DBD": "1" if dbd else "0"}  # fmt: skip
+        if attempt == 0:
+            installed = _script("install", env=env)
+            if installed.returncode:
+                pytest.skip(f"no Slurm here and it cannot be installed: "
+                            f"{installed.stderr.strip()}")  # fmt: skip
+        # not under pytest's 0700 folders: slurmrestd runs as an unprivileged user and
+        # reads the lab's slurm.conf
+        folder = Path(tempfile.mkdtemp(prefix=f"nacc-slurm-lab-{base}-"))
+        folder.chmod(0o755)
+        up = _script("up", str(folder), env=env)
+        if not up.returncode:
+            break
         logs = "\n".join(f"{p.name}: {p.read_text()[-800:]}" for p in (folder / "log").glob("*"))
         _script("purge" if dbd else "down", str(folder), env=env)
         shutil.rmtree(folder, ignore_errors=True)
-        raise AssertionError(f"slurm-lab up failed: {up.stderr}\n{logs}")
+        if "is taken by another program" not in up.stderr or attempt == BASES_TRIED - 1:
+            raise AssertionError(f"slurm-lab up failed: {up.stderr}\n{logs}")
     try:
         yield Lab(folder, base + 3, folder / "etc" / "slurm.conf", dbd)
     finally:

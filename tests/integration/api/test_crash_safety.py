@@ -66,7 +66,7 @@ def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]
     return proc
 
 
-def _wait(url: str, token: str, job: str, states: set[str], timeout: float = 30) -> Any:
+def _wait(url: str, token: str, job: str, states: set[str], timeout: float = 120) -> Any:
     auth = {"Authorization": f"Bearer {token}"}
 
     def reached() -> Any:

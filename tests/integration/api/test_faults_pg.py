@@ -219,6 +219,7 @@ def _check(got: dict[str, Any], plan: Plan, min_rate: float = 0.0) -> dict[str, 
             "most_over_s": over, "most_under_s": under}  # fmt: skip
 
 
+@pytest.mark.slow  # 8 s of load, a server restart, then every job to end: 15-40 s
 def test_faults_short(pg_url: str, tmp_path: Path) -> None:
     """8 s at 50/s: one SIGKILL of the server, two rounds of killed connections."""
     plan = Plan(8.0, kills=(3.0,), cuts=(1.5, 6.0))
