@@ -75,7 +75,8 @@ def _lab(first: int, dbd: bool) -> Iterator[Lab]:
     for attempt in range(BASES_TRIED):
         base = first + 200 * attempt
         env = {**os.environ, "SLURM_LAB_PORT": str(base), "SLURM_LAB_NODES": str(NODES),
-               "SLURM_LAB_GPUS": str(GPUS_PER_NODE), "SLURM_LAB_DBD": "1" if dbd else "0"}  # fmt: skip
+               "SLURM_LAB_GPUS": str(GPUS_PER_NODE),
+               "SLURM_LAB_DBD": "1" if dbd else "0"}  # fmt: skip
         if attempt == 0:
             installed = _script("install", env=env)
             if installed.returncode:
