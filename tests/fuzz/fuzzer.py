@@ -43,6 +43,9 @@ class Tally:
     statuses: dict[int, int] = dataclasses.field(default_factory=dict)
     failures: list[Failure] = dataclasses.field(default_factory=list)
     errors: list[str] = dataclasses.field(default_factory=list)
+    before_revoke: dict[int, int] = dataclasses.field(default_factory=dict)
+    """The statuses before the run of ``DELETE /tokens/{id}``, which may revoke the
+    caller's own token (every later request of the role is then a 401)."""
 
     def record(self, db: str) -> dict[str, Any]:
         return {"db": db, "role": self.role, "requests": self.requests,
@@ -124,10 +127,18 @@ def fuzz(
     # replaced, not merged (``config.update`` merges): the anonymous run sends no token
     schema.config.headers = None if token is None else {"Authorization": f"Bearer {token}"}
     tally = Tally(role)
+    # a fuzzed token id can be the caller's own: revoking it last keeps the role's run whole
+    revoke = {"method": "DELETE", "path": "/tokens/{token_id}"}
+    _run(schema.exclude(**revoke), tally)
+    tally.before_revoke = dict(tally.statuses)
+    _run(schema.include(**revoke), tally)
+    return tally
+
+
+def _run(schema: Any, tally: Tally) -> None:
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
             _record(tally, event.recorder)
         elif isinstance(event, events.NonFatalError | events.FatalError):
             what = getattr(event, "value", getattr(event, "exception", ""))
             tally.errors.append(f"{type(event).__name__}: {getattr(event, 'label', '')} {what}")
-    return tally

@@ -41,8 +41,13 @@ def test_short_fuzz(served: Served) -> None:
     for role in ROLES:
         tally = fuzz(served.url, role, served.tokens[role], SHORT_EXAMPLES, quick=True)
         _verdict(served, tally)
-        # the roles share one loaded schema; each run sent its own caller's token (or none)
-        assert (401 in tally.statuses) == (role == "anonymous"), (role, tally.statuses)
+        # the roles share one loaded schema; each run sent its own caller's token (or none):
+        # only a caller creates anything (201); the anonymous one reads public routes at most
+        # (401s are expected of every role: the bearer scheme is declared, and schemathesis
+        # checks that a request without it is refused)
+        said = tally.before_revoke
+        assert (201 in said) == (role != "anonymous"), (role, said)
+        assert role != "anonymous" or set(said) <= {200, 401}, said
 
 
 @pytest.mark.skipif(EXAMPLES == 0, reason="the long fuzz: make fuzz (NACC_FUZZ_EXAMPLES)")

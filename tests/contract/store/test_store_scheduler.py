@@ -98,6 +98,7 @@ def test_a_start_and_an_end_write_the_row_the_events_and_release_the_reservation
     row = job(store, "j1")
     assert (row["state"], row["exit_code"], row["finished_at"]) == ("failed", 3, _at(20))
     assert row["pool_id"] == "local-h100" and row["started_at"] == _at(10)  # left as they were
+    assert row["device_ids"] == ["0"] and row["log_path"] == "/w/j1/out.log"  # (JSON too)
     assert row["reserved_credits"] == 0 and done.released == Decimal(1)
     assert committed(store, project) == Decimal("0.5")  # j3's reservation only
     assert events(store, "j1") == [

@@ -149,10 +149,12 @@ def test_whoami_projects_queue_history_and_reports(served: Served) -> None:
                          "committed", "available"}  # fmt: skip
     one = _submit(s, "--command", "true")  # a 1-accelerator job, for the waits by size
     assert s.ended(one)["state"] == "completed"
-    long = _submit(s, "--command", "sleep 30", "--accelerators", "2")
+    long = _submit(s, "--command", "echo up; sleep 30", "--accelerators", "2")
     wait_until(lambda: any(j["id"] == long and j["state"] == "running"
                            for j in json.loads(s.ok("ops", "queue", "--json"))), 60,
                "the job to run")  # fmt: skip
+    # "running" is set at launch; the charge starts at the real start, which its output proves
+    wait_until(lambda: "up" in s.ok("pi", "logs", long), 60, "the job's first output")
     assert long in s.ok("ops", "queue")
     refused = s.nacc("pi", "queue")
     assert refused.exit_code == 2 and "error 403" in refused.stderr

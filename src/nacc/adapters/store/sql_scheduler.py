@@ -307,7 +307,7 @@ class SqlScheduler:
         to save)."""
         cols = list(rows[0])
         if self._conn.dialect.name != "postgresql":
-            binds = {c: sa.bindparam(f"v_{c}", type_=table.c[c].type) for c in cols}
+            binds = {c: sa.bindparam(f"v_{c}", type_=_bind_type(table.c[c])) for c in cols}
             stmt = sa.update(table).where(table.c.id == binds["id"])
             stmt = stmt.values(_sets(table, binds, add, keep))
             stmt = stmt if where is None else stmt.where(where)
@@ -330,6 +330,14 @@ class SqlScheduler:
         if row is None:
             return None
         return Beat(**{f: getattr(row, f) for f in Beat.__slots__})
+
+
+def _bind_type(col: sa.Column[Any]) -> Any:
+    """A column's type for a bound value; a JSON column binds None as SQL NULL (not the
+    JSON text ``null``), so ``COALESCE`` keeps the stored value where a move gives none."""
+    if isinstance(col.type, sa.JSON):
+        return sa.JSON(none_as_null=True)
+    return col.type
 
 
 def _charges_json(charges: Sequence[Charge]) -> str:
