@@ -164,6 +164,7 @@ def build_app(settings: Settings, live: bool = True) -> tuple[FastAPI, Services]
     app = create_app(svc, lambda: metrics_snapshot(svc, pools), lifespan=_lifespan(svc, scheduler))
     app.state.live = scheduler
     app.state.pricing = pricing(pools, default_model())
+    app.state.fleet = pools
     app.state.submit_limiter = RateLimiter(settings.submit_rate_per_s, settings.submit_burst)
     return app, svc
 

@@ -31,18 +31,20 @@ def create_app(
     app.add_middleware(LanguageMiddleware)
     app.state.live = None
     app.state.pricing = None
+    app.state.fleet = []  # the pools blocks are booked on (bootstrap sets them)
     app.state.principals = PrincipalCache()
     app.state.submit_limiter = ratelimit.RateLimiter()  # bootstrap sets the configured one
     svc.on_roles_changed.append(app.state.principals.clear)
     app.state.services = svc
     problems.install(app)
     ratelimit.install(app)
-    from nacc.api.routes import admin, health, jobs, programs, teams
+    from nacc.api.routes import admin, health, jobs, programs, reservations, teams
 
     app.include_router(admin.router)
     app.include_router(programs.router)
     app.include_router(teams.router)
     app.include_router(jobs.router)
+    app.include_router(reservations.router)
     app.include_router(health.router)
     app.include_router(web_pages.router)
     app.mount("/static", StaticFiles(packages=[("nacc.web", "static")]), name="static")

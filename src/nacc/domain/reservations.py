@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from nacc.domain.errors import InputError, NaccError
+from nacc.domain.errors import Conflict, InputError
 from nacc.domain.ids import PoolId
 from nacc.domain.pools import Pool
 from nacc.domain.reasons import Code
@@ -75,7 +75,7 @@ class Block:
         return self.count * (self.end_s - self.start_s)
 
 
-class BlockConflict(NaccError):
+class BlockConflict(Conflict):
     """A block would book more of a pool than it has over some time."""
 
     code = Code.BLOCK_CONFLICT

@@ -17,6 +17,7 @@ from nacc.adapters.store.engine import read_one_snapshot
 from nacc.adapters.store.repos_people import ROLES_CHANGED
 from nacc.adapters.store.sql_jobs import SqlJobs, SqlLedger, SqlProjects
 from nacc.adapters.store.sql_people import SqlAwards, SqlPeople, SqlPrograms
+from nacc.adapters.store.sql_reservations import SqlReservations
 from nacc.adapters.store.sql_scheduler import SqlScheduler
 
 
@@ -53,6 +54,10 @@ class SqlUnit:
     @cached_property
     def scheduler(self) -> SqlScheduler:
         return SqlScheduler(self.session)
+
+    @cached_property
+    def reservations(self) -> SqlReservations:
+        return SqlReservations(self.session)
 
     def roles_changed(self) -> None:
         self.session.info[ROLES_CHANGED] = True

@@ -1,0 +1,70 @@
+"""Capacity blocks over HTTP on SQLite and PostgreSQL: book, list, cancel, and the
+refusals (overlap beyond capacity naming the other block, a non-officer, bad input)."""
+
+from __future__ import annotations
+
+from conftest import Api
+from jobsetup import funded_project
+
+DAY = "2027-01-{:02d}T00:00:00Z"
+
+
+def _body(name: str, count: int, start: int, end: int, project: int, **kw: object) -> dict:  # type: ignore[type-arg]
+    return {"name": name, "pool_id": "local-h100-sxm", "count": count,
+            "start": DAY.format(start), "end": DAY.format(end), "projects": [project], **kw}  # fmt: skip
+
+
+def test_book_list_cancel_and_overlap_refusal(api: Api) -> None:
+    proj = funded_project(api.svc).project_id
+    ops = api.as_(api.operator)
+    first = api.client.post("/reservations", json=_body("llm-a", 3, 1, 10, proj), headers=ops)
+    assert first.status_code == 201, first.text
+    block = first.json()
+    assert block["pool_id"] == "local-h100-sxm" and block["projects"] == [proj]
+    # 3 of the pool's 4 are booked over days 1..10: asking 2 over days 5..12 is refused.
+    clash = api.client.post("/reservations", json=_body("llm-b", 2, 5, 12, proj), headers=ops)
+    assert clash.status_code == 409
+    assert clash.headers["content-type"].startswith("application/problem+json")
+    problem = clash.json()
+    assert problem["code"] == "block_conflict"
+    assert problem["params"]["conflicting"] == "llm-a" and problem["params"]["available"] == 1
+    ko = api.client.post("/reservations", json=_body("llm-b", 2, 5, 12, proj),
+                         headers={**ops, "Accept-Language": "ko"})  # fmt: skip
+    assert "llm-a" in ko.json()["detail"] and "블록" in ko.json()["detail"]
+    # back to back, or within what is left, fits
+    ok = api.client.post("/reservations", json=_body("llm-c", 1, 5, 12, proj), headers=ops)
+    assert ok.status_code == 201, ok.text
+    by_type = _body("llm-d", 4, 10, 20, proj, accelerator="H100-SXM")
+    del by_type["pool_id"]
+    assert api.client.post("/reservations", json=by_type, headers=ops).status_code == 409
+    listed = api.client.get("/reservations", headers=ops).json()
+    assert [b["name"] for b in listed] == ["llm-a", "llm-c"]
+    gone = api.client.post(f"/reservations/{block['id']}/cancel", headers=ops)
+    assert gone.status_code == 200 and gone.json()["cancelled_at"] is not None
+    assert [b["name"] for b in api.client.get("/reservations", headers=ops).json()] == ["llm-c"]
+    everything = api.client.get("/reservations?include_cancelled=true", headers=ops).json()
+    assert len(everything) == 2
+    # the cancelled block's capacity is free again
+    again = api.client.post("/reservations", json=_body("llm-b", 2, 5, 12, proj), headers=ops)
+    assert again.status_code == 201, again.text
+
+
+def test_refusals_name_the_field_and_the_role(api: Api) -> None:
+    funded = funded_project(api.svc)
+    ops = api.as_(api.operator)
+    pi = api.as_(funded.pi)
+    body = _body("x", 1, 1, 2, funded.project_id)
+    denied = api.client.post("/reservations", json=body, headers=pi)
+    assert denied.status_code == 403 and denied.json()["code"] == "role_required"
+    assert api.client.post("/reservations", json=body).status_code == 401
+    too_many = api.client.post("/reservations", json={**body, "count": 5}, headers=ops)
+    assert too_many.status_code == 422 and too_many.json()["field"] == "count"
+    unknown = api.client.post("/reservations", json={**body, "pool_id": "nope"}, headers=ops)
+    assert unknown.status_code == 422 and "unknown pool 'nope'" in unknown.json()["detail"]
+    backwards = api.client.post("/reservations", json=_body("x", 1, 3, 2, 1), headers=ops)
+    assert backwards.status_code == 422 and backwards.json()["field"] == "body.end"
+    no_project = api.client.post("/reservations", json=_body("x", 1, 1, 2, 9999), headers=ops)
+    assert no_project.status_code == 422 and no_project.json()["field"] == "body.projects"
+    missing = api.client.post("/reservations", json={"name": "x"}, headers=ops)
+    assert missing.status_code == 422
+    assert api.client.post("/reservations/999/cancel", headers=ops).status_code == 404
