@@ -30,9 +30,13 @@ from nacc.domain.reasons import Code, Reason
 from nacc.domain.reservations import Block
 from nacc.scheduling import plan as plans
 from nacc.scheduling.calendar import DEFAULT_LIMIT_S, CapacityCalendar
-from nacc.scheduling.placement import ACCEPTABLE_SPEED, candidates
+from nacc.scheduling.placement import ACCEPTABLE_SPEED, CandidateCache, candidates
 from nacc.scheduling.policy import Policy
 from nacc.scheduling.view import ClusterView, PendingJob, PoolView, RunningJob
+
+HEAD = 100
+"""How many jobs at the head of the queue are told a block holds them (as Slurm reports
+reasons for the head of its queue)."""
 
 
 def block_use(view: ClusterView, blocks: Iterable[Block]) -> dict[str, int]:
@@ -69,6 +73,7 @@ class Blocked:
         self.round_s = inner.round_s
         self.on_events = inner.on_events
         self.rounds_when_idle = inner.rounds_when_idle
+        self._cache = CandidateCache(ACCEPTABLE_SPEED)
 
     def next_wake(self, now: float) -> float | None:
         times = [t for b in self.blocks for t in (b.start_s, b.end_s) if t > now]
@@ -120,7 +125,36 @@ class Blocked:
                                                        pool=action.pool_id, block=b)  # fmt: skip
             else:
                 kept.append(action)
+        self._say_held(own, kept, waiting)
         return plans.Plan((*actions, *own.starts, *kept), waiting, dict(inner.expected_start))
+
+    def _say_held(self, own: _OwnStarts, kept: list[plans.Action],
+                  waiting: dict[JobId, Reason]) -> None:  # fmt: skip
+        """Jobs at the head of the queue that would fit now but for a block's idle
+        capacity wait with ``waiting_for_block`` (not the inner policy's reason)."""
+        used: dict[PoolId, int] = {}
+        starting = set()
+        for a in kept:
+            if isinstance(a, plans.Start):
+                used[a.pool_id] = used.get(a.pool_id, 0) + a.count
+                starting.add(a.job_id)
+        held = {b.pool_id: b.id for b in own.active if own.idle[b.id] > 0}
+        if not held:
+            return
+        view, seen = own.view, 0
+        for job in view.pending.values():
+            if seen >= HEAD:
+                break
+            seen += 1
+            spec = job.spec
+            if spec.id in own.started or spec.id in starting:
+                continue
+            need = spec.accelerators
+            for pid, _ in self._cache.get(view, spec):
+                if pid in held and own.free[pid] - used.get(pid, 0) >= need:
+                    waiting[spec.id] = Reason.of(Code.WAITING_FOR_BLOCK, pool=pid,
+                                                 block=held[pid])  # fmt: skip
+                    break
 
 
 def _first_block(blocks: list[Block], pool_id: PoolId, start_s: float, end_s: float) -> str:

@@ -6,7 +6,7 @@ Booking checks the block against the live fleet's pools and the blocks already b
 first pool of that type with room. Officers (global ``officer`` role) and operators may
 book and cancel; anyone signed in may list. Every booking and cancellation is audited.
 
-The live scheduler reads the booked blocks (``active_blocks``) and plans through
+The live scheduler reads the booked blocks (``booked_blocks``) every step and plans through
 ``nacc.scheduling.blocks.Blocked``, the same rule as the simulator.
 """
 
@@ -20,6 +20,7 @@ from nacc.domain.errors import Conflict, InputError, NotFound
 from nacc.domain.ids import PoolId
 from nacc.domain.pools import Pool
 from nacc.domain.reservations import Block, ChargeMode, check_fits, resolve_pool
+from nacc.ports.store import UnitOfWork
 from nacc.ports.store_reservations import BlockRow, NewBlock
 from nacc.service import audit
 from nacc.service.auth import Principal, require
@@ -103,7 +104,7 @@ def cancel(svc: Services, who: Principal, block_id: int) -> BlockRow:
         return row
 
 
-def active_blocks(svc: Services, now: datetime) -> list[Block]:
-    """Blocks not cancelled and not over at ``now`` (what the live scheduler honours)."""
-    with svc.unit() as uow:
-        return [r.to_block() for r in uow.reservations.booked() if r.end > now]
+def booked_blocks(uow: UnitOfWork, now_s: float) -> list[Block]:
+    """Blocks not cancelled and not over at ``now_s`` (epoch seconds): what the live
+    scheduler honours, read in its step's unit of work."""
+    return [r.to_block() for r in uow.reservations.booked() if r.end.timestamp() > now_s]

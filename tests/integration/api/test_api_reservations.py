@@ -3,8 +3,11 @@ refusals (overlap beyond capacity naming the other block, a non-officer, bad inp
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from conftest import Api
-from jobsetup import funded_project
+from jobsetup import funded_project, submit_job, wait_job
+from support.waiting import wait_until
 
 DAY = "2027-01-{:02d}T00:00:00Z"
 
@@ -68,3 +71,45 @@ def test_refusals_name_the_field_and_the_role(api: Api) -> None:
     missing = api.client.post("/reservations", json={"name": "x"}, headers=ops)
     assert missing.status_code == 422
     assert api.client.post("/reservations/999/cancel", headers=ops).status_code == 404
+
+
+def test_live_scheduler_honours_a_block(live_api: Api) -> None:
+    """The whole H100 pool is booked for one project from now for an hour: another
+    project's job (1 min limit) waits with ``waiting_for_block``; the block's job runs
+    as a real process on it; cancelling the block lets the other job run."""
+    owner = funded_project(live_api.svc, who="a-", org_name="KAIST")
+    other = funded_project(live_api.svc, who="b-", org_name="SNU")
+    ops = live_api.as_(live_api.operator)
+    now = live_api.svc.clock()
+    body = {"name": "live-block", "pool_id": "local-h100-sxm", "count": 4,
+            "start": (now - timedelta(seconds=5)).isoformat(),
+            "end": (now + timedelta(hours=1)).isoformat(), "projects": [owner.project_id]}  # fmt: skip
+    booked = live_api.client.post("/reservations", json=body, headers=ops)
+    assert booked.status_code == 201, booked.text
+    types = {"accelerator_types": ["H100-SXM"]}
+    theirs = submit_job(live_api, other.pi, other.project_id, command="true", **types)
+    assert theirs.status_code == 201, theirs.text
+
+    def told_to_wait() -> dict | None:  # type: ignore[type-arg]
+        job = live_api.client.get(f"/jobs/{theirs.json()['id']}", headers=live_api.as_(other.pi))
+        seen = job.json()
+        last[0] = seen
+        return seen if seen.get("reason_code") == "waiting_for_block" else None
+
+    last: list = [None]  # type: ignore[type-arg]
+    try:
+        waiting = wait_until(told_to_wait, 30, every=0.1)
+    except AssertionError:
+        raise AssertionError(last[0]) from None
+    assert waiting["state"] == "pending"
+    assert waiting["reason_params"] == {"block": "live-block", "pool": "local-h100-sxm"}
+    mine = submit_job(live_api, owner.pi, owner.project_id, command="true", accelerators=4,
+                      **types)  # fmt: skip
+    done = wait_job(live_api, owner.pi, mine.json()["id"], {"completed", "failed"})
+    assert done["state"] == "completed", done
+    seen = live_api.client.get(f"/jobs/{theirs.json()['id']}", headers=live_api.as_(other.pi))
+    assert seen.json()["state"] == "pending"
+    cancel = live_api.client.post(f"/reservations/{booked.json()['id']}/cancel", headers=ops)
+    assert cancel.status_code == 200
+    ran = wait_job(live_api, other.pi, theirs.json()["id"], {"completed", "failed"})
+    assert ran["state"] == "completed", ran

@@ -20,7 +20,7 @@ EXPECTED_TABLES = {
     "programs", "calls", "proposals", "proposal_members", "reviews", "decisions",
     "projects", "project_members", "tranches", "jobs", "job_events",
     "accounts", "journal_entries", "journal_legs", "usage_intervals",
-    "scheduler_heartbeats", "team_invitations", "audit_log",
+    "scheduler_heartbeats", "team_invitations", "audit_log", "capacity_blocks",
 }  # fmt: skip
 
 
@@ -38,7 +38,7 @@ def test_upgrade_from_empty_to_head_creates_every_table(empty_url: str) -> None:
     assert _tables(empty_url) == EXPECTED_TABLES | {"alembic_version"}
     engine = make_engine(empty_url)
     try:
-        assert current_revision(engine) == head_revision() == "0006"
+        assert current_revision(engine) == head_revision() == "0007_reserve"
     finally:
         engine.dispose()
 
