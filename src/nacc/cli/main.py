@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from nacc import i18n
-from nacc.cli import access, client, plan, whatif
+from nacc.cli import access, client, plan, reservations, whatif
 from nacc.cli.ledger import ledger
 from nacc.cli.serve import serve
 from nacc.domain.errors import InputError, NaccError
@@ -271,6 +271,7 @@ client.register(app)
 access.register(app)
 app.add_typer(ledger, name="ledger")
 plan.register(app)
+reservations.register(app)
 
 
 def main() -> None:  # pragma: no cover

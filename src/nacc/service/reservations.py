@@ -3,7 +3,7 @@
 Booking checks the block against the live fleet's pools and the blocks already booked
 (``nacc.domain.reservations.check_fits``): an overlap beyond a pool's capacity is a 409
 ``block_conflict`` naming the other blocks. A block on an accelerator type goes to the
-first pool of that type with room. Officers (global ``officer`` role) and operators may
+first pool of that type with room. Program officers (global ``program_officer`` role) and operators may
 book and cancel; anyone signed in may list. Every booking and cancellation is audited.
 
 The live scheduler reads the booked blocks (``booked_blocks``) every step and plans through
@@ -26,7 +26,7 @@ from nacc.service import audit
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services
 
-BOOKERS = ("officer", "operator")
+BOOKERS = ("program_officer", "operator")
 
 
 @dataclass(frozen=True, slots=True)
