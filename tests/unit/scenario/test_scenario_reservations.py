@@ -105,3 +105,19 @@ def test_simulate_with_reservations_reports_others_wait_both_ways(tmp_path: Path
     assert whatif["blocks"][0]["count"] == 768
     assert set(whatif["others_with_blocks"]) == {"jobs", "avg_wait_s", "p95_wait_s"}
     assert (out / "blocks_wait.png").stat().st_size > 0
+
+
+def test_the_documented_what_if_command_runs_on_a_slice(tmp_path: Path) -> None:
+    """docs/programs.md's `nacc simulate ... --reservations` as written, on the trace's
+    first 300 jobs (``--limit``) and with ``--out`` in a temporary folder: the full
+    trace takes minutes (its numbers are in the doc)."""
+    import re
+    import shlex
+
+    text = (ROOT / "docs" / "programs.md").read_text()
+    (cmd,) = [b for b in re.findall(r"```\n(nacc simulate.*?)```", text, flags=re.S)]
+    args = shlex.split(cmd.replace("\\\n", " "))[1:]
+    args[args.index("--out") + 1] = str(tmp_path / "out")
+    result = CliRunner().invoke(app, [*args, "--limit", "300"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "without blocks" in result.output and "llm-b200-768" in result.output
