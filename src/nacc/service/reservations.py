@@ -3,8 +3,9 @@
 Booking checks the block against the live fleet's pools and the blocks already booked
 (``nacc.domain.reservations.check_fits``): an overlap beyond a pool's capacity is a 409
 ``block_conflict`` naming the other blocks. A block on an accelerator type goes to the
-first pool of that type with room. Program officers (global ``program_officer`` role) and operators may
-book and cancel; anyone signed in may list. Every booking and cancellation is audited.
+first pool of that type with room. Program officers (the global ``program_officer``
+role) and operators may book and cancel; anyone signed in may list. Every booking and
+cancellation is audited.
 
 The live scheduler reads the booked blocks (``booked_blocks``) every step and plans through
 ``nacc.scheduling.blocks.Blocked``, the same rule as the simulator.

@@ -4,17 +4,20 @@ refusals (overlap beyond capacity naming the other block, a non-officer, bad inp
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
+
+from jobsetup import funded_project, submit_job, wait_job
 
 from conftest import Api
-from jobsetup import funded_project, submit_job, wait_job
 from support.waiting import wait_until
 
 DAY = "2027-01-{:02d}T00:00:00Z"
 
 
-def _body(name: str, count: int, start: int, end: int, project: int, **kw: object) -> dict:  # type: ignore[type-arg]
+def _body(name: str, count: int, start: int, end: int, project: int, **kw: object) -> Any:
     return {"name": name, "pool_id": "local-h100-sxm", "count": count,
-            "start": DAY.format(start), "end": DAY.format(end), "projects": [project], **kw}  # fmt: skip
+            "start": DAY.format(start), "end": DAY.format(end),
+            "projects": [project], **kw}  # fmt: skip
 
 
 def test_book_list_cancel_and_overlap_refusal(api: Api) -> None:
@@ -83,20 +86,21 @@ def test_live_scheduler_honours_a_block(live_api: Api) -> None:
     now = live_api.svc.clock()
     body = {"name": "live-block", "pool_id": "local-h100-sxm", "count": 4,
             "start": (now - timedelta(seconds=5)).isoformat(),
-            "end": (now + timedelta(hours=1)).isoformat(), "projects": [owner.project_id]}  # fmt: skip
+            "end": (now + timedelta(hours=1)).isoformat(),
+            "projects": [owner.project_id]}  # fmt: skip
     booked = live_api.client.post("/reservations", json=body, headers=ops)
     assert booked.status_code == 201, booked.text
     types = {"accelerator_types": ["H100-SXM"]}
     theirs = submit_job(live_api, other.pi, other.project_id, command="true", **types)
     assert theirs.status_code == 201, theirs.text
 
-    def told_to_wait() -> dict | None:  # type: ignore[type-arg]
+    def told_to_wait() -> Any:
         job = live_api.client.get(f"/jobs/{theirs.json()['id']}", headers=live_api.as_(other.pi))
         seen = job.json()
         last[0] = seen
         return seen if seen.get("reason_code") == "waiting_for_block" else None
 
-    last: list = [None]  # type: ignore[type-arg]
+    last: list[Any] = [None]
     try:
         waiting = wait_until(told_to_wait, 30, every=0.1)
     except AssertionError:
