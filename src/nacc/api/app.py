@@ -34,19 +34,29 @@ def create_app(
     app.add_middleware(LanguageMiddleware)
     app.state.live = None
     app.state.pricing = None
-    app.state.pools = []  # the fleet's pools (bootstrap sets them): provider, site
+    app.state.pools = []  # the fleet's pools (bootstrap sets them): reports, fleet page, blocks
     app.state.principals = PrincipalCache()
     app.state.submit_limiter = ratelimit.RateLimiter()  # bootstrap sets the configured one
     svc.on_roles_changed.append(app.state.principals.clear)
     app.state.services = svc
     problems.install(app)
     ratelimit.install(app)
-    from nacc.api.routes import admin, health, jobs, programs, reports, reports_jobs, teams
+    from nacc.api.routes import (
+        admin,
+        health,
+        jobs,
+        programs,
+        reports,
+        reports_jobs,
+        reservations,
+        teams,
+    )
 
     app.include_router(admin.router)
     app.include_router(programs.router)
     app.include_router(teams.router)
     app.include_router(jobs.router)
+    app.include_router(reservations.router)
     app.include_router(health.router)
     app.include_router(reports.router)
     app.include_router(reports_jobs.router)

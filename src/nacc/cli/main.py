@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from nacc import i18n
-from nacc.cli import access, admin, client, plan, usercmds
+from nacc.cli import access, admin, client, plan, reservations, usercmds, whatif
 from nacc.cli.export import export
 from nacc.cli.ledger import ledger
 from nacc.cli.serve import serve
@@ -58,6 +58,9 @@ MapOpt = Annotated[
 UnitOpt = Annotated[str, typer.Option("--time-unit", help="csv time unit: s|ms|us")]
 SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="skip malformed rows, count them")]
 LimitOpt = Annotated[int | None, typer.Option("--limit", help="first N jobs only")]
+ReservationsOpt = Annotated[
+    Path | None, typer.Option("--reservations", help="reservations YAML (capacity blocks)")
+]
 
 
 LangOpt = Annotated[
@@ -197,17 +200,25 @@ def simulate(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: Out
              load_scale: LoadOpt = 1.0, seed: SeedOpt = 0, restart_cost_s: RestartOpt = None,
              runtime_noise: NoiseOpt = 0.0, map: MapOpt = None, time_unit: UnitOpt = "s",
              skip_invalid: SkipOpt = False, limit: LimitOpt = None,
-             cycle_s: CycleOpt = 5.0) -> None:  # fmt: skip
-    """Replay a trace on a scenario under one policy; writes results.json and a report."""
+             cycle_s: CycleOpt = 5.0, reservations: ReservationsOpt = None) -> None:  # fmt: skip
+    """Replay a trace on a scenario under one policy; writes results.json and a report.
+    With reservations (the scenario's or --reservations), also runs without them and
+    reports others' average and p95 wait both ways (whatif.json, blocks_wait.png)."""
+    from dataclasses import replace
+
     from nacc.sim import study
 
     with _errors():
         study.validate_policies([policy])
         inp = _input(scenario, trace, format, map, time_unit, skip_invalid, limit, load_scale,
                      seed, restart_cost_s, runtime_noise, cycle_s)  # fmt: skip
+        inp = replace(inp, reservations=reservations)
         results = _run_many(inp, [policy], out)
         study.write_json(out / "results.json", results[0])
     console.print(_table(results))
+    if "blocks" in results[0]:
+        with _errors():
+            whatif.run(inp, policy, results[0], out, console)
     console.print(f"results: {out / 'results.json'}  report: {out / 'report.html'}")
 
 
@@ -264,6 +275,7 @@ admin.register(app)
 app.add_typer(ledger, name="ledger")
 app.add_typer(export, name="export")
 plan.register(app)
+reservations.register(app)
 
 
 def main() -> None:  # pragma: no cover

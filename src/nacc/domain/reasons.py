@@ -57,6 +57,8 @@ class Code(StrEnum):
     KUEUE_EVICTED = "kueue_evicted"
     RESERVED = "reserved"
     RESERVED_AFTER_WAIT = "reserved_after_wait"
+    WAITING_FOR_BLOCK = "waiting_for_block"
+    START_ON_BLOCK = "start_on_block"
     POLICY_NOTE = "policy_note"  # free text: only in reasons stored before policies gave codes
     # why a job ended or moved
     EXIT_CODE = "exit_code"
@@ -71,6 +73,7 @@ class Code(StrEnum):
     PREEMPTED_TO_MOVE = "preempted_to_move"
     PREEMPTED_NO_ROOM = "preempted_no_room"
     PREEMPTED_BELOW_CUTOFF = "preempted_below_cutoff"
+    PREEMPTED_FOR_BLOCK = "preempted_for_block"
     LOST = "lost"
     LOST_WHILE_DOWN = "lost_while_down"
     LOST_AFTER_RESTART = "lost_after_restart"
@@ -100,6 +103,7 @@ class Code(StrEnum):
     LEDGER_ERROR = "ledger_error"
     INVALID_ENTRY = "invalid_entry"
     CAUSE_CONFLICT = "cause_conflict"
+    BLOCK_CONFLICT = "block_conflict"
     DISPATCH_ERROR = "dispatch_error"
     HTTP_ERROR = "http_error"
     # identity and access (team invitations, reviews, rate limits)
@@ -181,6 +185,8 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.KUEUE_EVICTED: ("reason", "message"),
     Code.RESERVED: ("policy", "pool"),
     Code.RESERVED_AFTER_WAIT: ("policy", "pool", "waited_s"),
+    Code.WAITING_FOR_BLOCK: ("pool", "block"),
+    Code.START_ON_BLOCK: ("pool", "block"),
     Code.EXIT_CODE: ("exit_code",),
     Code.EXIT_CODE_WHILE_DOWN: ("exit_code",),
     Code.KILLED_BY_SIGNAL: ("signal", "name"),
@@ -193,6 +199,7 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.PREEMPTED_TO_MOVE: ("policy", "pool", "accel_type"),
     Code.PREEMPTED_NO_ROOM: ("policy", "accel_type"),
     Code.PREEMPTED_BELOW_CUTOFF: ("policy",),
+    Code.PREEMPTED_FOR_BLOCK: ("pool", "block"),
     Code.LOST: (),
     Code.LOST_WHILE_DOWN: (),
     Code.LOST_AFTER_RESTART: (),
@@ -222,6 +229,7 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.LEDGER_ERROR: ("message",),
     Code.INVALID_ENTRY: ("cause", "problems"),
     Code.CAUSE_CONFLICT: ("message",),
+    Code.BLOCK_CONFLICT: ("block", "pool", "conflicting", "count", "available"),
     Code.DISPATCH_ERROR: ("message",),
     Code.HTTP_ERROR: ("status", "message"),
     Code.CONFLICT_OF_INTEREST_TEAM: ("name", "proposal"),

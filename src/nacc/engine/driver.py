@@ -79,6 +79,7 @@ class Driver:
         self.estimates: dict[JobId, float] = {}
         self.decisions = 0
         self._refusals_seen = 0
+        self.wake_at: float | None = None  # a policy's own next decision (block start/end)
 
     def step(self, now: float, changed: bool = False) -> bool:
         """One control cycle at ``now``; ``changed``: jobs arrived or left since the last
@@ -97,6 +98,7 @@ class Driver:
             self.decisions += 1
             self._redecide_after_refusals()
         self._next_round(now)
+        self._policy_wake(now)
         # 4. Expected starts.
         if decide and self.config.estimate_starts:
             self._estimate(now)
@@ -104,7 +106,7 @@ class Driver:
 
     def next_wakeup(self) -> float | None:
         """The next time the driver must step though nothing arrives or ends."""
-        times = [t for t in (self.round_at, self.cycle_at) if t is not None]
+        times = [t for t in (self.round_at, self.cycle_at, self.wake_at) if t is not None]
         if self.config.enforce_time_limits:
             deadline = self.engine.next_deadline()
             if deadline is not None:
@@ -113,6 +115,8 @@ class Driver:
 
     def _due(self, now: float, changed: bool) -> bool:
         due = False
+        if self.wake_at is not None and now >= self.wake_at:
+            due, self.wake_at = True, None
         if self.round_at is not None and now >= self.round_at:
             due, self.round_at, self.last_round = True, None, now
         if self.cycle_at is not None and now >= self.cycle_at:
@@ -124,6 +128,14 @@ class Driver:
             if self.cycle_at is None:
                 self.cycle_at = at
         return due
+
+    def _policy_wake(self, now: float) -> None:
+        """A policy with ``next_wake(now)`` (``scheduling.blocks.Blocked``: a block starts
+        or ends) decides then though nothing arrives or ends."""
+        wake = getattr(self.policy, "next_wake", None)
+        if wake is not None:
+            at = wake(now)
+            self.wake_at = at if isinstance(at, int | float) else None
 
     def _redecide_after_refusals(self) -> None:
         """A launch the backend refused gave back what the plan had counted on (and the

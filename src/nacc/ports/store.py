@@ -27,6 +27,7 @@ from typing import Protocol
 from nacc.ports.store_jobs import JobsRepo, LedgerRepo, ProjectsRepo
 from nacc.ports.store_people import AwardsRepo, PeopleRepo, ProgramsRepo
 from nacc.ports.store_reports import ReportsRepo
+from nacc.ports.store_reservations import ReservationsRepo
 from nacc.ports.store_scheduler import SchedulerRepo
 
 
@@ -56,6 +57,9 @@ class UnitOfWork(Protocol):
 
     @property
     def reports(self) -> ReportsRepo: ...
+
+    @property
+    def reservations(self) -> ReservationsRepo: ...
 
     def roles_changed(self) -> None:
         """Mark that roles or tokens changed: after commit, callers' caches are dropped."""

@@ -22,9 +22,16 @@ from nacc.scenario.model import (
     Scenario,
     Site,
 )
+from nacc.scenario.reservations import ReservationSpec
+from nacc.scenario.reservations_file import check_against
 from nacc.scenario.yaml_errors import problems, to_input_error
 
-_SECTIONS: dict[str, type[BaseModel]] = {"providers": Provider, "sites": Site, "pools": PoolSpec}
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "providers": Provider,
+    "sites": Site,
+    "pools": PoolSpec,
+    "reservations": ReservationSpec,
+}
 
 
 def load_scenario(path: Path, catalog: Mapping[str, AcceleratorType] | None = None) -> Scenario:
@@ -38,9 +45,12 @@ def load_scenario(path: Path, catalog: Mapping[str, AcceleratorType] | None = No
         raise InputError(f"{path}:1", f"expected a mapping with keys {keys}; found {found}")
     context = None if catalog is None else {CATALOG_CONTEXT_KEY: catalog}
     try:
-        return Scenario.model_validate(data, context=context)
+        scenario = Scenario.model_validate(data, context=context)
     except ValidationError as exc:
         raise to_input_error(path, root, problems(exc, _allowed_keys)) from None
+    if scenario.reservations:
+        check_against(path, root, scenario.reservations, scenario.domain_pools(catalog))
+    return scenario
 
 
 def field_error(path: Path, loc: Loc, problem: str) -> InputError:

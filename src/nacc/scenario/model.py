@@ -22,6 +22,7 @@ from nacc.domain.accelerators import AcceleratorType
 from nacc.domain.errors import InputError
 from nacc.domain.ids import PoolId
 from nacc.domain.pools import Pool
+from nacc.scenario.reservations import ReservationSpec
 
 Loc = tuple[str | int, ...]
 ProviderKind = Literal["public", "private-cloud", "supercomputer", "national-dc", "other"]
@@ -183,6 +184,9 @@ class Scenario(_Strict):
     restart_cost_s: float | None = Field(default=None, ge=0)
     """Checkpoint/restart cost a preempted job pays when it resumes on this fleet; the
     simulator's default (30 s) applies when unset."""
+    reservations: list[ReservationSpec] = Field(default_factory=list)
+    """Capacity blocks (``nacc.scenario.reservations``), checked against the pools by
+    the loader."""
 
     @model_validator(mode="after")
     def _references(self) -> Self:

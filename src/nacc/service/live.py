@@ -35,9 +35,11 @@ from nacc.engine.driver import DEFAULT_LIMIT_S, REQUEST_REFERENCE, Driver, Drive
 from nacc.engine.engine import Engine, EngineConfig
 from nacc.ports import Dispatcher, Observation, Outcome, Payload, Recoverable, Recovered
 from nacc.ports.store_scheduler import LIVE_SCHEDULER, Beat, Move, QueuedJob, SchedulerRepo, Waiting
+from nacc.scheduling.blocks import Blocked
 from nacc.scheduling.policy import Policy
 from nacc.service.context import Services
 from nacc.service.live_writes import TickBuffer, text, wall
+from nacc.service.reservations import booked_blocks
 
 log = logging.getLogger("nacc.live")
 
@@ -101,8 +103,9 @@ class LiveScheduler:
         self.svc, self.rates, self.tick_s, self.meter_s = svc, rates, tick_s, meter_s
         self.clock = clock
         self.persist = TickBuffer()
+        self.blocks = Blocked(policy, [])  # capacity blocks, re-read every step
         self.engine = Engine(
-            pools, policy, dispatchers, rates, config or EngineConfig(), self.persist,
+            pools, self.blocks, dispatchers, rates, config or EngineConfig(), self.persist,
             self.persist,
         )  # fmt: skip
         self.driver = Driver(self.engine, DriverConfig(estimate_starts=_REASONS_FOR))
@@ -182,7 +185,10 @@ class LiveScheduler:
         with self.svc.unit() as uow:
             fresh = self._queued(uow.scheduler, now)
             asked = uow.scheduler.cancel_requests()
+            blocks = booked_blocks(uow, now)
         changed, self._recovered = self._ingest(fresh, now) > 0 or self._recovered, False
+        if blocks != self.blocks.blocks:  # booked or cancelled: decide again
+            self.blocks.blocks, changed = blocks, True
         # 2. Cancellations requested through the API (a running job's group is killed).
         changed = self._cancellations(asked, now) > 0 or changed
         # 3. The driver: observe the backends, time limits, decide when due, act.

@@ -117,6 +117,9 @@ def _save(fig: Any, path: Path) -> Path:
     return path
 
 
+save = _save  # for other plot modules (sim.whatif)
+
+
 def write_report(
     out: Path, title: str, results: Sequence[dict[str, Any]], runs: Sequence[SimRun]
 ) -> Path:

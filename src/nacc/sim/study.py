@@ -14,8 +14,13 @@ from typing import Any
 
 from nacc.catalog.throughput import ThroughputModel, default_model
 from nacc.domain.pools import Pool
+from nacc.domain.reservations import Block, check_fits
 from nacc.scenario import load_scenario
+from nacc.scenario.reservations import blocks_of
+from nacc.scenario.reservations_file import load_reservations
+from nacc.scheduling.blocks import Blocked
 from nacc.scheduling.policies.registry import builtin_policies
+from nacc.sim import blocks as block_costs
 from nacc.sim import metrics
 from nacc.sim.experiment import Progress, SimConfig, SimRun, simulate
 from nacc.sim.traces import ReadOptions, TraceRead, read_trace
@@ -29,6 +34,7 @@ class StudyInput:
     read_options: ReadOptions = field(default_factory=ReadOptions)
     sim: SimConfig = field(default_factory=SimConfig)
     policy_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    reservations: Path | None = None  # a reservations YAML file (beside the scenario's own)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +43,22 @@ class Loaded:
     trace: TraceRead
     rates: ThroughputModel
     restart_cost_s: float | None = None
+    blocks: list[Block] = field(default_factory=list)
 
 
 def load(inp: StudyInput) -> Loaded:
-    """Read and validate the scenario and the trace (errors name file, line, field)."""
+    """Read and validate the scenario, its reservations and the trace (errors name file,
+    line, field)."""
     scenario = load_scenario(inp.scenario)
+    pools = scenario.domain_pools()
+    blocks = blocks_of(scenario.reservations, pools)
+    if inp.reservations is not None:
+        sizes = {p.id: p.count for p in pools}
+        for block in load_reservations(inp.reservations, pools):
+            check_fits(block, blocks, sizes[block.pool_id])
+            blocks.append(block)
     trace = read_trace(inp.trace, inp.fmt, inp.read_options)
-    return Loaded(scenario.domain_pools(), trace, default_model(), scenario.restart_cost_s)
+    return Loaded(pools, trace, default_model(), scenario.restart_cost_s, blocks)
 
 
 def run_policy(
@@ -55,6 +70,8 @@ def run_policy(
 ) -> tuple[dict[str, Any], SimRun]:
     """Run one policy; returns the result object and the raw run (for plots)."""
     policy = builtin_policies().create(name, options)
+    if loaded.blocks:
+        policy = Blocked(policy, loaded.blocks)
     if cfg.restart_cost_s is None and loaded.restart_cost_s is not None:
         cfg = replace(cfg, restart_cost_s=loaded.restart_cost_s)
     run = simulate(loaded.trace.jobs, loaded.pools, policy, loaded.rates, cfg, progress)
@@ -62,6 +79,9 @@ def run_policy(
     result = metrics.summarize(run, loaded.rates, skipped)
     result["load_scale"] = cfg.load_scale
     result["seed"] = cfg.seed
+    result["others_wait"] = block_costs.others_wait(run, loaded.blocks)
+    if loaded.blocks:
+        result["blocks"] = block_costs.block_report(run, loaded.blocks, loaded.rates)
     return result, run
 
 

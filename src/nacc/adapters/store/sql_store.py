@@ -19,6 +19,7 @@ from nacc.adapters.store.repos_people import ROLES_CHANGED
 from nacc.adapters.store.sql_jobs import SqlJobs, SqlLedger, SqlProjects
 from nacc.adapters.store.sql_people import SqlAwards, SqlPeople, SqlPrograms
 from nacc.adapters.store.sql_reports import SqlReports
+from nacc.adapters.store.sql_reservations import SqlReservations
 from nacc.adapters.store.sql_scheduler import SqlScheduler
 from nacc.adapters.store.tables_identity import AuthGeneration
 
@@ -60,6 +61,10 @@ class SqlUnit:
     @cached_property
     def reports(self) -> SqlReports:
         return SqlReports(self.session)
+
+    @cached_property
+    def reservations(self) -> SqlReservations:
+        return SqlReservations(self.session)
 
     def roles_changed(self) -> None:
         self.session.info[ROLES_CHANGED] = True

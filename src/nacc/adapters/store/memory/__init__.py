@@ -20,6 +20,7 @@ from nacc.adapters.store.memory.ledger import MemLedger
 from nacc.adapters.store.memory.people import MemPeople, PeopleTables
 from nacc.adapters.store.memory.programs import MemAwards, MemPrograms
 from nacc.adapters.store.memory.reports import MemReports
+from nacc.adapters.store.memory.reservations import MemReservations, ReservationsTables
 from nacc.adapters.store.memory.scheduler import MemScheduler
 
 
@@ -29,6 +30,7 @@ class Tables:
 
     jobs: JobsTables = field(default_factory=JobsTables)
     people: PeopleTables = field(default_factory=PeopleTables)
+    reservations: ReservationsTables = field(default_factory=ReservationsTables)
     roles_changed: bool = False
 
 
@@ -67,6 +69,10 @@ class MemUnit:
     @cached_property
     def reports(self) -> MemReports:
         return MemReports(self.tables)
+
+    @cached_property
+    def reservations(self) -> MemReservations:
+        return MemReservations(self.tables.reservations)
 
     def roles_changed(self) -> None:
         self.tables.roles_changed = True

@@ -1,0 +1,67 @@
+"""`nacc reservation book|list|cancel` against a real `nacc serve` (a process on a loopback
+port, SQLite), as docs/programs.md shows them, including the overlap refusal in Korean."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from test_cli_access import Served
+from test_crash_safety import _port, _start
+
+from nacc.bootstrap import Settings, build_services, first_operator
+from nacc.ports.store_people import AwardProjectSpec
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    url = f"sqlite:///{tmp_path / 'nacc.db'}"
+    port = _port()
+    s = Served(f"http://127.0.0.1:{port}", tmp_path, {}, {})
+    svc = build_services(Settings(database_url=url))
+    try:
+        s.tokens["ops"] = first_operator(svc, "Ops", "ops@cli.example")
+        now = svc.clock()
+        with svc.unit() as uow:
+            spec = AwardProjectSpec("llm", now, now + timedelta(days=365))
+            s.ids["project"] = uow.awards.create_project(spec).id
+    finally:
+        svc.sessions.kw["bind"].dispose()
+    env = dict(os.environ, NACC_DATABASE_URL=url, NACC_HOME=str(tmp_path),
+               NACC_LOCAL_DEVICES="H100-SXM:4", NACC_TICK_S="0.2")  # fmt: skip
+    server = _start(env, port, tmp_path / "server.log")
+    try:
+        yield s
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def test_book_list_cancel_from_the_cli(served: Served) -> None:
+    p = str(served.ids["project"])
+    book = ["reservation", "book", "--name", "llm-2027", "--pool", "local-h100-sxm",
+            "--count", "3", "--start", "2027-01-01T00:00:00Z", "--end", "2027-07-01T00:00:00Z",
+            "--project", p]  # fmt: skip
+    r = served.nacc("ops", *book)
+    assert r.exit_code == 0, r.output
+    block = json.loads(r.output)
+    assert block["name"] == "llm-2027" and block["count"] == 3
+    clash = ["reservation", "book", "--name", "other", "--accelerator", "H100-SXM", "--count",
+             "2", "--start", "2027-03-01T00:00:00Z", "--end", "2027-04-01T00:00:00Z",
+             "--project", p]  # fmt: skip
+    r = served.nacc("ops", "--lang", "ko", *clash)
+    assert r.exit_code == 2
+    assert "error 409" in r.output and "llm-2027" in r.output and "블록" in r.output
+    r = served.nacc("ops", "reservation", "list")
+    assert r.exit_code == 0 and [b["name"] for b in json.loads(r.output)] == ["llm-2027"]
+    r = served.nacc("ops", "reservation", "cancel", str(block["id"]))
+    assert r.exit_code == 0 and json.loads(r.output)["cancelled_at"]
+    r = served.nacc("ops", "reservation", "list")
+    assert json.loads(r.output) == []
+    r = served.nacc("ops", "reservation", "list", "--all")
+    assert len(json.loads(r.output)) == 1
