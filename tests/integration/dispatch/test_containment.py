@@ -227,7 +227,7 @@ def test_a_job_ends_at_its_exit_code_while_its_wrapper_still_drains_the_log(
         if rec.started_s <= 0 or rec.starting or not (job_dir / "state.json").exists():
             return None
         pid = json.loads((job_dir / "state.json").read_text())["pid"]
-        heads = [p for p in psutil.Process(pid).children(recursive=True) if p.name() == "head"]
+        heads = [p for p in psutil.Process(pid).children(recursive=True) if _named(p, "head")]
         return heads[0] if len(heads) == 1 and output(tmp_path / "jobs", "held") else None
 
     wait_for(lambda: reader() is not None)
@@ -252,3 +252,12 @@ def test_a_job_ends_at_its_exit_code_while_its_wrapper_still_drains_the_log(
     wait_for(lambda: not head.is_running() or head.status() == psutil.STATUS_ZOMBIE)
     local.flush()
     assert output(tmp_path / "jobs", "held") == "out\n"
+
+
+def _named(proc: psutil.Process, name: str) -> bool:
+    """``proc`` is called ``name`` (False once it has ended: the job's ``sleep`` children
+    come and go while the test lists them)."""
+    try:
+        return proc.name() == name
+    except psutil.NoSuchProcess:
+        return False
