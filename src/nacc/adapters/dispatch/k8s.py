@@ -42,7 +42,8 @@ from nacc.adapters.dispatch.k8s_states import (
     resource_name,
     timestamp,
 )
-from nacc.domain.errors import InputError, NaccError, UnknownName
+from nacc.adapters.dispatch.remote import RemoteJobs
+from nacc.domain.errors import NaccError, UnknownName
 from nacc.domain.ids import JobId
 from nacc.domain.reasons import Code, Reason
 from nacc.ports import Launch, Launched, LaunchRefused, Observation, Outcome, Recovered
@@ -81,7 +82,7 @@ def _job_id(record: Mapping[str, Any]) -> str | None:
     return None if value is None else str(value)
 
 
-class K8sDispatcher:
+class K8sDispatcher(RemoteJobs["_Job"]):
     """Runs nacc jobs as Kueue-admitted Kubernetes Jobs (see the module docstring)."""
 
     unsupported: Mapping[str, str] = {
@@ -95,37 +96,13 @@ class K8sDispatcher:
         self.config = config
         self.api = api or K8sApi(config.namespace, config.context, config.kubeconfig,
                                  config.timeout_s)  # fmt: skip
-        self._jobs: dict[JobId, _Job] = {}
-        self._commands: dict[JobId, tuple[str | tuple[str, ...], dict[str, str]]] = {}
+        super().__init__()
         self._deleted: set[str] = set()
-        self._pending: dict[JobId, Reason] = {}
-        self._logs: dict[JobId, str] = {}
-        self._snapshot: list[dict[str, Any]] | None = None
 
     # -- what it runs ---------------------------------------------------------------------
-    @property
-    def running_jobs(self) -> list[JobId]:
-        return list(self._jobs)
-
     def job_name(self, job_id: JobId) -> str | None:
         job = self._jobs.get(job_id)
         return None if job is None else job.name
-
-    def pending_reasons(self) -> Mapping[JobId, Reason]:
-        """Why each Job Kueue has not admitted waits, in nacc's codes (last poll)."""
-        return dict(self._pending)
-
-    def log_location(self, job_id: JobId) -> str | None:
-        job = self._jobs.get(job_id)
-        return job.log if job is not None else self._logs.get(job_id)
-
-    def register(self, job_id: JobId, command: str | Sequence[str],
-                 env: Mapping[str, str] | None = None) -> None:  # fmt: skip
-        """Say what ``job_id`` runs when its launch carries no payload (as ``local``)."""
-        cmd = command if isinstance(command, str) else tuple(command)
-        if not cmd:
-            raise InputError(f"job {job_id}", "empty command")
-        self._commands[job_id] = (cmd, dict(env or {}))
 
     @property
     def selector(self) -> str:
@@ -178,16 +155,7 @@ class K8sDispatcher:
 
     def _manifest(self, launch: Launch) -> dict[str, Any]:
         spec, pool, payload = launch.spec, launch.pool, launch.payload
-        if payload is not None:
-            command, env = payload.command, dict(payload.env)
-        elif spec.id in self._commands:
-            command, env = self._commands[spec.id]
-        else:
-            raise K8sDispatchError(f"job {spec.id}: no payload and no command registered")
-        parts = command if isinstance(command, tuple) else (command,)
-        if not command or any("\0" in part for part in parts):
-            raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED,
-                                          message="empty command or a NUL byte in it"))  # fmt: skip
+        command, env = self._command(launch, K8sDispatchError)
         resource = self.config.resources.get(pool.id) or resource_name(pool.accel_type)
         if resource is None:
             raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, message=(

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl
 
+from nacc.adapters.dispatch.remote import RemoteJobs
 from nacc.adapters.dispatch.slurm_accounts import account_name
 from nacc.adapters.dispatch.slurm_rest import SlurmError, SlurmRest
 from nacc.adapters.dispatch.slurm_states import ACTIVE, STARTED, ended, pending_reason, when
@@ -131,7 +132,7 @@ class _Job:
         return Observation(obs.job_id, self.launched_at, obs.outcome, obs.exit_code, obs.reason)
 
 
-class SlurmDispatcher:
+class SlurmDispatcher(RemoteJobs["_Job"]):
     """Runs nacc jobs as Slurm jobs via slurmrestd (see the module docstring)."""
 
     unsupported: Mapping[str, str] = {
@@ -147,37 +148,13 @@ class SlurmDispatcher:
         token = os.environ.get("SLURM_JWT") or None
         self.client = client or SlurmRest(config.base_url, config.user, token,
                                           config.timeout_s, config.attempts)  # fmt: skip
-        self._jobs: dict[JobId, _Job] = {}
-        self._commands: dict[JobId, tuple[str | tuple[str, ...], dict[str, str]]] = {}
+        super().__init__()
         self._cancelled: set[int] = set()
-        self._pending: dict[JobId, Reason] = {}
-        self._logs: dict[JobId, str] = {}
-        self._snapshot: list[dict[str, Any]] | None = None
 
     # -- what it runs ---------------------------------------------------------------------
-    @property
-    def running_jobs(self) -> list[JobId]:
-        return list(self._jobs)
-
     def slurm_id(self, job_id: JobId) -> int | None:
         job = self._jobs.get(job_id)
         return None if job is None else job.slurm_id
-
-    def pending_reasons(self) -> Mapping[JobId, Reason]:
-        """Why each job Slurm has not started yet waits, in nacc's codes (last poll)."""
-        return dict(self._pending)
-
-    def log_location(self, job_id: JobId) -> str | None:
-        job = self._jobs.get(job_id)
-        return job.log if job is not None else self._logs.get(job_id)
-
-    def register(self, job_id: JobId, command: str | Sequence[str],
-                 env: Mapping[str, str] | None = None) -> None:  # fmt: skip
-        """Say what ``job_id`` runs when its launch carries no payload (as ``local``)."""
-        cmd = command if isinstance(command, str) else tuple(command)
-        if not cmd:
-            raise InputError(f"job {job_id}", "empty command")
-        self._commands[job_id] = (cmd, dict(env or {}))
 
     # -- launch -------------------------------------------------------------------------
     def comment(self, job_id: JobId) -> str:
@@ -226,19 +203,10 @@ class SlurmDispatcher:
 
     def _request(self, launch: Launch) -> tuple[str, dict[str, Any], str]:
         spec, pool = launch.spec, launch.pool
-        payload = launch.payload
-        if payload is not None:
-            if payload.image:
-                raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, message=self.unsupported[IMAGE]))
-            command, env = payload.command, dict(payload.env)
-        elif spec.id in self._commands:
-            command, env = self._commands[spec.id]
-        else:
-            raise SlurmDispatchError(f"job {spec.id}: no payload and no command registered")
-        if not command or any("\0" in part for part in (command if isinstance(command, tuple)
-                                                         else (command,))):  # fmt: skip
-            raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED,
-                                          message="empty command or a NUL byte in it"))  # fmt: skip
+        if launch.payload is not None and launch.payload.image:
+            raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, message=self.unsupported[IMAGE]))
+        command, env = self._command(launch, SlurmDispatchError)
+        workdir = launch.payload.workdir if launch.payload is not None else None
         body = command if isinstance(command, str) else "exec " + shlex.join(command)
         job_dir = self.config.workdir / self.config.tag / spec.id
         try:
@@ -255,9 +223,7 @@ class SlurmDispatcher:
             "comment": self.comment(spec.id),
             "gres": f"gpu:{gres_type}:{launch.count}",
             "environment": environment,
-            "current_working_directory": payload.workdir
-            if payload and payload.workdir
-            else str(job_dir),
+            "current_working_directory": workdir or str(job_dir),
             "standard_output": out,
             "standard_error": out,
         }
