@@ -10,6 +10,7 @@ Numbers are strict: ``"2"`` or ``true`` is not a number.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from fastapi import Path
 from pydantic import (
     AfterValidator,
     AwareDatetime,
+    BeforeValidator,
     Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
@@ -80,6 +82,20 @@ def _in_range(value: datetime) -> datetime:
 
 
 Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]
+
+
+def _iso_text(value: object) -> object:
+    """A time in a query string is ISO 8601 text (``2026-12-01T00:00:00Z``), not a number
+    of seconds that would be read as one."""
+    if isinstance(value, str) and not _ISO.match(value):
+        raise PydanticCustomError("datetime_iso", "an ISO 8601 time with its zone, e.g. "
+                                  "2026-12-01T00:00:00Z")  # fmt: skip
+    return value
+
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]")
+QueryMoment = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_in_range)]
+"""A time given as a query parameter: ISO 8601 text with its zone, 1970..2200."""
 """A time with its offset, 1970 .. 2200 (UTC): later ones overflow the year 9999
 once a lifetime is added, earlier ones once converted to UTC."""
 

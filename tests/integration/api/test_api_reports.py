@@ -64,3 +64,20 @@ def test_usage_report_refuses_pis_and_unknown_dimensions(api: Api) -> None:
                          headers={**api.as_(api.operator), "Accept-Language": "en"})  # fmt: skip
     assert bad.status_code == 422
     assert "colour" in bad.text and "org_kind" in bad.text
+
+
+def test_report_times_are_iso_text_and_every_answer_is_documented(api: Api) -> None:
+    """Found by `make fuzz`: ``until=0.5`` was read as a time (seconds after 1970), the
+    CSV answers and the 404 of /history for a project that is not there were undocumented."""
+    ops = api.as_(api.operator)
+    for path in ("/reports/usage", "/reports/waits"):
+        bad = api.client.get(path, params={"until": "0.5"}, headers=ops)
+        assert bad.status_code == 422 and "until" in bad.text, bad.text
+        good = api.client.get(path, params={"until": "2026-12-01T00:00:00Z", "format": "csv"},
+                              headers=ops)  # fmt: skip
+        assert good.status_code == 200 and good.headers["content-type"].startswith("text/csv")
+    assert api.client.get("/history", params={"project": 13315}, headers=ops).status_code == 404
+    spec = api.client.get("/openapi.json").json()["paths"]
+    for path in ("/reports/usage", "/reports/waits"):
+        assert "text/csv" in spec[path]["get"]["responses"]["200"]["content"]
+    assert "404" in spec["/history"]["get"]["responses"]

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from nacc.api.bounds import QueryMoment
 from nacc.api.deps import CallerDep, ServicesDep
 from nacc.api.problems import LIST
 from nacc.service import reports_usage as use
@@ -57,8 +58,10 @@ By = Annotated[
     str, Query(max_length=200, description=f"comma-separated: {', '.join(use.DIMENSIONS)}")
 ]
 Period = Annotated[str, Query(max_length=10, description=" | ".join(use.PERIODS))]
-Since = Annotated[datetime | None, Query(description="from (inclusive), ISO 8601 with zone")]
-Until = Annotated[datetime | None, Query(description="to (exclusive)")]
+Since = Annotated[QueryMoment | None, Query(description="from (inclusive), ISO 8601 with zone")]
+Until = Annotated[QueryMoment | None, Query(description="to (exclusive), ISO 8601 with zone")]
+CSV_OR_JSON = {**LIST, 200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                             "description": "the report (format=csv: as CSV)"}}  # fmt: skip
 Format = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
 
 
@@ -85,7 +88,7 @@ def _dims(by: str) -> list[str]:
     return [d.strip() for d in by.split(",") if d.strip()]
 
 
-@router.get("/reports/usage", responses=LIST, response_model=UsageOut)
+@router.get("/reports/usage", responses=CSV_OR_JSON, response_model=UsageOut)
 def usage(request: Request, svc: ServicesDep, who: CallerDep, by: By = "program",
           period: Period = "month", since: Since = None, until: Until = None,
           format: Format = "json") -> UsageOut | Response:  # fmt: skip
@@ -97,7 +100,7 @@ def usage(request: Request, svc: ServicesDep, who: CallerDep, by: By = "program"
     return usage_out(report)
 
 
-@router.get("/reports/waits", responses=LIST, response_model=WaitsOut)
+@router.get("/reports/waits", responses=CSV_OR_JSON, response_model=WaitsOut)
 def waits(svc: ServicesDep, who: CallerDep, by: Annotated[str, Query(max_length=20)] = "program",
           since: Since = None, until: Until = None,
           format: Format = "json") -> WaitsOut | Response:  # fmt: skip

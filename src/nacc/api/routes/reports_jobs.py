@@ -12,7 +12,7 @@ from pydantic import Field
 from nacc.api import schemas
 from nacc.api.deps import CallerDep, LimitQ, OffsetQ, ServicesDep
 from nacc.api.lang import Lang
-from nacc.api.problems import LIST
+from nacc.api.problems import LIST, READ
 from nacc.api.routes.jobs import job_out
 from nacc.api.schemas_jobs import JobOut
 from nacc.service import reports_jobs as use
@@ -32,7 +32,7 @@ def queue(svc: ServicesDep, who: CallerDep, lang: Lang,
     return [job_out(j, lang) for j in use.queue(svc, who, limit)]
 
 
-@router.get("/history", responses=LIST)
+@router.get("/history", responses=READ)
 def history(svc: ServicesDep, who: CallerDep, lang: Lang,
             project: Annotated[int | None, Query(ge=1, description="null: every project "
                                                  "(operators)")] = None,
