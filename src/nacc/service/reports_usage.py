@@ -146,6 +146,17 @@ def usage_csv(r: UsageReport) -> str:
     return out.getvalue()
 
 
+def waits_csv(by: str, rows: Sequence[WaitRow]) -> str:
+    """One line per group: the ``by`` group, jobs, then mean and percentile waits in s."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow([by, "jobs", "mean_s", "p50_s", "p90_s", "p99_s", "max_s"])
+    for x in rows:
+        w.writerow([x.group, x.jobs, *(f"{v:.3f}" for v in
+                    (x.mean_s, x.p50_s, x.p90_s, x.p99_s, x.max_s))])  # fmt: skip
+    return out.getvalue()
+
+
 SIZES = ((1, "1"), (8, "2-8"), (64, "9-64"), (512, "65-512"))
 """Job-size classes by accelerators (largest: "513+")."""
 

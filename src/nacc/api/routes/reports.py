@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -74,16 +72,6 @@ def usage_out(r: use.UsageReport) -> UsageOut:
                     total_accelerator_hours=round(r.total_accelerator_hours, 6))  # fmt: skip
 
 
-def waits_csv(by: str, rows: tuple[use.WaitRow, ...]) -> str:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow([by, "jobs", "mean_s", "p50_s", "p90_s", "p99_s", "max_s"])
-    for x in rows:
-        w.writerow([x.group, x.jobs, *(f"{v:.3f}" for v in
-                    (x.mean_s, x.p50_s, x.p90_s, x.p99_s, x.max_s))])  # fmt: skip
-    return out.getvalue()
-
-
 def _dims(by: str) -> list[str]:
     return [d.strip() for d in by.split(",") if d.strip()]
 
@@ -107,7 +95,7 @@ def waits(svc: ServicesDep, who: CallerDep, by: Annotated[str, Query(max_length=
     """Wait-time percentiles (submission to start) by program, size, org_kind, project."""
     rows = use.waits(svc, who, by, since, until)
     if format == "csv":
-        return Response(waits_csv(by, rows), media_type="text/csv; charset=utf-8")
+        return Response(use.waits_csv(by, rows), media_type="text/csv; charset=utf-8")
     return WaitsOut(by=by, rows=[WaitRowOut(group=x.group, jobs=x.jobs, mean_s=x.mean_s,
                     p50_s=x.p50_s, p90_s=x.p90_s, p99_s=x.p99_s, max_s=x.max_s)
                     for x in rows])  # fmt: skip
