@@ -15,7 +15,9 @@ from rich.markup import escape
 from nacc.domain.errors import NaccError
 
 if TYPE_CHECKING:
+    from nacc.planning.model import PlanningFile
     from nacc.planning.simulate import YearSim
+    from nacc.planning.solve import PlanResult
 
 # The planner (numpy, matplotlib, HiGHS: about half a second) is imported by the command
 # itself, so every other `nacc` command starts without it. The option defaults are the
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 DEFAULT_FRACTION = 0.02  # nacc.planning.simulate.DEFAULT_FRACTION
 DEFAULT_JOBS = 6000  # nacc.planning.simulate.DEFAULT_JOBS
 TIME_LIMIT_S = 120.0  # nacc.planning.solve.TIME_LIMIT_S
+MIP_GAP = 1e-4  # nacc.planning.solve.MIP_GAP
 
 console = Console(width=132, soft_wrap=True)
 err_console = Console(stderr=True)
@@ -39,8 +42,35 @@ def plan_command(
     sim_jobs: Annotated[int, typer.Option("--sim-jobs")] = DEFAULT_JOBS,
     sim_fraction: Annotated[float, typer.Option("--sim-fraction")] = DEFAULT_FRACTION,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", help="seconds per solve; 0: none")
+        float, typer.Option("--time-limit", min=0, help="seconds per solve; 0: none")
     ] = TIME_LIMIT_S,
+    mip_gap: Annotated[
+        float,
+        typer.Option(
+            "--mip-gap", min=0, max=0.5, help="stop within this relative gap of the best bound"
+        ),
+    ] = MIP_GAP,
+    what_if: Annotated[
+        bool,
+        typer.Option(
+            "--what-if",
+            help="also solve the standard variants (budget "
+            "±10%, domestic chip prices ±30%, a site's grid power late) "
+            "and compare them",
+        ),
+    ] = False,
+    delay_site: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--delay-site",
+            help="with --what-if: the site whose "
+            "grid power comes late (repeatable; default: the "
+            "national-center sites)",
+        ),
+    ] = None,
+    delay_years: Annotated[
+        int, typer.Option("--delay-years", min=1, max=10, help="with --what-if: how late")
+    ] = 1,
 ) -> None:
     """Optimise purchases, leases and sites; writes plan.json and report.html."""
     from nacc.catalog.throughput import default_model
@@ -52,10 +82,13 @@ def plan_command(
     start = time.perf_counter()
     try:
         spec = load_planning(planning)
-        problem = build_problem(spec, load_scenario(scenario), default_model())
+        scen = load_scenario(scenario)
+        problem = build_problem(spec, scen, default_model())
+        if delay_site and not what_if:
+            raise ValueError("--delay-site: only with --what-if")
         limit = f"time limit {time_limit:g} s" if time_limit else "no time limit"
         with _stage(f"solving {len(problem.years)} years ({limit})"):
-            result = plan(problem, time_limit_s=time_limit or None)
+            result = plan(problem, time_limit_s=time_limit or None, mip_gap=mip_gap)
         sims: list[YearSim] = []
         if simulate and result.years:
             with _stage(f"simulating {len(result.years)} years"):
@@ -74,9 +107,49 @@ def plan_command(
         payload["simulation"] = [s.to_json() for s in sims]
     write_json(out / "plan.json", payload)
     target = spec.policy.domestic.share if spec.policy.domestic else None
-    report = write_report(out, f"nacc plan: {spec.name}", result, target, sims)
+    target_year = spec.policy.domestic.by_year if spec.policy.domestic else None
+    report = write_report(out, f"nacc plan: {spec.name}", result, target, sims, target_year)
     _print(result.to_json(), sims, time.perf_counter() - start)
+    _explain(result, spec)
     console.print(f"plan: {out / 'plan.json'}  report: {report}")
+    if what_if:
+        from nacc.cli import plan_whatif
+
+        try:
+            plan_whatif.run(spec, scen, out, time_limit or None, mip_gap, list(delay_site or []),
+                            delay_years, console, err_console)  # fmt: skip
+        except ValueError as exc:
+            err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(2) from None
+        console.print(f"what-if: {out / 'whatif.csv'}  {out / 'whatif.png'}")
+
+
+def _explain(result: PlanResult, spec: PlanningFile) -> None:
+    """The solver's status, gap and bound, and the domestic share against its target, in
+    the CLI's language."""
+    from nacc import i18n
+    from nacc.cli.client import language
+    from nacc.domain.reasons import Code, Reason
+
+    lang = language()
+    console.print(i18n.render(Reason.of(Code.PLAN_SOLVER, status=result.status,
+                                        gap=f"{result.mip_gap:.2%}",
+                                        bound_bn=f"{result.bound / 1e9:,.1f}",
+                                        objective_bn=f"{result.solver_objective / 1e9:,.1f}",
+                                        seconds=f"{result.seconds:.1f}"), lang),
+                  markup=False)  # fmt: skip
+    target = spec.policy.domestic
+    if target is None or not result.years:
+        return
+    at = next((y for y in result.years if y.year == target.by_year), result.years[-1])
+    basis = i18n.render(Reason.of(Code.PLAN_BASIS_COUNT if target.basis == "count"
+                                  else Code.PLAN_BASIS_CREDITS), lang)  # fmt: skip
+    code = (Code.PLAN_DOMESTIC_MET if at.domestic_share >= target.share - 1e-9
+            else Code.PLAN_DOMESTIC_MISSED)  # fmt: skip
+    console.print(i18n.render(Reason.of(code, share=f"{at.domestic_share:.1%}",
+                                        target=f"{target.share:.0%}",
+                                        year=at.year, basis=basis), lang),
+                  markup=False)  # fmt: skip
 
 
 @contextmanager
@@ -99,8 +172,8 @@ def _print(payload: dict[str, object], sims: list[YearSim], wall: float) -> None
         console.print(f"stopped: {stopped['message']}", markup=False)
     for year in payload["years"]:  # type: ignore[attr-defined]
         console.print(f"{year['year']}: fleet {year['fleet']} bought {year['bought']} "
-                      f"leased {year['leased']} domestic {year['domestic_share']:.1%}",
-                      markup=False)  # fmt: skip
+                      f"leased {year['leased']} domestic at the national center "
+                      f"{year['domestic_share']:.1%}", markup=False)  # fmt: skip
     for b in payload["binding"]:  # type: ignore[attr-defined]
         console.print(f"binding {b['constraint']}: {b['explanation']}", markup=False)
     infeasible = payload.get("infeasible")

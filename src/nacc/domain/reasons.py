@@ -127,6 +127,27 @@ class Code(StrEnum):
     UNKNOWN_ACCELERATOR = "unknown_accelerator"
     LEDGER_DATABASE_EMPTY = "ledger_database_empty"
     FIRST_OPERATOR = "first_operator"
+    # the planner's what-if table and report (nacc plan)
+    PLAN_VARIANT_BASE = "plan_variant_base"
+    PLAN_VARIANT_BUDGET = "plan_variant_budget"
+    PLAN_VARIANT_NPU_PRICE = "plan_variant_npu_price"
+    PLAN_VARIANT_GRID_DELAY = "plan_variant_grid_delay"
+    PLAN_WHATIF_TITLE = "plan_whatif_title"
+    PLAN_COL_VARIANT = "plan_col_variant"
+    PLAN_COL_OUTCOME = "plan_col_outcome"
+    PLAN_COL_COST = "plan_col_cost"
+    PLAN_COL_CHANGE = "plan_col_change"
+    PLAN_COL_FLEET = "plan_col_fleet"
+    PLAN_COL_DOMESTIC = "plan_col_domestic"
+    PLAN_COL_BINDING = "plan_col_binding"
+    PLAN_OUTCOME_FEASIBLE = "plan_outcome_feasible"
+    PLAN_OUTCOME_INFEASIBLE = "plan_outcome_infeasible"
+    PLAN_OUTCOME_STOPPED = "plan_outcome_stopped"
+    PLAN_DOMESTIC_MET = "plan_domestic_met"
+    PLAN_DOMESTIC_MISSED = "plan_domestic_missed"
+    PLAN_SOLVER = "plan_solver"
+    PLAN_BASIS_COUNT = "plan_basis_count"
+    PLAN_BASIS_CREDITS = "plan_basis_credits"
     # why one field of a request body was refused (problem+json ``errors[].code``)
     VALUE_MISSING = "value_missing"
     VALUE_UNEXPECTED = "value_unexpected"
@@ -250,6 +271,26 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.UNKNOWN_ACCELERATOR: ("name", "suggestion", "known"),
     Code.LEDGER_DATABASE_EMPTY: ("database",),
     Code.FIRST_OPERATOR: ("name", "email"),
+    Code.PLAN_VARIANT_BASE: (),
+    Code.PLAN_VARIANT_BUDGET: ("pct",),
+    Code.PLAN_VARIANT_NPU_PRICE: ("pct",),
+    Code.PLAN_VARIANT_GRID_DELAY: ("site", "years"),
+    Code.PLAN_WHATIF_TITLE: ("variants",),
+    Code.PLAN_COL_FLEET: ("year",),
+    Code.PLAN_COL_DOMESTIC: ("year",),
+    Code.PLAN_DOMESTIC_MET: ("share", "target", "year", "basis"),
+    Code.PLAN_DOMESTIC_MISSED: ("share", "target", "year", "basis"),
+    Code.PLAN_COL_VARIANT: (),
+    Code.PLAN_COL_OUTCOME: (),
+    Code.PLAN_COL_COST: (),
+    Code.PLAN_COL_CHANGE: (),
+    Code.PLAN_COL_BINDING: (),
+    Code.PLAN_OUTCOME_FEASIBLE: (),
+    Code.PLAN_OUTCOME_INFEASIBLE: (),
+    Code.PLAN_OUTCOME_STOPPED: (),
+    Code.PLAN_BASIS_COUNT: (),
+    Code.PLAN_BASIS_CREDITS: (),
+    Code.PLAN_SOLVER: ("status", "gap", "objective_bn", "bound_bn", "seconds"),
     Code.VALUE_MISSING: _FIELD,
     Code.VALUE_UNEXPECTED: _FIELD,
     Code.VALUE_NOT_ALLOWED: (*_FIELD, "expected"),

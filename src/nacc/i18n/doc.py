@@ -14,6 +14,18 @@ from nacc.i18n import catalog
 
 # What each parameter name means (shared by every code that takes it).
 MEANINGS: dict[str, str] = {
+    "pct": "a change in percent, signed (+10, -30)",
+    "share": "a share, as a percentage (50.0%)",
+    "target": "a target share, as a percentage (50%)",
+    "year": "a calendar year",
+    "years": "a number of years",
+    "basis": "what a share counts (accelerators, or credits per hour)",
+    "variants": "how many variants",
+    "site": "a site's id in the planning file",
+    "gap": "the solver's relative optimality gap, as a percentage",
+    "objective_bn": "the solver's objective in KRW bn",
+    "bound_bn": "the solver's best bound in KRW bn",
+    "seconds": "a solver's run time in seconds (0.5)",
     "accel_type": "accelerator type (H100-SXM, RNGD, ...)",
     "allowed": "what an award allows (job classes or accelerator types), comma-separated",
     "database": "a database URL (without its password)",

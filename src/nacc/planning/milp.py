@@ -75,6 +75,8 @@ class Solution:
     duals: list[float]
     gap: float
     limit_reached: bool = False
+    bound: float = float("nan")  # the MIP's best (dual) bound on the objective; NaN for an LP
+    seconds: float = 0.0  # HiGHS's own run time
 
 
 _LIMITS = ("kTimeLimit", "kIterationLimit", "kSolutionLimit", "kInterrupt", "kMemoryLimit")
@@ -120,8 +122,9 @@ def solve(
     duals = list(sol.row_dual) if (relax and optimal) else []
     gap = float(info.mip_gap) if not relax and has_x else 0.0
     obj = float(info.objective_function_value) if has_x else float("nan")
+    bound = float(info.mip_dual_bound) if not relax and any(prog.integer) else float("nan")
     text = h.modelStatusToString(status)
-    return Solution(text, optimal, obj, x, activity, duals, gap, limited)
+    return Solution(text, optimal, obj, x, activity, duals, gap, limited, bound, h.getRunTime())
 
 
 def _lp(highspy: Any, prog: Program, relax: bool) -> Any:

@@ -33,6 +33,8 @@ def _plots(out: Path, years: Sequence[YearPlan], target: float | None,
     files: list[str] = []
 
     def save(fig: Any, name: str) -> None:
+        for ax in fig.axes:  # calendar years, not 2026.5
+            ax.set_xticks(xs, [str(x) for x in xs])
         fig.tight_layout()
         fig.savefig(out / name, dpi=90)
         plt.close(fig)
@@ -83,13 +85,16 @@ def _plots(out: Path, years: Sequence[YearPlan], target: float | None,
 
 
 def write_report(out: Path, title: str, result: PlanResult, target: float | None,
-                 sims: Sequence[YearSim]) -> Path:  # fmt: skip
+                 sims: Sequence[YearSim], target_year: int | None = None) -> Path:  # fmt: skip
     """Write the PNGs and ``report.html`` into ``out``; returns the HTML path."""
     out.mkdir(parents=True, exist_ok=True)
     files = _plots(out, result.years, target, sims) if result.years else []
     page = render("plan_report.html.j2", title=title, feasible=result.feasible,
                   stopped=result.stopped, total_bn=_bn(result.objective_krw),
                   years=[_year_row(y) for y in result.years],
+                  fleet=_by_type(result.years, "fleet"), bought=_by_type(result.years, "bought"),
+                  leased=_by_type(result.years, "leased"), domestic=_domestic(result.years, target),
+                  target=target, target_year=target_year,
                   binding=[b["explanation"] for b in result.binding],
                   relaxations=[r["explanation"] for r in result.relaxations],
                   waits=[{"year": s.year, "queue_min": f"{s.avg_queue_s / 60:,.1f}",
@@ -104,9 +109,64 @@ def _bn(krw: float) -> str:
     return f"{krw / 1e9:,.1f}"
 
 
+def _by_type(years: Sequence[YearPlan], what: str) -> dict[str, Any]:
+    """A table: one row per accelerator type, one column per year (blank where none)."""
+    counts = [getattr(y, what) for y in years]
+    types = sorted({t for c in counts for t in c})
+    rows = [[t, *(f"{c[t]:,}" if c.get(t) else "" for c in counts)] for t in types]
+    totals = ["total", *(f"{sum(c.values()):,}" for c in counts)]
+    return {"years": [y.year for y in years], "rows": rows, "total": totals if rows else []}
+
+
+def _domestic(years: Sequence[YearPlan], target: float | None) -> list[dict[str, str]]:
+    """The domestic share path: each year's share and its distance to the target."""
+    out = []
+    for y in years:
+        gap = "" if target is None else f"{(y.domestic_share - target) * 100:+.1f} pt"
+        out.append({"year": str(y.year), "share": f"{y.domestic_share:.1%}", "gap": gap})
+    return out
+
+
 def _year_row(y: YearPlan) -> dict[str, Any]:
     return {
         "year": y.year, "fleet": json.dumps(y.fleet), "bought": json.dumps(y.bought),
         "leased": json.dumps(y.leased), "domestic": f"{y.domestic_share:.1%}",
         "capex_bn": _bn(y.capex_krw), "opex_bn": _bn(y.opex_krw),
     }  # fmt: skip
+
+
+def write_whatif(out: Path, rows: Sequence[dict[str, Any]]) -> list[Path]:
+    """The what-if comparison as ``whatif.csv`` and ``whatif.png`` (total cost per
+    variant, and the last year's domestic share); returns the paths."""
+    import csv
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    columns = ["variant", "label", "outcome", "status", "cost_krw", "change", "year", "fleet",
+               "domestic_share", "gap", "binding", "short"]  # fmt: skip
+    path = out / "whatif.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow([" ".join(v) if isinstance(v := r.get(c), list) else
+                             ("" if v is None else v) for c in columns])  # fmt: skip
+    names = [r["variant"] for r in rows]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    colours = ["tab:gray" if r["outcome"] != "feasible" else "tab:blue" for r in rows]
+    left.barh(names, [(r["cost_krw"] or 0) / 1e9 for r in rows], color=colours)
+    left.invert_yaxis()
+    left.set(title="Total cost (grey: a target not met)", xlabel="KRW bn")
+    right.barh(names, [(r["domestic_share"] or 0) * 100 for r in rows], color=colours)
+    right.invert_yaxis()
+    year = next((r["year"] for r in rows if r["year"] is not None), "")
+    right.set(title=f"Domestic share of the national center, {year}", xlabel="%")
+    fig.tight_layout()
+    png = out / "whatif.png"
+    fig.savefig(png, dpi=90)
+    plt.close(fig)
+    return [path, png]

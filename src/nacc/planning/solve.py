@@ -20,7 +20,7 @@ from typing import Any
 
 from nacc.planning.explain import binding_rows, slack_items
 from nacc.planning.extract import YearPlan, extract_years
-from nacc.planning.formulate import FAMILIES, build
+from nacc.planning.formulate import FAMILIES, OBJ_UNIT, build
 from nacc.planning.milp import Solution, solve
 from nacc.planning.problem import Problem
 
@@ -42,6 +42,9 @@ class PlanResult:
     alternatives: list[dict[str, Any]] = field(default_factory=list)
     mip_gap: float = 0.0
     limit_reached: bool = False
+    bound: float = float("nan")  # KRW: HiGHS's best bound on the objective (penalties included)
+    solver_objective: float = float("nan")  # KRW: cost plus slack penalties
+    seconds: float = 0.0  # HiGHS's run time over every solve of this plan
 
     @property
     def stopped(self) -> str:
@@ -64,6 +67,13 @@ class PlanResult:
             "years": [y.to_json() for y in self.years],
             "binding": self.binding,
         }
+        out["solver"] = {
+            "status": self.status,
+            "gap": round(self.mip_gap, 6),
+            "objective": _finite(self.solver_objective),
+            "bound": _finite(self.bound),
+            "seconds": round(self.seconds, 2),
+        }
         if self.limit_reached:
             out["stopped"] = {"status": self.status, "message": self.stopped}
         elif not self.feasible:
@@ -76,18 +86,43 @@ class PlanResult:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Solver:
+    bound: float
+    objective: float
+    seconds: float
+
+
+def _krw(objective: float, constant_krw: float) -> float:
+    """The solver's objective (million KRW, without the constant) in KRW."""
+    return objective * OBJ_UNIT + constant_krw
+
+
+def _finite(value: float) -> float | None:
+    return round(value) if value == value and abs(value) != float("inf") else None
+
+
 def plan(
-    problem: Problem, time_limit_s: float | None = TIME_LIMIT_S, node_limit: int | None = None
-) -> PlanResult:
+    problem: Problem, time_limit_s: float | None = TIME_LIMIT_S, node_limit: int | None = None,
+    mip_gap: float = MIP_GAP,
+) -> PlanResult:  # fmt: skip
     """Optimise ``problem`` (see the module docstring for the three phases). The limits
     apply to each solve; ``time_limit_s`` None means none (the answer then does not depend
-    on how busy the machine is)."""
+    on how busy the machine is); HiGHS stops once within ``mip_gap`` (relative) of its
+    bound. Every solve is single-threaded with a fixed seed: the same input gives the same
+    plan."""
+    if not 0.0 <= mip_gap < 1.0:
+        raise ValueError(f"mip_gap: expected a relative gap in [0, 1), got {mip_gap}")
     built = build(problem)
-    mip = solve(built.program, time_limit_s=time_limit_s, gap=MIP_GAP, node_limit=node_limit)
+    mip = solve(built.program, time_limit_s=time_limit_s, gap=mip_gap, node_limit=node_limit)
     stopped = mip.limit_reached
     if not mip.x:
-        return PlanResult(False, mip.status, float("nan"), [], [], limit_reached=stopped)
+        return PlanResult(False, mip.status, float("nan"), [], [], limit_reached=stopped,
+                          bound=_krw(mip.bound, built.constant_krw),
+                          seconds=mip.seconds)  # fmt: skip
     relax = solve(built.program, relax=True, time_limit_s=time_limit_s)
+    solver = _Solver(_krw(mip.bound, built.constant_krw), _krw(mip.objective, built.constant_krw),
+                     mip.seconds + relax.seconds)  # fmt: skip
     years = extract_years(problem, built.program, mip.x)
     objective = sum(y.capex_krw + y.opex_krw for y in years)
     slacks = slack_items(built.program, mip.x, SLACK_TOL)
@@ -96,20 +131,23 @@ def plan(
     )
     if not slacks or stopped:  # a stopped solve's slacks prove no conflict: none reported
         return PlanResult(not slacks, mip.status, objective, years, binding, mip_gap=mip.gap,
-                          limit_reached=stopped)  # fmt: skip
-    alternatives = _alternatives(problem, time_limit_s, node_limit)
-    return PlanResult(False, mip.status, objective, years, binding, slacks, alternatives, mip.gap)
+                          limit_reached=stopped, bound=solver.bound,
+                          solver_objective=solver.objective, seconds=solver.seconds)  # fmt: skip
+    alternatives = _alternatives(problem, time_limit_s, node_limit, mip_gap)
+    return PlanResult(False, mip.status, objective, years, binding, slacks, alternatives, mip.gap,
+                      bound=solver.bound, solver_objective=solver.objective,
+                      seconds=solver.seconds)  # fmt: skip
 
 
 def _alternatives(
-    problem: Problem, time_limit_s: float | None, node_limit: int | None
+    problem: Problem, time_limit_s: float | None, node_limit: int | None, mip_gap: float
 ) -> list[dict[str, Any]]:
     """For each kind of target, whether relaxing that kind alone suffices, and by how much
     (``sufficient`` None: the solver stopped at a limit before it could tell)."""
     out: list[dict[str, Any]] = []
     for family in FAMILIES:
         built = build(problem, elastic=(family,))
-        sol: Solution = solve(built.program, time_limit_s=time_limit_s, gap=MIP_GAP,
+        sol: Solution = solve(built.program, time_limit_s=time_limit_s, gap=mip_gap,
                               node_limit=node_limit)  # fmt: skip
         if not sol.x:
             sufficient = None if sol.limit_reached else False

@@ -29,3 +29,4 @@ def test_the_plan_options_default_to_the_planners_own_values() -> None:
     assert defaults["sim_jobs"] == simulate.DEFAULT_JOBS
     assert defaults["sim_fraction"] == simulate.DEFAULT_FRACTION
     assert defaults["time_limit"] == solve.TIME_LIMIT_S
+    assert defaults["mip_gap"] == solve.MIP_GAP
