@@ -49,6 +49,7 @@ def create_app(
         reports,
         reports_jobs,
         reservations,
+        shares,
         teams,
     )
 
@@ -60,6 +61,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(reports.router)
     app.include_router(reports_jobs.router)
+    app.include_router(shares.router)
     app.include_router(web_pages.router)
     app.include_router(web_reports.router)
     app.mount("/static", StaticFiles(packages=[("nacc.web", "static")]), name="static")

@@ -148,6 +148,7 @@ class Code(StrEnum):
     PLAN_SOLVER = "plan_solver"
     PLAN_BASIS_COUNT = "plan_basis_count"
     PLAN_BASIS_CREDITS = "plan_basis_credits"
+    SHARES_TITLE = "shares_title"
     # why one field of a request body was refused (problem+json ``errors[].code``)
     VALUE_MISSING = "value_missing"
     VALUE_UNEXPECTED = "value_unexpected"
@@ -290,6 +291,7 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.PLAN_OUTCOME_STOPPED: (),
     Code.PLAN_BASIS_COUNT: (),
     Code.PLAN_BASIS_CREDITS: (),
+    Code.SHARES_TITLE: ("half_life_s", "rows"),
     Code.PLAN_SOLVER: ("status", "gap", "objective_bn", "bound_bn", "seconds"),
     Code.VALUE_MISSING: _FIELD,
     Code.VALUE_UNEXPECTED: _FIELD,

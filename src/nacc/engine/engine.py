@@ -26,6 +26,7 @@ from nacc.ledger.metering import credits_for
 from nacc.ledger.usage import DecayedUsage
 from nacc.ports.dispatch import IMAGE, PREEMPT
 from nacc.scheduling import plan as plans
+from nacc.scheduling.fairtree import FairShare, Path, fair_tree
 from nacc.scheduling.policy import Policy
 from nacc.scheduling.view import ClusterView, PoolView, RateModel
 
@@ -43,6 +44,10 @@ class EngineConfig:
     restart_cost_s: float = 0.0
     usage_half_life_s: float = 7 * 86400.0
     shares: Mapping[str, float] | None = None
+    # a share tree: project -> (program, organisation), and raw shares by node path
+    # (nacc.scheduling.fairtree); projects outside it sit under program and organisation "-"
+    tree: Mapping[str, Path] | None = None
+    tree_shares: Mapping[tuple[str, ...], float] | None = None
 
 
 class _NullSink:
@@ -178,17 +183,28 @@ class Engine:
     def snapshot(self, now: float) -> ClusterView:
         pools = {pid: PoolView(p, self.free[pid]) for pid, p in self.pools.items()}
         usage = self.usage.snapshot(now)
+        tree = self._fair_tree(usage)
         return ClusterView(
             now=now,
             pools=pools,
             pending=MappingProxyType(self.pending),
             running=MappingProxyType(self.running),
             usage=usage,
-            shares=self._shares(),
+            shares=self._shares() if tree is None else dict(tree.effective_share),
             rates=self.rates,
             total_accelerators=self.total,
             restart_cost_s=self.config.restart_cost_s,
+            fairshare=None if tree is None else tree.factor,
         )
+
+    def _fair_tree(self, usage: Mapping[str, float]) -> FairShare | None:
+        given = self.config.tree
+        if given is None:
+            return None
+        outside = Path("-", "-")
+        paths = dict(given)  # the whole tree: its usage counts before its projects submit
+        paths.update({p: outside for p in [*self._projects, *usage] if p not in given})
+        return fair_tree(paths, usage, self.config.tree_shares)
 
     def _shares(self) -> dict[str, float]:
         given = self.config.shares

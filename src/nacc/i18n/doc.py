@@ -14,6 +14,8 @@ from nacc.i18n import catalog
 
 # What each parameter name means (shared by every code that takes it).
 MEANINGS: dict[str, str] = {
+    "half_life_s": "a usage half-life (seconds)",
+    "rows": "how many rows",
     "pct": "a change in percent, signed (+10, -30)",
     "share": "a share, as a percentage (50.0%)",
     "target": "a target share, as a percentage (50%)",

@@ -81,6 +81,8 @@ class ClusterView:
         shares: normalised fair-share target per project (sums to 1 over known projects).
         rates: the throughput model.
         restart_cost_s: what a preempted job pays when it resumes (checkpoint/restart).
+        fairshare: with a share tree (program -> organisation -> project), each project's
+            Fair Tree factor in (0, 1] (``nacc.scheduling.fairtree``); None without one.
     """
 
     now: float
@@ -92,3 +94,4 @@ class ClusterView:
     rates: RateModel
     total_accelerators: int
     restart_cost_s: float = 0.0
+    fairshare: Mapping[str, float] | None = None

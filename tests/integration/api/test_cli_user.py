@@ -199,3 +199,19 @@ def test_npu_jobs_get_the_vendor_variable_with_pool_local_ids(served: Served) ->
     job = _submit(s, "--types", "rngd", "--class", "inference", "--command", shown)
     assert s.ended(job)["state"] == "completed"
     assert s.ok("pi", "logs", job) == "furiosa=0 cuda=[]\n"
+
+
+def test_shares_as_documented(served: Served) -> None:
+    """`nacc shares` (docs/cli.md): sshare's columns in the CLI's language, and --json."""
+    s = served
+    job = _submit(s, "--command", "true")
+    assert s.ended(job)["state"] == "completed"
+    table = s.nacc("ops", "--lang", "ko", "shares", "--half-life", "86400")
+    assert table.exit_code == 0, table.output
+    assert "공정 분배" in table.stdout and "FairShare" in table.stdout and "demo" in table.stdout
+    rows = json.loads(s.ok("pi", "shares", "--json"))["rows"]
+    projects = [r for r in rows if r["depth"] == 2]
+    assert [r["name"] for r in projects] == ["demo"] and projects[0]["factor"] == 1.0
+    assert projects[0]["usage"] > 0
+    bad = s.nacc("pi", "shares", "--half-life", "5")
+    assert bad.exit_code == 2 and "--half-life" in bad.output

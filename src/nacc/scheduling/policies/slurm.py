@@ -68,6 +68,8 @@ class SlurmPolicy:
         return prio
 
     def _fairshare(self, view: ClusterView, project: str, total: float) -> float:
+        if view.fairshare is not None:  # a share tree: Slurm's Fair Tree factor
+            return float(view.fairshare.get(project, 0.0))
         share = view.shares.get(project, 0.0)
         if share <= 0:
             return 0.0
