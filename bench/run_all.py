@@ -15,6 +15,7 @@ for script in (
     "tick_write.py",
     "live_drain.py",
     "slurm_submit.py",
+    "sweep_ray.py",
 ):
     print(f"\n=== bench/{script} ===", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)

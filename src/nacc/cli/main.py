@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from nacc import i18n
-from nacc.cli import access, admin, client, plan, reservations, shares, usercmds, whatif
+from nacc.cli import access, admin, client, plan, reservations, shares, sweep, usercmds, whatif
 from nacc.cli.export import export
 from nacc.cli.ledger import ledger
 from nacc.cli.serve import serve
@@ -272,6 +272,7 @@ client.register(app)
 access.register(app)
 usercmds.register(app)
 shares.register(app)
+sweep.register(app)
 admin.register(app)
 app.add_typer(ledger, name="ledger")
 app.add_typer(export, name="export")

@@ -1,0 +1,108 @@
+"""`nacc sweep sweep.yaml`: scenarios x policies x loads x seeds, serially or on Ray."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from nacc.domain.errors import NaccError
+
+console = Console(width=132, soft_wrap=True)
+err_console = Console(stderr=True)
+
+
+def sweep_command(
+    file: Annotated[Path, typer.Argument(help="the sweep file (docs/simulator.md, 'Sweeps')")],
+    out: Annotated[Path | None, typer.Option("--out", help="output folder (default: the "
+                                             "file's `out`)")] = None,
+    serial: Annotated[bool, typer.Option("--serial", help="run the cells one by one in this "
+                                         "process, without Ray")] = False,
+    address: Annotated[str | None, typer.Option("--address", help="a running Ray cluster "
+                                                "(default: RAY_ADDRESS, else a local Ray)")]
+    = None,
+    cpus: Annotated[int | None, typer.Option("--cpus", min=1, max=4096, help="CPUs of the local "
+                                             "Ray (default: all)")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="rerun every cell, even finished ones")]
+    = False,
+) -> None:  # fmt: skip
+    """Run a grid of simulations; finished cells are kept and skipped on a rerun."""
+    from nacc.sim import sweep as sw
+    from nacc.sim import sweep_report, sweep_run
+
+    try:
+        grid = sw.load_sweep(file, out)
+    except (NaccError, ValueError) as exc:
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    kept = {} if fresh else sw.done_cells(grid)
+    todo = [c for c in grid.cells if c.key not in kept]
+    results: dict[str, dict[str, Any]] = dict(kept)
+    where = "serial" if serial else (address or os.environ.get("RAY_ADDRESS") or "local Ray")
+    console.print(f"sweep {grid.name}: {len(grid.cells)} cells, {len(kept)} already done, "
+                  f"{len(todo)} to run ({where}); results in {grid.out}", markup=False)  # fmt: skip
+    start = time.perf_counter()
+    info: dict[str, Any] = {}
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=err_console) as bar:
+        task = bar.add_task("cells", total=len(grid.cells), completed=len(kept))
+
+        def done(result: dict[str, Any]) -> None:
+            sw.write_cell(grid, result)
+            results[result["key"]] = result
+            bar.update(task, advance=1, description=result["key"])
+
+        if todo and serial:
+            sweep_run.run_serial(todo, done)
+        elif todo:
+            info = sweep_run.run_ray(todo, done, address, cpus)
+    wall = time.perf_counter() - start
+    ordered = [results[c.key] for c in grid.cells]
+    table = sweep_report.rows(ordered)
+    files = sweep_report.write_table(grid.out, table) + sweep_report.plot(grid.out, ordered)
+    _print(table)
+    ray_said = f" on {info['cpus']:g} CPUs, {info['nodes']} node(s)" if info else ""
+    console.print(f"{len(todo)} cells in {wall:.1f} s{ray_said}; "
+                  f"{', '.join(str(f) for f in files)}", markup=False)  # fmt: skip
+
+
+def _print(table: list[dict[str, Any]]) -> None:
+    """Mean over seeds per scenario, policy and load."""
+    groups: dict[tuple[str, str, float], list[dict[str, Any]]] = {}
+    for row in table:
+        groups.setdefault((row["scenario"], row["policy"], row["load"]), []).append(row)
+    out = Table(title="mean over seeds (min-max)")
+    for col in ("scenario", "policy", "load", "seeds", "avg wait h", "avg JCT h", "p99 JCT h",
+                "JCT / LB", "busy %", "Jain"):  # fmt: skip
+        out.add_column(col, justify="left" if col in ("scenario", "policy") else "right")
+    for (scenario, policy, load), rows in sorted(groups.items()):
+
+        def span(key: str, scale: float = 1 / 3600, rows: list[dict[str, Any]] = rows) -> str:
+            vals = [r[key] * scale for r in rows]
+            mean = sum(vals) / len(vals)
+            return (
+                f"{mean:,.2f}"
+                if len(vals) == 1
+                else f"{mean:,.2f} ({min(vals):,.2f}-{max(vals):,.2f})"
+            )
+
+        lb = [
+            r["avg_jct_s"] / r["lower_bound_avg_jct_s"] for r in rows if r["lower_bound_avg_jct_s"]
+        ]
+        out.add_row(scenario, policy, f"{load:g}", str(len(rows)), span("avg_queue_s"),
+                    span("avg_jct_s"), span("p99_jct_s"),
+                    f"{sum(lb) / len(lb):.2f}" if lb else "", span("utilization", 100.0),
+                    span("jain_fairness", 1.0))  # fmt: skip
+    console.print(out)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="sweep")(sweep_command)
