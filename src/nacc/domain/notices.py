@@ -42,6 +42,7 @@ class Kind(StrEnum):
     REPORT_OVERDUE = "report_overdue"
     PROPOSAL_DECIDED = "proposal_decided"
     CREDITS_RETURNED = "credits_returned"
+    JOB_ENDED = "job_ended"  # opt-in: not in DEFAULT_KINDS
     TEST = "test"
 
 
@@ -51,8 +52,8 @@ class Channel(StrEnum):
 
 
 LANGS = ("en", "ko")
-# what a person gets without saying otherwise: every kind
-DEFAULT_KINDS: tuple[Kind, ...] = tuple(Kind)
+# what a person gets without saying otherwise: every kind but job ends
+DEFAULT_KINDS: tuple[Kind, ...] = tuple(k for k in Kind if k is not Kind.JOB_ENDED)
 THRESHOLDS = (50, 80, 100)
 EXPIRY_DAYS = (30, 7)
 REPORT_MONTHS = (1, 3, 9)

@@ -66,6 +66,16 @@ class Prefs:
     email: str | None
     webhook_url: str | None
     webhook_secret: str | None
+    job_end_since: datetime | None = None  # job ends from then on are told (opted in)
+
+
+@dataclass(frozen=True, slots=True)
+class EndedJob:
+    id: str
+    project_id: int
+    state: str
+    exit_code: int | None
+    finished_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +107,14 @@ class NoticesRepo(Protocol):
     def prefs(self, user_id: int) -> Prefs | None: ...
 
     def set_prefs(self, prefs: Prefs) -> None: ...
+
+    def job_end_watchers(self) -> list[Prefs]:
+        """Preferences with ``job_end_since`` set, by user."""
+        ...
+
+    def ended_jobs(self, user_id: int, since: datetime, limit: int) -> list[EndedJob]:
+        """Jobs the user submitted that ended at or after ``since``, by end time."""
+        ...
 
     def awarded_projects(self) -> list[int]:
         """Ids of the projects made by an award (those with a proposal)."""

@@ -67,11 +67,15 @@ def update(svc: Services, who: Principal, c: Changes) -> Prefs:
         p = prefs_of(uow, who.user_id)
         url = p.webhook_url if c.webhook_url is None else (c.webhook_url or None)
         secret = p.webhook_secret if c.webhook_secret is None else c.webhook_secret
+        kinds = p.kinds if c.kinds is None else c.kinds
+        kept = p.job_end_since if Kind.JOB_ENDED in p.kinds else None
+        # opted in: jobs that end from now on (none of the past); opted out: none
+        since = (kept or svc.clock()) if Kind.JOB_ENDED in kinds else None
         p = _check(Prefs(
-            who.user_id, c.lang or p.lang, p.kinds if c.kinds is None else c.kinds,
+            who.user_id, c.lang or p.lang, kinds,
             p.channels if c.channels is None else c.channels,
             p.email if c.email is None else (c.email or None), url,
-            None if url is None else secret,
+            None if url is None else secret, since,
         ))  # fmt: skip
         uow.notices.set_prefs(p)
         audit.record(uow, who, svc.clock(), "notify.prefs", f"user:{who.user_id}",

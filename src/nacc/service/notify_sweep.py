@@ -16,6 +16,9 @@ twice (or from two servers at once) queues each notice once:
 - ``credits_returned`` (``returned:<project>``, members): the validity ended and the
   free balance went back to the call's budget.
 
+``job_ended`` (opt-in; ``job:<id>:ended``, to whoever submitted the job): a job ended
+after they opted in.
+
 ``proposal_decided`` (``decision:<proposal>``, to the applicant and the team who
 accepted) is queued by the decision itself (``nacc.service.awards.decide``).
 """
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -53,6 +56,11 @@ def sweep(svc: Services) -> Swept:
     out = Swept()
     with svc.unit() as uow:
         projects = uow.notices.awarded_projects()
+    try:
+        out.queued += _job_ends(svc)
+    except Exception as error:
+        log.exception("notify sweep: job ends")
+        out.errors[0] = f"job ends: {type(error).__name__}: {error}"
     for project_id in projects:
         try:
             with svc.unit() as uow:
@@ -62,6 +70,26 @@ def sweep(svc: Services) -> Swept:
             out.errors[project_id] = f"{type(error).__name__}: {error}"
     out.delivered = deliver(svc)
     return out
+
+
+def _job_ends(svc: Services) -> int:
+    """``job_ended`` (key ``job:<id>:ended``, to whoever submitted it) for the jobs of
+    the people who opted in, ended since they did; their mark then moves to the last
+    end seen, so each sweep reads only new ends."""
+    now, queued = svc.clock(), 0
+    with svc.unit() as uow:
+        for prefs in uow.notices.job_end_watchers():
+            assert prefs.job_end_since is not None
+            ended = uow.notices.ended_jobs(prefs.user_id, prefs.job_end_since, 500)
+            for job in ended:
+                params = {"job": job.id, "project": job.project_id, "state": job.state,
+                          "exit_code": job.exit_code,
+                          "finished": _when(job.finished_at)}  # fmt: skip
+                queued += notify(uow, [prefs.user_id], rules.Kind.JOB_ENDED,
+                                 f"job:{job.id}:ended", params, now)  # fmt: skip
+            if ended:
+                uow.notices.set_prefs(replace(prefs, job_end_since=ended[-1].finished_at))
+    return queued
 
 
 def _when(at: datetime) -> str:

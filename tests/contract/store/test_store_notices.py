@@ -58,6 +58,12 @@ def test_prefs_round_trip(store: Store, world: World) -> None:
     with store.unit() as uow:
         assert uow.notices.prefs(world.pi_id) == Prefs(world.pi_id, "en", (), ("email",),
                                                        "x@y.kr", None, None)  # fmt: skip
+        assert uow.notices.job_end_watchers() == []
+        watching = Prefs(world.member_id, "en", ("job_ended",), ("email",), None, None, None, T0)
+        uow.notices.set_prefs(watching)
+    with store.unit() as uow:
+        assert uow.notices.job_end_watchers() == [watching]
+        assert uow.notices.ended_jobs(world.member_id, T0, 10) == []
 
 
 def test_progress_reports(store: Store, world: World) -> None:

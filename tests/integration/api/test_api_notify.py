@@ -21,10 +21,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from jobsetup import funded_project, submit_job, wait_job
 from notify_servers import Hooks, Mailbox, smtp_server, webhook_server
 from test_api_programs import World, accept, assert_problem, open_call, proposal, review
 from test_api_programs import world as world
 
+from conftest import Api
 from nacc.bootstrap import Settings, senders
 from nacc.domain.notices import MAX_ATTEMPTS, SIGNATURE_HEADER, signature
 from nacc.ledger.accounts import EntryKind
@@ -234,3 +236,28 @@ def test_notify_test_and_prefs_refusals(
         assert field in r.json()["field"], (body, r.json())
     assert_problem(w.call("POST", "/notify/sweep", "b1"), 403)
     assert w.call("GET", "/me/notify", None).status_code == 401
+
+
+def test_job_end_notices_only_for_those_who_opted_in(
+    live_api: Api, mailbox: tuple[Mailbox, int]
+) -> None:
+    """A real job on the live fleet: its end is told to the PI who opted in (in Korean),
+    not before they did, once."""
+    box, port = mailbox
+    live_api.svc.senders = senders(Settings(smtp_host="127.0.0.1", smtp_port=port))
+    f = funded_project(live_api.svc)
+    ops = live_api.as_(live_api.operator)
+    before = submit_job(live_api, f.pi, f.project_id, command="true").json()["id"]
+    wait_job(live_api, f.pi, before, {"completed"})
+    r = live_api.client.put("/me/notify", json={"lang": "ko", "kinds": ["job_ended"]},
+                            headers=live_api.as_(f.pi))  # fmt: skip
+    assert r.status_code == 200 and r.json()["kinds"] == ["job_ended"]
+    job = submit_job(live_api, f.pi, f.project_id, command="exit 3").json()["id"]
+    wait_job(live_api, f.pi, job, {"failed"})
+    member = submit_job(live_api, f.member, f.project_id, command="true").json()["id"]
+    wait_job(live_api, f.member, member, {"completed"})
+    assert live_api.client.post("/notify/sweep", headers=ops).json()["sent"] == 1
+    assert live_api.client.post("/notify/sweep", headers=ops).json()["queued"] == 0
+    (mail,) = box.messages
+    assert mail["Subject"] == f"[nacc] 작업 {job} 종료: 실패"
+    assert "종료 코드 3" in mail.get_content()

@@ -9,15 +9,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nacc.adapters.store.repos import insert_ignore
-from nacc.adapters.store.tables import Project
+from nacc.adapters.store.tables import Job, Project
 from nacc.adapters.store.tables_notices import NoticeOutbox, NotifyPrefs, ProgressReport
-from nacc.ports.store_notices import Attempt, NewNotice, NoticeRow, Prefs, ReportRow
+from nacc.domain.lifecycle import TERMINAL
+from nacc.ports.store_notices import Attempt, EndedJob, NewNotice, NoticeRow, Prefs, ReportRow
 
 
 def _notice(r: NoticeOutbox) -> NoticeRow:
     return NoticeRow(r.id, r.key, r.kind, r.user_id, r.channel, r.lang, r.subject, r.body,
                      dict(r.payload), r.state, r.attempts, r.next_attempt_at, r.last_error,
                      r.created_at, r.sent_at)  # fmt: skip
+
+
+def _prefs(r: NotifyPrefs) -> Prefs:
+    return Prefs(r.user_id, r.lang, tuple(r.kinds), tuple(r.channels), r.email,
+                 r.webhook_url, r.webhook_secret, r.job_end_since)  # fmt: skip
 
 
 def _report(r: ProgressReport) -> ReportRow:
@@ -70,16 +76,38 @@ class SqlNotices:
         r = self.session.get(NotifyPrefs, user_id)
         if r is None:
             return None
-        return Prefs(r.user_id, r.lang, tuple(r.kinds), tuple(r.channels), r.email,
-                     r.webhook_url, r.webhook_secret)  # fmt: skip
+        return _prefs(r)
 
     def set_prefs(self, prefs: Prefs) -> None:
         r = self.session.get(NotifyPrefs, prefs.user_id) or NotifyPrefs(user_id=prefs.user_id)
         r.lang, r.kinds, r.channels = prefs.lang, list(prefs.kinds), list(prefs.channels)
         r.email, r.webhook_url, r.webhook_secret = (prefs.email, prefs.webhook_url,
                                                     prefs.webhook_secret)  # fmt: skip
+        r.job_end_since = prefs.job_end_since
         self.session.add(r)
         self.session.flush()
+
+    def job_end_watchers(self) -> list[Prefs]:
+        q = (
+            sa.select(NotifyPrefs)
+            .where(NotifyPrefs.job_end_since.is_not(None))
+            .order_by(NotifyPrefs.user_id)
+        )
+        return [_prefs(r) for r in self.session.scalars(q)]
+
+    def ended_jobs(self, user_id: int, since: datetime, limit: int) -> list[EndedJob]:
+        q = (
+            sa.select(Job.id, Job.project_id, Job.state, Job.exit_code, Job.finished_at)
+            .where(
+                Job.submitted_by == user_id,
+                Job.finished_at >= since,
+                Job.state.in_([s.value for s in TERMINAL]),
+            )
+            .order_by(Job.finished_at, Job.id)
+            .limit(limit)
+        )
+        rows = self.session.execute(q)
+        return [EndedJob(i, p, st, code, at) for i, p, st, code, at in rows if at is not None]
 
     def awarded_projects(self) -> list[int]:
         q = sa.select(Project.id).where(Project.proposal_id.is_not(None)).order_by(Project.id)

@@ -55,6 +55,7 @@ class NotifyPrefs(Base):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     webhook_url: Mapped[str | None] = mapped_column(sa.String(2000))
     webhook_secret: Mapped[str | None] = mapped_column(sa.String(200))
+    job_end_since: Mapped[datetime | None]
 
 
 class ProgressReport(Base):

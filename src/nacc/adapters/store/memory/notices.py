@@ -6,7 +6,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from nacc.ports.store_notices import Attempt, NewNotice, NoticeRow, Prefs, ReportRow
+from nacc.domain.lifecycle import TERMINAL
+from nacc.ports.store_notices import Attempt, EndedJob, NewNotice, NoticeRow, Prefs, ReportRow
 
 if TYPE_CHECKING:
     from nacc.adapters.store.memory import Tables
@@ -58,6 +59,17 @@ class MemNotices:
 
     def set_prefs(self, prefs: Prefs) -> None:
         self.t.prefs[prefs.user_id] = prefs
+
+    def job_end_watchers(self) -> list[Prefs]:
+        return [p for _, p in sorted(self.t.prefs.items()) if p.job_end_since is not None]
+
+    def ended_jobs(self, user_id: int, since: datetime, limit: int) -> list[EndedJob]:
+        ended = {s.value for s in TERMINAL}
+        rows = [EndedJob(j.id, j.project_id, j.state, j.exit_code, j.finished_at)
+                for j in self.all.jobs.jobs.values()
+                if j.submitted_by == user_id and j.state in ended
+                and j.finished_at is not None and j.finished_at >= since]  # fmt: skip
+        return sorted(rows, key=lambda j: (j.finished_at, j.id))[:limit]
 
     def awarded_projects(self) -> list[int]:
         return sorted(p.id for p in self.all.people.projects.values() if p.proposal_id)

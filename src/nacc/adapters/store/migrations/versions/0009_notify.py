@@ -66,6 +66,7 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=254), nullable=True),
         sa.Column("webhook_url", sa.String(length=2000), nullable=True),
         sa.Column("webhook_secret", sa.String(length=200), nullable=True),
+        sa.Column("job_end_since", TIMESTAMP, nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_notify_prefs_user_id_users")
         ),
