@@ -8,7 +8,6 @@ import fcntl
 import os
 import signal
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -48,7 +47,7 @@ from nacc.scheduling.policies.registry import builtin_policies
 from nacc.service.context import Services, utcnow
 from nacc.service.jobs import Pricing
 from nacc.service.live import LiveScheduler
-from nacc.service.notify_sweep import sweep
+from nacc.service.notify_sweep import Sweeper
 from nacc.service.people import first_operator as _first_operator
 from nacc.service.reports import metrics_snapshot
 
@@ -261,30 +260,6 @@ REQUEST_THREADS = 8
 forty threads time-slices every request in flight and each waits for all the others
 (bench/api_submit.py at 200 requests/s: p99 143 ms with 40 threads, 89 ms with 8); eight
 keep database round trips overlapped while requests finish roughly in order."""
-
-
-class Sweeper:
-    """The notice sweep (``nacc.service.notify_sweep``) every ``every_s`` in a thread of
-    the server; a failed sweep is logged and the next one runs as usual."""
-
-    def __init__(self, svc: Services, every_s: float) -> None:
-        self.svc, self.every_s = svc, every_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="nacc-notify", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every_s):
-            try:
-                sweep(self.svc)
-            except Exception as error:
-                print(f"nacc notify: sweep failed: {error}", file=sys.stderr, flush=True)
 
 
 def _lifespan(svc: Services, scheduler: LiveScheduler | None,  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -145,3 +146,27 @@ def _reports(uow: UnitOfWork, proj: ProjectTermsView, pis: list[int], now: datet
         params = {"project": proj.name, "report": r.seq, "due": _when(r.due_at)}
         queued += notify(uow, pis, kind, f"report:{proj.id}:{r.seq}:{word}", params, now)
     return queued
+
+
+class Sweeper:
+    """The notice sweep (``nacc.service.notify_sweep``) every ``every_s`` in a thread of
+    the server; a failed sweep is logged and the next one runs as usual."""
+
+    def __init__(self, svc: Services, every_s: float) -> None:
+        self.svc, self.every_s = svc, every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="nacc-notify", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            try:
+                sweep(self.svc)
+            except Exception:  # the database may be briefly away: the next sweep runs
+                log.exception("nacc notify: sweep failed")
