@@ -21,6 +21,8 @@ def body_of(msg: Outgoing) -> bytes:
 class WebhookSender:
     def __init__(self, timeout_s: float = 5.0) -> None:
         self.timeout_s = timeout_s
+        # one client (its TLS context and connection pool) for every POST; thread-safe
+        self._client = httpx.Client(timeout=timeout_s, follow_redirects=False)
 
     def send(self, msg: Outgoing) -> None:
         body = body_of(msg)
@@ -28,8 +30,7 @@ class WebhookSender:
         if msg.secret:
             headers[SIGNATURE_HEADER] = signature(msg.secret, body)
         try:
-            r = httpx.post(msg.to, content=body, headers=headers, timeout=self.timeout_s,
-                           follow_redirects=False)  # fmt: skip
+            r = self._client.post(msg.to, content=body, headers=headers)
         except httpx.HTTPError as error:
             raise DeliveryFailed(f"webhook {msg.to}: {type(error).__name__}: {error}") from None
         if not 200 <= r.status_code < 300:
