@@ -18,6 +18,8 @@ from fastapi import FastAPI
 
 from nacc.adapters.dispatch.contain import Containment
 from nacc.adapters.dispatch.registry import DispatchOptions, default_registry
+from nacc.adapters.notify.smtp import SmtpSender
+from nacc.adapters.notify.webhook import WebhookSender
 from nacc.adapters.store import (
     database_lock,
     make_engine,
@@ -39,11 +41,13 @@ from nacc.domain.jobs import JobClass
 from nacc.domain.pools import Pool
 from nacc.engine.engine import DEFAULT_RESTART_COST_S, EngineConfig
 from nacc.ports import Dispatcher
+from nacc.ports.notify import Sender
 from nacc.scenario import field_error, load_scenario
 from nacc.scheduling.policies.registry import builtin_policies
 from nacc.service.context import Services, utcnow
 from nacc.service.jobs import Pricing
 from nacc.service.live import LiveScheduler
+from nacc.service.notify_sweep import Sweeper
 from nacc.service.people import first_operator as _first_operator
 from nacc.service.reports import metrics_snapshot
 
@@ -55,7 +59,17 @@ def build_services(settings: Settings) -> Services:
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
-    return Services(sessions, utcnow, settings.workdir, store=SqlStore(sessions))
+    return Services(sessions, utcnow, settings.workdir, store=SqlStore(sessions),
+                    senders=senders(settings))  # fmt: skip
+
+
+def senders(settings: Settings) -> dict[str, Sender]:
+    """The notice channels: webhooks always, e-mail when an SMTP host is set."""
+    out: dict[str, Sender] = {"webhook": WebhookSender(settings.webhook_timeout_s)}
+    if settings.smtp_host:
+        out["email"] = SmtpSender(settings.smtp_host, settings.smtp_port, settings.smtp_from,
+                                  starttls=settings.smtp_starttls)  # fmt: skip
+    return out
 
 
 def local_pools(devices: Mapping[str, int]) -> tuple[list[Pool], dict[str, list[str]]]:
@@ -161,7 +175,9 @@ def build_app(settings: Settings, live: bool = True) -> tuple[FastAPI, Services]
     svc = build_services(settings)
     pools, _ = fleet(settings)
     scheduler = build_scheduler(settings, svc) if live else None
-    app = create_app(svc, lambda: metrics_snapshot(svc, pools), lifespan=_lifespan(svc, scheduler))
+    sweeper = Sweeper(svc, settings.notify_every_s) if settings.notify_every_s > 0 else None
+    app = create_app(svc, lambda: metrics_snapshot(svc, pools),
+                     lifespan=_lifespan(svc, scheduler, sweeper))  # fmt: skip
     app.state.live = scheduler
     app.state.pricing = pricing(pools, default_model())
     app.state.pools = pools  # the portal's fleet page (nacc.service.fleet)
@@ -246,19 +262,26 @@ forty threads time-slices every request in flight and each waits for all the oth
 keep database round trips overlapped while requests finish roughly in order."""
 
 
-def _lifespan(svc: Services, scheduler: LiveScheduler | None):  # type: ignore[no-untyped-def]
+def _lifespan(svc: Services, scheduler: LiveScheduler | None,  # type: ignore[no-untyped-def]
+              sweeper: Sweeper | None = None):  # fmt: skip
     @asynccontextmanager
     async def run(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         warm_pool(svc.sessions.kw["bind"], REQUEST_THREADS)  # a connection per thread
-        if scheduler is None:
-            yield
-            return
-        scheduler.start()
+        if sweeper is not None:
+            sweeper.start()
         try:
-            yield
+            if scheduler is None:
+                yield
+                return
+            scheduler.start()
+            try:
+                yield
+            finally:
+                scheduler.stop()
         finally:
-            scheduler.stop()
+            if sweeper is not None:
+                sweeper.stop()
 
     return run
 

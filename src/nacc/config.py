@@ -17,6 +17,11 @@ passed down (DESIGN.md rule 6). ``nacc serve`` hands them to its scheduler proce
 | ``NACC_LOG_CAP_BYTES`` | ``log_cap_bytes``: output kept per job run | 1073741824 (1 GiB) |
 | ``NACC_SUBMIT_RATE_PER_S`` | ``submit_rate_per_s``: submissions per s and token | 0 (none) |
 | ``NACC_SUBMIT_BURST`` | ``submit_burst``: submissions at once | rate, rounded up |
+| ``NACC_SMTP_HOST`` | ``smtp_host``: e-mail notices (none: no e-mail) | none |
+| ``NACC_SMTP_PORT`` / ``NACC_SMTP_FROM`` | ``smtp_port`` / ``smtp_from`` | 25 / nacc@localhost |
+| ``NACC_SMTP_STARTTLS`` | ``smtp_starttls`` | false |
+| ``NACC_WEBHOOK_TIMEOUT_S`` | ``webhook_timeout_s``: one webhook POST at most | 5 |
+| ``NACC_NOTIFY_EVERY_S`` | ``notify_every_s``: sweep notices this often (0: never) | 0 |
 
 A bad value raises :class:`InputError` naming the variable and what was expected.
 """
@@ -96,6 +101,13 @@ class Settings(BaseSettings):
     # job submissions per second and API token (0: no limit) and the burst allowed
     submit_rate_per_s: float = Field(default=0.0, ge=0, le=1e6)
     submit_burst: int | None = Field(default=None, ge=1, le=10**6)
+    # notices (docs/programs.md, "Notifications and the award life cycle")
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "nacc@localhost"
+    smtp_starttls: bool = False
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    notify_every_s: float = Field(default=0.0, ge=0, le=86400)
 
     def __init__(self, **values: Any) -> None:
         try:

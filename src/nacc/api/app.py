@@ -45,6 +45,7 @@ def create_app(
         admin,
         health,
         jobs,
+        notify,
         programs,
         reports,
         reports_jobs,
@@ -58,6 +59,7 @@ def create_app(
     app.include_router(teams.router)
     app.include_router(jobs.router)
     app.include_router(reservations.router)
+    app.include_router(notify.router)
     app.include_router(health.router)
     app.include_router(reports.router)
     app.include_router(reports_jobs.router)

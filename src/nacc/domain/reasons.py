@@ -104,6 +104,8 @@ class Code(StrEnum):
     INVALID_ENTRY = "invalid_entry"
     CAUSE_CONFLICT = "cause_conflict"
     BLOCK_CONFLICT = "block_conflict"
+    REPORT_OVERDUE = "report_overdue"
+    AWARD_ENDED = "award_ended"
     DISPATCH_ERROR = "dispatch_error"
     HTTP_ERROR = "http_error"
     # identity and access (team invitations, reviews, rate limits)
@@ -208,6 +210,8 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.RESERVED: ("policy", "pool"),
     Code.RESERVED_AFTER_WAIT: ("policy", "pool", "waited_s"),
     Code.WAITING_FOR_BLOCK: ("pool", "block"),
+    Code.REPORT_OVERDUE: ("project", "report", "due", "tranche"),
+    Code.AWARD_ENDED: ("project", "valid_until"),
     Code.START_ON_BLOCK: ("pool", "block"),
     Code.EXIT_CODE: ("exit_code",),
     Code.EXIT_CODE_WHILE_DOWN: ("exit_code",),

@@ -25,6 +25,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from nacc.ports.store_jobs import JobsRepo, LedgerRepo, ProjectsRepo
+from nacc.ports.store_notices import NoticesRepo
 from nacc.ports.store_people import AwardsRepo, PeopleRepo, ProgramsRepo
 from nacc.ports.store_reports import ReportsRepo
 from nacc.ports.store_reservations import ReservationsRepo
@@ -60,6 +61,9 @@ class UnitOfWork(Protocol):
 
     @property
     def reservations(self) -> ReservationsRepo: ...
+
+    @property
+    def notices(self) -> NoticesRepo: ...
 
     def roles_changed(self) -> None:
         """Mark that roles or tokens changed: after commit, callers' caches are dropped."""

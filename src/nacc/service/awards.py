@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from nacc.domain import programs as rules
 from nacc.domain.errors import Conflict, InputError, NotFound
+from nacc.domain.notices import Kind
 from nacc.domain.programs import weighted_score
 from nacc.ledger.accounts import EntryKind
 from nacc.ledger.accounts import project as project_account
@@ -36,9 +37,10 @@ from nacc.ports.store_people import (
     ProposalView,
     TrancheView,
 )
-from nacc.service import audit, award_ledger
+from nacc.service import audit, award_ledger, award_life
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services, found
+from nacc.service.notify_outbox import notify
 from nacc.service.programs import (
     OFFICERS,
     Person,
@@ -196,10 +198,21 @@ def decide(svc: Services, who: Principal, call_id: int, req: DecideRequest) -> l
             view = DecisionResult(p.id, d.rank, scores[p.id], d.awarded, d.amount,
                                   p.id in req.overrides, d.reason, None)  # fmt: skip
             out.append(_record(uow, who, call, p, view, terms, now))
+            _tell_team(uow, p, out[-1], now)
         awarded = [d.proposal_id for d in out if d.awarded]
         audit.record(uow, who, now, "call.decide", f"call:{call_id}", proposals=len(out),
                      awarded=",".join(map(str, awarded)), overrides=len(req.overrides))  # fmt: skip
         return out
+
+
+def _tell_team(uow: UnitOfWork, p: ProposalView, d: DecisionResult, now: datetime) -> None:
+    """Queue ``proposal_decided`` for the applicant and the team who accepted."""
+    project = uow.awards.get_project(d.project_id) if d.project_id is not None else None
+    params = {"proposal": p.id, "title": p.title, "awarded": d.awarded,
+              "amount": str(d.amount), "reason": d.reason,
+              "project": project.name if project else ""}  # fmt: skip
+    team = [p.pi_user_id, *uow.programs.proposal_member_ids(p.id)]
+    notify(uow, team, Kind.PROPOSAL_DECIDED, f"decision:{p.id}", params, now)
 
 
 def _key(proposal_id: int) -> str:
@@ -279,6 +292,7 @@ def _award(
     for user_id, role in members.items():
         uow.people.grant_role(user_id, role, f"project:{proj.id}")
     award_ledger.open_account(uow, _account(proj), "project", proj.overdraft_credits)
+    award_life.schedule_reports(uow, proj)
     _release(uow, proj, uow.awards.tranches_of(proj.id)[0], call.id, now)
     return proj
 
@@ -315,6 +329,8 @@ def accept_progress_report(
             raise Conflict(f"project {project_id} was not awarded by a call; it has no tranches")
         require(who, *OFFICERS, scope=officer_scope(call.program_id))
         tranche = _waiting_tranche(uow, proj, tranche_seq)
+        if tranche is not None:  # held while an earlier report is overdue, or after the end
+            award_life.check_release(uow, proj, tranche, now)
         released = tranche is not None and _release(uow, proj, tranche, call.id, now)
         audit.record(
             uow,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from nacc.domain.errors import NotFound
+from nacc.ports.notify import Sender
 from nacc.ports.store import Store, UnitOfWork
 
 T = TypeVar("T")
@@ -35,6 +36,7 @@ class Services:
     workdir: Path = field(default_factory=lambda: Path("out/jobs"))
     on_roles_changed: list[Callable[[], None]] = field(default_factory=list)
     store: Store | None = None  # the store port (bootstrap builds it); ``tx`` is going away
+    senders: Mapping[str, Sender] = field(default_factory=dict)  # notice channels by name
 
     def __post_init__(self) -> None:
         if self.store is not None:

@@ -36,7 +36,7 @@ ROLES = ("operator", "program_officer", "reviewer", "pi", "member", "no_token", 
 AUTHENTICATED = frozenset(ROLES[:5])
 OFFICERS = frozenset({"operator", "program_officer"})
 PROJECT_READERS = OFFICERS | {"pi", "member"}
-COVERED_TAGS = {"people", "programs", "jobs", "teams"}
+COVERED_TAGS = {"people", "programs", "jobs", "teams", "notify"}
 JOB_READERS = OFFICERS | {"pi", "member"}
 
 
@@ -290,6 +290,16 @@ ROUTES: list[Route] = [
     _fixed("GET", "/projects/{project}", PROJECT_READERS, refused=404),
     _fixed("GET", "/projects/{project}/balance", PROJECT_READERS, refused=404),
     _fixed("POST", "/projects/{project}/progress-reports/accept", OFFICERS),
+    # notify.py
+    _fixed("GET", "/me/notify", AUTHENTICATED),
+    _fixed("PUT", "/me/notify", AUTHENTICATED, lambda w: {"lang": "ko"}),
+    _fixed("GET", "/me/notices", AUTHENTICATED),
+    _fixed("POST", "/me/notify/test", AUTHENTICATED),
+    _fixed("POST", "/notify/sweep", frozenset({"operator"})),
+    _fixed("GET", "/projects/{project}/progress-reports", PROJECT_READERS, refused=404),
+    _fixed("POST", "/projects/{project}/progress-reports/1/accept", OFFICERS,
+           route="/projects/{project_id}/progress-reports/{report}/accept"),
+    _fixed("GET", "/progress-reports/overdue", OFFICERS),
     # jobs.py
     _fixed("POST", "/projects/{project}/jobs", frozenset({"operator", "pi", "member"}), _job_body),
     _fixed("GET", "/projects/{project}/jobs", JOB_READERS, refused=404),

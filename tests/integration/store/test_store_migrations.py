@@ -21,7 +21,7 @@ EXPECTED_TABLES = {
     "projects", "project_members", "tranches", "jobs", "job_events",
     "accounts", "journal_entries", "journal_legs", "usage_intervals",
     "scheduler_heartbeats", "team_invitations", "audit_log", "auth_generation",
-    "capacity_blocks",
+    "capacity_blocks", "notice_outbox", "notify_prefs", "progress_reports",
 }  # fmt: skip
 
 
@@ -39,7 +39,7 @@ def test_upgrade_from_empty_to_head_creates_every_table(empty_url: str) -> None:
     assert _tables(empty_url) == EXPECTED_TABLES | {"alembic_version"}
     engine = make_engine(empty_url)
     try:
-        assert current_revision(engine) == head_revision() == "0008_reserve"
+        assert current_revision(engine) == head_revision() == "0009_notify"
     finally:
         engine.dispose()
 

@@ -17,6 +17,7 @@ from functools import cached_property
 
 from nacc.adapters.store.memory.jobs import JobsTables, MemJobs, MemProjects
 from nacc.adapters.store.memory.ledger import MemLedger
+from nacc.adapters.store.memory.notices import MemNotices, NoticesTables
 from nacc.adapters.store.memory.people import MemPeople, PeopleTables
 from nacc.adapters.store.memory.programs import MemAwards, MemPrograms
 from nacc.adapters.store.memory.reports import MemReports
@@ -31,6 +32,7 @@ class Tables:
     jobs: JobsTables = field(default_factory=JobsTables)
     people: PeopleTables = field(default_factory=PeopleTables)
     reservations: ReservationsTables = field(default_factory=ReservationsTables)
+    notices: NoticesTables = field(default_factory=NoticesTables)
     roles_changed: bool = False
 
 
@@ -73,6 +75,10 @@ class MemUnit:
     @cached_property
     def reservations(self) -> MemReservations:
         return MemReservations(self.tables.reservations)
+
+    @cached_property
+    def notices(self) -> MemNotices:
+        return MemNotices(self.tables)
 
     def roles_changed(self) -> None:
         self.tables.roles_changed = True

@@ -1,0 +1,1 @@
+"""Notification channels: e-mail over SMTP (``smtp``) and webhooks (``webhook``)."""
