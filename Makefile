@@ -32,7 +32,9 @@ $(WALL): $(WALL_C) | $(STAMP)
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gcc libc6-dev >/dev/null || \
 		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive \
 		  apt-get install -y -q --no-install-recommends gcc libc6-dev >/dev/null; } || true
-	cc -O2 -Wall -o $@.tmp $(WALL_C) && mv -f $@.tmp $@ || \
+	@# static where libc's static library is there: no dynamic loading at each job's start
+	{ cc -O2 -Wall -static -o $@.tmp $(WALL_C) 2>/dev/null || cc -O2 -Wall -o $@.tmp $(WALL_C); } && \
+		mv -f $@.tmp $@ || \
 		echo "nacc-wall not built (no C compiler): jobs are walled in by the shell chain" >&2
 
 install: $(STAMP) $(WALL)
