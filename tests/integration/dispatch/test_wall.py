@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -91,3 +92,18 @@ def test_without_the_built_wall_the_chain_is_used_and_said_once(
     assert len(warned) == 1 and "shell chain" in warned[0].getMessage()
     assert argv[:2] == ["sh", "-c"] or argv[0] == "unshare"
     assert Containment(wall=False).program() is None
+
+
+def test_the_install_step_builds_it_without_a_warning(tmp_path: Path) -> None:
+    """What ``make install`` runs (``cc -O2 -Wall``, here with ``-Wextra -Werror``) builds
+    a program that runs a job."""
+    cc = shutil.which("cc")
+    if cc is None:
+        pytest.skip("no C compiler: make install falls back to the shell chain")
+    source = Path(contain.__file__).parent / "wall" / "nacc-wall.c"
+    built = tmp_path / "nacc-wall"
+    subprocess.run([cc, "-O2", "-Wall", "-Wextra", "-Werror", "-o", str(built), str(source)],
+                   check=True, timeout=120)  # fmt: skip
+    done = subprocess.run([str(built), str(tmp_path / "exit_code"), "10", "--", "sh", "-c",
+                           "echo built; exit 6"], capture_output=True, timeout=60)  # fmt: skip
+    assert done.stdout == b"built\n" and (tmp_path / "exit_code").read_text() == "6\n"
