@@ -13,7 +13,9 @@ With --submit-rate R (default 200), `nacc serve` (API only: NACC_NO_SCHEDULER=1,
 scheduler being this process) runs beside it on the same database, and --runs open-loop
 runs of R submissions/s for --duration s are sent by `bench/loadgen/loadgen.c` while the
 queue drains (their jobs join the queue); their latency p50/p99 is printed per run.
---profile FILE writes a cProfile of the scheduler's steps.
+--profile FILE writes a cProfile of the scheduler's steps. --walls chain walls the jobs
+in by the shell chain that ``nacc-wall`` replaced (what a machine without a C compiler
+gets), to compare the two.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from jobsetup import funded_project  # noqa: E402
 
 from api_submit import Run, _loadgen, _port, _say, _wait_ready  # noqa: E402
 from live_costs import CpuSplit, Statements  # noqa: E402
+from nacc.adapters.dispatch import contain  # noqa: E402
 from nacc.adapters.store.tables import Job, Project, User  # noqa: E402
 from nacc.bootstrap import Settings, build_scheduler, build_services  # noqa: E402
 from nacc.config import parse_devices  # noqa: E402
@@ -249,7 +252,13 @@ def main() -> None:
     ap.add_argument("--jobs-nice", type=int, default=0,
                     help="run the launchers (and so the jobs they start) at this niceness: "
                     "to see how much of a step the jobs' processes take")  # fmt: skip
+    ap.add_argument("--walls", choices=["wall", "chain"], default="wall",
+                    help="wall (default): jobs walled in by nacc-wall where built; chain: "
+                    "by the shell chain it replaced (unshare, sh, setpriv, head)")  # fmt: skip
     args = ap.parse_args()
+    if args.walls == "chain":  # what a machine without the built program gets
+        contain.wall_program = lambda: None
+    print(f"walls: {contain.Containment().program() or 'the shell chain'}")
     _context("before")
     name = f"nacc_bench_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT")

@@ -15,12 +15,15 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.usefixtures("pg_admin")  # skips, saying why, without PostgreSQL
-def test_the_live_drain_bench_drains_its_queue_and_reports() -> None:
+@pytest.mark.parametrize("walls", ["wall", "chain"])
+def test_the_live_drain_bench_drains_its_queue_and_reports(walls: str) -> None:
     cmd = [sys.executable, str(ROOT / "bench" / "live_drain.py"), "--jobs", "30",
-           "--devices", "H100-SXM:4", "--submit-rate", "0", "--jobs-nice", "5"]  # fmt: skip
+           "--devices", "H100-SXM:4", "--submit-rate", "0", "--jobs-nice", "5",
+           "--walls", walls]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
+    assert ("walls: the shell chain" in out) == (walls == "chain"), out
     assert "drained 30 jobs on 4 local devices" in out, out
     for needed in ("scheduler step: p50", "jobs started per second", "SQL statements",
                    "SELECT jobs FOR UPDATE", "CPU seconds over the drain",

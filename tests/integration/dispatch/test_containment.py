@@ -1,6 +1,8 @@
 """Jobs on the local dispatcher are walled in (real processes, run as root as CI does):
 their own account, no view of other projects, the database or the service, no escape from
-stop, no network, a capped log that cannot be swapped for a link."""
+stop, no network, a capped log that cannot be swapped for a link. Each test runs on both
+ways of building the walls: ``nacc-wall`` (built by ``make install``) and the shell chain
+it replaces where no C compiler was (``Containment(wall=False)``, forced here)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from nacc.adapters.dispatch import contain
 from nacc.adapters.dispatch.contain import UID_BASE, Containment, read_tail, unreachable
 from nacc.adapters.dispatch.local import LocalDispatcher
 from nacc.domain.ids import JobId, PoolId
@@ -25,9 +28,22 @@ from nacc.scheduling.policies.registry import builtin_policies
 from support.doubles import TableRates
 
 pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or not Containment().active,
-    reason="containment needs root and util-linux's unshare/setpriv (CI runs as root)",
+    os.geteuid() != 0, reason="containment needs root (CI runs as root)"
 )
+
+
+@pytest.fixture(autouse=True, params=["wall", "chain"])
+def walls(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every dispatcher of the test builds its walls this way: ``nacc-wall``, or the shell
+    chain (what a machine without the built program gets)."""
+    if request.param == "wall" and contain.wall_program() is None:
+        pytest.skip("nacc-wall is not built (make install builds it with a C compiler)")
+    if request.param == "chain":
+        if not contain._tools_present():
+            pytest.skip("the shell chain needs util-linux's unshare and setpriv")
+        monkeypatch.setattr(contain, "wall_program", lambda: None)
+    return str(request.param)
+
 
 POOL = Pool(PoolId("local-h100"), "local", "here", "H100", 4, 4, "local")
 
@@ -205,12 +221,13 @@ def test_the_log_of_a_running_job_is_live(disp: LocalDispatcher, tmp_path: Path)
 
 
 def test_a_job_ends_at_its_exit_code_while_its_wrapper_still_drains_the_log(
-    tmp_path: Path,
+    tmp_path: Path, walls: str
 ) -> None:
-    """The job's command ended (its wrapper wrote the exit code) but the log's reader is
-    held (stopped here with SIGSTOP, as a slow disk would hold it): the engine sees the end
-    at once, at the exit code's time, and a meter tick then charges nothing past it; the
-    wrapper finishes the log when the reader goes on."""
+    """The job's command ended (its wrapper wrote the exit code) but the wrapper is held
+    (stopped here with SIGSTOP, as a slow disk would hold the log's reader: the chain's
+    ``head``; ``nacc-wall``'s outer process, which PID 1 must then wait for): the engine
+    sees the end at once, at the exit code's time, and a meter tick then charges nothing
+    past it; the wrapper finishes the log when it goes on."""
     local = LocalDispatcher({"local-h100": ["0", "1", "2", "3"]}, tmp_path / "jobs", grace_s=0.5)
     eng = Engine([POOL], builtin_policies().create("fifo"), local, TableRates({"H100": 1.0}))
     now = time.time()
@@ -227,7 +244,10 @@ def test_a_job_ends_at_its_exit_code_while_its_wrapper_still_drains_the_log(
         if rec.started_s <= 0 or rec.starting or not (job_dir / "state.json").exists():
             return None
         pid = json.loads((job_dir / "state.json").read_text())["pid"]
-        heads = [p for p in psutil.Process(pid).children(recursive=True) if _named(p, "head")]
+        if walls == "wall":
+            heads = [psutil.Process(pid)]
+        else:
+            heads = [p for p in psutil.Process(pid).children(recursive=True) if _named(p, "head")]
         return heads[0] if len(heads) == 1 and output(tmp_path / "jobs", "held") else None
 
     wait_for(lambda: reader() is not None)
@@ -261,3 +281,38 @@ def _named(proc: psutil.Process, name: str) -> bool:
         return proc.name() == name
     except psutil.NoSuchProcess:
         return False
+
+
+def test_nacc_wall_is_two_processes_around_the_job(disp: LocalDispatcher, walls: str) -> None:
+    """The walls cost the job two processes of ``nacc-wall`` (the outer one, PID 1 of the
+    namespaces), where the shell chain starts some eight."""
+    if walls != "wall":
+        pytest.skip("nacc-wall only")
+    job = run(disp, "tree", "exec sleep 63.5")
+    disp.flush()
+    pid = json.loads((disp.log_path(job).parent / "state.json").read_text())["pid"]
+    outer = psutil.Process(pid)
+
+    def tree() -> list[str]:
+        return [p.name() for p in [outer, *outer.children(recursive=True)]]
+
+    wait_for(lambda: tree() == ["nacc-wall", "nacc-wall", "sleep"])
+    disp.stop(job, time.time())
+
+
+def test_a_job_that_left_the_group_still_gets_the_stops_sigterm(tmp_path: Path, walls: str) -> None:
+    """A stop signals the job's process group; a job that made its own session is not in
+    it, so ``nacc-wall``'s PID 1 passes the SIGTERM on (the chain's ``sh`` does not: such a
+    job only gets the SIGKILL at the end of the grace)."""
+    if walls != "wall":
+        pytest.skip("nacc-wall only")
+    # a long grace: on a busy machine the SIGKILL must not overtake the job's own exit
+    disp = LocalDispatcher({"local-h100": ["0"]}, tmp_path / "jobs", grace_s=60.0)
+    script = "trap 'echo got-term; exit 5' TERM; echo ready; while :; do sleep 0.05; done"
+    job = run(disp, "own", f'exec setsid sh -c "{script}"')
+    log = tmp_path / "jobs" / "own" / "output.log"
+    wait_for(lambda: log.exists() and output(tmp_path / "jobs", "own") == "ready\n")
+    disp.stop(job, time.time())
+    disp.flush()
+    assert output(tmp_path / "jobs", "own") == "ready\ngot-term\n"
+    assert (tmp_path / "jobs" / "own" / "exit_code").read_text() == "5\n"

@@ -1,40 +1,60 @@
 """How the local dispatcher walls a job in: its own account, PID and network namespace,
 a private work directory, and a cap on its output.
 
-The job's process tree is::
+Where ``make install`` built it (a C compiler was there), one small program,
+``nacc-wall`` (``wall/nacc-wall.c``, compiled into the venv's ``bin``), does it all;
+the job's process tree is::
+
+    nacc-wall --pid --uid U EXIT_FILE CAP -- COMMAND   (the launcher's child; its group)
+      nacc-wall    (root, PID 1 of the job's namespaces; keeps the log, writes exit_code)
+        COMMAND    (the job, as account U, groups cleared, no_new_privs)
+
+Without it (logged once) the same walls are built from util-linux and the shell, some
+eight processes for each job (``CONTAINED`` below)::
 
     unshare --pid --fork --mount-proc [--net]     (the service's child; its process group)
       sh WRAPPER      (root, PID 1 of the job's namespace; writes exit_code, caps the log)
         setpriv --reuid U --regid U --clear-groups -- COMMAND   (the job, as account U)
 
+Both give the same guarantees:
+
 * **PID namespace, not a cgroup**: this machine kind has no systemd and no writable
   unified cgroup. When the namespace's PID 1 ends, the kernel kills everything left in it,
   ``setsid`` and double-forked children included, so cancel and the time limit reach the
-  whole tree; the job's ``/proc`` shows only its own processes.
+  whole tree; the job's ``/proc`` shows only its own processes. A stop signals the
+  group (the job is in it); ``nacc-wall``'s PID 1 passes a signal on to a job that left
+  the group, and dies with its outer process (``PR_SET_PDEATHSIG``).
 * **Account**: one uid per project (``uid_base`` + the project's number; no passwd entry is
   needed), so a job cannot read another project's work directory (0700), the service's
   files (the SQLite database is 0600) or signal the service. The exit code and the log are
   written by PID 1 as root into the job's directory, which the job cannot write: it cannot
-  forge its end time or swap its log for a link.
+  forge its end time or swap its log for a link. When the job's command ends, PID 1 writes
+  its exit code (``sh``'s ``$?``: 128 + the signal if killed) to ``exit_code.tmp`` and
+  renames it to ``exit_code`` (its mtime is the real end), then kills every other process
+  of the namespace (a daemon must not hold the log open and keep the job running).
 * **Network**: by default the job gets an empty network namespace (no route, not even to
   the database on loopback). ``network=True`` keeps the host's network.
-* **Output cap**: the job's stdout and stderr go through a pipe to ``head -c CAP``; past
-  the cap the rest is read and dropped (the job keeps running) and a note is appended.
-  ``head`` writes through stdio, which holds a file's output until its buffer fills or it
-  exits; ``stdbuf -o0`` makes it write each read at once, so the log of a running job is
-  live (``nacc logs``), not empty until the job has written 4 KiB or ended.
+* **Output cap**: the job's stdout and stderr go through a pipe to PID 1, which writes each
+  read to the log at once (the log of a running job is live, ``nacc logs``); past the cap
+  the rest is read and dropped (the job keeps running) and a note is appended. In the
+  shell chain the reader is ``stdbuf -o0 head -c CAP`` (``stdbuf``: ``head`` would hold
+  a file's output in stdio's buffer until 4 KiB or its end).
 
-Containment needs root (``unshare``, ``setpriv``); without it (a developer running the
-service as themself) jobs run as the service's user, and ``Containment.active`` says so.
+No resource limits (``setrlimit``) are set by either: a job has what the service has.
+Containment needs root (namespaces, changing uid); without it (a developer running the
+service as themself) jobs run as the service's user, only capped, and
+``Containment.active`` says so.
 """
 
 from __future__ import annotations
 
 import errno
 import functools
+import logging
 import os
 import shutil
 import stat
+import sys
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +67,11 @@ UID_BASE = 2_000_000
 """Job accounts are ``UID_BASE + n`` (n from the project): far above any real account."""
 
 _UID_SPAN = 1_000_000
+
+WALL = "nacc-wall"
+"""The wall program's file name, beside the venv's ``python`` (``make install``)."""
+
+_log = logging.getLogger(__name__)
 
 # $1 exit-code file, $2 log cap in bytes, $3 uid ("-": run as the service's user), the rest
 # the job's argv. PID 1 of the namespace (root) runs the job as $3 through a pipe whose
@@ -74,6 +99,8 @@ class Containment:
     network: bool = False
     log_cap_bytes: int = DEFAULT_LOG_CAP
     uid_base: int = UID_BASE
+    wall: bool = True
+    """Use ``nacc-wall`` where it was built; False: the shell chain (as without it)."""
 
     def __post_init__(self) -> None:
         if self.log_cap_bytes < 1:
@@ -82,7 +109,13 @@ class Containment:
     @property
     def active(self) -> bool:
         """Whether jobs really run walled in: enabled, as root, with the tools present."""
-        return self.enabled and os.geteuid() == 0 and _tools_present()
+        if not self.enabled or os.geteuid() != 0:
+            return False
+        return self.program() is not None or _tools_present()
+
+    def program(self) -> Path | None:
+        """The ``nacc-wall`` program these walls use, or None (the shell chain)."""
+        return wall_program() if self.wall else None
 
     def account(self, project: str) -> int | None:
         """The uid (and gid) a job of ``project`` runs as; None when not contained."""
@@ -93,13 +126,19 @@ class Containment:
 
     def argv(self, command: Sequence[str], exit_file: Path, uid: int | None) -> list[str]:
         """The full argv that runs ``command`` walled in (or only capped, when inactive)."""
+        wall = self.program()
+        if wall is not None:
+            walls = ["--pid", *(["--host-net"] if self.network else [])] if self.active else []
+            account = [] if uid is None else ["--uid", str(uid)]
+            return [str(wall), *walls, *account, str(exit_file), str(self.log_cap_bytes), "--",
+                    *command]  # fmt: skip
         who = "-" if uid is None else str(uid)
         inner = ["sh", "-c", CONTAINED, "nacc-job", str(exit_file), str(self.log_cap_bytes),
                  who, *command]  # fmt: skip
         if not self.active:
             return inner
-        walls = ["--pid", "--fork", "--mount-proc"] + ([] if self.network else ["--net"])
-        return ["unshare", *walls, "--", *inner]
+        chain = ["--pid", "--fork", "--mount-proc"] + ([] if self.network else ["--net"])
+        return ["unshare", *chain, "--", *inner]
 
     def prepare(self, job_dir: Path, uid: int | None) -> Path:
         """Make the job's directories: ``job_dir`` (the service's, 0711: the job may pass
@@ -125,6 +164,20 @@ def unreachable(workdir: Path) -> Path | None:
             return None  # made by the service (0755) when first needed
         if not mode & stat.S_IXOTH:
             return folder
+    return None
+
+
+@functools.cache  # looked for once per process (and the fallback said once)
+def wall_program() -> Path | None:
+    """``nacc-wall`` beside this interpreter (the venv's ``bin``), or None."""
+    path = Path(sys.executable).parent / WALL
+    if os.access(path, os.X_OK):
+        return path
+    _log.warning(
+        "%s not found (make install builds it where a C compiler is): jobs are walled in "
+        "by the shell chain (unshare, sh, setpriv, head), some eight processes per job",
+        path,
+    )
     return None
 
 

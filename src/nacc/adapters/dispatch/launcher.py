@@ -52,9 +52,13 @@ def start_ticks(pid: int) -> int:
 
 
 def write_state(path: Path, state: dict[str, Any]) -> None:
-    """Atomically, as ``local_state.write_json`` (not fsync'ed, for the reasons given there)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(state, indent=1))
+    """Atomically, as ``local_state.write_json`` (not fsync'ed, for the reasons given there).
+    One line: ``json.dumps`` with an indent runs its pure-Python encoder (~0.15 ms of the
+    ~1.1 ms of CPU a launch costs the launcher, cProfile of 500 launches)."""
+    tmp = f"{path}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    with os.fdopen(fd, "w") as f:
+        f.write(json.dumps(state))
     os.replace(tmp, path)
 
 
