@@ -55,6 +55,7 @@ class Code(StrEnum):
     KUEUE_PENDING = "kueue_pending"
     KUEUE_INADMISSIBLE = "kueue_inadmissible"
     KUEUE_EVICTED = "kueue_evicted"
+    BACKEND_DOWN = "backend_down"
     RESERVED = "reserved"
     RESERVED_AFTER_WAIT = "reserved_after_wait"
     WAITING_FOR_BLOCK = "waiting_for_block"
@@ -74,6 +75,8 @@ class Code(StrEnum):
     PREEMPTED_NO_ROOM = "preempted_no_room"
     PREEMPTED_BELOW_CUTOFF = "preempted_below_cutoff"
     PREEMPTED_FOR_BLOCK = "preempted_for_block"
+    REPLANNED_BACKEND_DOWN = "replanned_backend_down"
+    RAN_WHILE_DOWN = "ran_while_down"
     LOST = "lost"
     LOST_WHILE_DOWN = "lost_while_down"
     LOST_AFTER_RESTART = "lost_after_restart"
@@ -183,6 +186,7 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.KUEUE_PENDING: ("reason", "message"),
     Code.KUEUE_INADMISSIBLE: ("reason", "message"),
     Code.KUEUE_EVICTED: ("reason", "message"),
+    Code.BACKEND_DOWN: ("pool", "backend"),
     Code.RESERVED: ("policy", "pool"),
     Code.RESERVED_AFTER_WAIT: ("policy", "pool", "waited_s"),
     Code.WAITING_FOR_BLOCK: ("pool", "block"),
@@ -200,6 +204,8 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.PREEMPTED_NO_ROOM: ("policy", "accel_type"),
     Code.PREEMPTED_BELOW_CUTOFF: ("policy",),
     Code.PREEMPTED_FOR_BLOCK: ("pool", "block"),
+    Code.REPLANNED_BACKEND_DOWN: ("pool", "backend"),
+    Code.RAN_WHILE_DOWN: ("pool",),
     Code.LOST: (),
     Code.LOST_WHILE_DOWN: (),
     Code.LOST_AFTER_RESTART: (),

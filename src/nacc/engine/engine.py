@@ -19,6 +19,7 @@ from nacc.domain.jobs import JobSpec
 from nacc.domain.lifecycle import JobState
 from nacc.domain.pools import Pool
 from nacc.domain.reasons import Code, Reason
+from nacc.engine import failover
 from nacc.engine.outcomes import launch_refusal, outcome_reason
 from nacc.engine.records import JobRecord
 from nacc.engine.routing import Router
@@ -82,6 +83,7 @@ class Engine:
         self.refused: list[tuple[JobId, Reason]] = []  # plan actions the backends cannot do
         self.launch_refusals = 0  # starts the plan counted on that did not happen
         self._deadlines: list[tuple[float, float, JobId]] = []  # (limit end, start, job)
+        self.down: frozenset[PoolId] = frozenset()  # pools whose backend is down (failover)
 
     # -- inputs -------------------------------------------------------------------------
     def submit(self, spec: JobSpec, now: float, payload: ports.Payload | None = None) -> JobRecord:
@@ -160,7 +162,9 @@ class Engine:
     def observe_backends(self, now: float) -> int:
         """Fold every backend's observations into lifecycle transitions; how many ended."""
         ended = 0
-        for obs in self.dispatcher.poll(now):
+        observed = self.dispatcher.poll(now)
+        ended += failover.after_poll(self, now)  # backends down, or back (failover)
+        for obs in observed:
             ended += self._finish(obs)
         return ended
 
@@ -169,6 +173,7 @@ class Engine:
         plan = self.policy.plan(self.snapshot(now))
         self.rounds += 1
         self._apply(plan, now)
+        failover.explain(self)
         return plan
 
     def observe(self, obs: ports.Observation) -> None:
@@ -176,7 +181,8 @@ class Engine:
         self._finish(obs)
 
     def snapshot(self, now: float) -> ClusterView:
-        pools = {pid: PoolView(p, self.free[pid]) for pid, p in self.pools.items()}
+        pools = {pid: PoolView(p, 0 if pid in self.down else self.free[pid])
+                 for pid, p in self.pools.items()}  # fmt: skip
         usage = self.usage.snapshot(now)
         return ClusterView(
             now=now,

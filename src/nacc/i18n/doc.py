@@ -14,6 +14,7 @@ from nacc.i18n import catalog
 
 # What each parameter name means (shared by every code that takes it).
 MEANINGS: dict[str, str] = {
+    "backend": "a dispatch backend, named by its URL without secrets (slurm://head:6820)",
     "accel_type": "accelerator type (H100-SXM, RNGD, ...)",
     "allowed": "what an award allows (job classes or accelerator types), comma-separated",
     "database": "a database URL (without its password)",

@@ -132,6 +132,15 @@ class _Job:
         return Observation(obs.job_id, self.launched_at, obs.outcome, obs.exit_code, obs.reason)
 
 
+def _ran(record: Mapping[str, Any]) -> bool:
+    """Whether a Slurm job runs or ran (a pending job's ``start_time`` is an estimate; a
+    job cancelled while pending has its start equal to its end)."""
+    state = record.get("job_state")
+    if state in STARTED or state in ACTIVE:
+        return state in STARTED
+    return when(record, "end_time", 0.0) > when(record, "start_time", 0.0) > 0
+
+
 class SlurmDispatcher(RemoteJobs["_Job"]):
     """Runs nacc jobs as Slurm jobs via slurmrestd (see the module docstring)."""
 
@@ -150,6 +159,12 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
                                           config.timeout_s, config.attempts)  # fmt: skip
         super().__init__()
         self._cancelled: set[int] = set()
+        self._abandoned: dict[JobId, _Job] = {}
+
+    @property
+    def name(self) -> str:
+        """slurmrestd's address, as ``/healthz`` and ``/metrics`` name this backend."""
+        return "slurm://" + self.config.base_url.removeprefix("http://")
 
     # -- what it runs ---------------------------------------------------------------------
     def slurm_id(self, job_id: JobId) -> int | None:
@@ -165,6 +180,7 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
         job_id = launch.spec.id
         if job_id in self._jobs:
             raise SlurmDispatchError(f"job {job_id} is already running in Slurm")
+        self._abandoned.pop(job_id, None)  # launched here again: a live copy is adopted
         live = self._live_record(job_id)
         if live is not None:  # launched before a crash, or by a retried request
             sid = int(live["job_id"])
@@ -242,6 +258,7 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
         records = self.client.jobs()
         self._snapshot = records
         by_id = {int(r["job_id"]): r for r in records if "job_id" in r}
+        self._settle_abandoned(by_id)
         seen: list[Observation] = []
         for job_id, job in list(self._jobs.items()):
             record = by_id.get(job.slurm_id)
@@ -269,6 +286,32 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
                     at = when(record, "start_time", now)
                     seen.append(job.clamp(Observation(job_id, at, Outcome.STARTED)))
         return seen
+
+    def abandon(self, job_id: JobId) -> None:
+        """Forget a job nacc planned elsewhere while slurmrestd did not answer: at the
+        next poll that answers it is cancelled if it still waits, or, if it started
+        anyway, tracked again (its start and end reported as for any job)."""
+        job = self._jobs.pop(job_id, None)
+        self._pending.pop(job_id, None)
+        if job is not None:
+            self._abandoned[job_id] = job
+
+    def _settle_abandoned(self, by_id: Mapping[int, Mapping[str, Any]]) -> None:
+        for job_id, job in list(self._abandoned.items()):
+            record = by_id.get(job.slurm_id)
+            if record is not None and _ran(record):
+                del self._abandoned[job_id]
+                job.started = False  # reported from Slurm's start by this poll
+                self._jobs[job_id] = job
+            elif record is not None and record.get("job_state") in ACTIVE:
+                try:
+                    self.client.cancel(job.slurm_id)
+                except SlurmError:
+                    continue  # asked again at the next poll
+                self._cancelled.add(job.slurm_id)
+                del self._abandoned[job_id]
+            else:  # gone, or ended without running
+                del self._abandoned[job_id]
 
     def stop(self, job_id: JobId, at: float) -> float | None:
         """Cancel the Slurm job; its end is never reported. No progress known (None)."""
