@@ -134,9 +134,11 @@ class Engine:
         started_s: float,
         metered_s: float,
         payload: ports.Payload | None = None,
+        starting: bool = False,
     ) -> JobRecord:
         """Take over a job that is already running (after a restart of the live service):
-        it goes straight to RUNNING on ``pool_id``; metering resumes at ``metered_s``."""
+        it goes straight to RUNNING on ``pool_id``; metering resumes at ``metered_s``
+        (``starting``: still in the backend's queue, metered from the start it reports)."""
         rec = self.submit(spec, started_s, payload)
         self.dispatcher.adopt(spec.id, pool_id)
         pool = self.pools[pool_id]
@@ -147,6 +149,7 @@ class Engine:
         rec.pool_id, rec.accel_type, rec.count = pool_id, pool.accel_type, count
         rec.started_s, rec.metered_s, rec.credit_rate = started_s, metered_s, credit_rate
         rec.first_start_s = started_s
+        rec.starting = starting
         rec.state = JobState.RUNNING
         self._watch_limit(rec)
         rec.reason = Reason.of(Code.READOPTED, pid="?", pool=pool_id, devices="?")

@@ -144,6 +144,12 @@ class Recovered:
     note: str = ""
     observation: Observation | None = None
     devices: tuple[str, ...] = ()
+    started_at: float | None = None
+    """When the backend really started it (Slurm's start), where it says; the service
+    charges an adopted job from there, not from its restart."""
+    queued: bool = False
+    """``running`` but still waiting in the backend's own queue (not charged until it
+    reports the start, as a fresh ``starting`` launch)."""
 
 
 @runtime_checkable

@@ -341,9 +341,12 @@ class LiveScheduler:
             note = rec.note if rec is not None else "its pool is not in this fleet"
             return self._lost(spec, now, note)
         start_s = job.started_at.timestamp() if job.started_at else now
+        if rec.started_at is not None:  # the backend's real start (Slurm's), not the decision
+            start_s = rec.started_at
         metered = job.metered_until.timestamp() if job.metered_until else start_s
-        self.engine.adopt(spec, PoolId(pool_id), spec.accelerators, start_s, metered,
-                          payload_of(job))  # fmt: skip
+        self.engine.adopt(spec, PoolId(pool_id), spec.accelerators, start_s,
+                          max(metered, start_s), payload_of(job),
+                          starting=rec.queued)  # fmt: skip
         if rec.state == "ended" and rec.observation is not None:
             obs = rec.observation
             obs = Observation(obs.job_id, max(obs.at, metered), obs.outcome, obs.exit_code,

@@ -349,14 +349,16 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
             log = str(found.get("standard_output") or "").replace("%j", str(sid))
             end = ended(job_id, found, now)
             note = f"Slurm job {sid} {state}"
+            began = when(found, "start_time", 0.0) or None  # ended: a start equal to its end
             if end is None:
-                started_at = when(found, "start_time", now)
-                job = _Job(sid, log, started_at, state in STARTED)
+                began = began if state in STARTED else None  # pending: an estimate
+                job = _Job(sid, log, began or now, began is not None)
                 self._track(job_id, job)
-                out.append(Recovered(job_id, "running", note))
+                out.append(Recovered(job_id, "running", note, started_at=began,
+                                     queued=began is None))  # fmt: skip
             else:
                 self._logs[job_id] = log
-                out.append(Recovered(job_id, "ended", note, end))
+                out.append(Recovered(job_id, "ended", note, end, started_at=began))
         for job_id, record in latest.items():
             if record.get("job_state") in ACTIVE:
                 sid = int(record["job_id"])
