@@ -124,6 +124,13 @@ class Code(StrEnum):
     ROLE_REVOKED = "role_revoked"
     INVITATION_STATE = "invitation_state"
     KUEUE_EXPORTED = "kueue_exported"  # nacc export kueue
+    # nacc ledger verify --slurm: each charged job against slurmdbd's accounting
+    SLURM_CHECK_JOB_OK = "slurm_check_job_ok"
+    SLURM_CHECK_JOB_OFF = "slurm_check_job_off"
+    SLURM_CHECK_NOT_ACCOUNTED = "slurm_check_not_accounted"
+    SLURM_CHECK_SKIPPED = "slurm_check_skipped"
+    SLURM_CHECK_OK = "slurm_check_ok"
+    SLURM_CHECK_PROBLEM = "slurm_check_problem"
     # award terms and accelerator names (submissions), CLI answers
     AWARD_CLASS_NOT_ALLOWED = "award_class_not_allowed"
     AWARD_TYPES_NOT_ALLOWED = "award_types_not_allowed"
@@ -251,6 +258,21 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.ROLE_REVOKED: ("roles", "user", "scope"),
     Code.INVITATION_STATE: ("invitation", "proposal", "state"),
     Code.KUEUE_EXPORTED: ("files", "folder", "queues"),
+    Code.SLURM_CHECK_JOB_OK: ("job", "slurm_job", "gpus", "elapsed_s", "charged", "accounted"),
+    Code.SLURM_CHECK_JOB_OFF: (
+        "job",
+        "slurm_job",
+        "gpus",
+        "elapsed_s",
+        "count",
+        "credit_rate",
+        "charged",
+        "accounted",
+    ),
+    Code.SLURM_CHECK_NOT_ACCOUNTED: ("job", "charged"),
+    Code.SLURM_CHECK_SKIPPED: ("job", "slurm_job", "state"),
+    Code.SLURM_CHECK_OK: ("charged", "accounted", "jobs"),
+    Code.SLURM_CHECK_PROBLEM: ("charged", "accounted", "jobs"),
     Code.AWARD_CLASS_NOT_ALLOWED: ("project", "job_class", "allowed"),
     Code.AWARD_TYPES_NOT_ALLOWED: ("project", "types", "allowed"),
     Code.UNKNOWN_ACCELERATOR: ("name", "suggestion", "known"),
