@@ -56,6 +56,7 @@ class Code(StrEnum):
     KUEUE_INADMISSIBLE = "kueue_inadmissible"
     KUEUE_EVICTED = "kueue_evicted"
     BACKEND_DOWN = "backend_down"
+    BACKEND_UNREACHABLE = "backend_unreachable"
     RESERVED = "reserved"
     RESERVED_AFTER_WAIT = "reserved_after_wait"
     WAITING_FOR_BLOCK = "waiting_for_block"
@@ -194,6 +195,7 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.KUEUE_INADMISSIBLE: ("reason", "message"),
     Code.KUEUE_EVICTED: ("reason", "message"),
     Code.BACKEND_DOWN: ("pool", "backend"),
+    Code.BACKEND_UNREACHABLE: ("pool", "message"),
     Code.RESERVED: ("policy", "pool"),
     Code.RESERVED_AFTER_WAIT: ("policy", "pool", "waited_s"),
     Code.WAITING_FOR_BLOCK: ("pool", "block"),

@@ -261,6 +261,11 @@ class Engine:
         launch = ports.Launch(spec, pool, action.count, now, rec.remaining_work, setup, payload)
         try:
             launched = self.dispatcher.launch(launch)
+        except ports.BackendUnreachable as error:  # not the job's fault: it waits (failover)
+            self._undo_start(rec, action.count)
+            rec.reason = Reason.of(Code.BACKEND_UNREACHABLE, pool=pool.id, message=str(error))
+            self.launch_refusals += 1  # decide again at the next cycle
+            return
         except Exception as error:  # refused, or the backend failed: this job, not the step
             self._undo_start(rec, action.count)
             self._refuse_launch(rec, now, launch_refusal(error))

@@ -125,7 +125,12 @@ class Router:
         old = self._abandoned.get(launch.spec.id)
         if old is not None and old.backend is dispatcher:  # back where it was: its own
             del self._abandoned[launch.spec.id]
-        launched = dispatcher.launch(launch)
+        try:
+            launched = dispatcher.launch(launch)
+        except ports.BackendUnreachable as error:  # counts towards down, as a failed poll
+            index = next(i for i, b in enumerate(self.backends) if b is dispatcher)
+            self._failed(index, launch.at, f"launch: {error}")
+            raise
         self._runs[launch.spec.id] = dispatcher
         return launched
 

@@ -113,6 +113,12 @@ class LaunchRefused(Exception):
         self.reason = reason
 
 
+class BackendUnreachable(Exception):
+    """The backend could not be reached to make this launch (it may be down): the job
+    is not failed; it waits to be placed again, and the router counts the failure
+    towards marking the backend down (failover)."""
+
+
 class Dispatcher(Protocol):
     """Runs jobs on an engine. ``unsupported``: capability -> why not."""
 

@@ -40,6 +40,8 @@ class Queue:
         self.stopped: list[JobId] = []
 
     def launch(self, launch: ports.Launch) -> ports.Launched:
+        if self.down:
+            raise ports.BackendUnreachable("slurmrestd at http://head:6820: timed out")
         self.jobs.add(launch.spec.id)
         return ports.Launched("h", (), None, starting=True)
 
@@ -146,3 +148,18 @@ def test_a_copy_that_ran_anyway_is_cancelled_if_the_job_runs_elsewhere() -> None
     assert remote.stopped == [JobId("j0")]  # the copy is cancelled
     assert rec.pool_id == "local" and rec.state is JobState.RUNNING
     assert eng.down == frozenset()
+
+
+def test_a_launch_the_backend_does_not_answer_waits_and_moves_once_it_is_down() -> None:
+    eng, remote = _engine(remote_count=4, local_count=2)
+    remote.down = True
+    eng.submit(job(0, 0, 100, gpus=2), 0)
+    eng.tick(0)  # the launch gets no answer: not failed, pending again
+    rec = eng.jobs[JobId("j0")]
+    assert rec.state is JobState.PENDING and rec.reason == Reason.of(
+        Code.BACKEND_UNREACHABLE, pool="remote",
+        message="slurmrestd at http://head:6820: timed out")  # fmt: skip
+    assert eng.free[PoolId("remote")] == 4 and eng.dispatcher.faults  # counted as a fault
+    eng.tick(10)  # 10 s without an answer: down, and the job goes to the local pool
+    assert eng.down == {PoolId("remote")}
+    assert rec.state is JobState.RUNNING and rec.pool_id == "local"

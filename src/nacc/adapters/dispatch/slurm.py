@@ -43,7 +43,15 @@ from nacc.adapters.dispatch.slurm_states import ACTIVE, STARTED, ended, pending_
 from nacc.domain.errors import InputError, NaccError, UnknownName
 from nacc.domain.ids import JobId
 from nacc.domain.reasons import Code, Reason
-from nacc.ports import Launch, Launched, LaunchRefused, Observation, Outcome, Recovered
+from nacc.ports import (
+    BackendUnreachable,
+    Launch,
+    Launched,
+    LaunchRefused,
+    Observation,
+    Outcome,
+    Recovered,
+)
 from nacc.ports.dispatch import CHECKPOINT, IMAGE, MULTI_NODE, PROGRESS
 
 _PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -181,6 +189,15 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
         if job_id in self._jobs:
             raise SlurmDispatchError(f"job {job_id} is already running in Slurm")
         self._abandoned.pop(job_id, None)  # launched here again: a live copy is adopted
+        try:
+            return self._launch(launch)
+        except SlurmError as error:
+            if not error.sent or error.status is None:  # no answer: the backend's fault
+                raise BackendUnreachable(str(error)) from error
+            raise
+
+    def _launch(self, launch: Launch) -> Launched:
+        job_id = launch.spec.id
         live = self._live_record(job_id)
         if live is not None:  # launched before a crash, or by a retried request
             sid = int(live["job_id"])
@@ -195,7 +212,7 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
             sid = self.client.submit(script, job)
         except SlurmError as error:
             if not error.sent or error.status is None:
-                raise  # slurmrestd unreachable: the backend's fault, not the job's
+                raise  # slurmrestd unreachable: the backend's fault, not the job's (above)
             raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, message=str(error))) from error
         return self._track(job_id, _Job(sid, out.replace("%j", str(sid)), launch.at))
 
