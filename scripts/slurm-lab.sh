@@ -11,6 +11,7 @@
 #   scripts/slurm-lab.sh up   [DIR]     write configs in DIR (default .slurm-lab) and start
 #   scripts/slurm-lab.sh down [DIR]     stop what `up` started there, by PID file
 #   scripts/slurm-lab.sh purge [DIR]    down, then delete DIR (and the lab's accounting database)
+#   scripts/slurm-lab.sh ctld-down [DIR]  stop slurmctld only (an outage; `up` starts it again)
 #   scripts/slurm-lab.sh status [DIR]
 #   scripts/slurm-lab.sh env  [DIR]     print `export ...` lines (SLURM_CONF, the REST URL)
 #
@@ -261,6 +262,7 @@ case $CMD in
   install) cmd_install ;;
   up) cmd_up ;;
   down) cmd_down ;;
+  ctld-down) stop "$RUN/slurmctld.pid" slurmctld ;;
   purge) cmd_purge ;;
   status) cmd_status ;;
   env) cat "$DIR/env.sh" ;;

@@ -159,7 +159,8 @@ def build_scheduler(settings: Settings, svc: Services) -> LiveScheduler:
     dispatchers = build_dispatchers(pools, ids, settings.workdir, walls)
     config = EngineConfig(restart_cost_s=restart_cost(settings))
     return LiveScheduler(svc, pools, dispatchers, policy, default_model(), settings.tick_s,
-                         settings.meter_s, config=config)  # fmt: skip
+                         settings.meter_s, config=config,
+                         backend_down_s=settings.backend_down_s)  # fmt: skip
 
 
 def restart_cost(settings: Settings) -> float:

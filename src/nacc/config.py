@@ -12,6 +12,7 @@ passed down (DESIGN.md rule 6). ``nacc serve`` hands them to its scheduler proce
 | ``NACC_DEVICES_PER_POOL`` | ``devices_per_pool`` | 2 |
 | ``NACC_POLICY`` | ``policy`` | ``nacc`` |
 | ``NACC_TICK_S`` / ``NACC_METER_S`` | ``tick_s`` / ``meter_s`` | 0.5 / 5.0 |
+| ``NACC_BACKEND_DOWN_S`` | ``backend_down_s``: unreachable this long, a backend is down | 60 |
 | ``NACC_CONTAIN_JOBS`` | ``contain_jobs``: walls around local jobs (needs root) | true |
 | ``NACC_JOB_NETWORK`` | ``job_network``: local jobs keep the host's network | false |
 | ``NACC_LOG_CAP_BYTES`` | ``log_cap_bytes``: output kept per job run | 1073741824 (1 GiB) |
@@ -95,6 +96,7 @@ class Settings(BaseSettings):
     policy: str = "nacc"
     tick_s: float = 0.5
     meter_s: float = 5.0
+    backend_down_s: float = Field(default=60.0, gt=0, le=86400.0)
     contain_jobs: bool = True
     job_network: bool = False
     log_cap_bytes: int = Field(default=1 << 30, ge=1, le=1 << 50, strict=False)

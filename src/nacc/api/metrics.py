@@ -10,6 +10,8 @@ that reads a fresh ``Metrics`` snapshot (from the database) on every scrape.
 | ``nacc_scheduler_up`` | gauge | |
 | ``nacc_scheduler_heartbeat_age_seconds`` | gauge (only once a scheduler has beaten) | |
 | ``nacc_scheduler_step_seconds`` | gauge (likewise) | |
+| ``nacc_backend_up`` | gauge: 1 up, 0 down (failover), at the scheduler's last beat | ``backend`` |
+| ``nacc_backends_down`` | gauge | |
 """
 
 from __future__ import annotations
@@ -52,6 +54,14 @@ class NaccCollector(Collector):
         if m.step_s is not None:
             step = "Duration of the scheduler's last step."
             yield _gauge("nacc_scheduler_step_seconds", step, m.step_s)
+        answers = GaugeMetricFamily("nacc_backend_up", "Whether a dispatch backend answers "
+                                    "(0: down, its pools take no new jobs).",
+                                    labels=["backend"])  # fmt: skip
+        for backend in m.backends:
+            answers.add_metric([backend.name], int(backend.up))
+        yield answers
+        down = sum(not b.up for b in m.backends)
+        yield _gauge("nacc_backends_down", "Dispatch backends down now.", down)
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

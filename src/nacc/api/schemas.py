@@ -110,3 +110,8 @@ class HealthOut(BaseModel):
     status: Literal["ok"]
     scheduler: Literal["ok", "stale", "absent"]
     scheduler_beat_age_s: float | None = None
+    backends_down: int = Field(
+        default=0,
+        description="dispatch backends down at the "
+        "scheduler's last beat (failover); /healthz/details names them",
+    )

@@ -62,6 +62,16 @@ class AuditOut(BaseModel):
     details: dict[str, str | int | float | bool | None]
 
 
+class BackendOut(BaseModel):
+    """A dispatch backend at the scheduler's last beat: up, or down since ``since``."""
+
+    name: str
+    pools: list[str]
+    up: bool
+    since: datetime | None = None
+    error: str = ""
+
+
 class HealthDetailsOut(BaseModel):
     """Operators only: where the live scheduler runs and how busy it is."""
 
@@ -74,3 +84,4 @@ class HealthDetailsOut(BaseModel):
     scheduler_step_s: float | None = None
     pending: int | None = None
     running: int | None = None
+    backends: list[BackendOut] = Field(default_factory=list)

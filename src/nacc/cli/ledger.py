@@ -47,8 +47,10 @@ def verify(slurm: str | None = _SLURM) -> None:
 
 
 def _verify_slurm(svc: Services, url: str) -> bool:
+    from nacc import i18n
     from nacc.adapters.dispatch.slurm import SlurmDispatcher, parse_url
     from nacc.adapters.dispatch.slurm_accounting import accounted, charged_from, check
+    from nacc.cli.client import language
     from nacc.domain.errors import NaccError
 
     try:
@@ -64,6 +66,6 @@ def _verify_slurm(svc: Services, url: str) -> bool:
             if c is not None:
                 charged.append(c)
     result = check(found, charged)
-    for line in result.lines:
-        console.print(line, markup=False)
+    for said in result.said:  # in the CLI's language (--lang, else the locale)
+        console.print(i18n.render(said, language()), markup=False)
     return result.ok

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -34,6 +34,7 @@ def serve(
     settings = Settings()
     if demo and "NACC_LOCAL_DEVICES" not in os.environ and settings.scenario is None:
         settings = settings.replace(scenario=shipped_scenario_path("korea-2026"))
+        settings = _demo_on_slurm(settings)
     app, svc = build_app(settings, live=False)  # migrates the database first
     console.print(f"database: {settings.database_url}  jobs: {settings.workdir}")
     pools, _ = fleet(settings)
@@ -65,3 +66,20 @@ def serve(
     finally:
         if scheduler is not None:
             scheduler.stop()
+
+
+def _demo_on_slurm(settings: Any) -> Any:
+    """The demo's Slurm pools on a running Slurm lab, if one answers (``demo_slurm``)."""
+    from nacc.cli.demo_slurm import answers, lab_url, on_slurm
+
+    url = lab_url()
+    if url is None or settings.scenario is None:
+        return settings
+    why = answers(url)
+    if why is not None:
+        console.print(f"no Slurm lab at {url} (every pool local): {why}", markup=False)
+        return settings
+    path, moved = on_slurm(settings.scenario, url, settings.workdir,
+                           settings.workdir / "demo-on-slurm.yaml")  # fmt: skip
+    console.print(f"on the Slurm lab at {url}: {', '.join(moved)}", markup=False)
+    return settings.replace(scenario=path)

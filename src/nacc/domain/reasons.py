@@ -55,6 +55,8 @@ class Code(StrEnum):
     KUEUE_PENDING = "kueue_pending"
     KUEUE_INADMISSIBLE = "kueue_inadmissible"
     KUEUE_EVICTED = "kueue_evicted"
+    BACKEND_DOWN = "backend_down"
+    BACKEND_UNREACHABLE = "backend_unreachable"
     RESERVED = "reserved"
     RESERVED_AFTER_WAIT = "reserved_after_wait"
     WAITING_FOR_BLOCK = "waiting_for_block"
@@ -74,6 +76,8 @@ class Code(StrEnum):
     PREEMPTED_NO_ROOM = "preempted_no_room"
     PREEMPTED_BELOW_CUTOFF = "preempted_below_cutoff"
     PREEMPTED_FOR_BLOCK = "preempted_for_block"
+    REPLANNED_BACKEND_DOWN = "replanned_backend_down"
+    RAN_WHILE_DOWN = "ran_while_down"
     LOST = "lost"
     LOST_WHILE_DOWN = "lost_while_down"
     LOST_AFTER_RESTART = "lost_after_restart"
@@ -123,6 +127,13 @@ class Code(StrEnum):
     ROLE_REVOKED = "role_revoked"
     INVITATION_STATE = "invitation_state"
     KUEUE_EXPORTED = "kueue_exported"  # nacc export kueue
+    # nacc ledger verify --slurm: each charged job against slurmdbd's accounting
+    SLURM_CHECK_JOB_OK = "slurm_check_job_ok"
+    SLURM_CHECK_JOB_OFF = "slurm_check_job_off"
+    SLURM_CHECK_NOT_ACCOUNTED = "slurm_check_not_accounted"
+    SLURM_CHECK_SKIPPED = "slurm_check_skipped"
+    SLURM_CHECK_OK = "slurm_check_ok"
+    SLURM_CHECK_PROBLEM = "slurm_check_problem"
     # award terms and accelerator names (submissions), CLI answers
     AWARD_CLASS_NOT_ALLOWED = "award_class_not_allowed"
     AWARD_TYPES_NOT_ALLOWED = "award_types_not_allowed"
@@ -207,6 +218,8 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.KUEUE_PENDING: ("reason", "message"),
     Code.KUEUE_INADMISSIBLE: ("reason", "message"),
     Code.KUEUE_EVICTED: ("reason", "message"),
+    Code.BACKEND_DOWN: ("pool", "backend"),
+    Code.BACKEND_UNREACHABLE: ("pool", "message"),
     Code.RESERVED: ("policy", "pool"),
     Code.RESERVED_AFTER_WAIT: ("policy", "pool", "waited_s"),
     Code.WAITING_FOR_BLOCK: ("pool", "block"),
@@ -226,6 +239,8 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.PREEMPTED_NO_ROOM: ("policy", "accel_type"),
     Code.PREEMPTED_BELOW_CUTOFF: ("policy",),
     Code.PREEMPTED_FOR_BLOCK: ("pool", "block"),
+    Code.REPLANNED_BACKEND_DOWN: ("pool", "backend"),
+    Code.RAN_WHILE_DOWN: ("pool",),
     Code.LOST: (),
     Code.LOST_WHILE_DOWN: (),
     Code.LOST_AFTER_RESTART: (),
@@ -271,6 +286,21 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.ROLE_REVOKED: ("roles", "user", "scope"),
     Code.INVITATION_STATE: ("invitation", "proposal", "state"),
     Code.KUEUE_EXPORTED: ("files", "folder", "queues"),
+    Code.SLURM_CHECK_JOB_OK: ("job", "slurm_job", "gpus", "elapsed_s", "charged", "accounted"),
+    Code.SLURM_CHECK_JOB_OFF: (
+        "job",
+        "slurm_job",
+        "gpus",
+        "elapsed_s",
+        "count",
+        "credit_rate",
+        "charged",
+        "accounted",
+    ),
+    Code.SLURM_CHECK_NOT_ACCOUNTED: ("job", "charged"),
+    Code.SLURM_CHECK_SKIPPED: ("job", "slurm_job", "state"),
+    Code.SLURM_CHECK_OK: ("charged", "accounted", "jobs"),
+    Code.SLURM_CHECK_PROBLEM: ("charged", "accounted", "jobs"),
     Code.AWARD_CLASS_NOT_ALLOWED: ("project", "job_class", "allowed"),
     Code.AWARD_TYPES_NOT_ALLOWED: ("project", "types", "allowed"),
     Code.UNKNOWN_ACCELERATOR: ("name", "suggestion", "known"),

@@ -19,6 +19,7 @@ from nacc.domain.jobs import JobSpec
 from nacc.domain.lifecycle import JobState
 from nacc.domain.pools import Pool
 from nacc.domain.reasons import Code, Reason
+from nacc.engine import failover
 from nacc.engine.outcomes import launch_refusal, outcome_reason
 from nacc.engine.records import JobRecord
 from nacc.engine.routing import Router
@@ -87,6 +88,7 @@ class Engine:
         self.refused: list[tuple[JobId, Reason]] = []  # plan actions the backends cannot do
         self.launch_refusals = 0  # starts the plan counted on that did not happen
         self._deadlines: list[tuple[float, float, JobId]] = []  # (limit end, start, job)
+        self.down: frozenset[PoolId] = frozenset()  # pools whose backend is down (failover)
 
     # -- inputs -------------------------------------------------------------------------
     def submit(self, spec: JobSpec, now: float, payload: ports.Payload | None = None) -> JobRecord:
@@ -137,9 +139,11 @@ class Engine:
         started_s: float,
         metered_s: float,
         payload: ports.Payload | None = None,
+        starting: bool = False,
     ) -> JobRecord:
         """Take over a job that is already running (after a restart of the live service):
-        it goes straight to RUNNING on ``pool_id``; metering resumes at ``metered_s``."""
+        it goes straight to RUNNING on ``pool_id``; metering resumes at ``metered_s``
+        (``starting``: still in the backend's queue, metered from the start it reports)."""
         rec = self.submit(spec, started_s, payload)
         self.dispatcher.adopt(spec.id, pool_id)
         pool = self.pools[pool_id]
@@ -150,6 +154,7 @@ class Engine:
         rec.pool_id, rec.accel_type, rec.count = pool_id, pool.accel_type, count
         rec.started_s, rec.metered_s, rec.credit_rate = started_s, metered_s, credit_rate
         rec.first_start_s = started_s
+        rec.starting = starting
         rec.state = JobState.RUNNING
         self._watch_limit(rec)
         rec.reason = Reason.of(Code.READOPTED, pid="?", pool=pool_id, devices="?")
@@ -165,7 +170,9 @@ class Engine:
     def observe_backends(self, now: float) -> int:
         """Fold every backend's observations into lifecycle transitions; how many ended."""
         ended = 0
-        for obs in self.dispatcher.poll(now):
+        observed = self.dispatcher.poll(now)
+        ended += failover.after_poll(self, now)  # backends down, or back (failover)
+        for obs in observed:
             ended += self._finish(obs)
         return ended
 
@@ -174,6 +181,7 @@ class Engine:
         plan = self.policy.plan(self.snapshot(now))
         self.rounds += 1
         self._apply(plan, now)
+        failover.explain(self)
         return plan
 
     def observe(self, obs: ports.Observation) -> None:
@@ -181,7 +189,8 @@ class Engine:
         self._finish(obs)
 
     def snapshot(self, now: float) -> ClusterView:
-        pools = {pid: PoolView(p, self.free[pid]) for pid, p in self.pools.items()}
+        pools = {pid: PoolView(p, 0 if pid in self.down else self.free[pid])
+                 for pid, p in self.pools.items()}  # fmt: skip
         usage = self.usage.snapshot(now)
         tree = self._fair_tree(usage)
         return ClusterView(
@@ -268,6 +277,11 @@ class Engine:
         launch = ports.Launch(spec, pool, action.count, now, rec.remaining_work, setup, payload)
         try:
             launched = self.dispatcher.launch(launch)
+        except ports.BackendUnreachable as error:  # not the job's fault: it waits (failover)
+            self._undo_start(rec, action.count)
+            rec.reason = Reason.of(Code.BACKEND_UNREACHABLE, pool=pool.id, message=str(error))
+            self.launch_refusals += 1  # decide again at the next cycle
+            return
         except Exception as error:  # refused, or the backend failed: this job, not the step
             self._undo_start(rec, action.count)
             self._refuse_launch(rec, now, launch_refusal(error))

@@ -4,6 +4,15 @@
 the backend that runs the job, and polls every backend once per cycle (in the order they
 were given, so a run is deterministic). ``unsupported_on(pool)`` is what the engine
 checks before it asks a pool's backend for a capability.
+
+Failover (``down_after_s``): a backend whose polls have failed for that long is **down**
+(``down``; its pools take no new jobs, ``nacc.engine.failover``). While down it is asked
+again at most every ``probe_s`` (a poll of an unreachable backend may wait for its
+timeouts); the first poll that answers brings it back (``came_back``). A job the engine
+takes off a down backend before it started there is **abandoned** (``abandon``): the
+backend forgets it and, once it answers again, cancels it if it still waits, or reports
+it if it ran anyway; those reports come in ``returned``, not in ``poll``'s answer, for
+the engine to adopt the run or drop the copy (``drop_copy``).
 """
 
 from __future__ import annotations
@@ -26,12 +35,43 @@ class BackendFault:
     error: str
 
 
+@dataclass(frozen=True, slots=True)
+class BackendDown:
+    """A backend that has not answered since ``since`` (its last error ``error``)."""
+
+    name: str
+    pools: tuple[PoolId, ...]
+    since: float
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Abandoned:
+    """A job taken off ``backend`` before it started there (its pool and size)."""
+
+    backend: ports.Dispatcher
+    pool: PoolId
+    count: int
+
+
+def backend_name(dispatcher: ports.Dispatcher, pools: Sequence[PoolId]) -> str:
+    """How a backend is named in ``/healthz`` and ``/metrics``: its own ``name`` (a URL
+    without secrets) where it has one, else its pools."""
+    name = getattr(dispatcher, "name", None)
+    return name if isinstance(name, str) and name else "+".join(pools)
+
+
 class Router:
     """Routes the engine's requests to one dispatcher per pool."""
 
     unsupported: Mapping[str, str] = {}
 
-    def __init__(self, by_pool: Mapping[PoolId, ports.Dispatcher]) -> None:
+    def __init__(
+        self,
+        by_pool: Mapping[PoolId, ports.Dispatcher],
+        down_after_s: float | None = None,
+        probe_s: float = 5.0,
+    ) -> None:
         self.by_pool: dict[PoolId, ports.Dispatcher] = dict(by_pool)
         self.backends: list[ports.Dispatcher] = []
         for dispatcher in self.by_pool.values():
@@ -40,6 +80,13 @@ class Router:
         self._runs: dict[JobId, ports.Dispatcher] = {}
         self.faults: list[BackendFault] = []
         """The backends whose last poll failed (rewritten by each ``poll``)."""
+        self.down_after_s, self.probe_s = down_after_s, probe_s
+        self.down: dict[int, BackendDown] = {}  # by index in ``backends``
+        self.came_back: list[BackendDown] = []  # rewritten by each ``poll``
+        self.returned: list[tuple[ports.Observation, Abandoned]] = []  # each poll
+        self._failing: dict[int, float] = {}  # index -> first failed poll
+        self._probed: dict[int, float] = {}  # index -> last poll while down
+        self._abandoned: dict[JobId, Abandoned] = {}
 
     @classmethod
     def of(
@@ -63,9 +110,27 @@ class Router:
     def for_pool(self, pool_id: PoolId) -> ports.Dispatcher:
         return self.by_pool[pool_id]
 
+    def pools_of(self, dispatcher: ports.Dispatcher) -> tuple[PoolId, ...]:
+        return tuple(p for p, d in self.by_pool.items() if d is dispatcher)
+
+    def down_pools(self) -> frozenset[PoolId]:
+        """The pools whose backend is down now."""
+        return frozenset(p for down in self.down.values() for p in down.pools)
+
+    def _is_down(self, dispatcher: ports.Dispatcher) -> bool:
+        return any(self.backends[i] is dispatcher for i in self.down)
+
     def launch(self, launch: ports.Launch) -> ports.Launched | None:
         dispatcher = self.by_pool[launch.pool.id]
-        launched = dispatcher.launch(launch)
+        old = self._abandoned.get(launch.spec.id)
+        if old is not None and old.backend is dispatcher:  # back where it was: its own
+            del self._abandoned[launch.spec.id]
+        try:
+            launched = dispatcher.launch(launch)
+        except ports.BackendUnreachable as error:  # counts towards down, as a failed poll
+            index = next(i for i, b in enumerate(self.backends) if b is dispatcher)
+            self._failed(index, launch.at, f"launch: {error}")
+            raise
         self._runs[launch.spec.id] = dispatcher
         return launched
 
@@ -74,8 +139,39 @@ class Router:
         self._runs[job_id] = self.by_pool[pool_id]
 
     def stop(self, job_id: JobId, at: float) -> float | None:
+        """Stop a job on its backend; on a down one that can, it is abandoned instead
+        (cancelled there once it answers again; never a step that fails each tick)."""
         dispatcher = self._runs.pop(job_id, None)
-        return None if dispatcher is None else dispatcher.stop(job_id, at)
+        if dispatcher is None:
+            return None
+        if self._is_down(dispatcher) and callable(getattr(dispatcher, "abandon", None)):
+            self._runs[job_id] = dispatcher
+            pool = next(p for p, d in self.by_pool.items() if d is dispatcher)
+            self.abandon(job_id, pool, 0)
+            return None
+        return dispatcher.stop(job_id, at)
+
+    def abandon(self, job_id: JobId, pool: PoolId, count: int) -> bool:
+        """Take ``job_id`` off its backend, which forgets it (see the module docstring);
+        False where the backend cannot (the job stays where it is)."""
+        dispatcher = self._runs.get(job_id)
+        forget = getattr(dispatcher, "abandon", None)
+        if dispatcher is None or not callable(forget):
+            return False
+        forget(job_id)
+        del self._runs[job_id]
+        self._abandoned[job_id] = Abandoned(dispatcher, pool, count)
+        return True
+
+    def abandoned(self, job_id: JobId) -> Abandoned | None:
+        return self._abandoned.get(job_id)
+
+    def drop_copy(self, job_id: JobId, backend: ports.Dispatcher, at: float) -> None:
+        """Cancel a copy that ran on ``backend`` after the job was planned elsewhere."""
+        try:
+            backend.stop(job_id, at)
+        except Exception:  # already ended there, or gone: nothing runs twice any more
+            return
 
     def waiting(self) -> dict[JobId, Reason]:
         """Why jobs a backend accepted but has not started wait there (Slurm's reason,
@@ -91,16 +187,36 @@ class Router:
         """Every backend's observations; one that fails is noted in ``faults`` and the
         others are still heard (one engine down must not blind the rest)."""
         seen: list[ports.Observation] = []
-        self.faults = []
-        for dispatcher in self.backends:
+        self.faults, self.came_back, self.returned = [], [], []
+        for index, dispatcher in enumerate(self.backends):
+            if index in self.down and now - self._probed.get(index, 0.0) < self.probe_s:
+                continue
+            self._probed[index] = now
             try:
                 found = dispatcher.poll(now)
             except Exception as error:  # any backend failure; the cycle goes on
-                pools = tuple(p for p, d in self.by_pool.items() if d is dispatcher)
-                self.faults.append(BackendFault(now, pools, f"{type(error).__name__}: {error}"))
+                self._failed(index, now, f"{type(error).__name__}: {error}")
                 continue
+            self._failing.pop(index, None)
+            back = self.down.pop(index, None)
+            if back is not None:
+                self.came_back.append(back)
             for obs in found:
+                gone = self._abandoned.get(obs.job_id)
+                if gone is not None and gone.backend is dispatcher:
+                    self.returned.append((obs, gone))
+                    continue
                 if obs.ended:
                     self._runs.pop(obs.job_id, None)
                 seen.append(obs)
+        for obs, _ in self.returned:  # reported once: the engine adopts or drops each
+            self._abandoned.pop(obs.job_id, None)
         return seen
+
+    def _failed(self, index: int, now: float, error: str) -> None:
+        pools = self.pools_of(self.backends[index])
+        self.faults.append(BackendFault(now, pools, error))
+        since = self._failing.setdefault(index, now)
+        if self.down_after_s is not None and now - since >= self.down_after_s:
+            name = backend_name(self.backends[index], pools)
+            self.down[index] = BackendDown(name, pools, since, error)

@@ -12,6 +12,7 @@ from nacc.domain.jobs import JobSpec
 from nacc.domain.pools import Pool
 from nacc.ports.dispatch import (
     ENDED,
+    BackendUnreachable,
     Dispatcher,
     Launch,
     Launched,
@@ -26,6 +27,7 @@ from nacc.ports.dispatch import (
 
 __all__ = [
     "ENDED",
+    "BackendUnreachable",
     "Clock",
     "Dispatcher",
     "EventSink",

@@ -113,6 +113,12 @@ class LaunchRefused(Exception):
         self.reason = reason
 
 
+class BackendUnreachable(Exception):
+    """The backend could not be reached to make this launch (it may be down): the job
+    is not failed; it waits to be placed again, and the router counts the failure
+    towards marking the backend down (failover)."""
+
+
 class Dispatcher(Protocol):
     """Runs jobs on an engine. ``unsupported``: capability -> why not."""
 
@@ -144,6 +150,12 @@ class Recovered:
     note: str = ""
     observation: Observation | None = None
     devices: tuple[str, ...] = ()
+    started_at: float | None = None
+    """When the backend really started it (Slurm's start), where it says; the service
+    charges an adopted job from there, not from its restart."""
+    queued: bool = False
+    """``running`` but still waiting in the backend's own queue (not charged until it
+    reports the start, as a fresh ``starting`` launch)."""
 
 
 @runtime_checkable

@@ -115,8 +115,32 @@ class JobEventView:
 
 
 @dataclass(frozen=True, slots=True)
+class BackendState:
+    """A dispatch backend as the scheduler saw it at its beat: ``up``, or down since
+    ``since`` with its last error (failover, ``nacc.engine.failover``)."""
+
+    name: str
+    pools: tuple[str, ...]
+    up: bool
+    since: datetime | None = None
+    error: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        since = None if self.since is None else self.since.isoformat()
+        return {"name": self.name, "pools": list(self.pools), "up": self.up, "since": since,
+                "error": self.error}  # fmt: skip
+
+    @classmethod
+    def of_json(cls, data: dict[str, Any]) -> BackendState:
+        since = data.get("since")
+        return cls(str(data["name"]), tuple(data.get("pools") or ()), bool(data["up"]),
+                   None if since is None else datetime.fromisoformat(since),
+                   str(data.get("error") or ""))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class Beat:
-    """One heartbeat of a live scheduler."""
+    """One heartbeat of a live scheduler (``backends``: each backend's state)."""
 
     name: str
     host: str
@@ -127,6 +151,19 @@ class Beat:
     step_s: float
     pending: int
     running: int
+    backends: tuple[BackendState, ...] = ()
+
+    def row(self) -> dict[str, Any]:
+        """The beat as a ``scheduler_heartbeats`` row's values."""
+        values = {f: getattr(self, f) for f in Beat.__slots__}
+        values["backends"] = [b.as_json() for b in self.backends]
+        return values
+
+    @classmethod
+    def of_row(cls, row: Any) -> Beat:
+        values = {f: getattr(row, f) for f in Beat.__slots__}
+        values["backends"] = tuple(BackendState.of_json(b) for b in row.backends or ())
+        return cls(**values)
 
 
 # --- projects' funds ----------------------------------------------------------------------

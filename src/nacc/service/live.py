@@ -33,7 +33,9 @@ from nacc.domain.pools import Pool
 from nacc.domain.reasons import Code, Reason
 from nacc.engine.driver import DEFAULT_LIMIT_S, REQUEST_REFERENCE, Driver, DriverConfig
 from nacc.engine.engine import Engine, EngineConfig
+from nacc.engine.routing import backend_name
 from nacc.ports import Dispatcher, Observation, Outcome, Payload, Recoverable, Recovered
+from nacc.ports.store_jobs_data import BackendState
 from nacc.ports.store_scheduler import LIVE_SCHEDULER, Beat, Move, QueuedJob, SchedulerRepo, Waiting
 from nacc.scheduling.blocks import Blocked
 from nacc.scheduling.policy import Policy
@@ -97,9 +99,12 @@ class LiveScheduler:
         meter_s: float = 5.0,
         clock: Callable[[], float] = time.time,
         config: EngineConfig | None = None,
+        backend_down_s: float | None = None,
     ) -> None:
         """``config``: the engine's (restart cost, usage half-life, shares) as the
-        simulator is given them; the defaults if None."""
+        simulator is given them; the defaults if None. ``backend_down_s``: a backend
+        whose polls fail for that long is down (failover, ``nacc.engine.failover``);
+        None: never."""
         self.svc, self.rates, self.tick_s, self.meter_s = svc, rates, tick_s, meter_s
         self.clock = clock
         self.persist = TickBuffer()
@@ -108,6 +113,7 @@ class LiveScheduler:
             pools, self.blocks, dispatchers, rates, config or EngineConfig(), self.persist,
             self.persist,
         )  # fmt: skip
+        self.engine.dispatcher.down_after_s = backend_down_s
         self.driver = Driver(self.engine, DriverConfig(estimate_starts=_REASONS_FOR))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -117,6 +123,7 @@ class LiveScheduler:
         self._started = clock()
         self._seen_until = 0.0
         self._said: dict[JobId, tuple[Reason, int | None]] = {}
+        self._down_said: set[str] = set()  # backends whose going down was logged
         self._backend_said: set[JobId] = set()  # jobs whose row shows a backend's reason
         self._recovered = False  # recovery took jobs in: the next step decides
         self._unrecovered = False  # recovery could not read the store: retried first
@@ -174,10 +181,24 @@ class LiveScheduler:
             step_s=step_s,
             pending=len(self.engine.pending),
             running=len(self.engine.running),
+            backends=self._backends(),
         )
         with self.svc.unit() as uow:
             uow.scheduler.record_beat(beat)
         self._last_beat = now
+
+    def _backends(self) -> tuple[BackendState, ...]:
+        router = self.engine.dispatcher
+        out = []
+        for index, backend in enumerate(router.backends):
+            pools = router.pools_of(backend)
+            down = router.down.get(index)
+            name = backend_name(backend, pools)
+            if down is None:
+                out.append(BackendState(name, pools, True))
+            else:
+                out.append(BackendState(name, pools, False, wall(down.since), down.error))
+        return tuple(out)
 
     # -- one step ---------------------------------------------------------------------------
     def step(self, now: float) -> None:
@@ -193,9 +214,20 @@ class LiveScheduler:
         changed = self._cancellations(asked, now) > 0 or changed
         # 3. The driver: observe the backends, time limits, decide when due, act.
         self.driver.step(now, changed)
-        for fault in self.engine.dispatcher.faults:  # the other backends were still heard
+        router = self.engine.dispatcher
+        for fault in router.faults:  # the other backends were still heard
             log.warning("backend of pools %s failed to poll: %s", ", ".join(fault.pools),
                         fault.error)  # fmt: skip
+        for down in router.down.values():
+            if down.name not in self._down_said:
+                self._down_said.add(down.name)
+                log.warning("backend %s is down: no answer for %.0f s (%s); its jobs not yet "
+                            "started are planned again", down.name, now - down.since,
+                            down.error)  # fmt: skip
+        for back in router.came_back:
+            self._down_said.discard(back.name)
+            log.warning("backend %s answers again (down for %.0f s)", back.name,
+                        now - back.since)  # fmt: skip
         # 4. Meter running jobs into the ledger.
         if now - self._last_meter >= self.meter_s:
             self.engine.meter_running(now)
@@ -309,9 +341,12 @@ class LiveScheduler:
             note = rec.note if rec is not None else "its pool is not in this fleet"
             return self._lost(spec, now, note)
         start_s = job.started_at.timestamp() if job.started_at else now
+        if rec.started_at is not None:  # the backend's real start (Slurm's), not the decision
+            start_s = rec.started_at
         metered = job.metered_until.timestamp() if job.metered_until else start_s
-        self.engine.adopt(spec, PoolId(pool_id), spec.accelerators, start_s, metered,
-                          payload_of(job))  # fmt: skip
+        self.engine.adopt(spec, PoolId(pool_id), spec.accelerators, start_s,
+                          max(metered, start_s), payload_of(job),
+                          starting=rec.queued)  # fmt: skip
         if rec.state == "ended" and rec.observation is not None:
             obs = rec.observation
             obs = Observation(obs.job_id, max(obs.at, metered), obs.outcome, obs.exit_code,

@@ -13,6 +13,7 @@ from nacc.ledger.journal import Journal
 from nacc.ledger.verify import Reservations, VerifyReport, verify
 from nacc.ports.store import UnitOfWork
 from nacc.ports.store_jobs import LIVE_SCHEDULER, Beat
+from nacc.ports.store_jobs_data import BackendState
 from nacc.service import posting
 from nacc.service.context import Services
 
@@ -42,6 +43,7 @@ class Metrics:
     scheduler_up: bool
     heartbeat_age_s: float | None  # None: no scheduler has run on this database
     step_s: float | None  # the scheduler's last step
+    backends: tuple[BackendState, ...] = ()  # each dispatch backend, at the last beat
 
 
 def metrics_snapshot(svc: Services, pools: Sequence[Pool]) -> Metrics:
@@ -68,6 +70,7 @@ def metrics_snapshot(svc: Services, pools: Sequence[Pool]) -> Metrics:
         scheduler_up=health.state == "ok",
         heartbeat_age_s=health.age_s if health.beat is not None else None,
         step_s=health.beat.step_s if health.beat is not None else None,
+        backends=health.beat.backends if health.beat is not None else (),
     )
 
 

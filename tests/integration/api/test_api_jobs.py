@@ -183,15 +183,18 @@ def test_bad_requests_are_problems_and_change_nothing(live_api: Api) -> None:
 def test_health_and_metrics(live_api: Api) -> None:
     health = wait_until(lambda: (h := live_api.client.get("/healthz").json())["scheduler"] == "ok"
                         and h, 10, "the scheduler's first heartbeat")  # fmt: skip
-    assert set(health) == {"status", "scheduler", "scheduler_beat_age_s"}  # no pid, no host
-    assert health["status"] == "ok" and 0 <= health["scheduler_beat_age_s"] < 10
+    assert set(health) == {"status", "scheduler", "scheduler_beat_age_s", "backends_down"}
+    assert health["status"] == "ok" and 0 <= health["scheduler_beat_age_s"] < 10  # no pid
+    assert health["backends_down"] == 0
     details = live_api.client.get("/healthz/details", headers=live_api.as_(live_api.operator))
     assert details.json()["scheduler_pid"] == os.getpid() and details.json()["scheduler_host"]
+    assert [b["up"] for b in details.json()["backends"]] == [True], details.json()  # local://
     text = live_api.client.get("/metrics").text
     for name in ("nacc_queue_length", "nacc_running_jobs", "nacc_credits_spent_total"):
         assert name in text
     assert 'nacc_utilization{accelerator="H100-SXM"}' in text
     assert "nacc_scheduler_up 1" in text and "nacc_scheduler_step_seconds" in text
+    assert "nacc_backends_down 0.0" in text
 
 
 def test_health_tells_a_missing_or_stalled_scheduler(api: Api) -> None:

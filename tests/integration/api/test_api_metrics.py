@@ -3,7 +3,7 @@ parser: the names, types, labels and values clients have read since before it.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from conftest import Api
 from nacc.adapters.store import repos_jobs, repos_ledger
 from nacc.api.app import create_app
+from nacc.ports.store_jobs_data import BackendState
 from nacc.service.reports import Metrics
 from support.waiting import wait_until
 
@@ -36,7 +37,10 @@ def scrape(client: TestClient) -> tuple[dict[str, str], Samples]:
 def test_a_snapshot_becomes_typed_families_with_its_values(api: Api) -> None:
     snap = Metrics(queue_length=7, running_jobs=3, utilization={"H100-SXM": 0.75, "RNGD": 0.0},
                    credits_spent=Decimal("12.345678901"), scheduler_up=True,
-                   heartbeat_age_s=0.25, step_s=0.0125)  # fmt: skip
+                   heartbeat_age_s=0.25, step_s=0.0125,
+                   backends=(BackendState("slurm://head:6820", ("kisti-h100",), False,
+                                          datetime(2026, 12, 3, tzinfo=UTC), "refused"),
+                             BackendState("local://", ("local-h100",), True)))  # fmt: skip
     with TestClient(create_app(api.svc, lambda: snap)) as client:
         types, samples = scrape(client)
     assert types == {
@@ -47,6 +51,8 @@ def test_a_snapshot_becomes_typed_families_with_its_values(api: Api) -> None:
         "nacc_scheduler_up": "gauge",
         "nacc_scheduler_heartbeat_age_seconds": "gauge",
         "nacc_scheduler_step_seconds": "gauge",
+        "nacc_backend_up": "gauge",
+        "nacc_backends_down": "gauge",
     }
     assert samples == {
         ("nacc_queue_length", ()): 7,
@@ -57,6 +63,9 @@ def test_a_snapshot_becomes_typed_families_with_its_values(api: Api) -> None:
         ("nacc_scheduler_up", ()): 1,
         ("nacc_scheduler_heartbeat_age_seconds", ()): 0.25,
         ("nacc_scheduler_step_seconds", ()): 0.0125,
+        ("nacc_backend_up", (("backend", "slurm://head:6820"),)): 0,
+        ("nacc_backend_up", (("backend", "local://"),)): 1,
+        ("nacc_backends_down", ()): 1,
     }
     assert not any(m.name.startswith("nacc_") for m in REGISTRY.collect())  # its own registry
 

@@ -109,7 +109,7 @@ def test_charges_are_slurms_accounted_elapsed_times_the_rate(
     for c in real:  # the rate nacc charged at is the pool's rate for the job's class
         assert c.rate == pytest.approx(engine.jobs[JobId(c.job_id)].credit_rate, rel=1e-4)
     result = check(found, real)  # type: ignore[arg-type]
-    assert result.ok, result.lines
+    assert result.ok, result.said
     assert found[JobId(waits["id"])].elapsed_s >= 2 and result.charged > 0
     # the wait in Slurm's queue (more than 3 s) was not charged
     assert real[0].credits < Decimal(found[JobId(waits["id"])].elapsed_s + 1) * Decimal(

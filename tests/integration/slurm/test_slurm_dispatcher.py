@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -194,7 +195,10 @@ def test_after_a_restart_jobs_are_found_again_by_their_nacc_id(slurm_lab: Lab, m
     found = {r.job_id: r for r in after.recover([running, done, JobId("gone")], time.time())}
     assert found[running].state == "running" and after.running_jobs == [running]
     assert after.slurm_id(running) == before.slurm_id(running)
-    assert found[done].state == "ended" and found[done].observation is not None
+    start = ["squeue", "-h", "-j", str(before.slurm_id(running)), "-o", "%S"]
+    began = datetime.fromisoformat(slurm_lab.run(*start).strip()).timestamp()
+    assert found[running].started_at == began and not found[running].queued  # Slurm's start
+    assert found[done].started_at is not None
     assert found[done].observation.outcome is Outcome.SUCCEEDED
     assert found[JobId("gone")].state == "unknown"
     assert found[stray].state == "unknown" and "cancelled" in found[stray].note
@@ -204,3 +208,28 @@ def test_after_a_restart_jobs_are_found_again_by_their_nacc_id(slurm_lab: Lab, m
     )
     after.stop(running, time.time())
     assert after.poll(time.time()) == []
+
+
+def test_a_job_adopted_while_in_slurms_queue_is_queued_until_slurm_starts_it(make: Make) -> None:
+    """After a restart a job still pending in Slurm is ``running`` but ``queued``, with no
+    start: the service meters it from the start Slurm reports, not from the restart."""
+    before = make()
+    fill = [launch(before, f"fill{n}", "sleep 300", count=8) for n in range(2)]  # every GPU
+    seen: list[Observation] = []
+    wait_until(lambda: seen.extend(before.poll(time.time())) or len(seen) == 2, 30,
+               "Slurm to start both")  # fmt: skip
+    waits = launch(before, "waits", "sleep 300", count=8)
+    wait_until(lambda: before.poll(time.time()) is not None
+               and before.pending_reasons().get(waits), 30, "Slurm to queue it")  # fmt: skip
+    after = make(tag=before.config.tag)
+    found = {r.job_id: r for r in after.recover([*fill, waits], time.time())}
+    assert found[waits].state == "running" and found[waits].queued
+    assert found[waits].started_at is None
+    assert all(found[f].started_at is not None and not found[f].queued for f in fill)
+    after.stop(fill[0], time.time())  # room for it: Slurm starts it, and says when
+    seen.clear()
+    wait_until(lambda: seen.extend(after.poll(time.time())) or any(
+        o.job_id == waits and o.outcome is Outcome.STARTED for o in seen), 60,
+        "Slurm to start the queued job")  # fmt: skip
+    for job in (fill[1], waits):
+        after.stop(job, time.time())

@@ -43,7 +43,15 @@ from nacc.adapters.dispatch.slurm_states import ACTIVE, STARTED, ended, pending_
 from nacc.domain.errors import InputError, NaccError, UnknownName
 from nacc.domain.ids import JobId
 from nacc.domain.reasons import Code, Reason
-from nacc.ports import Launch, Launched, LaunchRefused, Observation, Outcome, Recovered
+from nacc.ports import (
+    BackendUnreachable,
+    Launch,
+    Launched,
+    LaunchRefused,
+    Observation,
+    Outcome,
+    Recovered,
+)
 from nacc.ports.dispatch import CHECKPOINT, IMAGE, MULTI_NODE, PROGRESS
 
 _PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -132,6 +140,15 @@ class _Job:
         return Observation(obs.job_id, self.launched_at, obs.outcome, obs.exit_code, obs.reason)
 
 
+def _ran(record: Mapping[str, Any]) -> bool:
+    """Whether a Slurm job runs or ran (a pending job's ``start_time`` is an estimate; a
+    job cancelled while pending has its start equal to its end)."""
+    state = record.get("job_state")
+    if state in STARTED or state in ACTIVE:
+        return state in STARTED
+    return when(record, "end_time", 0.0) > when(record, "start_time", 0.0) > 0
+
+
 class SlurmDispatcher(RemoteJobs["_Job"]):
     """Runs nacc jobs as Slurm jobs via slurmrestd (see the module docstring)."""
 
@@ -150,6 +167,12 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
                                           config.timeout_s, config.attempts)  # fmt: skip
         super().__init__()
         self._cancelled: set[int] = set()
+        self._abandoned: dict[JobId, _Job] = {}
+
+    @property
+    def name(self) -> str:
+        """slurmrestd's address, as ``/healthz`` and ``/metrics`` name this backend."""
+        return "slurm://" + self.config.base_url.removeprefix("http://")
 
     # -- what it runs ---------------------------------------------------------------------
     def slurm_id(self, job_id: JobId) -> int | None:
@@ -165,6 +188,16 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
         job_id = launch.spec.id
         if job_id in self._jobs:
             raise SlurmDispatchError(f"job {job_id} is already running in Slurm")
+        self._abandoned.pop(job_id, None)  # launched here again: a live copy is adopted
+        try:
+            return self._launch(launch)
+        except SlurmError as error:
+            if not error.sent or error.status is None:  # no answer: the backend's fault
+                raise BackendUnreachable(str(error)) from error
+            raise
+
+    def _launch(self, launch: Launch) -> Launched:
+        job_id = launch.spec.id
         live = self._live_record(job_id)
         if live is not None:  # launched before a crash, or by a retried request
             sid = int(live["job_id"])
@@ -179,7 +212,7 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
             sid = self.client.submit(script, job)
         except SlurmError as error:
             if not error.sent or error.status is None:
-                raise  # slurmrestd unreachable: the backend's fault, not the job's
+                raise  # slurmrestd unreachable: the backend's fault, not the job's (above)
             raise LaunchRefused(Reason.of(Code.LAUNCH_FAILED, message=str(error))) from error
         return self._track(job_id, _Job(sid, out.replace("%j", str(sid)), launch.at))
 
@@ -242,6 +275,7 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
         records = self.client.jobs()
         self._snapshot = records
         by_id = {int(r["job_id"]): r for r in records if "job_id" in r}
+        self._settle_abandoned(by_id)
         seen: list[Observation] = []
         for job_id, job in list(self._jobs.items()):
             record = by_id.get(job.slurm_id)
@@ -269,6 +303,32 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
                     at = when(record, "start_time", now)
                     seen.append(job.clamp(Observation(job_id, at, Outcome.STARTED)))
         return seen
+
+    def abandon(self, job_id: JobId) -> None:
+        """Forget a job nacc planned elsewhere while slurmrestd did not answer: at the
+        next poll that answers it is cancelled if it still waits, or, if it started
+        anyway, tracked again (its start and end reported as for any job)."""
+        job = self._jobs.pop(job_id, None)
+        self._pending.pop(job_id, None)
+        if job is not None:
+            self._abandoned[job_id] = job
+
+    def _settle_abandoned(self, by_id: Mapping[int, Mapping[str, Any]]) -> None:
+        for job_id, job in list(self._abandoned.items()):
+            record = by_id.get(job.slurm_id)
+            if record is not None and _ran(record):
+                del self._abandoned[job_id]
+                job.started = False  # reported from Slurm's start by this poll
+                self._jobs[job_id] = job
+            elif record is not None and record.get("job_state") in ACTIVE:
+                try:
+                    self.client.cancel(job.slurm_id)
+                except SlurmError:
+                    continue  # asked again at the next poll
+                self._cancelled.add(job.slurm_id)
+                del self._abandoned[job_id]
+            else:  # gone, or ended without running
+                del self._abandoned[job_id]
 
     def stop(self, job_id: JobId, at: float) -> float | None:
         """Cancel the Slurm job; its end is never reported. No progress known (None)."""
@@ -306,14 +366,16 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
             log = str(found.get("standard_output") or "").replace("%j", str(sid))
             end = ended(job_id, found, now)
             note = f"Slurm job {sid} {state}"
+            began = when(found, "start_time", 0.0) or None  # ended: a start equal to its end
             if end is None:
-                started_at = when(found, "start_time", now)
-                job = _Job(sid, log, started_at, state in STARTED)
+                began = began if state in STARTED else None  # pending: an estimate
+                job = _Job(sid, log, began or now, began is not None)
                 self._track(job_id, job)
-                out.append(Recovered(job_id, "running", note))
+                out.append(Recovered(job_id, "running", note, started_at=began,
+                                     queued=began is None))  # fmt: skip
             else:
                 self._logs[job_id] = log
-                out.append(Recovered(job_id, "ended", note, end))
+                out.append(Recovered(job_id, "ended", note, end, started_at=began))
         for job_id, record in latest.items():
             if record.get("job_state") in ACTIVE:
                 sid = int(record["job_id"])

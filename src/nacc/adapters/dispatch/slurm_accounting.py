@@ -22,6 +22,7 @@ from typing import Any
 
 from nacc.adapters.dispatch.slurm_rest import SlurmRest
 from nacc.domain.ids import JobId
+from nacc.domain.reasons import Code, Param, Reason
 from nacc.ports.store_jobs_data import UsageView
 
 _ENDED_OK = frozenset({"COMPLETED", "FAILED", "TIMEOUT", "CANCELLED", "OUT_OF_MEMORY",
@@ -111,38 +112,45 @@ def expected_credits(job: AccountedJob, rate: float) -> Decimal:
 @dataclass(frozen=True, slots=True)
 class AccountingCheck:
     ok: bool
-    lines: tuple[str, ...]
+    said: tuple[Reason, ...]  # one per job, then the verdict (``nacc.i18n.render`` them)
     charged: Decimal  # sum over the compared jobs
     expected: Decimal  # sum of gpus x elapsed x rate
+
+
+def _credits(value: Decimal) -> str:
+    return f"{value:.6f}"
 
 
 def check(accounted: Mapping[JobId, AccountedJob], charged: Sequence[Charged]) -> AccountingCheck:
     """Each job nacc charged on Slurm against slurmdbd's record of it (see the module
     docstring); a job nacc charged that Slurm never accounted is a problem too."""
-    lines: list[str] = []
+    said: list[Reason] = []
     bad = False
     total, want = Decimal(0), Decimal(0)
     for c in sorted(charged, key=lambda c: c.job_id):
         job = accounted.get(JobId(c.job_id))
         if job is None:
-            lines.append(f"PROBLEM {c.job_id}: charged {c.credits} but Slurm accounted no job")
+            said.append(Reason.of(Code.SLURM_CHECK_NOT_ACCOUNTED, job=c.job_id,
+                                  charged=_credits(c.credits)))  # fmt: skip
             bad = True
             continue
         if job.state not in _ENDED_OK:
-            lines.append(f"skip {c.job_id}: Slurm job {job.slurm_id} is {job.state}, not ended")
+            said.append(Reason.of(Code.SLURM_CHECK_SKIPPED, job=c.job_id,
+                                  slurm_job=job.slurm_id, state=job.state))  # fmt: skip
             continue
         expected = expected_credits(job, c.rate)
         slack = Decimal(job.gpus) * Decimal(repr(c.rate)) / Decimal(3600)  # 1 s of its GPUs
         total, want = total + c.credits, want + expected
+        common: dict[str, Param] = {"job": c.job_id, "slurm_job": job.slurm_id, "gpus": job.gpus,
+                  "elapsed_s": job.elapsed_s, "charged": _credits(c.credits),
+                  "accounted": _credits(expected)}  # fmt: skip
         if job.gpus != c.count or abs(c.credits - expected) > slack:
             bad = True
-            lines.append(f"PROBLEM {c.job_id}: charged {c.credits:.6f} on {c.count} GPUs; "
-                         f"Slurm job {job.slurm_id}: {job.gpus} GPUs x {job.elapsed_s} s "
-                         f"x {c.rate}/h = {expected:.6f}")  # fmt: skip
+            said.append(Reason.of(Code.SLURM_CHECK_JOB_OFF, count=c.count, credit_rate=c.rate,
+                                  **common))  # fmt: skip
         else:
-            lines.append(f"ok {c.job_id}: Slurm job {job.slurm_id} {job.gpus} GPUs x "
-                         f"{job.elapsed_s} s; charged {c.credits:.6f} "
-                         f"= {expected:.6f}")  # fmt: skip
-    lines.append(f"{'PROBLEM' if bad else 'OK'}: charged {total:.6f}, Slurm's accounting "
-                 f"{want:.6f} over {len(charged)} jobs")  # fmt: skip
-    return AccountingCheck(not bad, tuple(lines), total, want)
+            said.append(Reason.of(Code.SLURM_CHECK_JOB_OK, **common))
+    verdict = Code.SLURM_CHECK_PROBLEM if bad else Code.SLURM_CHECK_OK
+    said.append(Reason.of(verdict, charged=_credits(total), accounted=_credits(want),
+                          jobs=len(charged)))  # fmt: skip
+    return AccountingCheck(not bad, tuple(said), total, want)

@@ -238,7 +238,7 @@ def insert_if_funded(
 def record_beat(session: Session, beat: Beat) -> None:
     """Write (or overwrite) the heartbeat row of scheduler ``beat.name``."""
     row = session.get(SchedulerBeat, beat.name)
-    values = {f: getattr(beat, f) for f in Beat.__slots__}
+    values = beat.row()
     if row is None:
         session.add(SchedulerBeat(**values))
         return
@@ -250,4 +250,4 @@ def last_beat(session: Session, name: str) -> Beat | None:
     row = session.get(SchedulerBeat, name)
     if row is None:
         return None
-    return Beat(**{f: getattr(row, f) for f in Beat.__slots__})
+    return Beat.of_row(row)

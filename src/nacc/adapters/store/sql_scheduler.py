@@ -320,7 +320,7 @@ class SqlScheduler:
 
     # -- heartbeat ------------------------------------------------------------------------
     def record_beat(self, beat: Beat) -> None:
-        values = {f: getattr(beat, f) for f in Beat.__slots__}
+        values = beat.row()
         stmt = self._insert(BEATS).values(values)
         update = {k: v for k, v in values.items() if k != "name"}
         self._conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=update))
@@ -329,7 +329,7 @@ class SqlScheduler:
         row = self._conn.execute(sa.select(BEATS).where(BEATS.c.name == name)).first()
         if row is None:
             return None
-        return Beat(**{f: getattr(row, f) for f in Beat.__slots__})
+        return Beat.of_row(row)
 
 
 def _bind_type(col: sa.Column[Any]) -> Any:

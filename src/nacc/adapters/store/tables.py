@@ -370,6 +370,8 @@ class SchedulerBeat(Base):
     step_s: Mapped[float] = mapped_column(sa.Float)
     pending: Mapped[int]
     running: Mapped[int]
+    # each dispatch backend: name, pools, up, since, error (BackendState.as_json)
+    backends: Mapped[list[dict[str, Any]] | None] = mapped_column(json_doc(), nullable=True)
 
 
 # Tables of later revisions, in their own modules (imported last so Base knows them).
