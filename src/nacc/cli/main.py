@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from nacc import i18n
-from nacc.cli import access, admin, client, plan, reservations, usercmds, whatif
+from nacc.cli import access, admin, client, officer, plan, reservations, usercmds, whatif
 from nacc.cli.export import export
 from nacc.cli.ledger import ledger
 from nacc.cli.serve import serve
@@ -271,6 +271,7 @@ app.command()(serve)
 client.register(app)
 access.register(app)
 usercmds.register(app)
+officer.register(app)
 admin.register(app)
 app.add_typer(ledger, name="ledger")
 app.add_typer(export, name="export")
