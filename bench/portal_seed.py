@@ -113,7 +113,8 @@ def _projects(s: Scale, now: datetime) -> dict[str, list[dict[str, Any]]]:
         proposals.append({"id": p, "call_id": call, "organisation_id": 1 + p % s.organisations,
                           "pi_user_id": p, "title": f"proposal {p}", "abstract": "bench",
                           "requested_credits": Decimal(20_000), "job_classes": list(CLASSES),
-                          "status": "awarded", "submitted_at": start - timedelta(days=40)})  # fmt: skip
+                          "status": "awarded",
+                          "submitted_at": start - timedelta(days=40)})  # fmt: skip
         projects.append({"id": p, "proposal_id": p, "name": f"project {p}", "valid_from": start,
                          "valid_until": start + YEAR + timedelta(days=90),
                          "overdraft_credits": Decimal(0)})  # fmt: skip
@@ -127,7 +128,8 @@ def _projects(s: Scale, now: datetime) -> dict[str, list[dict[str, Any]]]:
                       "released_at": start + timedelta(days=180)}]  # fmt: skip
         if p <= s.reviewed_proposals // 2:
             reviews.append({"proposal_id": p, "reviewer_id": s.projects + 3,
-                            "scores": {"merit": 7.0}, "comment": "", "created_at": start})  # fmt: skip
+                            "scores": {"merit": 7.0}, "comment": "",
+                            "created_at": start})  # fmt: skip
     return {"proposals": proposals, "projects": projects, "decisions": decisions,
             "tranches": tranches, "reviews": reviews}  # fmt: skip
 
@@ -194,7 +196,9 @@ def _job_rows(s: Scale, now: datetime, pools: Sequence[Pool], rng: random.Random
         if state == "pending":
             continue
         started = submitted + timedelta(seconds=rng.uniform(5, 3600))
-        row.update(pool_id=str(pool.id), started_at=started, device_ids=[str(i) for i in range(count)])
+        row.update(
+            pool_id=str(pool.id), started_at=started, device_ids=[str(i) for i in range(count)]
+        )
         step = timedelta(minutes=rng.uniform(10, 120))
         end = started
         for i in range(INTERVALS):
@@ -236,7 +240,7 @@ def seed(svc: Services, pools: Sequence[Pool], scale: Scale = Scale(),
     with engine.begin() as conn:
         for name in ORDER:
             for lo in range(0, len(rows[name]), 5000):
-                conn.execute(sa.insert(TABLES[name]), rows[name][lo:lo + 5000])
+                conn.execute(sa.insert(TABLES[name]), rows[name][lo : lo + 5000])
             step(name, len(rows[name]))
         if engine.dialect.name == "postgresql":  # explicit ids: move the sequences on
             for name in SEQUENCED:

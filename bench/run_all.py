@@ -15,6 +15,7 @@ for script in (
     "tick_write.py",
     "live_drain.py",
     "slurm_submit.py",
+    "portal_pages.py",
 ):
     print(f"\n=== bench/{script} ===", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)

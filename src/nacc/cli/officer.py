@@ -97,8 +97,12 @@ def _overrides(items: list[str]) -> dict[str, dict[str, Any]]:
 def award(
     call: Annotated[int, typer.Option("--call")],
     preview: Annotated[bool, typer.Option("--preview", help="show, commit nothing")] = False,
-    override: Annotated[list[str] | None, typer.Option(
-        "--override", help="PROPOSAL=award:REASON or PROPOSAL=reject:REASON (repeatable)")] = None,
+    override: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--override", help="PROPOSAL=award:REASON or PROPOSAL=reject:REASON (repeatable)"
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Decide a call: rank by weighted score and award within the budget (JSON).

@@ -43,8 +43,17 @@ def whoami(as_json: JsonOpt = False) -> None:
         emit(me)
         return
     roles = ", ".join(f"{r['role']}@{r['scope'] or '*'}" for r in me["roles"]) or "-"
-    console.print(_say("whoami.line", name=me["name"], email=me["email"], id=me["id"],
-                       org=me["organisation_id"] or "-", roles=roles), markup=False)
+    console.print(
+        _say(
+            "whoami.line",
+            name=me["name"],
+            email=me["email"],
+            id=me["id"],
+            org=me["organisation_id"] or "-",
+            roles=roles,
+        ),
+        markup=False,
+    )
 
 
 def _my_projects(me: dict[str, Any]) -> list[tuple[int, str]]:

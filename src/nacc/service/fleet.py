@@ -87,7 +87,8 @@ def _window_usage(window: Sequence[UsageFact],
         by_pool[u.pool_id] = by_pool.get(u.pool_id, 0.0) + (hi - lo).total_seconds() * u.count
         first = int((lo - start).total_seconds() // 3600)
         for h in range(first, hours):
-            h_lo, h_hi = max(lo, start + timedelta(hours=h)), min(hi, start + timedelta(hours=h + 1))
+            h_lo = max(lo, start + timedelta(hours=h))
+            h_hi = min(hi, start + timedelta(hours=h + 1))
             if h_hi <= h_lo:
                 break
             per_hour[h] += (h_hi - h_lo).total_seconds() * u.count

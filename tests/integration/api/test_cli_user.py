@@ -246,9 +246,22 @@ def test_officer_commands_as_documented(served: Served, tmp_path: Path) -> None:
     [program] = [p["id"] for p in json.loads(s.ok("ops", "programs", "--json"))["items"]
                  if p["name"] == "초거대 AI 지원"]  # fmt: skip
     day = timedelta(days=1)
-    opened = s.ok("ops", "open-call", "--program", str(program), "--file",
-                  str(_call_file(tmp_path / "open.yaml", "2027 H1", now - day, now + 7 * day)))
+    opened = s.ok(
+        "ops",
+        "open-call",
+        "--program",
+        str(program),
+        "--file",
+        str(_call_file(tmp_path / "open.yaml", "2027 H1", now - day, now + 7 * day)),
+    )
     assert "2027 H1" in opened
+    docs = (Path(__file__).parents[3] / "docs" / "cli.md").read_text(encoding="utf-8")
+    documented = docs.split("A call file", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "call.yaml").write_text(documented, encoding="utf-8")
+    as_written = json.loads(s.ok("ops", "open-call", "--program", str(program), "--file",
+                                 str(tmp_path / "call.yaml"), "--json"))  # fmt: skip
+    assert as_written["closes_at"].startswith("2027-02-15T00:00:00")
+    assert as_written["eligible_org_kinds"] == ["university", "company", "research_institute"]
     late = json.loads(s.ok("ops", "open-call", "--program", str(program), "--json", "--file",
                            str(_call_file(tmp_path / "closed.yaml", "2026 H2", now - 9 * day,
                                           now - day))))  # fmt: skip
@@ -274,11 +287,22 @@ def test_officer_commands_as_documented(served: Served, tmp_path: Path) -> None:
     assert (view["budget"], view["awarded"], view["left"]) == ("1000", "801", "199")
     assert [d["awarded"] for d in view["decisions"]] == [True, True, False]  # 4 < min 5
     assert s.ok("ops", "proposals", "--call", str(late["id"])) == before  # nothing written
-    turned = json.loads(s.ok("ops", "award", "--call", str(late["id"]), "--preview", "--json",
-                             "--override", f"{second}=reject:duplicate of another award"))
+    turned = json.loads(
+        s.ok(
+            "ops",
+            "award",
+            "--call",
+            str(late["id"]),
+            "--preview",
+            "--json",
+            "--override",
+            f"{second}=reject:duplicate of another award",
+        )
+    )
     assert turned["awarded"] == "400" and turned["decisions"][1]["override"] is True
     bad = s.nacc("ops", "award", "--call", str(late["id"]), "--override", f"{second}=maybe")
     assert bad.exit_code == 2 and "PROPOSAL=award:REASON" in bad.stderr
     decided = json.loads(s.ok("ops", "award", "--call", str(late["id"])))
     assert [(d["proposal_id"], d["amount"]) for d in decided] == [
-        (d["proposal_id"], d["amount"]) for d in view["decisions"]]  # as previewed
+        (d["proposal_id"], d["amount"]) for d in view["decisions"]
+    ]  # as previewed

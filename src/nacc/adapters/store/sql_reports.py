@@ -20,8 +20,8 @@ from nacc.adapters.store.tables import (
     UsageInterval,
     User,
 )
-from nacc.domain.credits import to_credits
 from nacc.adapters.store.types import Credits
+from nacc.domain.credits import to_credits
 from nacc.ports.store_reports import ProjectFacts, StartFact, UsageDay, UsageFact
 
 
