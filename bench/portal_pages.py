@@ -131,10 +131,11 @@ def assets_gz(client: httpx.Client, html: str) -> int:
     return total
 
 
-def time_pages(base: str, server: int, cast: Cast, warmup: int, repeat: int) -> list[Timed]:
+def time_pages(base: str, server: int, cast: Cast, warmup: int, repeat: int,
+               only: str = "") -> list[Timed]:  # fmt: skip
     clients = {who: sign_in(base, tok) for who, tok in cast.tokens.items()}
     out = []
-    todo = pages(cast)
+    todo = [p for p in pages(cast) if only in p[1]]
     with Progress(transient=True) as bar:
         task = bar.add_task("pages", total=len(todo))
         for who, label, path in todo:
@@ -241,7 +242,9 @@ def run(db: str, tmp: Path, args: argparse.Namespace) -> None:
             f"{len(pools)} pools; {args.repeat} requests per page after {args.warmup} "
             f"warm-up, one at a time, loopback; load: {os.getloadavg()[0]:.2f} (1 min)"
         )
-        timed = time_pages(base, server.pid, cast, args.warmup, args.repeat)
+        timed = time_pages(base, server.pid, cast, args.warmup, args.repeat, args.only)
+        if not timed:
+            raise SystemExit(f"no page's label contains {args.only!r}")
         report(timed, args.out)
         print(f"load after: {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} cores")
     finally:
@@ -257,6 +260,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=Scale.jobs)
     ap.add_argument("--projects", type=int, default=Scale.projects)
     ap.add_argument("--out", type=Path, default=ROOT.parent / "out" / "bench")
+    ap.add_argument("--only", default="", help="time only the pages whose label has this")
     ap.add_argument("--keep", action="store_true", help="keep the database (its name is printed)")
     args = ap.parse_args()
     if args.repeat < 2 or args.warmup < 0 or args.projects < 60 or args.jobs < 2000:
