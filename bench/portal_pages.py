@@ -200,7 +200,7 @@ def _plot(timed: list[Timed], path: Path) -> None:
     plt.close(fig)
 
 
-def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
