@@ -16,6 +16,7 @@ for script in (
     "live_drain.py",
     "slurm_submit.py",
     "sweep_ray.py",
+    "portal_pages.py",
 ):
     print(f"\n=== bench/{script} ===", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)

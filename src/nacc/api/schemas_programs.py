@@ -222,6 +222,22 @@ class DecisionResultOut(Out):
     project_id: int | None
 
 
+class PreviewIn(Strict):
+    overrides: dict[Annotated[int, Field(ge=1, le=INT32_MAX)], OverrideIn] = Field(
+        default_factory=dict, max_length=LIST_MAX,
+        description="proposal id -> the officer's override and why (as for a decision)",
+    )  # fmt: skip
+
+
+class PreviewOut(Out):
+    """What deciding the call now would do; nothing is stored."""
+
+    budget: CreditsOut
+    awarded: CreditsOut = Field(description="the budget the decision would use")
+    left: CreditsOut = Field(description="budget - awarded")
+    decisions: list[DecisionResultOut] = Field(description="by rank; project_id is null")
+
+
 class TrancheOut(Out):
     seq: int
     amount: CreditsOut

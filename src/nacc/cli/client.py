@@ -1,5 +1,6 @@
 """Client commands over the HTTP API (PIs: login, submit, jobs, logs, cancel, balance;
-officers and reviewers: calls, proposals, review, award).
+officers and reviewers: calls, proposals, review; ``award`` and the officer's other
+commands are in ``nacc.cli.officer``).
 
 Credentials live in ``$NACC_CONFIG`` (default ``~/.config/nacc/credentials.json``,
 mode 600) after ``nacc login``. The language (``nacc --lang ko|en``, else ``LC_ALL``/
@@ -25,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nacc import i18n
+from nacc.cli import words
 from nacc.domain.reasons import Reason
 
 console = Console(width=132)
@@ -158,7 +160,8 @@ def login(
     path.write_text(json.dumps({"url": url, "token": token}))
     path.chmod(0o600)
     me = r.json()
-    console.print(f"logged in to {url} as {me['name']} <{me['email']}>")
+    console.print(words.say(language(), "login.done", url=url, name=me["name"],
+                            email=me["email"]), markup=False)  # fmt: skip
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the API's JSON (docs/cli.md)")]
@@ -275,13 +278,15 @@ def jobs(project: Project, limit: int = 50, offset: int = 0, as_json: JsonOpt = 
     if as_json:
         emit(page)
         return
-    table = Table(title=f"project {project}: {page['total']} jobs")
-    for col in ("id", "state", "accelerators", "types", "pool", "expected start", "exit",
+    lang = language()
+    table = Table(title=words.say(lang, "jobs.title", project=project, total=page["total"]))
+    for col in ("id", "state", "accelerators", "types", "pool", "expected_start", "exit",
                 "reason"):  # fmt: skip
-        table.add_column(col)
+        table.add_column(words.say(lang, "col." + col))
     for j in page["items"]:
         cells = [j["id"], j["state"], str(j["accelerators"]),
-                 ",".join(j.get("accelerator_types") or ["any"]), j["pool_id"] or "",
+                 ",".join(j.get("accelerator_types") or [words.say(lang, "any")]),
+                 j["pool_id"] or "",
                  when(j.get("expected_start")),
                  "" if j["exit_code"] is None else str(j["exit_code"]), reason_text(j)]  # fmt: skip
         table.add_row(*(Text(cell) for cell in cells))  # text, not Rich markup
@@ -324,7 +329,7 @@ def cancel(job: str, as_json: JsonOpt = False) -> None:
     if as_json:
         emit(got)
     else:
-        console.print(f"{job}: cancel requested", markup=False)
+        console.print(words.say(language(), "cancel.requested", job=job), markup=False)
 
 
 def balance(project: Project, as_json: JsonOpt = False) -> None:
@@ -333,9 +338,10 @@ def balance(project: Project, as_json: JsonOpt = False) -> None:
     if as_json:
         emit(got)
         return
-    console.print(f"project {project}: balance {got['balance']}  committed "
-                  f"{got['committed_credits']}  available {got['available_credits']}  "
-                  f"(awarded {got['awarded_credits']}, released {got['released_credits']})",
+    console.print(words.say(language(), "balance.line", project=project,
+                            balance=got["balance"], committed=got["committed_credits"],
+                            available=got["available_credits"],
+                            awarded=got["awarded_credits"], released=got["released_credits"]),
                   markup=False)  # fmt: skip
 
 
@@ -370,11 +376,6 @@ def review(
     emit(_call("POST", f"/proposals/{proposal}/reviews", {"scores": parsed, "comment": comment}))
 
 
-def award(call: Annotated[int, typer.Option("--call")], as_json: JsonOpt = True) -> None:
-    """Decide a call: rank by weighted score and award within the budget (JSON)."""
-    emit(_call("POST", f"/calls/{call}/decisions", {}))
-
-
 def register(app: typer.Typer) -> None:
-    for fn in (login, submit, jobs, logs, cancel, balance, calls, proposals, review, award):
+    for fn in (login, submit, jobs, logs, cancel, balance, calls, proposals, review):
         app.command()(fn)

@@ -19,6 +19,7 @@ from nacc.cli import (
     admin,
     client,
     notify,
+    officer,
     plan,
     reservations,
     shares,
@@ -284,6 +285,7 @@ access.register(app)
 usercmds.register(app)
 shares.register(app)
 sweep.register(app)
+officer.register(app)
 admin.register(app)
 app.add_typer(ledger, name="ledger")
 app.add_typer(export, name="export")

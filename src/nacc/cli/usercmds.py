@@ -16,15 +16,21 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from nacc.cli.client import JsonOpt, _call, console, emit, err, reason_text, when
+from nacc.cli import words
+from nacc.cli.client import JsonOpt, _call, console, emit, err, language, reason_text, when
 
 report_app = typer.Typer(help="usage reports (operators, program officers)", no_args_is_help=True)
 
 
+def _say(key: str, **params: object) -> str:
+    return words.say(language(), key, **params)
+
+
 def _table(title: str, cols: list[str], rows: list[list[str]]) -> None:
+    """A table; ``cols`` are catalog keys (``col.state``, ``dim.org``)."""
     table = Table(title=title)
     for col in cols:
-        table.add_column(col)
+        table.add_column(_say(col))
     for row in rows:
         table.add_row(*(Text(c) for c in row))  # text, not Rich markup
     console.print(table)
@@ -37,9 +43,17 @@ def whoami(as_json: JsonOpt = False) -> None:
         emit(me)
         return
     roles = ", ".join(f"{r['role']}@{r['scope'] or '*'}" for r in me["roles"]) or "-"
-    console.print(f"{me['name']} <{me['email']}>  user {me['id']}  "
-                  f"organisation {me['organisation_id'] or '-'}  roles: {roles}",
-                  markup=False)  # fmt: skip
+    console.print(
+        _say(
+            "whoami.line",
+            name=me["name"],
+            email=me["email"],
+            id=me["id"],
+            org=me["organisation_id"] or "-",
+            roles=roles,
+        ),
+        markup=False,
+    )
 
 
 def _my_projects(me: dict[str, Any]) -> list[tuple[int, str]]:
@@ -64,8 +78,9 @@ def projects(as_json: JsonOpt = False) -> None:
     if as_json:
         emit(out)
         return
-    cols = ["id", "name", "role", "balance", "committed", "available", "valid until"]
-    _table(f"{len(out)} projects", cols, [
+    cols = [f"col.{c}" for c in ("id", "name", "role", "balance", "committed", "available",
+                                 "valid_until")]  # fmt: skip
+    _table(_say("projects.title", n=len(out)), cols, [
         [str(p["id"]), p["name"], p["role"], p["balance"], p["committed"], p["available"],
          when(p["valid_until"])] for p in out])  # fmt: skip
 
@@ -76,11 +91,11 @@ def queue(limit: int = 1000, as_json: JsonOpt = False) -> None:
     if as_json:
         emit(rows)
         return
-    cols = ["id", "project", "state", "acc", "types", "pool", "submitted",
-            "started / expected", "reason"]  # fmt: skip
-    _table(f"{len(rows)} jobs", cols, [
+    cols = [f"col.{c}" for c in ("id", "project", "state", "acc", "types", "pool", "submitted",
+                                 "started_expected", "reason")]  # fmt: skip
+    _table(_say("queue.title", n=len(rows)), cols, [
         [j["id"], str(j["project_id"]), j["state"], str(j["accelerators"]),
-         ",".join(j.get("accelerator_types") or ["any"]), j["pool_id"] or "",
+         ",".join(j.get("accelerator_types") or [_say("any")]), j["pool_id"] or "",
          when(j["submitted_at"]), when(j["started_at"] or j.get("expected_start")),
          reason_text(j)] for j in rows])  # fmt: skip
 
@@ -101,9 +116,9 @@ def history(
     if as_json:
         emit(page)
         return
-    cols = ["id", "project", "state", "acc", "pool", "started", "ended", "exit", "credits",
-            "acc-hours"]  # fmt: skip
-    _table(f"{page['total']} ended jobs", cols, [
+    cols = [f"col.{c}" for c in ("id", "project", "state", "acc", "pool", "started", "ended",
+                                 "exit", "credits", "acc_hours")]  # fmt: skip
+    _table(_say("history.title", n=page["total"]), cols, [
         [j["id"], str(j["project_id"]), j["state"], str(j["accelerators"]), j["pool_id"] or "",
          when(j["started_at"]), when(j["finished_at"]),
          "" if j["exit_code"] is None else str(j["exit_code"]), str(j["charged_credits"]),
@@ -150,10 +165,12 @@ def report_usage(
     dims = got["by"]
     rows = [[r["period"], *(r["group"][d] for d in dims), r["credits"],
              f"{r['accelerator_hours']:.3f}", str(r["jobs"])] for r in got["rows"]]  # fmt: skip
-    rows.append(["total", *([""] * len(dims)), got["total_credits"],
+    rows.append([_say("total"), *([""] * len(dims)), got["total_credits"],
                  f"{got['total_accelerator_hours']:.3f}", ""])  # fmt: skip
-    _table(f"usage by {', '.join(dims)} per {period}",
-           ["period", *dims, "credits", "acc-hours", "jobs"], rows)  # fmt: skip
+    title = _say("usage.title", by=", ".join(_say("dim." + d) for d in dims),
+                 period=_say("per." + period))  # fmt: skip
+    _table(title, ["col.period", *(f"dim.{d}" for d in dims), "col.credits", "col.acc_hours",
+                   "col.jobs"], rows)  # fmt: skip
 
 
 @report_app.command("waits")
@@ -172,7 +189,8 @@ def report_waits(
     if as_json:
         emit(got)
         return
-    _table(f"wait (s) by {by}", [by, "jobs", "mean", "p50", "p90", "p99", "max"], [
+    _table(_say("waits.title", by=_say("dim." + by)),
+           [f"dim.{by}", "col.jobs", "col.mean", "p50", "p90", "p99", "col.max"], [
         [r["group"], str(r["jobs"]), *(f"{r[k]:.1f}" for k in
          ("mean_s", "p50_s", "p90_s", "p99_s", "max_s"))] for r in got["rows"]])  # fmt: skip
 
@@ -184,7 +202,7 @@ def programs(as_json: JsonOpt = False) -> None:
         emit(page)
         return
     rows = [[str(p["id"]), p["name"], p.get("description", "")] for p in page["items"]]
-    _table("programs", ["id", "name", "description"], rows)
+    _table(_say("programs.title"), ["col.id", "col.name", "col.description"], rows)
 
 
 def apply(
@@ -211,7 +229,8 @@ def apply(
     if as_json:
         emit(got)
     else:
-        console.print(f"proposal {got['id']} to call {call}: {got['status']}", markup=False)
+        console.print(_say("apply.done", id=got["id"], call=call, status=got["status"]),
+                      markup=False)  # fmt: skip
 
 
 def assign_reviewer(
@@ -224,8 +243,8 @@ def assign_reviewer(
     if as_json:
         emit(got)
     else:
-        said = "now reviews" if got["granted"] else "already reviewed"
-        console.print(f"user {user} {said} call {call}", markup=False)
+        key = "reviewer.granted" if got["granted"] else "reviewer.already"
+        console.print(_say(key, user=user, call=call), markup=False)
 
 
 def register(app: typer.Typer) -> None:

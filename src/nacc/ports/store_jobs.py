@@ -100,6 +100,11 @@ class JobsRepo(Protocol):
         """Every job in one of ``states``, oldest first."""
         ...
 
+    def ended_page(self, states: Iterable[str], limit: int, offset: int) -> Page[JobView]:
+        """Jobs of every project in one of ``states``, the last to finish first (a job
+        without an end by its submission; ties broken by id, so pages never overlap)."""
+        ...
+
     def request_cancel(self, job_id: str, now: datetime, reason: Reason, text: str) -> bool:
         """Ask the scheduler to cancel a pending or running job (once): True when asked
         now. ``text`` is ``reason`` in English."""

@@ -8,9 +8,9 @@ so the sums a report shows are sums of the very rows ``ledger verify`` proves.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +50,37 @@ class StartFact:
     started_at: datetime
 
 
+class UsageDay(NamedTuple):
+    """A job's metered intervals that start on one UTC day, summed (on one pool and
+    accelerator type): what a report needs of them, ~one row per job instead of one per
+    interval (a named tuple: a report reads thousands)."""
+
+    job_id: str
+    project_id: int
+    pool_id: str | None
+    accelerator_type: str
+    day: date  # the UTC day the intervals start on
+    credits: Decimal
+    accelerator_seconds: float  # sum of (end - start) x count
+
+
 class ReportsRepo(Protocol):
     def usage(self, since: datetime | None, until: datetime | None) -> list[UsageFact]:
         """Metered intervals that start in ``[since, until)`` (None: unbounded)."""
+        ...
+
+    def usage_days(self, since: datetime | None, until: datetime | None) -> list[UsageDay]:
+        """The intervals of ``usage(since, until)`` summed by job, pool, accelerator type
+        and the UTC day each starts on; ordered by day, then job."""
+        ...
+
+    def usage_overlapping(self, since: datetime, until: datetime) -> list[UsageFact]:
+        """Metered intervals that overlap ``[since, until)`` (end after ``since``, start
+        before ``until``), ordered by start."""
+        ...
+
+    def delivered_by_pool(self) -> dict[str, Decimal]:
+        """Metered credits of every job that ran on a pool, summed by pool."""
         ...
 
     def projects(self) -> list[ProjectFacts]:

@@ -7,9 +7,9 @@ Utilisation over a window is metered accelerator-seconds inside the window over
 capacity x window. A pool's power estimate is its busy accelerators x the catalog's TDP
 (an upper bound: accelerators seldom run at TDP). Operators only.
 
-Scale: the window's usage is read job by job (the jobs running now or ended within the
-window), so the cost grows with the jobs of the last day, not with the whole history;
-delivered credits per pool come from ``metered_by_job`` and every job that has started.
+Scale: the store sums delivered credits by pool and returns only the metered intervals
+that overlap the window, and only running and pending jobs are read, so the cost grows
+with the last day's usage and the live jobs, not with the whole history.
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ from decimal import Decimal
 from nacc.catalog import load_catalog
 from nacc.domain.lifecycle import JobState
 from nacc.domain.pools import Pool
-from nacc.ports.store import UnitOfWork
 from nacc.ports.store_jobs_data import JobView
+from nacc.ports.store_reports import UsageFact
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services
 
 DOMESTIC_TARGET = 0.5  # the plan: domestic AI chips at 50% of the national centers
 WINDOW = timedelta(hours=24)
-_STARTED = (JobState.RUNNING, JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,55 +63,46 @@ def fleet(svc: Services, who: Principal, pools: Sequence[Pool],
     require(who, "operator")
     at = now or svc.clock()
     with svc.unit() as uow:
-        started = uow.jobs.in_states(str(s) for s in _STARTED)
+        running = uow.jobs.in_states([str(JobState.RUNNING)])
         pending = uow.jobs.in_states([str(JobState.PENDING)])
-        metered = uow.ledger.metered_by_job()
-        recent = [j for j in started if j.finished_at is None or j.finished_at >= at - WINDOW]
-        seconds, hourly = _window_usage(uow, recent, at)
-    return _view(pools, started, pending, metered, seconds, hourly, at)
+        delivered = uow.reports.delivered_by_pool()
+        window = uow.reports.usage_overlapping(at - WINDOW, at)
+    seconds, hourly = _window_usage(window, at)
+    return _view(pools, running, pending, delivered, seconds, hourly, at)
 
 
-def _window_usage(uow: UnitOfWork, recent: Sequence[JobView],
+def _window_usage(window: Sequence[UsageFact],
                   at: datetime) -> tuple[dict[str, float], list[float]]:  # fmt: skip
     """Accelerator-seconds inside the window by pool, and per hour of the window."""
     start = at - WINDOW
     hours = int(WINDOW.total_seconds() // 3600)
     by_pool: dict[str, float] = {}
     per_hour = [0.0] * hours
-    for job in recent:
-        if job.pool_id is None:
+    for u in window:
+        if u.pool_id is None:
             continue
-        for u in uow.ledger.usage_for_job(job.id):
-            lo, hi = max(u.start_at, start), min(u.end_at, at)
-            if hi <= lo:
-                continue
-            by_pool[job.pool_id] = (
-                by_pool.get(job.pool_id, 0.0) + (hi - lo).total_seconds() * u.count
-            )
-            for h in range(hours):
-                h_lo, h_hi = (
-                    max(lo, start + timedelta(hours=h)),
-                    min(hi, start + timedelta(hours=h + 1)),
-                )
-                if h_hi > h_lo:
-                    per_hour[h] += (h_hi - h_lo).total_seconds() * u.count
+        lo, hi = max(u.start_at, start), min(u.end_at, at)
+        if hi <= lo:
+            continue
+        by_pool[u.pool_id] = by_pool.get(u.pool_id, 0.0) + (hi - lo).total_seconds() * u.count
+        first = int((lo - start).total_seconds() // 3600)
+        for h in range(first, hours):
+            h_lo = max(lo, start + timedelta(hours=h))
+            h_hi = min(hi, start + timedelta(hours=h + 1))
+            if h_hi <= h_lo:
+                break
+            per_hour[h] += (h_hi - h_lo).total_seconds() * u.count
     return by_pool, per_hour
 
 
-def _view(pools: Sequence[Pool], started: Sequence[JobView], pending: Sequence[JobView],
-          metered: dict[str, Decimal], seconds: dict[str, float], per_hour: list[float],
+def _view(pools: Sequence[Pool], running: Sequence[JobView], pending: Sequence[JobView],
+          delivered: dict[str, Decimal], seconds: dict[str, float], per_hour: list[float],
           at: datetime) -> FleetView:  # fmt: skip
     catalog = load_catalog()
     busy: dict[str, int] = {}
-    delivered: dict[str, Decimal] = {}
-    for job in started:
-        if job.pool_id is None:
-            continue
-        if job.state == JobState.RUNNING:
+    for job in running:
+        if job.pool_id is not None:
             busy[job.pool_id] = busy.get(job.pool_id, 0) + job.accelerators
-        delivered[job.pool_id] = delivered.get(job.pool_id, Decimal(0)) + metered.get(
-            job.id, Decimal(0)
-        )
     rows = []
     for p in pools:
         pid = str(p.id)

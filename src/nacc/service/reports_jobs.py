@@ -39,9 +39,8 @@ def history(svc: Services, who: Principal, project_id: int | None, limit: int = 
     with svc.unit() as uow:
         if project_id is None:
             require(who, "operator")
-            every = uow.jobs.in_states(ENDED)
-            every.sort(key=lambda j: (j.finished_at or j.submitted_at, j.id), reverse=True)
-            total, jobs = len(every), every[offset : offset + limit]
+            ended = uow.jobs.ended_page(ENDED, limit, offset)
+            total, jobs = ended.total, list(ended.items)
         else:
             _may_see(who, project_id)
             found(uow.projects.funds(project_id), "project", project_id)

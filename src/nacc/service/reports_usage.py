@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from nacc.domain.errors import InputError
 from nacc.domain.pools import Pool
-from nacc.ports.store_reports import ProjectFacts, StartFact, UsageFact
+from nacc.ports.store_reports import ProjectFacts, StartFact, UsageDay
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services
 
@@ -36,7 +36,7 @@ NONE = "-"  # the group of a fact that has no value for a dimension (e.g. no pro
 
 @dataclass(frozen=True, slots=True)
 class _Facts:
-    usage: UsageFact
+    usage: UsageDay
     project: ProjectFacts | None
     pool: Pool | None
 
@@ -86,7 +86,11 @@ class UsageReport:
 
 def period_start(at: datetime, period: str) -> str:
     """The first day (UTC, ISO) of the period ``at`` falls in; "" for ``all``."""
-    day = at.astimezone(UTC).date()
+    return period_of_day(at.astimezone(UTC).date(), period)
+
+
+def period_of_day(day: date, period: str) -> str:
+    """The first day (ISO) of the period the UTC ``day`` falls in; "" for ``all``."""
     if period == "day":
         return day.isoformat()
     if period == "week":
@@ -119,17 +123,16 @@ def usage(svc: Services, who: Principal, pools: Sequence[Pool], by: Sequence[str
     dims = check(by, period)
     _reader(who)
     with svc.snapshot() as uow:
-        facts = uow.reports.usage(since, until)
+        facts = uow.reports.usage_days(since, until)  # summed by job and day in the store
         projects = {p.project_id: p for p in uow.reports.projects()}
     by_pool = {str(p.id): p for p in pools}
     sums: dict[tuple[str, tuple[str, ...]], tuple[Decimal, float, set[str]]] = {}
     for u in facts:
         f = _Facts(u, projects.get(u.project_id), by_pool.get(u.pool_id or ""))
-        key = (period_start(u.start_at, period), tuple(DIMENSIONS[d](f) or NONE for d in dims))
+        key = (period_of_day(u.day, period), tuple(DIMENSIONS[d](f) or NONE for d in dims))
         credits, hours, jobs = sums.get(key, (Decimal(0), 0.0, set()))
-        span = (u.end_at - u.start_at).total_seconds() * u.count / 3600
         jobs.add(u.job_id)
-        sums[key] = (credits + u.credits, hours + span, jobs)
+        sums[key] = (credits + u.credits, hours + u.accelerator_seconds / 3600, jobs)
     rows = tuple(UsageRow(p, g, c, h, len(j)) for (p, g), (c, h, j) in sorted(sums.items()))
     return UsageReport(dims, period, since, until, rows,
                        sum((r.credits for r in rows), Decimal(0)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
@@ -62,3 +63,35 @@ def is_reviewer(who: Principal) -> bool:
 def chart(series: dict[str, Any]) -> str:
     """Chart data for ``data-chart`` (read by ``static/charts.js``; no inline script)."""
     return json.dumps(series, default=str, ensure_ascii=False, separators=(",", ":"))
+
+
+PAGE_SIZE = 50
+"""Rows per page of a long list (jobs of a project, users): ``?page=N`` from 1."""
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """Where a long list stands: ``page`` (from 1) of ``pages``, ``limit`` rows at
+    ``offset``; ``total`` is filled in once the list is read."""
+
+    page: int
+    limit: int
+    total: int = 0
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.limit
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit))
+
+    def of(self, total: int) -> Paging:
+        return Paging(self.page, self.limit, total)
+
+
+def paging(request: Request, size: int = PAGE_SIZE) -> Paging:
+    """``?page=`` of the request (1 when absent or not a number from 1 to 100,000)."""
+    raw = request.query_params.get("page", "1")
+    number = int(raw) if raw.isdigit() and 0 < int(raw) <= 100_000 else 1
+    return Paging(number, size)

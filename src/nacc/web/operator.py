@@ -48,10 +48,13 @@ def people_page(request: Request, me: MaybeVisitor) -> Response:
 def _people(request: Request, me: Visitor, issued: people.NewToken | None, error: str) -> Response:
     svc = services(request)
     require(me.who, "operator")
-    users = people.list_users(svc, me.who, MAX_PAGE, 0).items
+    paged = flow.paging(request)
+    listed = people.list_users(svc, me.who, paged.limit, paged.offset)
+    users = listed.items
     orgs = {o.id: o for o in people.list_organisations(svc, MAX_PAGE, 0).items}
     tokens = {u.user.id: people.list_tokens(svc, me.who, u.user.id) for u in users}
     return page(request, "people.html.j2", me.lang, me=me, csrf=me.csrf, users=users,
+                paged=paged.of(listed.total), base="/portal/people",
                 orgs=orgs, tokens=tokens, issued=issued, error=error,
                 now=svc.clock())  # fmt: skip
 

@@ -18,7 +18,7 @@ from nacc.domain.errors import NaccError
 from nacc.domain.lifecycle import TERMINAL
 from nacc.ports.store_people import hash_token
 from nacc.service import awards, burndown, jobs
-from nacc.web import forms, officer, operator, pi, reviewer
+from nacc.web import flow, forms, officer, operator, pi, reviewer
 from nacc.web.context import Visitor, form_fields, language, page, services, sessions, visitor
 from nacc.web.session import COOKIE, PRE_COOKIE, new_nonce
 
@@ -118,14 +118,16 @@ def _project(request: Request, me: Visitor, project_id: int, job_form: forms.Job
     svc = services(request)
     try:
         balance = awards.get_balance(svc, me.who, project_id)
-        listed = jobs.list_jobs(svc, me.who, project_id, 100, 0)
+        paged = flow.paging(request)
+        listed = jobs.list_jobs(svc, me.who, project_id, paged.limit, paged.offset)
         burn = burndown.burn_down(svc, me.who, project_id)
     except NaccError as error:
         return page(request, "error.html.j2", me.lang, status=forms.status_of(error), me=me,
                     csrf=me.csrf, error=error.reason)  # fmt: skip
     return page(request, "project.html.j2", me.lang, status=status, me=me, csrf=me.csrf,
                 balance=balance, jobs=listed.items, total=listed.total, form=job_form,
-                errors=errors, classes=forms.CLASSES, burn=burn,
+                errors=errors, classes=forms.CLASSES, burn=burn, paged=paged.of(listed.total),
+                base=f"/portal/projects/{project_id}",
                 chart=pi.burn_chart(burn))  # fmt: skip
 
 

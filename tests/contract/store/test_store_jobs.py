@@ -81,6 +81,29 @@ def test_list_pages_are_stable(store: Store, world: JobsWorld) -> None:
             uow.jobs.list_jobs(world.project_id, limit=0)
 
 
+def test_ended_jobs_of_every_project_come_by_page(store: Store, world: JobsWorld) -> None:
+    """``ended_page``: the last to finish first (unfinished ones by submission), paged
+    without overlap; other states left out."""
+    with store.unit() as uow:
+        for i in range(5):
+            uow.jobs.create(world.job(f"j-{i}"), NOW + timedelta(seconds=i))
+        why = Reason.of(Code.STARTED, pool="kisti-h100")
+        for i, ends in ((0, 50), (1, 40), (2, 60)):  # j-3 is rejected unstarted; j-4 waits
+            at = NOW + timedelta(seconds=10)
+            uow.jobs.transition(f"j-{i}", JobChange(JobState.RUNNING, at, why,
+                                                    pool_id="kisti-h100"))  # fmt: skip
+            end = NOW + timedelta(seconds=ends)
+            done = JobChange(JobState.COMPLETED, end, Reason.of(Code.COMPLETED))
+            uow.jobs.transition(f"j-{i}", done)
+        uow.jobs.transition("j-3", JobChange(JobState.REJECTED, NOW + timedelta(seconds=5),
+                                             Reason.of(Code.COMPLETED)))  # fmt: skip
+    with store.unit() as uow:
+        ended = ["completed", "rejected"]
+        pages = [uow.jobs.ended_page(ended, 2, o) for o in (0, 2)]
+    assert [j.id for p in pages for j in p.items] == ["j-2", "j-0", "j-1", "j-3"]
+    assert {p.total for p in pages} == {4}
+
+
 def test_funded_insert_reserves_or_refuses(store: Store, world: JobsWorld) -> None:
     with store.unit() as uow:
         job = uow.jobs.insert_if_funded(world.job("j-a"), NOW, D(60), world.account)

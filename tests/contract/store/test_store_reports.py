@@ -41,3 +41,32 @@ def test_usage_projects_and_starts(store: Store) -> None:
                                      "university", ("academic", "health"))]  # fmt: skip
     assert [(s.job_id, s.accelerators, s.started_at) for s in starts] == [("j-1", 2, start)]
     assert none_yet == []
+
+
+def test_usage_by_day_overlapping_and_by_pool(store: Store) -> None:
+    """The sums the reports and the fleet page read: by job and UTC day, intervals that
+    overlap a window (not only those that start in it), credits by pool."""
+    w = build_jobs_world(store)
+    start = NOW.replace(hour=22, minute=0, second=0, microsecond=0)
+    with store.unit() as uow:
+        uow.jobs.create(w.job("j-1"), NOW)
+        why = Reason.of(Code.STARTED, pool="kisti-h100")
+        uow.jobs.transition("j-1", JobChange(JobState.RUNNING, start, why, pool_id="kisti-h100"))
+        for i in range(4):  # 22:00, 23:00 on one day; 00:00, 01:00 on the next
+            at = start + timedelta(hours=i)
+            uow.ledger.record_usage(UsageView("j-1", at, at + timedelta(minutes=30), "H100", 2,
+                                              Decimal("1.25")))  # fmt: skip
+    with store.snapshot() as uow:
+        days = uow.reports.usage_days(None, None)
+        later = uow.reports.usage_days(start + timedelta(hours=3), None)
+        window = uow.reports.usage_overlapping(start + timedelta(minutes=20),
+                                               start + timedelta(hours=1))  # fmt: skip
+        pools = uow.reports.delivered_by_pool()
+    first = start.date()
+    assert [(d.job_id, d.project_id, d.pool_id, d.day, d.credits) for d in days] == [
+        ("j-1", w.project_id, "kisti-h100", first, Decimal("2.5")),
+        ("j-1", w.project_id, "kisti-h100", first + timedelta(days=1), Decimal("2.5"))]  # fmt: skip
+    assert [round(d.accelerator_seconds) for d in days] == [7200, 7200]  # 2 x 30 min x 2
+    assert [(d.day, d.credits) for d in later] == [(first + timedelta(days=1), Decimal("1.25"))]
+    assert [f.start_at for f in window] == [start]  # 22:00-22:30 overlaps from 22:20
+    assert pools == {"kisti-h100": Decimal(5)}

@@ -12,6 +12,7 @@ import os
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from typer.testing import CliRunner, Result
 
 from nacc.bootstrap import Settings, build_services, first_operator
 from nacc.cli.main import app
+from nacc.ports.store_people import ProposalSpec
 from support.waiting import wait_until
 
 
@@ -215,3 +217,108 @@ def test_shares_as_documented(served: Served) -> None:
     assert projects[0]["usage"] > 0
     bad = s.nacc("pi", "shares", "--half-life", "5")
     assert bad.exit_code == 2 and "--half-life" in bad.output
+
+
+def _proposals_on(s: Served, call: int, applicants: int) -> tuple[list[int], int]:
+    """``applicants`` proposals of new organisations on ``call`` (closed, so through the
+    store), and a reviewer with a token (``s.tokens["rev"]``); (proposal ids, reviewer)."""
+    svc = build_services(Settings(database_url=s.db))
+    now = svc.clock()
+    try:
+        with svc.unit() as uow:
+            ids = []
+            for n in range(applicants):
+                org = uow.people.create_organisation(f"lab {call}-{n}", "company", "Seoul",
+                                                     capital_area=True)  # fmt: skip
+                pi = uow.people.create_user(f"ceo {n}", f"ceo{call}-{n}@x.example", now, org.id)
+                spec = ProposalSpec(org.id, pi.id, f"plan {n}", "abstract", Decimal(400 + n),
+                                    ["fine-tuning"])  # fmt: skip
+                ids.append(uow.programs.create_proposal(call, spec, now - timedelta(days=3)).id)
+            rev = uow.people.create_user("reviewer", f"rev{call}@x.example", now, None)
+            _, s.tokens["rev"] = uow.people.create_token(rev.id, now)
+    finally:
+        svc.sessions.kw["bind"].dispose()
+    return ids, rev.id
+
+
+def _call_file(path: Path, title: str, opens: datetime, closes: datetime) -> Path:
+    path.write_text(
+        f"title: {title}\nopens_at: {opens.isoformat()}\ncloses_at: {closes.isoformat()}\n"
+        f"review_opens_at: {opens.isoformat()}\n"
+        f"review_closes_at: {(closes + timedelta(days=14)).isoformat()}\n"
+        "budget_credits: 1000\ncriteria: {merit: 2, feasibility: 1}\nmin_score: 5\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_officer_commands_as_documented(served: Served, tmp_path: Path) -> None:
+    """docs/cli.md "Programs and reviews": create-program, open-call, programs, calls,
+    apply, proposals, assign-reviewer, review, award --preview (a table in English and
+    Korean, JSON; nothing committed; overrides), then award as previewed."""
+    s, now = served, datetime.now(UTC)
+    made = s.ok("ops", "create-program", "--name", "초거대 AI 지원", "--description", "GPU")
+    assert made.startswith("program ") and "초거대 AI 지원" in made
+    [program] = [p["id"] for p in json.loads(s.ok("ops", "programs", "--json"))["items"]
+                 if p["name"] == "초거대 AI 지원"]  # fmt: skip
+    day = timedelta(days=1)
+    opened = s.ok(
+        "ops",
+        "open-call",
+        "--program",
+        str(program),
+        "--file",
+        str(_call_file(tmp_path / "open.yaml", "2027 H1", now - day, now + 7 * day)),
+    )
+    assert "2027 H1" in opened
+    docs = (Path(__file__).parents[3] / "docs" / "cli.md").read_text(encoding="utf-8")
+    documented = docs.split("A call file", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "call.yaml").write_text(documented, encoding="utf-8")
+    as_written = json.loads(s.ok("ops", "open-call", "--program", str(program), "--file",
+                                 str(tmp_path / "call.yaml"), "--json"))  # fmt: skip
+    assert as_written["closes_at"].startswith("2027-02-15T00:00:00")
+    assert as_written["eligible_org_kinds"] == ["university", "company", "research_institute"]
+    late = json.loads(s.ok("ops", "open-call", "--program", str(program), "--json", "--file",
+                           str(_call_file(tmp_path / "closed.yaml", "2026 H2", now - 9 * day,
+                                          now - day))))  # fmt: skip
+    calls = {c["title"]: c["id"] for c in json.loads(s.ok("pi", "calls"))["items"]}
+    (tmp_path / "proposal.yaml").write_text(
+        "title: 한국어 LLM\nabstract: 미세조정\nrequested_credits: 300\n"
+        "job_classes: [fine-tuning]\n", encoding="utf-8")  # fmt: skip
+    applied = s.ok("pi", "apply", "--call", str(calls["2027 H1"]), "--file",
+                   str(tmp_path / "proposal.yaml"))  # fmt: skip
+    assert f"to call {calls['2027 H1']}: submitted" in applied
+    (first, second, third), rev = _proposals_on(s, late["id"], 3)
+    assert "now reviews" in s.ok("ops", "assign-reviewer", "--call", str(late["id"]),
+                                 "--user", str(rev))  # fmt: skip
+    for pid, mark in ((first, 9), (second, 7), (third, 4)):
+        s.ok("rev", "review", "--proposal", str(pid), "--scores",
+             f"merit={mark},feasibility={mark}")  # fmt: skip
+    before = s.ok("ops", "proposals", "--call", str(late["id"]))
+    shown = s.ok("ops", "award", "--call", str(late["id"]), "--preview")
+    assert "preview (nothing committed): budget 1000, awarded 801, left 199" in shown
+    korean = s.ok("ops", "--lang", "ko", "award", "--call", str(late["id"]), "--preview")
+    assert "미리보기" in korean and "탈락" in korean and "순위" in korean
+    view = json.loads(s.ok("ops", "award", "--call", str(late["id"]), "--preview", "--json"))
+    assert (view["budget"], view["awarded"], view["left"]) == ("1000", "801", "199")
+    assert [d["awarded"] for d in view["decisions"]] == [True, True, False]  # 4 < min 5
+    assert s.ok("ops", "proposals", "--call", str(late["id"])) == before  # nothing written
+    turned = json.loads(
+        s.ok(
+            "ops",
+            "award",
+            "--call",
+            str(late["id"]),
+            "--preview",
+            "--json",
+            "--override",
+            f"{second}=reject:duplicate of another award",
+        )
+    )
+    assert turned["awarded"] == "400" and turned["decisions"][1]["override"] is True
+    bad = s.nacc("ops", "award", "--call", str(late["id"]), "--override", f"{second}=maybe")
+    assert bad.exit_code == 2 and "PROPOSAL=award:REASON" in bad.stderr
+    decided = json.loads(s.ok("ops", "award", "--call", str(late["id"])))
+    assert [(d["proposal_id"], d["amount"]) for d in decided] == [
+        (d["proposal_id"], d["amount"]) for d in view["decisions"]
+    ]  # as previewed

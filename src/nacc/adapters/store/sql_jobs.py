@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from nacc.adapters.store import repos_jobs, repos_ledger
 from nacc.adapters.store import repos_projects as repos_proj
-from nacc.adapters.store.repos import Page
+from nacc.adapters.store.repos import Page, fetch_page
 from nacc.adapters.store.tables import Account, Job, JobEventRow, Project, UsageInterval
 from nacc.domain.credits import to_credits
 from nacc.domain.reasons import Reason
@@ -94,6 +94,12 @@ class SqlJobs:
 
     def in_states(self, states: Iterable[str]) -> list[JobView]:
         return [job_view(j) for j in repos_jobs.jobs_in_states(self.session, states)]
+
+    def ended_page(self, states: Iterable[str], limit: int, offset: int) -> Page[JobView]:
+        query = sa.select(Job).where(Job.state.in_(list(states)))
+        ended = sa.func.coalesce(Job.finished_at, Job.submitted_at)
+        page = fetch_page(self.session, query, [ended.desc(), Job.id.desc()], limit, offset)
+        return Page([job_view(j) for j in page.items], page.total, page.limit, page.offset)
 
     def request_cancel(self, job_id: str, now: datetime, reason: Reason, text: str) -> bool:
         stmt = (

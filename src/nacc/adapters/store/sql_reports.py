@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,8 +20,9 @@ from nacc.adapters.store.tables import (
     UsageInterval,
     User,
 )
+from nacc.adapters.store.types import Credits
 from nacc.domain.credits import to_credits
-from nacc.ports.store_reports import ProjectFacts, StartFact, UsageFact
+from nacc.ports.store_reports import ProjectFacts, StartFact, UsageDay, UsageFact
 
 
 def _window(col: Any, since: datetime | None, until: datetime | None) -> list[Any]:
@@ -57,6 +59,56 @@ class SqlReports:
             UsageFact(j, p, pool, t, s, e, n, to_credits(c))
             for j, p, pool, t, s, e, n, c in self.session.execute(stmt).all()
         ]
+
+    def _sqlite(self) -> bool:
+        return self.session.get_bind().dialect.name == "sqlite"
+
+    def usage_days(self, since: datetime | None, until: datetime | None) -> list[UsageDay]:
+        u = UsageInterval
+        if self._sqlite():  # ISO text in UTC
+            day: Any = sa.func.date(u.start_at)
+            span: Any = (sa.func.julianday(u.end_at) - sa.func.julianday(u.start_at)) * 86400.0
+        else:
+            day = sa.func.date(sa.func.timezone("UTC", u.start_at))
+            span = sa.func.extract("epoch", u.end_at - u.start_at)
+        stmt = (
+            sa.select(
+                u.job_id, Job.project_id, Job.pool_id, u.accelerator_type, day,
+                sa.type_coerce(sa.func.sum(u.credits), Credits()),
+                sa.func.sum(span * u.count),
+            )
+            .join(Job, Job.id == u.job_id)
+            .where(*_window(u.start_at, since, until))
+            .group_by(u.job_id, Job.project_id, Job.pool_id, u.accelerator_type, day)
+            .order_by(day, u.job_id, u.accelerator_type)
+        )  # fmt: skip
+        return [
+            UsageDay(j, p, pool, t, d if isinstance(d, date) else date.fromisoformat(d),
+                     c, float(secs or 0.0))
+            for j, p, pool, t, d, c, secs in self.session.execute(stmt).all()
+        ]  # fmt: skip
+
+    def usage_overlapping(self, since: datetime, until: datetime) -> list[UsageFact]:
+        u = UsageInterval
+        stmt = (
+            sa.select(u.job_id, Job.project_id, Job.pool_id, u.accelerator_type, u.start_at,
+                      u.end_at, u.count, u.credits)
+            .join(Job, Job.id == u.job_id)
+            .where(u.end_at > since, u.start_at < until)
+            .order_by(u.start_at, u.id)
+        )  # fmt: skip
+        return [UsageFact(*row) for row in self.session.execute(stmt).all()]
+
+    def delivered_by_pool(self) -> dict[str, Decimal]:
+        u = UsageInterval
+        total = sa.type_coerce(sa.func.sum(u.credits), Credits())
+        stmt = (
+            sa.select(Job.pool_id, total)
+            .join(Job, Job.id == u.job_id)
+            .where(Job.pool_id.is_not(None))
+            .group_by(Job.pool_id)
+        )
+        return {str(pool): amount for pool, amount in self.session.execute(stmt).all()}
 
     def projects(self) -> list[ProjectFacts]:
         stmt = (

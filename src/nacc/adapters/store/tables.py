@@ -346,8 +346,8 @@ class UsageInterval(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[str] = _fk("jobs.id", index=False)
-    start_at: Mapped[datetime]
-    end_at: Mapped[datetime]
+    start_at: Mapped[datetime] = mapped_column(index=True)  # reports over a time range
+    end_at: Mapped[datetime] = mapped_column(index=True)  # the fleet's last 24 hours
     accelerator_type: Mapped[str] = mapped_column(sa.String(64))
     count: Mapped[int]
     credits: Mapped[Decimal]

@@ -13,7 +13,7 @@ from nacc.api.deps import CallerDep, LimitQ, OffsetQ, ServicesDep
 from nacc.api.problems import LIST, READ, WRITE
 from nacc.domain.errors import InputError
 from nacc.ports.store_people import CallSpec
-from nacc.service import awards
+from nacc.service import awards, review_desk
 from nacc.service import programs as use
 
 router = APIRouter(tags=["programs"])
@@ -137,6 +137,16 @@ def decide(
         first_tranche=body.first_tranche,
     )  # fmt: skip
     return [sp.DecisionResultOut.model_validate(d) for d in awards.decide(svc, who, call_id, req)]
+
+
+@router.post("/calls/{call_id}/decisions/preview", responses=READ)
+def preview_decision(
+    call_id: IdPath, svc: ServicesDep, who: CallerDep, body: sp.PreviewIn | None = None
+) -> sp.PreviewOut:
+    """What ``POST /calls/{id}/decisions`` would award with these overrides, and the
+    budget it would use and leave; writes nothing (operators and the program's officers)."""
+    overrides = {pid: (o.award, o.reason) for pid, o in (body.overrides if body else {}).items()}
+    return sp.PreviewOut.model_validate(review_desk.preview(svc, who, call_id, overrides))
 
 
 @router.get("/projects/{project_id}", responses=READ)

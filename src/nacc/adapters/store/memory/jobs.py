@@ -119,6 +119,12 @@ class MemJobs:
                 if j.project_id == project_id and j.idempotency_key == key)  # fmt: skip
         return next(mine, None)
 
+    def ended_page(self, states: Iterable[str], limit: int, offset: int) -> Page[JobView]:
+        wanted = set(states)
+        chosen = [j for j in self.t.jobs.values() if j.state in wanted]
+        chosen.sort(key=lambda j: (j.finished_at or j.submitted_at, j.id), reverse=True)
+        return page(chosen, limit, offset)
+
     def list_jobs(
         self, project_id: int, limit: int = 50, offset: int = 0, states: Iterable[str] | None = None
     ) -> Page[JobView]:

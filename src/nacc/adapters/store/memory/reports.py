@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from nacc.ports.store_people_data import OrganisationView
-from nacc.ports.store_reports import ProjectFacts, StartFact, UsageFact
+from nacc.ports.store_reports import ProjectFacts, StartFact, UsageDay, UsageFact
 
 if TYPE_CHECKING:
     from nacc.adapters.store.memory import Tables
@@ -37,6 +38,26 @@ class MemReports:
             if _inside(u.start_at, since, until)
         ]
         return sorted(out, key=lambda f: f.start_at)
+
+    def usage_days(self, since: datetime | None, until: datetime | None) -> list[UsageDay]:
+        sums: dict[tuple[date, str, str], tuple[UsageFact, Decimal, float]] = {}
+        for f in self.usage(since, until):
+            key = (f.start_at.astimezone(UTC).date(), f.job_id, f.accelerator_type)
+            _, credits, secs = sums.get(key, (f, Decimal(0), 0.0))
+            span = (f.end_at - f.start_at).total_seconds() * f.count
+            sums[key] = (f, credits + f.credits, secs + span)
+        return [UsageDay(f.job_id, f.project_id, f.pool_id, f.accelerator_type, day, c, s)
+                for (day, _, _), (f, c, s) in sorted(sums.items())]  # fmt: skip
+
+    def usage_overlapping(self, since: datetime, until: datetime) -> list[UsageFact]:
+        return [f for f in self.usage(None, until) if f.end_at > since]
+
+    def delivered_by_pool(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for f in self.usage(None, None):
+            if f.pool_id is not None:
+                out[f.pool_id] = out.get(f.pool_id, Decimal(0)) + f.credits
+        return out
 
     def projects(self) -> list[ProjectFacts]:
         p = self.t.people

@@ -1,0 +1,41 @@
+"""The command line's own words (table titles and headers, confirmations):
+``locale/<lang>/LC_MESSAGES/cli.po`` beside this module, a ``cli`` domain apart from the
+reason codes (``nacc.po``) and the portal's words (``web.po``).
+
+One message per key (the ``msgid``); placeholders are ``{name}``. Korean and English are
+complete (tests/unit/cli/test_cli_words.py); a key missing from a catalog renders as the key.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+
+def po_path(lang: str) -> str:
+    return str(files("nacc.cli") / "locale" / lang / "LC_MESSAGES" / "cli.po")
+
+
+@cache
+def messages(lang: str) -> dict[str, str]:
+    """key -> message of ``lang``'s catalog (empty and fuzzy ones left out)."""
+    from babel.messages.pofile import read_po
+
+    with open(po_path(lang if lang in ("ko", "en") else "en"), "rb") as handle:
+        catalog = read_po(handle, locale=lang, domain="cli")
+    return {
+        str(m.id): str(m.string)
+        for m in catalog
+        if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string and not m.fuzzy
+    }
+
+
+def say(lang: str, key: str, **params: object) -> str:
+    """``key`` in ``lang`` with ``params`` filled (the key itself where none is known)."""
+    template = messages(lang).get(key)
+    if template is None:
+        return key
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
