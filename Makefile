@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: install run demo test lint typecheck layers unit bench faults fuzz clean \
-	slurm-install slurm-lab slurm-lab-down slurm-test screenshots
+	slurm-install slurm-lab slurm-lab-down slurm-test screenshots leaderboard
 
 $(STAMP): pyproject.toml
 	@# the portal's browser tests use Debian's Chromium; CI runs as root and installs it
@@ -101,6 +101,11 @@ slurm-test: $(STAMP) slurm-install
 # of the server and six rounds of killed database connections (docs/reliability.md).
 faults: $(STAMP)
 	$(BIN)/pytest -n 0 -m faults -s tests/integration/api/test_faults_pg.py tests/integration/api/test_crash_stops.py
+
+# The challenge leaderboard run (issue 12): 20 teams x 5 entries evaluated by real
+# processes on the local fleet, on SQLite and PostgreSQL (about 15 s each).
+leaderboard: $(STAMP)
+	$(BIN)/pytest -n 0 -m leaderboard tests/integration/api/test_api_challenge_board.py
 
 # The long fuzz (issue 11): schemathesis, every phase and check, every role, SQLite and
 # PostgreSQL; FUZZ_EXAMPLES inputs per operation and phase. Tallies: out/fuzz.jsonl.

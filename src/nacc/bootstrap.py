@@ -44,6 +44,7 @@ from nacc.ports import Dispatcher
 from nacc.ports.notify import Sender
 from nacc.scenario import field_error, load_scenario
 from nacc.scheduling.policies.registry import builtin_policies
+from nacc.service import challenge_runs
 from nacc.service.context import Services, utcnow
 from nacc.service.jobs import Pricing
 from nacc.service.live import LiveScheduler
@@ -158,9 +159,12 @@ def build_scheduler(settings: Settings, svc: Services) -> LiveScheduler:
     walls = Containment(settings.contain_jobs, settings.job_network, settings.log_cap_bytes)
     dispatchers = build_dispatchers(pools, ids, settings.workdir, walls)
     config = EngineConfig(restart_cost_s=restart_cost(settings))
-    return LiveScheduler(svc, pools, dispatchers, policy, default_model(), settings.tick_s,
-                         settings.meter_s, config=config,
-                         backend_down_s=settings.backend_down_s)  # fmt: skip
+    scheduler = LiveScheduler(svc, pools, dispatchers, policy, default_model(), settings.tick_s,
+                              settings.meter_s, config=config,
+                              backend_down_s=settings.backend_down_s)  # fmt: skip
+    prices = pricing(pools, default_model())
+    scheduler.after_step.append(lambda: challenge_runs.settle(svc, prices))  # evaluations
+    return scheduler
 
 
 def restart_cost(settings: Settings) -> float:

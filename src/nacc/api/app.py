@@ -13,6 +13,7 @@ from nacc.api import metrics as prometheus
 from nacc.api.deps import PrincipalCache
 from nacc.api.lang import LanguageMiddleware
 from nacc.service.context import Services
+from nacc.web import challenges as web_challenges
 from nacc.web import pages as web_pages
 from nacc.web import reports as web_reports
 
@@ -43,6 +44,7 @@ def create_app(
     ratelimit.install(app)
     from nacc.api.routes import (
         admin,
+        challenges,
         health,
         jobs,
         notify,
@@ -60,12 +62,15 @@ def create_app(
     app.include_router(jobs.router)
     app.include_router(reservations.router)
     app.include_router(notify.router)
+    app.include_router(challenges.router)
+    challenges.install(app)
     app.include_router(health.router)
     app.include_router(reports.router)
     app.include_router(reports_jobs.router)
     app.include_router(shares.router)
     app.include_router(web_pages.router)
     app.include_router(web_reports.router)
+    app.include_router(web_challenges.router)
     app.mount("/static", StaticFiles(packages=[("nacc.web", "static")]), name="static")
 
     docs.install(app)

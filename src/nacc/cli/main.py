@@ -17,6 +17,7 @@ from nacc import i18n
 from nacc.cli import (
     access,
     admin,
+    challenges,
     client,
     notify,
     officer,
@@ -292,6 +293,7 @@ app.add_typer(export, name="export")
 plan.register(app)
 reservations.register(app)
 notify.register(app)
+challenges.register(app)
 
 
 def main() -> None:  # pragma: no cover

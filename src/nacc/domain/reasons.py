@@ -162,6 +162,18 @@ class Code(StrEnum):
     PLAN_BASIS_COUNT = "plan_basis_count"
     PLAN_BASIS_CREDITS = "plan_basis_credits"
     SHARES_TITLE = "shares_title"
+    # challenge tracks (entries, evaluations, quota)
+    CHALLENGE_QUOTA_DAY = "challenge_quota_day"
+    CHALLENGE_QUOTA_TOTAL = "challenge_quota_total"
+    METRICS_NOT_JSON = "metrics_not_json"
+    METRICS_TOO_LARGE = "metrics_too_large"
+    METRICS_MISSING = "metrics_missing"
+    METRICS_NOT_FINITE = "metrics_not_finite"
+    METRICS_FILE_MISSING = "metrics_file_missing"
+    EVALUATION_EXIT = "evaluation_exit"
+    EVALUATION_PLATFORM = "evaluation_platform"
+    EVALUATION_CANCELLED = "evaluation_cancelled"
+    ENTRY_DISQUALIFIED = "entry_disqualified"
     # why one field of a request body was refused (problem+json ``errors[].code``)
     VALUE_MISSING = "value_missing"
     VALUE_UNEXPECTED = "value_unexpected"
@@ -327,6 +339,17 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.PLAN_BASIS_CREDITS: (),
     Code.SHARES_TITLE: ("half_life_s", "rows"),
     Code.PLAN_SOLVER: ("status", "gap", "objective_bn", "bound_bn", "seconds"),
+    Code.CHALLENGE_QUOTA_DAY: ("limit", "resets_at", "retry_after_s"),
+    Code.CHALLENGE_QUOTA_TOTAL: ("limit",),
+    Code.METRICS_NOT_JSON: ("problem",),
+    Code.METRICS_TOO_LARGE: ("size", "limit"),
+    Code.METRICS_MISSING: ("split", "metric"),
+    Code.METRICS_NOT_FINITE: ("split", "metric", "value"),
+    Code.METRICS_FILE_MISSING: (),
+    Code.EVALUATION_EXIT: ("exit_code",),
+    Code.EVALUATION_PLATFORM: ("cause", "attempts"),
+    Code.EVALUATION_CANCELLED: (),
+    Code.ENTRY_DISQUALIFIED: ("reason", "name"),
     Code.VALUE_MISSING: _FIELD,
     Code.VALUE_UNEXPECTED: _FIELD,
     Code.VALUE_NOT_ALLOWED: (*_FIELD, "expected"),

@@ -24,6 +24,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from nacc.ports.store_challenges import ChallengesRepo
 from nacc.ports.store_jobs import JobsRepo, LedgerRepo, ProjectsRepo
 from nacc.ports.store_notices import NoticesRepo
 from nacc.ports.store_people import AwardsRepo, PeopleRepo, ProgramsRepo
@@ -64,6 +65,9 @@ class UnitOfWork(Protocol):
 
     @property
     def notices(self) -> NoticesRepo: ...
+
+    @property
+    def challenges(self) -> ChallengesRepo: ...
 
     def roles_changed(self) -> None:
         """Mark that roles or tokens changed: after commit, callers' caches are dropped."""

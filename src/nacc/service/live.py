@@ -128,6 +128,7 @@ class LiveScheduler:
         self._recovered = False  # recovery took jobs in: the next step decides
         self._unrecovered = False  # recovery could not read the store: retried first
         self._cancel_asked: set[str] = set()  # live jobs with a cancel asked, at recovery
+        self.after_step: list[Callable[[], object]] = []  # e.g. settling evaluations
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -234,6 +235,9 @@ class LiveScheduler:
             self._last_meter = now
         # 5. Write the tick (moves, charges, why pending jobs wait) in one unit of work.
         self._write(self._reasons())
+        # 6. What reads the written tick (challenge evaluations: nacc.service.challenge_runs).
+        for hook in self.after_step:
+            hook()
 
     def _queued(self, repo: SchedulerRepo, now: float) -> list[QueuedJob]:
         """Jobs submitted since the last look (a high-water mark on submit time, with a

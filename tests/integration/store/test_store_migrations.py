@@ -22,6 +22,7 @@ EXPECTED_TABLES = {
     "accounts", "journal_entries", "journal_legs", "usage_intervals",
     "scheduler_heartbeats", "team_invitations", "audit_log", "auth_generation",
     "capacity_blocks", "notice_outbox", "notify_prefs", "progress_reports",
+    "challenges", "challenge_entries",
 }  # fmt: skip
 
 
@@ -39,7 +40,7 @@ def test_upgrade_from_empty_to_head_creates_every_table(empty_url: str) -> None:
     assert _tables(empty_url) == EXPECTED_TABLES | {"alembic_version"}
     engine = make_engine(empty_url)
     try:
-        assert current_revision(engine) == head_revision() == "0011_report_indexes"
+        assert current_revision(engine) == head_revision() == "0012_challenges"
     finally:
         engine.dispose()
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from nacc.adapters.store.memory.challenges import ChallengesTables, MemChallenges
 from nacc.adapters.store.memory.jobs import JobsTables, MemJobs, MemProjects
 from nacc.adapters.store.memory.ledger import MemLedger
 from nacc.adapters.store.memory.notices import MemNotices, NoticesTables
@@ -33,6 +34,7 @@ class Tables:
     people: PeopleTables = field(default_factory=PeopleTables)
     reservations: ReservationsTables = field(default_factory=ReservationsTables)
     notices: NoticesTables = field(default_factory=NoticesTables)
+    challenges: ChallengesTables = field(default_factory=ChallengesTables)
     roles_changed: bool = False
 
 
@@ -79,6 +81,10 @@ class MemUnit:
     @cached_property
     def notices(self) -> MemNotices:
         return MemNotices(self.tables)
+
+    @cached_property
+    def challenges(self) -> MemChallenges:
+        return MemChallenges(self.tables.challenges)
 
     def roles_changed(self) -> None:
         self.tables.roles_changed = True
