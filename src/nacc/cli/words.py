@@ -11,6 +11,8 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 
+from nacc.i18n import catalog
+
 
 def po_path(lang: str) -> str:
     return str(files("nacc.cli") / "locale" / lang / "LC_MESSAGES" / "cli.po")
@@ -19,23 +21,9 @@ def po_path(lang: str) -> str:
 @cache
 def messages(lang: str) -> dict[str, str]:
     """key -> message of ``lang``'s catalog (empty and fuzzy ones left out)."""
-    from babel.messages.pofile import read_po
-
-    with open(po_path(lang if lang in ("ko", "en") else "en"), "rb") as handle:
-        catalog = read_po(handle, locale=lang, domain="cli")
-    return {
-        str(m.id): str(m.string)
-        for m in catalog
-        if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string and not m.fuzzy
-    }
+    return catalog.read_words(po_path(lang if lang in ("ko", "en") else "en"), lang, "cli")
 
 
 def say(lang: str, key: str, **params: object) -> str:
     """``key`` in ``lang`` with ``params`` filled (the key itself where none is known)."""
-    template = messages(lang).get(key)
-    if template is None:
-        return key
-    try:
-        return template.format(**params)
-    except (KeyError, IndexError, ValueError):
-        return template
+    return catalog.fill_words(messages(lang), key, params)

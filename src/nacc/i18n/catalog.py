@@ -35,6 +35,32 @@ def messages(lang: str) -> dict[tuple[str | None, str], str]:
     return out
 
 
+def read_words(path: str, lang: str, domain: str) -> dict[str, str]:
+    """key -> message of a words catalog (the CLI's ``cli.po``, the portal's ``web.po``):
+    contexts ignored, empty and fuzzy messages left out."""
+    from babel.messages.pofile import read_po
+
+    with open(path, "rb") as handle:
+        catalog = read_po(handle, locale=lang, domain=domain)
+    return {
+        str(m.id): str(m.string)
+        for m in catalog
+        if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string and not m.fuzzy
+    }
+
+
+def fill_words(words: dict[str, str], key: str, params: dict[str, object]) -> str:
+    """``key``'s message with ``params`` filled; the key itself where none is known, the
+    template unfilled where a placeholder has no value."""
+    template = words.get(key)
+    if template is None:
+        return key
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
 def lookup(lang: str, code: str, context: str | None = None) -> str | None:
     """The message for ``code`` in ``lang`` (None where the catalog has none)."""
     return messages(lang).get((context, code))

@@ -10,6 +10,7 @@ from functools import cache
 from importlib.resources import files
 
 from nacc import i18n
+from nacc.i18n import catalog
 
 LANGUAGES = i18n.LANGUAGES
 PORTAL_DEFAULT = "ko"  # Korean first when the browser says nothing we speak
@@ -22,26 +23,12 @@ def po_path(lang: str) -> str:
 @cache
 def messages(lang: str) -> dict[str, str]:
     """key -> message of ``lang``'s portal catalog (empty and fuzzy ones left out)."""
-    from babel.messages.pofile import read_po
-
-    with open(po_path(lang), "rb") as handle:
-        catalog = read_po(handle, locale=lang, domain="web")
-    return {
-        str(m.id): str(m.string)
-        for m in catalog
-        if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string and not m.fuzzy
-    }
+    return catalog.read_words(po_path(lang), lang, "web")
 
 
 def say(lang: str, key: str, **params: object) -> str:
     """``key`` in ``lang`` with ``params`` filled (the key itself where none is known)."""
-    template = messages(lang).get(key)
-    if template is None:
-        return key
-    try:
-        return template.format(**params)
-    except (KeyError, IndexError, ValueError):
-        return template
+    return catalog.fill_words(messages(lang), key, params)
 
 
 def choose(query: str | None, cookie: str | None, accept_language: str | None) -> str:
