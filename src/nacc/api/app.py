@@ -43,6 +43,7 @@ def create_app(
     ratelimit.install(app)
     from nacc.api.routes import (
         admin,
+        datasets,
         health,
         jobs,
         programs,
@@ -57,6 +58,7 @@ def create_app(
     app.include_router(teams.router)
     app.include_router(jobs.router)
     app.include_router(reservations.router)
+    app.include_router(datasets.router)
     app.include_router(health.router)
     app.include_router(reports.router)
     app.include_router(reports_jobs.router)

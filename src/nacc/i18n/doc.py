@@ -17,6 +17,7 @@ MEANINGS: dict[str, str] = {
     "accel_type": "accelerator type (H100-SXM, RNGD, ...)",
     "allowed": "what an award allows (job classes or accelerator types), comma-separated",
     "database": "a database URL (without its password)",
+    "dataset": "dataset name (the catalog's)",
     "email": "an e-mail address",
     "job_class": "a job class (pretraining, fine-tuning, inference, ...)",
     "project": "project id",

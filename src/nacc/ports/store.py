@@ -24,6 +24,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from nacc.ports.store_datasets import DatasetsRepo
 from nacc.ports.store_jobs import JobsRepo, LedgerRepo, ProjectsRepo
 from nacc.ports.store_people import AwardsRepo, PeopleRepo, ProgramsRepo
 from nacc.ports.store_reports import ReportsRepo
@@ -60,6 +61,9 @@ class UnitOfWork(Protocol):
 
     @property
     def reservations(self) -> ReservationsRepo: ...
+
+    @property
+    def datasets(self) -> DatasetsRepo: ...
 
     def roles_changed(self) -> None:
         """Mark that roles or tokens changed: after commit, callers' caches are dropped."""

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from nacc.domain.accelerators import AcceleratorType
 from nacc.domain.errors import InputError
 from nacc.domain.ids import PoolId
-from nacc.domain.pools import Pool
+from nacc.domain.pools import HOME_COUNTRY, Pool
 from nacc.scenario.reservations import ReservationSpec
 
 Loc = tuple[str | int, ...]
@@ -97,6 +97,8 @@ class Site(_Strict):
     provider: str
     region: str = Field(min_length=1)
     capital_area: bool
+    country: str = Field(default=HOME_COUNTRY, pattern=r"^[A-Z]{2}$")
+    """ISO 3166-1 alpha-2; domestic-only data stays at sites in the center's country."""
     power_mw: float | None = Field(default=None, gt=0)
     pue: float | None = Field(default=None, ge=1.0)
     source: str | None = None
@@ -224,6 +226,7 @@ class Scenario(_Strict):
                 engine=spec.engine,
                 domestic=types[spec.accelerator].domestic,
                 backend=spec.backend or "",
+                country=self.site(spec.site).country,
             )
             for spec in self.pools
         ]

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from nacc.catalog.throughput import ThroughputModel
+from nacc.domain.datasets import Used, needs
 from nacc.domain.errors import NaccError
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobClass, JobSpec
@@ -38,6 +39,7 @@ from nacc.ports.store_scheduler import LIVE_SCHEDULER, Beat, Move, QueuedJob, Sc
 from nacc.scheduling.blocks import Blocked
 from nacc.scheduling.policy import Policy
 from nacc.service.context import Services
+from nacc.service.datasets import datasets_of
 from nacc.service.live_writes import TickBuffer, text, wall
 from nacc.service.reservations import booked_blocks
 
@@ -46,10 +48,12 @@ log = logging.getLogger("nacc.live")
 __all__ = ["LiveScheduler", "payload_of", "spec_of", "wall"]
 
 
-def spec_of(job: QueuedJob) -> JobSpec:
-    """The engine's view of a stored job (work = its time limit: unknown in advance)."""
+def spec_of(job: QueuedJob, used: Sequence[Used] = ()) -> JobSpec:
+    """The engine's view of a stored job (work = its time limit: unknown in advance),
+    with what placement honours of the datasets it ``used`` (``domain.datasets.needs``)."""
     limit = float(job.time_limit_s or DEFAULT_LIMIT_S)
     types = frozenset(job.accelerator_types) if job.accelerator_types else None
+    data = needs(used)
     return JobSpec(
         id=JobId(job.id),
         submit_s=job.submitted_at.timestamp(),
@@ -61,12 +65,15 @@ def spec_of(job: QueuedJob) -> JobSpec:
         allowed_types=types,
         gang=job.gang,
         reference_type=REQUEST_REFERENCE,  # as ``nacc.engine.driver.as_requested``
+        domestic_only=data.domestic_only,
+        data_sites=data.sites,
     )
 
 
-def payload_of(job: QueuedJob) -> Payload:
-    """What the backend runs for a stored job."""
-    return Payload(command=job.command, image=job.image)
+def payload_of(job: QueuedJob, used: Sequence[Used] = ()) -> Payload:
+    """What the backend runs for a stored job (the datasets' paths join its environment
+    at launch, for the pool's site: ``Payload.at_site``)."""
+    return Payload(command=job.command, image=job.image, datasets=tuple(used))
 
 
 _BEAT_S = 1.0
@@ -186,7 +193,8 @@ class LiveScheduler:
             fresh = self._queued(uow.scheduler, now)
             asked = uow.scheduler.cancel_requests()
             blocks = booked_blocks(uow, now)
-        changed, self._recovered = self._ingest(fresh, now) > 0 or self._recovered, False
+            data = datasets_of(uow, [j.id for j in fresh if JobId(j.id) not in self.engine.jobs])
+        changed, self._recovered = self._ingest(fresh, now, data) > 0 or self._recovered, False
         if blocks != self.blocks.blocks:  # booked or cancelled: decide again
             self.blocks.blocks, changed = blocks, True
         # 2. Cancellations requested through the API (a running job's group is killed).
@@ -215,12 +223,15 @@ class LiveScheduler:
             since = wall(self._seen_until - _INGEST_MARGIN_S)
         return repo.queued(since, self.engine.jobs)
 
-    def _ingest(self, fresh: Sequence[QueuedJob], now: float) -> int:
+    def _ingest(
+        self, fresh: Sequence[QueuedJob], now: float, data: Mapping[str, Sequence[Used]]
+    ) -> int:
         for job in fresh:
             if JobId(job.id) in self.engine.jobs:
                 continue
-            spec = spec_of(job)
-            self.engine.submit(spec, now, payload_of(job))
+            used = data.get(job.id, ())
+            spec = spec_of(job, used)
+            self.engine.submit(spec, now, payload_of(job, used))
             self._seen_until = max(self._seen_until, spec.submit_s)
         return len(fresh)
 
@@ -288,30 +299,35 @@ class LiveScheduler:
         with self.svc.unit() as uow:
             jobs = uow.scheduler.live_jobs()
             self._cancel_asked = set(uow.scheduler.cancel_requests())
+            data = datasets_of(uow, [j.id for j in jobs])
         running = [j for j in jobs if j.state is JobState.RUNNING]
         found = self._ask_backends([(JobId(j.id), j.pool_id) for j in running], now)
         self._recovered = bool(jobs)
         for job in jobs:
             if job.state is JobState.PENDING:
-                spec = spec_of(job)
-                self.engine.submit(spec, now, payload_of(job))
+                used = data.get(job.id, ())
+                spec = spec_of(job, used)
+                self.engine.submit(spec, now, payload_of(job, used))
                 self._seen_until = max(self._seen_until, spec.submit_s)
-        done = [self._recover_one(job, found.get(JobId(job.id)), now) for job in running]
+        done = [self._recover_one(job, found.get(JobId(job.id)), data.get(job.id, ()), now)
+                for job in running]  # fmt: skip
         try:  # the engine holds the jobs now: a write that fails waits for the next tick
             self._write([])
         except Exception:
             log.exception("recovery's writes failed; written with the next tick's")
         return done
 
-    def _recover_one(self, job: QueuedJob, rec: Recovered | None, now: float) -> str:
-        spec, pool_id = spec_of(job), job.pool_id
+    def _recover_one(
+        self, job: QueuedJob, rec: Recovered | None, used: Sequence[Used], now: float
+    ) -> str:
+        spec, pool_id = spec_of(job, used), job.pool_id
         if rec is None or rec.state == "unknown" or pool_id not in self.engine.pools:
             note = rec.note if rec is not None else "its pool is not in this fleet"
             return self._lost(spec, now, note)
         start_s = job.started_at.timestamp() if job.started_at else now
         metered = job.metered_until.timestamp() if job.metered_until else start_s
         self.engine.adopt(spec, PoolId(pool_id), spec.accelerators, start_s, metered,
-                          payload_of(job))  # fmt: skip
+                          payload_of(job, used))  # fmt: skip
         if rec.state == "ended" and rec.observation is not None:
             obs = rec.observation
             obs = Observation(obs.job_id, max(obs.at, metered), obs.outcome, obs.exit_code,

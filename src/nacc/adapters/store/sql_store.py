@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nacc.adapters.store.engine import read_one_snapshot
 from nacc.adapters.store.repos_people import ROLES_CHANGED
+from nacc.adapters.store.sql_datasets import SqlDatasets
 from nacc.adapters.store.sql_jobs import SqlJobs, SqlLedger, SqlProjects
 from nacc.adapters.store.sql_people import SqlAwards, SqlPeople, SqlPrograms
 from nacc.adapters.store.sql_reports import SqlReports
@@ -65,6 +66,10 @@ class SqlUnit:
     @cached_property
     def reservations(self) -> SqlReservations:
         return SqlReservations(self.session)
+
+    @cached_property
+    def datasets(self) -> SqlDatasets:
+        return SqlDatasets(self.session)
 
     def roles_changed(self) -> None:
         self.session.info[ROLES_CHANGED] = True

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from nacc.adapters.store.memory.datasets import DatasetsTables, MemDatasets
 from nacc.adapters.store.memory.jobs import JobsTables, MemJobs, MemProjects
 from nacc.adapters.store.memory.ledger import MemLedger
 from nacc.adapters.store.memory.people import MemPeople, PeopleTables
@@ -31,6 +32,7 @@ class Tables:
     jobs: JobsTables = field(default_factory=JobsTables)
     people: PeopleTables = field(default_factory=PeopleTables)
     reservations: ReservationsTables = field(default_factory=ReservationsTables)
+    datasets: DatasetsTables = field(default_factory=DatasetsTables)
     roles_changed: bool = False
 
 
@@ -73,6 +75,10 @@ class MemUnit:
     @cached_property
     def reservations(self) -> MemReservations:
         return MemReservations(self.tables.reservations)
+
+    @cached_property
+    def datasets(self) -> MemDatasets:
+        return MemDatasets(self.tables.datasets)
 
     def roles_changed(self) -> None:
         self.tables.roles_changed = True
