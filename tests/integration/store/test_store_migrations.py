@@ -21,7 +21,7 @@ EXPECTED_TABLES = {
     "projects", "project_members", "tranches", "jobs", "job_events",
     "accounts", "journal_entries", "journal_legs", "usage_intervals",
     "scheduler_heartbeats", "team_invitations", "audit_log", "auth_generation",
-    "capacity_blocks",
+    "capacity_blocks", "datasets", "dataset_access", "job_datasets",
 }  # fmt: skip
 
 
