@@ -32,6 +32,7 @@ from nacc.domain.jobs import JobClass, JobSpec
 from nacc.domain.lifecycle import JobState
 from nacc.domain.pools import Pool
 from nacc.domain.reasons import Code, Reason
+from nacc.domain.reservations import Block
 from nacc.engine.driver import DEFAULT_LIMIT_S, REQUEST_REFERENCE, Driver, DriverConfig
 from nacc.engine.engine import Engine, EngineConfig
 from nacc.ports import Dispatcher, Observation, Outcome, Payload, Recoverable, Recovered
@@ -41,7 +42,7 @@ from nacc.scheduling.policy import Policy
 from nacc.service.context import Services
 from nacc.service.datasets import datasets_of
 from nacc.service.live_writes import TickBuffer, text, wall
-from nacc.service.reservations import booked_blocks
+from nacc.service.reservations import blocks_now, settle_ended
 
 log = logging.getLogger("nacc.live")
 
@@ -128,6 +129,9 @@ class LiveScheduler:
         self._recovered = False  # recovery took jobs in: the next step decides
         self._unrecovered = False  # recovery could not read the store: retried first
         self._cancel_asked: set[str] = set()  # live jobs with a cancel asked, at recovery
+        self._settled: set[str] = set()  # ended use_plus_idle blocks whose fee is posted
+        self._rates = {(p.accel_type, c.value): r for p in pools for c in JobClass
+                       if (r := rates.class_credit_rate(c, p.accel_type)) is not None}  # fmt: skip
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -192,11 +196,13 @@ class LiveScheduler:
         with self.svc.unit() as uow:
             fresh = self._queued(uow.scheduler, now)
             asked = uow.scheduler.cancel_requests()
-            blocks = booked_blocks(uow, now)
+            blocks, ended = blocks_now(uow, now)
             data = datasets_of(uow, [j.id for j in fresh if JobId(j.id) not in self.engine.jobs])
         changed, self._recovered = self._ingest(fresh, now, data) > 0 or self._recovered, False
         if blocks != self.blocks.blocks:  # booked or cancelled: decide again
             self.blocks.blocks, changed = blocks, True
+            self.persist.blocks = blocks  # capacity blocks paid their jobs' use
+        self._settle(ended, now)
         # 2. Cancellations requested through the API (a running job's group is killed).
         changed = self._cancellations(asked, now) > 0 or changed
         # 3. The driver: observe the backends, time limits, decide when due, act.
@@ -210,6 +216,17 @@ class LiveScheduler:
             self._last_meter = now
         # 5. Write the tick (moves, charges, why pending jobs wait) in one unit of work.
         self._write(self._reasons())
+
+    def _settle(self, ended: Sequence[Block], now: float) -> None:
+        """Post the idle fee of each ended ``use_plus_idle`` block not settled yet
+        (``service.block_ledger``; once per block, by cause, whichever process looks)."""
+        for block in ended:
+            if block.id in self._settled or block.pool_id not in self.engine.pools:
+                continue
+            kind = self.engine.pools[block.pool_id].accel_type
+            with self.svc.unit() as uow:
+                settle_ended(uow, block, self._rates, kind, now)
+            self._settled.add(block.id)
 
     def _queued(self, repo: SchedulerRepo, now: float) -> list[QueuedJob]:
         """Jobs submitted since the last look (a high-water mark on submit time, with a

@@ -74,7 +74,7 @@ class MemUnit:
 
     @cached_property
     def reservations(self) -> MemReservations:
-        return MemReservations(self.tables.reservations)
+        return MemReservations(self.tables.reservations, self.tables.jobs)
 
     @cached_property
     def datasets(self) -> MemDatasets:
