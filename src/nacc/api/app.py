@@ -45,6 +45,7 @@ def create_app(
     from nacc.api.routes import (
         admin,
         challenges,
+        datasets,
         health,
         jobs,
         notify,
@@ -64,6 +65,7 @@ def create_app(
     app.include_router(notify.router)
     app.include_router(challenges.router)
     challenges.install(app)
+    app.include_router(datasets.router)
     app.include_router(health.router)
     app.include_router(reports.router)
     app.include_router(reports_jobs.router)

@@ -9,11 +9,13 @@ from pydantic import BaseModel, Field
 
 from nacc.api.bounds import COMMAND_MAX, LIST_MAX, Flag, Name, NulFree
 from nacc.api.schemas import Strict
+from nacc.domain.datasets import NAME_PATTERN
 from nacc.domain.jobs import JobClass
 from nacc.domain.lifecycle import JobState
 from nacc.domain.reasons import Param
 
 AcceleratorType = Annotated[str, Field(min_length=1, max_length=64), NulFree]
+DatasetName = Annotated[str, Field(min_length=1, max_length=64, pattern=NAME_PATTERN), NulFree]
 
 
 class JobIn(Strict):
@@ -32,6 +34,11 @@ class JobIn(Strict):
     time_limit_s: int | None = Field(default=None, gt=0, le=60 * 86400, strict=True)
     gang: Flag = True
     idempotency_key: Name | None = None
+    datasets: list[DatasetName] = Field(
+        default_factory=list, max_length=20,
+        description="catalog names of the datasets it uses (an approved access each); "
+        "each path is in its environment as NACC_DATASET_<NAME>",
+    )  # fmt: skip
 
 
 class JobOut(BaseModel):

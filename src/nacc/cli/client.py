@@ -216,6 +216,9 @@ def submit(
         str | None, typer.Option("--workdir", help="default: here, when the server is local")
     ] = None,
     env: Annotated[list[str] | None, typer.Option("--env", help="NAME=VALUE (repeat)")] = None,
+    dataset: Annotated[
+        list[str] | None, typer.Option("--dataset", help="dataset it uses (repeat)")
+    ] = None,
     key: Annotated[
         str | None,
         typer.Option("--idempotency-key", help="default: a new random key per submission"),
@@ -260,6 +263,9 @@ def submit(
         "time_limit_s": limit,
         "idempotency_key": key or f"cli-{uuid.uuid4()}",
     }
+    used = list(dict.fromkeys([*spec.datasets, *(dataset or [])]))
+    if used:
+        body["datasets"] = used
     job = _call("POST", f"/projects/{project}/jobs", body, repeatable=True)
     if as_json:
         emit(job)

@@ -9,6 +9,7 @@
     class: fine-tuning
     types: [H100-SXM, H200]    # or "H100-SXM,H200"; names are read case-tolerantly
     time_limit: 2h             # seconds, or a number with s, m, h or d
+    datasets: [kor-med]        # catalog names (approved access): NACC_DATASET_<NAME> paths
 
 Every problem names the file, the line and the field, and what was expected.
 """
@@ -24,7 +25,8 @@ import yaml
 
 from nacc.domain.errors import InputError
 
-KEYS = ("project", "command", "workdir", "env", "accelerators", "class", "types", "time_limit")
+KEYS = ("project", "command", "workdir", "env", "accelerators", "class", "types", "time_limit",
+        "datasets")  # fmt: skip
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -38,6 +40,7 @@ class JobFile:
     job_class: str | None = None
     types: list[str] | None = None
     time_limit_s: int | None = None
+    datasets: list[str] = field(default_factory=list)
 
 
 def duration_s(text: str) -> int:
@@ -95,11 +98,16 @@ def _set(out: JobFile, key: str, value: Any, where: str) -> None:
         if not isinstance(value, str):
             raise InputError(where, "expected a job class, e.g. fine-tuning")
         out.job_class = value
-    elif key == "types":
+    elif key in ("types", "datasets"):
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(t, str) and t.strip() for t in items):
-            raise InputError(where, "expected a list of accelerator types, e.g. [H100-SXM]")
-        out.types = [t.strip() for t in items]
+            example = "accelerator types, e.g. [H100-SXM]" if key == "types" else \
+                "dataset names, e.g. [kor-med]"  # fmt: skip
+            raise InputError(where, f"expected a list of {example}")
+        if key == "types":
+            out.types = [t.strip() for t in items]
+        else:
+            out.datasets = [t.strip() for t in items]
     else:  # time_limit
         try:
             out.time_limit_s = _positive(value, where) if isinstance(value, int) else duration_s(

@@ -19,6 +19,7 @@ from nacc.cli import (
     admin,
     challenges,
     client,
+    datasets,
     notify,
     officer,
     plan,
@@ -294,6 +295,7 @@ plan.register(app)
 reservations.register(app)
 notify.register(app)
 challenges.register(app)
+datasets.register(app)
 
 
 def main() -> None:  # pragma: no cover

@@ -41,6 +41,8 @@ class JobSpec:
     workload: str | None = None
     reference_type: str | None = None
     priority_weight: float = 1.0
+    domestic_only: bool = False  # it uses domestic-only data: pools at domestic sites only
+    data_sites: frozenset[str] = frozenset()  # sites holding its data (placement prefers)
 
     def at(self, submit_s: float) -> JobSpec:
         """The same request submitted at another time (load scaling); faster than
@@ -48,7 +50,7 @@ class JobSpec:
         return JobSpec(
             self.id, submit_s, self.accelerators, self.job_class, self.work, self.project,
             self.program, self.time_limit_s, self.allowed_types, self.gang, self.workload,
-            self.reference_type, self.priority_weight,
+            self.reference_type, self.priority_weight, self.domestic_only, self.data_sites,
         )  # fmt: skip
 
     def allows(self, accel_type: str) -> bool:

@@ -86,6 +86,7 @@ class Code(StrEnum):
     K8S_ENDED = "k8s_ended"
     PREEMPT_UNSUPPORTED = "preempt_unsupported"
     REJECTED_NO_POOL = "rejected_no_pool"
+    REJECTED_NO_DOMESTIC_POOL = "rejected_no_domestic_pool"
     # why a request failed (the ``code`` of an error and of its problem+json)
     ERROR = "error"
     INPUT_INVALID = "input_invalid"
@@ -110,6 +111,7 @@ class Code(StrEnum):
     BLOCK_CONFLICT = "block_conflict"
     REPORT_OVERDUE = "report_overdue"
     AWARD_ENDED = "award_ended"
+    DATASET_ACCESS_REQUIRED = "dataset_access_required"
     DISPATCH_ERROR = "dispatch_error"
     HTTP_ERROR = "http_error"
     # identity and access (team invitations, reviews, rate limits)
@@ -260,6 +262,7 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.SLURM_ENDED: ("state", "reason"),
     Code.K8S_ENDED: ("state", "reason"),
     Code.REJECTED_NO_POOL: (),
+    Code.REJECTED_NO_DOMESTIC_POOL: (),
     Code.PREEMPT_UNSUPPORTED: ("pool", "message"),
     Code.POLICY_NOTE: ("message",),
     Code.ERROR: ("message",),
@@ -283,6 +286,7 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.INVALID_ENTRY: ("cause", "problems"),
     Code.CAUSE_CONFLICT: ("message",),
     Code.BLOCK_CONFLICT: ("block", "pool", "conflicting", "count", "available"),
+    Code.DATASET_ACCESS_REQUIRED: ("dataset", "project"),
     Code.DISPATCH_ERROR: ("message",),
     Code.HTTP_ERROR: ("status", "message"),
     Code.CONFLICT_OF_INTEREST_TEAM: ("name", "proposal"),

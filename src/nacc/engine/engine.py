@@ -274,6 +274,8 @@ class Engine:
         rec.started_s, rec.metered_s, rec.credit_rate = now, now, credit_rate
         rec.expected_start_s = None
         setup = self.config.restart_cost_s if rec.preemptions else 0.0
+        if payload is not None:
+            payload = payload.at_site(pool.site)  # the datasets' paths at the pool's site
         launch = ports.Launch(spec, pool, action.count, now, rec.remaining_work, setup, payload)
         try:
             launched = self.dispatcher.launch(launch)

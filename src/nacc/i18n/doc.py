@@ -46,6 +46,7 @@ MEANINGS: dict[str, str] = {
     "credit_rate": "credits per GPU-hour",
     "allowed": "what an award allows (job classes or accelerator types), comma-separated",
     "database": "a database URL (without its password)",
+    "dataset": "dataset name (the catalog's)",
     "email": "an e-mail address",
     "job_class": "a job class (pretraining, fine-tuning, inference, ...)",
     "project": "project id",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from nacc.domain.datasets import Used, env_for
 from nacc.domain.ids import JobId
 from nacc.domain.jobs import JobSpec
 from nacc.domain.pools import Pool
@@ -64,13 +65,23 @@ class Observation:
 
 @dataclass(frozen=True, slots=True)
 class Payload:
-    """What to run: ``command`` (a shell string or an argv), where, with what."""
+    """What to run: ``command`` (a shell string or an argv), where, with what.
+    ``datasets``: those it uses; ``at_site`` adds their paths to ``env`` for the site
+    it runs at (``nacc.domain.datasets.env_for``), as the engine does at each launch."""
 
     command: str | tuple[str, ...]
     workdir: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     image: str | None = None
     resources: Mapping[str, int] = field(default_factory=dict)
+    datasets: tuple[Used, ...] = ()
+
+    def at_site(self, site: str) -> Payload:
+        if not self.datasets:
+            return self
+        env = {**self.env, **env_for(self.datasets, site)}
+        return Payload(self.command, self.workdir, env, self.image, self.resources,
+                       self.datasets)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

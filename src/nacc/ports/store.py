@@ -25,6 +25,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from nacc.ports.store_challenges import ChallengesRepo
+from nacc.ports.store_datasets import DatasetsRepo
 from nacc.ports.store_jobs import JobsRepo, LedgerRepo, ProjectsRepo
 from nacc.ports.store_notices import NoticesRepo
 from nacc.ports.store_people import AwardsRepo, PeopleRepo, ProgramsRepo
@@ -68,6 +69,9 @@ class UnitOfWork(Protocol):
 
     @property
     def challenges(self) -> ChallengesRepo: ...
+
+    @property
+    def datasets(self) -> DatasetsRepo: ...
 
     def roles_changed(self) -> None:
         """Mark that roles or tokens changed: after commit, callers' caches are dropped."""

@@ -6,6 +6,7 @@ seconds since the epoch, the live engine's clock)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -61,3 +62,10 @@ class ReservationsRepo(Protocol):
         ...
 
     def cancel(self, block_id: int, at: datetime) -> BlockRow | None: ...
+
+    def used_accelerator_s(
+        self, pool_id: str, projects: Collection[str], start: datetime, end: datetime
+    ) -> float:
+        """Accelerator-seconds the projects' jobs on ``pool_id`` were metered for within
+        [start, end) (the stored usage intervals)."""
+        ...

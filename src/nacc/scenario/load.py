@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from nacc.domain.accelerators import AcceleratorType
 from nacc.domain.errors import InputError
+from nacc.scenario.datasets import DatasetSpec
 from nacc.scenario.model import (
     CATALOG_CONTEXT_KEY,
     Loc,
@@ -31,6 +32,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "sites": Site,
     "pools": PoolSpec,
     "reservations": ReservationSpec,
+    "datasets": DatasetSpec,
 }
 
 

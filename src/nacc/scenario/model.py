@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from nacc.domain.accelerators import AcceleratorType
 from nacc.domain.errors import InputError
 from nacc.domain.ids import PoolId
-from nacc.domain.pools import Pool
+from nacc.domain.pools import HOME_COUNTRY, Pool
+from nacc.scenario.datasets import DatasetSpec
 from nacc.scenario.reservations import ReservationSpec
 
 Loc = tuple[str | int, ...]
@@ -97,6 +98,8 @@ class Site(_Strict):
     provider: str
     region: str = Field(min_length=1)
     capital_area: bool
+    country: str = Field(default=HOME_COUNTRY, pattern=r"^[A-Z]{2}$")
+    """ISO 3166-1 alpha-2; domestic-only data stays at sites in the center's country."""
     power_mw: float | None = Field(default=None, gt=0)
     pue: float | None = Field(default=None, ge=1.0)
     source: str | None = None
@@ -185,6 +188,9 @@ class Scenario(_Strict):
     """Checkpoint/restart cost a preempted job pays when it resumes on this fleet; the
     simulator's default (30 s) applies when unset."""
     reservations: list[ReservationSpec] = Field(default_factory=list)
+    datasets: list[DatasetSpec] = Field(default_factory=list)
+    """Datasets the trace's projects use (``nacc.scenario.datasets``): placement keeps
+    domestic ones at domestic sites and prefers the sites holding them."""
     """Capacity blocks (``nacc.scenario.reservations``), checked against the pools by
     the loader."""
 
@@ -198,10 +204,25 @@ class Scenario(_Strict):
             *_duplicates("pools", [p.id for p in self.pools], "pool"),
             *_dangling("sites", "provider", [s.provider for s in self.sites], provider_ids),
             *_dangling("pools", "site", [p.site for p in self.pools], site_ids),
+            *self._dataset_problems(site_ids),
         ]
         if problems:
             raise ScenarioProblems(problems)
         return self
+
+    def _dataset_problems(self, site_ids: list[str]) -> list[tuple[Loc, str]]:
+        home = {s.id for s in self.sites if s.country == HOME_COUNTRY}
+        problems: list[tuple[Loc, str]] = []
+        for i, d in enumerate(self.datasets):
+            for j, site in enumerate(d.sites):
+                if site not in site_ids:
+                    known = ", ".join(sorted(site_ids))
+                    problems.append((("datasets", i, "sites", j),
+                                     f"unknown site {site!r}; defined sites: {known}"))  # fmt: skip
+                elif d.residency == "domestic" and site not in home:
+                    problems.append((("datasets", i, "sites", j), f"{d.name} is domestic-only "
+                                     f"data; {site} is not a domestic site"))  # fmt: skip
+        return problems
 
     def site(self, site_id: str) -> Site:
         """The site with this id (``KeyError`` when there is none)."""
@@ -224,6 +245,7 @@ class Scenario(_Strict):
                 engine=spec.engine,
                 domestic=types[spec.accelerator].domestic,
                 backend=spec.backend or "",
+                country=self.site(spec.site).country,
             )
             for spec in self.pools
         ]

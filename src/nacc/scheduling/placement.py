@@ -7,8 +7,11 @@ this module (free capacity now and later is ``calendar.CapacityCalendar``):
   size and allowed types. Jobs of one shape accept the same pools at the same rates, so
   ``candidates`` is memoised per shape (``CandidateCache``, ``table.JobTable``).
 - ``acceptable`` / ``candidates``: the pools that could ever run a shape (type allowed,
-  class supported, big enough), in scenario order, with the job's rate on each, less
-  those where it would run slower than ``min_relative_speed`` x its best rate.
+  class supported, big enough, at a domestic site if it uses domestic-only data), in
+  scenario order but the pools at sites holding its data first, with the job's rate on
+  each, less those where it would run slower than ``min_relative_speed`` x its best rate.
+  So first fit takes a data site when one has room, and every other rule breaks its
+  ties towards one (``docs/programs.md``, "Datasets").
 - ``choose_pool``: among candidates with room for the whole gang (and, optionally, that
   a reservation admits), the one a ``Prefer`` rule picks. Ties always go to scenario order.
 """
@@ -23,6 +26,7 @@ from typing import NamedTuple
 from nacc.domain.ids import PoolId
 from nacc.domain.jobs import JobClass, JobSpec
 from nacc.domain.pools import Pool
+from nacc.domain.reasons import Code, Reason
 from nacc.scheduling.view import ClusterView, RateModel
 
 ACCEPTABLE_SPEED = 0.15
@@ -40,12 +44,33 @@ class JobShape(NamedTuple):
     reference_type: str | None
     accelerators: int
     allowed_types: frozenset[str] | None
+    domestic_only: bool = False
+    data_sites: frozenset[str] = frozenset()
 
 
 def shape_of(spec: JobSpec) -> JobShape:
     return JobShape(
-        spec.job_class, spec.workload, spec.reference_type, spec.accelerators, spec.allowed_types
-    )
+        spec.job_class, spec.workload, spec.reference_type, spec.accelerators,
+        spec.allowed_types, spec.domestic_only, spec.data_sites,
+    )  # fmt: skip
+
+
+def site_allows(spec: JobSpec, pool: Pool) -> bool:
+    """Whether the job's data may be processed at the pool's site (residency)."""
+    return pool.domestic_site or not spec.domestic_only
+
+
+def near_data(spec: JobSpec, pool: Pool) -> bool:
+    """Whether the pool's site holds the job's data (True for a job with none)."""
+    return not spec.data_sites or pool.site in spec.data_sites
+
+
+def no_pool_reason(spec: JobSpec) -> Reason:
+    """Why a job no pool can ever run is refused: for want of a domestic pool when its
+    data is domestic-only (``rejected_no_domestic_pool``), else ``rejected_no_pool``."""
+    if spec.domestic_only:
+        return Reason(Code.REJECTED_NO_DOMESTIC_POOL)
+    return Reason(Code.REJECTED_NO_POOL)
 
 
 def acceptable(
@@ -56,14 +81,20 @@ def acceptable(
     Pools where the job would run slower than ``min_relative_speed`` x its best rate are
     left out: no user accepts a type that runs their job many times slower (e.g.
     training-class work on a small inference NPU), so every policy plans with the same
-    acceptable set."""
+    acceptable set. A job using domestic-only data accepts only pools at domestic sites;
+    the pools at sites holding its data come first (a stable sort: scenario order within
+    each group)."""
     out: list[tuple[PoolId, float]] = []
+    away: list[tuple[PoolId, float]] = []
     for pool in pools:
         if pool.count < spec.accelerators or not spec.allows(pool.accel_type):
             continue
+        if not site_allows(spec, pool):
+            continue
         rate = rates.rate(spec, pool.accel_type)
         if rate is not None and rate > 0:
-            out.append((pool.id, rate))
+            (out if near_data(spec, pool) else away).append((pool.id, rate))
+    out += away
     if out and min_relative_speed > 0:
         floor = min_relative_speed * max(r for _, r in out)
         out = [(p, r) for p, r in out if r >= floor]

@@ -27,6 +27,7 @@ from nacc.ports.store_jobs import FundsView, JobView, NewJob, NotFunded
 from nacc.service import job_terms
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services, found
+from nacc.service.datasets import check_use
 
 DEFAULT_TIME_LIMIT_S = 3600
 
@@ -41,6 +42,7 @@ class JobRequest:
     image: str | None = None
     gang: bool = True
     idempotency_key: str | None = None
+    datasets: tuple[str, ...] = ()  # catalog names (``service.datasets``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +84,9 @@ def _validate(req: JobRequest, pricing: Pricing) -> float:
 def submit(
     svc: Services, who: Principal, project_id: int, req: JobRequest, pricing: Pricing
 ) -> tuple[JobView, bool]:
-    """Store a job after checking role, project validity and that its estimated cost
-    (accelerators x time limit at the dearest acceptable type) fits the balance."""
+    """Store a job after checking role, project validity, that its estimated cost
+    (accelerators x time limit at the dearest acceptable type) fits the balance and that
+    the project may use the datasets it names (stored with it, in the same unit)."""
     require(who, "pi", "member", "operator", scope=f"project:{project_id}")
     req = _held_to_terms(svc, project_id, req, pricing)
     rate = _validate(req, pricing)
@@ -95,7 +98,10 @@ def submit(
         key = project(str(project_id)).key
         try:  # insert if the project is valid, then reserve if it is funded
             with svc.unit() as uow:
+                used = check_use(uow, project_id, req.datasets)
                 fast = uow.jobs.insert_if_funded(new, now, estimate, key)
+                if fast is not None and used:
+                    uow.datasets.link_job(fast.id, [d.id for d in used])
         except NotFunded:
             fast = None  # rolled back: nothing stored
         if fast is not None:
@@ -110,7 +116,11 @@ def submit(
             valid = f"{funds.valid_from} to {funds.valid_until}"
             raise Conflict(f"project {project_id} is valid {valid}")
         _check_funds(funds, estimate)
-        return uow.jobs.create(new, now)
+        used = check_use(uow, project_id, req.datasets)
+        job, created = uow.jobs.create(new, now)
+        if created and used:
+            uow.datasets.link_job(job.id, [d.id for d in used])
+        return job, created
 
 
 def _held_to_terms(svc: Services, project_id: int, req: JobRequest, pricing: Pricing) -> JobRequest:

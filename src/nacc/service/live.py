@@ -25,12 +25,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from nacc.catalog.throughput import ThroughputModel
+from nacc.domain.datasets import Used, needs
 from nacc.domain.errors import NaccError
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobClass, JobSpec
 from nacc.domain.lifecycle import JobState
 from nacc.domain.pools import Pool
 from nacc.domain.reasons import Code, Reason
+from nacc.domain.reservations import Block
 from nacc.engine.driver import DEFAULT_LIMIT_S, REQUEST_REFERENCE, Driver, DriverConfig
 from nacc.engine.engine import Engine, EngineConfig
 from nacc.engine.routing import backend_name
@@ -40,18 +42,21 @@ from nacc.ports.store_scheduler import LIVE_SCHEDULER, Beat, Move, QueuedJob, Sc
 from nacc.scheduling.blocks import Blocked
 from nacc.scheduling.policy import Policy
 from nacc.service.context import Services
+from nacc.service.datasets import datasets_of
 from nacc.service.live_writes import TickBuffer, text, wall
-from nacc.service.reservations import booked_blocks
+from nacc.service.reservations import blocks_now, settle_ended
 
 log = logging.getLogger("nacc.live")
 
 __all__ = ["LiveScheduler", "payload_of", "spec_of", "wall"]
 
 
-def spec_of(job: QueuedJob) -> JobSpec:
-    """The engine's view of a stored job (work = its time limit: unknown in advance)."""
+def spec_of(job: QueuedJob, used: Sequence[Used] = ()) -> JobSpec:
+    """The engine's view of a stored job (work = its time limit: unknown in advance),
+    with what placement honours of the datasets it ``used`` (``domain.datasets.needs``)."""
     limit = float(job.time_limit_s or DEFAULT_LIMIT_S)
     types = frozenset(job.accelerator_types) if job.accelerator_types else None
+    data = needs(used)
     return JobSpec(
         id=JobId(job.id),
         submit_s=job.submitted_at.timestamp(),
@@ -63,12 +68,15 @@ def spec_of(job: QueuedJob) -> JobSpec:
         allowed_types=types,
         gang=job.gang,
         reference_type=REQUEST_REFERENCE,  # as ``nacc.engine.driver.as_requested``
+        domestic_only=data.domestic_only,
+        data_sites=data.sites,
     )
 
 
-def payload_of(job: QueuedJob) -> Payload:
-    """What the backend runs for a stored job."""
-    return Payload(command=job.command, image=job.image)
+def payload_of(job: QueuedJob, used: Sequence[Used] = ()) -> Payload:
+    """What the backend runs for a stored job (the datasets' paths join its environment
+    at launch, for the pool's site: ``Payload.at_site``)."""
+    return Payload(command=job.command, image=job.image, datasets=tuple(used))
 
 
 _BEAT_S = 1.0
@@ -129,6 +137,9 @@ class LiveScheduler:
         self._unrecovered = False  # recovery could not read the store: retried first
         self._cancel_asked: set[str] = set()  # live jobs with a cancel asked, at recovery
         self.after_step: list[Callable[[], object]] = []  # e.g. settling evaluations
+        self._settled: set[str] = set()  # ended use_plus_idle blocks whose fee is posted
+        self._rates = {(p.accel_type, c.value): r for p in pools for c in JobClass
+                       if (r := rates.class_credit_rate(c, p.accel_type)) is not None}  # fmt: skip
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -207,10 +218,13 @@ class LiveScheduler:
         with self.svc.unit() as uow:
             fresh = self._queued(uow.scheduler, now)
             asked = uow.scheduler.cancel_requests()
-            blocks = booked_blocks(uow, now)
-        changed, self._recovered = self._ingest(fresh, now) > 0 or self._recovered, False
+            blocks, ended = blocks_now(uow, now)
+            data = datasets_of(uow, [j.id for j in fresh if JobId(j.id) not in self.engine.jobs])
+        changed, self._recovered = self._ingest(fresh, now, data) > 0 or self._recovered, False
         if blocks != self.blocks.blocks:  # booked or cancelled: decide again
             self.blocks.blocks, changed = blocks, True
+            self.persist.blocks = blocks  # capacity blocks paid their jobs' use
+        self._settle(ended, now)
         # 2. Cancellations requested through the API (a running job's group is killed).
         changed = self._cancellations(asked, now) > 0 or changed
         # 3. The driver: observe the backends, time limits, decide when due, act.
@@ -239,6 +253,17 @@ class LiveScheduler:
         for hook in self.after_step:
             hook()
 
+    def _settle(self, ended: Sequence[Block], now: float) -> None:
+        """Post the idle fee of each ended ``use_plus_idle`` block not settled yet
+        (``service.block_ledger``; once per block, by cause, whichever process looks)."""
+        for block in ended:
+            if block.id in self._settled or block.pool_id not in self.engine.pools:
+                continue
+            kind = self.engine.pools[block.pool_id].accel_type
+            with self.svc.unit() as uow:
+                settle_ended(uow, block, self._rates, kind, now)
+            self._settled.add(block.id)
+
     def _queued(self, repo: SchedulerRepo, now: float) -> list[QueuedJob]:
         """Jobs submitted since the last look (a high-water mark on submit time, with a
         margin for transactions that committed late) and, every ``_SWEEP_S``, any pending
@@ -251,12 +276,15 @@ class LiveScheduler:
             since = wall(self._seen_until - _INGEST_MARGIN_S)
         return repo.queued(since, self.engine.jobs)
 
-    def _ingest(self, fresh: Sequence[QueuedJob], now: float) -> int:
+    def _ingest(
+        self, fresh: Sequence[QueuedJob], now: float, data: Mapping[str, Sequence[Used]]
+    ) -> int:
         for job in fresh:
             if JobId(job.id) in self.engine.jobs:
                 continue
-            spec = spec_of(job)
-            self.engine.submit(spec, now, payload_of(job))
+            used = data.get(job.id, ())
+            spec = spec_of(job, used)
+            self.engine.submit(spec, now, payload_of(job, used))
             self._seen_until = max(self._seen_until, spec.submit_s)
         return len(fresh)
 
@@ -324,23 +352,28 @@ class LiveScheduler:
         with self.svc.unit() as uow:
             jobs = uow.scheduler.live_jobs()
             self._cancel_asked = set(uow.scheduler.cancel_requests())
+            data = datasets_of(uow, [j.id for j in jobs])
         running = [j for j in jobs if j.state is JobState.RUNNING]
         found = self._ask_backends([(JobId(j.id), j.pool_id) for j in running], now)
         self._recovered = bool(jobs)
         for job in jobs:
             if job.state is JobState.PENDING:
-                spec = spec_of(job)
-                self.engine.submit(spec, now, payload_of(job))
+                used = data.get(job.id, ())
+                spec = spec_of(job, used)
+                self.engine.submit(spec, now, payload_of(job, used))
                 self._seen_until = max(self._seen_until, spec.submit_s)
-        done = [self._recover_one(job, found.get(JobId(job.id)), now) for job in running]
+        done = [self._recover_one(job, found.get(JobId(job.id)), data.get(job.id, ()), now)
+                for job in running]  # fmt: skip
         try:  # the engine holds the jobs now: a write that fails waits for the next tick
             self._write([])
         except Exception:
             log.exception("recovery's writes failed; written with the next tick's")
         return done
 
-    def _recover_one(self, job: QueuedJob, rec: Recovered | None, now: float) -> str:
-        spec, pool_id = spec_of(job), job.pool_id
+    def _recover_one(
+        self, job: QueuedJob, rec: Recovered | None, used: Sequence[Used], now: float
+    ) -> str:
+        spec, pool_id = spec_of(job, used), job.pool_id
         if rec is None or rec.state == "unknown" or pool_id not in self.engine.pools:
             note = rec.note if rec is not None else "its pool is not in this fleet"
             return self._lost(spec, now, note)
@@ -349,7 +382,7 @@ class LiveScheduler:
             start_s = rec.started_at
         metered = job.metered_until.timestamp() if job.metered_until else start_s
         self.engine.adopt(spec, PoolId(pool_id), spec.accelerators, start_s,
-                          max(metered, start_s), payload_of(job),
+                          max(metered, start_s), payload_of(job, used),
                           starting=rec.queued)  # fmt: skip
         if rec.state == "ended" and rec.observation is not None:
             obs = rec.observation

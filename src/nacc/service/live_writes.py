@@ -21,6 +21,7 @@ from nacc.domain.jobs import JobSpec
 from nacc.domain.lifecycle import JobState
 from nacc.domain.pools import Pool
 from nacc.domain.reasons import Reason
+from nacc.domain.reservations import Block
 from nacc.i18n import render
 from nacc.ledger.accounts import (
     USAGE,
@@ -33,6 +34,7 @@ from nacc.ledger.accounts import (
     usage_cause,
 )
 from nacc.ports.store_scheduler import Charge, Leg, Move, TickWrites, Waiting
+from nacc.service.block_ledger import covered
 
 
 def _opened_with(kind: AccountKind) -> Decimal | None:
@@ -92,14 +94,20 @@ class TickBuffer:
     def __init__(self) -> None:
         self.moves: list[Move] = []
         self.charges: list[Charge] = []
-
-    def emit(self, event: JobEvent) -> None:
-        self.moves.append(move_of(event))
+        self.blocks: list[Block] = []  # booked blocks: ``capacity`` ones paid their jobs' use
 
     def meter(
         self, spec: JobSpec, pool: Pool, count: int, start_s: float, end_s: float, credits: float
     ) -> None:
-        self.charges.append(charge_of(spec, pool, count, start_s, end_s, credits))
+        """A charge for the stretch, less the share a ``capacity`` block already paid
+        (``block_ledger.covered``): none at all for a stretch wholly on the block."""
+        paid = covered(self.blocks, spec, pool, start_s, end_s) if self.blocks else 0.0
+        if paid >= 1.0:
+            return
+        self.charges.append(charge_of(spec, pool, count, start_s, end_s, credits * (1 - paid)))
+
+    def emit(self, event: JobEvent) -> None:
+        self.moves.append(move_of(event))
 
     def add(self, move: Move) -> None:
         """A move the scheduler decides itself (a job lost after a restart)."""

@@ -16,6 +16,7 @@ from nacc.catalog.throughput import ThroughputModel, default_model
 from nacc.domain.pools import Pool
 from nacc.domain.reservations import Block, check_fits
 from nacc.scenario import load_scenario
+from nacc.scenario.datasets import with_datasets
 from nacc.scenario.reservations import blocks_of
 from nacc.scenario.reservations_file import load_reservations
 from nacc.scheduling.blocks import Blocked
@@ -58,6 +59,8 @@ def load(inp: StudyInput) -> Loaded:
             check_fits(block, blocks, sizes[block.pool_id])
             blocks.append(block)
     trace = read_trace(inp.trace, inp.fmt, inp.read_options)
+    if scenario.datasets:  # the datasets' projects' jobs: residency and data sites
+        trace = replace(trace, jobs=with_datasets(trace.jobs, scenario.datasets))
     return Loaded(pools, trace, default_model(), scenario.restart_cost_s, blocks)
 
 

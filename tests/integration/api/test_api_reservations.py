@@ -4,6 +4,7 @@ refusals (overlap beyond capacity naming the other block, a non-officer, bad inp
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from jobsetup import funded_project, submit_job, wait_job
@@ -12,6 +13,7 @@ from conftest import Api
 from support.waiting import wait_until
 
 DAY = "2027-01-{:02d}T00:00:00Z"
+RICH = Decimal(10**8)  # a capacity block is paid when booked (service.block_ledger)
 
 
 def _body(name: str, count: int, start: int, end: int, project: int, **kw: object) -> Any:
@@ -21,7 +23,7 @@ def _body(name: str, count: int, start: int, end: int, project: int, **kw: objec
 
 
 def test_book_list_cancel_and_overlap_refusal(api: Api) -> None:
-    proj = funded_project(api.svc).project_id
+    proj = funded_project(api.svc, RICH).project_id
     ops = api.as_(api.operator)
     first = api.client.post("/reservations", json=_body("llm-a", 3, 1, 10, proj), headers=ops)
     assert first.status_code == 201, first.text
@@ -56,7 +58,7 @@ def test_book_list_cancel_and_overlap_refusal(api: Api) -> None:
 
 
 def test_refusals_name_the_field_and_the_role(api: Api) -> None:
-    funded = funded_project(api.svc)
+    funded = funded_project(api.svc, RICH)
     ops = api.as_(api.operator)
     pi = api.as_(funded.pi)
     body = _body("x", 1, 1, 2, funded.project_id)
@@ -80,7 +82,7 @@ def test_live_scheduler_honours_a_block(live_api: Api) -> None:
     """The whole H100 pool is booked for one project from now for an hour: another
     project's job (1 min limit) waits with ``waiting_for_block``; the block's job runs
     as a real process on it; cancelling the block lets the other job run."""
-    owner = funded_project(live_api.svc, who="a-", org_name="KAIST")
+    owner = funded_project(live_api.svc, RICH, who="a-", org_name="KAIST")
     other = funded_project(live_api.svc, who="b-", org_name="SNU")
     ops = live_api.as_(live_api.operator)
     now = live_api.svc.clock()

@@ -7,15 +7,15 @@ import json
 import os
 import signal
 from collections.abc import Iterator
-from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from jobsetup import funded_project
 from test_cli_access import Served
 from test_crash_safety import _port, _start
 
 from nacc.bootstrap import Settings, build_services, first_operator
-from nacc.ports.store_people import AwardProjectSpec
 
 
 @pytest.fixture
@@ -26,10 +26,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
     svc = build_services(Settings(database_url=url))
     try:
         s.tokens["ops"] = first_operator(svc, "Ops", "ops@cli.example")
-        now = svc.clock()
-        with svc.unit() as uow:
-            spec = AwardProjectSpec("llm", now, now + timedelta(days=365))
-            s.ids["project"] = uow.awards.create_project(spec).id
+        # a capacity block is paid when booked (service.block_ledger)
+        s.ids["project"] = funded_project(svc, Decimal(10**8)).project_id
     finally:
         svc.sessions.kw["bind"].dispose()
     env = dict(os.environ, NACC_DATABASE_URL=url, NACC_HOME=str(tmp_path),

@@ -105,7 +105,8 @@ def test_a_step_costs_the_same_statements_for_4_or_120_jobs(svc: Services) -> No
 
     few, many = two_steps(4), two_steps(120)
     assert few == many
-    assert len(few[0]) <= 9 and len(few[1]) <= 14, few  # 9: one read of the capacity blocks
+    # 10: one read of the capacity blocks, one of the new jobs' datasets
+    assert len(few[0]) <= 10 and len(few[1]) <= 14, few
 
 
 class _Failing:

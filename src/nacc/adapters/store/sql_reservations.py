@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from nacc.adapters.store.tables import Job, UsageInterval
 from nacc.adapters.store.tables_reservations import CapacityBlock
 from nacc.ports.store_reservations import BlockRow, NewBlock
 
@@ -53,3 +55,18 @@ class SqlReservations:
             rec.cancelled_at = at
             self.session.flush()
         return _row(rec)
+
+    def used_accelerator_s(
+        self, pool_id: str, projects: Collection[str], start: datetime, end: datetime
+    ) -> float:
+        ids = [int(p) for p in projects if p.isdigit()]
+        if not ids:
+            return 0.0
+        q = (
+            sa.select(UsageInterval.start_at, UsageInterval.end_at, UsageInterval.count)
+            .join(Job, Job.id == UsageInterval.job_id)
+            .where(Job.pool_id == pool_id, Job.project_id.in_(ids),
+                   UsageInterval.end_at > start, UsageInterval.start_at < end)
+        )  # fmt: skip
+        return sum(count * max(0.0, (min(e, end) - max(s, start)).total_seconds())
+                   for s, e, count in self.session.execute(q))  # fmt: skip

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nacc.adapters.store.engine import read_one_snapshot
 from nacc.adapters.store.repos_people import ROLES_CHANGED
 from nacc.adapters.store.sql_challenges import SqlChallenges
+from nacc.adapters.store.sql_datasets import SqlDatasets
 from nacc.adapters.store.sql_jobs import SqlJobs, SqlLedger, SqlProjects
 from nacc.adapters.store.sql_notices import SqlNotices
 from nacc.adapters.store.sql_people import SqlAwards, SqlPeople, SqlPrograms
@@ -75,6 +76,10 @@ class SqlUnit:
     @cached_property
     def challenges(self) -> SqlChallenges:
         return SqlChallenges(self.session)
+
+    @cached_property
+    def datasets(self) -> SqlDatasets:
+        return SqlDatasets(self.session)
 
     def roles_changed(self) -> None:
         self.session.info[ROLES_CHANGED] = True

@@ -376,6 +376,7 @@ class SchedulerBeat(Base):
 
 # Tables of later revisions, in their own modules (imported last so Base knows them).
 from nacc.adapters.store import tables_challenges as tables_challenges  # noqa: E402
+from nacc.adapters.store import tables_datasets as tables_datasets  # noqa: E402
 from nacc.adapters.store import tables_identity as tables_identity  # noqa: E402
 from nacc.adapters.store import tables_notices as tables_notices  # noqa: E402
 from nacc.adapters.store import tables_reservations as tables_reservations  # noqa: E402

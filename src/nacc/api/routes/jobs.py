@@ -76,6 +76,7 @@ def submit(
         image=body.image,
         gang=body.gang,
         idempotency_key=body.idempotency_key,
+        datasets=tuple(body.datasets),
     )
     job, created = use.submit(svc, who, project_id, req, request.app.state.pricing)
     if not created:

@@ -10,12 +10,13 @@ from pydantic import BaseModel, Field
 
 from nacc.api.bounds import IdPath, Moment
 from nacc.api.deps import CallerDep, ServicesDep
-from nacc.api.problems import LIST, READ, WRITE
+from nacc.api.problems import LIST, READ, WRITE, declare
 from nacc.api.schemas import Strict
 from nacc.ports.store_reservations import BlockRow
 from nacc.service import reservations as use
 
 router = APIRouter(tags=["reservations"])
+PAID = declare(401, 402, 403, 404, 409, 422)  # 402: a capacity block's share not covered
 
 Name = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -59,13 +60,15 @@ def _out(r: BlockRow) -> ReservationOut:
     )  # fmt: skip
 
 
-@router.post("/reservations", status_code=status.HTTP_201_CREATED, responses=WRITE)
+@router.post("/reservations", status_code=status.HTTP_201_CREATED, responses=PAID)
 def book(body: ReservationIn, request: Request, svc: ServicesDep, who: CallerDep) -> ReservationOut:
     """Book a block (officers, operators). An overlap beyond the pool's capacity is a 409
-    with code ``block_conflict`` naming the blocks already booked over that time."""
+    with code ``block_conflict`` naming the blocks already booked over that time; a
+    ``capacity`` block is charged to its projects now (402 if a share is not covered)."""
     ask = use.Booking(body.name, body.count, body.start, body.end, tuple(body.projects),
                       body.pool_id, body.accelerator, body.charge, body.idle_fee)  # fmt: skip
-    return _out(use.book(svc, who, request.app.state.pools, ask))
+    app = request.app.state
+    return _out(use.book(svc, who, app.pools, ask, app.pricing.rates))
 
 
 @router.get("/reservations", responses=LIST)
@@ -82,6 +85,10 @@ def get_reservation(reservation_id: IdPath, svc: ServicesDep, who: CallerDep) ->
 
 
 @router.post("/reservations/{reservation_id}/cancel", responses=WRITE)
-def cancel(reservation_id: IdPath, svc: ServicesDep, who: CallerDep) -> ReservationOut:
-    """Cancel a block (officers, operators): its capacity is free for every job again."""
-    return _out(use.cancel(svc, who, reservation_id))
+def cancel(
+    reservation_id: IdPath, request: Request, svc: ServicesDep, who: CallerDep
+) -> ReservationOut:
+    """Cancel a block (officers, operators): its capacity is free for every job again,
+    and a ``capacity`` block's part not begun is refunded."""
+    app = request.app.state
+    return _out(use.cancel(svc, who, reservation_id, app.pools, app.pricing.rates))

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from nacc.domain.ids import JobId
 from nacc.domain.reasons import Code, Reason
 from nacc.scheduling.calendar import CapacityCalendar
-from nacc.scheduling.placement import ACCEPTABLE_SPEED, FIRST, CandidateCache, choose_pool
+from nacc.scheduling.placement import (
+    ACCEPTABLE_SPEED,
+    FIRST,
+    CandidateCache,
+    choose_pool,
+    no_pool_reason,
+)
 from nacc.scheduling.plan import Action, Plan, Reject, Start
 from nacc.scheduling.view import ClusterView
 
@@ -38,7 +44,7 @@ class FifoPolicy:
         for jid, job in view.pending.items():
             pools = self._cache.get(view, job.spec)
             if not pools:
-                actions.append(Reject(jid, Reason(Code.REJECTED_NO_POOL)))
+                actions.append(Reject(jid, no_pool_reason(job.spec)))
                 continue
             pid = choose_pool(pools, job.spec.accelerators, cap.free, FIRST)
             if pid is None:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from nacc.domain.ids import JobId
 from nacc.domain.reasons import Code, Reason
+from nacc.scheduling.placement import no_pool_reason
 from nacc.scheduling.plan import Action, Plan, Reject
 from nacc.scheduling.policies.gavel_lp import LpResult
 from nacc.scheduling.policies.gavel_mechanism import (
@@ -108,7 +109,7 @@ class GavelPolicy:
         reasons: dict[JobId, Reason] = {}
         for jid, row in thr.items():
             if not row and jid in view.pending:
-                actions.append(Reject(jid, Reason(Code.REJECTED_NO_POOL)))
+                actions.append(Reject(jid, no_pool_reason(view.pending[jid].spec)))
         live = {jid: job for jid, job in jobs.items() if thr[jid]}
         state = self._account(live, thr, view.now, fleet)
         if self._needs_reset(state, view, live, fleet):

@@ -12,7 +12,7 @@ import numpy as np
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobSpec
 from nacc.domain.reasons import Code, Reason
-from nacc.scheduling.placement import ROOMIEST, choose_pool
+from nacc.scheduling.placement import ROOMIEST, choose_pool, near_data, site_allows
 from nacc.scheduling.plan import Action, Preempt, Start
 from nacc.scheduling.policies.gavel_lp import LpResult, solve_max_min
 from nacc.scheduling.view import ClusterView, PendingJob
@@ -79,7 +79,11 @@ def _rates(view: ClusterView, spec: JobSpec, fleet: Fleet) -> dict[str, float]:
     """Positive gang throughput per type where the job is allowed and its gang can fit."""
     row: dict[str, float] = {}
     for t in fleet.types:
-        if not spec.allows(t) or fleet.largest(t) < spec.accelerators:
+        largest = fleet.largest(t)
+        if spec.domestic_only:  # residency: only the type's pools at domestic sites
+            largest = max((fleet.size[p] for p in fleet.pools[t]
+                           if site_allows(spec, view.pools[p].pool)), default=0)  # fmt: skip
+        if not spec.allows(t) or largest < spec.accelerators:
             continue
         r = view.rates.rate(spec, t)
         if r is not None and r > 0:
@@ -143,8 +147,12 @@ def _place(
     rest.sort(key=lambda j: -jobs[j].spec.accelerators)
     unplaced: dict[JobId, str] = {}
     for jid in rest:
-        t, gang = chosen[jid], jobs[jid].spec.accelerators
-        best = choose_pool([(p, 0.0) for p in fleet.pools[t]], gang, room, ROOMIEST)
+        t, spec = chosen[jid], jobs[jid].spec
+        gang = spec.accelerators
+        pools = [view.pools[p].pool for p in fleet.pools[t]]
+        options = [(p.id, 0.0) for p in pools if site_allows(spec, p) and near_data(spec, p)]
+        options += [(p.id, 0.0) for p in pools if site_allows(spec, p) and not near_data(spec, p)]
+        best = choose_pool(options, gang, room, ROOMIEST)
         if best is None:
             unplaced[jid] = t
             continue

@@ -30,7 +30,7 @@ import numpy as np
 
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.reasons import Code, Reason
-from nacc.scheduling.placement import ACCEPTABLE_SPEED, FIRST, choose_pool
+from nacc.scheduling.placement import ACCEPTABLE_SPEED, FIRST, choose_pool, no_pool_reason
 from nacc.scheduling.plan import Action, Plan, Preempt, Reject, Start
 from nacc.scheduling.table import Columns, Floats, JobTable
 from nacc.scheduling.view import ClusterView
@@ -56,7 +56,7 @@ class LasPolicy:
             return Plan()
         cols = self._table.columns(view)
         actions: list[Action] = [
-            Reject(cols.ids[i], Reason(Code.REJECTED_NO_POOL))
+            Reject(cols.ids[i], no_pool_reason(view.pending[cols.ids[i]].spec))
             for i in np.flatnonzero(cols.best_rate <= 0)
         ]
         keep = self._desired(view, cols)

@@ -29,7 +29,7 @@ import numpy as np
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.reasons import Code, Reason
 from nacc.scheduling.calendar import CapacityCalendar
-from nacc.scheduling.placement import ACCEPTABLE_SPEED, FIRST, choose_pool
+from nacc.scheduling.placement import ACCEPTABLE_SPEED, FIRST, choose_pool, no_pool_reason
 from nacc.scheduling.plan import Action, Plan, Reject, Start
 from nacc.scheduling.reservation import Reservation, reserve
 from nacc.scheduling.table import Columns, Floats, JobTable, fits_now
@@ -82,7 +82,7 @@ class SlurmPolicy:
         cap = CapacityCalendar(view, self.default_limit_s)
         cols = self._table.columns(view)
         actions: list[Action] = [
-            Reject(cols.ids[i], Reason(Code.REJECTED_NO_POOL))
+            Reject(cols.ids[i], no_pool_reason(view.pending[cols.ids[i]].spec))
             for i in np.flatnonzero(cols.best_rate <= 0)
         ]
         if not cap.any_free():

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from nacc.adapters.store.memory.challenges import ChallengesTables, MemChallenges
+from nacc.adapters.store.memory.datasets import DatasetsTables, MemDatasets
 from nacc.adapters.store.memory.jobs import JobsTables, MemJobs, MemProjects
 from nacc.adapters.store.memory.ledger import MemLedger
 from nacc.adapters.store.memory.notices import MemNotices, NoticesTables
@@ -35,6 +36,7 @@ class Tables:
     reservations: ReservationsTables = field(default_factory=ReservationsTables)
     notices: NoticesTables = field(default_factory=NoticesTables)
     challenges: ChallengesTables = field(default_factory=ChallengesTables)
+    datasets: DatasetsTables = field(default_factory=DatasetsTables)
     roles_changed: bool = False
 
 
@@ -76,7 +78,11 @@ class MemUnit:
 
     @cached_property
     def reservations(self) -> MemReservations:
-        return MemReservations(self.tables.reservations)
+        return MemReservations(self.tables.reservations, self.tables.jobs)
+
+    @cached_property
+    def datasets(self) -> MemDatasets:
+        return MemDatasets(self.tables.datasets)
 
     @cached_property
     def notices(self) -> MemNotices:

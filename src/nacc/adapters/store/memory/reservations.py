@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from nacc.adapters.store.memory.jobs import JobsTables
 from nacc.ports.store_reservations import BlockRow, NewBlock
 
 
@@ -14,8 +16,9 @@ class ReservationsTables:
 
 
 class MemReservations:
-    def __init__(self, tables: ReservationsTables) -> None:
+    def __init__(self, tables: ReservationsTables, jobs: JobsTables | None = None) -> None:
         self.t = tables
+        self.jobs = jobs
 
     def add(self, new: NewBlock) -> BlockRow:
         if self.by_name(new.name) is not None:
@@ -41,3 +44,18 @@ class MemReservations:
         if row is not None and row.cancelled_at is None:
             row = self.t.blocks[block_id] = replace(row, cancelled_at=at)
         return row
+
+    def used_accelerator_s(
+        self, pool_id: str, projects: Collection[str], start: datetime, end: datetime
+    ) -> float:
+        if self.jobs is None:
+            return 0.0
+        total = 0.0
+        for u in self.jobs.usage.values():
+            job = self.jobs.jobs.get(u.job_id)
+            if job is None or job.pool_id != pool_id or str(job.project_id) not in projects:
+                continue
+            total += u.count * max(
+                0.0, (min(u.end_at, end) - max(u.start_at, start)).total_seconds()
+            )
+        return total

@@ -1,0 +1,82 @@
+"""`nacc dataset add|list|request|requests|approve|refuse` and `nacc submit --dataset`
+against a real `nacc serve` (SQLite, local processes), as docs/programs.md shows them:
+a job naming a dataset is refused until the owner approves, then finds its path in
+``NACC_DATASET_<NAME>``."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from jobsetup import funded_project
+from test_cli_access import Served
+from test_crash_safety import _port, _start, _wait
+
+from nacc.bootstrap import Settings, build_services, first_operator
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    url = f"sqlite:///{tmp_path / 'nacc.db'}"
+    port = _port()
+    s = Served(f"http://127.0.0.1:{port}", tmp_path, {}, {})
+    svc = build_services(Settings(database_url=url))
+    try:
+        s.tokens["ops"] = first_operator(svc, "Ops", "ops@cli.example")
+        team = funded_project(svc, org_name="KAIST")
+        s.tokens["pi"], s.ids["project"] = team.pi, team.project_id
+        with svc.unit() as uow:
+            org = uow.people.create_organisation("NIA", "research_institute", "Daegu",
+                                                 capital_area=False)  # fmt: skip
+            s.ids["org"] = org.id
+    finally:
+        svc.sessions.kw["bind"].dispose()
+    env = dict(os.environ, NACC_DATABASE_URL=url, NACC_HOME=str(tmp_path),
+               NACC_LOCAL_DEVICES="H100-SXM:2", NACC_TICK_S="0.2")  # fmt: skip
+    server = _start(env, port, tmp_path / "server.log")
+    try:
+        yield s
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def test_catalog_access_and_a_job_using_it_from_the_cli(served: Served, tmp_path: Path) -> None:
+    p, org = str(served.ids["project"]), str(served.ids["org"])
+    r = served.nacc("ops", "dataset", "add", "--name", "kor-med", "--owner", org,
+                    "--size-bytes", "3000000000000", "--licence", "CC-BY-NC-4.0",
+                    "--copy", "localhost=/data/kor-med", "--residency", "domestic",
+                    "--sensitivity", "personal")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["env"] == "NACC_DATASET_KOR_MED"
+    r = served.nacc("ops", "dataset", "list")
+    assert [d["name"] for d in json.loads(r.output)] == ["kor-med"]
+    show = ["submit", "--project", p, "--command", 'echo "data at $NACC_DATASET_KOR_MED"']
+    r = served.nacc("pi", "--lang", "ko", *show, "--dataset", "kor-med")
+    assert r.exit_code == 2 and "error 403" in r.output and "승인" in r.output, r.output
+    r = served.nacc("pi", "dataset", "request", "kor-med", "--project", p, "--purpose", "notes")
+    assert r.exit_code == 0 and json.loads(r.output)["state"] == "requested", r.output
+    asked = json.loads(r.output)["id"]
+    r = served.nacc("pi", "dataset", "requests", "kor-med")
+    assert [a["id"] for a in json.loads(r.output)] == [asked]
+    r = served.nacc("ops", "dataset", "approve", "kor-med", str(asked))
+    assert r.exit_code == 0 and json.loads(r.output)["state"] == "approved", r.output
+    job_file = tmp_path / "job.yaml"
+    job_file.write_text(f"project: {p}\ncommand: echo \"data at $NACC_DATASET_KOR_MED\"\n"
+                        "datasets: [kor-med]\n", encoding="utf-8")  # fmt: skip
+    r = served.nacc("pi", "submit", str(job_file), "--json")
+    assert r.exit_code == 0, r.output
+    job = json.loads(r.output)["id"]
+    done = _wait(served.url, served.tokens["pi"], job, {"completed", "failed"})
+    assert done["state"] == "completed", done
+    r = served.nacc("pi", "logs", job)
+    assert r.output.strip() == "data at /data/kor-med"
+    refuse = ["dataset", "refuse", "kor-med", str(asked), "--reason", "late"]
+    r = served.nacc("pi", *refuse)
+    assert r.exit_code == 2 and "error 403" in r.output and "stewards" in r.output
+    r = served.nacc("ops", *refuse)
+    assert r.exit_code == 2 and "error 409" in r.output  # decided already
