@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from nacc import i18n
-from nacc.cli import access, admin, client, plan, reservations, usercmds, whatif
+from nacc.cli import access, admin, client, plan, reservations, trace, usercmds, whatif
 from nacc.cli.export import export
 from nacc.cli.ledger import ledger
 from nacc.cli.serve import serve
@@ -276,6 +276,7 @@ app.add_typer(ledger, name="ledger")
 app.add_typer(export, name="export")
 plan.register(app)
 reservations.register(app)
+trace.register(app)
 
 
 def main() -> None:  # pragma: no cover

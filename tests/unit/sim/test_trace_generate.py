@@ -1,0 +1,74 @@
+"""`nacc trace generate`: Gavel-style traces with Gavel's generator's semantics."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nacc.catalog.gavel_table import bundled_gavel, gavel_workloads
+from nacc.cli.main import app
+from nacc.sim.traces import ReadOptions, read_trace
+from nacc.sim.traces import generate as gen
+
+
+def test_draws_follow_gavels_distributions() -> None:
+    jobs = list(gen.generate(20_000, 4.0, seed=7))
+    # Poisson arrivals at 4/h: mean gap 900 s, exponential (CV 1).
+    gaps = [b.arrival_s - a.arrival_s for a, b in zip(jobs, jobs[1:], strict=False)]
+    assert jobs[0].arrival_s == 0.0 and all(g >= 0 for g in gaps)
+    assert statistics.fmean(gaps) == pytest.approx(900.0, rel=0.03)
+    assert statistics.stdev(gaps) / statistics.fmean(gaps) == pytest.approx(1.0, abs=0.04)
+    # 80% of durations in 60*10^[1.5, 3] s, 20% in 60*10^[3, 4] s (as run on a V100).
+    short = [j for j in jobs if j.duration_s < 60 * 10**3]
+    assert len(short) / len(jobs) == pytest.approx(0.8, abs=0.01)
+    assert min(j.duration_s for j in jobs) >= 60 * 10**1.5 * 0.999
+    assert max(j.duration_s for j in jobs) <= 60 * 10**4 * 1.001
+    logs = [math.log10(j.duration_s / 60) for j in short]
+    assert statistics.fmean(logs) == pytest.approx(2.25, abs=0.02)  # uniform exponent
+    mean = statistics.fmean(j.duration_s for j in jobs)
+    assert mean == pytest.approx(gen.mean_duration_s(), rel=0.04)
+    # Job types uniform over Gavel's 26; steps = duration x the V100 throughput.
+    counts = Counter(j.job_type for j in jobs)
+    assert set(counts) == set(gavel_workloads()) and len(counts) == 26
+    assert max(counts.values()) / min(counts.values()) < 1.35
+    table = bundled_gavel()
+    for j in jobs[:200]:
+        steps_per_s = table.isolated(j.job_type, 1, "V100")
+        assert steps_per_s is not None
+        assert j.total_steps == max(1, round(j.duration_s * steps_per_s))
+
+
+def test_seeded_and_rate_only_spaces_arrivals() -> None:
+    a = list(gen.generate(300, 2.0, seed=1))
+    assert a == list(gen.generate(300, 2.0, seed=1))
+    assert a != list(gen.generate(300, 2.0, seed=2))
+    b = list(gen.generate(300, 4.0, seed=1))
+    assert [(j.job_type, j.total_steps) for j in a] == [(j.job_type, j.total_steps) for j in b]
+    assert [j.arrival_s / 2 for j in a] == pytest.approx([j.arrival_s for j in b])
+
+
+@pytest.mark.parametrize(("jobs", "rate"), [(0, 1.0), (10, 0.0), (10, -1.0), (10, math.nan)])
+def test_bad_arguments_say_what_was_expected(jobs: int, rate: float) -> None:
+    with pytest.raises(ValueError, match="expected"):
+        list(gen.generate(jobs, rate, 0))
+
+
+def test_documented_command_writes_a_trace_the_simulator_reads(tmp_path: Path) -> None:
+    out = tmp_path / "gavel-2000.trace"
+    # As in docs/simulator.md ("Gavel-style traces").
+    cmd = "trace generate --jobs 2000 --rate 3 --seed 0 --out"
+    r = CliRunner().invoke(app, [*cmd.split(), str(out)])
+    assert r.exit_code == 0, r.output
+    assert "wrote 2,000 jobs" in r.output and "V100-hours per hour" in r.output
+    read = read_trace(out, "gavel", ReadOptions())
+    assert len(read.jobs) == 2000 and read.skipped_invalid == 0
+    assert {j.accelerators for j in read.jobs} == {1}
+    assert all(j.time_limit_s is None for j in read.jobs)
+    bad = CliRunner().invoke(app, ["trace", "generate", "--jobs", "0", "--out", str(out)])
+    assert bad.exit_code == 2 and "jobs: expected 1..1,000,000, got 0" in bad.output
+    assert len(read_trace(out, "gavel", ReadOptions()).jobs) == 2000  # left whole
