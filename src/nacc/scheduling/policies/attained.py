@@ -39,6 +39,7 @@ from nacc.scheduling.plan import Action, Plan, Preempt, Reject, Start
 from nacc.scheduling.view import ClusterView, PendingJob, RunningJob
 
 _REASONS_FOR = 50
+_RESCAN = 64  # calls between full re-reads of which running jobs are off their best type
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ class _Job:
     running: RunningJob | None
     rate_now: float  # rate on its current pool (running jobs)
     speed: float = 1.0  # d(service)/dt while running where it is (for the next wake)
+    protected: bool = False  # (re)started too recently to be preempted or moved
 
 
 class AttainedService:
@@ -88,14 +90,22 @@ class AttainedService:
         self._static: dict[JobId, _Static] = {}
         self._served: dict[JobId, tuple[int, float]] = {}
         self._fleet: tuple[object, ...] = ()
+        self._type: dict[PoolId, str] = {}
+        self._off: dict[JobId, PoolId] = {}  # running jobs off their best type
         self._calls = 0
         self.wake: float | None = None
+        self._reasons = (
+            Reason.of(Code.START_LEAST_SERVICE, policy=name),
+            Reason.of(Code.PREEMPTED_BY_LESS_SERVICE, policy=name),
+            Reason.of(Code.WAITING_FOR_SHARE, policy=name),
+        )
 
     def plan(self, view: ClusterView) -> Plan:
         self.wake = None
         self._housekeep(view)
-        if not view.pending:
-            return self._migrate_only(view)
+        easy = self._room_for_all(view)
+        if easy is not None:
+            return easy
         jobs, actions = self._jobs(view)
         jobs.sort(key=lambda j: (j.queue, j.st.spec.submit_s))
         active = self._active(view, jobs)
@@ -106,6 +116,8 @@ class AttainedService:
         fleet = fleet_key(view)
         if fleet != self._fleet:
             self._fleet, self._static, self._served = fleet, {}, {}
+            self._type = {pid: pv.pool.accel_type for pid, pv in view.pools.items()}
+            self._off, self._calls = {}, 0
         self._calls += 1
         if self._calls % 512 == 0:  # forget jobs that have left
             live = view.pending.keys() | view.running.keys()
@@ -182,7 +194,8 @@ class AttainedService:
             and view.now - p.queued_since_s > (self.cfg.starve_factor * service / (fs * st.need))
         ):
             queue = 0  # starved: back to the top queue
-        return _Job(jid, st, service, queue, r, rate_now, speed * fs)
+        protected = r is not None and view.now - r.started_s < self._protect_s(view)
+        return _Job(jid, st, service, queue, r, rate_now, speed * fs, protected)
 
     def _pressure(self, view: ClusterView, project: str, total: float) -> float:
         share = view.shares.get(project, 0.0)
@@ -192,15 +205,14 @@ class AttainedService:
         return float(min(self.cfg.max_fairshare_pressure, 2.0 ** (used / share)))
 
     # 2. Active set ------------------------------------------------------------------
-    def _protected(self, view: ClusterView, job: _Job) -> bool:
-        protect = max(self.cfg.min_run_s, 2.0 * view.restart_cost_s)
-        return job.running is not None and view.now - job.running.started_s < protect
+    def _protect_s(self, view: ClusterView) -> float:
+        return max(self.cfg.min_run_s, 2.0 * view.restart_cost_s)
 
     def _active(self, view: ClusterView, jobs: list[_Job]) -> list[_Job]:
         room = {pid: pv.pool.count for pid, pv in view.pools.items()}
         active: list[_Job] = []
         for job in jobs:
-            if self._protected(view, job):
+            if job.protected:
                 assert job.running is not None
                 room[job.running.pool_id] -= job.st.need
                 active.append(job)
@@ -208,7 +220,7 @@ class AttainedService:
         for job in jobs:
             if left <= 0:
                 break
-            if self._protected(view, job):
+            if job.protected:
                 continue
             need, r = job.st.need, job.running
             pid = r.pool_id if r is not None and room[r.pool_id] >= need else None
@@ -222,17 +234,20 @@ class AttainedService:
         return active
 
     # 3.-4. Place and migrate --------------------------------------------------------
-    def _place(self, view: ClusterView, active: list[_Job]) -> dict[JobId, PoolId]:
+    def _place(self, view: ClusterView, active: list[_Job],
+               room: dict[PoolId, int] | None = None) -> dict[JobId, PoolId]:  # fmt: skip
         """Fastest pools to the jobs that gain most; a running job keeps its place
-        unless a move up is worth its restart, so no job is ever moved down."""
-        room = {pid: pv.pool.count for pid, pv in view.pools.items()}
+        unless a move up is worth its restart, so no job is ever moved down. ``room``:
+        what is there for ``active`` (default: the whole fleet)."""
+        if room is None:
+            room = {pid: pv.pool.count for pid, pv in view.pools.items()}
         placed: dict[JobId, PoolId] = {}
         rest: list[_Job] = []
         for job in active:
             r = job.running
             if r is not None:
                 room[r.pool_id] -= job.st.need  # its own place, until it moves up
-                if self._protected(view, job) or job.rate_now >= job.st.best:
+                if job.protected or job.rate_now >= job.st.best:
                     placed[job.jid] = r.pool_id
                     continue
             rest.append(job)
@@ -260,19 +275,73 @@ class AttainedService:
         saved = ahead / job.rate_now - ahead / rate
         return saved > 2.0 * view.restart_cost_s
 
-    def _migrate_only(self, view: ClusterView) -> Plan:
-        """Nothing waits: move running jobs to faster free pools where worth it."""
-        if not view.running or not any(pv.free for pv in view.pools.values()):
-            return Plan()
-        jobs, _ = self._jobs(view)
-        placed = self._place(view, jobs)
-        return self._diff(view, jobs, placed, [])
+    def _off_best(self, view: ClusterView) -> list[tuple[JobId, RunningJob]]:
+        """Running jobs off their best type (those that may move up): kept from this
+        policy's own starts, re-read from the whole view every ``_RESCAN`` calls (jobs
+        another party started, e.g. a capacity block's, are found then)."""
+        off = self._off
+        if self._calls % _RESCAN == 1 or _RESCAN == 1:
+            off.clear()
+            for jid, r in view.running.items():
+                st = self._static_of(view, jid, r.spec)
+                if st is not None and st.rate_of.get(self._type[r.pool_id], 0.0) < st.best:
+                    off[jid] = r.pool_id
+        out: list[tuple[JobId, RunningJob]] = []
+        for jid, pid in list(off.items()):
+            got = view.running.get(jid)
+            if got is None or got.pool_id != pid:
+                del off[jid]
+            else:
+                out.append((jid, got))
+        return out
+
+    def _room_for_all(self, view: ClusterView) -> Plan | None:
+        """The common case, cheaply: every waiting job fits in the free accelerators, so
+        nobody is preempted; only the waiting jobs and the running jobs off their best
+        type are placed (the latter may move up). None: the full plan is needed."""
+        free = {pid: pv.free for pid, pv in view.pools.items()}
+        left = sum(free.values())
+        if not left:
+            return None if view.pending else Plan()
+        total = sum(view.usage.values())
+        pressure: dict[str, float] = {}
+        jobs: list[_Job] = []
+        actions: list[Action] = []
+        for jid, p in view.pending.items():
+            job = self._job(view, jid, p, None, pressure, total)
+            if job is None:
+                actions.append(Reject(jid, Reason(Code.REJECTED_NO_POOL)))
+                continue
+            left -= job.st.need
+            if left < 0:
+                return None
+            jobs.append(job)
+        waiting = len(jobs)
+        # A running job can only move up to a pool with room that runs it faster.
+        open_types = {self._type[p] for p, n in free.items() if n > 0}
+        best_open: dict[int, float] = {}  # per shape (jobs of a shape share their pools)
+        for jid, r in self._off_best(view):
+            st = self._static[jid]
+            top = best_open.get(id(st.pools))
+            if top is None:
+                top = best_open[id(st.pools)] = max(st.rate_of.get(t, 0.0) for t in open_types)
+            if top < st.rate_of.get(self._type[r.pool_id], 0.0) * self.cfg.move_gain:
+                continue
+            job = self._job(view, jid, r, r, pressure, total)
+            if job is not None:
+                free[r.pool_id] += st.need  # _place takes its own place back
+                jobs.append(job)
+        if not jobs:
+            return Plan(tuple(actions))
+        jobs.sort(key=lambda j: (j.queue, j.st.spec.submit_s))
+        placed = self._place(view, jobs, free)
+        if sum(1 for j in jobs if j.running is None and j.jid in placed) < waiting:
+            return None  # a gang does not fit in one pool: the full plan decides
+        return self._diff(view, jobs, placed, actions)
 
     def _diff(self, view: ClusterView, jobs: list[_Job], placed: dict[JobId, PoolId],
               actions: list[Action]) -> Plan:  # fmt: skip
-        started = Reason.of(Code.START_LEAST_SERVICE, policy=self.name)
-        preempted = Reason.of(Code.PREEMPTED_BY_LESS_SERVICE, policy=self.name)
-        waiting = Reason.of(Code.WAITING_FOR_SHARE, policy=self.name)
+        started, preempted, waiting = self._reasons
         starts: list[Action] = []
         reasons: dict[JobId, Reason] = {}
         for job in jobs:
@@ -297,6 +366,13 @@ class AttainedService:
             elif len(reasons) < _REASONS_FOR:
                 reasons[job.jid] = waiting
         actions.extend(starts)
+        for a in starts:
+            assert isinstance(a, Start)
+            st = self._static[a.job_id]
+            if st.rate_of.get(self._type[a.pool_id], 0.0) < st.best:
+                self._off[a.job_id] = a.pool_id
+            else:
+                self._off.pop(a.job_id, None)
         self.wake = self._next_wake(view, jobs, placed)
         return Plan(tuple(actions), reasons)
 
