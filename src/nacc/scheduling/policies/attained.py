@@ -6,7 +6,8 @@ ordering by requested cost would order by nothing. Each call:
 1. **Order** every job, running and pending, Tiresias-style (Gu et al., NSDI'19 §3):
    discretised queues by attained service — accelerator-seconds counted at the job's
    speed relative to its best type (an hour on a type that runs it at 40% counts 0.4 h),
-   times its project's fair-share pressure 2^(U/S) (capped) — first-come first-served
+   times its project's fair-share pressure 2^(U/S - 1) (U: its share of decayed usage,
+   S: its share target; 1 at its share, capped both ways) — first-come first-served
    within a queue; a job that has waited ``starve_factor`` x its run time goes back to
    the top queue (Tiresias' PROMOTE).
 2. **Active set**: walk the order and take jobs while some acceptable pool has room;
@@ -201,8 +202,10 @@ class AttainedService:
         share = view.shares.get(project, 0.0)
         if share <= 0 or total <= 0:
             return 1.0
+        # 1 for a project using exactly its share: the queue thresholds are absolute.
         used = view.usage.get(project, 0.0) / total
-        return float(min(self.cfg.max_fairshare_pressure, 2.0 ** (used / share)))
+        cap = self.cfg.max_fairshare_pressure
+        return float(min(cap, max(1.0 / cap, 2.0 ** (used / share - 1.0))))
 
     # 2. Active set ------------------------------------------------------------------
     def _protect_s(self, view: ClusterView) -> float:
@@ -398,4 +401,8 @@ class AttainedService:
             if i < len(self.cfg.thresholds_s) and job.speed > 0:
                 soonest = min(soonest, view.now + (self.cfg.thresholds_s[i] - job.service)
                               / job.speed)  # fmt: skip
-        return soonest if soonest < float("inf") else None
+        if soonest == float("inf"):
+            return None
+        # Fair-share pressure moves the crossing as usage decays: not sooner than a
+        # minimum run, or the wakes could close in on it without end.
+        return max(soonest, view.now + self.cfg.min_run_s)
