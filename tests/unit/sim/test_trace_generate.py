@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
+import shutil
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -15,6 +17,8 @@ from nacc.catalog.gavel_table import bundled_gavel, gavel_workloads
 from nacc.cli.main import app
 from nacc.sim.traces import ReadOptions, read_trace
 from nacc.sim.traces import generate as gen
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_draws_follow_gavels_distributions() -> None:
@@ -59,17 +63,29 @@ def test_bad_arguments_say_what_was_expected(jobs: int, rate: float) -> None:
         list(gen.generate(jobs, rate, 0))
 
 
-def test_documented_command_writes_a_trace_the_simulator_reads(tmp_path: Path) -> None:
-    out = tmp_path / "gavel-2000.trace"
-    # As in docs/simulator.md ("Gavel-style traces").
-    cmd = "trace generate --jobs 2000 --rate 3 --seed 0 --out"
-    r = CliRunner().invoke(app, [*cmd.split(), str(out)])
+def test_documented_commands_write_a_trace_the_simulator_replays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "scenarios").mkdir()
+    shutil.copy(ROOT / "scenarios" / "gavel-108.yaml", tmp_path / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    doc = (ROOT / "docs" / "simulator.md").read_text(encoding="utf-8")
+    commands = [line for line in doc.splitlines() if "traces/gavel-2000.trace" in line
+                and line.startswith("nacc ")]  # fmt: skip
+    assert len(commands) == 2
+    r = CliRunner().invoke(app, commands[0].split()[1:])
     assert r.exit_code == 0, r.output
-    assert "wrote 2,000 jobs" in r.output and "V100-hours per hour" in r.output
+    assert "wrote 2,000 jobs" in r.output and "50.3 V100-hours per hour" in r.output
+    out = tmp_path / "traces" / "gavel-2000.trace"
     read = read_trace(out, "gavel", ReadOptions())
     assert len(read.jobs) == 2000 and read.skipped_invalid == 0
     assert {j.accelerators for j in read.jobs} == {1}
     assert all(j.time_limit_s is None for j in read.jobs)
+    r = CliRunner().invoke(app, commands[1].split()[1:])
+    assert r.exit_code == 0, r.output
+    result = json.loads((tmp_path / "out" / "gavel-2000" / "results.json").read_text())
+    assert result["completed"] == 2000 and result["policy"] == "nacc"
+    assert result["avg_jct_s"] <= 1.05 * result["lower_bound_avg_jct_s"]
     bad = CliRunner().invoke(app, ["trace", "generate", "--jobs", "0", "--out", str(out)])
     assert bad.exit_code == 2 and "jobs: expected 1..1,000,000, got 0" in bad.output
     assert len(read_trace(out, "gavel", ReadOptions()).jobs) == 2000  # left whole

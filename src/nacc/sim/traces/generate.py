@@ -47,14 +47,14 @@ class GeneratedJob:
 def duration_s(rng: random.Random) -> float:
     """One job's V100 run time, drawn as Gavel's generator draws it."""
     lo, hi = LONG_EXPONENTS if rng.random() >= SHORT_PROBABILITY else SHORT_EXPONENTS
-    return 60.0 * 10.0 ** rng.uniform(lo, hi)
+    return 60.0 * math.pow(10.0, rng.uniform(lo, hi))
 
 
 def mean_duration_s() -> float:
     """Expected V100 run time of a generated job (closed form of ``duration_s``)."""
 
     def mean(lo: float, hi: float) -> float:
-        return 60.0 * (10.0**hi - 10.0**lo) / ((hi - lo) * math.log(10.0))
+        return 60.0 * (math.pow(10.0, hi) - math.pow(10.0, lo)) / ((hi - lo) * math.log(10.0))
 
     p = SHORT_PROBABILITY
     return p * mean(*SHORT_EXPONENTS) + (1 - p) * mean(*LONG_EXPONENTS)
