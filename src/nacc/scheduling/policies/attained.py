@@ -48,7 +48,7 @@ class AttainedConfig:
     thresholds_s: tuple[float, ...] = (3600.0, 4 * 3600.0, 16 * 3600.0)
     starve_factor: float = 10.0
     min_run_s: float = 60.0
-    move_gain: float = 1.05
+    move_gain: float = 1.2
     max_fairshare_pressure: float = 16.0
     # Any type that runs a job may hold it while it waits for a faster one: with
     # migration, a slow start is not for the job's whole life (``ACCEPTABLE_SPEED``).
