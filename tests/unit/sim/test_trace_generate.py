@@ -70,22 +70,22 @@ def test_documented_commands_write_a_trace_the_simulator_replays(
     shutil.copy(ROOT / "scenarios" / "gavel-108.yaml", tmp_path / "scenarios")
     monkeypatch.chdir(tmp_path)
     doc = (ROOT / "docs" / "simulator.md").read_text(encoding="utf-8")
-    commands = [line for line in doc.splitlines() if "traces/gavel-2000.trace" in line
+    commands = [line for line in doc.splitlines() if "traces/gavel-500.trace" in line
                 and line.startswith("nacc ")]  # fmt: skip
     assert len(commands) == 2
     r = CliRunner().invoke(app, commands[0].split()[1:])
     assert r.exit_code == 0, r.output
-    assert "wrote 2,000 jobs" in r.output and "50.3 V100-hours per hour" in r.output
-    out = tmp_path / "traces" / "gavel-2000.trace"
+    assert "wrote 500 jobs" in r.output and "50.3 V100-hours per hour" in r.output
+    out = tmp_path / "traces" / "gavel-500.trace"
     read = read_trace(out, "gavel", ReadOptions())
-    assert len(read.jobs) == 2000 and read.skipped_invalid == 0
+    assert len(read.jobs) == 500 and read.skipped_invalid == 0
     assert {j.accelerators for j in read.jobs} == {1}
     assert all(j.time_limit_s is None for j in read.jobs)
     r = CliRunner().invoke(app, commands[1].split()[1:])
     assert r.exit_code == 0, r.output
-    result = json.loads((tmp_path / "out" / "gavel-2000" / "results.json").read_text())
-    assert result["completed"] == 2000 and result["policy"] == "nacc"
+    result = json.loads((tmp_path / "out" / "gavel-500" / "results.json").read_text())
+    assert result["completed"] == 500 and result["policy"] == "nacc"
     assert result["avg_jct_s"] <= 1.05 * result["lower_bound_avg_jct_s"]
     bad = CliRunner().invoke(app, ["trace", "generate", "--jobs", "0", "--out", str(out)])
     assert bad.exit_code == 2 and "jobs: expected 1..1,000,000, got 0" in bad.output
-    assert len(read_trace(out, "gavel", ReadOptions()).jobs) == 2000  # left whole
+    assert len(read_trace(out, "gavel", ReadOptions()).jobs) == 500  # left whole
