@@ -26,6 +26,7 @@ from nacc.cli import (
     reservations,
     shares,
     sweep,
+    trace,
     usercmds,
     whatif,
 )
@@ -296,6 +297,7 @@ reservations.register(app)
 notify.register(app)
 challenges.register(app)
 datasets.register(app)
+trace.register(app)
 
 
 def main() -> None:  # pragma: no cover

@@ -17,10 +17,17 @@ time limit, the throughput model, and decayed usage per project. Phases each cal
    better to wait for a fast accelerator than to run 30x slower on a small inference NPU.
 No preemption, so no checkpoint/restart cost is ever paid. Scoring is vectorised over
 a ``JobTable`` so a 10,000-job queue costs milliseconds.
+
+Without time limits (``mode="auto"`` and one of the first jobs of the queue, else of the
+running ones, has none, as in Gavel's traces)
+requested cost orders nothing, and the policy runs duration-agnostic instead
+(``policies/attained.py``): attained-service order, heterogeneity-aware placement and
+migration to faster types, preemption priced by the restart cost.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,10 +37,12 @@ from nacc.domain.reasons import Code, Reason
 from nacc.scheduling.calendar import CapacityCalendar
 from nacc.scheduling.placement import ACCEPTABLE_SPEED, FASTEST, Prefer, choose_pool, no_pool_reason
 from nacc.scheduling.plan import Action, Plan, Reject, Start
+from nacc.scheduling.policies.attained import AttainedConfig, AttainedService
 from nacc.scheduling.reservation import Reservation, reserve
 from nacc.scheduling.table import Columns, Floats, JobTable, fits_now
 from nacc.scheduling.view import ClusterView
 
+_MODE_PROBE = 64  # jobs looked at to tell whether jobs carry time limits
 _REASONS_FOR = 50  # pending reasons are written for the first jobs in order only
 
 
@@ -50,12 +59,34 @@ class NaccPolicy:
     min_relative_speed: float = ACCEPTABLE_SPEED
     short_job_s: float = 3600.0
     short_job_speed: float = 0.4
+    mode: str = "auto"  # auto | requested | attained
+    attained: AttainedConfig = field(default_factory=AttainedConfig)
     _table: JobTable = field(init=False, repr=False)
+    _las: AttainedService = field(init=False, repr=False)
+    _wake: float | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if self.mode not in ("auto", "requested", "attained"):
+            raise ValueError(f"mode: expected auto, requested or attained; got {self.mode!r}")
         self._table = JobTable(self.default_limit_s, self.min_relative_speed)
+        self._las = AttainedService(self.name, self.attained)
+
+    def next_wake(self, now: float) -> float | None:
+        """When the duration-agnostic mode wants to decide again (a queue threshold)."""
+        wake = self._las.wake
+        return wake if wake is not None and wake > now else None
+
+    def _duration_agnostic(self, view: ClusterView) -> bool:
+        if self.mode != "auto":
+            return self.mode == "attained"
+        # O(1): the first jobs of the queue (then the running ones) decide the mode.
+        head = itertools.chain(view.pending.values(), view.running.values())
+        return any(j.spec.time_limit_s is None for j in itertools.islice(head, _MODE_PROBE))
 
     def plan(self, view: ClusterView) -> Plan:
+        if self._duration_agnostic(view):
+            return self._las.plan(view)
+        self._las.wake = None
         if not view.pending:
             return Plan()
         cap = CapacityCalendar(view, self.default_limit_s)
