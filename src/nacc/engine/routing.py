@@ -134,6 +134,12 @@ class Router:
         self._runs[launch.spec.id] = dispatcher
         return launched
 
+    def close(self) -> None:
+        """Close every backend that holds something (``ports.Closable``)."""
+        for backend in self.backends:
+            if isinstance(backend, ports.Closable):
+                backend.close()
+
     def adopt(self, job_id: JobId, pool_id: PoolId) -> None:
         """A job found running after a restart: route its stop to its pool's backend."""
         self._runs[job_id] = self.by_pool[pool_id]

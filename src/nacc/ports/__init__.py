@@ -13,6 +13,7 @@ from nacc.domain.pools import Pool
 from nacc.ports.dispatch import (
     ENDED,
     BackendUnreachable,
+    Closable,
     Dispatcher,
     Launch,
     Launched,
@@ -29,6 +30,7 @@ __all__ = [
     "ENDED",
     "BackendUnreachable",
     "Clock",
+    "Closable",
     "Dispatcher",
     "EventSink",
     "Launch",

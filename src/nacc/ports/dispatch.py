@@ -145,6 +145,13 @@ class Dispatcher(Protocol):
 
 
 @runtime_checkable
+class Closable(Protocol):
+    """A dispatcher holding processes or connections to let go when the service stops."""
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
 class LogSource(Protocol):
     """A backend that can say where a job's output is."""
 

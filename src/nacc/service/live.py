@@ -152,6 +152,9 @@ class LiveScheduler:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+            if self._thread.is_alive():
+                return  # a step is stuck: leave its dispatchers to it
+        self.engine.dispatcher.close()  # e.g. the local launcher processes
 
     def _run(self) -> None:
         while not self._stop.is_set():

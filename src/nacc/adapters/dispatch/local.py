@@ -139,6 +139,11 @@ class LocalDispatcher:
     def unregister(self, job_id: JobId) -> None:
         self._commands.pop(job_id, None)
 
+    def close(self) -> None:
+        """Let the launcher processes go (``Closable``): the live scheduler calls this when
+        it stops; running jobs keep running and are adopted by the next start."""
+        self._launches.close()
+
     def launch(self, launch: Launch) -> Launched:
         """Ask the launcher to start the job (its payload's command, or the one
         ``register`` gave) and return at once: the job is starting; ``poll`` reports

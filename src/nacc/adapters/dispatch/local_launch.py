@@ -236,6 +236,14 @@ class Launches:
         self._links[i] = None
         return heard
 
+    def close(self) -> None:
+        """Close every launcher's pipes (each exits once its children have; the jobs run
+        on, as they do when the service stops)."""
+        for i, link in enumerate(self._links):
+            if link is not None:
+                link.close()
+                self._links[i] = None
+
     def flush(self, timeout_s: float) -> list[Heard]:
         """Wait until the launchers did everything asked before (at most ``timeout_s``)."""
         pings = set()
