@@ -186,6 +186,11 @@ def _fresh_closed_call(w: World) -> Request:
     return "POST", f"/calls/{cid}/decisions", {}
 
 
+def _closed_call_preview(w: World) -> Request:
+    _, path, body = _fresh_closed_call(w)
+    return "POST", f"{path}/preview", body
+
+
 def _job_body(w: World) -> dict[str, Any]:
     return {"command": "true", "accelerators": 1, "job_class": "inference", "time_limit_s": 60}
 
@@ -287,6 +292,7 @@ ROUTES: list[Route] = [
            lambda w: {"user_id": w.users["reviewer"]}),
     Route("POST", "/proposals/{proposal_id}/reviews", frozenset({"reviewer"}), _fresh_proposal),
     Route("POST", "/calls/{call_id}/decisions", OFFICERS, _fresh_closed_call),
+    Route("POST", "/calls/{call_id}/decisions/preview", OFFICERS, _closed_call_preview),
     _fixed("GET", "/projects/{project}", PROJECT_READERS, refused=404),
     _fixed("GET", "/projects/{project}/balance", PROJECT_READERS, refused=404),
     _fixed("POST", "/projects/{project}/progress-reports/accept", OFFICERS),

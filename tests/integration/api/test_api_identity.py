@@ -89,7 +89,9 @@ def test_the_bearer_scheme_is_checked_on_every_request(api: Api) -> None:
 def test_public_health_hides_the_scheduler_details_are_for_operators(api: Api) -> None:
     public = api.client.get("/healthz")
     assert public.status_code == 200
-    assert set(public.json()) == {"status", "scheduler", "scheduler_beat_age_s"}
+    # how many backends are down is public (a count, issue 9 failover); which, and why, not
+    assert set(public.json()) == {"status", "scheduler", "scheduler_beat_age_s", "backends_down"}
+    assert public.json()["backends_down"] == 0
     assert api.client.get("/healthz/details").status_code == 401
     _, member = _user(api, "han")
     assert api.client.get("/healthz/details", headers=api.as_(member)).status_code == 403
