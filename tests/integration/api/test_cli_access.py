@@ -8,6 +8,7 @@ import json
 import os
 import signal
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -22,6 +23,20 @@ from nacc.cli.main import app
 from nacc.ports.store_people import CallSpec
 from nacc.service import programs
 from nacc.service.auth import Principal
+
+
+@contextmanager
+def serving(url: str, port: int, home: Path, devices: str) -> Iterator[None]:
+    """A real `nacc serve` on ``url`` at ``port`` with local ``devices``, stopped (SIGTERM)
+    after; the CLI tests' servers (access, reservations, datasets, challenges)."""
+    env = dict(os.environ, NACC_DATABASE_URL=url, NACC_HOME=str(home),
+               NACC_LOCAL_DEVICES=devices, NACC_TICK_S="0.2")  # fmt: skip
+    server = _start(env, port, home / "server.log")
+    try:
+        yield
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 @dataclass
@@ -71,14 +86,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
     port = _port()
     s = Served(f"http://127.0.0.1:{port}", tmp_path, {}, {})
     _world(url, s)
-    env = dict(os.environ, NACC_DATABASE_URL=url, NACC_HOME=str(tmp_path),
-               NACC_LOCAL_DEVICES="H100-SXM:1", NACC_TICK_S="0.2")  # fmt: skip
-    server = _start(env, port, tmp_path / "server.log")
-    try:
+    with serving(url, port, tmp_path, "H100-SXM:1"):
         yield s
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def test_tokens_roles_invitations_and_audit_from_the_cli(served: Served) -> None:

@@ -6,9 +6,7 @@ written (ids, times and paths put in), and the quota refusal in Korean."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 from challengesetup import evaluator
-from test_cli_access import Served
-from test_crash_safety import _port, _start
+from test_cli_access import Served, serving
+from test_crash_safety import _port
 
 from nacc.bootstrap import Settings, build_services, first_operator
 from nacc.ports.store_people import AwardProjectSpec
@@ -51,14 +49,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
             s.tokens["pi"] = uow.people.create_token(pi.id, now)[1]
     finally:
         svc.sessions.kw["bind"].dispose()
-    env = dict(os.environ, NACC_DATABASE_URL=url, NACC_HOME=str(tmp_path),
-               NACC_LOCAL_DEVICES="H100-SXM:2", NACC_TICK_S="0.2")  # fmt: skip
-    server = _start(env, port, tmp_path / "server.log")
-    try:
+    with serving(url, port, tmp_path, "H100-SXM:2"):
         yield s
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def _challenge_file(served: Served, tmp_path: Path) -> Path:

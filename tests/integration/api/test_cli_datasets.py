@@ -6,15 +6,13 @@ a job naming a dataset is refused until the owner approves, then finds its path 
 from __future__ import annotations
 
 import json
-import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from jobsetup import funded_project
-from test_cli_access import Served
-from test_crash_safety import _port, _start, _wait
+from test_cli_access import Served, serving
+from test_crash_safety import _port, _wait
 
 from nacc.bootstrap import Settings, build_services, first_operator
 
@@ -35,14 +33,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
             s.ids["org"] = org.id
     finally:
         svc.sessions.kw["bind"].dispose()
-    env = dict(os.environ, NACC_DATABASE_URL=url, NACC_HOME=str(tmp_path),
-               NACC_LOCAL_DEVICES="H100-SXM:2", NACC_TICK_S="0.2")  # fmt: skip
-    server = _start(env, port, tmp_path / "server.log")
-    try:
+    with serving(url, port, tmp_path, "H100-SXM:2"):
         yield s
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def test_catalog_access_and_a_job_using_it_from_the_cli(served: Served, tmp_path: Path) -> None:

@@ -4,16 +4,14 @@ port, SQLite), as docs/programs.md shows them, including the overlap refusal in 
 from __future__ import annotations
 
 import json
-import os
-import signal
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from jobsetup import funded_project
-from test_cli_access import Served
-from test_crash_safety import _port, _start
+from test_cli_access import Served, serving
+from test_crash_safety import _port
 
 from nacc.bootstrap import Settings, build_services, first_operator
 
@@ -30,14 +28,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
         s.ids["project"] = funded_project(svc, Decimal(10**8)).project_id
     finally:
         svc.sessions.kw["bind"].dispose()
-    env = dict(os.environ, NACC_DATABASE_URL=url, NACC_HOME=str(tmp_path),
-               NACC_LOCAL_DEVICES="H100-SXM:4", NACC_TICK_S="0.2")  # fmt: skip
-    server = _start(env, port, tmp_path / "server.log")
-    try:
+    with serving(url, port, tmp_path, "H100-SXM:4"):
         yield s
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def test_book_list_cancel_from_the_cli(served: Served) -> None:
