@@ -167,6 +167,22 @@ def login(
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the API's JSON (docs/cli.md)")]
 
 
+def read_mapping(file: Path, what: str) -> dict[str, Any]:
+    """A YAML (or JSON) file holding one mapping; else exit 2 naming the file and what was
+    expected (``what``: its keys)."""
+    import yaml
+
+    try:
+        body = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        err.print(f"error: {file}: {error}", markup=False)
+        raise typer.Exit(2) from None
+    if not isinstance(body, dict):
+        err.print(f"error: {file}: expected a mapping ({what})", markup=False)
+        raise typer.Exit(2)
+    return body
+
+
 def emit(data: Any) -> None:
     """``data`` as JSON on stdout (UTF-8, not escaped; stable keys: docs/cli.md)."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nacc.cli import words
-from nacc.cli.client import JsonOpt, _call, console, emit, err, language
+from nacc.cli.client import JsonOpt, _call, console, emit, err, language, read_mapping
 
 
 def create_program(
@@ -33,20 +33,6 @@ def create_program(
     else:
         console.print(words.say(language(), "program.created", id=got["id"], name=got["name"]),
                       markup=False)  # fmt: skip
-
-
-def _read(file: Path, what: str) -> dict[str, Any]:
-    import yaml
-
-    try:
-        body = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        err.print(f"error: {file}: {error}", markup=False)
-        raise typer.Exit(2) from None
-    if not isinstance(body, dict):
-        err.print(f"error: {file}: expected a mapping ({what})", markup=False)
-        raise typer.Exit(2)
-    return body
 
 
 def _plain(value: Any) -> Any:
@@ -67,7 +53,7 @@ def open_call(
     as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """(Officers) open a call for proposals in a program from a call file."""
-    body = {k: _plain(v) for k, v in _read(file, "title, opens_at, ...").items()}
+    body = {k: _plain(v) for k, v in read_mapping(file, "title, opens_at, ...").items()}
     if isinstance(body.get("criteria"), dict):  # {merit: 2, feasibility: 1}
         body["criteria"] = [{"name": str(k), "weight": w} for k, w in body["criteria"].items()]
     if "budget_credits" in body:

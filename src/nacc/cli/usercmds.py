@@ -17,7 +17,17 @@ from rich.table import Table
 from rich.text import Text
 
 from nacc.cli import words
-from nacc.cli.client import JsonOpt, _call, console, emit, err, language, reason_text, when
+from nacc.cli.client import (
+    JsonOpt,
+    _call,
+    console,
+    emit,
+    err,
+    language,
+    read_mapping,
+    reason_text,
+    when,
+)
 
 report_app = typer.Typer(help="usage reports (operators, program officers)", no_args_is_help=True)
 
@@ -213,16 +223,7 @@ def apply(
     as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """Apply to an open call with a proposal file."""
-    import yaml
-
-    try:
-        body = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        err.print(f"error: {file}: {error}", markup=False)
-        raise typer.Exit(2) from None
-    if not isinstance(body, dict):
-        err.print(f"error: {file}: expected a mapping (title, abstract, ...)", markup=False)
-        raise typer.Exit(2)
+    body = read_mapping(file, "title, abstract, ...")
     if "requested_credits" in body:
         body["requested_credits"] = str(body["requested_credits"])
     got = _call("POST", f"/calls/{call}/proposals", body)
