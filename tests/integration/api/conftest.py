@@ -60,6 +60,11 @@ class Api:
 def _api(db_url: str, tmp_path: Path, live: bool) -> Iterator[Api]:
     settings = Settings(database_url=db_url, workdir=tmp_path / "jobs",
                         devices={"H100-SXM": 4, "RNGD": 2}, tick_s=0.1, meter_s=0.5)  # fmt: skip
+    yield from app_with(settings, live)
+
+
+def app_with(settings: Settings, live: bool) -> Iterator[Api]:
+    """The app on ``settings`` (with its live scheduler if ``live``), an operator, a client."""
     app, svc = build_app(settings, live=live)
     secret = first_operator(svc, "Ops", "ops@nacc.example")
     with TestClient(app) as client:

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 import yaml
-from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
-from conftest import Api
-from nacc.bootstrap import Settings, build_app, first_operator
+from conftest import Api, app_with
+from nacc.bootstrap import Settings
 
 SITES = [("us-east", "US"), ("daejeon", "KR"), ("seoul", "KR")]
 POOLS = [("us-h100", "us-east", "H100-SXM"), ("daejeon-h100", "daejeon", "H100-SXM"),
@@ -43,11 +42,7 @@ def _world(db_url: str, tmp_path: Path, live: bool) -> Iterator[Api]:
     settings = Settings(database_url=db_url, workdir=tmp_path / "jobs",
                         scenario=_scenario(tmp_path), devices_per_pool=2, tick_s=0.1,
                         meter_s=0.5)  # fmt: skip
-    app, svc = build_app(settings, live=live)
-    secret = first_operator(svc, "Ops", "ops@nacc.example")
-    with TestClient(app) as client:
-        yield Api(client, svc, secret)
-    svc.sessions.kw["bind"].dispose()
+    yield from app_with(settings, live)
 
 
 @pytest.fixture
