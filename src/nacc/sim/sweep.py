@@ -19,7 +19,7 @@ import hashlib
 import json
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -65,7 +65,6 @@ class Sweep:
     name: str
     cells: tuple[Cell, ...]
     out: Path
-    policies: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _fail(path: Path, key: str, expected: str, got: Any) -> InputError:
@@ -149,7 +148,7 @@ def load_sweep(path: Path, out: Path | None = None) -> Sweep:
     cells = tuple(Cell(s, trace, fmt, jobs, p, ld, sd, float(noise))
                   for s in scenarios for p in policies for ld in loads for sd in seeds)  # fmt: skip
     target = out or path.parent / str(data.get("out") or f"out/sweep-{name}")
-    return Sweep(name, cells, target, tuple(policies))
+    return Sweep(name, cells, target)
 
 
 @lru_cache(maxsize=8)
