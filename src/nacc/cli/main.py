@@ -73,6 +73,22 @@ MapOpt = Annotated[
 UnitOpt = Annotated[str, typer.Option("--time-unit", help="csv time unit: s|ms|us")]
 SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="skip malformed rows, count them")]
 LimitOpt = Annotated[int | None, typer.Option("--limit", help="first N jobs only")]
+ClassMixOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--class-mix",
+        help="job classes by share, e.g. inference=30,fine-tuning=70 "
+        "(replaces the classes the trace reader assumed)",
+    ),
+]
+ProgramMixOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--program-mix",
+        help="programs by share, e.g. llm=2,academia=1: each "
+        "project's jobs go to one program, for the report's waits by program",
+    ),
+]
 ReservationsOpt = Annotated[
     Path | None, typer.Option("--reservations", help="reservations YAML (capacity blocks)")
 ]
@@ -156,6 +172,16 @@ def _progress() -> Iterator[Callable[[str, int], Callable[[int, int], None]]]:
         yield factory
 
 
+def _mixes(class_mix: str | None, program_mix: str | None) -> dict[str, Any]:
+    """--class-mix / --program-mix parsed (errors name the flag and the entry)."""
+    from nacc.sim import mix
+
+    return {
+        "class_mix": mix.parse_class_mix(class_mix) if class_mix else None,
+        "program_mix": mix.parse_mix(program_mix, "--program-mix") if program_mix else None,
+    }
+
+
 def _run_many(inp: study.StudyInput, names: list[str], out: Path) -> list[dict[str, Any]]:
     from nacc.sim import report, study
 
@@ -175,7 +201,7 @@ def _run_many(inp: study.StudyInput, names: list[str], out: Path) -> list[dict[s
             results.append(res)
             runs.append(run)
     report.write_report(out, f"nacc simulation: {inp.trace.name} on {inp.scenario.name}",
-                        results, runs)  # fmt: skip
+                        results, runs, client.language(), inp.mixes())  # fmt: skip
     return results
 
 
@@ -215,7 +241,8 @@ def simulate(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: Out
              load_scale: LoadOpt = 1.0, seed: SeedOpt = 0, restart_cost_s: RestartOpt = None,
              runtime_noise: NoiseOpt = 0.0, map: MapOpt = None, time_unit: UnitOpt = "s",
              skip_invalid: SkipOpt = False, limit: LimitOpt = None,
-             cycle_s: CycleOpt = 5.0, reservations: ReservationsOpt = None) -> None:  # fmt: skip
+             cycle_s: CycleOpt = 5.0, reservations: ReservationsOpt = None,
+             class_mix: ClassMixOpt = None, program_mix: ProgramMixOpt = None) -> None:  # fmt: skip
     """Replay a trace on a scenario under one policy; writes results.json and a report.
     With reservations (the scenario's or --reservations), also runs without them and
     reports others' average and p95 wait both ways (whatif.json, blocks_wait.png)."""
@@ -227,7 +254,7 @@ def simulate(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: Out
         study.validate_policies([policy])
         inp = _input(scenario, trace, format, map, time_unit, skip_invalid, limit, load_scale,
                      seed, restart_cost_s, runtime_noise, cycle_s)  # fmt: skip
-        inp = replace(inp, reservations=reservations)
+        inp = replace(inp, reservations=reservations, **_mixes(class_mix, program_mix))
         results = _run_many(inp, [policy], out)
         study.write_json(out / "results.json", results[0])
     console.print(_table(results))
@@ -243,8 +270,11 @@ def compare(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: OutO
             load_scale: LoadOpt = 1.0, seed: SeedOpt = 0, restart_cost_s: RestartOpt = None,
             runtime_noise: NoiseOpt = 0.0, map: MapOpt = None, time_unit: UnitOpt = "s",
             skip_invalid: SkipOpt = False, limit: LimitOpt = None,
-            cycle_s: CycleOpt = 5.0) -> None:  # fmt: skip
+            cycle_s: CycleOpt = 5.0, class_mix: ClassMixOpt = None,
+            program_mix: ProgramMixOpt = None) -> None:  # fmt: skip
     """Run several policies on the same input; writes comparison.json and plots."""
+    from dataclasses import replace
+
     from nacc.sim import study
 
     with _errors():
@@ -253,6 +283,7 @@ def compare(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: OutO
             raise InputError("--policies", f"expected a comma-separated list; got {policies!r}")
         inp = _input(scenario, trace, format, map, time_unit, skip_invalid, limit, load_scale,
                      seed, restart_cost_s, runtime_noise, cycle_s)  # fmt: skip
+        inp = replace(inp, **_mixes(class_mix, program_mix))
         results = _run_many(inp, names, out)
         study.write_json(out / "comparison.json", results)
     console.print(_table(results))

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from nacc.domain.errors import InputError
 from nacc.domain.pools import Pool
+from nacc.domain.sizes import size_class
 from nacc.ports.store_reports import ProjectFacts, StartFact, UsageDay
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services
@@ -158,17 +159,6 @@ def waits_csv(by: str, rows: Sequence[WaitRow]) -> str:
         w.writerow([x.group, x.jobs, *(f"{v:.3f}" for v in
                     (x.mean_s, x.p50_s, x.p90_s, x.p99_s, x.max_s))])  # fmt: skip
     return out.getvalue()
-
-
-SIZES = ((1, "1"), (8, "2-8"), (64, "9-64"), (512, "65-512"))
-"""Job-size classes by accelerators (largest: "513+")."""
-
-
-def size_class(accelerators: int) -> str:
-    for top, name in SIZES:
-        if accelerators <= top:
-            return name
-    return f"{SIZES[-1][0] + 1}+"
 
 
 WAIT_GROUPS = ("program", "size", "org_kind", "project")

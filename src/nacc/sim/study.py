@@ -22,7 +22,7 @@ from nacc.scenario.reservations_file import load_reservations
 from nacc.scheduling.blocks import Blocked
 from nacc.scheduling.policies.registry import builtin_policies
 from nacc.sim import blocks as block_costs
-from nacc.sim import metrics
+from nacc.sim import metrics, mix, waits
 from nacc.sim.experiment import Progress, SimConfig, SimRun, simulate
 from nacc.sim.traces import ReadOptions, TraceRead, read_trace
 
@@ -36,6 +36,15 @@ class StudyInput:
     sim: SimConfig = field(default_factory=SimConfig)
     policy_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     reservations: Path | None = None  # a reservations YAML file (beside the scenario's own)
+    class_mix: mix.Mix | None = None  # --class-mix: job classes the trace does not give
+    program_mix: mix.Mix | None = None  # --program-mix: programs by project
+
+    def mixes(self) -> str:
+        """The stated mixes as text for the report ('' when none)."""
+        parts = [f"{flag} " + ",".join(f"{n}={w}" for n, w in m)
+                 for flag, m in (("--class-mix", self.class_mix),
+                                 ("--program-mix", self.program_mix)) if m]  # fmt: skip
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +70,10 @@ def load(inp: StudyInput) -> Loaded:
     trace = read_trace(inp.trace, inp.fmt, inp.read_options)
     if scenario.datasets:  # the datasets' projects' jobs: residency and data sites
         trace = replace(trace, jobs=with_datasets(trace.jobs, scenario.datasets))
+    if inp.class_mix:
+        trace = replace(trace, jobs=mix.with_classes(trace.jobs, inp.class_mix))
+    if inp.program_mix:
+        trace = replace(trace, jobs=mix.with_programs(trace.jobs, inp.program_mix))
     return Loaded(pools, trace, default_model(), scenario.restart_cost_s, blocks)
 
 
@@ -83,6 +96,11 @@ def run_policy(
     result["load_scale"] = cfg.load_scale
     result["seed"] = cfg.seed
     result["others_wait"] = block_costs.others_wait(run, loaded.blocks)
+    result["p95_queue_s"] = metrics.percentile(
+        sorted((j.first_start_s or j.spec.submit_s) - j.spec.submit_s
+               for j in run.jobs if j.first_start_s is not None), 95)  # fmt: skip
+    result["wait_by_size"] = waits.by_size(run)
+    result["wait_by_program"] = waits.by_program(run)
     if loaded.blocks:
         result["blocks"] = block_costs.block_report(run, loaded.blocks, loaded.rates)
     return result, run

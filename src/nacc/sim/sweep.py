@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +32,6 @@ from nacc.sim.study import StudyInput, load, run_policy, validate_policies
 from nacc.sim.traces import ReadOptions
 
 KEYS = ("name", "scenarios", "trace", "policies", "loads", "seeds", "runtime_noise", "out")
-SIZES = (("1", 1, 1), ("2-8", 2, 8), ("9-64", 9, 64), ("65+", 65, 1 << 30))
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,19 +176,11 @@ def run_cell(cell: Cell) -> dict[str, Any]:
     summary, run = run_policy(cell.policy, sample, cfg)
     done = [j for j in run.jobs if j.finished_s is not None]
     jct = sorted(j.finished_s - j.spec.submit_s for j in done)  # type: ignore[operator]
-    waits: dict[str, list[float]] = {label: [] for label, _, _ in SIZES}
-    queue: list[float] = []
-    for j in done:
-        wait = (j.first_start_s or j.spec.submit_s) - j.spec.submit_s
-        queue.append(wait)
-        for label, low, high in SIZES:
-            if low <= j.spec.accelerators <= high:
-                waits[label].append(wait)
     keep = {k: summary[k] for k in ("jobs", "completed", "unfinished", "avg_jct_s",
                                     "avg_queue_s", "jain_fairness", "lower_bound_avg_jct_s",
                                     "preemptions", "wall_s")}  # fmt: skip
     keep["p99_jct_s"] = metrics.percentile(jct, 99)
-    keep["p95_queue_s"] = metrics.percentile(sorted(queue), 95)
+    keep["p95_queue_s"] = summary["p95_queue_s"]
     cap: dict[str, int] = {}
     for pool in run.pools:
         cap[pool.accel_type] = cap.get(pool.accel_type, 0) + pool.count
@@ -202,12 +192,9 @@ def run_cell(cell: Cell) -> dict[str, Any]:
         "key": cell.key, "digest": cell.digest(), "scenario": Path(cell.scenario).stem,
         "policy": cell.policy, "load": cell.load, "seed": cell.seed, "window_start": start,
         "summary": keep, "jct_s": [round(x, 3) for x in jct],
-        "wait_by_size": {k: _mean(v) for k, v in waits.items() if v},
+        "wait_by_size": {k: v["avg_wait_s"] for k, v in summary["wait_by_size"].items()
+                         if v["jobs"] > v["never_started"]},
     }  # fmt: skip
-
-
-def _mean(values: Sequence[float]) -> float:
-    return sum(values) / len(values)
 
 
 def done_cells(sweep: Sweep) -> dict[str, dict[str, Any]]:
