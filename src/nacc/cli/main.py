@@ -89,6 +89,14 @@ ProgramMixOpt = Annotated[
         "project's jobs go to one program, for the report's waits by program",
     ),
 ]
+OfferedOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--offered-load",
+        help="the offered utilisation to run at, e.g. 0.8: picks "
+        "the load scale (instead of --load-scale); see docs/simulator.md",
+    ),
+]
 ReservationsOpt = Annotated[
     Path | None, typer.Option("--reservations", help="reservations YAML (capacity blocks)")
 ]
@@ -182,15 +190,29 @@ def _mixes(class_mix: str | None, program_mix: str | None) -> dict[str, Any]:
     }
 
 
+def _offered(offered_load: float | None, load_scale: float) -> float | None:
+    """--offered-load, refused beside a --load-scale other than 1 (one of the two sets it)."""
+    if offered_load is not None and load_scale != 1.0:
+        raise InputError("--offered-load", "give it or --load-scale, not both")
+    if offered_load is not None and not 0 < offered_load <= 10:
+        raise InputError("--offered-load", f"expected a utilisation in (0, 10], got {offered_load}")
+    return offered_load
+
+
 def _run_many(inp: study.StudyInput, names: list[str], out: Path) -> list[dict[str, Any]]:
+    from dataclasses import replace
+
     from nacc.sim import report, study
 
     loaded = study.load(inp)
+    cfg, offered = study.resolve_load(inp, loaded)
+    inp = replace(inp, sim=cfg)
     console.print(
         f"{len(loaded.trace.jobs):,} jobs from {inp.trace} "
         f"(skipped {loaded.trace.skipped_zero_gpu} zero-GPU, {loaded.trace.skipped_invalid} "
         f"invalid); {sum(p.count for p in loaded.pools):,} accelerators "
-        f"in {len(loaded.pools)} pools"
+        f"in {len(loaded.pools)} pools; offered utilisation {offered:.1%} "
+        f"(load scale {cfg.load_scale:,.4g})"
     )
     results, runs = [], []
     with _progress() as factory:
@@ -242,7 +264,8 @@ def simulate(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: Out
              runtime_noise: NoiseOpt = 0.0, map: MapOpt = None, time_unit: UnitOpt = "s",
              skip_invalid: SkipOpt = False, limit: LimitOpt = None,
              cycle_s: CycleOpt = 5.0, reservations: ReservationsOpt = None,
-             class_mix: ClassMixOpt = None, program_mix: ProgramMixOpt = None) -> None:  # fmt: skip
+             class_mix: ClassMixOpt = None, program_mix: ProgramMixOpt = None,
+             offered_load: OfferedOpt = None) -> None:  # fmt: skip
     """Replay a trace on a scenario under one policy; writes results.json and a report.
     With reservations (the scenario's or --reservations), also runs without them and
     reports others' average and p95 wait both ways (whatif.json, blocks_wait.png)."""
@@ -254,7 +277,12 @@ def simulate(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: Out
         study.validate_policies([policy])
         inp = _input(scenario, trace, format, map, time_unit, skip_invalid, limit, load_scale,
                      seed, restart_cost_s, runtime_noise, cycle_s)  # fmt: skip
-        inp = replace(inp, reservations=reservations, **_mixes(class_mix, program_mix))
+        inp = replace(
+            inp,
+            reservations=reservations,
+            **_mixes(class_mix, program_mix),
+            offered_load=_offered(offered_load, load_scale),
+        )
         results = _run_many(inp, [policy], out)
         study.write_json(out / "results.json", results[0])
     console.print(_table(results))
@@ -271,7 +299,7 @@ def compare(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: OutO
             runtime_noise: NoiseOpt = 0.0, map: MapOpt = None, time_unit: UnitOpt = "s",
             skip_invalid: SkipOpt = False, limit: LimitOpt = None,
             cycle_s: CycleOpt = 5.0, class_mix: ClassMixOpt = None,
-            program_mix: ProgramMixOpt = None) -> None:  # fmt: skip
+            program_mix: ProgramMixOpt = None, offered_load: OfferedOpt = None) -> None:  # fmt: skip
     """Run several policies on the same input; writes comparison.json and plots."""
     from dataclasses import replace
 
@@ -283,7 +311,9 @@ def compare(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: OutO
             raise InputError("--policies", f"expected a comma-separated list; got {policies!r}")
         inp = _input(scenario, trace, format, map, time_unit, skip_invalid, limit, load_scale,
                      seed, restart_cost_s, runtime_noise, cycle_s)  # fmt: skip
-        inp = replace(inp, **_mixes(class_mix, program_mix))
+        inp = replace(
+            inp, **_mixes(class_mix, program_mix), offered_load=_offered(offered_load, load_scale)
+        )
         results = _run_many(inp, names, out)
         study.write_json(out / "comparison.json", results)
     console.print(_table(results))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from nacc.catalog.throughput import ThroughputModel, default_model
+from nacc.domain.errors import InputError
 from nacc.domain.pools import Pool
 from nacc.domain.reservations import Block, check_fits
 from nacc.scenario import load_scenario
@@ -22,7 +23,7 @@ from nacc.scenario.reservations_file import load_reservations
 from nacc.scheduling.blocks import Blocked
 from nacc.scheduling.policies.registry import builtin_policies
 from nacc.sim import blocks as block_costs
-from nacc.sim import metrics, mix, waits
+from nacc.sim import metrics, mix, offered, waits
 from nacc.sim.experiment import Progress, SimConfig, SimRun, simulate
 from nacc.sim.traces import ReadOptions, TraceRead, read_trace
 
@@ -38,6 +39,7 @@ class StudyInput:
     reservations: Path | None = None  # a reservations YAML file (beside the scenario's own)
     class_mix: mix.Mix | None = None  # --class-mix: job classes the trace does not give
     program_mix: mix.Mix | None = None  # --program-mix: programs by project
+    offered_load: float | None = None  # --offered-load: the load scale that offers this
 
     def mixes(self) -> str:
         """The stated mixes as text for the report ('' when none)."""
@@ -77,6 +79,20 @@ def load(inp: StudyInput) -> Loaded:
     return Loaded(pools, trace, default_model(), scenario.restart_cost_s, blocks)
 
 
+def resolve_load(inp: StudyInput, loaded: Loaded) -> tuple[SimConfig, float]:
+    """The run's config with its load scale (from ``--offered-load`` when given) and the
+    utilisation it offers (``nacc.sim.offered``)."""
+    jobs, pools = loaded.trace.jobs, loaded.pools
+    cfg = inp.sim
+    if inp.offered_load is not None:
+        try:
+            scale = offered.load_scale_for(inp.offered_load, jobs, pools, loaded.rates)
+        except ValueError as exc:
+            raise InputError("--offered-load", str(exc).removeprefix("--offered-load: ")) from None
+        cfg = replace(cfg, load_scale=scale)
+    return cfg, offered.offered_utilization(jobs, pools, loaded.rates, cfg.load_scale)
+
+
 def run_policy(
     name: str,
     loaded: Loaded,
@@ -94,6 +110,8 @@ def run_policy(
     skipped = loaded.trace.skipped_zero_gpu + loaded.trace.skipped_invalid
     result = metrics.summarize(run, loaded.rates, skipped)
     result["load_scale"] = cfg.load_scale
+    result["offered_utilization"] = offered.offered_utilization(
+        loaded.trace.jobs, loaded.pools, loaded.rates, cfg.load_scale)  # fmt: skip
     result["seed"] = cfg.seed
     result["others_wait"] = block_costs.others_wait(run, loaded.blocks)
     result["p95_queue_s"] = metrics.percentile(
