@@ -10,6 +10,7 @@ HERE = Path(__file__).resolve().parent
 
 for script in (
     "philly_korea.py",
+    "philly_offered.py",
     "gavel_style.py",
     "round_micro.py",
     "api_submit.py",

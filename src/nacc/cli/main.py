@@ -299,7 +299,8 @@ def compare(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: OutO
             runtime_noise: NoiseOpt = 0.0, map: MapOpt = None, time_unit: UnitOpt = "s",
             skip_invalid: SkipOpt = False, limit: LimitOpt = None,
             cycle_s: CycleOpt = 5.0, class_mix: ClassMixOpt = None,
-            program_mix: ProgramMixOpt = None, offered_load: OfferedOpt = None) -> None:  # fmt: skip
+            program_mix: ProgramMixOpt = None,
+            offered_load: OfferedOpt = None) -> None:  # fmt: skip
     """Run several policies on the same input; writes comparison.json and plots."""
     from dataclasses import replace
 

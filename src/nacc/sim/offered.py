@@ -1,13 +1,17 @@
-"""Offered load as utilisation: how busy the fleet would be if every job ran on its fastest
-allowed accelerator type, over the span in which the jobs arrive.
+"""Offered load as utilisation: how busy the fleet would be while the jobs arrive if each
+started at its arrival on its fastest allowed accelerator type, with no contention.
 
-    offered = sum over jobs of (accelerators x work / fastest rate)
-              / (accelerators in the fleet x (last submit - first submit) / load_scale)
+    offered = sum over jobs of accelerators x min(run on the fastest type, window end - arrival)
+              / (accelerators in the fleet x window)
 
-It grows linearly with the load scale (which divides inter-arrival times), so the scale
-that offers a utilisation U is U / offered(1). Using each job's fastest type makes it a
-lower estimate of the busy share a run will see (slower placements take longer), the
-same placement the JCT lower bound assumes; above 1 the queue must grow without bound.
+where the window runs from the first to the last arrival (after dividing inter-arrival times
+by the load scale). A job is counted only for the part of its run inside the window, so a
+short, heavily compressed replay of a trace with month-long jobs is not mistaken for a
+loaded one (the textbook rho = arrival rate x mean demand / capacity would count those
+runs whole). Above 1 a queue must build; below, queues come from gangs, placement and types
+the jobs may not use. The fastest type is the placement the JCT lower bound assumes, so the
+busy share a run shows is at least this (slower types take longer). The load scale that
+offers a utilisation is found by bisection: offered grows with the scale.
 """
 
 from __future__ import annotations
@@ -19,42 +23,60 @@ from nacc.domain.pools import Pool
 from nacc.scheduling.placement import JobShape, acceptable, best_rate, shape_of
 from nacc.scheduling.view import RateModel
 
+_ITERATIONS = 60
 
-def demand_s(jobs: Sequence[JobSpec], pools: Sequence[Pool], rates: RateModel) -> float:
-    """Accelerator-seconds the jobs need, each on its fastest allowed type."""
+
+def _demands(jobs: Sequence[JobSpec], pools: Sequence[Pool],
+             rates: RateModel) -> list[tuple[float, int, float]]:  # fmt: skip
+    """(arrival, accelerators, run on the fastest type) of every job some pool can run."""
     memo: dict[JobShape, float] = {}
-    total = 0.0
+    out = []
     for job in jobs:
         key = shape_of(job)
         if key not in memo:
             memo[key] = best_rate(acceptable(pools, job, rates))
-        rate = memo[key]
-        if rate > 0:
-            total += job.accelerators * job.work / rate
-    return total
+        if memo[key] > 0:
+            out.append((job.submit_s, job.accelerators, job.work / memo[key]))
+    return out
+
+
+def _offered(demands: Sequence[tuple[float, int, float]], capacity: int, scale: float) -> float:
+    if len(demands) < 2 or capacity <= 0:
+        return 0.0
+    first = min(d[0] for d in demands) / scale
+    end = max(d[0] for d in demands) / scale
+    window = end - first
+    if window <= 0:
+        return 0.0
+    busy = sum(n * min(run, end - t / scale) for t, n, run in demands)
+    return busy / (capacity * window)
 
 
 def offered_utilization(jobs: Sequence[JobSpec], pools: Sequence[Pool], rates: RateModel,
                         load_scale: float = 1.0) -> float:  # fmt: skip
-    """The offered utilisation (0 when the jobs arrive at one instant or the fleet is empty)."""
-    if len(jobs) < 2:
-        return 0.0
-    span = (max(j.submit_s for j in jobs) - min(j.submit_s for j in jobs)) / load_scale
-    capacity = sum(p.count for p in pools)
-    if span <= 0 or capacity <= 0:
-        return 0.0
-    return demand_s(jobs, pools, rates) / (capacity * span)
+    """The offered utilisation at ``load_scale`` (0 when the jobs arrive at one instant)."""
+    return _offered(_demands(jobs, pools, rates), sum(p.count for p in pools), load_scale)
 
 
 def load_scale_for(target: float, jobs: Sequence[JobSpec], pools: Sequence[Pool],
                    rates: RateModel) -> float:  # fmt: skip
-    """The load scale at which the jobs offer ``target`` utilisation."""
+    """The load scale at which the jobs offer ``target`` utilisation (relative error of
+    the scale about 1e-9)."""
     if not target > 0:
         raise ValueError(f"--offered-load must be > 0, got {target}")
-    base = offered_utilization(jobs, pools, rates)
-    if base <= 0:
+    demands = _demands(jobs, pools, rates)
+    capacity = sum(p.count for p in pools)
+    low, high = 1e-9, 1e12
+    most = _offered(demands, capacity, high)
+    if most < target:
         raise ValueError(
-            "--offered-load: the trace offers no work over time (one job, or all "
-            "at one instant), so no load scale reaches a utilisation"
+            f"--offered-load: at most {most:.3g} is reachable with these jobs on "
+            f"this fleet (every job running from its arrival to the last one)"
         )
-    return target / base
+    for _ in range(_ITERATIONS):
+        mid = (low * high) ** 0.5
+        if _offered(demands, capacity, mid) < target:
+            low = mid
+        else:
+            high = mid
+    return high
