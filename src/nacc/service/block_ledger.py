@@ -5,7 +5,9 @@ block's projects owe, posted (``docs/programs.md``, "Capacity blocks").
   (a project whose balance does not cover its share is a 402 and nothing is booked), cause
   ``block:<name>:capacity``; cancelling refunds the part of the block not yet begun,
   cause ``block:<name>:cancel``. Their jobs on the block's pool within its window are
-  not charged again (``covered``: the live scheduler leaves those stretches unmetered).
+  not charged again, up to the block's size at a time (``BlockSeats``: the live scheduler
+  leaves those stretches unmetered; a project running more on the pool than the block
+  holds pays for the rest).
 - ``use_plus_idle``: the jobs are charged as any job; once the block has ended, the live
   scheduler posts its idle accelerator-hours x ``idle_fee``, cause ``block:<name>:idle``
   (the used accelerator-seconds come from the stored usage of the projects' jobs on the
@@ -24,6 +26,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from nacc.domain.credits import to_credits
+from nacc.domain.ids import JobId
 from nacc.domain.jobs import JobClass, JobSpec
 from nacc.domain.pools import Pool
 from nacc.domain.reservations import Block, ChargeMode, block_charge
@@ -100,14 +103,42 @@ def settle_idle(uow: UnitOfWork, block: Block, rate: float, used_s: float, at: f
     return True
 
 
-def covered(blocks: Sequence[Block], spec: JobSpec, pool: Pool, start_s: float,
-            end_s: float) -> float:  # fmt: skip
-    """The share (0..1) of a metered stretch a ``capacity`` block already paid for: the
-    job's project is served by a block on that pool over that time."""
-    best = 0.0
-    for b in blocks:
-        if b.charge is ChargeMode.CAPACITY and b.pool_id == pool.id and b.serves(spec.project):
+class BlockSeats:
+    """Which running jobs sit on each ``capacity`` block's accelerators, so a block pays
+    for at most ``count`` of its projects' accelerators at a time: a job takes seats when
+    it is first metered on the block's pool in the block's window (first come, first
+    seated; a job already seated keeps its seats) and frees them when it stops running.
+    A job that finds fewer free seats than it uses is charged for the rest, and takes
+    seats freed later. Kept in memory: after a restart the running jobs are seated again
+    in the order they are metered."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, dict[JobId, int]] = {}
+
+    def covered(self, blocks: Sequence[Block], spec: JobSpec, pool: Pool, count: int,
+                start_s: float, end_s: float) -> float:  # fmt: skip
+        """The share (0..1) of a metered stretch that a block already paid for."""
+        best = 0.0
+        for b in blocks:
+            if b.charge is not ChargeMode.CAPACITY or b.pool_id != pool.id:
+                continue
             inside = min(end_s, b.end_s) - max(start_s, b.start_s)
-            if end_s > start_s and inside > 0:
-                best = max(best, min(1.0, inside / (end_s - start_s)))
-    return best
+            if not (b.serves(spec.project) and end_s > start_s and inside > 0 and count > 0):
+                continue
+            held = self._held.setdefault(b.id, {})
+            others = sum(held.values()) - held.get(spec.id, 0)
+            seats = max(0, min(count, b.count - others))
+            if seats:
+                held[spec.id] = seats
+            else:
+                held.pop(spec.id, None)
+            best = max(best, seats / count * min(1.0, inside / (end_s - start_s)))
+        return best
+
+    def release(self, job_id: JobId) -> None:
+        """The job stopped running: its seats are free."""
+        for held in self._held.values():
+            held.pop(job_id, None)
+
+    def seated(self, block_id: str) -> dict[JobId, int]:
+        return dict(self._held.get(block_id, {}))

@@ -34,7 +34,7 @@ from nacc.ledger.accounts import (
     usage_cause,
 )
 from nacc.ports.store_scheduler import Charge, Leg, Move, TickWrites, Waiting
-from nacc.service.block_ledger import covered
+from nacc.service.block_ledger import BlockSeats
 
 
 def _opened_with(kind: AccountKind) -> Decimal | None:
@@ -95,19 +95,23 @@ class TickBuffer:
         self.moves: list[Move] = []
         self.charges: list[Charge] = []
         self.blocks: list[Block] = []  # booked blocks: ``capacity`` ones paid their jobs' use
+        self.seats = BlockSeats()  # which running jobs those blocks pay for
 
     def meter(
         self, spec: JobSpec, pool: Pool, count: int, start_s: float, end_s: float, credits: float
     ) -> None:
         """A charge for the stretch, less the share a ``capacity`` block already paid
-        (``block_ledger.covered``): none at all for a stretch wholly on the block."""
-        paid = covered(self.blocks, spec, pool, start_s, end_s) if self.blocks else 0.0
+        (``block_ledger.BlockSeats``): none at all for a stretch wholly on the block."""
+        paid = (self.seats.covered(self.blocks, spec, pool, count, start_s, end_s)
+                if self.blocks else 0.0)  # fmt: skip
         if paid >= 1.0:
             return
         self.charges.append(charge_of(spec, pool, count, start_s, end_s, credits * (1 - paid)))
 
     def emit(self, event: JobEvent) -> None:
         self.moves.append(move_of(event))
+        if event.src is JobState.RUNNING and event.dst is not JobState.RUNNING:
+            self.seats.release(event.job_id)
 
     def add(self, move: Move) -> None:
         """A move the scheduler decides itself (a job lost after a restart)."""
