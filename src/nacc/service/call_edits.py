@@ -80,6 +80,35 @@ class CallChanges:
     blind: bool | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Editable:
+    """A call as its officer may change it: ``state`` (``upcoming``, ``open``, ``closed``,
+    ``decided``), how many proposals it has, and the fields (``CallSpec``'s names) that can
+    no longer change (``budget_credits``: it may only rise)."""
+
+    call: CallDetails
+    state: str
+    proposals: int
+    fixed: tuple[str, ...]
+
+
+def editable(svc: Services, who: Principal, call_id: int) -> Editable:
+    """The call and what of it may change, to its program's officers and operators."""
+    now = svc.clock()
+    with svc.unit() as uow:
+        call = find_call(uow, call_id)
+        require(who, *OFFICERS, scope=officer_scope(call.program_id))
+        shown = call_details(uow, call)
+        proposals = uow.programs.list_proposals(call_id, limit=1).total
+    if shown.decided:
+        return Editable(shown, "decided", proposals, tuple(f.name for f in fields(CallSpec)))
+    state = "upcoming" if now <= call.opens_at else "open" if now < call.closes_at else "closed"
+    fixed = list(FIXED_ONCE_CLOSED) if state == "closed" else []
+    if proposals:
+        fixed += [n for n in (*FIXED_ONCE_PROPOSED, "budget_credits") if n not in fixed]
+    return Editable(shown, state, proposals, tuple(fixed))
+
+
 def at(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 

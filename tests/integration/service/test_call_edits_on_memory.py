@@ -16,7 +16,7 @@ from nacc.domain.reasons import Code
 from nacc.ports.store_people import CallSpec
 from nacc.service import audit, awards, programs
 from nacc.service.auth import Principal
-from nacc.service.call_edits import CallChanges, CallRefused, close_call, edit_call
+from nacc.service.call_edits import CallChanges, CallRefused, close_call, edit_call, editable
 from nacc.service.context import Services
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -76,10 +76,11 @@ def test_proposals_fix_the_terms_and_the_budget_only_rises(
     svc, _, call_id = world
     programs.apply(svc, _kim(svc), call_id, programs.ProposalRequest("A", "a", Decimal(10),
                                                                      ["inference"]))  # fmt: skip
-    for changes, name in ((CallChanges(criteria={"other": 1.0}), "criteria"),
-                          (CallChanges(opens_at=T0 - 2 * DAY), "opens_at"),
-                          (CallChanges(min_score=3.0), "min_score"),
-                          (CallChanges(eligible_org_kinds=["company"]), "eligible_org_kinds")):  # fmt: skip
+    locked = [(CallChanges(criteria={"other": 1.0}), "criteria"),
+              (CallChanges(opens_at=T0 - 2 * DAY), "opens_at"),
+              (CallChanges(min_score=3.0), "min_score"),
+              (CallChanges(eligible_org_kinds=["company"]), "eligible_org_kinds")]  # fmt: skip
+    for changes, name in locked:
         with pytest.raises(CallRefused) as refused:
             edit_call(svc, OPS, call_id, changes)
         assert refused.value.code == Code.CALL_FIELD_LOCKED and refused.value.where == name
@@ -133,3 +134,20 @@ def test_a_call_not_yet_open_is_not_closed(world: tuple[Services, Clock, int]) -
     assert early.value.code == Code.CALL_NOT_YET_OPEN
     moved = edit_call(svc, OPS, call_id, CallChanges(opens_at=T0 - DAY / 2))
     assert moved.opens_at == T0 - DAY / 2
+
+
+def test_what_the_officer_is_told_may_change(world: tuple[Services, Clock, int]) -> None:
+    svc, clock, call_id = world
+    fresh = editable(svc, OPS, call_id)
+    assert (fresh.state, fresh.proposals, fresh.fixed) == ("open", 0, ())
+    with pytest.raises(Forbidden):
+        editable(svc, _kim(svc), call_id)
+    programs.apply(svc, _kim(svc), call_id, programs.ProposalRequest("A", "a", Decimal(10),
+                                                                     ["inference"]))  # fmt: skip
+    clock.now = T0 + 8 * DAY
+    closed = editable(svc, OPS, call_id)
+    assert closed.state == "closed" and closed.proposals == 1
+    assert closed.fixed[:3] == ("opens_at", "closes_at", "eligible_org_kinds")
+    assert "budget_credits" in closed.fixed
+    awards.decide(svc, OPS, call_id, awards.DecideRequest({}))
+    assert editable(svc, OPS, call_id).state == "decided"

@@ -79,9 +79,7 @@ def get_call(call_id: IdPath, svc: ServicesDep, who: CallerDep) -> sp.CallOut:
 
 
 @router.patch("/calls/{call_id}", responses=WRITE)
-def edit_call(
-    call_id: IdPath, body: sp.CallEditIn, svc: ServicesDep, who: CallerDep
-) -> sp.CallOut:
+def edit_call(call_id: IdPath, body: sp.CallEditIn, svc: ServicesDep, who: CallerDep) -> sp.CallOut:
     """Operators and the program's officers; what may change depends on the call's state
     (proposals fix its terms, a closed call does not reopen, a decided one is final:
     docs/programs.md); a budget change moves credits in the ledger."""
