@@ -31,6 +31,7 @@ def test_the_officer_edits_and_closes_calls(browser: Any, portal: Portal, lang: 
     c = cast(portal.svc)
     v = Visit(browser, portal, lang, c.officer)
     page = v.go(f"/portal/calls/{c.open_call}/manage")
+    v.check()
     page.click("#edit-call")
     expect(page.locator("#call-state .tag")).to_have_text(v.say("edit.state_open"))
     expect(page.locator("#e-title")).to_have_value("2027 상반기 공모")

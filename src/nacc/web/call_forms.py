@@ -29,13 +29,24 @@ def _number(value: Decimal) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
+def _weight(value: object) -> str:
+    """A float as it reads back exactly (``2``, ``0.1234567``)."""
+    number = float(str(value))
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _kinds(call: CallDetails) -> list[str]:
+    """The eligible kinds (none stated: every kind, as ``domain.programs.eligible``)."""
+    return list(call.eligible_org_kinds) or list(KINDS)
+
+
 def shown(call: CallDetails) -> dict[str, str]:
     """The form's fields for ``call`` as it is (kinds as ``kind.<k>`` = ``1``)."""
     values = {"title": call.title, "budget": _number(call.budget_credits),
-              "criteria": ", ".join(f"{c['name']}:{c['weight']:g}" for c in call.criteria),
-              "min_score": f"{call.min_score:g}", "blind": "1" if call.blind else ""}  # fmt: skip
+              "criteria": ", ".join(f"{c['name']}:{_weight(c['weight'])}" for c in call.criteria),
+              "min_score": _weight(call.min_score), "blind": "1" if call.blind else ""}  # fmt: skip
     values |= {name: moment(getattr(call, name)) for name in DATES}
-    return values | {f"kind.{k}": "1" for k in call.eligible_org_kinds}
+    return values | {f"kind.{k}": "1" for k in _kinds(call)}
 
 
 def changes(
@@ -65,6 +76,8 @@ def changes(
     kinds = [k for k in KINDS if fields.get(f"kind.{k}")]
     if not kinds:
         errors["kinds"] = "form.pick_one"
+    if sorted(kinds) == sorted(_kinds(call)):
+        kinds = list(call.eligible_org_kinds)  # unchanged (also when none were stated)
     if errors:
         return None, {k: text.say(lang, v) for k, v in errors.items()}
     return CallChanges(
