@@ -86,6 +86,7 @@ def _pages(portal: Portal, c: Cast) -> list[tuple[str, str, Callable[[Any], None
         ("review-proposal", rev, go(f"/portal/review/proposals/{c.proposals[0]}")),
         ("programs", off, go("/portal/programs")),
         ("call-manage", off, preview),
+        ("call-edit", off, go(f"/portal/calls/{c.open_call}/edit")),
         ("fleet", ops, go("/portal/fleet")),
         ("people", ops, go("/portal/people")),
     ]

@@ -49,6 +49,8 @@ def test_forms_without_their_token_change_nothing(site: tuple[TestClient, Cast, 
         (c.officer, "/portal/programs/1/calls", {"title": "forged"}),
         (c.officer, f"/portal/calls/{c.closed_call}/reviewers", {"user_id": "1"}),
         (c.officer, f"/portal/calls/{c.closed_call}/decide", {"action": "decide"}),
+        (c.officer, f"/portal/calls/{c.open_call}/edit", {"title": "forged"}),
+        (c.officer, f"/portal/calls/{c.open_call}/close", {}),
         (c.reviewer, f"/portal/review/proposals/{p0}/score", {"score.novelty": "9"}),
         (c.reviewer, f"/portal/review/proposals/{p1}/conflict", {"note": "x"}),
         (pi, f"/portal/calls/{c.open_call}/apply", {"title": "forged"}),
@@ -71,6 +73,8 @@ def test_forms_without_their_token_change_nothing(site: tuple[TestClient, Cast, 
         assert len(uow.people.tokens_of(1)) == 1
         assert uow.programs.reviews_for(p0) == []
         assert not uow.programs.program_by_name("forged")
+        still = uow.programs.get_call(c.open_call)
+        assert still is not None and still.title != "forged" and still.closes_at > svc.clock()
 
 
 def test_pages_of_another_role_are_refused(site: tuple[TestClient, Cast, str]) -> None:
@@ -79,5 +83,6 @@ def test_pages_of_another_role_are_refused(site: tuple[TestClient, Cast, str]) -
     assert client.get("/portal/fleet").status_code == 403
     assert client.get("/portal/people").status_code == 403
     assert client.get(f"/portal/calls/{c.closed_call}/manage").status_code in (403, 404)
+    assert client.get(f"/portal/calls/{c.open_call}/edit").status_code == 403
     review = client.get("/portal/review")
     assert review.status_code == 200 and 'id="no-calls"' in review.text

@@ -98,6 +98,23 @@ class CallIn(Strict):
     blind: Flag = False
 
 
+class CallEditIn(Strict):
+    """What an edit changes (``PATCH /calls/{id}``); a field left out stays as it is."""
+
+    title: Annotated[str, Field(min_length=1, max_length=300), NulFree] | None = None
+    opens_at: Moment | None = None
+    closes_at: Moment | None = None
+    review_opens_at: Moment | None = None
+    review_closes_at: Moment | None = None
+    budget_credits: CreditsIn | None = None
+    eligible_org_kinds: list[OrgKind] | None = Field(default=None, min_length=1,
+                                                     max_length=LIST_MAX)  # fmt: skip
+    sector_tags: list[Sector] | None = Field(default=None, min_length=1, max_length=LIST_MAX)
+    criteria: list[CriterionIn] | None = Field(default=None, min_length=1, max_length=20)
+    min_score: Number | None = Field(default=None, ge=SCORE_MIN, le=SCORE_MAX)
+    blind: Flag | None = None
+
+
 class CallOut(Out):
     id: int
     program_id: int

@@ -1,5 +1,6 @@
 """The program officer's commands beyond listing: ``create-program``, ``open-call``
-(a call file, YAML or JSON) and ``award`` (decide a call, or ``--preview`` what the
+(a call file, YAML or JSON), ``close-call``, ``edit-call`` (a call file's fields and/or
+options) and ``award`` (decide a call, or ``--preview`` what the
 decision would award and the budget it would use, committing nothing; overrides with
 reasons as in the portal).
 
@@ -53,17 +54,91 @@ def open_call(
     as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """(Officers) open a call for proposals in a program from a call file."""
-    body = {k: _plain(v) for k, v in read_mapping(file, "title, opens_at, ...").items()}
-    if isinstance(body.get("criteria"), dict):  # {merit: 2, feasibility: 1}
-        body["criteria"] = [{"name": str(k), "weight": w} for k, w in body["criteria"].items()]
-    if "budget_credits" in body:
-        body["budget_credits"] = str(body["budget_credits"])
+    body = _call_body(read_mapping(file, "title, opens_at, ..."))
     got = _call("POST", f"/programs/{program}/calls", body)
     if as_json:
         emit(got)
     else:
         console.print(words.say(language(), "call.opened", id=got["id"], title=got["title"],
                                 closes=got["closes_at"]), markup=False)  # fmt: skip
+
+
+def close_call(
+    call: Annotated[int, typer.Argument(help="the call's id")], as_json: JsonOpt = False
+) -> None:
+    """(Officers) close a call now: it takes no more proposals and may be decided."""
+    got = _call("POST", f"/calls/{call}/close")
+    if as_json:
+        emit(got)
+    else:
+        console.print(words.say(language(), "call.closed", id=got["id"], title=got["title"],
+                                closes=got["closes_at"]), markup=False)  # fmt: skip
+
+
+_EDIT_FLAGS = {"title": "--title", "opens_at": "--opens-at", "closes_at": "--closes-at",
+               "review_opens_at": "--review-opens-at",
+               "review_closes_at": "--review-closes-at", "budget_credits": "--budget",
+               "min_score": "--min-score"}  # fmt: skip
+_DATES = ("opens_at", "closes_at", "review_opens_at", "review_closes_at")
+
+
+def _moment(flag: str, raw: str) -> str:
+    """A flag's date (``2027-03-01``, midnight UTC) or date-time (UTC unless it says)."""
+    try:
+        return str(_plain(date.fromisoformat(raw)))
+    except ValueError:
+        pass
+    try:
+        return str(_plain(datetime.fromisoformat(raw)))
+    except ValueError:
+        err.print(f"error: {flag}: expected a date (2027-03-01) or a date-time "
+                  f"(2027-03-01T09:00:00+09:00), got {raw!r}", markup=False)  # fmt: skip
+        raise typer.Exit(2) from None
+
+
+def edit_call(
+    call: Annotated[int, typer.Argument(help="the call's id")],
+    file: Annotated[Path | None, typer.Option("--file", help="the fields to change (YAML or "
+                                              "JSON), as in a call file")] = None,
+    title: Annotated[str | None, typer.Option("--title")] = None,
+    opens_at: Annotated[str | None, typer.Option("--opens-at")] = None,
+    closes_at: Annotated[str | None, typer.Option("--closes-at")] = None,
+    review_opens_at: Annotated[str | None, typer.Option("--review-opens-at")] = None,
+    review_closes_at: Annotated[str | None, typer.Option("--review-closes-at")] = None,
+    budget: Annotated[str | None, typer.Option("--budget", help="credits")] = None,
+    min_score: Annotated[float | None, typer.Option("--min-score")] = None,
+    as_json: JsonOpt = False,
+) -> None:  # fmt: skip
+    """(Officers) change a call: the fields of a file and/or options (options win). What
+    may change depends on the call's state (docs/programs.md)."""
+    body = {} if file is None else _call_body(read_mapping(file, "title, closes_at, ..."))
+    flags = {"title": title, "opens_at": opens_at, "closes_at": closes_at,
+             "review_opens_at": review_opens_at, "review_closes_at": review_closes_at,
+             "budget_credits": budget, "min_score": min_score}  # fmt: skip
+    for key, value in flags.items():
+        if value is not None:
+            body[key] = _moment(_EDIT_FLAGS[key], str(value)) if key in _DATES else value
+    if not body:
+        err.print("error: nothing to change: give --file or an option (--title, --closes-at, "
+                  "--budget, ...)", markup=False)  # fmt: skip
+        raise typer.Exit(2)
+    got = _call("PATCH", f"/calls/{call}", body)
+    if as_json:
+        emit(got)
+    else:
+        console.print(words.say(language(), "call.edited", id=got["id"], title=got["title"],
+                                closes=got["closes_at"], budget=got["budget_credits"]),
+                      markup=False)  # fmt: skip
+
+
+def _call_body(raw: dict[str, Any]) -> dict[str, Any]:
+    """A call file's mapping as the API reads it (dates as ISO text, criteria as a list)."""
+    body = {k: _plain(v) for k, v in raw.items()}
+    if isinstance(body.get("criteria"), dict):  # {merit: 2, feasibility: 1}
+        body["criteria"] = [{"name": str(k), "weight": w} for k, w in body["criteria"].items()]
+    if "budget_credits" in body:
+        body["budget_credits"] = str(body["budget_credits"])
+    return body
 
 
 def _overrides(items: list[str]) -> dict[str, dict[str, Any]]:
@@ -119,4 +194,6 @@ def award(
 def register(app: typer.Typer) -> None:
     app.command("create-program")(create_program)
     app.command("open-call")(open_call)
+    app.command("close-call")(close_call)
+    app.command("edit-call")(edit_call)
     app.command()(award)

@@ -124,6 +124,14 @@ class Code(StrEnum):
     INVITATION_ANSWERED = "invitation_answered"
     INVITEE_REVIEWED = "invitee_reviewed"
     RATE_LIMITED = "rate_limited"
+    # closing and editing a call (service.call_edits)
+    CALL_ALREADY_CLOSED = "call_already_closed"
+    CALL_NOT_YET_OPEN = "call_not_yet_open"
+    CALL_DECIDED = "call_decided"
+    CALL_FIELD_LOCKED = "call_field_locked"
+    CALL_BUDGET_LOCKED = "call_budget_locked"
+    CALL_CLOSED_DATES = "call_closed_dates"
+    CALL_CLOSES_IN_PAST = "call_closes_in_past"
     # what the CLI says after an access change
     TOKEN_REVOKED = "token_revoked"
     ROLE_REVOKED = "role_revoked"
@@ -298,6 +306,13 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.INVITATION_ANSWERED: ("invitation", "state"),
     Code.INVITEE_REVIEWED: ("name", "proposal"),
     Code.RATE_LIMITED: ("retry_after_s", "rate"),
+    Code.CALL_ALREADY_CLOSED: ("call", "closes_at"),
+    Code.CALL_NOT_YET_OPEN: ("call", "opens_at"),
+    Code.CALL_DECIDED: ("call",),
+    Code.CALL_FIELD_LOCKED: ("call", "field", "proposals"),
+    Code.CALL_BUDGET_LOCKED: ("call", "budget", "proposals"),
+    Code.CALL_CLOSED_DATES: ("call", "field", "closes_at"),
+    Code.CALL_CLOSES_IN_PAST: ("call", "closes_at", "now"),
     Code.TOKEN_REVOKED: ("token",),
     Code.ROLE_REVOKED: ("roles", "user", "scope"),
     Code.INVITATION_STATE: ("invitation", "proposal", "state"),

@@ -169,6 +169,10 @@ class ProgramsRepo(Protocol):
         """Open a call; kinds, tags, criteria, windows and budget are checked first."""
         ...
 
+    def update_call(self, call_id: int, spec: CallSpec) -> CallView:
+        """Replace what the call states (its program stays); checked as ``create_call``."""
+        ...
+
     def get_call(self, call_id: int, *, lock: bool = False) -> CallView | None:
         """The call; with ``lock``, held for the rest of the unit so two decisions (or a
         decision and a review) on one call are serialised."""

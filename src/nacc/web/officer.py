@@ -3,8 +3,7 @@ a call's proposals with their review scores, reviewers to assign, the decision w
 preview of the budget it uses before it is committed (overrides need a reason), and the
 projects it created with their tranches (accept a progress report: the next tranche).
 
-Closing a call early is not offered: a call closes at its ``closes_at`` (the services
-have no close).
+Editing a call and closing it early: ``nacc.web.officer_calls`` (the call's settings page).
 """
 
 from __future__ import annotations

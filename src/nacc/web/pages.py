@@ -18,7 +18,7 @@ from nacc.domain.errors import NaccError
 from nacc.domain.lifecycle import TERMINAL
 from nacc.ports.store_people import hash_token
 from nacc.service import awards, burndown, jobs
-from nacc.web import flow, forms, officer, operator, pi, reviewer
+from nacc.web import flow, forms, officer, officer_calls, operator, pi, reviewer
 from nacc.web.context import Visitor, form_fields, language, page, services, sessions, visitor
 from nacc.web.session import COOKIE, PRE_COOKIE, new_nonce
 
@@ -195,5 +195,5 @@ def cancel(request: Request, job_id: str, me: MaybeVisitor, fields: Form) -> Res
     return RedirectResponse(f"/portal/jobs/{job_id}", status_code=303)
 
 
-for persona in (pi.router, reviewer.router, officer.router, operator.router):
+for persona in (pi.router, reviewer.router, officer.router, officer_calls.router, operator.router):
     router.include_router(persona)

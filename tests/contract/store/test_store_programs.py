@@ -236,3 +236,20 @@ def test_project_inputs_and_references_are_checked(store: Store, world: World) -
             uow.awards.create_project(replace(spec, members={999: "member"}))
         with pytest.raises(InvalidReference):
             uow.awards.create_project(replace(spec, proposal_id=world.proposal_id + 99))
+
+
+def test_a_call_is_updated_in_place_and_checked(store: Store, world: World) -> None:
+    with store.unit() as uow:
+        call = uow.programs.get_call(world.call_id)
+        assert call is not None
+        spec = replace(call_spec("renamed"), closes_at=T0 + timedelta(days=40),
+                       criteria={"merit": 2.0}, sector_tags=("health",))  # fmt: skip
+        updated = uow.programs.update_call(world.call_id, spec)
+        assert updated.id == call.id and updated.program_id == call.program_id
+        with pytest.raises(InputError, match=r"call\.closes_at"):
+            uow.programs.update_call(world.call_id, replace(spec, closes_at=spec.opens_at))
+    with store.unit() as uow:
+        again = uow.programs.get_call(world.call_id)
+        assert again == updated and again.title == "renamed"
+        assert again.criteria == (Criterion("merit", 2.0),) and again.sector_tags == ("health",)
+        assert again.closes_at == T0 + timedelta(days=40)

@@ -186,6 +186,15 @@ def _fresh_closed_call(w: World) -> Request:
     return "POST", f"/calls/{cid}/decisions", {}
 
 
+def _fresh_open_call(method: str, suffix: str, body: Any) -> Callable[[World], Request]:
+    def build(w: World) -> Request:
+        officer = w.principal("program_officer")
+        cid = programs.open_call(w.api.svc, officer, w.ids["program"], _spec(w.now, *OPEN)).id
+        return method, f"/calls/{cid}{suffix}", body
+
+    return build
+
+
 def _closed_call_preview(w: World) -> Request:
     _, path, body = _fresh_closed_call(w)
     return "POST", f"{path}/preview", body
@@ -283,6 +292,8 @@ ROUTES: list[Route] = [
     _fixed("POST", "/programs/{program}/calls", OFFICERS, _call_body),
     _fixed("GET", "/calls", AUTHENTICATED),
     _fixed("GET", "/calls/{call}", AUTHENTICATED),
+    Route("PATCH", "/calls/{call_id}", OFFICERS, _fresh_open_call("PATCH", "", {"title": "t2"})),
+    Route("POST", "/calls/{call_id}/close", OFFICERS, _fresh_open_call("POST", "/close", None)),
     _fixed("POST", "/calls/{call}/proposals", frozenset({"reviewer", "pi", "member"}),
            lambda w: {"title": "t", "abstract": "a", "requested_credits": 1,
                       "job_classes": ["evaluation"]}),

@@ -55,6 +55,23 @@ def create_call(session: Session, program_id: int, spec: CallSpec) -> Call:
     return insert(session, call, f"call {spec.title!r}")
 
 
+def update_call(session: Session, call_id: int, spec: CallSpec) -> Call:
+    """Replace what the call states (not its program); checked as ``create_call``."""
+    check_call(spec)
+    call = session.get(Call, call_id)
+    if call is None:
+        raise LookupError(f"no call {call_id}")
+    call.title, call.opens_at, call.closes_at = spec.title, spec.opens_at, spec.closes_at
+    call.budget_credits = spec.budget_credits
+    call.eligible_org_kinds = list(spec.eligible_org_kinds)
+    call.sector_tags = list(spec.sector_tags)
+    call.review_criteria = [{"name": k, "weight": float(w)} for k, w in spec.criteria.items()]
+    call.min_score, call.blind = spec.min_score, spec.blind
+    call.review_opens_at, call.review_closes_at = spec.review_opens_at, spec.review_closes_at
+    session.flush()
+    return call
+
+
 def get_call(session: Session, call_id: int) -> Call | None:
     return session.get(Call, call_id)
 

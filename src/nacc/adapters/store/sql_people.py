@@ -243,6 +243,9 @@ class SqlPrograms:
     def create_call(self, program_id: int, spec: CallSpec) -> CallView:
         return call_view(repos_programs.create_call(self.session, program_id, spec))
 
+    def update_call(self, call_id: int, spec: CallSpec) -> CallView:
+        return call_view(repos_programs.update_call(self.session, call_id, spec))
+
     def get_call(self, call_id: int, *, lock: bool = False) -> CallView | None:
         if lock:
             return _opt(repos_extra.lock_call(self.session, call_id), call_view)

@@ -14,6 +14,7 @@ from nacc.api.problems import LIST, READ, WRITE
 from nacc.domain.errors import InputError
 from nacc.ports.store_people import CallSpec
 from nacc.service import awards, review_desk
+from nacc.service import call_edits as edits
 from nacc.service import programs as use
 
 router = APIRouter(tags=["programs"])
@@ -75,6 +76,30 @@ def list_calls(
 @router.get("/calls/{call_id}", responses=READ)
 def get_call(call_id: IdPath, svc: ServicesDep, who: CallerDep) -> sp.CallOut:
     return sp.CallOut.model_validate(use.get_call(svc, call_id))
+
+
+@router.patch("/calls/{call_id}", responses=WRITE)
+def edit_call(call_id: IdPath, body: sp.CallEditIn, svc: ServicesDep, who: CallerDep) -> sp.CallOut:
+    """Operators and the program's officers; what may change depends on the call's state
+    (proposals fix its terms, a closed call does not reopen, a decided one is final:
+    docs/programs.md); a budget change moves credits in the ledger."""
+    kinds = None if body.eligible_org_kinds is None else [k.value for k in body.eligible_org_kinds]
+    tags = None if body.sector_tags is None else [t.value for t in body.sector_tags]
+    changes = edits.CallChanges(
+        title=body.title, opens_at=body.opens_at, closes_at=body.closes_at,
+        review_opens_at=body.review_opens_at, review_closes_at=body.review_closes_at,
+        budget_credits=body.budget_credits,
+        criteria=None if body.criteria is None else _criteria(body.criteria),
+        min_score=body.min_score, eligible_org_kinds=kinds, sector_tags=tags, blind=body.blind,
+    )  # fmt: skip
+    return sp.CallOut.model_validate(edits.edit_call(svc, who, call_id, changes))
+
+
+@router.post("/calls/{call_id}/close", responses=WRITE)
+def close_call(call_id: IdPath, svc: ServicesDep, who: CallerDep) -> sp.CallOut:
+    """Operators and the program's officers: end submissions now (409 when already
+    closed, not yet open, or decided)."""
+    return sp.CallOut.model_validate(edits.close_call(svc, who, call_id))
 
 
 # --- proposals, reviewers, reviews --------------------------------------------------------

@@ -87,6 +87,14 @@ class MemPrograms:
         self.t.calls[call.id] = call
         return call
 
+    def update_call(self, call_id: int, spec: CallSpec) -> CallView:
+        check_call(spec)
+        if call_id not in self.t.calls:
+            raise LookupError(f"no call {call_id}")
+        call = _call(call_id, self.t.calls[call_id].program_id, spec)
+        self.t.calls[call_id] = call
+        return call
+
     def get_call(self, call_id: int, *, lock: bool = False) -> CallView | None:
         return self.t.calls.get(call_id)  # units are serial: a lock holds already
 
