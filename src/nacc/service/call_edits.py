@@ -42,9 +42,9 @@ from nacc.service.context import Services
 from nacc.service.programs import (
     OFFICERS,
     CallDetails,
-    _check_windows,
     call_account,
     call_details,
+    check_windows,
     find_call,
     officer_scope,
 )
@@ -138,7 +138,7 @@ def edit_call(svc: Services, who: Principal, call_id: int, changes: CallChanges)
         changed = [f.name for f in fields(CallSpec) if _differs(old, new, f.name)]
         if not changed:
             return call_details(uow, call)
-        _check_windows(new)
+        check_windows(new)
         _check_state(uow, call, new, changed, now)
         row = uow.programs.update_call(call_id, new)
         if new.budget_credits != old.budget_credits:

@@ -145,7 +145,7 @@ def list_programs(svc: Services, limit: int, offset: int) -> Page[ProgramView]:
 def open_call(svc: Services, who: Principal, program_id: int, spec: CallSpec) -> CallDetails:
     """Open a call and fund its budget account from ``funding`` in the same unit of work."""
     require(who, *OFFICERS, scope=officer_scope(program_id))
-    _check_windows(spec)
+    check_windows(spec)
     now = svc.clock()
     with svc.unit() as uow, duplicate_is_conflict():
         _program(uow, program_id)
@@ -160,7 +160,7 @@ def open_call(svc: Services, who: Principal, program_id: int, spec: CallSpec) ->
         return call_details(uow, call)
 
 
-def _check_windows(spec: CallSpec) -> None:
+def check_windows(spec: CallSpec) -> None:
     if spec.closes_at <= spec.opens_at:
         raise InputError("closes_at", "must be after opens_at")
     if spec.review_closes_at <= spec.review_opens_at:
