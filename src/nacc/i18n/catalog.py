@@ -7,6 +7,7 @@ then cached), so a fresh clone or an installed wheel needs no compile step. A me
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
@@ -47,6 +48,32 @@ def read_words(path: str, lang: str, domain: str) -> dict[str, str]:
         for m in catalog
         if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string and not m.fuzzy
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """A words catalog of one package: ``<package>/locale/<lang>/LC_MESSAGES/<domain>.po``
+    (the CLI's ``cli``, the portal's ``web``, the simulation report's ``report``). A
+    language without a catalog reads English's; a missing key renders as the key."""
+
+    package: str
+    domain: str
+
+    def po_path(self, lang: str) -> str:
+        return str(files(self.package) / "locale" / lang / "LC_MESSAGES" / f"{self.domain}.po")
+
+    def messages(self, lang: str) -> dict[str, str]:
+        """key -> message of ``lang``'s catalog (read once per language)."""
+        return _words(self, lang if lang in ("ko", "en") else "en")
+
+    def say(self, lang: str, key: str, **params: object) -> str:
+        """``key`` in ``lang`` with ``params`` filled (the key itself where none is known)."""
+        return fill_words(self.messages(lang), key, params)
+
+
+@cache
+def _words(words: Words, lang: str) -> dict[str, str]:
+    return read_words(words.po_path(lang), lang, words.domain)
 
 
 def fill_words(words: dict[str, str], key: str, params: dict[str, object]) -> str:

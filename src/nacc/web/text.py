@@ -6,9 +6,6 @@ complete (tests/web/test_web_text.py); a key missing from a catalog renders as t
 
 from __future__ import annotations
 
-from functools import cache
-from importlib.resources import files
-
 from nacc import i18n
 from nacc.i18n import catalog
 
@@ -16,19 +13,10 @@ LANGUAGES = i18n.LANGUAGES
 PORTAL_DEFAULT = "ko"  # Korean first when the browser says nothing we speak
 
 
-def po_path(lang: str) -> str:
-    return str(files("nacc.web") / "locale" / lang / "LC_MESSAGES" / "web.po")
-
-
-@cache
-def messages(lang: str) -> dict[str, str]:
-    """key -> message of ``lang``'s portal catalog (empty and fuzzy ones left out)."""
-    return catalog.read_words(po_path(lang), lang, "web")
-
-
-def say(lang: str, key: str, **params: object) -> str:
-    """``key`` in ``lang`` with ``params`` filled (the key itself where none is known)."""
-    return catalog.fill_words(messages(lang), key, params)
+WORDS = catalog.Words("nacc.web", "web")
+po_path = WORDS.po_path
+messages = WORDS.messages
+say = WORDS.say
 
 
 def choose(query: str | None, cookie: str | None, accept_language: str | None) -> str:
