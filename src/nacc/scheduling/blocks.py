@@ -15,8 +15,9 @@ Each plan it:
    by then; the others wait (``waiting_for_block``). Preemptions of jobs running on a
    block are dropped from the inner plan.
 
-``next_wake(now)`` is the next block start or end, so the driver decides then even if
-nothing arrives or ends. ``idle(view)`` reports the blocks' idle accelerators now.
+``next_wake(now)`` is the next block start or end (or the inner policy's own wake, if
+sooner), so the driver decides then even if nothing arrives or ends. ``idle(view)``
+reports the blocks' idle accelerators now.
 Pure: no clock, no IO.
 """
 
@@ -76,7 +77,12 @@ class Blocked:
         self._cache = CandidateCache(ACCEPTABLE_SPEED)
 
     def next_wake(self, now: float) -> float | None:
+        """The next block start or end, or the inner policy's own wake if sooner."""
         times = [t for b in self.blocks for t in (b.start_s, b.end_s) if t > now]
+        inner = getattr(self.inner, "next_wake", None)
+        wake = inner(now) if inner is not None else None
+        if isinstance(wake, int | float) and wake > now:
+            times.append(float(wake))
         return min(times) if times else None
 
     def idle(self, view: ClusterView) -> dict[str, int]:

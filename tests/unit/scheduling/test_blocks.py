@@ -75,3 +75,22 @@ def test_waiting_reason_and_idle_report() -> None:
     assert blocked.idle(during) == {"llm-1": 1}
     assert blocked.next_wake(0.0) == 100.0 and blocked.next_wake(100.0) == 1000.0
     assert blocked.next_wake(1000.0) is None
+
+
+class _Waking:
+    """An inner policy that wants to decide at t=50 (as the nacc policy's attained mode
+    does at a queue threshold)."""
+
+    name, round_s, on_events, rounds_when_idle = "waking", None, True, False
+
+    def plan(self, view):  # type: ignore[no-untyped-def]
+        raise AssertionError("not called")
+
+    def next_wake(self, now: float) -> float | None:
+        return 50.0 if now < 50.0 else None
+
+
+def test_the_inner_policys_wake_is_kept() -> None:
+    blocked = Blocked(_Waking(), [BLOCK])  # type: ignore[arg-type]
+    assert blocked.next_wake(0.0) == 50.0  # sooner than the block's start at 100
+    assert blocked.next_wake(60.0) == 100.0 and blocked.next_wake(100.0) == 1000.0
