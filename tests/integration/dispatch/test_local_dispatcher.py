@@ -17,7 +17,8 @@ import psutil
 import pytest
 
 from nacc.adapters.dispatch import local
-from nacc.adapters.dispatch.local import LOST, LOST_NOTE, DispatchError, LocalDispatcher
+from nacc.adapters.dispatch.local import DispatchError, LocalDispatcher
+from nacc.adapters.dispatch.local_state import LOST, LOST_NOTE
 from nacc.adapters.dispatch.procs import signal_group
 from nacc.adapters.dispatch.registry import DispatchOptions, create_dispatcher, default_registry
 from nacc.domain.errors import InputError, UnknownName

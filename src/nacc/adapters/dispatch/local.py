@@ -9,7 +9,6 @@ restarted service can re-adopt or reconcile it (``reconcile``). Linux only (``/p
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
@@ -22,20 +21,15 @@ from nacc.adapters.dispatch.device_env import device_variables
 from nacc.adapters.dispatch.local_devices import Devices
 from nacc.adapters.dispatch.local_devices import DispatchError as DispatchError
 from nacc.adapters.dispatch.local_launch import Heard, Launches
+from nacc.adapters.dispatch.local_recover import Reconciling
 from nacc.adapters.dispatch.local_state import (
-    LOST,
-    LOST_NOTE,
     Command,
-    Reconciled,
     Run,
     by_exit_file,
     by_reaped,
     cwd_for,
     ended_unrecorded,
     payload_command,
-    read_exit_code,
-    recovered,
-    run_from_state,
     wall_now,
     write_json,
 )
@@ -50,7 +44,7 @@ from nacc.adapters.dispatch.procs import (
 from nacc.domain.errors import InputError, UnknownName
 from nacc.domain.ids import JobId
 from nacc.domain.reasons import Code, Reason
-from nacc.ports import Launch, Launched, Observation, Outcome, Recovered
+from nacc.ports import Launch, Launched, Observation, Outcome
 from nacc.ports.dispatch import IMAGE
 
 _STEP_S = 0.02
@@ -59,7 +53,7 @@ _DRAIN_S = 0.2
 _log = logging.getLogger(__name__)
 
 
-class LocalDispatcher:
+class LocalDispatcher(Reconciling):
     """Runs jobs as local processes, handing out device ids per pool.
 
     ``devices`` maps a pool id to the local device ids it may hand out, e.g.
@@ -346,63 +340,3 @@ class LocalDispatcher:
             self._launches.link(run.job_id).write(run.job_dir / "state.json", state)
         else:
             write_json(run.job_dir / "state.json", state)
-
-    def reconcile(
-        self, state_dir: Path | None = None, now: float | None = None
-    ) -> list[Reconciled]:
-        """After a restart: re-adopt live jobs under ``state_dir`` (default: the workdir),
-        and report those that ended meanwhile. Call once, before the first launch."""
-        root = self._workdir if state_dir is None else Path(state_dir)
-        at = time.time() if now is None else now
-        self.flush()  # the ends already asked to be written are on disk
-        done: list[Reconciled] = []
-        for path in sorted(root.glob("*/state.json")):
-            try:
-                state = json.loads(path.read_text())
-                if state.get("ended") is not None or state.get("job_id") in self._runs:
-                    continue
-                run = run_from_state(path.parent, state)
-            except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-                note = f"unreadable {path}: {e}"
-                done.append(Reconciled(JobId(path.parent.name), "unreadable", note))
-                continue
-            done.append(self._reconcile_one(run, at))
-        return done
-
-    def _reconcile_one(self, run: Run, at: float) -> Reconciled:
-        reap_foreign(run.pid, run.proc_start)
-        if self._is_alive(run):
-            self._runs[run.job_id] = run
-            self._devices.hold(run.pool, run.devices)
-            note = f"pid {run.pid} still running on {run.pool} devices {list(run.devices)}"
-            return Reconciled(run.job_id, "readopted", note)
-        found = read_exit_code(run.job_dir)
-        if found is None:
-            obs = Observation(run.job_id, at, Outcome.LOST, None, LOST)
-            self._record_end(run, at, "lost", None, LOST_NOTE)
-            self._queued.append(obs)
-            return Reconciled(run.job_id, "lost", LOST_NOTE, obs)
-        code, wall = found
-        note = f"exit code {code} (ended while the service was down)"
-        outcome = Outcome.SUCCEEDED if code == 0 else Outcome.FAILED
-        why = Reason.of(Code.EXIT_CODE_WHILE_DOWN, exit_code=code)
-        obs = Observation(run.job_id, at, outcome, code, why)
-        self._record_end(run, at, "exited", code, note)
-        self._queued.append(obs)
-        return Reconciled(run.job_id, "finished", note, obs, wall)
-
-    def recover(self, job_ids: Sequence[JobId], now: float) -> list[Recovered]:
-        """The ``Recoverable`` capability: reconcile the work directory, then say, for
-        each of ``job_ids``, whether it still runs (re-adopted) or how it ended, at the
-        time its exit code was written; jobs found on disk but not listed come back as
-        ``unknown`` (they are stopped: a launch whose start was never recorded)."""
-        found = {r.job_id: r for r in self.reconcile(now=now)}
-        out: list[Recovered] = []
-        for job_id in job_ids:
-            rec = found.pop(job_id, None) or ended_unrecorded(self._workdir, job_id)
-            out.append(recovered(job_id, rec, now))
-        for job_id, rec in found.items():
-            if rec.action == "readopted":
-                self.stop(job_id, now)
-            out.append(Recovered(job_id, "unknown", rec.note))
-        return out
