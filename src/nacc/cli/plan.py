@@ -174,12 +174,16 @@ def _print(payload: dict[str, object], sims: list[YearSim], wall: float) -> None
         console.print(f"{year['year']}: fleet {year['fleet']} bought {year['bought']} "
                       f"leased {year['leased']} domestic at the national center "
                       f"{year['domestic_share']:.1%}", markup=False)  # fmt: skip
+    from nacc.cli.client import language
+    from nacc.planning.explain import text_in
+
+    lang = language()
     for b in payload["binding"]:  # type: ignore[attr-defined]
-        console.print(f"binding {b['constraint']}: {b['explanation']}", markup=False)
+        console.print(f"binding {b['constraint']}: {text_in(b, lang)}", markup=False)
     infeasible = payload.get("infeasible")
     if isinstance(infeasible, dict):
         for r in infeasible["cheapest_relaxation"]:
-            console.print(f"relax: {r['explanation']}", markup=False)
+            console.print(f"relax: {text_in(r, lang)}", markup=False)
     for s in sims:
         console.print(f"simulated {s.year}: avg queue {s.avg_queue_s / 60:,.1f} min, "
                       f"utilisation {s.utilization:.1%}")  # fmt: skip

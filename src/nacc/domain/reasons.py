@@ -171,6 +171,18 @@ class Code(StrEnum):
     PLAN_SOLVER = "plan_solver"
     PLAN_BASIS_COUNT = "plan_basis_count"
     PLAN_BASIS_CREDITS = "plan_basis_credits"
+    # the planner's explanations: a binding constraint's shadow price, a relaxation
+    PLAN_BINDING_POWER = "plan_binding_power"
+    PLAN_BINDING_BUDGET = "plan_binding_budget"
+    PLAN_BINDING_DEMAND = "plan_binding_demand"
+    PLAN_BINDING_AVAILABILITY = "plan_binding_availability"
+    PLAN_BINDING_DOMESTIC = "plan_binding_domestic"
+    PLAN_BINDING_OUTSIDE = "plan_binding_outside"
+    PLAN_RELAX_POWER = "plan_relax_power"
+    PLAN_RELAX_BUDGET = "plan_relax_budget"
+    PLAN_RELAX_DEMAND = "plan_relax_demand"
+    PLAN_RELAX_DOMESTIC = "plan_relax_domestic"
+    PLAN_RELAX_OUTSIDE = "plan_relax_outside"
     SHARES_TITLE = "shares_title"
     # challenge tracks (entries, evaluations, quota)
     CHALLENGE_QUOTA_DAY = "challenge_quota_day"
@@ -358,6 +370,17 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.PLAN_BASIS_CREDITS: (),
     Code.SHARES_TITLE: ("half_life_s", "rows"),
     Code.PLAN_SOLVER: ("status", "gap", "objective_bn", "bound_bn", "seconds"),
+    Code.PLAN_BINDING_POWER: ("site", "year", "saving_krw"),
+    Code.PLAN_BINDING_BUDGET: ("year", "saving_krw"),
+    Code.PLAN_BINDING_DEMAND: ("group", "year", "cost_krw"),
+    Code.PLAN_BINDING_AVAILABILITY: ("chip", "year", "saving_krw"),
+    Code.PLAN_BINDING_DOMESTIC: ("share_pct", "year", "cost_krw"),
+    Code.PLAN_BINDING_OUTSIDE: ("share_pct", "year", "cost_krw"),
+    Code.PLAN_RELAX_POWER: ("amount_mw", "site", "year"),
+    Code.PLAN_RELAX_BUDGET: ("amount_krw", "year"),
+    Code.PLAN_RELAX_DEMAND: ("amount", "group", "year"),
+    Code.PLAN_RELAX_DOMESTIC: ("year", "amount"),
+    Code.PLAN_RELAX_OUTSIDE: ("year", "amount"),
     Code.CHALLENGE_QUOTA_DAY: ("limit", "resets_at", "retry_after_s"),
     Code.CHALLENGE_QUOTA_TOTAL: ("limit",),
     Code.METRICS_NOT_JSON: ("problem",),

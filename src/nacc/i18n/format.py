@@ -1,6 +1,7 @@
 """Filling a message's ``{name}`` placeholders with a reason's parameters, readably.
 
-Parameters named ``*_s`` are seconds and read as durations ("1 h 30 min", "1시간 30분");
+Parameters named ``*_s`` are seconds and read as durations ("1 h 30 min", "1시간 30분"),
+``*_krw`` are won ("KRW 1.23 bn", "12.3억 원");
 other floats get three significant digits; ``{name!r}`` quotes the raw value (English
 messages use it to read exactly as the error's ``str``).
 """
@@ -49,12 +50,35 @@ def duration(seconds: float, lang: str) -> str:
     return sign + " ".join(p for p in parts if not p.startswith("0"))
 
 
+def money(krw: float, lang: str) -> str:
+    """An amount in won as people say it: "KRW 1.23 bn" / "12.3억 원", "KRW 4.5 trn" /
+    "4.50조 원", "KRW 4.5 M" / "450만 원"."""
+    size = abs(krw)
+    if lang == "ko":
+        if size >= 1e12:
+            return f"{krw / 1e12:,.2f}조 원"
+        if size >= 1e8:
+            return f"{krw / 1e8:,.1f}억 원"
+        if size >= 1e4:
+            return f"{krw / 1e4:,.0f}만 원"
+        return f"{krw:,.0f}원"
+    if size >= 1e12:
+        return f"KRW {krw / 1e12:,.2f} trn"
+    if size >= 1e9:
+        return f"KRW {krw / 1e9:,.2f} bn"
+    if size >= 1e6:
+        return f"KRW {krw / 1e6:,.1f} M"
+    return f"KRW {krw:,.0f}"
+
+
 def value(name: str, raw: Param, lang: str) -> str:
-    """One parameter as text in ``lang``."""
+    """One parameter as text in ``lang``: ``*_s`` durations, ``*_krw`` money."""
     if isinstance(raw, bool):
         yes, no = _YES_NO.get(lang, _YES_NO["en"])
         return yes if raw else no
     if isinstance(raw, int | float):
+        if name.endswith("_krw"):
+            return money(raw, lang)
         return duration(raw, lang) if name.endswith("_s") else number(raw)
     return str(raw)
 

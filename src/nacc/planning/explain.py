@@ -1,9 +1,14 @@
-"""Plain-words explanations: shadow prices of binding rows, and relaxations of targets."""
+"""Plain-words explanations: shadow prices of binding rows, and relaxations of targets.
+
+Each explanation is a reason code with parameters (``code``, ``params``: rendered in Korean
+or English at the edge, ``nacc.i18n``) and its English text (``explanation``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from nacc.domain.reasons import Code, Reason
+from nacc.i18n import render
 from nacc.planning.extract import decisions, fleet_at
 from nacc.planning.formulate import BN, OBJ_UNIT
 from nacc.planning.milp import Program, Row, Solution
@@ -14,16 +19,17 @@ DUAL_TOL = 1e-7
 _EXPLAINED = ("power", "budget", "demand", "domestic", "outside", "availability")
 
 
-def krw(value: float) -> str:
-    """``KRW 1.23 bn`` / ``KRW 4.5 M`` / ``KRW 12,345``."""
-    size = abs(value)
-    if size >= 1e12:
-        return f"KRW {value / 1e12:,.2f} trn"
-    if size >= 1e9:
-        return f"KRW {value / 1e9:,.2f} bn"
-    if size >= 1e6:
-        return f"KRW {value / 1e6:,.1f} M"
-    return f"KRW {value:,.0f}"
+def _said(reason: Reason, **fields: Any) -> dict[str, Any]:
+    """An explanation: the fields, the reason as code and parameters, its English text."""
+    return {**fields, "code": reason.code, "params": dict(reason.args),
+            "explanation": render(reason, "en")}  # fmt: skip
+
+
+def text_in(item: dict[str, Any], lang: str) -> str:
+    """An explanation in ``lang`` (its stored English where it carries no code)."""
+    if lang == "en" or not item.get("code"):
+        return str(item["explanation"])
+    return render(Reason.of(str(item["code"]), **item.get("params", {})), lang)
 
 
 def tight(row: Row, activity: float) -> bool:
@@ -44,53 +50,49 @@ def binding_rows(
         dual = relax.duals[i]
         if row.kind not in _EXPLAINED or abs(dual) <= DUAL_TOL or not tight(row, activity[i]):
             continue
-        price, text, size = _explain(problem, prog, row, dual, x)
-        out.append((size, {"constraint": row.name, "shadow_price": price, "explanation": text}))
+        price, reason, size = _explain(problem, prog, row, dual, x)
+        out.append((size, _said(reason, constraint=row.name, shadow_price=price)))
     out.sort(key=lambda item: -item[0])
     return [item for _, item in out]
 
 
 def _explain(
     problem: Problem, prog: Program, row: Row, dual: float, x: list[float]
-) -> tuple[float, str, float]:
-    """(shadow price in KRW per unit of the row, sentence, KRW size for sorting)."""
+) -> tuple[float, Reason, float]:
+    """(shadow price in KRW per unit of the row, the reason, KRW size for sorting)."""
     per_unit = dual * OBJ_UNIT  # KRW per unit of the row's bound
-    year = row.meta.get("year")
+    year = int(row.meta["year"]) if "year" in row.meta else 0
     if row.kind == "power":
         gain = abs(per_unit)
-        text = f"1 MW more usable grid power at {row.meta['site']} in {year} would save {krw(gain)}"
-        return -gain, text, gain
+        why = Reason.of(Code.PLAN_BINDING_POWER, site=str(row.meta["site"]), year=year,
+                        saving_krw=gain)  # fmt: skip
+        return -gain, why, gain
     if row.kind == "budget":
         gain = abs(per_unit)  # per KRW bn
-        text = f"KRW 1 bn more budget in {year} would save {krw(gain)} of total cost"
-        return -gain / BN, text, gain
+        return -gain / BN, Reason.of(Code.PLAN_BINDING_BUDGET, year=year, saving_krw=gain), gain
     if row.kind == "demand":
         cost = abs(per_unit) * 1e6
-        text = (f"each extra 1 M credits/month of {row.meta['group']} demand in {year} "
-                f"costs {krw(cost)}")  # fmt: skip
-        return abs(per_unit), text, cost
+        why = Reason.of(Code.PLAN_BINDING_DEMAND, group=str(row.meta["group"]), year=year,
+                        cost_krw=cost)  # fmt: skip
+        return abs(per_unit), why, cost
     if row.kind == "availability":
         gain = abs(per_unit)
-        text = f"one more {row.meta['chip']} purchasable in {year} would save {krw(gain)}"
-        return -gain, text, gain
+        why = Reason.of(Code.PLAN_BINDING_AVAILABILITY, chip=str(row.meta["chip"]), year=year,
+                        saving_krw=gain)  # fmt: skip
+        return -gain, why, gain
     return _share_text(problem, prog, row, per_unit, x)
 
 
 def _share_text(
     problem: Problem, prog: Program, row: Row, per_unit: float, x: list[float]
-) -> tuple[float, str, float]:
+) -> tuple[float, Reason, float]:
     """A share row: the cost of one percentage point of the target (first order)."""
-    year, share = row.meta["year"], row.meta["share"]
+    year, share = int(row.meta["year"]), float(row.meta["share"])
     total = _share_base(problem, prog, row, x)
     point = abs(per_unit) * total / 100.0
-    what = (
-        "domestic share of the national center"
-        if row.kind == "domestic"
-        else "share of the fleet outside the capital area"
-    )
-    text = (f"the {share:.0%} target for the {what} in {year} costs about {krw(point)} per "
-            f"percentage point (lowering it by 1 point would save that much)")  # fmt: skip
-    return abs(per_unit), text, point
+    code = Code.PLAN_BINDING_DOMESTIC if row.kind == "domestic" else Code.PLAN_BINDING_OUTSIDE
+    why = Reason.of(code, share_pct=round(share * 100), year=year, cost_krw=point)
+    return abs(per_unit), why, point
 
 
 def _share_base(problem: Problem, prog: Program, row: Row, x: list[float]) -> float:
@@ -120,20 +122,20 @@ def slack_items(prog: Program, x: list[float], tol: float) -> list[dict[str, Any
 
 def _relaxation(family: str, key: str, amount: float) -> dict[str, Any]:
     parts = key.split(",")
+    name = f"{family}[{key}]"
     if family == "power":
         site, year = parts
-        text = f"{amount:,.2f} MW more usable grid power at {site} in {year}"
-        return {"constraint": f"power[{key}]", "amount": amount, "unit": "MW", "explanation": text}
+        why = Reason.of(
+            Code.PLAN_RELAX_POWER, amount_mw=round(amount, 2), site=site, year=int(year)
+        )
+        return _said(why, constraint=name, amount=amount, unit="MW")
     if family == "budget":
-        text = f"{krw(amount * BN)} more budget in {key}"
-        return {"constraint": f"budget[{key}]", "amount": amount * BN, "unit": "KRW",
-                "explanation": text}  # fmt: skip
+        why = Reason.of(Code.PLAN_RELAX_BUDGET, amount_krw=amount * BN, year=int(key))
+        return _said(why, constraint=name, amount=amount * BN, unit="KRW")
     if family == "demand":
         group, year = parts
-        text = f"{amount:,.0f} credits/month of {group} demand in {year} left unmet"
-        return {"constraint": f"demand[{key}]", "amount": amount, "unit": "credits/month",
-                "explanation": text}  # fmt: skip
-    what = "domestic-share" if family == "domestic" else "outside-capital-share"
-    text = f"the {key} {what} target falls short by {amount:,.1f} accelerators (share basis units)"
-    return {"constraint": f"{family}[{key}]", "amount": amount, "unit": "accelerators",
-            "explanation": text}  # fmt: skip
+        why = Reason.of(Code.PLAN_RELAX_DEMAND, amount=round(amount), group=group, year=int(year))
+        return _said(why, constraint=name, amount=amount, unit="credits/month")
+    code = Code.PLAN_RELAX_DOMESTIC if family == "domestic" else Code.PLAN_RELAX_OUTSIDE
+    why = Reason.of(code, year=int(key), amount=round(amount, 1))
+    return _said(why, constraint=name, amount=amount, unit="accelerators")
