@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from nacc.domain.errors import NaccError
 from nacc.service.auth import Principal
-from nacc.web import forms
+from nacc.web import forms, text
 from nacc.web.context import Visitor, page, sessions
 from nacc.web.session import COOKIE
 
@@ -95,3 +95,8 @@ def paging(request: Request, size: int = PAGE_SIZE) -> Paging:
     raw = request.query_params.get("page", "1")
     number = int(raw) if raw.isdigit() and 0 < int(raw) <= 100_000 else 1
     return Paging(number, size)
+
+
+def say(me: Visitor, key: str, **params: object) -> str:
+    """``key`` of the web catalog in the visitor's language."""
+    return text.say(me.lang, key, **params)
