@@ -79,8 +79,14 @@ def seed(svc: Services, c: Cast, pi_token: str, project_id: int, tmp: Path,
     ch = challenges.create(svc, po, spec, Decimal(50), pricing(pools, default_model()))
     decided = c.proposals[1]
     began = now - timedelta(days=40)  # its first report (a month in) is past due
-    awards.decide(svc, po, c.closed_call, awards.DecideRequest(
-        {decided: (True, "priority")}, valid_from=began, valid_until=began + timedelta(days=365)))
+    awards.decide(
+        svc,
+        po,
+        c.closed_call,
+        awards.DecideRequest(
+            {decided: (True, "priority")}, valid_from=began, valid_until=began + timedelta(days=365)
+        ),
+    )
     with svc.unit() as uow:
         made = uow.awards.project_for_proposal(decided)
         assert made is not None
