@@ -1,7 +1,8 @@
 """What the issue-12 pages show, on top of ``personas.cast``: two datasets (one the PI's
 project may use, with a job naming it; one to ask for), a challenge of the officers'
-program open now (one entry a day, a real evaluator), a decided call whose project has a
-progress report past due, and the live fleet's pool to book blocks on."""
+program open now (one entry a day, a real evaluator), a call of its own decided 40 days
+ago whose project has a progress report past due, and the live fleet's pool to book
+blocks on."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from nacc.catalog.throughput import default_model
 from nacc.domain.challenges import Direction, Metric, Phase, Rule
 from nacc.domain.datasets import Copy
 from nacc.ports.store_challenges import ChallengeSpec
-from nacc.ports.store_people import hash_token
+from nacc.ports.store_people import CallSpec, ProposalSpec, hash_token
 from nacc.service import awards, challenges, datasets, jobs, programs
 from nacc.service.auth import Principal
 from nacc.service.context import Services
@@ -77,16 +78,20 @@ def seed(svc: Services, c: Cast, pi_token: str, project_id: int, tmp: Path,
         time_limit_s=60,
     )  # fmt: skip
     ch = challenges.create(svc, po, spec, Decimal(50), pricing(pools, default_model()))
-    decided = c.proposals[1]
-    began = now - timedelta(days=40)  # its first report (a month in) is past due
-    awards.decide(
-        svc,
-        po,
-        c.closed_call,
-        awards.DecideRequest(
-            {decided: (True, "priority")}, valid_from=began, valid_until=began + timedelta(days=365)
-        ),
-    )
+    day = timedelta(days=1)
+    spec_call = CallSpec("2026 NPU 실증", now - 60 * day, now - 50 * day, Decimal(400),
+                         now - 50 * day, now + 7 * day, {"novelty": 1.0}, 5.0)  # fmt: skip
+    call = programs.open_call(svc, po, program, spec_call)
+    with svc.unit() as uow:
+        org = uow.people.get_user(pi.user_id)
+        assert org is not None and org.organisation_id is not None
+        asked_for = ProposalSpec(org.organisation_id, pi.user_id, "NPU 추론 실증", "요약",
+                                 Decimal(300), ["inference"])  # fmt: skip
+        decided = uow.programs.create_proposal(call.id, asked_for, now - 55 * day).id
+    began = now - 40 * day  # its first report (a month in) is past due
+    ask = awards.DecideRequest({decided: (True, "priority")}, valid_from=began,
+                               valid_until=began + 365 * day)  # fmt: skip
+    awards.decide(svc, po, call.id, ask)
     with svc.unit() as uow:
         made = uow.awards.project_for_proposal(decided)
         assert made is not None
