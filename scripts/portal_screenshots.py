@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from support.waiting import wait_until  # noqa: E402
 from web.conftest import ARGS, CHROMIUM  # noqa: E402
 from web.personas import Cast, cast  # noqa: E402
 from web.programs_cast import Programs, seed, who  # noqa: E402
-from support.waiting import wait_until  # noqa: E402
 from web.world import Portal, serve  # noqa: E402
 
 WIDTH = 1000
@@ -99,17 +99,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="one page name (e.g. signin, fleet)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    # the challenge's evaluator and test data: jobs run as their own accounts, so they sit
-    # in a folder of their own others may read (the database's folder stays closed)
-    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as evaluator, \
-            sync_playwright() as p:  # fmt: skip
-        Path(evaluator).chmod(0o755)
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        # jobs run as their own accounts: they pass through (not list) the folder to reach
+        # their job folders and the challenge's evaluator and its metrics folder
+        Path(tmp).chmod(0o711)
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         fleet = {"H100-SXM": 2, "RNGD": 4}  # a foreign and a domestic pool
         for portal in serve(f"sqlite:///{tmp}/nacc.db", Path(tmp), fleet):
             c = cast(portal.svc)
             _review(portal, c)
-            made = _programs(portal, c, Path(evaluator), fleet)
+            made = _programs(portal, c, Path(tmp), fleet)
             for lang in LOCALES:
                 context = browser.new_context(locale=LOCALES[lang],
                                               viewport={"width": WIDTH, "height": 700})  # fmt: skip
