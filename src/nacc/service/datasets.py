@@ -11,8 +11,8 @@ check a job naming datasets must pass.
   owner's admins for this dataset), program officers and operators; a refusal needs a
   reason; a decision stands (deciding again is a 409).
 - **Revoke** (``revoke``): the same people withdraw an approval, with a reason; the
-  project's jobs submitted from then on that name the dataset get the 403 (jobs already
-  running keep their copy). The project may ask again (a new request).
+  project's jobs submitted from then on that name the dataset get the 403 (jobs submitted
+  before are not stopped: pending ones still start). The project may ask again.
 - **Use** (``check_use``): in the job's own unit of work, every named dataset must exist
   (422 ``body.datasets``) and the project must hold an approved request for it (403
   ``dataset_access_required``).
