@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nacc.domain.errors import NaccError
 from nacc.domain.lifecycle import TERMINAL
 from nacc.ports.store_people import hash_token
-from nacc.service import awards, burndown, datasets, jobs
+from nacc.service import awards, burndown, jobs
 from nacc.web import flow, forms, officer, operator, pi, reviewer
 from nacc.web.context import Visitor, form_fields, language, page, services, sessions, visitor
 from nacc.web.session import COOKIE, PRE_COOKIE, new_nonce
@@ -128,7 +128,7 @@ def _project(request: Request, me: Visitor, project_id: int, job_form: forms.Job
                 balance=balance, jobs=listed.items, total=listed.total, form=job_form,
                 errors=errors, classes=forms.CLASSES, burn=burn, paged=paged.of(listed.total),
                 base=f"/portal/projects/{project_id}",
-                datasets=datasets.job_datasets(svc, [j.id for j in listed.items]),
+                datasets=flow.job_datasets(svc, [j.id for j in listed.items]),
                 chart=pi.burn_chart(burn))  # fmt: skip
 
 
@@ -161,7 +161,7 @@ def _job(request: Request, me: Visitor, job_id: str, name: str) -> Response:
     except NaccError as error:
         return page(request, "error.html.j2", me.lang, status=forms.status_of(error), me=me,
                     csrf=me.csrf, error=error.reason)  # fmt: skip
-    used = datasets.job_datasets(svc, [job.id]).get(job.id, [])
+    used = flow.job_datasets(svc, [job.id]).get(job.id, [])
     return page(request, name, me.lang, me=me, csrf=me.csrf, job=job, log=log,
                 ended=job.state in ENDED, datasets=used)  # fmt: skip
 
