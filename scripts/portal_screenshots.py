@@ -22,8 +22,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from support.waiting import wait_until  # noqa: E402
 from web.conftest import ARGS, CHROMIUM  # noqa: E402
 from web.personas import Cast, cast  # noqa: E402
+from web.programs_cast import Programs, seed, who  # noqa: E402
 from web.world import Portal, serve  # noqa: E402
 
 WIDTH = 1000
@@ -99,11 +101,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        # jobs run as their own accounts: they pass through (not list) the folder to reach
+        # their job folders and the challenge's evaluator and its metrics folder
+        Path(tmp).chmod(0o711)
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         fleet = {"H100-SXM": 2, "RNGD": 4}  # a foreign and a domestic pool
         for portal in serve(f"sqlite:///{tmp}/nacc.db", Path(tmp), fleet):
             c = cast(portal.svc)
             _review(portal, c)
+            made = _programs(portal, c, Path(tmp), fleet)
             for lang in LOCALES:
                 context = browser.new_context(locale=LOCALES[lang],
                                               viewport={"width": WIDTH, "height": 700})  # fmt: skip
@@ -112,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                     page.goto(f"{portal.url}/portal/signin?lang={lang}")
                     _write(page, args.out / f"signin-{lang}.png")
                 context.close()
-                for name, token, reach in _pages(portal, c):
+                for name, token, reach in _pages(portal, c) + _program_pages(portal, c, made):
                     if args.only not in (None, name):
                         continue
                     page = _signed_in(browser, portal, lang, token)
@@ -136,6 +142,56 @@ def _review(portal: Portal, c: Cast) -> None:
         assert user is not None
     who = Principal(c.reviewer_id, user.name, user.organisation_id, roles)
     awards.submit_review(svc, who, c.proposals[0], {"novelty": 8, "feasibility": 7}, "solid")
+
+
+def _programs(portal: Portal, c: Cast, tmp: Path, fleet: dict[str, int]) -> Programs:
+    """The datasets, challenge, overdue report of ``web.programs_cast``, an entry of the
+    PI's team and a booked block."""
+    from datetime import timedelta
+
+    from nacc.bootstrap import local_pools, pricing
+    from nacc.catalog.throughput import default_model
+    from nacc.service import challenge_entries, reservations
+
+    svc = portal.svc
+    p = seed(svc, c, portal.pi_token, portal.project_id, tmp, fleet)
+    pools, _ = local_pools(fleet)
+    entry = challenge_entries.submit(svc, who(svc, portal.pi_token), p.challenge,
+                                     portal.project_id, "0.81:0.79",
+                                     pricing(pools, default_model()))  # fmt: skip
+
+    def evaluated() -> bool:
+        with svc.unit() as uow:
+            row = uow.challenges.entry(entry.id)
+        return row is not None and row.state not in ("pending", "running")
+
+    wait_until(evaluated, 60, what="the entry's evaluation")
+    start = (svc.clock() + timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
+    ask = reservations.Booking("npu-hackathon", 2, start, start + timedelta(hours=8),
+                               (portal.project_id,), pool_id=p.pool, charge="use_plus_idle",
+                               idle_fee=0.2)  # fmt: skip
+    reservations.book(svc, who(svc, c.officer), pools, ask)
+    return p
+
+
+def _program_pages(portal: Portal, c: Cast,
+                   p: Programs) -> list[tuple[str, str, Callable[[Any], None]]]:  # fmt: skip
+    """The issue-12 pages (datasets, challenges, notices, blocks)."""
+
+    def go(path: str) -> Callable[[Any], None]:
+        return lambda page: page.goto(portal.url + path)
+
+    pi, off = portal.pi_token, c.officer
+    return [
+        ("datasets", pi, go("/portal/datasets")),
+        ("dataset", off, go("/portal/datasets/ko-wiki")),
+        ("challenges", pi, go("/portal/challenges")),
+        ("challenge-team", pi, go(f"/portal/challenges/{p.challenge}/teams/{portal.project_id}")),
+        ("challenge-entries", off, go(f"/portal/challenges/{p.challenge}/entries")),
+        ("notify", pi, go("/portal/me/notify")),
+        ("progress-reports", off, go("/portal/progress-reports")),
+        ("blocks", off, go("/portal/blocks")),
+    ]
 
 
 def _write(page: Any, path: Path) -> None:

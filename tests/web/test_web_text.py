@@ -9,9 +9,14 @@ from importlib.resources import files
 
 import pytest
 
+from nacc.domain.challenges import EntryState
+from nacc.domain.datasets import AccessState, Residency, Sensitivity
 from nacc.domain.jobs import JobClass
 from nacc.domain.lifecycle import JobState
+from nacc.domain.notices import LANGS, Channel, Kind
 from nacc.domain.programs import OrgKind
+from nacc.domain.reservations import ChargeMode
+from nacc.ports.store_notices import STATES as NOTICE_STATES
 from nacc.ports.store_people_rules import PROPOSAL_STATUSES
 from nacc.web import text
 
@@ -32,6 +37,13 @@ def _used() -> set[str]:
     keys |= {f"decide.override_{v}" for v in ("none", "award", "reject")}
     keys |= {f"tranche.at_{c}" for c in ("at_award", "progress_report_accepted")}
     keys |= {f"outcome.{o}" for o in ("awarded", "rejected")}
+    # the issue-12 pages (web/programs_pages.py)
+    keys |= {f"residency.{r}" for r in Residency} | {f"sensitivity.{x}" for x in Sensitivity}
+    keys |= {f"access.state_{a}" for a in AccessState} | {f"entries.state_{e}" for e in EntryState}
+    keys |= {f"notice.{k}" for k in Kind} | {f"notify.lang_{lang}" for lang in LANGS}
+    keys |= {f"notify.channel_{c}" for c in Channel} | {f"blocks.charge_{c}" for c in ChargeMode}
+    keys |= {f"notify.delivery_{n}" for n in NOTICE_STATES}
+    keys |= {f"reports_due.state_{r}" for r in ("overdue", "due", "scheduled", "accepted")}
     return {k for k in keys if not k.endswith("_")}  # a prefix: its family is listed above
 
 

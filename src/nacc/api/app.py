@@ -15,6 +15,7 @@ from nacc.api.lang import LanguageMiddleware
 from nacc.service.context import Services
 from nacc.web import challenges as web_challenges
 from nacc.web import pages as web_pages
+from nacc.web import programs_pages as web_programs
 from nacc.web import reports as web_reports
 
 
@@ -73,6 +74,7 @@ def create_app(
     app.include_router(web_pages.router)
     app.include_router(web_reports.router)
     app.include_router(web_challenges.router)
+    app.include_router(web_programs.router)
     app.mount("/static", StaticFiles(packages=[("nacc.web", "static")]), name="static")
 
     docs.install(app)

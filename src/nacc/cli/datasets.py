@@ -1,4 +1,4 @@
-"""``nacc dataset add|list|show|request|requests|approve|refuse``: the dataset catalog
+"""``nacc dataset add|list|show|request|requests|approve|refuse|revoke``: the dataset catalog
 over the HTTP API. Answers print as JSON; refusals in the CLI's language."""
 
 from __future__ import annotations
@@ -91,6 +91,17 @@ def refuse(
 ) -> None:
     body = {"reason": reason}
     console.print_json(data=_call("POST", f"/datasets/{name}/access/{request_id}/refuse", body))
+
+
+@dataset_app.command("revoke")
+def revoke(
+    name: Annotated[str, typer.Argument(help="dataset name")],
+    request_id: Annotated[int, typer.Argument(help="an approved request (nacc dataset requests)")],
+    reason: Annotated[str, typer.Option("--reason", help="why (required)")],
+) -> None:
+    """Withdraw an approval: the project's new jobs naming the dataset are refused."""
+    body = {"reason": reason}
+    console.print_json(data=_call("POST", f"/datasets/{name}/access/{request_id}/revoke", body))
 
 
 def register(app: typer.Typer) -> None:

@@ -43,6 +43,7 @@ class AccessState(StrEnum):
     REQUESTED = "requested"
     APPROVED = "approved"
     REFUSED = "refused"
+    REVOKED = "revoked"  # approved, then withdrawn
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,7 @@ class AccessRow:
     id: int
     dataset_id: int
     project_id: int
-    state: str  # requested | approved | refused
+    state: str  # requested | approved | refused | revoked
     purpose: str
     requested_by: int
     requested_at: datetime

@@ -141,6 +141,8 @@ def disqualify(svc: Services, who: Principal, challenge_id: int, entry_id: int,
                reason: str) -> EntryRow:  # fmt: skip
     ch = get(svc, challenge_id)
     require(who, *OFFICERS, scope=officer_scope(ch.spec.program_id))
+    if not reason.strip():
+        raise InputError("reason", "a disqualification needs a reason")
     now = svc.clock()
     with svc.unit() as uow:
         row = uow.challenges.entry(entry_id)

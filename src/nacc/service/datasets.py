@@ -10,6 +10,9 @@ check a job naming datasets must pass.
 - **Decide** (``decide``): the dataset's stewards (users of the owner organisation, the
   owner's admins for this dataset), program officers and operators; a refusal needs a
   reason; a decision stands (deciding again is a 409).
+- **Revoke** (``revoke``): the same people withdraw an approval, with a reason; the
+  project's jobs submitted from then on that name the dataset get the 403 (jobs submitted
+  before are not stopped: pending ones still start). The project may ask again.
 - **Use** (``check_use``): in the job's own unit of work, every named dataset must exist
   (422 ``body.datasets``) and the project must hold an approved request for it (403
   ``dataset_access_required``).
@@ -125,7 +128,7 @@ def request_access(
         if uow.projects.funds(project_id) is None:
             raise NotFound("project", project_id)
         for earlier in uow.datasets.accesses(row.id, project_id):
-            if earlier.state != AccessState.REFUSED:
+            if earlier.state in (AccessState.REQUESTED, AccessState.APPROVED):
                 raise Conflict(f"project {project_id} already has request {earlier.id} for "
                                f"{name} ({earlier.state})")  # fmt: skip
         access = uow.datasets.request(row.id, project_id, purpose, who.user_id, now)
@@ -171,6 +174,37 @@ def decide(
         audit.record(uow, who, now, f"dataset.{'approve' if approve else 'refuse'}",
                      f"dataset:{row.id}", project=access.project_id, access=access_id)  # fmt: skip
         return done
+
+
+def revoke(svc: Services, who: Principal, name: str, access_id: int, reason: str) -> AccessRow:
+    """Withdraw an approved request (its stewards, program officers, operators)."""
+    if not reason.strip():
+        raise InputError("body.reason", "a revocation needs a reason")
+    now = svc.clock()
+    with svc.unit() as uow:
+        row = _dataset(uow, name)
+        access = uow.datasets.access(access_id, lock=True)
+        if access is None or access.dataset_id != row.id:
+            raise NotFound("dataset access request", access_id)
+        if not may_decide(who, row):
+            raise Forbidden(f"only {name}'s stewards, program officers and operators revoke "
+                            f"its approvals; {who.name} is none of them")  # fmt: skip
+        if access.state != AccessState.APPROVED:
+            raise Conflict(f"request {access_id} is not approved ({access.state})")
+        done = uow.datasets.decide(access_id, AccessState.REVOKED, who.user_id, now, reason)
+        audit.record(uow, who, now, "dataset.revoke", f"dataset:{row.id}",
+                     project=access.project_id, access=access_id)  # fmt: skip
+        return done
+
+
+def job_datasets(svc: Services, job_ids: Sequence[str]) -> dict[str, list[str]]:
+    """The names of the datasets each of ``job_ids`` names (for pages that already
+    checked the reader may see the jobs)."""
+    if not job_ids:
+        return {}
+    with svc.unit() as uow:
+        found = uow.datasets.of_jobs(job_ids)
+    return {j: [r.name for r in rows] for j, rows in found.items()}
 
 
 def check_use(uow: UnitOfWork, project_id: int, names: Sequence[str]) -> list[DatasetRow]:

@@ -12,8 +12,10 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from nacc.domain.errors import NaccError
+from nacc.service import datasets
 from nacc.service.auth import Principal
-from nacc.web import forms
+from nacc.service.context import Services
+from nacc.web import forms, text
 from nacc.web.context import Visitor, page, sessions
 from nacc.web.session import COOKIE
 
@@ -95,3 +97,13 @@ def paging(request: Request, size: int = PAGE_SIZE) -> Paging:
     raw = request.query_params.get("page", "1")
     number = int(raw) if raw.isdigit() and 0 < int(raw) <= 100_000 else 1
     return Paging(number, size)
+
+
+def say(me: Visitor, key: str, **params: object) -> str:
+    """``key`` of the web catalog in the visitor's language."""
+    return text.say(me.lang, key, **params)
+
+
+def job_datasets(svc: Services, job_ids: list[str]) -> dict[str, list[str]]:
+    """The names of the datasets each job names (pages that already read the jobs)."""
+    return datasets.job_datasets(svc, job_ids)

@@ -128,6 +128,7 @@ def _project(request: Request, me: Visitor, project_id: int, job_form: forms.Job
                 balance=balance, jobs=listed.items, total=listed.total, form=job_form,
                 errors=errors, classes=forms.CLASSES, burn=burn, paged=paged.of(listed.total),
                 base=f"/portal/projects/{project_id}",
+                datasets=flow.job_datasets(svc, [j.id for j in listed.items]),
                 chart=pi.burn_chart(burn))  # fmt: skip
 
 
@@ -160,8 +161,9 @@ def _job(request: Request, me: Visitor, job_id: str, name: str) -> Response:
     except NaccError as error:
         return page(request, "error.html.j2", me.lang, status=forms.status_of(error), me=me,
                     csrf=me.csrf, error=error.reason)  # fmt: skip
+    used = flow.job_datasets(svc, [job.id]).get(job.id, [])
     return page(request, name, me.lang, me=me, csrf=me.csrf, job=job, log=log,
-                ended=job.state in ENDED)  # fmt: skip
+                ended=job.state in ENDED, datasets=used)  # fmt: skip
 
 
 @router.get("/portal/jobs/{job_id}")

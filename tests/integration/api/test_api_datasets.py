@@ -161,6 +161,38 @@ def test_a_refusal_has_its_reason_and_may_be_asked_again(fleet_api: Api) -> None
     assert {"dataset.register", "dataset.request", "dataset.refuse"} <= actions
 
 
+def test_a_revoked_approval_refuses_new_jobs_and_may_be_asked_again(fleet_api: Api) -> None:
+    api = fleet_api
+    team = funded_project(api.svc, org_name="KAIST")
+    owner = funded_project(api.svc, org_name="NIA", who="nia-")
+    body = _dataset("kor-med", _me(api, owner.pi)["organisation_id"], "any", ("seoul", "/d"))
+    assert api.client.post("/datasets", json=body, headers=api.as_(owner.pi)).status_code == 201
+    path = "/datasets/kor-med/access"
+    asked = api.client.post(path, json={"project_id": team.project_id}, headers=api.as_(team.pi))
+    access = asked.json()["id"]
+    revoke = f"{path}/{access}/revoke"
+    why = {"reason": "licence ended"}
+    assert api.client.post(revoke, json=why, headers=api.as_(owner.pi)).status_code == 409
+    assert api.client.post(f"{path}/{access}/approve", headers=api.as_(owner.pi)).status_code == 200
+    assert submit_job(api, team.pi, team.project_id, command="true",
+                      datasets=["kor-med"]).status_code == 201  # fmt: skip
+    assert api.client.post(revoke, json=why, headers=api.as_(team.pi)).status_code == 403
+    blank = api.client.post(revoke, json={"reason": "  "}, headers=api.as_(owner.pi))
+    assert blank.status_code == 422 and blank.json()["field"] == "body.reason"
+    done = api.client.post(revoke, json=why, headers=api.as_(owner.pi))
+    assert done.status_code == 200, done.text
+    assert done.json()["state"] == "revoked" and done.json()["reason"] == "licence ended"
+    refused = submit_job(api, team.pi, team.project_id, command="true", datasets=["kor-med"])
+    assert refused.status_code == 403 and refused.json()["code"] == "dataset_access_required"
+    jobs = api.client.get(f"/projects/{team.project_id}/jobs", headers=api.as_(team.pi)).json()
+    assert jobs["total"] == 1  # the job from before the revocation only
+    assert api.client.post(revoke, json=why, headers=api.as_(owner.pi)).status_code == 409
+    again = api.client.post(path, json={"project_id": team.project_id}, headers=api.as_(team.pi))
+    assert again.status_code == 201 and again.json()["state"] == "requested"
+    audit = api.client.get("/audit?limit=50", headers=api.as_(api.operator)).json()["items"]
+    assert "dataset.revoke" in {e["action"] for e in audit}
+
+
 def test_domestic_data_runs_only_at_home_and_near_its_copy(fleet_live: Api) -> None:
     """A job naming no data takes the first pool (abroad); one naming data held in
     Daejeon runs there; three naming domestic-only data (held in Seoul, where no H100

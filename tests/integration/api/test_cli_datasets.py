@@ -1,4 +1,4 @@
-"""`nacc dataset add|list|request|requests|approve|refuse` and `nacc submit --dataset`
+"""`nacc dataset add|list|request|requests|approve|refuse|revoke` and `nacc submit --dataset`
 against a real `nacc serve` (SQLite, local processes), as docs/programs.md shows them:
 a job naming a dataset is refused until the owner approves, then finds its path in
 ``NACC_DATASET_<NAME>``."""
@@ -72,3 +72,7 @@ def test_catalog_access_and_a_job_using_it_from_the_cli(served: Served, tmp_path
     assert r.exit_code == 2 and "error 403" in r.output and "stewards" in r.output
     r = served.nacc("ops", *refuse)
     assert r.exit_code == 2 and "error 409" in r.output  # decided already
+    r = served.nacc("ops", "dataset", "revoke", "kor-med", str(asked), "--reason", "ended")
+    assert r.exit_code == 0 and json.loads(r.output)["state"] == "revoked", r.output
+    r = served.nacc("pi", *show, "--dataset", "kor-med")
+    assert r.exit_code == 2 and "error 403" in r.output, r.output

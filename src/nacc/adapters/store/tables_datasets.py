@@ -16,7 +16,7 @@ from nacc.adapters.store.types import json_doc
 
 RESIDENCIES = ("domestic", "any")
 SENSITIVITIES = ("public", "restricted", "personal", "confidential")
-ACCESS_STATES = ("requested", "approved", "refused")
+ACCESS_STATES = ("requested", "approved", "refused", "revoked")
 
 
 class Dataset(Base):

@@ -145,6 +145,20 @@ def list_access(name: NamePath, svc: ServicesDep, who: CallerDep) -> list[Access
     return [_access(a) for a in use.accesses(svc, who, name)]
 
 
+class RevokeIn(Strict):
+    reason: Text = Field(min_length=1, description="why the approval is withdrawn")
+
+
+@router.post("/datasets/{name}/access/{access_id}/revoke", responses=WRITE)
+def revoke(
+    name: NamePath, access_id: IdPath, body: RevokeIn, svc: ServicesDep, who: CallerDep
+) -> AccessOut:
+    """Withdraw an approved request (with a ``reason``): the dataset's stewards, program
+    officers, operators. The project's jobs submitted from then on that name the dataset
+    get a 403; a request not approved is a 409. Audited (``dataset.revoke``)."""
+    return _access(use.revoke(svc, who, name, access_id, body.reason))
+
+
 @router.post("/datasets/{name}/access/{access_id}/{decision}", responses=WRITE)
 def decide(
     name: NamePath, access_id: IdPath, decision: Literal["approve", "refuse"],
