@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -93,20 +92,13 @@ def _global(lang: LangOpt = None) -> None:
     """nacc: national AI computing center software."""
     chosen = i18n.language(lang) if lang else None
     if lang and chosen is None:
-        err_console.print(
-            f"error: --lang: expected one of {', '.join(i18n.LANGUAGES)}; got {lang!r}",
-            markup=False,
-        )
-        raise typer.Exit(2)
+        client.fail("error.lang", known=", ".join(i18n.LANGUAGES), value=repr(lang))
     client.set_language(chosen)
 
 
 def _message(exc: Exception) -> str:
     """An error in the CLI's language (English: its own message)."""
-    lang = client.language()
-    if isinstance(exc, NaccError) and lang != i18n.DEFAULT_LANGUAGE:
-        return i18n.message(exc.reason, lang) or str(exc)
-    return str(exc)
+    return client.message_of(exc)
 
 
 @contextmanager
@@ -116,7 +108,7 @@ def _errors() -> Iterator[None]:
     except (NaccError, ValueError, FileNotFoundError) as exc:
         # The message quotes user input (paths, column names): print it as text, not Rich
         # markup, and unwrapped, so "file:line" stays whole on any terminal width.
-        err_console.print(f"[red]error:[/red] {escape(_message(exc))}", soft_wrap=True)
+        err_console.print(client.marked_error(exc), soft_wrap=True)
         raise typer.Exit(2) from None
 
 

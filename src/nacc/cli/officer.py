@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nacc.cli import words
-from nacc.cli.client import JsonOpt, _call, console, emit, err, language, read_mapping
+from nacc.cli.client import JsonOpt, _call, console, emit, fail, language, read_mapping
 
 
 def create_program(
@@ -73,9 +73,7 @@ def _overrides(items: list[str]) -> dict[str, dict[str, Any]]:
         pid, _, rest = item.partition("=")
         verdict, _, reason = rest.partition(":")
         if not pid.strip().isdigit() or verdict not in ("award", "reject") or not reason.strip():
-            err.print(f"error: --override: expected PROPOSAL=award:REASON or "
-                      f"PROPOSAL=reject:REASON, got {item!r}", markup=False)  # fmt: skip
-            raise typer.Exit(2)
+            fail("error.override", item=repr(item))
         out[pid.strip()] = {"award": verdict == "award", "reason": reason.strip()}
     return out
 
