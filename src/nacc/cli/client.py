@@ -33,6 +33,8 @@ from nacc.domain.reasons import Reason
 console = Console(width=132)
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 __all__ = ["error_line", "fail", "language", "marked_error", "message_of", "set_language"]
+
+
 def reason_text(job: dict[str, Any]) -> str:
     """A job's reason in the CLI's language: rendered here when the server sent it as a
     code (``reason_code``, ``reason_params``), else the server's text."""
