@@ -38,10 +38,10 @@ class JobFileError(InputError):
 
     def __init__(self, where: str, key: str, **params: object) -> None:
         super().__init__(where, words.say("en", key, **params))
-        self.key, self.params = key, params
+        self.key, self.said = key, params
 
     def text(self, lang: str) -> str:
-        return f"{self.where}: {words.say(lang, self.key, **self.params)}"
+        return f"{self.where}: {words.say(lang, self.key, **self.said)}"
 
 
 @dataclass

@@ -18,7 +18,16 @@ from rich.table import Table
 from rich.text import Text
 
 from nacc.cli import words
-from nacc.cli.client import JsonOpt, _call, console, emit, fail, language, read_mapping
+from nacc.cli.client import (
+    JsonOpt,
+    _call,
+    console,
+    emit,
+    fail,
+    language,
+    read_mapping,
+    reason_text,
+)
 
 
 def create_program(
@@ -109,7 +118,7 @@ def award(
         score = "" if d["score"] is None else f"{d['score']:.2f}"
         outcome = words.say(lang, "award.awarded" if d["awarded"] else "award.rejected")
         cells = [str(d["rank"]), str(d["proposal_id"]), score, outcome, d["amount"],
-                 words.say(lang, "yes") if d["override"] else "", d["reason"]]  # fmt: skip
+                 words.say(lang, "yes") if d["override"] else "", reason_text(d)]  # fmt: skip
         table.add_row(*(Text(c) for c in cells))
     console.print(table)
 
