@@ -97,11 +97,6 @@ def _global(lang: LangOpt = None) -> None:
         client.fail("error.lang", known=", ".join(i18n.LANGUAGES), value=repr(lang))
 
 
-def _message(exc: Exception) -> str:
-    """An error in the CLI's language (English: its own message)."""
-    return client.message_of(exc)
-
-
 @contextmanager
 def _errors() -> Iterator[None]:
     try:
