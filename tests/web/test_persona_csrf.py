@@ -86,3 +86,17 @@ def test_pages_of_another_role_are_refused(site: tuple[TestClient, Cast, str]) -
     assert client.get(f"/portal/calls/{c.open_call}/edit").status_code == 403
     review = client.get("/portal/review")
     assert review.status_code == 200 and 'id="no-calls"' in review.text
+
+
+def test_the_decision_preview_gives_reasons_in_the_pages_language(
+    site: tuple[TestClient, Cast, str],
+) -> None:
+    client, c, _ = site
+    csrf = _sign_in(client, c.officer)
+    url = f"/portal/calls/{c.closed_call}/decide"
+    ko = client.post(url + "?lang=ko", data={"csrf": csrf, "action": "preview"})
+    en = client.post(url + "?lang=en", data={"csrf": csrf, "action": "preview"})
+    assert ko.status_code == en.status_code == 200
+    # nobody has reviewed the closed call's proposals yet
+    assert "심사를 받지 않았어요" in ko.text and "not reviewed" not in ko.text
+    assert "<td>not reviewed</td>" in en.text

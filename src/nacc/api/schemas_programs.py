@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -159,7 +159,11 @@ class DecisionOut(BaseModel):
     awarded_credits: CreditsOut | None
     weighted_score: float | None
     override: bool
-    reason: str
+    reason: str = Field(description="why, in the request's language (Accept-Language)")
+    reason_code: str | None = Field(
+        default=None, description="the reason's code (docs/reasons.md); null before codes"
+    )
+    reason_params: dict[str, Any] | None = Field(default=None, description="its parameters")
     decided_at: datetime
 
 
@@ -235,7 +239,11 @@ class DecisionResultOut(Out):
     awarded: bool
     amount: CreditsOut
     override: bool
-    reason: str
+    reason: str = Field(description="why, in the request's language (Accept-Language)")
+    reason_code: str | None = Field(
+        default=None, description="the reason's code (docs/reasons.md); null before codes"
+    )
+    reason_params: dict[str, Any] | None = Field(default=None, description="its parameters")
     project_id: int | None
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from nacc import i18n
-from nacc.cli.client import _call, console, err, language
+from nacc.cli.client import _call, console, fail, language
 from nacc.domain.reasons import Code, Reason
 
 token_app = typer.Typer(help="API tokens: list and revoke", no_args_is_help=True)
@@ -63,8 +63,7 @@ def invite(
 ) -> None:
     """Invite someone to your proposal's team (they join by accepting)."""
     if (user is None) == (email is None):
-        err.print("error: give --user or --email (one of them)", markup=False)
-        raise typer.Exit(2)
+        fail("error.user_or_email")
     body = {"user_id": user} if user is not None else {"email": email}
     got = _call("POST", f"/proposals/{proposal}/invitations", body)
     _say(Code.INVITATION_STATE, invitation=got["id"], proposal=proposal, state=got["status"])

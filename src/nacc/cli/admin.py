@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from nacc import i18n
-from nacc.cli import client
+from nacc.cli import client, words
 from nacc.domain.reasons import Code, Reason
 
 admin_app = typer.Typer(help="the server's database: first operator", no_args_is_help=True)
@@ -60,8 +60,8 @@ def shown_url(url: str) -> str:
 def refuse_missing(url: str) -> None:
     """Exit 2 with the coded reason if ``url`` holds no nacc database."""
     if not database_exists(url):
-        err.print(f"error: {_say(Code.LEDGER_DATABASE_EMPTY, database=shown_url(url))}",
-                  markup=False)  # fmt: skip
+        said = _say(Code.LEDGER_DATABASE_EMPTY, database=shown_url(url))
+        err.print(words.say(client.language(), "error.line", message=said), markup=False)
         raise typer.Exit(2)
 
 
@@ -78,9 +78,7 @@ def init(
         existing = uow.people.users_with_role("operator")
     if existing:
         names = ", ".join(f"{u.name} <{u.email}>" for u in existing)
-        err.print(f"error: this install already has an operator ({names}); an operator "
-                  "grants roles and tokens through the API", markup=False)  # fmt: skip
-        raise typer.Exit(2)
+        client.fail("error.operator_exists", names=names)
     secret = first_operator(svc, name.strip(), email.strip())
     console.print(_say(Code.FIRST_OPERATOR, name=name, email=email), markup=False)
     console.print(secret, markup=False)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from nacc.cli.client import _call, console, err
+from nacc.cli.client import _call, console, fail
 
 challenge_app = typer.Typer(help="challenge tracks: create, submit, entries, leaderboard",
                             no_args_is_help=True)  # fmt: skip
@@ -39,13 +39,12 @@ def read_file(path: Path) -> dict[str, Any]:
 
     try:
         body = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        err.print(f"error: {path}: {error}", markup=False)
-        raise typer.Exit(2) from None
+    except OSError as error:
+        fail("error.file_unreadable", file=path, error=error)
+    except yaml.YAMLError as error:
+        fail("error.file_yaml", file=path, error=error)
     if not isinstance(body, dict):
-        err.print(f"error: {path}: expected a mapping (name, program_id, phases, ...)",
-                  markup=False)  # fmt: skip
-        raise typer.Exit(2)
+        fail("error.file_mapping", file=path, what="name, program_id, phases, ...")
     reset = body.get("reset_time")
     if isinstance(reset, int) and not isinstance(reset, bool):  # YAML 1.1 read 00:00 as 0
         body["reset_time"] = f"{reset // 60:02d}:{reset % 60:02d}"

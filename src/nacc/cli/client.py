@@ -27,21 +27,12 @@ from rich.text import Text
 
 from nacc import i18n
 from nacc.cli import words
+from nacc.cli.say import error_line, fail, language, marked_error, message_of, set_language
 from nacc.domain.reasons import Reason
 
 console = Console(width=132)
 err = Console(stderr=True, soft_wrap=True, highlight=False)
-_chosen: list[str] = []  # the --lang of this invocation, if given
-
-
-def set_language(lang: str | None) -> None:
-    """Use ``lang`` for this invocation (None: from the environment)."""
-    _chosen[:] = [lang] if lang else []
-
-
-def language() -> str:
-    """``--lang`` if given, else the terminal's locale (``ko_KR.UTF-8`` -> ``ko``)."""
-    return _chosen[0] if _chosen else i18n.from_locale(os.environ)
+__all__ = ["error_line", "fail", "language", "marked_error", "message_of", "set_language"]
 
 
 def reason_text(job: dict[str, Any]) -> str:
@@ -65,11 +56,7 @@ def _config_path() -> Path:
 def _creds() -> dict[str, str]:
     path = _config_path()
     if not path.exists():
-        err.print(
-            f"error: not logged in ({path} missing); run: nacc login --url URL --token T",
-            markup=False,
-        )
-        raise typer.Exit(2)
+        fail("error.not_logged_in", path=path)
     data: dict[str, str] = json.loads(path.read_text())
     return data
 
@@ -108,17 +95,16 @@ def _response(
             break
         except httpx.TransportError as exc:
             if attempt + 1 < tries:
-                err.print(f"{creds['url']}: {exc}; trying again ({attempt + 2}/{tries})",
-                          markup=False)  # fmt: skip
+                err.print(words.say(language(), "error.retrying", url=creds["url"], error=exc,
+                                    attempt=attempt + 2, tries=tries), markup=False)  # fmt: skip
                 time.sleep(0.5 * 2**attempt)
                 continue
-            err.print(f"error: cannot reach {creds['url']}: {exc}", markup=False)
-            raise typer.Exit(2) from None
+            fail("error.unreachable", url=creds["url"], error=exc)
         except httpx.HTTPError as exc:
-            err.print(f"error: cannot reach {creds['url']}: {exc}", markup=False)
-            raise typer.Exit(2) from None
+            fail("error.unreachable", url=creds["url"], error=exc)
     if r.status_code >= 400:
-        err.print(f"error {r.status_code}: {_problem_text(r)}", markup=False)
+        err.print(words.say(language(), "error.http", status=r.status_code,
+                            detail=_problem_text(r)), markup=False)  # fmt: skip
         raise typer.Exit(2)
     return r
 
@@ -141,20 +127,14 @@ def login(
     """Store the server URL and your API token, after checking them with /me."""
     token = token.strip()
     if not token or any(c.isspace() or not c.isprintable() for c in token):
-        err.print("error: --token must be one token, without spaces or line breaks "
-                  "(as printed on its own 'demo token' line)", markup=False)  # fmt: skip
-        raise typer.Exit(2)
+        fail("error.token_form")
     headers = {"Authorization": f"Bearer {token}", "Accept-Language": language()}
     try:
         r = httpx.get(url.rstrip("/") + "/me", headers=headers)
     except httpx.HTTPError as exc:
-        err.print(f"error: cannot reach {url}: {exc}", markup=False)
-        raise typer.Exit(2) from None
+        fail("error.unreachable", url=url, error=exc)
     if r.status_code != 200:
-        err.print(
-            f"error: {url} refused the token ({r.status_code}): {_problem_text(r)}", markup=False
-        )
-        raise typer.Exit(2)
+        fail("error.token_refused", url=url, status=r.status_code, detail=_problem_text(r))
     path = _config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"url": url, "token": token}))
@@ -174,12 +154,12 @@ def read_mapping(file: Path, what: str) -> dict[str, Any]:
 
     try:
         body = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        err.print(f"error: {file}: {error}", markup=False)
-        raise typer.Exit(2) from None
+    except OSError as error:
+        fail("error.file_unreadable", file=file, error=error)
+    except yaml.YAMLError as error:
+        fail("error.file_yaml", file=file, error=error)
     if not isinstance(body, dict):
-        err.print(f"error: {file}: expected a mapping ({what})", markup=False)
-        raise typer.Exit(2)
+        fail("error.file_mapping", file=file, what=what)
     return body
 
 
@@ -212,8 +192,7 @@ def _pairs(items: list[str]) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.isidentifier():
-            err.print(f"error: --env: expected NAME=VALUE, got {item!r}", markup=False)
-            raise typer.Exit(2)
+            fail("error.env_pair", item=repr(item))
         out[name] = value
     return out
 
@@ -250,19 +229,23 @@ def submit(
     try:
         spec = jobfile.read(file) if file is not None else jobfile.JobFile()
         limit = jobfile.duration_s(time_limit) if time_limit is not None else spec.time_limit_s
+    except jobfile.JobFileError as error:
+        err.print(words.say(language(), "error.line", message=error.text(language())),
+                  markup=False)  # fmt: skip
+        raise typer.Exit(2) from None
     except InputError as error:
-        err.print(f"error: {error}", markup=False)
+        err.print(words.say(language(), "error.line", message=error), markup=False)
         raise typer.Exit(2) from None
-    except ValueError as error:
-        err.print(f"error: --time-limit: {error}", markup=False)
-        raise typer.Exit(2) from None
+    except ValueError:
+        fail("error.time_limit", problem=words.say(language(), "jobfile.duration"))
     project = project if project is not None else spec.project
     command = command if command is not None else spec.command
     missing = [n for n, v in (("--project", project), ("--command", command)) if v is None]
     if missing:
-        where = f" (or in {file})" if file is not None else ""
-        err.print(f"error: give {' and '.join(missing)}{where}", markup=False)
-        raise typer.Exit(2)
+        options = words.say(language(), "error.and").join(missing)
+        if file is not None:
+            fail("error.give_or_file", options=options, file=file)
+        fail("error.give", options=options)
     assert command is not None
     base = file.parent if file is not None else Path.cwd()
     chosen = workdir if workdir is not None else spec.workdir
@@ -390,11 +373,9 @@ def review(
         try:
             parsed[name.strip()] = float(value)
         except ValueError:
-            err.print(f"error: --scores: expected criterion=number, got {part!r}", markup=False)
-            raise typer.Exit(2) from None
+            fail("error.scores", part=repr(part))
         if not sep:
-            err.print(f"error: --scores: expected criterion=number, got {part!r}", markup=False)
-            raise typer.Exit(2)
+            fail("error.scores", part=repr(part))
     emit(_call("POST", f"/proposals/{proposal}/reviews", {"scores": parsed, "comment": comment}))
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from nacc.cli.client import _call, console, err
+from nacc.cli.client import _call, console, fail
 
 dataset_app = typer.Typer(help="datasets: catalog, access requests, decisions",
                           no_args_is_help=True)  # fmt: skip
@@ -18,8 +18,7 @@ def _copies(items: list[str]) -> list[dict[str, str]]:
     for item in items:
         site, sep, path = item.partition("=")
         if not sep or not site or not path:
-            err.print(f"error: --copy: expected SITE=/PATH, got {item!r}", markup=False)
-            raise typer.Exit(2)
+            fail("error.copy_pair", item=repr(item))
         out.append({"site": site, "path": path})
     return out
 

@@ -11,7 +11,8 @@
     time_limit: 2h             # seconds, or a number with s, m, h or d
     datasets: [kor-med]        # catalog names (approved access): NACC_DATASET_<NAME> paths
 
-Every problem names the file, the line and the field, and what was expected.
+Every problem names the file, the line and the field, and what was expected, in the CLI's
+language (``JobFileError.text``; the words are ``jobfile.*`` in ``cli.po``).
 """
 
 from __future__ import annotations
@@ -23,11 +24,24 @@ from typing import Any
 
 import yaml
 
+from nacc.cli import words
 from nacc.domain.errors import InputError
 
 KEYS = ("project", "command", "workdir", "env", "accelerators", "class", "types", "time_limit",
         "datasets")  # fmt: skip
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class JobFileError(InputError):
+    """A problem with a job file: where (file:line: field) and a ``cli.po`` key with its
+    parameters; its ``str`` is English, ``text(lang)`` any language."""
+
+    def __init__(self, where: str, key: str, **params: object) -> None:
+        super().__init__(where, words.say("en", key, **params))
+        self.key, self.said = key, params
+
+    def text(self, lang: str) -> str:
+        return f"{self.where}: {words.say(lang, self.key, **self.said)}"
 
 
 @dataclass
@@ -47,7 +61,7 @@ def duration_s(text: str) -> int:
     """``3600``, ``90s``, ``30m``, ``2h``, ``1d`` -> seconds (a ValueError if not)."""
     m = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text)
     if m is None or int(m.group(1)) <= 0:
-        raise ValueError("expected a positive number of seconds, or a number with s, m, h or d")
+        raise ValueError(words.say("en", "jobfile.duration"))
     return int(m.group(1)) * _UNITS[m.group(2) or "s"]
 
 
@@ -56,24 +70,25 @@ def read(path: Path) -> JobFile:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise InputError(str(path), f"cannot read the job file: {error.strerror}") from None
+        raise JobFileError(str(path), "jobfile.unreadable", error=error.strerror) from None
     try:
         root = yaml.compose(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise InputError(where, f"not valid YAML: {getattr(error, 'problem', error)}") from None
+        problem = getattr(error, "problem", error)
+        raise JobFileError(where, "jobfile.not_yaml", error=problem) from None
     if root is None:
-        raise InputError(str(path), "the job file is empty; expected at least `command:`")
+        raise JobFileError(str(path), "jobfile.empty")
     if not isinstance(root, yaml.MappingNode):
-        raise InputError(f"{path}:{root.start_mark.line + 1}", "expected a mapping of "
-                         f"{', '.join(KEYS)}")  # fmt: skip
+        raise JobFileError(f"{path}:{root.start_mark.line + 1}", "jobfile.not_mapping",
+                           keys=", ".join(KEYS))  # fmt: skip
     out = JobFile()
     for key_node, value_node in root.value:
         key = str(key_node.value)
         where = f"{path}:{key_node.start_mark.line + 1}: {key}"
         if key not in KEYS:
-            raise InputError(where, f"unknown field; expected one of {', '.join(KEYS)}")
+            raise JobFileError(where, "jobfile.unknown_field", keys=", ".join(KEYS))
         value = yaml.safe_load(yaml.serialize(value_node))
         _set(out, key, value, where)
     return out
@@ -84,11 +99,11 @@ def _set(out: JobFile, key: str, value: Any, where: str) -> None:
         out.project = _positive(value, where)
     elif key == "command":
         if not isinstance(value, str) or not value.strip():
-            raise InputError(where, "expected the command as text (run with sh -c)")
+            raise JobFileError(where, "jobfile.command")
         out.command = value
     elif key == "workdir":
         if not isinstance(value, str) or not value:
-            raise InputError(where, "expected a directory path")
+            raise JobFileError(where, "jobfile.workdir")
         out.workdir = value
     elif key == "env":
         out.env = _env(value, where)
@@ -96,14 +111,12 @@ def _set(out: JobFile, key: str, value: Any, where: str) -> None:
         out.accelerators = _positive(value, where)
     elif key == "class":
         if not isinstance(value, str):
-            raise InputError(where, "expected a job class, e.g. fine-tuning")
+            raise JobFileError(where, "jobfile.class")
         out.job_class = value
     elif key in ("types", "datasets"):
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(t, str) and t.strip() for t in items):
-            example = "accelerator types, e.g. [H100-SXM]" if key == "types" else \
-                "dataset names, e.g. [kor-med]"  # fmt: skip
-            raise InputError(where, f"expected a list of {example}")
+            raise JobFileError(where, f"jobfile.{key}")
         if key == "types":
             out.types = [t.strip() for t in items]
         else:
@@ -112,21 +125,21 @@ def _set(out: JobFile, key: str, value: Any, where: str) -> None:
         try:
             out.time_limit_s = _positive(value, where) if isinstance(value, int) else duration_s(
                 str(value))  # fmt: skip
-        except ValueError as error:
-            raise InputError(where, str(error)) from None
+        except ValueError:
+            raise JobFileError(where, "jobfile.duration") from None
 
 
 def _env(value: Any, where: str) -> dict[str, str]:
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k) for k in value
     ):
-        raise InputError(where, "expected a mapping of variable names to values")
+        raise JobFileError(where, "jobfile.env_names")
     if any(isinstance(v, (dict, list)) or v is None for v in value.values()):
-        raise InputError(where, "expected each value as text or a number")
+        raise JobFileError(where, "jobfile.env_values")
     return {k: str(v) for k, v in value.items()}
 
 
 def _positive(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InputError(where, f"expected a positive whole number; got {value!r}")
+        raise JobFileError(where, "jobfile.positive", value=repr(value))
     return value

@@ -50,14 +50,14 @@ def _verify_slurm(svc: Services, url: str) -> bool:
     from nacc import i18n
     from nacc.adapters.dispatch.slurm import SlurmDispatcher, parse_url
     from nacc.adapters.dispatch.slurm_accounting import accounted, charged_from, check
-    from nacc.cli.client import language
+    from nacc.cli.client import language, message_of
     from nacc.domain.errors import NaccError
 
     try:
         config = parse_url(urlsplit(url), Path("/"))
         found = accounted(SlurmDispatcher(config).client, config.tag)
     except NaccError as e:
-        console.print(f"--slurm {url}: {e}", markup=False)
+        console.print(f"--slurm {url}: {message_of(e)}", markup=False)  # in the CLI's language
         return False
     charged = []
     with svc.snapshot() as uow:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -29,6 +28,7 @@ from nacc.cli import (
     trace,
     usercmds,
     whatif,
+    words,
 )
 from nacc.cli.export import export
 from nacc.cli.ledger import ledger
@@ -116,21 +116,9 @@ LangOpt = Annotated[
 def _global(lang: LangOpt = None) -> None:
     """nacc: national AI computing center software."""
     chosen = i18n.language(lang) if lang else None
+    client.set_language(chosen)  # a refused --lang: the error in the terminal's language
     if lang and chosen is None:
-        err_console.print(
-            f"error: --lang: expected one of {', '.join(i18n.LANGUAGES)}; got {lang!r}",
-            markup=False,
-        )
-        raise typer.Exit(2)
-    client.set_language(chosen)
-
-
-def _message(exc: Exception) -> str:
-    """An error in the CLI's language (English: its own message)."""
-    lang = client.language()
-    if isinstance(exc, NaccError) and lang != i18n.DEFAULT_LANGUAGE:
-        return i18n.message(exc.reason, lang) or str(exc)
-    return str(exc)
+        client.fail("error.lang", known=", ".join(i18n.LANGUAGES), value=repr(lang))
 
 
 @contextmanager
@@ -140,7 +128,7 @@ def _errors() -> Iterator[None]:
     except (NaccError, ValueError, FileNotFoundError) as exc:
         # The message quotes user input (paths, column names): print it as text, not Rich
         # markup, and unwrapped, so "file:line" stays whole on any terminal width.
-        err_console.print(f"[red]error:[/red] {escape(_message(exc))}", soft_wrap=True)
+        err_console.print(client.marked_error(exc), soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -207,13 +195,17 @@ def _run_many(inp: study.StudyInput, names: list[str], out: Path) -> list[dict[s
     loaded = study.load(inp)
     cfg, offered = study.resolve_load(inp, loaded)
     inp = replace(inp, sim=cfg)
-    console.print(
-        f"{len(loaded.trace.jobs):,} jobs from {inp.trace} "
-        f"(skipped {loaded.trace.skipped_zero_gpu} zero-GPU, {loaded.trace.skipped_invalid} "
-        f"invalid); {sum(p.count for p in loaded.pools):,} accelerators "
-        f"in {len(loaded.pools)} pools; offered utilisation {offered:.1%} "
-        f"(load scale {cfg.load_scale:,.4g})"
+    said = _say(
+        "sim.loaded",
+        jobs=f"{len(loaded.trace.jobs):,}",
+        trace=inp.trace,
+        zero_gpu=loaded.trace.skipped_zero_gpu,
+        invalid=loaded.trace.skipped_invalid,
+        accelerators=f"{sum(p.count for p in loaded.pools):,}",
+        pools=len(loaded.pools),
     )
+    console.print(said + _say("sim.offered", offered=f"{offered:.1%}",
+                              scale=f"{cfg.load_scale:,.4g}"), markup=False)  # fmt: skip
     results, runs = [], []
     with _progress() as factory:
         for name in names:
@@ -227,33 +219,26 @@ def _run_many(inp: study.StudyInput, names: list[str], out: Path) -> list[dict[s
     return results
 
 
-_COLUMNS = {
-    "policy": "policy",
-    "completed": "done",
-    "avg_jct_s": "avg JCT s",
-    "p50_jct_s": "p50 s",
-    "p99_jct_s": "p99 s",
-    "avg_queue_s": "queue s",
-    "makespan_s": "makespan s",
-    "jain_fairness": "Jain",
-    "domestic_share": "domestic",
-    "wall_s": "wall s",
-    "events_per_s": "events/s",
-}
+_COLUMNS = ("policy", "completed", "avg_jct_s", "p50_jct_s", "p99_jct_s", "avg_queue_s",
+            "makespan_s", "jain_fairness", "domestic_share", "wall_s", "events_per_s")  # fmt: skip
+"""The result fields the table shows; headers are ``sim.col.<field>`` in ``cli.po``."""
+
+
+def _say(key: str, **params: object) -> str:
+    return words.say(client.language(), key, **params)
 
 
 def _table(results: list[dict[str, Any]]) -> Table:
     from nacc.sim import report
 
-    table = Table(title="policy comparison")
-    cols = list(_COLUMNS)
-    for c in cols:
-        table.add_column(_COLUMNS[c], justify="right")
+    table = Table(title=_say("sim.title"))
+    for c in _COLUMNS:
+        table.add_column(_say(f"sim.col.{c}"), justify="right")
     for r in results:
-        table.add_row(*[report._cell(r[c]) for c in cols])
+        table.add_row(*[report._cell(r[c]) for c in _COLUMNS])
     if results:
         lb = results[0]["lower_bound_avg_jct_s"]
-        table.caption = f"lower bound on average JCT: {lb:,.0f} s"
+        table.caption = _say("sim.caption", bound=f"{lb:,.0f}")
     return table
 
 
@@ -289,7 +274,8 @@ def simulate(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: Out
     if "blocks" in results[0]:
         with _errors():
             whatif.run(inp, policy, results[0], out, console)
-    console.print(f"results: {out / 'results.json'}  report: {out / 'report.html'}")
+    console.print(_say("sim.results", results=out / "results.json", report=out / "report.html"),
+                  markup=False)  # fmt: skip
 
 
 @app.command()
@@ -318,7 +304,8 @@ def compare(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: OutO
         results = _run_many(inp, names, out)
         study.write_json(out / "comparison.json", results)
     console.print(_table(results))
-    console.print(f"comparison: {out / 'comparison.json'}  report: {out / 'report.html'}")
+    console.print(_say("sim.comparison", comparison=out / "comparison.json",
+                       report=out / "report.html"), markup=False)  # fmt: skip
 
 
 @app.command()
@@ -341,7 +328,8 @@ def demo(out: OutOpt = Path("out/demo")) -> None:
         results = _run_many(inp, names, out)
         study.write_json(out / "comparison.json", results)
     console.print(_table(results))
-    console.print(f"report: {out / 'report.html'}  results: {out / 'comparison.json'}")
+    console.print(_say("sim.demo", report=out / "report.html", results=out / "comparison.json"),
+                  markup=False)  # fmt: skip
 
 
 app.command()(serve)

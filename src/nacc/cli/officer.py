@@ -19,7 +19,16 @@ from rich.table import Table
 from rich.text import Text
 
 from nacc.cli import words
-from nacc.cli.client import JsonOpt, _call, console, emit, err, language, read_mapping
+from nacc.cli.client import (
+    JsonOpt,
+    _call,
+    console,
+    emit,
+    fail,
+    language,
+    read_mapping,
+    reason_text,
+)
 
 
 def create_program(
@@ -91,9 +100,7 @@ def _moment(flag: str, raw: str) -> str:
     try:
         return str(_plain(datetime.fromisoformat(raw)))
     except ValueError:
-        err.print(f"error: {flag}: expected a date (2027-03-01) or a date-time "
-                  f"(2027-03-01T09:00:00+09:00), got {raw!r}", markup=False)  # fmt: skip
-        raise typer.Exit(2) from None
+        fail("error.bad_moment", flag=flag, raw=repr(raw))
 
 
 def edit_call(
@@ -119,9 +126,7 @@ def edit_call(
         if value is not None:
             body[key] = _moment(_EDIT_FLAGS[key], str(value)) if key in _DATES else value
     if not body:
-        err.print("error: nothing to change: give --file or an option (--title, --closes-at, "
-                  "--budget, ...)", markup=False)  # fmt: skip
-        raise typer.Exit(2)
+        fail("error.nothing_to_change")
     got = _call("PATCH", f"/calls/{call}", body)
     if as_json:
         emit(got)
@@ -148,9 +153,7 @@ def _overrides(items: list[str]) -> dict[str, dict[str, Any]]:
         pid, _, rest = item.partition("=")
         verdict, _, reason = rest.partition(":")
         if not pid.strip().isdigit() or verdict not in ("award", "reject") or not reason.strip():
-            err.print(f"error: --override: expected PROPOSAL=award:REASON or "
-                      f"PROPOSAL=reject:REASON, got {item!r}", markup=False)  # fmt: skip
-            raise typer.Exit(2)
+            fail("error.override", item=repr(item))
         out[pid.strip()] = {"award": verdict == "award", "reason": reason.strip()}
     return out
 
@@ -186,7 +189,7 @@ def award(
         score = "" if d["score"] is None else f"{d['score']:.2f}"
         outcome = words.say(lang, "award.awarded" if d["awarded"] else "award.rejected")
         cells = [str(d["rank"]), str(d["proposal_id"]), score, outcome, d["amount"],
-                 words.say(lang, "yes") if d["override"] else "", d["reason"]]  # fmt: skip
+                 words.say(lang, "yes") if d["override"] else "", reason_text(d)]  # fmt: skip
         table.add_row(*(Text(c) for c in cells))
     console.print(table)
 

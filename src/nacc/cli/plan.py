@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
+from nacc.cli.client import marked_error
 from nacc.domain.errors import NaccError
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def plan_command(
                 sims = simulate_plan(result.years, problem, default_model(), trace,
                                      sim_fraction, sim_jobs)  # fmt: skip
     except (NaccError, ValueError, FileNotFoundError) as exc:
-        err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        err_console.print(marked_error(exc), soft_wrap=True)
         raise typer.Exit(2) from None
     payload = result.to_json()
     payload["sites"] = [
@@ -119,7 +119,7 @@ def plan_command(
             plan_whatif.run(spec, scen, out, time_limit or None, mip_gap, list(delay_site or []),
                             delay_years, console, err_console)  # fmt: skip
         except ValueError as exc:
-            err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+            err_console.print(marked_error(exc), soft_wrap=True)
             raise typer.Exit(2) from None
         console.print(f"what-if: {out / 'whatif.csv'}  {out / 'whatif.png'}")
 

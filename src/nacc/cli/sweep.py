@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from nacc.cli.client import marked_error
 from nacc.domain.errors import NaccError
 
 console = Console(width=132, soft_wrap=True)
@@ -40,7 +40,7 @@ def sweep_command(
     try:
         grid = sw.load_sweep(file, out)
     except (NaccError, ValueError) as exc:
-        err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        err_console.print(marked_error(exc), soft_wrap=True)
         raise typer.Exit(2) from None
     kept = {} if fresh else sw.done_cells(grid)
     todo = [c for c in grid.cells if c.key not in kept]

@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from nacc.cli import client
+
 trace_app = typer.Typer(help="synthetic job traces", no_args_is_help=True)
 console = Console(width=132)
 err_console = Console(stderr=True)
@@ -29,7 +31,7 @@ def generate(
     try:
         written = gen.write(out, jobs, rate, seed)
     except (ValueError, OSError) as exc:
-        err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
+        err_console.print(client.marked_error(exc), soft_wrap=True)
         raise typer.Exit(2) from None
     mean_h = gen.mean_duration_s() / 3600.0
     console.print(

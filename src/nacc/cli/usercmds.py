@@ -22,7 +22,7 @@ from nacc.cli.client import (
     _call,
     console,
     emit,
-    err,
+    fail,
     language,
     read_mapping,
     reason_text,
@@ -148,8 +148,7 @@ def _moment(text: str | None, name: str) -> str | None:
     try:
         at = datetime.fromisoformat(text)
     except ValueError:
-        err.print(f"error: {name}: expected an ISO date or time, got {text!r}", markup=False)
-        raise typer.Exit(2) from None
+        fail("error.moment", name=name, text=repr(text))
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).isoformat()
 
 

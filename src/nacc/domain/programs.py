@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from nacc.domain.errors import InputError
+from nacc.domain.reasons import Code, Reason
 
 
 class OrgKind(StrEnum):
@@ -109,7 +110,7 @@ class Decision:
     awarded: bool
     amount: Decimal
     rank: int
-    reason: str
+    reason: Reason  # a code and parameters; text only at the edge (nacc.i18n)
 
 
 def decide(
@@ -133,7 +134,7 @@ def decide(
                 raise InputError(f"overrides.{c.proposal_id}", f"needs {c.requested}, {left} left")
             amount = c.requested if award else Decimal(0)
             left -= amount
-            reason = f"override: {why}"
+            reason = Reason.of(Code.DECISION_OVERRIDE, message=why)
             decided[c.proposal_id] = Decision(
                 c.proposal_id, award, amount, rank[c.proposal_id], reason
             )
@@ -146,19 +147,20 @@ def decide(
                 c.proposal_id, False, Decimal(0), r, _below(c, min_score)
             )
         elif c.requested > left:
-            reason = f"budget exhausted: requested {c.requested}, {left} left"
+            reason = Reason.of(Code.DECISION_BUDGET_EXHAUSTED, requested=str(c.requested),
+                               left=str(left))  # fmt: skip
             decided[c.proposal_id] = Decision(c.proposal_id, False, Decimal(0), r, reason)
         else:
             left -= c.requested
-            reason = f"ranked {r} with score {c.score:.2f}"
+            reason = Reason.of(Code.DECISION_RANKED, rank=r, score=f"{c.score:.2f}")
             decided[c.proposal_id] = Decision(c.proposal_id, True, c.requested, r, reason)
     return [decided[c.proposal_id] for c in order]
 
 
-def _below(c: Candidate, min_score: float) -> str:
+def _below(c: Candidate, min_score: float) -> Reason:
     if c.score is None:
-        return "not reviewed"
-    return f"score {c.score:.2f} below the minimum {min_score:g}"
+        return Reason.of(Code.DECISION_NOT_REVIEWED)
+    return Reason.of(Code.DECISION_BELOW_MINIMUM, score=f"{c.score:.2f}", minimum=f"{min_score:g}")
 
 
 def tranches(amount: Decimal, at_award: Decimal = Decimal("0.5")) -> list[Decimal]:

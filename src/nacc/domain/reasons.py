@@ -196,6 +196,12 @@ class Code(StrEnum):
     EVALUATION_PLATFORM = "evaluation_platform"
     EVALUATION_CANCELLED = "evaluation_cancelled"
     ENTRY_DISQUALIFIED = "entry_disqualified"
+    # why a call's decision awarded a proposal or not (domain.programs.decide)
+    DECISION_RANKED = "decision_ranked"
+    DECISION_BUDGET_EXHAUSTED = "decision_budget_exhausted"
+    DECISION_BELOW_MINIMUM = "decision_below_minimum"
+    DECISION_NOT_REVIEWED = "decision_not_reviewed"
+    DECISION_OVERRIDE = "decision_override"
     # why one field of a request body was refused (problem+json ``errors[].code``)
     VALUE_MISSING = "value_missing"
     VALUE_UNEXPECTED = "value_unexpected"
@@ -392,6 +398,11 @@ PARAMS: Mapping[Code, tuple[str, ...]] = {
     Code.EVALUATION_PLATFORM: ("cause", "attempts"),
     Code.EVALUATION_CANCELLED: (),
     Code.ENTRY_DISQUALIFIED: ("reason", "name"),
+    Code.DECISION_RANKED: ("rank", "score"),
+    Code.DECISION_BUDGET_EXHAUSTED: ("requested", "left"),
+    Code.DECISION_BELOW_MINIMUM: ("score", "minimum"),
+    Code.DECISION_NOT_REVIEWED: (),
+    Code.DECISION_OVERRIDE: ("message",),
     Code.VALUE_MISSING: _FIELD,
     Code.VALUE_UNEXPECTED: _FIELD,
     Code.VALUE_NOT_ALLOWED: (*_FIELD, "expected"),

@@ -108,6 +108,11 @@ MEANINGS: dict[str, str] = {
     "reason": "the engine's own reason word (Slurm: Priority, AssocGrpGRES, ...; "
     "Kueue: Pending, Inadmissible, ...)",
     "rate": "submissions allowed per second and token",
+    "rank": "a proposal's place in the call's ranking (1 = best score)",
+    "score": "a proposal's mean weighted review score, two decimals (8.50)",
+    "minimum": "the call's minimum score to be awarded",
+    "requested": "credits a proposal asked for",
+    "left": "credits of the call's budget still unawarded",
     "result": "the balance after the change",
     "retry_after_s": "how long to wait before trying again (seconds)",
     "roles": "roles that would allow it (operator or officer)",

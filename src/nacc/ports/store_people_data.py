@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from nacc.domain.programs import Criterion
+from nacc.domain.reasons import Reason
 from nacc.ports.store_people_rules import ORG_KINDS
 
 TOKEN_PREFIX_LEN = 8
@@ -134,9 +135,10 @@ class DecisionView:
     weighted_score: float | None
     awarded_credits: Decimal | None
     override: bool
-    reason: str
+    reason: str  # English text (``why`` rendered when it has a code)
     decided_by: int
     decided_at: datetime
+    why: Reason | None = None  # the reason as a code; None for decisions made before codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +212,8 @@ class DecisionSpec:
     weighted_score: float | None = None
     awarded_credits: Decimal | None = None
     override: bool = False
-    reason: str = ""
+    reason: str = ""  # English: ``why`` rendered, for readers that predate codes
+    why: Reason | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,8 @@ from nacc.domain import programs as rules
 from nacc.domain.errors import Conflict, InputError, NotFound
 from nacc.domain.notices import Kind
 from nacc.domain.programs import weighted_score
+from nacc.domain.reasons import Reason
+from nacc.i18n import render
 from nacc.ledger.accounts import EntryKind
 from nacc.ledger.accounts import project as project_account
 from nacc.ports.pages import MAX_PAGE
@@ -78,8 +80,15 @@ class DecisionResult:
     awarded: bool
     amount: Decimal
     override: bool
-    reason: str
+    reason: str  # ``why`` in English, for readers that predate codes
     project_id: int | None
+    why: Reason | None = None  # the reason as a code (None: decided before codes)
+
+    @classmethod
+    def of(cls, d: rules.Decision, score: float | None, override: bool) -> DecisionResult:
+        """A rule's decision on a proposal, not yet stored (no project)."""
+        return cls(int(d.proposal_id), d.rank, score, d.awarded, d.amount, override,
+                   render(d.reason, "en"), None, d.reason)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +204,7 @@ def decide(svc: Services, who: Principal, call_id: int, req: DecideRequest) -> l
         out = []
         for d in decisions:
             p = proposals[int(d.proposal_id)]
-            view = DecisionResult(p.id, d.rank, scores[p.id], d.awarded, d.amount,
-                                  p.id in req.overrides, d.reason, None)  # fmt: skip
+            view = DecisionResult.of(d, scores[p.id], p.id in req.overrides)
             out.append(_record(uow, who, call, p, view, terms, now))
             _tell_team(uow, p, out[-1], now)
         awarded = [d.proposal_id for d in out if d.awarded]
@@ -211,6 +219,8 @@ def _tell_team(uow: UnitOfWork, p: ProposalView, d: DecisionResult, now: datetim
     params = {"proposal": p.id, "title": p.title, "awarded": d.awarded,
               "amount": str(d.amount), "reason": d.reason,
               "project": project.name if project else ""}  # fmt: skip
+    if d.why is not None:  # the notice says it in each person's language
+        params |= {"reason_code": d.why.code, "reason_params": d.why.args}
     team = [p.pi_user_id, *uow.programs.proposal_member_ids(p.id)]
     notify(uow, team, Kind.PROPOSAL_DECIDED, f"decision:{p.id}", params, now)
 
@@ -267,7 +277,7 @@ def _record(
     spec = DecisionSpec(
         outcome="awarded" if d.awarded else "rejected", decided_by=who.user_id,
         weighted_score=d.score, awarded_credits=d.amount if d.awarded else None,
-        override=d.override, reason=d.reason,
+        override=d.override, reason=d.reason, why=d.why,
     )  # fmt: skip
     uow.programs.record_decision(p.id, spec, now)
     if not d.awarded:

@@ -17,8 +17,10 @@ from typing import Any
 
 import jinja2
 
+from nacc import i18n
 from nacc.domain.notices import DEFAULT_KINDS, Channel, Kind
 from nacc.ports.store import UnitOfWork
+from nacc.ports.store_jobs_data import reason_of
 from nacc.ports.store_notices import NewNotice, Prefs
 
 
@@ -34,7 +36,11 @@ def _templates() -> jinja2.Environment:
 
 
 def render(kind: Kind, lang: str, params: Mapping[str, Any]) -> tuple[str, str]:
-    """(subject, body) of a notice in ``lang``."""
+    """(subject, body) of a notice in ``lang``; a ``reason_code`` (with ``reason_params``)
+    becomes its ``reason`` in ``lang``."""
+    why = reason_of(params.get("reason_code"), params.get("reason_params"))
+    if why is not None:
+        params = {**params, "reason": i18n.render(why, lang)}
     text = _templates().get_template(f"{lang}/{kind.value}.txt.j2").render(**params)
     subject, _, body = text.partition("\n")
     return subject.strip(), body

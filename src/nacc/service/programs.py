@@ -330,6 +330,7 @@ def proposal_details(
             "outcome": decision.outcome, "awarded_credits": decision.awarded_credits,
             "weighted_score": decision.weighted_score, "override": decision.override,
             "reason": decision.reason, "decided_at": decision.decided_at,
+            "why": decision.why,
         },
     )  # fmt: skip
 

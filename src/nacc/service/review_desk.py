@@ -114,9 +114,8 @@ def preview(svc: Services, who: Principal, call_id: int,
                   for p in found]  # fmt: skip
     keyed = {f"{pid:012d}": o for pid, o in overrides.items()}
     decided = rules.decide(candidates, _plain(call.budget_credits), call.min_score, keyed)
-    rows = [awards.DecisionResult(int(d.proposal_id), d.rank, scores[int(d.proposal_id)],
-                                  d.awarded, d.amount, int(d.proposal_id) in overrides,
-                                  d.reason, None) for d in decided]  # fmt: skip
+    rows = [awards.DecisionResult.of(d, scores[int(d.proposal_id)], int(d.proposal_id) in overrides)
+            for d in decided]  # fmt: skip
     rows.sort(key=lambda r: r.rank)
     used = sum((r.amount for r in rows), Decimal(0))
     return Preview(call.budget_credits, used, call.budget_credits - used, rows)

@@ -13,6 +13,7 @@ import pytest
 from contract.store.people_world import T0, World, build_world, call_spec, proposal_spec
 from nacc.domain.errors import InputError
 from nacc.domain.programs import Criterion
+from nacc.domain.reasons import Code, Reason
 from nacc.ports.pages import Conflict, InvalidReference
 from nacc.ports.store import Store
 from nacc.ports.store_people import AwardProjectSpec, DecisionSpec
@@ -176,6 +177,19 @@ def test_decision_sets_status_and_override_needs_reason(store: Store, world: Wor
         assert uow.programs.decisions_of_call(world.call_id) == [decision]
         with pytest.raises(Conflict, match=f"decision on proposal {world.proposal_id}"):
             uow.programs.record_decision(world.proposal_id, spec, T0)
+        assert decision.why is None  # a decision without a code (as before 0014): its text
+
+
+def test_decision_keeps_its_reason_as_a_code(store: Store, world: World) -> None:
+    why = Reason.of(Code.DECISION_RANKED, rank=2, score="7.50")
+    spec = DecisionSpec("awarded", world.officer_id, 7.5, Decimal(100),
+                        reason="ranked 2 with score 7.50", why=why)  # fmt: skip
+    with store.unit() as uow:
+        uow.programs.record_decision(world.proposal_id, spec, T0)
+    with store.unit() as uow:
+        decision = uow.programs.decision_for(world.proposal_id)
+        assert decision is not None and decision.why == why
+        assert decision.reason == "ranked 2 with score 7.50"
 
 
 def _project(world: World, name: str = "kaist-llm") -> AwardProjectSpec:

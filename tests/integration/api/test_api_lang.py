@@ -91,7 +91,7 @@ def test_the_cli_prints_the_servers_korean_detail(
             "--accelerators", "0"]  # fmt: skip
     result = CliRunner().invoke(app, args, env={"NACC_CONFIG": str(creds), "LC_ALL": ""})
     assert result.exit_code == 2
-    assert "error 422: body.accelerators: 1 이상이어야 해요" in result.output
+    assert "오류 422: body.accelerators: 1 이상이어야 해요" in result.output
 
 
 def test_job_reasons_are_rendered_from_their_code_with_the_code_beside(api: Api) -> None:

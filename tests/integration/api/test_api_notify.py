@@ -116,8 +116,10 @@ def test_award_life_cycle_with_notices(
     assert first["sent"] == 3 and first["retrying"] == 1 and first["failed"] == 0
     (ko,) = box.to("a1@example.kr")
     assert "선정" in ko["Subject"] and "Korean LLM" in ko.get_content()
+    assert "사유: 1위, 점수 " in ko.get_content()  # the decision's reason in each one's language
     (en,) = box.to("a2@example.kr")
     assert en["Subject"] == '[nacc] Proposal "Korean LLM": awarded'
+    assert "Reason: ranked 1 with score " in en.get_content()
     ((_, headers, raw),) = [h for h in hooks.received if h[0] == "/good"]
     assert headers[SIGNATURE_HEADER] == signature(SECRET, raw)
     doc = json.loads(raw)

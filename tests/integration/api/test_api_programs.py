@@ -206,8 +206,33 @@ def _decide(w: World, cid: int, a: int, b: int, c: int) -> int:
     dc = w.ok("GET", f"/proposals/{c}", "a2")["decision"]
     assert dc["override"] and dc["reason"] == "override: strategic: first national NPU port"
     assert w.ok("GET", f"/proposals/{a}", "a1")["status"] == "rejected"
+    _decision_reasons_in_korean(w, cid, a, b, c)
 
     return int(next(d["project_id"] for d in decisions if d["proposal_id"] == b))
+
+
+def _decision_reasons_in_korean(w: World, cid: int, a: int, b: int, c: int) -> None:
+    """Reasons are stored as codes: rendered in the request's language, code and params
+    alongside (the same in every language)."""
+
+    def decision(pid: int, lang: str) -> dict[str, Any]:
+        headers = {**w.api.as_(w.tokens["officer"]), "Accept-Language": lang}
+        r = w.api.client.get(f"/proposals/{pid}", headers=headers)
+        assert r.status_code == 200, r.text
+        return dict(r.json()["decision"])
+
+    ko, en = decision(a, "ko"), decision(a, "en")
+    assert ko["reason"] == "예산이 모자라요: 요청 600, 남은 예산 500"
+    assert en["reason"] == "budget exhausted: requested 600, 500 left"
+    assert ko["reason_code"] == en["reason_code"] == "decision_budget_exhausted"
+    assert ko["reason_params"] == en["reason_params"] == {"requested": "600", "left": "500"}
+    assert decision(b, "ko")["reason"] == "1위, 점수 7.50점"
+    assert decision(b, "en")["reason"] == "ranked 1 with score 7.50"
+    assert decision(c, "ko")["reason"] == "담당관 재량 결정: strategic: first national NPU port"
+    assert decision(c, "ko")["reason_params"] == {"message": "strategic: first national NPU port"}
+    listed = w.api.client.get(f"/calls/{cid}/proposals", headers={
+        **w.api.as_(w.tokens["officer"]), "Accept-Language": "ko"}).json()["items"]  # fmt: skip
+    assert {p["id"]: p["decision"]["reason"] for p in listed}[a].startswith("예산이 모자라요")
 
 
 def _check_project_and_tranches(w: World, cid: int, pid: int, c_award: int) -> None:

@@ -49,7 +49,7 @@ def test_catalog_access_and_a_job_using_it_from_the_cli(served: Served, tmp_path
     assert [d["name"] for d in json.loads(r.output)] == ["kor-med"]
     show = ["submit", "--project", p, "--command", 'echo "data at $NACC_DATASET_KOR_MED"']
     r = served.nacc("pi", "--lang", "ko", *show, "--dataset", "kor-med")
-    assert r.exit_code == 2 and "error 403" in r.output and "승인" in r.output, r.output
+    assert r.exit_code == 2 and "오류 403" in r.output and "승인" in r.output, r.output
     r = served.nacc("pi", "dataset", "request", "kor-med", "--project", p, "--purpose", "notes")
     assert r.exit_code == 0 and json.loads(r.output)["state"] == "requested", r.output
     asked = json.loads(r.output)["id"]

@@ -80,7 +80,7 @@ def test_prefs_test_and_the_servers_sweep(served: tuple[Served, Mailbox, Hooks])
     assert "kim-llm" in wait_until(warning, 60, "the expiry warning")[0]
 
     r = s.nacc("kim", "--lang", "ko", "notify", "prefs", "--lang", "fr")
-    assert r.exit_code == 2 and "error 422" in r.output and "lang" in r.output
+    assert r.exit_code == 2 and "오류 422" in r.output and "lang" in r.output
     r = s.nacc("ops", "notify", "sweep")
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["errors"] == {}

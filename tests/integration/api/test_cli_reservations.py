@@ -46,7 +46,7 @@ def test_book_list_cancel_from_the_cli(served: Served) -> None:
              "--project", p]  # fmt: skip
     r = served.nacc("ops", "--lang", "ko", *clash)
     assert r.exit_code == 2
-    assert "error 409" in r.output and "llm-2027" in r.output and "블록" in r.output
+    assert "오류 409" in r.output and "llm-2027" in r.output and "블록" in r.output
     r = served.nacc("ops", "reservation", "list")
     assert r.exit_code == 0 and [b["name"] for b in json.loads(r.output)] == ["llm-2027"]
     r = served.nacc("ops", "reservation", "cancel", str(block["id"]))

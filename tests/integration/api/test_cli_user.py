@@ -302,6 +302,9 @@ def test_officer_commands_as_documented(served: Served, tmp_path: Path) -> None:
     view = json.loads(s.ok("ops", "award", "--call", str(late["id"]), "--preview", "--json"))
     assert (view["budget"], view["awarded"], view["left"]) == ("1000", "801", "199")
     assert [d["awarded"] for d in view["decisions"]] == [True, True, False]  # 4 < min 5
+    below = view["decisions"][2]
+    assert below["reason"] == "score 4.00 below the minimum 5"
+    assert below["reason_code"] == "decision_below_minimum" and "4.00점이" in korean
     assert s.ok("ops", "proposals", "--call", str(late["id"])) == before  # nothing written
     turned = json.loads(
         s.ok(

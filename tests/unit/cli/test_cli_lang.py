@@ -103,7 +103,7 @@ def test_a_problem_prints_the_servers_localised_detail_verbatim(
     monkeypatch.setattr(client.httpx, "request", server)
     result = CliRunner().invoke(app, ["--lang", "ko", "cancel", "j-1"], env=env)
     assert result.exit_code == 2
-    assert f"error 422: {detail}" in result.output
+    assert f"오류 422: {detail}" in result.output
 
 
 def test_an_unknown_lang_is_refused(env: dict[str, str]) -> None:

@@ -220,3 +220,24 @@ def test_user_text_in_messages_is_not_read_as_markup(tmp_path: Path) -> None:
     args = ["--scenario", GAVEL_SCENARIO, "--trace", trace, "--format", "csv"]
     result = _invoke("simulate", *args, "--out", out, "--map", "submit=[b]x,duration=dur,gpus=g")
     _assert_rejected(result, out, "'[b]x'", f"{trace}:1")
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("ko", ("작업 96개", "정책 비교", "평균 JCT(초)", "이벤트/초", "평균 JCT 하한:", "결과: ")),
+        ("en", ("96 jobs from", "policy comparison", "avg JCT s", "events/s",
+                "lower bound on average JCT:", "results: ")),
+    ],
+)  # fmt: skip
+def test_simulate_speaks_the_language_asked(
+    tmp_path: Path, lang: str, said: tuple[str, ...]
+) -> None:
+    result = _invoke("--lang", lang, "simulate", *_gavel_args(tmp_path / lang, "--policy", "fifo"))
+    assert result.exit_code == 0, result.output
+    for text in said:
+        assert text in result.output, (text, result.output)
+    other = "policy comparison" if lang == "ko" else "정책 비교"
+    assert other not in result.output
+    bad = _invoke("--lang", lang, "simulate", *_gavel_args(tmp_path / "bad", "--policy", "nope"))
+    assert bad.exit_code == 2 and bad.output.startswith("오류:" if lang == "ko" else "error:")

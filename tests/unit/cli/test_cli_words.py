@@ -7,11 +7,24 @@ from __future__ import annotations
 import re
 from importlib.resources import files
 
-from nacc.cli import words
+from nacc.cli import main, words
 from nacc.service.reports_usage import DIMENSIONS, PERIODS, WAIT_GROUPS
 
-SOURCES = ("client.py", "usercmds.py", "officer.py")
-KEY = re.compile(r"""(?:say\([a-z_]+(?:\(\))?, |_say\()"([a-z_.]+)"|"((?:col|dim|per)\.[a-z_]+)"|"""
+SOURCES = (
+    "client.py",
+    "usercmds.py",
+    "officer.py",
+    "say.py",
+    "jobfile.py",
+    "main.py",
+    "whatif.py",
+    "access.py",
+    "datasets.py",
+    "admin.py",
+    "challenges.py",
+)
+KEY = re.compile(r"""(?:say\([a-z_]+(?:\(\))?, |_say\()"([a-z_.]+)"|"""
+                 r""""((?:col|dim|per|error|jobfile|sim|whatif)\.[a-z_.]+)"|"""
                  r"""f"col\.\{c\}" for c in \(([^)]*)\)""")  # fmt: skip
 
 
@@ -20,7 +33,7 @@ def _keys_in_sources() -> set[str]:
     for name in SOURCES:
         body = (files("nacc.cli") / name).read_text(encoding="utf-8")
         for said, labelled, listed in KEY.findall(body):
-            found |= {k for k in (said, labelled) if k and not k.endswith(".")}
+            found |= {k for k in (said, labelled) if k and not k.endswith((".", ".json"))}
             found |= {f"col.{c}" for c in re.findall(r'"([a-z_]+)"', listed)}
     return found
 
@@ -33,6 +46,11 @@ def test_both_languages_have_every_key() -> None:
     assert used <= set(en), sorted(used - set(en))
     assert {f"dim.{d}" for d in (*DIMENSIONS, *WAIT_GROUPS)} <= set(en)
     assert {f"per.{p}" for p in PERIODS} <= set(en)
+    assert {"error.not_logged_in", "jobfile.positive", "sim.title", "whatif.title"} <= used
+    # keys the sources build: the simulate table's headers, the job file's list fields
+    assert {f"sim.col.{c}" for c in main._COLUMNS} | {"jobfile.types", "jobfile.datasets"} <= set(
+        en
+    )
 
 
 def test_words_are_filled_in_the_language_asked() -> None:

@@ -17,6 +17,7 @@ from nacc.domain.programs import (
     tranches,
     weighted_score,
 )
+from nacc.domain.reasons import Code, Reason
 
 CRITERIA = [Criterion("merit", 3), Criterion("feasibility", 1)]
 
@@ -58,9 +59,12 @@ def test_decide_ranks_within_budget_and_minimum() -> None:
     ]
     got = {d.proposal_id: d for d in decide(cands, Decimal(1000), min_score=5.0)}
     assert [got[p].awarded for p in "abcde"] == [True, True, False, False, False]
-    assert got["c"].reason.startswith("budget exhausted")
-    assert "below the minimum" in got["d"].reason
-    assert got["e"].reason == "not reviewed"
+    # reasons are codes with parameters (text only at the edge, in the reader's language)
+    assert got["b"].reason == Reason.of(Code.DECISION_RANKED, rank=1, score="9.00")
+    assert got["c"].reason == Reason.of(Code.DECISION_BUDGET_EXHAUSTED, requested="200",
+                                        left="100")  # fmt: skip
+    assert got["d"].reason == Reason.of(Code.DECISION_BELOW_MINIMUM, score="4.00", minimum="5")
+    assert got["e"].reason == Reason.of(Code.DECISION_NOT_REVIEWED)
     assert got["b"].rank == 1
 
 
@@ -68,7 +72,8 @@ def test_override_is_recorded_and_uses_budget() -> None:
     cands = [Candidate("a", 9.0, Decimal(600)), Candidate("b", 3.0, Decimal(500))]
     got = decide(cands, Decimal(1000), 5.0, {"b": (True, "strategic national need")})
     by = {d.proposal_id: d for d in got}
-    assert by["b"].awarded and by["b"].reason == "override: strategic national need"
+    assert by["b"].awarded
+    assert by["b"].reason == Reason.of(Code.DECISION_OVERRIDE, message="strategic national need")
     assert not by["a"].awarded  # the override took the budget first
 
 

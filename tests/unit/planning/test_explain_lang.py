@@ -25,7 +25,7 @@ def test_a_binding_power_row_in_english_and_korean() -> None:
                                     f"{money(saving, 'en')}")  # fmt: skip
     assert text_in(power, "en") == power["explanation"]
     assert text_in(power, "ko") == (f"2026년 small의 사용 가능한 전력이 1 MW 늘면 "
-                                    f"{money(saving, 'ko')} 절감됩니다")  # fmt: skip
+                                    f"{money(saving, 'ko')} 절감돼요")  # fmt: skip
 
 
 def test_a_relaxation_in_korean() -> None:

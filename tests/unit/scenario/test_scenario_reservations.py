@@ -105,6 +105,10 @@ def test_simulate_with_reservations_reports_others_wait_both_ways(tmp_path: Path
     assert whatif["blocks"][0]["count"] == 768
     assert set(whatif["others_with_blocks"]) == {"jobs", "avg_wait_s", "p95_wait_s"}
     assert (out / "blocks_wait.png").stat().st_size > 0
+    korean = CliRunner().invoke(app, ["--lang", "ko", *args, "--limit", "300"])
+    assert korean.exit_code == 0, korean.output
+    assert "다른 작업의 대기" in korean.output and "블록과 함께" in korean.output
+    assert "블록 " in korean.output and "others' wait" not in korean.output
 
 
 def test_the_documented_what_if_command_runs_on_a_slice(tmp_path: Path) -> None:

@@ -184,6 +184,8 @@ def record_decision(
         awarded_credits=spec.awarded_credits,
         override=spec.override,
         reason=spec.reason,
+        reason_code=None if spec.why is None else spec.why.code,
+        reason_params=None if spec.why is None else spec.why.args,
         decided_by=spec.decided_by,
         decided_at=now,
     )

@@ -29,6 +29,7 @@ from nacc.adapters.store.tables import (
     User,
 )
 from nacc.domain.programs import Criterion
+from nacc.ports.store_jobs_data import reason_of
 from nacc.ports.store_people import (
     AuditEntry,
     AuditView,
@@ -107,7 +108,8 @@ def review_view(r: Review) -> ReviewView:
 
 def decision_view(d: Decision) -> DecisionView:
     return DecisionView(d.id, d.proposal_id, d.outcome, d.weighted_score, d.awarded_credits,
-                        d.override, d.reason, d.decided_by, d.decided_at)  # fmt: skip
+                        d.override, d.reason, d.decided_by, d.decided_at,
+                        reason_of(d.reason_code, d.reason_params))  # fmt: skip
 
 
 def project_view(p: Project) -> ProjectTermsView:

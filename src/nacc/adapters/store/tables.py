@@ -205,6 +205,9 @@ class Decision(Base):
     awarded_credits: Mapped[Decimal | None]
     override: Mapped[bool]
     reason: Mapped[str] = mapped_column(sa.Text, default="")
+    """``reason_code`` rendered in English, for readers that predate codes."""
+    reason_code: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    reason_params: Mapped[dict[str, Any] | None] = mapped_column(json_doc(), nullable=True)
     decided_by: Mapped[int] = _fk("users.id")
     decided_at: Mapped[datetime]
 

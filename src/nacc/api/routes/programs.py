@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, status
+from pydantic import BaseModel
 
 from nacc.api import schemas
 from nacc.api import schemas_programs as sp
 from nacc.api.bounds import INT32_MAX, IdPath
 from nacc.api.deps import CallerDep, LimitQ, OffsetQ, ServicesDep
+from nacc.api.lang import Lang
 from nacc.api.problems import LIST, READ, WRITE
 from nacc.domain.errors import InputError
+from nacc.domain.reasons import Reason
+from nacc.i18n import render
 from nacc.ports.store_people import CallSpec
 from nacc.service import awards, review_desk
 from nacc.service import call_edits as edits
@@ -19,6 +23,25 @@ from nacc.service import programs as use
 
 router = APIRouter(tags=["programs"])
 Created = status.HTTP_201_CREATED
+M = TypeVar("M", bound=BaseModel)
+
+
+def coded(out: M, why: Reason | None, lang: str) -> M:
+    """A decision's reason in the request's language, with its code and parameters (a
+    decision stored before codes keeps its text)."""
+    if why is None:
+        return out
+    return out.model_copy(
+        update={"reason": render(why, lang), "reason_code": why.code, "reason_params": why.args}
+    )
+
+
+def proposal_out(details: use.ProposalDetails, lang: str) -> sp.ProposalOut:
+    out = sp.ProposalOut.model_validate(details)
+    why = details.decision.get("why") if details.decision else None
+    if out.decision is None or not isinstance(why, Reason):
+        return out
+    return out.model_copy(update={"decision": coded(out.decision, why, lang)})
 
 
 # --- programs and calls -------------------------------------------------------------------
@@ -118,16 +141,20 @@ def apply(call_id: IdPath, body: sp.ProposalIn, svc: ServicesDep, who: CallerDep
 
 @router.get("/calls/{call_id}/proposals", responses=READ)
 def list_proposals(
-    call_id: IdPath, svc: ServicesDep, who: CallerDep, limit: LimitQ = 50, offset: OffsetQ = 0
-) -> schemas.PageOut[sp.ProposalOut]:
+    call_id: IdPath, svc: ServicesDep, who: CallerDep, lang: Lang, limit: LimitQ = 50,
+    offset: OffsetQ = 0,
+) -> schemas.PageOut[sp.ProposalOut]:  # fmt: skip
     """Officers: all; the call's reviewers: all (no names on a blind call); others: their own."""
     page = use.list_proposals(svc, who, call_id, limit, offset)
-    return schemas.page_of(page.items, page.total, limit, offset, sp.ProposalOut.model_validate)
+    return schemas.page_of(page.items, page.total, limit, offset,
+                           lambda p: proposal_out(p, lang))  # fmt: skip
 
 
 @router.get("/proposals/{proposal_id}", responses=READ)
-def get_proposal(proposal_id: IdPath, svc: ServicesDep, who: CallerDep) -> sp.ProposalOut:
-    return sp.ProposalOut.model_validate(use.get_proposal(svc, who, proposal_id))
+def get_proposal(
+    proposal_id: IdPath, svc: ServicesDep, who: CallerDep, lang: Lang
+) -> sp.ProposalOut:
+    return proposal_out(use.get_proposal(svc, who, proposal_id), lang)
 
 
 @router.post("/calls/{call_id}/reviewers", status_code=Created, responses=WRITE)
@@ -153,7 +180,7 @@ def submit_review(
 
 @router.post("/calls/{call_id}/decisions", status_code=Created, responses=WRITE)
 def decide(
-    call_id: IdPath, body: sp.DecideIn, svc: ServicesDep, who: CallerDep
+    call_id: IdPath, body: sp.DecideIn, svc: ServicesDep, who: CallerDep, lang: Lang
 ) -> list[sp.DecisionResultOut]:
     """Operators and the program's officers, once per call, after submissions close."""
     req = awards.DecideRequest(
@@ -161,17 +188,21 @@ def decide(
         valid_from=body.valid_from, valid_until=body.valid_until,
         first_tranche=body.first_tranche,
     )  # fmt: skip
-    return [sp.DecisionResultOut.model_validate(d) for d in awards.decide(svc, who, call_id, req)]
+    return [coded(sp.DecisionResultOut.model_validate(d), d.why, lang)
+            for d in awards.decide(svc, who, call_id, req)]  # fmt: skip
 
 
 @router.post("/calls/{call_id}/decisions/preview", responses=READ)
 def preview_decision(
-    call_id: IdPath, svc: ServicesDep, who: CallerDep, body: sp.PreviewIn | None = None
+    call_id: IdPath, svc: ServicesDep, who: CallerDep, lang: Lang, body: sp.PreviewIn | None = None
 ) -> sp.PreviewOut:
     """What ``POST /calls/{id}/decisions`` would award with these overrides, and the
     budget it would use and leave; writes nothing (operators and the program's officers)."""
     overrides = {pid: (o.award, o.reason) for pid, o in (body.overrides if body else {}).items()}
-    return sp.PreviewOut.model_validate(review_desk.preview(svc, who, call_id, overrides))
+    seen = review_desk.preview(svc, who, call_id, overrides)
+    out = sp.PreviewOut.model_validate(seen)
+    rows = [coded(o, d.why, lang) for o, d in zip(out.decisions, seen.decisions, strict=True)]
+    return out.model_copy(update={"decisions": rows})
 
 
 @router.get("/projects/{project_id}", responses=READ)

@@ -197,7 +197,7 @@ class MemPrograms:
         unique(proposal_id in self.t.decisions, what)
         decision = DecisionView(
             self.t.new_id("decisions"), proposal_id, spec.outcome, spec.weighted_score,
-            spec.awarded_credits, spec.override, spec.reason, spec.decided_by, now,
+            spec.awarded_credits, spec.override, spec.reason, spec.decided_by, now, spec.why,
         )  # fmt: skip
         self.t.decisions[proposal_id] = decision
         self.set_proposal_status(proposal_id, spec.outcome)
