@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +23,7 @@ from nacc.cli.main import app
 from nacc.ports.store_people import CallSpec
 from nacc.service import programs
 from nacc.service.auth import Principal
+from nacc.service.context import Services
 
 
 @contextmanager
@@ -37,6 +38,24 @@ def serving(url: str, port: int, home: Path, devices: str) -> Iterator[None]:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+@contextmanager
+def seeded_server(home: Path, devices: str,
+                  seed: Callable[[Services, Served], None]) -> Iterator[Served]:  # fmt: skip
+    """A SQLite database in ``home`` with an operator (token ``ops``) and what ``seed``
+    adds, served by a real `nacc serve` with local ``devices`` (the CLI tests' worlds)."""
+    url = f"sqlite:///{home / 'nacc.db'}"
+    port = _port()
+    served = Served(f"http://127.0.0.1:{port}", home, {}, {})
+    svc = build_services(Settings(database_url=url))
+    try:
+        served.tokens["ops"] = first_operator(svc, "Ops", "ops@cli.example")
+        seed(svc, served)
+    finally:
+        svc.sessions.kw["bind"].dispose()
+    with serving(url, port, home, devices):
+        yield served
 
 
 @dataclass

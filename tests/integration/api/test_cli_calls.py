@@ -13,14 +13,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from test_cli_access import Served, serving
-from test_crash_safety import _port
+from test_cli_access import Served, seeded_server
 from typer.testing import Result
 
-from nacc.bootstrap import Settings, build_services, first_operator
 from nacc.ports.store_people import CallSpec
 from nacc.service import programs
 from nacc.service.auth import Principal
+from nacc.service.context import Services
 
 DOCS = Path(__file__).parents[3] / "docs" / "cli.md"
 
@@ -28,12 +27,8 @@ DOCS = Path(__file__).parents[3] / "docs" / "cli.md"
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     """An operator and two calls open since yesterday that close on 2027-02-15."""
-    url = f"sqlite:///{tmp_path / 'nacc.db'}"
-    port = _port()
-    s = Served(f"http://127.0.0.1:{port}", tmp_path, {}, {})
-    svc = build_services(Settings(database_url=url))
-    try:
-        s.tokens["ops"] = first_operator(svc, "Ops", "ops@cli.example")
+
+    def seed(svc: Services, s: Served) -> None:
         with svc.unit() as uow:
             ops = uow.people.user_by_email("ops@cli.example")
             assert ops is not None
@@ -46,9 +41,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
         s.ids["call"] = programs.open_call(svc, officer, prog.id, spec).id
         second = replace(spec, title="second")
         s.ids["second"] = programs.open_call(svc, officer, prog.id, second).id
-    finally:
-        svc.sessions.kw["bind"].dispose()
-    with serving(url, port, tmp_path, "H100-SXM:1"):
+
+    with seeded_server(tmp_path, "H100-SXM:1", seed) as s:
         yield s
 
 
@@ -82,7 +76,7 @@ def test_edit_and_close_a_call_as_documented(served: Served, tmp_path: Path) -> 
     closed = _ok(s.nacc("ops", "close-call", call))
     assert closed.startswith(f"call {call} closed: 연장 공모")
     again = s.nacc("ops", "--lang", "ko", "close-call", call)
-    assert again.exit_code == 2 and "error 409" in again.output
+    assert again.exit_code == 2 and "오류 409" in again.output
     assert "이미 마감됐어요" in again.output
     reopen = s.nacc("ops", "edit-call", call, "--closes-at", later.date().isoformat())
     assert reopen.exit_code == 2 and "does not reopen" in reopen.output

@@ -15,11 +15,10 @@ from typing import Any
 import pytest
 import yaml
 from challengesetup import evaluator
-from test_cli_access import Served, serving
-from test_crash_safety import _port
+from test_cli_access import Served, seeded_server
 
-from nacc.bootstrap import Settings, build_services, first_operator
 from nacc.ports.store_people import AwardProjectSpec
+from nacc.service.context import Services
 from support.waiting import wait_until
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "programs.md"
@@ -31,12 +30,7 @@ def _section() -> str:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    url = f"sqlite:///{tmp_path / 'nacc.db'}"
-    port = _port()
-    s = Served(f"http://127.0.0.1:{port}", tmp_path, {}, {})
-    svc = build_services(Settings(database_url=url))
-    try:
-        s.tokens["ops"] = first_operator(svc, "Ops", "ops@cli.example")
+    def seed(svc: Services, s: Served) -> None:
         now = svc.clock()
         with svc.unit() as uow:
             s.ids["program"] = uow.programs.create_program("Global AI Challenge").id
@@ -47,9 +41,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
             pi = uow.people.create_user("pi", "pi@kaist.example", now, org.id)
             uow.people.grant_role(pi.id, "pi", f"project:{s.ids['project']}")
             s.tokens["pi"] = uow.people.create_token(pi.id, now)[1]
-    finally:
-        svc.sessions.kw["bind"].dispose()
-    with serving(url, port, tmp_path, "H100-SXM:2"):
+
+    with seeded_server(tmp_path, "H100-SXM:2", seed) as s:
         yield s
 
 

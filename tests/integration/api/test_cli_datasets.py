@@ -11,29 +11,23 @@ from pathlib import Path
 
 import pytest
 from jobsetup import funded_project
-from test_cli_access import Served, serving
-from test_crash_safety import _port, _wait
+from test_cli_access import Served, seeded_server
+from test_crash_safety import _wait
 
-from nacc.bootstrap import Settings, build_services, first_operator
+from nacc.service.context import Services
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    url = f"sqlite:///{tmp_path / 'nacc.db'}"
-    port = _port()
-    s = Served(f"http://127.0.0.1:{port}", tmp_path, {}, {})
-    svc = build_services(Settings(database_url=url))
-    try:
-        s.tokens["ops"] = first_operator(svc, "Ops", "ops@cli.example")
+    def seed(svc: Services, s: Served) -> None:
         team = funded_project(svc, org_name="KAIST")
         s.tokens["pi"], s.ids["project"] = team.pi, team.project_id
         with svc.unit() as uow:
             org = uow.people.create_organisation("NIA", "research_institute", "Daegu",
                                                  capital_area=False)  # fmt: skip
             s.ids["org"] = org.id
-    finally:
-        svc.sessions.kw["bind"].dispose()
-    with serving(url, port, tmp_path, "H100-SXM:2"):
+
+    with seeded_server(tmp_path, "H100-SXM:2", seed) as s:
         yield s
 
 

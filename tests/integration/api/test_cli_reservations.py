@@ -10,25 +10,18 @@ from pathlib import Path
 
 import pytest
 from jobsetup import funded_project
-from test_cli_access import Served, serving
-from test_crash_safety import _port
+from test_cli_access import Served, seeded_server
 
-from nacc.bootstrap import Settings, build_services, first_operator
+from nacc.service.context import Services
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    url = f"sqlite:///{tmp_path / 'nacc.db'}"
-    port = _port()
-    s = Served(f"http://127.0.0.1:{port}", tmp_path, {}, {})
-    svc = build_services(Settings(database_url=url))
-    try:
-        s.tokens["ops"] = first_operator(svc, "Ops", "ops@cli.example")
+    def seed(svc: Services, s: Served) -> None:
         # a capacity block is paid when booked (service.block_ledger)
         s.ids["project"] = funded_project(svc, Decimal(10**8)).project_id
-    finally:
-        svc.sessions.kw["bind"].dispose()
-    with serving(url, port, tmp_path, "H100-SXM:4"):
+
+    with seeded_server(tmp_path, "H100-SXM:4", seed) as s:
         yield s
 
 
