@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "integration" / "api"))
 
 from jobsetup import funded_project  # noqa: E402
@@ -117,6 +118,46 @@ def _loadgen(url: str, token: str, project: int, rate: float, n: int, conns: int
     points = [(float(due), float(ms)) for due, ms, _ in rows]
     return Run(int(total), int(ok), float(rps), float(p50), float(p99), float(top), float(mean),
                points)  # fmt: skip
+
+
+class ServerCpu:
+    """CPU seconds (user + system) of the `nacc serve` process (every thread) and of the
+    PostgreSQL backends connected to its database, between ``start`` and ``take``: what
+    one run's submissions cost the server, whatever else the machine was doing."""
+
+    def __init__(self, pid: int, db: str) -> None:
+        self.pid, self.db = pid, db
+        self.admin = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+        self.began: dict[int, float] = {}
+
+    def _sample(self) -> dict[int, float]:
+        import psutil
+
+        with self.admin.connect() as c:
+            pids = c.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :d"),
+                             {"d": self.db}).scalars().all()  # fmt: skip
+        out = {}
+        for pid in [self.pid, *pids]:
+            try:
+                t = psutil.Process(pid).cpu_times()
+            except psutil.Error:
+                continue
+            out[pid] = t.user + t.system
+        return out
+
+    def start(self) -> None:
+        self.began = self._sample()
+
+    def take(self, n: int) -> str:
+        """What the run of ``n`` submissions cost, in words; starts the next run."""
+        end = self._sample()
+        spent = {pid: s - self.began.get(pid, 0.0) for pid, s in end.items()}
+        api = spent.pop(self.pid, 0.0)
+        pg = sum(spent.values())
+        self.began = end
+        return (f"server CPU {api + pg:.2f} s: {1e3 * (api + pg) / n:.2f} ms per submission "
+                f"(API process {1e3 * api / n:.2f} ms, its PostgreSQL backends "
+                f"{1e3 * pg / n:.2f} ms)")  # fmt: skip
 
 
 def _say(label: str, run: Run) -> None:
@@ -244,9 +285,12 @@ def _run(db: str, tmp: Path, args: argparse.Namespace) -> None:
                 warm = _loadgen(base, f.pi, f.project_id, rate, int(rate * args.warmup))
                 _say(f"warm-up, {args.warmup:g} s (not counted)", warm)
             runs = []
+            cpu = ServerCpu(server.pid, make_url(db).database or "")
             for i in range(args.runs):
+                cpu.start()
                 runs.append(_loadgen(base, f.pi, f.project_id, rate, n))
                 _say(f"run {i + 1}", runs[-1])
+                print(f"  {cpu.take(n)}")
             p99s = sorted(r.p99 for r in runs)
             met = sum(p < 50 for p in p99s)
             print(

@@ -9,7 +9,9 @@ machine) and counts the rows its one parameter carries, by statement kind.
 (the scheduler: every thread of it), its child processes (the local dispatcher's
 launchers), what those reaped (the jobs' processes: each wrapper and what it waited
 for), the PostgreSQL backends connected to the bench's database, and the whole machine
-(all its cores), so what the rest of the machine took can be told apart.
+(all its cores), so what the rest of the machine took can be told apart; with the API
+beside it, also the `nacc serve` process and the other backends on the bench's database
+(the API's: a backend that connects during the drain is counted from zero).
 """
 
 from __future__ import annotations
@@ -116,6 +118,7 @@ class CpuSplit:
     spent: dict[str, float] = field(default_factory=dict)
     wall_s: float = 0.0
     _t0: float = 0.0
+    _api_pg: dict[int, float] = field(default_factory=dict)
 
     def _checkout(self, dbapi_conn: Any, record: Any, proxy: Any) -> None:
         pid = int(dbapi_conn.info.backend_pid)
@@ -137,9 +140,24 @@ class CpuSplit:
         return {"scheduler": own, "launchers": launchers, "jobs": jobs, "api": api,
                 "machine": busy}  # fmt: skip
 
+    def _others(self, engine: sa.Engine) -> dict[int, float]:
+        """CPU seconds of the other PostgreSQL backends on the bench's database (the
+        API's: `nacc serve` beside the scheduler), by pid."""
+        with engine.connect() as c:
+            pids = c.execute(
+                sa.text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = "
+                    "current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            found = [int(p) for p in pids.scalars()]
+        return {p: _cpu(psutil.Process(p))[0] for p in found
+                if p not in self.backends and psutil.pid_exists(p)}  # fmt: skip
+
     def start(self, engine: sa.Engine) -> None:
         sa.event.listen(engine.pool, "checkout", self._checkout)
         self.began = self._sample()
+        self._api_pg = self._others(engine)
         self._t0 = time.monotonic()
 
     def stop(self, engine: sa.Engine) -> None:
@@ -148,6 +166,8 @@ class CpuSplit:
         self.spent = {k: end[k] - self.began.get(k, 0.0) for k in end}
         self.spent["postgres"] = sum(_cpu(psutil.Process(pid))[0] - t0 for pid, t0 in
                                      self.backends.items() if psutil.pid_exists(pid))  # fmt: skip
+        end_pg = self._others(engine)
+        self.spent["api_pg"] = sum(t - self._api_pg.get(p, 0.0) for p, t in end_pg.items())
         sa.event.remove(engine.pool, "checkout", self._checkout)
 
     def report(self) -> None:
@@ -166,10 +186,11 @@ class CpuSplit:
             print(f"  {label:<52} {s[role]:>7.1f} s  {100 * s[role] / max(ours, 1e-9):>5.1f}%"
                   f"  ({s[role] / max(w, 1e-9):.2f} cores)")  # fmt: skip
         if s["api"]:
-            print(f"  API process (`nacc serve`; its backends are counted above) "
-                  f"{s['api']:.1f} s")  # fmt: skip
+            print(f"  API process (`nacc serve`) {s['api']:.1f} s; its PostgreSQL backends "
+                  f"{s['api_pg']:.1f} s")  # fmt: skip
+        rest = s["machine"] - ours - s["api"] - s["api_pg"]
         print(f"  rest of the machine (other sessions, PostgreSQL's shared processes, the "
-              f"load generator) {s['machine'] - ours - s['api']:.1f} s")  # fmt: skip
+              f"load generator) {rest:.1f} s")  # fmt: skip
 
 
 def _cmdline(p: psutil.Process) -> list[str]:

@@ -80,7 +80,14 @@ def services(request: Request) -> Services:
     return svc
 
 
-ServicesDep = Annotated[Services, Depends(services)]
+async def _services(request: Request) -> Services:
+    """``services`` as a dependency: ``async`` because it does no IO, so FastAPI calls it
+    on the event loop instead of handing it to a worker thread (a thread hop costs about
+    as much CPU as the lookup of a cached caller)."""
+    return services(request)
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
 
 
 def caller(
@@ -102,8 +109,9 @@ def caller(
 CallerDep = Annotated[Principal, Depends(caller)]
 
 
-def submit_allowed(request: Request, who: CallerDep) -> Principal:
-    """The caller, if their token may submit one more job now (else 429)."""
+async def submit_allowed(request: Request, who: CallerDep) -> Principal:
+    """The caller, if their token may submit one more job now (else 429); in memory, so
+    on the event loop (no worker thread)."""
     limiter: RateLimiter = request.app.state.submit_limiter
     limiter.take(f"token:{who.token_id}" if who.token_id is not None else f"user:{who.user_id}")
     return who

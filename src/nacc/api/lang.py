@@ -34,7 +34,12 @@ def request_language(request: Request) -> str:
     return choose(request.query_params.get("lang"), request.headers.get("accept-language"))
 
 
-Lang = Annotated[str, Depends(request_language)]
+async def _request_language(request: Request) -> str:
+    """``request_language`` as a dependency, on the event loop (it does no IO)."""
+    return request_language(request)
+
+
+Lang = Annotated[str, Depends(_request_language)]
 
 
 class LanguageMiddleware:

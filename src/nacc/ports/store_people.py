@@ -265,6 +265,11 @@ class AwardsRepo(Protocol):
         """The project; with ``share``, no one may change it until the unit ends."""
         ...
 
+    def job_terms(self, project_id: int) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+        """The job classes (empty: any) and accelerator types (None: any) the project's
+        award allows; a project without a proposal (or none stored) allows anything."""
+        ...
+
     def project_for_proposal(self, proposal_id: int) -> ProjectTermsView | None: ...
 
     def project_members(self, project_id: int) -> list[MemberView]:

@@ -58,13 +58,7 @@ def resolve_types(names: Sequence[str] | None, known: Collection[str]) -> list[s
 def award_terms(uow: UnitOfWork, project_id: int) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
     """The job classes (empty: any) and accelerator types (None: any) the project's
     award allows; a project made without a proposal allows anything."""
-    proj = uow.awards.get_project(project_id)
-    if proj is None or proj.proposal_id is None:
-        return (), None
-    prop = uow.programs.get_proposal(proj.proposal_id)
-    if prop is None:
-        return (), None
-    return tuple(prop.job_classes), prop.accelerator_types
+    return uow.awards.job_terms(project_id)
 
 
 def covered(allowed: Sequence[str], known: Collection[str]) -> list[str]:

@@ -23,6 +23,7 @@ from nacc.domain.reasons import Code, Reason
 from nacc.i18n import render
 from nacc.ledger.accounts import InsufficientCredits, project, usage_credits
 from nacc.ports.pages import Page
+from nacc.ports.store import UnitOfWork
 from nacc.ports.store_jobs import FundsView, JobView, NewJob, NotFunded
 from nacc.service import job_terms
 from nacc.service.auth import Principal, require
@@ -86,20 +87,17 @@ def submit(
 ) -> tuple[JobView, bool]:
     """Store a job after checking role, project validity, that its estimated cost
     (accelerators x time limit at the dearest acceptable type) fits the balance and that
-    the project may use the datasets it names (stored with it, in the same unit)."""
+    the project may use the datasets it names (stored with it, in the same unit). The
+    award's terms are read in the unit that stores the job (one transaction)."""
     require(who, "pi", "member", "operator", scope=f"project:{project_id}")
-    req = _held_to_terms(svc, project_id, req, pricing)
-    rate = _validate(req, pricing)
-    limit = req.time_limit_s or DEFAULT_TIME_LIMIT_S
-    estimate = usage_credits(req.accelerators, limit, rate)
     now = svc.clock()
-    new = _new_job(who, project_id, req, limit, estimate)
     if req.idempotency_key is None:
         key = project(str(project_id)).key
         try:  # insert if the project is valid, then reserve if it is funded
             with svc.unit() as uow:
+                new = _checked(uow, who, project_id, req, pricing)
                 used = check_use(uow, project_id, req.datasets)
-                fast = uow.jobs.insert_if_funded(new, now, estimate, key)
+                fast = uow.jobs.insert_if_funded(new, now, new.reserve, key)
                 if fast is not None and used:
                     uow.datasets.link_job(fast.id, [d.id for d in used])
         except NotFunded:
@@ -107,6 +105,7 @@ def submit(
         if fast is not None:
             return fast, True
     with svc.unit() as uow:  # say why not (or retry if the funds arrived meanwhile)
+        new = _checked(uow, who, project_id, req, pricing)
         funds = found(uow.projects.funds(project_id, lock=True), "project", project_id)
         if req.idempotency_key is not None:  # a retry gets the first job, whatever the funds
             earlier = uow.jobs.by_idempotency_key(project_id, req.idempotency_key)
@@ -115,7 +114,7 @@ def submit(
         if not funds.valid_at(now):
             valid = f"{funds.valid_from} to {funds.valid_until}"
             raise Conflict(f"project {project_id} is valid {valid}")
-        _check_funds(funds, estimate)
+        _check_funds(funds, new.reserve)
         used = check_use(uow, project_id, req.datasets)
         job, created = uow.jobs.create(new, now)
         if created and used:
@@ -123,13 +122,25 @@ def submit(
         return job, created
 
 
-def _held_to_terms(svc: Services, project_id: int, req: JobRequest, pricing: Pricing) -> JobRequest:
+def _checked(
+    uow: UnitOfWork, who: Principal, project_id: int, req: JobRequest, pricing: Pricing
+) -> NewJob:
+    """The job to store: the request held to the award's terms and the fleet, with its
+    estimated cost (the dearest acceptable rate x accelerators x time limit) to reserve."""
+    req = _held_to_terms(uow, project_id, req, pricing)
+    rate = _validate(req, pricing)
+    limit = req.time_limit_s or DEFAULT_TIME_LIMIT_S
+    return _new_job(who, project_id, req, limit, usage_credits(req.accelerators, limit, rate))
+
+
+def _held_to_terms(
+    uow: UnitOfWork, project_id: int, req: JobRequest, pricing: Pricing
+) -> JobRequest:
     """The request with its accelerator types as the fleet names them (``h100`` ->
     ``H100-SXM``) and held to the award's job classes and types (``job_terms``)."""
     known = {t for t, _ in pricing.rates}
     types = job_terms.resolve_types(req.accelerator_types, known)
-    with svc.unit() as uow:
-        classes, allowed = job_terms.award_terms(uow, project_id)
+    classes, allowed = job_terms.award_terms(uow, project_id)
     fleet = None if allowed is None else tuple(job_terms.covered(allowed, known))
     types = job_terms.within_terms(project_id, req.job_class, types, classes, fleet)
     return replace(req, accelerator_types=types)

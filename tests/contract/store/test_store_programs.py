@@ -223,6 +223,17 @@ def test_project_members_and_tranches(store: Store, world: World) -> None:
         assert first.released_at == T0 and second.released_at is None
 
 
+def test_job_terms_are_the_proposals_classes_and_types(store: Store, world: World) -> None:
+    with store.unit() as uow:
+        made = uow.awards.create_project(_project(world))
+        proposal = uow.programs.get_proposal(world.proposal_id)
+        assert proposal is not None
+        assert uow.awards.job_terms(made.id) == (
+            tuple(proposal.job_classes), proposal.accelerator_types,
+        )  # fmt: skip
+        assert uow.awards.job_terms(made.id + 1) == ((), None)  # no such project
+
+
 def test_project_names_and_proposals_are_unique(store: Store, world: World) -> None:
     with store.unit() as uow:
         uow.awards.create_project(_project(world))

@@ -41,7 +41,7 @@ def test_upgrade_from_empty_to_head_creates_every_table(empty_url: str) -> None:
     assert _tables(empty_url) == EXPECTED_TABLES | {"alembic_version"}
     engine = make_engine(empty_url)
     try:
-        assert current_revision(engine) == head_revision() == "0015_decision_codes"
+        assert current_revision(engine) == head_revision() == "0016_account_balances"
     finally:
         engine.dispose()
 

@@ -133,3 +133,10 @@ def test_concurrent_submissions_never_overcommit(
     assert admitted == 3
     with session_factory.begin() as s:
         assert _committed(s, world) == Decimal(9)
+
+
+def test_the_prebuilt_insert_names_every_column_a_new_job_sets() -> None:
+    """``insert_if_funded``'s statement is built once from ``_JOB_COLUMNS``: a column
+    ``_job_values`` gained but the list lacks would silently not be written."""
+    new = jobs.NewJob("j-cols", 1, 1, "true", 1, "inference", reserve=Decimal(1))
+    assert set(jobs._job_values(new, datetime(2026, 3, 2, tzinfo=UTC))) == jobs._JOB_COLUMNS

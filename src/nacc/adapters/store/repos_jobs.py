@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,13 +14,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nacc.adapters.store.repos import InvalidReference, Page, fetch_page, insert_ignore, violation
-from nacc.adapters.store.tables import Job, JobEventRow, JournalLeg, Project, SchedulerBeat
+from nacc.adapters.store.tables import Account, Job, JobEventRow, Project, SchedulerBeat
 from nacc.adapters.store.types import Credits
 from nacc.domain.errors import InputError
 from nacc.domain.lifecycle import TERMINAL, JobState, check
 from nacc.ports.store_jobs_data import LIVE_SCHEDULER, Beat, NewJob, NotFunded
 
 __all__ = ["LIVE_SCHEDULER", "Beat", "NewJob", "NotFunded"]  # the port's, re-exported
+
+
+_JOB_COLUMNS = frozenset({
+    "id", "project_id", "submitted_by", "command", "image", "accelerators",
+    "accelerator_types", "job_class", "time_limit_s", "gang", "idempotency_key", "state",
+    "reason", "submitted_at", "log_path", "reserved_credits",
+})  # fmt: skip  # what ``_job_values`` gives
 
 
 def _job_values(new: NewJob, now: datetime) -> dict[str, Any]:
@@ -209,30 +217,54 @@ def insert_if_funded(
     jobs already hold covers it, else raise ``NotFunded``. The reservation comes last
     because it locks the project row until the transaction ends: concurrent submissions
     cannot both take the last credits, and each holds the lock only for its commit.
-    Jobs with an idempotency key go through ``create_job``."""
-    cols = Job.__table__.c
+    Jobs with an idempotency key go through ``create_job``. Both statements are built
+    once (``_funded_statements``) and sent with their parameters: building and hashing
+    the expressions anew cost more CPU than the round trips (docs/benchmarks.md)."""
+    insert, reserve = _funded_statements()
     values = _job_values(new, now) | {"reserved_credits": estimate}
-    names = [c.name for c in cols if c.name in values]
-    source = sa.select(*(sa.literal(values[n], type_=cols[n].type) for n in names)).where(
-        Project.id == new.project_id, Project.valid_from <= now, Project.valid_until >= now
-    )
-    row = session.execute(sa.insert(Job).from_select(names, source).returning(*cols)).first()
+    values |= {"p_id": new.project_id, "p_now": now}
+    row = session.execute(insert, values).first()
     if row is None:
         return None
-    amount = sa.literal(estimate, type_=Credits())
-    balance = (
-        sa.select(sa.func.coalesce(sa.func.sum(JournalLeg.amount), 0))
-        .where(JournalLeg.account_key == account_key)
-        .scalar_subquery()
-    )
-    reserve = (
-        _add_committed(new.project_id, estimate)
-        .where(balance + Project.overdraft_credits - Project.committed_credits >= amount)
-        .returning(Project.id)
-    )
-    if session.execute(reserve).first() is None:
+    funded = {"p_id": new.project_id, "p_key": account_key, "p_amount": estimate}
+    if session.execute(reserve, funded).first() is None:
         raise NotFunded(f"project {new.project_id} cannot reserve {estimate} credits")
     return Job(**row._mapping)
+
+
+def _table(model: Any) -> sa.Table:
+    table: sa.Table = model.__table__
+    return table
+
+
+@functools.cache
+def _funded_statements() -> tuple[sa.Insert, sa.Update]:
+    """``INSERT INTO jobs (...) SELECT :id, ... FROM projects WHERE id = :p_id AND valid``
+    returning the row, and the reservation ``UPDATE projects ... RETURNING id``, as
+    Core statements on the tables (not the ORM's bulk paths) with bound parameters."""
+    cols = Job.__table__.c
+    names = [c.name for c in cols if c.name in _JOB_COLUMNS]
+    projects = Project.__table__.c
+    now = sa.bindparam("p_now", type_=projects.valid_from.type)
+    source = sa.select(*(sa.bindparam(n, type_=cols[n].type) for n in names)).where(
+        projects.id == sa.bindparam("p_id"), projects.valid_from <= now,
+        projects.valid_until >= now,
+    )  # fmt: skip
+    insert = sa.insert(_table(Job)).from_select(names, source).returning(*cols)
+    accounts = Account.__table__.c
+    amount = sa.bindparam("p_amount", type_=Credits())
+    kept = (  # the sum of the account's legs, kept by the database (migration 0016)
+        sa.select(accounts.balance).where(accounts.key == sa.bindparam("p_key")).scalar_subquery()
+    )
+    balance = sa.func.coalesce(kept, 0)
+    reserve = (
+        sa.update(_table(Project))
+        .where(projects.id == sa.bindparam("p_id"))
+        .where(balance + projects.overdraft_credits - projects.committed_credits >= amount)
+        .values(committed_credits=projects.committed_credits + amount)
+        .returning(projects.id)
+    )
+    return insert, reserve
 
 
 def record_beat(session: Session, beat: Beat) -> None:

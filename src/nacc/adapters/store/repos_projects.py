@@ -16,6 +16,7 @@ from nacc.adapters.store.tables import (
     TRANCHE_CONDITIONS,
     Project,
     ProjectMember,
+    Proposal,
     Tranche,
 )
 from nacc.domain.errors import InputError
@@ -61,6 +62,25 @@ def get_project(
     if lock or share:
         return session.get(Project, project_id, with_for_update={"read": share and not lock})
     return session.get(Project, project_id)
+
+
+def job_terms(session: Session, project_id: int) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+    """The award's job classes and accelerator types (``AwardsRepo.job_terms``) in one
+    query of two columns: every submission asks (the whole project and proposal rows
+    through the ORM cost it more than the rest of the check)."""
+    row = session.execute(_TERMS, {"p_id": project_id}).first()
+    if row is None or row[0] is None:
+        return (), None
+    types = None if row[1] is None else tuple(row[1])
+    return tuple(row[0]), types
+
+
+_TERMS = (
+    sa.select(Proposal.__table__.c.job_classes, Proposal.__table__.c.accelerator_types)
+    .select_from(Project.__table__)
+    .join(Proposal.__table__, Proposal.__table__.c.id == Project.__table__.c.proposal_id)
+    .where(Project.__table__.c.id == sa.bindparam("p_id"))
+)
 
 
 def available_credits(project: Project, balance: Decimal) -> Decimal:

@@ -351,6 +351,9 @@ class SqlAwards:
     def get_project(self, project_id: int, *, share: bool = False) -> ProjectTermsView | None:
         return _opt(repos_proj.get_project(self.session, project_id, share=share), project_view)
 
+    def job_terms(self, project_id: int) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+        return repos_proj.job_terms(self.session, project_id)
+
     def project_for_proposal(self, proposal_id: int) -> ProjectTermsView | None:
         return _opt(repos_proj.project_for_proposal(self.session, proposal_id), project_view)
 

@@ -315,6 +315,9 @@ class Account(Base):
     key: Mapped[str] = mapped_column(sa.String(100), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(32))
     overdraft: Mapped[Decimal | None]
+    # the sum of the account's legs, kept by a trigger on journal_legs (migration 0016):
+    # what a submission's funds check reads instead of summing every leg
+    balance: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
 
 
 class JournalEntry(Base):

@@ -243,6 +243,13 @@ class MemAwards:
     def get_project(self, project_id: int, *, share: bool = False) -> ProjectTermsView | None:
         return self.t.projects.get(project_id)
 
+    def job_terms(self, project_id: int) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+        proj = self.t.projects.get(project_id)
+        prop = None if proj is None else self.t.proposals.get(proj.proposal_id or 0)
+        if prop is None:
+            return (), None
+        return tuple(prop.job_classes), prop.accelerator_types
+
     def project_for_proposal(self, proposal_id: int) -> ProjectTermsView | None:
         mine = (p for p in self.t.projects.values() if p.proposal_id == proposal_id)
         return next(mine, None)
