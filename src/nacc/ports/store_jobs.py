@@ -209,6 +209,14 @@ class LedgerRepo(Protocol):
         """The job's metered intervals by start."""
         ...
 
+    def jobs_usage(self, job_ids: Iterable[str]) -> dict[str, tuple[Decimal, Decimal]]:
+        """``job_usage`` of several jobs in one read; every id asked is a key."""
+        ...
+
+    def usage_for_jobs(self, job_ids: Iterable[str]) -> dict[str, list[UsageView]]:
+        """``usage_for_job`` of several jobs in one read; every id asked is a key."""
+        ...
+
     def metered_by_job(self) -> dict[str, Decimal]:
         """Total metered credits of every job that has usage."""
         ...

@@ -145,6 +145,21 @@ def job_usage(session: Session, job_id: str) -> tuple[Decimal, Decimal]:
     return sums.get("usage", ZERO), -sums.get("refund", ZERO)
 
 
+def jobs_usage(session: Session, job_ids: Iterable[str]) -> dict[str, tuple[Decimal, Decimal]]:
+    """``job_usage`` of several jobs in one query (every id asked is a key)."""
+    ids = sorted(set(job_ids))
+    sums: dict[tuple[str, str], Decimal] = {}
+    if ids:
+        stmt = (
+            sa.select(JournalEntry.job_id, JournalEntry.kind, _leg_sum())
+            .join(JournalLeg, JournalLeg.entry_id == JournalEntry.id)
+            .where(JournalEntry.job_id.in_(ids), JournalLeg.account_key == "usage")
+            .group_by(JournalEntry.job_id, JournalEntry.kind)
+        )
+        sums = {(j, k): to_credits(t) for j, k, t in session.execute(stmt).all() if j is not None}
+    return {j: (sums.get((j, "usage"), ZERO), -sums.get((j, "refund"), ZERO)) for j in ids}
+
+
 def entry_view(session: Session, row: JournalEntry) -> EntryView:
     legs = tuple((leg.account_key, to_credits(leg.amount)) for leg in legs_of(session, row.id))
     return EntryView(row.id, row.cause, row.at, row.kind, legs, row.memo, row.job_id)

@@ -102,7 +102,7 @@ def usage_groups(session: Session, since: datetime | None, until: datetime | Non
         span: Any = (sa.func.julianday(u.end_at) - sa.func.julianday(u.start_at)) * 86400.0
     else:
         span = sa.func.extract("epoch", u.end_at - u.start_at)
-    cols = []
+    cols: list[Any] = []
     for key in keys:
         if key == "type":
             cols.append(u.accelerator_type)

@@ -102,6 +102,12 @@ class MemLedger:
         mine = [u for (j, _), u in self.t.usage.items() if j == job_id]
         return sorted(mine, key=lambda u: u.start_at)
 
+    def jobs_usage(self, job_ids: Iterable[str]) -> dict[str, tuple[Decimal, Decimal]]:
+        return {j: self.job_usage(j) for j in sorted(set(job_ids))}
+
+    def usage_for_jobs(self, job_ids: Iterable[str]) -> dict[str, list[UsageView]]:
+        return {j: self.usage_for_job(j) for j in sorted(set(job_ids))}
+
     def metered_by_job(self) -> dict[str, Decimal]:
         total: dict[str, Decimal] = {}
         for (job, _), u in self.t.usage.items():
