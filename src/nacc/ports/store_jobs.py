@@ -30,6 +30,7 @@ from nacc.ports.pages import Page
 from nacc.ports.store_jobs_data import (
     LIVE_SCHEDULER,
     LIVE_STATES,
+    AccountMove,
     AccountView,
     Beat,
     EntryView,
@@ -48,6 +49,7 @@ from nacc.ports.store_jobs_data import (
 __all__ = [
     "LIVE_SCHEDULER",
     "LIVE_STATES",
+    "AccountMove",
     "AccountView",
     "Beat",
     "EntryView",
@@ -192,6 +194,11 @@ class LedgerRepo(Protocol):
         self, account_key: str | None = None, limit: int = 100, offset: int = 0
     ) -> Page[EntryView]:
         """Entries in posting order, optionally only those touching ``account_key``."""
+        ...
+
+    def account_moves(self, key: str, limit: int = 100, offset: int = 0) -> list[AccountMove]:
+        """Of the entries ``journal(key, limit, offset)`` lists, when each was posted, its
+        kind and what it moved on ``key``: one row per entry, no legs read."""
         ...
 
     def balance(self, key: str) -> Decimal:

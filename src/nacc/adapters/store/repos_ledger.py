@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from nacc.adapters.store.repos import InvalidReference, Page, fetch_page, insert_ignore
 from nacc.adapters.store.tables import Account, JournalEntry, JournalLeg, UsageInterval
 from nacc.domain.credits import to_credits
-from nacc.ports.store_jobs_data import EntryView, NewEntry, UsageView
+from nacc.ports.store_jobs_data import AccountMove, EntryView, NewEntry, UsageView
 
 ZERO = Decimal(0)
 
@@ -191,6 +191,22 @@ def journal(
         touching = sa.select(JournalLeg.entry_id).where(JournalLeg.account_key == account_key)
         query = query.where(JournalEntry.id.in_(touching))
     return fetch_page(session, query, [JournalEntry.id], limit, offset)
+
+
+def account_moves(session: Session, account_key: str, limit: int,
+                  offset: int) -> list[AccountMove]:  # fmt: skip
+    """What each entry touching the account moved on it, in posting order (a page)."""
+    stmt = (
+        sa.select(JournalEntry.at, JournalEntry.kind, _leg_sum())
+        .join(JournalLeg, JournalLeg.entry_id == JournalEntry.id)
+        .where(JournalLeg.account_key == account_key)
+        .group_by(JournalEntry.id, JournalEntry.at, JournalEntry.kind)
+        .order_by(JournalEntry.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [AccountMove(at, kind, to_credits(amount))
+            for at, kind, amount in session.execute(stmt).all()]  # fmt: skip
 
 
 def _leg_sum() -> sa.ColumnElement[Decimal]:

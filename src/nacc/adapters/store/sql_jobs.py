@@ -23,6 +23,7 @@ from nacc.domain.reasons import Reason
 from nacc.ports.store_jobs import (
     LIVE_SCHEDULER,
     LIVE_STATES,
+    AccountMove,
     AccountView,
     Beat,
     EntryView,
@@ -232,6 +233,9 @@ class SqlLedger:
         page = repos_ledger.journal(self.session, account_key, limit, offset)
         views = repos_ledger.entry_views(self.session, page.items)
         return Page(views, page.total, page.limit, page.offset)
+
+    def account_moves(self, key: str, limit: int = 100, offset: int = 0) -> list[AccountMove]:
+        return repos_ledger.account_moves(self.session, key, limit, offset)
 
     def balance(self, key: str) -> Decimal:
         return repos_ledger.balance(self.session, key)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from nacc.adapters.store.memory.people import page
 from nacc.domain.credits import EXACT, to_credits
 from nacc.ports.pages import InvalidReference, Page
-from nacc.ports.store_jobs import AccountView, EntryView, NewEntry, UsageView
+from nacc.ports.store_jobs import AccountMove, AccountView, EntryView, NewEntry, UsageView
 
 if TYPE_CHECKING:
     from nacc.adapters.store.memory import Tables
@@ -82,6 +82,10 @@ class MemLedger:
             return account_key is None or any(k == account_key for k, _ in e.legs)
 
         return page(self.t.entries, limit, offset, touches)
+
+    def account_moves(self, key: str, limit: int = 100, offset: int = 0) -> list[AccountMove]:
+        return [AccountMove(e.at, e.kind, to_credits(sum((a for k, a in e.legs if k == key), ZERO)))
+                for e in self.journal(key, limit, offset).items]  # fmt: skip
 
     def balance(self, key: str) -> Decimal:
         return to_credits(self.t.balances.get(key, ZERO))
