@@ -161,6 +161,14 @@ class PeopleRepo(Protocol):
         """The organisations among ``org_ids`` that exist, in one read."""
         ...
 
+    def roles_of_users(self, user_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+        """``roles_of`` of several users in one read; every id asked is a key."""
+        ...
+
+    def tokens_of_users(self, user_ids: Iterable[int]) -> dict[int, list[TokenView]]:
+        """``tokens_of`` of several users in one read; every id asked is a key."""
+        ...
+
 
 class ProgramsRepo(Protocol):
     """Programs, calls, proposals (with their teams), reviews and decisions."""

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from nacc.adapters.store import sql_people_views as views
 from nacc.adapters.store.tables import (
+    ApiToken,
     Decision,
     Organisation,
     Project,
@@ -19,6 +20,7 @@ from nacc.adapters.store.tables import (
     Proposal,
     ProposalMember,
     Review,
+    RoleAssignment,
     Tranche,
     User,
 )
@@ -28,6 +30,7 @@ from nacc.ports.store_people import (
     OrganisationView,
     ProjectTermsView,
     ReviewView,
+    TokenView,
     TrancheView,
     UserView,
 )
@@ -53,6 +56,26 @@ class PeopleBatch:
             return {}
         rows = self.session.scalars(sa.select(Organisation).where(Organisation.id.in_(ids)))
         return {o.id: views.org_view(o) for o in rows}
+
+    def roles_of_users(self, user_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+        ids = _ids(user_ids)
+        out: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
+        if ids:
+            r = RoleAssignment
+            stmt = (
+                sa.select(r.user_id, r.role, r.scope)
+                .where(r.user_id.in_(ids))
+                .order_by(r.user_id, r.role, r.scope)
+            )
+            for uid, role, scope in self.session.execute(stmt).all():
+                out[uid].append((role, scope))
+        return out
+
+    def tokens_of_users(self, user_ids: Iterable[int]) -> dict[int, list[TokenView]]:
+        ids = _ids(user_ids)
+        stmt = sa.select(ApiToken).where(ApiToken.user_id.in_(ids)).order_by(ApiToken.id)
+        rows = _grouped(self.session, stmt, ids, lambda t: t.user_id)
+        return {i: [views.token_view(t) for t in found] for i, found in rows.items()}
 
 
 def _grouped(session: Session, stmt: Any, ids: list[int], key: Any) -> dict[int, list[Any]]:

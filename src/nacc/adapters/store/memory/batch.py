@@ -13,6 +13,7 @@ from nacc.ports.store_people import (
     OrganisationView,
     ProjectTermsView,
     ReviewView,
+    TokenView,
     TrancheView,
     UserView,
 )
@@ -20,6 +21,8 @@ from nacc.ports.store_people import (
 
 class _People(Protocol):
     def get_user(self, user_id: int) -> UserView | None: ...
+    def roles_of(self, user_id: int) -> list[tuple[str, str]]: ...
+    def tokens_of(self, user_id: int) -> list[TokenView]: ...
     def get_organisation(self, org_id: int) -> OrganisationView | None: ...
 
 
@@ -44,6 +47,12 @@ class PeopleBatch:
     def organisations_by_id(self: _People, org_ids: Iterable[int]) -> dict[int, OrganisationView]:
         found = {i: self.get_organisation(i) for i in sorted(set(org_ids))}
         return {i: o for i, o in found.items() if o is not None}
+
+    def roles_of_users(self: _People, user_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+        return {i: self.roles_of(i) for i in sorted(set(user_ids))}
+
+    def tokens_of_users(self: _People, user_ids: Iterable[int]) -> dict[int, list[TokenView]]:
+        return {i: self.tokens_of(i) for i in sorted(set(user_ids))}
 
 
 class ProgramsBatch:
