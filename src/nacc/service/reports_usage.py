@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -43,25 +43,22 @@ STORE_KEYS: Mapping[str, str] = {
 DIMENSIONS = STORE_KEYS
 
 
-def _pool_value(dim: str, pool: Pool | None) -> str:
-    if pool is None:
-        return ""
-    if dim == "provider":
-        return pool.provider
-    if dim == "site":
-        return pool.site
-    return "domestic" if pool.domestic else "foreign"
-
-
-def _value(dim: str, raw: str, pools: Mapping[str, Pool], sectors: Mapping[str, str]) -> str:
+def _converter(dim: str, pools: Mapping[str, Pool],
+               sectors: Mapping[str, str]) -> Callable[[str], str]:  # fmt: skip
     """A dimension's value from its store key's value (a pool id, a call id, ...)."""
-    if dim in ("provider", "site", "domestic"):
-        return _pool_value(dim, pools.get(raw))
+    if dim == "provider":
+        return lambda raw: pools[raw].provider if raw in pools else ""
+    if dim == "site":
+        return lambda raw: pools[raw].site if raw in pools else ""
+    if dim == "domestic":
+        return lambda raw: (
+            ("domestic" if pools[raw].domestic else "foreign") if raw in pools else ""
+        )
     if dim == "org_kind":
-        return ORG_KINDS.get(raw, raw)
+        return lambda raw: ORG_KINDS.get(raw, raw)
     if dim == "sector":
-        return sectors.get(raw, "")
-    return raw
+        return lambda raw: sectors.get(raw, "")
+    return str
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,13 +126,12 @@ def usage(svc: Services, who: Principal, pools: Sequence[Pool], by: Sequence[str
         found = [uow.programs.get_call(int(c)) for c in sorted(calls) if c.isdigit()]
     sectors = {str(c.id): "+".join(c.sector_tags) for c in found if c is not None}
     by_pool = {str(p.id): p for p in pools}
+    pick = [(keys.index(STORE_KEYS[d]), _converter(d, by_pool, sectors)) for d in dims]
     sums: dict[tuple[str, tuple[str, ...]], tuple[Decimal, float, int]] = {}
-    for g in groups:
-        raw = dict(zip(keys, g.keys, strict=True))
-        key = (g.period, tuple(_value(d, raw[STORE_KEYS[d]], by_pool, sectors) or NONE
-                               for d in dims))  # fmt: skip
-        credits, secs, jobs = sums.get(key, (Decimal(0), 0.0, 0))
-        sums[key] = (credits + g.credits, secs + g.accelerator_seconds, jobs + g.jobs)
+    for g in groups:  # groups of keys that show as one group add up (exact: see the port)
+        key = (g.period, tuple(value(g.keys[i]) or NONE for i, value in pick))
+        had = sums.get(key) or (Decimal(0), 0.0, 0)
+        sums[key] = (had[0] + g.credits, had[1] + g.accelerator_seconds, had[2] + g.jobs)
     rows = tuple(UsageRow(p, g, c, h / 3600, j) for (p, g), (c, h, j) in sorted(sums.items()))
     return UsageReport(dims, period, since, until, rows,
                        sum((r.credits for r in rows), Decimal(0)),

@@ -6,7 +6,7 @@ PostgreSQL; on SQLite the waits are read per job and grouped here (no percentile
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -88,10 +88,9 @@ def _period(session: Session, at: Any, period: str) -> Any:
     if session.get_bind().dialect.name == "sqlite":  # ISO text in UTC
         mods = {"day": (), "week": ("-6 days", "weekday 1"), "month": ("start of month",)}
         return sa.func.date(at, *mods[period])
-    utc = sa.func.timezone("UTC", at)
-    if period == "day":
-        return sa.func.date(utc)
-    return sa.func.date(sa.func.date_trunc(period, utc))
+    utc = sa.func.timezone("UTC", at)  # as ISO text: no date objects to make per row
+    return sa.func.to_char(utc if period == "day" else sa.func.date_trunc(period, utc),
+                           "YYYY-MM-DD")  # fmt: skip
 
 
 def usage_groups(session: Session, since: datetime | None, until: datetime | None,
@@ -126,24 +125,22 @@ def usage_groups(session: Session, since: datetime | None, until: datetime | Non
             cols.append(facts.column(key))
     if period != "all":
         cols.insert(0, per_job.c.period)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    exact = Credits() if sqlite else sa.Numeric(24, 9, asdecimal=True)  # numeric(24, 9) sums
     stmt = sa.select(
         *cols,
-        sa.type_coerce(sa.func.sum(per_job.c.credits), Credits()),
+        sa.type_coerce(sa.func.sum(per_job.c.credits), exact),
         sa.func.sum(per_job.c.secs),
         sa.func.count(),
     ).join(Job, Job.id == per_job.c.job_id)
     stmt = facts.join(stmt, Job.project_id)
     if cols:
         stmt = stmt.group_by(*cols)
-    out = []
-    for row in session.execute(stmt).all():
-        *named, credits, secs, jobs = row
-        day = "" if period == "all" else named.pop(0)
-        if isinstance(day, date):
-            day = day.isoformat()
-        out.append(UsageGroup(str(day), tuple(str(v) for v in named), credits,
-                              float(secs or 0.0), int(jobs)))  # fmt: skip
-    return out
+    first, n = (0, 0) if period == "all" else (1, 1)
+    n += len(keys)
+    return [UsageGroup(str(row[0]) if first else "", tuple(map(str, row[first:n])), row[n],
+                       float(row[n + 1] or 0.0), int(row[n + 2]))
+            for row in session.execute(stmt).all()]  # fmt: skip
 
 
 def _size(buckets: Sequence[tuple[int, str]], rest: str) -> Any:
