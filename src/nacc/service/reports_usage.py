@@ -2,10 +2,12 @@
 by program, organisation, organisation kind, sector, accelerator type, provider, site,
 pool or project, per day, week or month; wait-time percentiles by program or job size.
 
-Pure grouping over one snapshot of the store (``ReportsRepo``): the credits are the
-sums of the metered intervals, the same rows ``ledger verify`` proves equal to the
-journal's charges, so a report's total equals the ledger's usage. An interval counts
-in the period (day, ISO week from Monday, month; UTC) in which it starts.
+Grouped by the store in one snapshot (``ReportsRepo.usage_groups``, ``wait_groups``:
+one row per group of the keys the dimensions are read from), then mapped onto the
+dimensions here (a pool onto its provider and site, a call onto its sectors): the
+credits are the sums of the metered intervals, the same rows ``ledger verify`` proves
+equal to the journal's charges, so a report's total equals the ledger's usage. An
+interval counts in the period (day, ISO week from Monday, month; UTC) in which it starts.
 """
 
 from __future__ import annotations

@@ -109,6 +109,7 @@ def test_usage_and_waits_grouped_by_the_store(store: Store) -> None:
     assert [(g.keys, g.credits, g.jobs) for g in later] == [((), Decimal("2.5"), 2)]
     waits = [max(0.0, (start + timedelta(minutes=10 * n) - NOW).total_seconds()) for n in range(3)]
     assert [(g.group, g.jobs, g.p50_s, g.max_s) for g in sizes] == [
-        ("1", 1, waits[2], waits[2]), ("2-8", 1, waits[0], waits[0]), ("9+", 1, waits[1], waits[1])]  # fmt: skip
+        ("1", 1, waits[2], waits[2]), ("2-8", 1, waits[0], waits[0]),
+        ("9+", 1, waits[1], waits[1])]  # fmt: skip
     assert [(g.group, g.jobs, g.p50_s, g.p90_s, g.max_s) for g in program] == [
         ("AI research computing support 2026", 3, waits[1], waits[2], waits[2])]  # fmt: skip
