@@ -93,6 +93,7 @@ def test_usage_and_waits_grouped_by_the_store(store: Store) -> None:
         days = sorted(uow.reports.usage_groups(None, None, "day", keys))
         whole = uow.reports.usage_groups(None, None, "all", ("type",))
         later = uow.reports.usage_groups(start + timedelta(hours=3), None, "month", ())
+        weeks = uow.reports.usage_groups(None, None, "week", ("type",))
         sizes = sorted(uow.reports.wait_groups(None, None, "size", ((1, "1"), (8, "2-8")), "9+"))
         program = uow.reports.wait_groups(None, None, "program", (), "")
     first = start.date()
@@ -107,6 +108,11 @@ def test_usage_and_waits_grouped_by_the_store(store: Store) -> None:
         ("", ("H100",), Decimal(10), 2)
     ]
     assert [(g.keys, g.credits, g.jobs) for g in later] == [((), Decimal("2.5"), 2)]
+    mondays = {
+        (d - timedelta(days=d.weekday())).isoformat() for d in (first, first + timedelta(days=1))
+    }
+    assert {g.period for g in weeks} == mondays
+    assert sum((g.credits for g in weeks), Decimal(0)) == Decimal(10)
     waits = [max(0.0, (start + timedelta(minutes=10 * n) - NOW).total_seconds()) for n in range(3)]
     assert [(g.group, g.jobs, g.p50_s, g.max_s) for g in sizes] == [
         ("1", 1, waits[2], waits[2]), ("2-8", 1, waits[0], waits[0]),
