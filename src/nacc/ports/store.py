@@ -16,7 +16,8 @@ Repository protocols, one module per area:
   awards (``people``, ``programs``, ``awards``);
 - ``nacc.ports.store_scheduler``: what the live scheduler reads and writes in batches
   each tick (``scheduler``);
-- ``nacc.ports.store_reports``: the facts usage reports group (``reports``).
+- ``nacc.ports.store_reports``: the facts usage reports group (``reports``), and the
+  groups the store makes of them (``nacc.ports.store_report_groups``).
 """
 
 from __future__ import annotations

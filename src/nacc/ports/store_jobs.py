@@ -30,6 +30,7 @@ from nacc.ports.pages import Page
 from nacc.ports.store_jobs_data import (
     LIVE_SCHEDULER,
     LIVE_STATES,
+    AccountMove,
     AccountView,
     Beat,
     EntryView,
@@ -48,6 +49,7 @@ from nacc.ports.store_jobs_data import (
 __all__ = [
     "LIVE_SCHEDULER",
     "LIVE_STATES",
+    "AccountMove",
     "AccountView",
     "Beat",
     "EntryView",
@@ -194,6 +196,11 @@ class LedgerRepo(Protocol):
         """Entries in posting order, optionally only those touching ``account_key``."""
         ...
 
+    def account_moves(self, key: str, limit: int = 100, offset: int = 0) -> list[AccountMove]:
+        """Of the entries ``journal(key, limit, offset)`` lists, when each was posted, its
+        kind and what it moved on ``key``: one row per entry, no legs read."""
+        ...
+
     def balance(self, key: str) -> Decimal:
         """The exact sum of the account's legs (0 without legs)."""
         ...
@@ -207,6 +214,14 @@ class LedgerRepo(Protocol):
 
     def usage_for_job(self, job_id: str) -> list[UsageView]:
         """The job's metered intervals by start."""
+        ...
+
+    def jobs_usage(self, job_ids: Iterable[str]) -> dict[str, tuple[Decimal, Decimal]]:
+        """``job_usage`` of several jobs in one read; every id asked is a key."""
+        ...
+
+    def usage_for_jobs(self, job_ids: Iterable[str]) -> dict[str, list[UsageView]]:
+        """``usage_for_job`` of several jobs in one read; every id asked is a key."""
         ...
 
     def metered_by_job(self) -> dict[str, Decimal]:

@@ -248,3 +248,12 @@ class UsageView:
     accelerator_type: str
     count: int
     credits: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AccountMove:
+    """What one journal entry moved on one account (the sum of its legs there)."""
+
+    at: datetime
+    kind: str
+    amount: Decimal

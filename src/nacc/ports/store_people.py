@@ -18,7 +18,7 @@ caches are dropped after commit. Lists are ``Page``s ordered by id.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -153,6 +153,22 @@ class PeopleRepo(Protocol):
         """Entries, newest first; only those of ``actor_id`` / ``action`` when given."""
         ...
 
+    def users_by_id(self, user_ids: Iterable[int]) -> dict[int, UserView]:
+        """The users among ``user_ids`` that exist, in one read (pages list many)."""
+        ...
+
+    def organisations_by_id(self, org_ids: Iterable[int]) -> dict[int, OrganisationView]:
+        """The organisations among ``org_ids`` that exist, in one read."""
+        ...
+
+    def roles_of_users(self, user_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+        """``roles_of`` of several users in one read; every id asked is a key."""
+        ...
+
+    def tokens_of_users(self, user_ids: Iterable[int]) -> dict[int, list[TokenView]]:
+        """``tokens_of`` of several users in one read; every id asked is a key."""
+        ...
+
 
 class ProgramsRepo(Protocol):
     """Programs, calls, proposals (with their teams), reviews and decisions."""
@@ -253,6 +269,24 @@ class ProgramsRepo(Protocol):
         """Every decision on the call's proposals, by proposal id."""
         ...
 
+    # batch reads, one query each, for pages that list many proposals or calls
+
+    def decided_calls(self, call_ids: Iterable[int]) -> set[int]:
+        """The calls among ``call_ids`` with at least one decision."""
+        ...
+
+    def members_of_proposals(self, proposal_ids: Iterable[int]) -> dict[int, list[int]]:
+        """Each proposal's team by user id (ascending); every id asked is a key."""
+        ...
+
+    def reviews_of_proposals(self, proposal_ids: Iterable[int]) -> dict[int, list[ReviewView]]:
+        """Each proposal's reviews by id; every id asked is a key."""
+        ...
+
+    def decisions_of_proposals(self, proposal_ids: Iterable[int]) -> dict[int, DecisionView]:
+        """The decisions of the proposals among ``proposal_ids`` that have one."""
+        ...
+
 
 class AwardsRepo(Protocol):
     """Projects awarded by calls: their terms, teams and credit tranches."""
@@ -282,4 +316,16 @@ class AwardsRepo(Protocol):
 
     def release_tranche(self, tranche_id: int, now: datetime) -> bool:
         """Mark a tranche released; True the first time, False if it already was."""
+        ...
+
+    def projects_for_proposals(self, proposal_ids: Iterable[int]) -> dict[int, ProjectTermsView]:
+        """Proposal id -> its project, for the proposals among ``proposal_ids`` with one."""
+        ...
+
+    def members_of_projects(self, project_ids: Iterable[int]) -> dict[int, list[MemberView]]:
+        """Each project's members by user id; every id asked is a key."""
+        ...
+
+    def tranches_of_projects(self, project_ids: Iterable[int]) -> dict[int, list[TrancheView]]:
+        """Each project's tranches by ``seq``; every id asked is a key."""
         ...

@@ -7,10 +7,13 @@ so the sums a report shows are sums of the very rows ``ledger verify`` proves.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple, Protocol
+
+from nacc.ports.store_report_groups import UsageGroup, WaitGroup
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,4 +92,18 @@ class ReportsRepo(Protocol):
 
     def starts(self, since: datetime | None, until: datetime | None) -> list[StartFact]:
         """Jobs that started in ``[since, until)``."""
+        ...
+
+    def usage_groups(self, since: datetime | None, until: datetime | None, period: str,
+                     keys: Sequence[str]) -> list[UsageGroup]:  # fmt: skip
+        """The intervals of ``usage(since, until)`` summed by ``period`` (one of
+        ``PERIOD_KEYS``) and ``keys`` (of ``USAGE_KEYS``), in no particular order
+        (``nacc.ports.store_report_groups``)."""
+        ...
+
+    def wait_groups(self, since: datetime | None, until: datetime | None, key: str,
+                    buckets: Sequence[tuple[int, str]], rest: str) -> list[WaitGroup]:  # fmt: skip
+        """The waits of the jobs of ``starts(since, until)`` by ``key`` (of ``WAIT_KEYS``;
+        ``size``: the first of ``buckets`` (top, name) the job's accelerators fit, else
+        ``rest``), in no particular order."""
         ...

@@ -37,8 +37,7 @@ def burn_down(svc: Services, who: Principal, project_id: int) -> BurnDown:
     now = svc.clock()
     key = project_account(str(project_id)).key
     with svc.unit() as uow:
-        entries = uow.ledger.journal(key, MAX_PAGE, 0).items
-    flows = [(e, sum((a for acct, a in e.legs if acct == key), Decimal(0))) for e in entries]
+        flows = [(m, m.amount) for m in uow.ledger.account_moves(key, MAX_PAGE, 0)]
     funded = sum((m for e, m in flows if m > 0 and e.kind != "refund"), Decimal(0))
     awarded = details.awarded_credits or funded  # a project funded without an award
     spent, refunded = Decimal(0), Decimal(0)

@@ -29,10 +29,17 @@ from nacc.catalog import load_catalog
 from nacc.domain.errors import Conflict, Forbidden, InputError, NotFound
 from nacc.domain.programs import Criterion, OrgKind, eligible, weighted_score
 from nacc.ledger.accounts import FUNDING, EntryKind, program
+from nacc.ports.pages import MAX_PAGE, Page
 from nacc.ports.pages import Conflict as DuplicateRow
-from nacc.ports.pages import Page
 from nacc.ports.store import UnitOfWork
-from nacc.ports.store_people import CallSpec, CallView, ProgramView, ProposalSpec, ProposalView
+from nacc.ports.store_people import (
+    CallSpec,
+    CallView,
+    ProgramView,
+    ProposalSpec,
+    ProposalView,
+    ReviewView,
+)
 from nacc.service import audit, award_ledger
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services, found
@@ -174,7 +181,7 @@ def list_calls(svc: Services, program_id: int | None, limit: int, offset: int) -
         if program_id is not None:
             _program(uow, program_id)
         page = uow.programs.list_calls(program_id, limit, offset)
-        return Page([call_details(uow, c) for c in page.items], page.total, limit, offset)
+        return Page(calls_details(uow, page.items), page.total, limit, offset)
 
 
 def get_call(svc: Services, call_id: int) -> CallDetails:
@@ -183,15 +190,26 @@ def get_call(svc: Services, call_id: int) -> CallDetails:
 
 
 def call_details(uow: UnitOfWork, c: CallView) -> CallDetails:
+    return calls_details(uow, [c])[0]
+
+
+def calls_details(uow: UnitOfWork, calls: Sequence[CallView]) -> list[CallDetails]:
+    """``call_details`` of several calls, with two queries in all (balances, decisions)."""
+    balances = uow.ledger.balances([call_account(c.id) for c in calls])
+    decided = uow.programs.decided_calls([c.id for c in calls])
+    return [_call_details(c, balances[call_account(c.id)], c.id in decided) for c in calls]
+
+
+def _call_details(c: CallView, balance: Decimal, decided: bool) -> CallDetails:
     return CallDetails(
         id=c.id, program_id=c.program_id, title=c.title, opens_at=c.opens_at,
         closes_at=c.closes_at, review_opens_at=c.review_opens_at,
         review_closes_at=c.review_closes_at, budget_credits=c.budget_credits,
-        budget_balance=award_ledger.balance(uow, call_account(c.id)),
+        budget_balance=balance,
         eligible_org_kinds=list(c.eligible_org_kinds), sector_tags=list(c.sector_tags),
         criteria=[{"name": k.name, "weight": k.weight} for k in c.criteria],
         min_score=c.min_score, blind=c.blind,
-        decided=bool(uow.programs.decisions_of_call(c.id)),
+        decided=decided,
     )  # fmt: skip
 
 
@@ -277,18 +295,30 @@ def list_proposals(
     """Officers see every proposal in full; the call's reviewers see every proposal
     (without names on a blind call); anyone else sees the proposals on whose team they are."""
     with svc.unit() as uow:
-        call = find_call(uow, call_id)
-        if _is_officer(who, call):
-            page = uow.programs.list_proposals(call_id, limit=limit, offset=offset)
-            items = [proposal_details(uow, p, full=True, officer=True, call=call)
-                     for p in page.items]  # fmt: skip
-        elif who.has("reviewer", f"call:{call_id}"):
-            page = uow.programs.list_proposals(call_id, limit=limit, offset=offset)
-            items = [proposal_details(uow, p, full=not call.blind) for p in page.items]
-        else:
-            page = uow.programs.proposals_of_member(call_id, who.user_id, limit, offset)
-            items = [proposal_details(uow, p, full=True) for p in page.items]
-        return Page(items, page.total, limit, offset)
+        return _proposals_of(uow, who, find_call(uow, call_id), limit, offset)
+
+
+def proposals_by_call(svc: Services, who: Principal,
+                      call_ids: Sequence[int]) -> dict[int, list[ProposalDetails]]:  # fmt: skip
+    """``list_proposals(svc, who, c, MAX_PAGE, 0).items`` of each call, in one unit."""
+    with svc.unit() as uow:
+        return {c: list(_proposals_of(uow, who, find_call(uow, c), MAX_PAGE, 0).items)
+                for c in call_ids}  # fmt: skip
+
+
+def _proposals_of(uow: UnitOfWork, who: Principal, call: CallView, limit: int,
+                  offset: int) -> Page[ProposalDetails]:  # fmt: skip
+    call_id = call.id
+    if _is_officer(who, call):
+        page = uow.programs.list_proposals(call_id, limit=limit, offset=offset)
+        items = proposals_details(uow, page.items, full=True, officer=True, call=call)
+    elif who.has("reviewer", f"call:{call_id}"):
+        page = uow.programs.list_proposals(call_id, limit=limit, offset=offset)
+        items = proposals_details(uow, page.items, full=not call.blind)
+    else:
+        page = uow.programs.proposals_of_member(call_id, who.user_id, limit, offset)
+        items = proposals_details(uow, page.items, full=True)
+    return Page(items, page.total, limit, offset)
 
 
 def get_proposal(svc: Services, who: Principal, proposal_id: int) -> ProposalDetails:
@@ -312,27 +342,56 @@ def proposal_details(
     uow: UnitOfWork, p: ProposalView, *, full: bool, officer: bool = False,
     call: CallView | None = None,
 ) -> ProposalDetails:  # fmt: skip
-    """``call``: the proposal's call when the caller has read it (one query less each)."""
-    org = uow.people.get_organisation(p.organisation_id) if full else None
-    team = [person(uow, u) for u in uow.programs.proposal_member_ids(p.id)] if full else None
-    scores = mean_scores(uow, p, call or find_call(uow, p.call_id)) if officer else None
-    decision = uow.programs.decision_for(p.id)
-    return ProposalDetails(
-        id=p.id, call_id=p.call_id, title=p.title, abstract=p.abstract,
-        requested_credits=p.requested_credits, job_classes=list(p.job_classes),
-        accelerator_types=None if p.accelerator_types is None else list(p.accelerator_types),
-        status=p.status, submitted_at=p.submitted_at,
-        organisation_id=org.id if org else None, organisation_name=org.name if org else None,
-        pi=person(uow, p.pi_user_id) if full else None, team=team,
-        reviews=None if scores is None else scores[0],
-        mean_score=None if scores is None else scores[1],
-        decision=None if decision is None else {
-            "outcome": decision.outcome, "awarded_credits": decision.awarded_credits,
-            "weighted_score": decision.weighted_score, "override": decision.override,
-            "reason": decision.reason, "decided_at": decision.decided_at,
-            "why": decision.why,
-        },
-    )  # fmt: skip
+    """``call``: the proposal's call when the caller has read it (one query less)."""
+    return proposals_details(uow, [p], full=full, officer=officer, call=call)[0]
+
+
+def proposals_details(
+    uow: UnitOfWork, found: Sequence[ProposalView], *, full: bool, officer: bool = False,
+    call: CallView | None = None,
+) -> list[ProposalDetails]:  # fmt: skip
+    """``proposal_details`` of several proposals, one query per kind of fact (teams,
+    people, organisations, reviews, decisions) instead of several per proposal;
+    ``call``: the proposals' call when the caller has read it."""
+    ids = [p.id for p in found]
+    teams = uow.programs.members_of_proposals(ids) if full else {}
+    people = {u for team in teams.values() for u in team} | {p.pi_user_id for p in found}
+    users = uow.people.users_by_id(people) if full else {}
+    orgs = uow.people.organisations_by_id({p.organisation_id for p in found}) if full else {}
+    reviews = uow.programs.reviews_of_proposals(ids) if officer else {}
+    decisions = uow.programs.decisions_of_proposals(ids)
+    calls = {call.id: call} if call is not None else {}
+    for p in found:
+        if officer and p.call_id not in calls:
+            calls[p.call_id] = find_call(uow, p.call_id)
+
+    def named(user_id: int) -> Person:
+        user = users.get(user_id)
+        return Person(user_id, user.name if user else "")
+
+    out = []
+    for p in found:
+        org = orgs.get(p.organisation_id) if full else None
+        scores = mean_of(calls[p.call_id], reviews[p.id]) if officer else None
+        decision = decisions.get(p.id)
+        out.append(ProposalDetails(
+            id=p.id, call_id=p.call_id, title=p.title, abstract=p.abstract,
+            requested_credits=p.requested_credits, job_classes=list(p.job_classes),
+            accelerator_types=None if p.accelerator_types is None else list(p.accelerator_types),
+            status=p.status, submitted_at=p.submitted_at,
+            organisation_id=org.id if org else None, organisation_name=org.name if org else None,
+            pi=named(p.pi_user_id) if full else None,
+            team=[named(u) for u in teams[p.id]] if full else None,
+            reviews=None if scores is None else scores[0],
+            mean_score=None if scores is None else scores[1],
+            decision=None if decision is None else {
+                "outcome": decision.outcome, "awarded_credits": decision.awarded_credits,
+                "weighted_score": decision.weighted_score, "override": decision.override,
+                "reason": decision.reason, "decided_at": decision.decided_at,
+                "why": decision.why,
+            },
+        ))  # fmt: skip
+    return out
 
 
 def person(uow: UnitOfWork, user_id: int) -> Person:
@@ -342,6 +401,11 @@ def person(uow: UnitOfWork, user_id: int) -> Person:
 
 def mean_scores(uow: UnitOfWork, p: ProposalView, call: CallView) -> tuple[int, float | None]:
     """(number of reviews, mean weighted score or None when unreviewed)."""
+    return mean_of(call, uow.programs.reviews_for(p.id))
+
+
+def mean_of(call: CallView, reviews: Sequence[ReviewView]) -> tuple[int, float | None]:
+    """``mean_scores`` from the proposal's reviews, already read."""
     criteria = criteria_of(call)
-    values = [weighted_score(criteria, r.scores) for r in uow.programs.reviews_for(p.id)]
+    values = [weighted_score(criteria, r.scores) for r in reviews]
     return len(values), (sum(values) / len(values) if values else None)

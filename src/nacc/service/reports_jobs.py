@@ -46,10 +46,12 @@ def history(svc: Services, who: Principal, project_id: int | None, limit: int = 
             found(uow.projects.funds(project_id), "project", project_id)
             page = uow.jobs.list_jobs(project_id, limit, offset, states=ENDED)
             total, jobs = page.total, list(page.items)
+        books = uow.ledger.jobs_usage([j.id for j in jobs])  # two reads for the page
+        metered = uow.ledger.usage_for_jobs([j.id for j in jobs])
         out = []
         for j in jobs:
-            charged, refunded = uow.ledger.job_usage(j.id)
+            charged, refunded = books[j.id]
             hours = sum((u.end_at - u.start_at).total_seconds() * u.count
-                        for u in uow.ledger.usage_for_job(j.id)) / 3600  # fmt: skip
+                        for u in metered[j.id]) / 3600  # fmt: skip
             out.append(Charged(j, charged - refunded, hours))
     return total, out

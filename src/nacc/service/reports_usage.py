@@ -2,10 +2,12 @@
 by program, organisation, organisation kind, sector, accelerator type, provider, site,
 pool or project, per day, week or month; wait-time percentiles by program or job size.
 
-Pure grouping over one snapshot of the store (``ReportsRepo``): the credits are the
-sums of the metered intervals, the same rows ``ledger verify`` proves equal to the
-journal's charges, so a report's total equals the ledger's usage. An interval counts
-in the period (day, ISO week from Monday, month; UTC) in which it starts.
+Grouped by the store in one snapshot (``ReportsRepo.usage_groups``, ``wait_groups``:
+one row per group of the keys the dimensions are read from), then mapped onto the
+dimensions here (a pool onto its provider and site, a call onto its sectors): the
+credits are the sums of the metered intervals, the same rows ``ledger verify`` proves
+equal to the journal's charges, so a report's total equals the ledger's usage. An
+interval counts in the period (day, ISO week from Monday, month; UTC) in which it starts.
 """
 
 from __future__ import annotations
@@ -20,8 +22,7 @@ from decimal import Decimal
 
 from nacc.domain.errors import InputError
 from nacc.domain.pools import Pool
-from nacc.domain.sizes import size_class
-from nacc.ports.store_reports import ProjectFacts, StartFact, UsageDay
+from nacc.domain.sizes import LARGEST, SIZES
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services
 
@@ -35,34 +36,32 @@ ORG_KINDS = {  # stored organisation kind -> the ministry's classes
 NONE = "-"  # the group of a fact that has no value for a dimension (e.g. no program)
 
 
-@dataclass(frozen=True, slots=True)
-class _Facts:
-    usage: UsageDay
-    project: ProjectFacts | None
-    pool: Pool | None
+STORE_KEYS: Mapping[str, str] = {
+    "program": "program", "org": "org", "org_kind": "org_kind", "sector": "call",
+    "type": "type", "provider": "pool", "site": "pool", "pool": "pool", "project": "project",
+    "domestic": "pool",
+}  # fmt: skip
+"""The ``--by`` dimensions and the store's group key each is read from
+(``nacc.ports.store_report_groups.USAGE_KEYS``)."""
+DIMENSIONS = STORE_KEYS
 
 
-def _kind(f: _Facts) -> str:
-    return ORG_KINDS.get(f.project.org_kind, f.project.org_kind) if f.project else ""
-
-
-def _sector(f: _Facts) -> str:
-    return "+".join(f.project.sectors) if f.project else ""
-
-
-DIMENSIONS: Mapping[str, Callable[[_Facts], str]] = {
-    "program": lambda f: f.project.program if f.project else "",
-    "org": lambda f: f.project.organisation if f.project else "",
-    "org_kind": _kind,
-    "sector": _sector,
-    "type": lambda f: f.usage.accelerator_type,
-    "provider": lambda f: f.pool.provider if f.pool else "",
-    "site": lambda f: f.pool.site if f.pool else "",
-    "pool": lambda f: f.usage.pool_id or "",
-    "project": lambda f: f.project.project if f.project else str(f.usage.project_id),
-    "domestic": lambda f: ("domestic" if f.pool.domestic else "foreign") if f.pool else "",
-}
-"""The ``--by`` dimensions, each a function of one metered interval."""
+def _converter(dim: str, pools: Mapping[str, Pool],
+               sectors: Mapping[str, str]) -> Callable[[str], str]:  # fmt: skip
+    """A dimension's value from its store key's value (a pool id, a call id, ...)."""
+    if dim == "provider":
+        return lambda raw: pools[raw].provider if raw in pools else ""
+    if dim == "site":
+        return lambda raw: pools[raw].site if raw in pools else ""
+    if dim == "domestic":
+        return lambda raw: (
+            ("domestic" if pools[raw].domestic else "foreign") if raw in pools else ""
+        )
+    if dim == "org_kind":
+        return lambda raw: ORG_KINDS.get(raw, raw)
+    if dim == "sector":
+        return lambda raw: sectors.get(raw, "")
+    return str
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,18 +122,20 @@ def usage(svc: Services, who: Principal, pools: Sequence[Pool], by: Sequence[str
     the dimensions ``by`` and the period; rows sorted by period then group."""
     dims = check(by, period)
     _reader(who)
-    with svc.snapshot() as uow:
-        facts = uow.reports.usage_days(since, until)  # summed by job and day in the store
-        projects = {p.project_id: p for p in uow.reports.projects()}
+    keys = tuple(dict.fromkeys(STORE_KEYS[d] for d in dims))
+    with svc.snapshot() as uow:  # summed by period and keys in the store
+        groups = uow.reports.usage_groups(since, until, period, keys)
+        calls = {g.keys[keys.index("call")] for g in groups} if "call" in keys else set()
+        found = [uow.programs.get_call(int(c)) for c in sorted(calls) if c.isdigit()]
+    sectors = {str(c.id): "+".join(c.sector_tags) for c in found if c is not None}
     by_pool = {str(p.id): p for p in pools}
-    sums: dict[tuple[str, tuple[str, ...]], tuple[Decimal, float, set[str]]] = {}
-    for u in facts:
-        f = _Facts(u, projects.get(u.project_id), by_pool.get(u.pool_id or ""))
-        key = (period_of_day(u.day, period), tuple(DIMENSIONS[d](f) or NONE for d in dims))
-        credits, hours, jobs = sums.get(key, (Decimal(0), 0.0, set()))
-        jobs.add(u.job_id)
-        sums[key] = (credits + u.credits, hours + u.accelerator_seconds / 3600, jobs)
-    rows = tuple(UsageRow(p, g, c, h, len(j)) for (p, g), (c, h, j) in sorted(sums.items()))
+    pick = [(keys.index(STORE_KEYS[d]), _converter(d, by_pool, sectors)) for d in dims]
+    sums: dict[tuple[str, tuple[str, ...]], tuple[Decimal, float, int]] = {}
+    for g in groups:  # groups of keys that show as one group add up (exact: see the port)
+        key = (g.period, tuple(value(g.keys[i]) or NONE for i, value in pick))
+        had = sums.get(key) or (Decimal(0), 0.0, 0)
+        sums[key] = (had[0] + g.credits, had[1] + g.accelerator_seconds, had[2] + g.jobs)
+    rows = tuple(UsageRow(p, g, c, h / 3600, j) for (p, g), (c, h, j) in sorted(sums.items()))
     return UsageReport(dims, period, since, until, rows,
                        sum((r.credits for r in rows), Decimal(0)),
                        sum(r.accelerator_hours for r in rows))  # fmt: skip
@@ -190,30 +191,19 @@ def waits(svc: Services, who: Principal, by: str = "program", since: datetime | 
     if by not in WAIT_GROUPS:
         raise InputError("by", f"expected one of {', '.join(WAIT_GROUPS)}; got {by!r}")
     _reader(who)
-    with svc.snapshot() as uow:
-        starts = uow.reports.starts(since, until)
-        projects = {p.project_id: p for p in uow.reports.projects()}
-    groups: dict[str, list[float]] = {}
-    for s in starts:
-        groups.setdefault(_wait_group(s, projects.get(s.project_id), by), []).append(
-            max(0.0, (s.started_at - s.submitted_at).total_seconds())
+    with svc.snapshot() as uow:  # grouped, and percentiles taken, in the store
+        found = uow.reports.wait_groups(since, until, by, SIZES, LARGEST)
+    out = [
+        WaitRow(
+            (ORG_KINDS.get(g.group, g.group) if by == "org_kind" else g.group) or NONE,
+            g.jobs,
+            g.mean_s,
+            g.p50_s,
+            g.p90_s,
+            g.p99_s,
+            g.max_s,
         )
-    out = []
-    for name, values in sorted(groups.items()):
-        values.sort()
-        out.append(WaitRow(name, len(values), sum(values) / len(values),
-                           percentile(values, 50), percentile(values, 90),
-                           percentile(values, 99), values[-1]))  # fmt: skip
+        for g in found
+    ]
+    out.sort(key=lambda r: r.group)
     return tuple(out)
-
-
-def _wait_group(s: StartFact, p: ProjectFacts | None, by: str) -> str:
-    if by == "size":
-        return size_class(s.accelerators)
-    if p is None:
-        return NONE
-    if by == "program":
-        return p.program or NONE
-    if by == "org_kind":
-        return ORG_KINDS.get(p.org_kind, p.org_kind) or NONE
-    return p.project

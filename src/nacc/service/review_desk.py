@@ -11,17 +11,20 @@ declarations yet.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from nacc.domain import programs as rules
 from nacc.domain.errors import Forbidden
 from nacc.domain.reasons import Code
+from nacc.ledger.accounts import project as project_account
 from nacc.ports.pages import MAX_PAGE
 from nacc.ports.store import UnitOfWork
+from nacc.ports.store_people import MemberView, ProjectTermsView
 from nacc.service import audit, awards, programs
 from nacc.service.auth import Principal, require
+from nacc.service.awards import ProjectDetails
 from nacc.service.context import Services
 
 DECLARED = "review.conflict_declared"
@@ -57,10 +60,20 @@ def assigned(svc: Services, who: Principal) -> list[AssignedCall]:
         page = programs.list_proposals(svc, who, call_id, MAX_PAGE, 0)
         with svc.unit() as uow:
             declared = _declared(uow, who)
-            rows = [Assignment(p, uow.programs.review_by(p.id, who.user_id) is not None,
-                               p.id in declared) for p in page.items]  # fmt: skip
+            reviewed = {r.proposal_id for r in uow.programs.reviews_by(who.user_id)}
+            rows = [Assignment(p, p.id in reviewed, p.id in declared) for p in page.items]
         out.append(AssignedCall(call, rows))
     return out
+
+
+def assignment(svc: Services, who: Principal, p: programs.ProposalDetails) -> Assignment | None:
+    """Where ``who`` stands on one proposal (as ``assigned`` lists it), or None when they
+    do not review its call."""
+    if p.call_id not in calls_reviewed_by(who):
+        return None
+    with svc.unit() as uow:
+        reviewed = uow.programs.review_by(p.id, who.user_id) is not None
+        return Assignment(p, reviewed, p.id in _declared(uow, who))
 
 
 def _declared(uow: UnitOfWork, who: Principal) -> set[int]:
@@ -109,7 +122,8 @@ def preview(svc: Services, who: Principal, call_id: int,
         call = programs.find_call(uow, call_id)
         require(who, *programs.OFFICERS, scope=programs.officer_scope(call.program_id))
         found = uow.programs.list_proposals(call_id, limit=MAX_PAGE, offset=0).items
-        scores = {p.id: programs.mean_scores(uow, p, call)[1] for p in found}
+        reviews = uow.programs.reviews_of_proposals([p.id for p in found])
+        scores = {p.id: programs.mean_of(call, reviews[p.id])[1] for p in found}
     candidates = [rules.Candidate(f"{p.id:012d}", scores[p.id], _plain(p.requested_credits))
                   for p in found]  # fmt: skip
     keyed = {f"{pid:012d}": o for pid, o in overrides.items()}
@@ -126,11 +140,33 @@ def _plain(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal(1)) if amount == amount.to_integral() else amount.normalize()
 
 
-def projects_of_call(svc: Services, who: Principal, call_id: int) -> list[awards.ProjectDetails]:
+def projects_of_call(svc: Services, who: Principal, call_id: int) -> list[ProjectDetails]:
     """The projects a call's decision created, with their tranches (officers)."""
     with svc.unit() as uow:
         call = programs.find_call(uow, call_id)
         require(who, *programs.OFFICERS, scope=programs.officer_scope(call.program_id))
         found = uow.programs.list_proposals(call_id, limit=MAX_PAGE, offset=0).items
-        projects = [uow.awards.project_for_proposal(p.id) for p in found]
-        return [awards.project_details(uow, p) for p in projects if p is not None]
+        made = uow.awards.projects_for_proposals([p.id for p in found])
+        return projects_details(uow, [made[p.id] for p in found if p.id in made])
+
+
+def projects_details(uow: UnitOfWork, projs: Sequence[ProjectTermsView]) -> list[ProjectDetails]:
+    """``awards.project_details`` of several projects, one query per kind of fact."""
+    ids = [p.id for p in projs]
+    tranches, teams = uow.awards.tranches_of_projects(ids), uow.awards.members_of_projects(ids)
+    users = uow.people.users_by_id({m.user_id for team in teams.values() for m in team})
+    keys = {p.id: project_account(str(p.id)).key for p in projs}
+    balances = uow.ledger.balances(keys.values())
+
+    def member(m: MemberView) -> awards.Member:
+        user = users.get(m.user_id)
+        return awards.Member(programs.Person(m.user_id, user.name if user else ""), m.role)
+
+    return [ProjectDetails(
+        id=proj.id, name=proj.name, proposal_id=proj.proposal_id, valid_from=proj.valid_from,
+        valid_until=proj.valid_until, members=[member(m) for m in teams[proj.id]],
+        tranches=tranches[proj.id],
+        awarded_credits=sum((t.amount for t in tranches[proj.id]), Decimal(0)),
+        released_credits=sum((t.amount for t in tranches[proj.id] if t.released_at), Decimal(0)),
+        balance=balances[keys[proj.id]],
+    ) for proj in projs]  # fmt: skip

@@ -52,7 +52,7 @@ def _people(request: Request, me: Visitor, issued: people.NewToken | None, error
     listed = people.list_users(svc, me.who, paged.limit, paged.offset)
     users = listed.items
     orgs = {o.id: o for o in people.list_organisations(svc, MAX_PAGE, 0).items}
-    tokens = {u.user.id: people.list_tokens(svc, me.who, u.user.id) for u in users}
+    tokens = people.tokens_of_users(svc, me.who, [u.user.id for u in users])
     return page(request, "people.html.j2", me.lang, me=me, csrf=me.csrf, users=users,
                 paged=paged.of(listed.total), base="/portal/people",
                 orgs=orgs, tokens=tokens, issued=issued, error=error,

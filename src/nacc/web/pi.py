@@ -41,7 +41,7 @@ def open_calls(request: Request, me: MaybeVisitor) -> Response:
     svc = services(request)
     now = svc.clock()
     calls = programs.list_calls(svc, None, MAX_PAGE, 0).items
-    mine = {c.id: programs.list_proposals(svc, me.who, c.id, MAX_PAGE, 0).items for c in calls}
+    mine = programs.proposals_by_call(svc, me.who, [c.id for c in calls])
     shown = [c for c in calls if c.opens_at <= now < c.closes_at or mine[c.id]]
     return page(request, "calls.html.j2", me.lang, me=me, csrf=me.csrf, calls=shown,
                 mine=mine, now=now)  # fmt: skip

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from nacc.domain.errors import Forbidden, InputError
 from nacc.service import reports_usage as use
-from nacc.web import text
+from nacc.web import flow, text
 from nacc.web.context import Visitor, page, services, visitor
 
 router = APIRouter(include_in_schema=False)
 MaybeVisitor = Annotated[Visitor | None, Depends(visitor)]
 BY = ("program", "org", "org_kind", "sector", "type", "provider", "site", "domestic")
+ROWS = 200
+"""Usage rows per page (``?page=N``); the totals and the CSV are of every row."""
 
 
 def _words(lang: str) -> dict[str, Any]:
@@ -59,9 +62,13 @@ def reports_page(request: Request, me: MaybeVisitor) -> Response:
         return page(request, "reports.html.j2", me.lang, status=422, me=me, csrf=me.csrf,
                     report=None, waits={}, error=error.problem, choices=BY,
                     periods=use.PERIODS, chosen=dict(q), **_words(me.lang))  # fmt: skip
+    paged = flow.paging(request, ROWS).of(len(report.rows))
+    asked = urlencode([(k, v) for k, v in q.multi_items() if k != "page"])
     return page(request, "reports.html.j2", me.lang, me=me, csrf=me.csrf, report=report,
+                rows=report.rows[paged.offset : paged.offset + paged.limit], paged=paged,
+                base="/portal/reports" + (f"?{asked}" if asked else ""),
                 waits=waits, error=None, choices=BY, periods=use.PERIODS,
-                chosen=dict(q), query=request.url.query, **_words(me.lang))  # fmt: skip
+                chosen=dict(q), query=asked, **_words(me.lang))  # fmt: skip
 
 
 @router.get("/portal/reports.csv")

@@ -41,8 +41,7 @@ def _proposal(request: Request, me: Visitor, proposal_id: int, typed: dict[str, 
     svc = services(request)
     found = programs.get_proposal(svc, me.who, proposal_id)
     call = programs.get_call(svc, found.call_id)
-    mine = next((a for c in review_desk.assigned(svc, me.who) if c.call.id == call.id
-                 for a in c.proposals if a.proposal.id == proposal_id), None)  # fmt: skip
+    mine = review_desk.assignment(svc, me.who, found)
     return page(request, "review_proposal.html.j2", me.lang, status=status, me=me,
                 csrf=me.csrf, p=found, call=call, mine=mine, typed=typed, errors=errors,
                 low=SCORE_MIN, high=SCORE_MAX)  # fmt: skip

@@ -8,8 +8,9 @@ import pytest
 
 from nacc.cli.jobfile import duration_s
 from nacc.domain.errors import InputError
+from nacc.domain.sizes import size_class
 from nacc.service.job_terms import resolve_type
-from nacc.service.reports_usage import check, percentile, period_start, size_class
+from nacc.service.reports_usage import check, percentile, period_start
 
 
 def test_periods_start_on_the_day_the_monday_and_the_first() -> None:

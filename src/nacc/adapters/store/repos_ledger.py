@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from nacc.adapters.store.repos import InvalidReference, Page, fetch_page, insert_ignore
 from nacc.adapters.store.tables import Account, JournalEntry, JournalLeg, UsageInterval
 from nacc.domain.credits import to_credits
-from nacc.ports.store_jobs_data import EntryView, NewEntry, UsageView
+from nacc.ports.store_jobs_data import AccountMove, EntryView, NewEntry, UsageView
 
 ZERO = Decimal(0)
 
@@ -145,6 +145,21 @@ def job_usage(session: Session, job_id: str) -> tuple[Decimal, Decimal]:
     return sums.get("usage", ZERO), -sums.get("refund", ZERO)
 
 
+def jobs_usage(session: Session, job_ids: Iterable[str]) -> dict[str, tuple[Decimal, Decimal]]:
+    """``job_usage`` of several jobs in one query (every id asked is a key)."""
+    ids = sorted(set(job_ids))
+    sums: dict[tuple[str, str], Decimal] = {}
+    if ids:
+        stmt = (
+            sa.select(JournalEntry.job_id, JournalEntry.kind, _leg_sum())
+            .join(JournalLeg, JournalLeg.entry_id == JournalEntry.id)
+            .where(JournalEntry.job_id.in_(ids), JournalLeg.account_key == "usage")
+            .group_by(JournalEntry.job_id, JournalEntry.kind)
+        )
+        sums = {(j, k): to_credits(t) for j, k, t in session.execute(stmt).all() if j is not None}
+    return {j: (sums.get((j, "usage"), ZERO), -sums.get((j, "refund"), ZERO)) for j in ids}
+
+
 def entry_view(session: Session, row: JournalEntry) -> EntryView:
     legs = tuple((leg.account_key, to_credits(leg.amount)) for leg in legs_of(session, row.id))
     return EntryView(row.id, row.cause, row.at, row.kind, legs, row.memo, row.job_id)
@@ -176,6 +191,22 @@ def journal(
         touching = sa.select(JournalLeg.entry_id).where(JournalLeg.account_key == account_key)
         query = query.where(JournalEntry.id.in_(touching))
     return fetch_page(session, query, [JournalEntry.id], limit, offset)
+
+
+def account_moves(session: Session, account_key: str, limit: int,
+                  offset: int) -> list[AccountMove]:  # fmt: skip
+    """What each entry touching the account moved on it, in posting order (a page)."""
+    stmt = (
+        sa.select(JournalEntry.at, JournalEntry.kind, _leg_sum())
+        .join(JournalLeg, JournalLeg.entry_id == JournalEntry.id)
+        .where(JournalLeg.account_key == account_key)
+        .group_by(JournalEntry.id, JournalEntry.at, JournalEntry.kind)
+        .order_by(JournalEntry.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [AccountMove(at, kind, to_credits(amount))
+            for at, kind, amount in session.execute(stmt).all()]  # fmt: skip
 
 
 def _leg_sum() -> sa.ColumnElement[Decimal]:

@@ -23,6 +23,7 @@ from nacc.domain.reasons import Reason
 from nacc.ports.store_jobs import (
     LIVE_SCHEDULER,
     LIVE_STATES,
+    AccountMove,
     AccountView,
     Beat,
     EntryView,
@@ -233,6 +234,9 @@ class SqlLedger:
         views = repos_ledger.entry_views(self.session, page.items)
         return Page(views, page.total, page.limit, page.offset)
 
+    def account_moves(self, key: str, limit: int = 100, offset: int = 0) -> list[AccountMove]:
+        return repos_ledger.account_moves(self.session, key, limit, offset)
+
     def balance(self, key: str) -> Decimal:
         return repos_ledger.balance(self.session, key)
 
@@ -245,6 +249,20 @@ class SqlLedger:
 
     def usage_for_job(self, job_id: str) -> list[UsageView]:
         return [usage_view(u) for u in repos_ledger.usage_for_job(self.session, job_id)]
+
+    def jobs_usage(self, job_ids: Iterable[str]) -> dict[str, tuple[Decimal, Decimal]]:
+        return repos_ledger.jobs_usage(self.session, job_ids)
+
+    def usage_for_jobs(self, job_ids: Iterable[str]) -> dict[str, list[UsageView]]:
+        ids = sorted(set(job_ids))
+        out: dict[str, list[UsageView]] = {j: [] for j in ids}
+        if ids:
+            stmt = sa.select(UsageInterval).where(UsageInterval.job_id.in_(ids))
+            for u in self.session.scalars(
+                stmt.order_by(UsageInterval.job_id, UsageInterval.start_at)
+            ):
+                out[u.job_id].append(usage_view(u))
+        return out
 
     def metered_by_job(self) -> dict[str, Decimal]:
         return repos_ledger.metered_by_job(self.session)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from nacc.adapters.store import sql_report_groups
 from nacc.adapters.store.tables import (
     Call,
     Job,
@@ -22,6 +24,7 @@ from nacc.adapters.store.tables import (
 )
 from nacc.adapters.store.types import Credits
 from nacc.domain.credits import to_credits
+from nacc.ports.store_report_groups import UsageGroup, WaitGroup
 from nacc.ports.store_reports import ProjectFacts, StartFact, UsageDay, UsageFact
 
 
@@ -157,3 +160,11 @@ class SqlReports:
             for j, p, n, sub, start in self.session.execute(stmt).all()
             if start is not None
         ]
+
+    def usage_groups(self, since: datetime | None, until: datetime | None, period: str,
+                     keys: Sequence[str]) -> list[UsageGroup]:  # fmt: skip
+        return sql_report_groups.usage_groups(self.session, since, until, period, keys)
+
+    def wait_groups(self, since: datetime | None, until: datetime | None, key: str,
+                    buckets: Sequence[tuple[int, str]], rest: str) -> list[WaitGroup]:  # fmt: skip
+        return sql_report_groups.wait_groups(self.session, since, until, key, buckets, rest)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from nacc.adapters.store.memory.people import page
 from nacc.domain.credits import EXACT, to_credits
 from nacc.ports.pages import InvalidReference, Page
-from nacc.ports.store_jobs import AccountView, EntryView, NewEntry, UsageView
+from nacc.ports.store_jobs import AccountMove, AccountView, EntryView, NewEntry, UsageView
 
 if TYPE_CHECKING:
     from nacc.adapters.store.memory import Tables
@@ -83,6 +83,10 @@ class MemLedger:
 
         return page(self.t.entries, limit, offset, touches)
 
+    def account_moves(self, key: str, limit: int = 100, offset: int = 0) -> list[AccountMove]:
+        return [AccountMove(e.at, e.kind, to_credits(sum((a for k, a in e.legs if k == key), ZERO)))
+                for e in self.journal(key, limit, offset).items]  # fmt: skip
+
     def balance(self, key: str) -> Decimal:
         return to_credits(self.t.balances.get(key, ZERO))
 
@@ -101,6 +105,12 @@ class MemLedger:
     def usage_for_job(self, job_id: str) -> list[UsageView]:
         mine = [u for (j, _), u in self.t.usage.items() if j == job_id]
         return sorted(mine, key=lambda u: u.start_at)
+
+    def jobs_usage(self, job_ids: Iterable[str]) -> dict[str, tuple[Decimal, Decimal]]:
+        return {j: self.job_usage(j) for j in sorted(set(job_ids))}
+
+    def usage_for_jobs(self, job_ids: Iterable[str]) -> dict[str, list[UsageView]]:
+        return {j: self.usage_for_job(j) for j in sorted(set(job_ids))}
 
     def metered_by_job(self) -> dict[str, Decimal]:
         total: dict[str, Decimal] = {}

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from nacc.adapters.store.memory import identity
+from nacc.adapters.store.memory.batch import PeopleBatch
 from nacc.ports.pages import Conflict, InvalidReference, Page, page_of
 from nacc.ports.store_people import (
     AuditEntry,
@@ -86,7 +87,7 @@ def unique(taken: bool, what: str) -> None:
         raise Conflict(what, "already exists")
 
 
-class MemPeople:
+class MemPeople(PeopleBatch):
     def __init__(self, tables: Tables) -> None:
         self.root = tables
         self.t = tables.people

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from nacc.adapters.store.memory import identity
+from nacc.adapters.store.memory.batch import AwardsBatch, ProgramsBatch
 from nacc.adapters.store.memory.people import need, page, unique
 from nacc.domain.programs import Criterion
 from nacc.ports.pages import Page
@@ -61,7 +62,7 @@ def _proposal(proposal_id: int, call_id: int, spec: ProposalSpec, now: datetime)
     )  # fmt: skip
 
 
-class MemPrograms:
+class MemPrograms(ProgramsBatch):
     def __init__(self, tables: Tables) -> None:
         self.t = tables.people
 
@@ -212,7 +213,7 @@ class MemPrograms:
         return sorted(mine, key=lambda d: d.proposal_id)
 
 
-class MemAwards:
+class MemAwards(AwardsBatch):
     """Projects as awards make them. Their funds (``committed_credits``) belong to the
     jobs side of the store; here they stay 0."""
 

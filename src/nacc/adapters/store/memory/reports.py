@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from nacc.ports.store_people_data import OrganisationView
+from nacc.ports.store_report_groups import UsageGroup, WaitGroup, size_bucket, wait_group
 from nacc.ports.store_reports import ProjectFacts, StartFact, UsageDay, UsageFact
 
 if TYPE_CHECKING:
@@ -91,3 +93,47 @@ class MemReports:
             if j.started_at is not None and _inside(j.started_at, since, until)
         ]
         return sorted(out, key=lambda f: (f.started_at, f.job_id))
+
+    def _keys(self) -> dict[int, dict[str, str]]:
+        """Each project's program, organisation, kind, call and name (report keys)."""
+        p = self.t.people
+        calls = {proj.id: p.proposals[proj.proposal_id].call_id for proj in p.projects.values()
+                 if proj.proposal_id is not None and proj.proposal_id in p.proposals}  # fmt: skip
+        return {f.project_id: {"program": f.program, "org": f.organisation, "org_kind": f.org_kind,
+                               "call": str(calls.get(f.project_id, "")), "project": f.project}
+                for f in self.projects()}  # fmt: skip
+
+    def usage_groups(self, since: datetime | None, until: datetime | None, period: str,
+                     keys: Sequence[str]) -> list[UsageGroup]:  # fmt: skip
+        facts = self._keys()
+        sums: dict[tuple[str, tuple[str, ...]], tuple[Decimal, float, set[str]]] = {}
+        for f in self.usage(since, until):
+            of = facts.get(f.project_id, {}) | {"type": f.accelerator_type, "pool": f.pool_id or ""}
+            key = (_period(f.start_at, period), tuple(of.get(k, "") for k in keys))
+            credits, secs, jobs = sums.get(key, (Decimal(0), 0.0, set()))
+            jobs.add(f.job_id)
+            span = (f.end_at - f.start_at).total_seconds() * f.count
+            sums[key] = (credits + f.credits, secs + span, jobs)
+        return [UsageGroup(day, k, c, s, len(j)) for (day, k), (c, s, j) in sums.items()]
+
+    def wait_groups(self, since: datetime | None, until: datetime | None, key: str,
+                    buckets: Sequence[tuple[int, str]], rest: str) -> list[WaitGroup]:  # fmt: skip
+        facts = self._keys()
+        groups: dict[str, list[float]] = {}
+        for s in self.starts(since, until):
+            name = (size_bucket(s.accelerators, buckets, rest) if key == "size"
+                    else facts.get(s.project_id, {}).get(key, ""))  # fmt: skip
+            wait = max(0.0, (s.started_at - s.submitted_at).total_seconds())
+            groups.setdefault(name, []).append(wait)
+        return [wait_group(name, values) for name, values in groups.items()]
+
+
+def _period(at: datetime, period: str) -> str:
+    day = at.astimezone(UTC).date()
+    if period == "day":
+        return day.isoformat()
+    if period == "week":
+        return (day - timedelta(days=day.weekday())).isoformat()
+    if period == "month":
+        return day.replace(day=1).isoformat()
+    return ""

@@ -1,0 +1,172 @@
+"""SQL of ``ReportsRepo.usage_groups`` and ``wait_groups``: usage and waits grouped in the
+database by the report's keys (one row per group), percentiles by ``percentile_disc`` on
+PostgreSQL; on SQLite the waits are read per job and grouped here (no percentiles there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from nacc.adapters.store.tables import (
+    Call,
+    Job,
+    Organisation,
+    Program,
+    Project,
+    Proposal,
+    RoleAssignment,
+    UsageInterval,
+    User,
+)
+from nacc.adapters.store.types import Credits
+from nacc.ports.store_report_groups import UsageGroup, WaitGroup, wait_group
+
+
+def _window(col: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    out = []
+    if since is not None:
+        out.append(col >= since)
+    if until is not None:
+        out.append(col < until)
+    return out
+
+
+class _Facts:
+    """The joins from a project id to what the project belongs to, added as keys need."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.keys = keys
+        self.pu, self.po = aliased(User), aliased(Organisation)
+        self.pi = (  # a project made without a proposal: the organisation of its first PI
+            sa.select(RoleAssignment.scope.label("scope"), sa.func.min(User.id).label("uid"))
+            .join(User, User.id == RoleAssignment.user_id)
+            .join(Organisation, Organisation.id == User.organisation_id)
+            .where(RoleAssignment.role == "pi", RoleAssignment.scope.like("project:%"))
+            .group_by(RoleAssignment.scope)
+            .subquery()
+        )
+
+    def join(self, stmt: Any, project_id: Any) -> Any:
+        if not set(self.keys) & {"program", "org", "org_kind", "call", "project"}:
+            return stmt
+        stmt = (
+            stmt.join(Project, Project.id == project_id)
+            .outerjoin(Proposal, Proposal.id == Project.proposal_id)
+            .outerjoin(Call, Call.id == Proposal.call_id)
+            .outerjoin(Program, Program.id == Call.program_id)
+            .outerjoin(Organisation, Organisation.id == Proposal.organisation_id)
+        )
+        if set(self.keys) & {"org", "org_kind"}:
+            scope = sa.literal("project:") + sa.cast(Project.id, sa.String)
+            stmt = (
+                stmt.outerjoin(self.pi, self.pi.c.scope == scope)
+                .outerjoin(self.pu, self.pu.id == self.pi.c.uid)
+                .outerjoin(self.po, self.po.id == self.pu.organisation_id)
+            )
+        return stmt
+
+    def column(self, key: str) -> Any:
+        if key == "program":
+            return sa.func.coalesce(Program.name, "")
+        if key == "org":
+            return sa.func.coalesce(Organisation.name, self.po.name, "")
+        if key == "org_kind":
+            return sa.func.coalesce(Organisation.kind, self.po.kind, "")
+        if key == "call":
+            return sa.func.coalesce(sa.cast(Call.id, sa.String), "")
+        if key == "project":
+            return Project.name
+        raise ValueError(f"unknown report key {key!r}")
+
+
+def _period(session: Session, at: Any, period: str) -> Any:
+    if session.get_bind().dialect.name == "sqlite":  # ISO text in UTC
+        mods = {"day": (), "week": ("-6 days", "weekday 1"), "month": ("start of month",)}
+        return sa.func.date(at, *mods[period])
+    utc = sa.func.timezone("UTC", at)  # as ISO text: no date objects to make per row
+    return sa.func.to_char(utc if period == "day" else sa.func.date_trunc(period, utc),
+                           "YYYY-MM-DD")  # fmt: skip
+
+
+def usage_groups(session: Session, since: datetime | None, until: datetime | None,
+                 period: str, keys: Sequence[str]) -> list[UsageGroup]:  # fmt: skip
+    """Summed first by job and period (and type when asked: ~one row per job), then by
+    the keys over the jobs' joins: no ``count(DISTINCT)``, so both steps hash."""
+    u = UsageInterval
+    facts = _Facts(keys)
+    if session.get_bind().dialect.name == "sqlite":
+        span: Any = (sa.func.julianday(u.end_at) - sa.func.julianday(u.start_at)) * 86400.0
+    else:
+        span = sa.func.date_part("epoch", u.end_at - u.start_at)  # float8: cheaper than numeric
+    inner: list[Any] = [u.job_id.label("job_id")]
+    if period != "all":
+        inner.append(_period(session, u.start_at, period).label("period"))
+    if "type" in keys:
+        inner.append(u.accelerator_type.label("type"))
+    per_job = (
+        sa.select(*inner, sa.func.sum(u.credits).label("credits"),
+                  sa.func.sum(span * u.count).label("secs"))
+        .where(*_window(u.start_at, since, until))
+        .group_by(*inner)
+        .subquery()
+    )  # fmt: skip
+    cols: list[Any] = []
+    for key in keys:
+        if key == "type":
+            cols.append(per_job.c.type)
+        elif key == "pool":
+            cols.append(sa.func.coalesce(Job.pool_id, ""))
+        else:
+            cols.append(facts.column(key))
+    if period != "all":
+        cols.insert(0, per_job.c.period)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    exact = Credits() if sqlite else sa.Numeric(24, 9, asdecimal=True)  # numeric(24, 9) sums
+    stmt = sa.select(
+        *cols,
+        sa.type_coerce(sa.func.sum(per_job.c.credits), exact),
+        sa.func.sum(per_job.c.secs),
+        sa.func.count(),
+    ).join(Job, Job.id == per_job.c.job_id)
+    stmt = facts.join(stmt, Job.project_id)
+    if cols:
+        stmt = stmt.group_by(*cols)
+    first, n = (0, 0) if period == "all" else (1, 1)
+    n += len(keys)
+    return [UsageGroup(str(row[0]) if first else "", tuple(map(str, row[first:n])), row[n],
+                       float(row[n + 1] or 0.0), int(row[n + 2]))
+            for row in session.execute(stmt).all()]  # fmt: skip
+
+
+def _size(buckets: Sequence[tuple[int, str]], rest: str) -> Any:
+    if not buckets:
+        return sa.literal(rest)
+    return sa.case(*((Job.accelerators <= top, name) for top, name in buckets), else_=rest)
+
+
+def wait_groups(session: Session, since: datetime | None, until: datetime | None, key: str,
+                buckets: Sequence[tuple[int, str]], rest: str) -> list[WaitGroup]:  # fmt: skip
+    facts = _Facts([key])
+    group = _size(buckets, rest) if key == "size" else facts.column(key)
+    where = [Job.started_at.is_not(None), *_window(Job.started_at, since, until)]
+    if session.get_bind().dialect.name == "sqlite":
+        stmt = sa.select(group, Job.submitted_at, Job.started_at)
+        stmt = facts.join(stmt, Job.project_id).where(*where)
+        groups: dict[str, list[float]] = {}
+        for name, sub, start in session.execute(stmt).all():
+            groups.setdefault(str(name), []).append(max(0.0, (start - sub).total_seconds()))
+        return [wait_group(name, values) for name, values in sorted(groups.items())]
+    wait = sa.func.greatest(
+        0.0, sa.cast(sa.func.extract("epoch", Job.started_at - Job.submitted_at), sa.Float)
+    )
+    pct = [sa.func.percentile_disc(q).within_group(wait) for q in (0.5, 0.9, 0.99)]
+    stmt = sa.select(group, sa.func.count(), sa.func.avg(wait), *pct, sa.func.max(wait))
+    stmt = facts.join(stmt, Job.project_id).where(*where).group_by(group).order_by(group)
+    return [WaitGroup(str(g), int(n), float(mean), float(p50), float(p90), float(p99),
+                      float(top)) for g, n, mean, p50, p90, p99, top
+            in session.execute(stmt).all()]  # fmt: skip
