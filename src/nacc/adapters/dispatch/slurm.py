@@ -337,8 +337,10 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
             raise UnknownName("running Slurm job", job_id, list(self._jobs))
         try:
             self.client.cancel(job.slurm_id)
-        except BaseException:
+        except BaseException as error:
             self._jobs[job_id] = job
+            if isinstance(error, SlurmError) and error.status is None:  # no answer
+                raise BackendUnreachable(str(error)) from error  # the router owes it
             raise
         self._cancelled.add(job.slurm_id)
         self._pending.pop(job_id, None)
