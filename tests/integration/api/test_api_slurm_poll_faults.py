@@ -7,12 +7,14 @@ and cancels pass. With one nacc job running in Slurm: polls answered 500, then 5
 submitted meanwhile runs on the local pool), the Slurm job is not lost, the backend is
 down after ``backend_down_s`` as designed (``/healthz``); once the proxy forwards again
 it is up, the Slurm job completes there once, with one end event, charged from Slurm's
-times, and the ledger verifies."""
+times, and the ledger verifies. And a partition Slurm rejects: that job fails with
+Slurm's message as the coded reason ``launch_failed{message}``, the scheduler goes on."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from jobsetup import funded_project, submit_job, wait_job
 from conftest import Api
 from nacc.adapters.store import repos_ledger
 from nacc.bootstrap import Settings, build_app, first_operator
+from nacc.domain.reasons import Code
 from nacc.service.reports import verify_ledger
 from support.fault_proxy import FaultProxy, fault_proxy
 from support.slurm_lab import Lab
@@ -47,6 +50,19 @@ def _scenario(tmp_path: Path, url: str) -> Path:
     return path
 
 
+@contextmanager
+def _serving(tmp_path: Path, url: str) -> Iterator[Api]:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'nacc.db'}",
+                        workdir=tmp_path / "jobs", scenario=_scenario(tmp_path, url),
+                        devices_per_pool=2, policy="fifo", tick_s=0.1, meter_s=0.5,
+                        backend_down_s=3.0)  # fmt: skip
+    app, svc = build_app(settings, live=True)
+    secret = first_operator(svc, "Ops", "ops@nacc.example")
+    with TestClient(app) as client:
+        yield Api(client, svc, secret)
+    svc.sessions.kw["bind"].dispose()
+
+
 @pytest.fixture
 def injected(tmp_path: Path, slurm_lab: Lab) -> Iterator[tuple[Api, FaultProxy, str]]:
     tag = f"pf{uuid.uuid4().hex[:8]}"
@@ -54,15 +70,8 @@ def injected(tmp_path: Path, slurm_lab: Lab) -> Iterator[tuple[Api, FaultProxy, 
         proxy.only = {"GET"}
         url = (f"slurm://127.0.0.1:{proxy.port}?tag={tag}&gres.{SLURM_POOL}=h100"
                "&attempts=2&timeout=2")  # fmt: skip
-        settings = Settings(database_url=f"sqlite:///{tmp_path / 'nacc.db'}",
-                            workdir=tmp_path / "jobs", scenario=_scenario(tmp_path, url),
-                            devices_per_pool=2, policy="fifo", tick_s=0.1, meter_s=0.5,
-                            backend_down_s=3.0)  # fmt: skip
-        app, svc = build_app(settings, live=True)
-        secret = first_operator(svc, "Ops", "ops@nacc.example")
-        with TestClient(app) as client:
-            yield Api(client, svc, secret), proxy, tag
-        svc.sessions.kw["bind"].dispose()
+        with _serving(tmp_path, url) as api:
+            yield api, proxy, tag
 
 
 def _slurm_states(lab: Lab, comment: str) -> list[str]:
@@ -121,3 +130,23 @@ def test_5xx_and_silent_polls_keep_the_scheduler_going_and_lose_or_double_nothin
     assert metered[a["id"]] > 0
     report = verify_ledger(api.svc)
     assert report.ok, report.lines()
+
+
+def test_a_partition_slurm_rejects_fails_the_job_with_slurms_message_as_a_coded_reason(
+    tmp_path: Path, slurm_lab: Lab
+) -> None:
+    tag = f"pr{uuid.uuid4().hex[:8]}"
+    url = f"{slurm_lab.url}?tag={tag}&gres.{SLURM_POOL}=h100&partition.{SLURM_POOL}=nosuch"
+    with _serving(tmp_path, url) as api:
+        f = funded_project(api.svc)
+        jid = submit_job(api, f.pi, f.project_id, command="true", accelerators=2).json()["id"]
+        other = submit_job(api, f.pi, f.project_id, command="true", accelerators=2,
+                           accelerator_types=["H100-SXM"]).json()["id"]  # fmt: skip
+        done = wait_job(api, f.pi, jid, {"completed", "failed"}, timeout=60)
+        assert done["state"] == "failed" and done["reason_code"] == Code.LAUNCH_FAILED, done
+        assert "Invalid partition name specified" in done["reason_params"]["message"], done
+        assert "Invalid partition name specified" in done["reason"], done
+        assert wait_job(api, f.pi, other, {"completed", "failed"}, timeout=60)["state"] in (
+            "completed",
+            "failed",
+        )  # the scheduler goes on

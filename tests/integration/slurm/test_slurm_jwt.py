@@ -11,9 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from nacc.adapters.dispatch.slurm import SlurmDispatcher
-from nacc.adapters.dispatch.slurm_rest import ScontrolToken, SlurmRest
+import pytest
+
+from nacc.adapters.dispatch.slurm import SlurmDispatcher, parse_url
+from nacc.adapters.dispatch.slurm_rest import FileToken, ScontrolToken, SlurmError, SlurmRest
+from nacc.domain.errors import InputError
 from nacc.domain.ids import PoolId
 from nacc.engine.routing import Router
 from support.slurm_lab import Lab
@@ -85,3 +89,14 @@ def _rejected(client: SlurmRest) -> bool:
     except Exception as error:
         return "rejecting the JWT" in str(error)
     return False
+
+
+def test_a_token_file_is_absolute_and_an_empty_one_is_named(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="token_file: an absolute path"):
+        parse_url(urlsplit("slurm://head:6820?workdir=/abs&token_file=rel/jwt"))
+    empty = tmp_path / "jwt"
+    empty.write_text("\n")
+    with pytest.raises(SlurmError, match=f"the Slurm JWT file {empty} is empty"):
+        FileToken(empty)()
+    with pytest.raises(SlurmError, match="cannot read the Slurm JWT from"):
+        FileToken(tmp_path / "missing")()
