@@ -16,6 +16,7 @@ from pathlib import Path
 import anyio.to_thread
 from fastapi import FastAPI
 
+from nacc.adapters.dispatch.background import WAIT_S, BackgroundPoll
 from nacc.adapters.dispatch.contain import Containment
 from nacc.adapters.dispatch.registry import DispatchOptions, default_registry
 from nacc.adapters.notify.smtp import SmtpSender
@@ -134,9 +135,12 @@ def build_dispatchers(
     devices: Mapping[str, Sequence[str]],
     workdir: Path,
     containment: Containment | None = None,
+    poll_wait_s: float = WAIT_S,
 ) -> dict[PoolId, Dispatcher]:
     """One dispatcher per backend URL the pools name (from the registry, by scheme),
-    shared by the pools that name it: several backends at once."""
+    shared by the pools that name it: several backends at once. A remote one (not
+    ``local://``) polls in a thread of its own, waited for at most ``poll_wait_s`` a step
+    (``nacc.adapters.dispatch.background``)."""
     walls = Containment() if containment is None else containment
     registry = default_registry()
     by_url: dict[str, list[Pool]] = {}
@@ -149,6 +153,8 @@ def build_dispatchers(
         options = DispatchOptions({p.id: devices.get(p.id, ()) for p in group}, workdir,
                                   containment=walls)  # fmt: skip
         dispatcher = registry.create(url, options)
+        if not url.startswith("local:"):  # a remote engine's poll may hang: off the step
+            dispatcher = BackgroundPoll(dispatcher, poll_wait_s)
         out.update((p.id, dispatcher) for p in group)
     return out
 

@@ -87,6 +87,8 @@ class Router:
         self._failing: dict[int, float] = {}  # index -> first failed poll
         self._probed: dict[int, float] = {}  # index -> last poll while down
         self._abandoned: dict[JobId, Abandoned] = {}
+        self.owed: dict[JobId, ports.Dispatcher] = {}
+        """Stops a backend has not taken yet (down, or not answering): see ``stop``."""
 
     @classmethod
     def of(
@@ -122,6 +124,12 @@ class Router:
 
     def launch(self, launch: ports.Launch) -> ports.Launched | None:
         dispatcher = self.by_pool[launch.pool.id]
+        owner = self.owed.get(launch.spec.id)
+        if owner is not None:  # stopped there, not answered yet: the stop goes first
+            self._settle_owed(owner, launch.at)
+            if launch.spec.id in self.owed:
+                raise ports.BackendUnreachable(f"job {launch.spec.id}: its stop on its "
+                                               "last backend is not made yet")  # fmt: skip
         old = self._abandoned.get(launch.spec.id)
         if old is not None and old.backend is dispatcher:  # back where it was: its own
             del self._abandoned[launch.spec.id]
@@ -146,16 +154,42 @@ class Router:
 
     def stop(self, job_id: JobId, at: float) -> float | None:
         """Stop a job on its backend; on a down one that can, it is abandoned instead
-        (cancelled there once it answers again; never a step that fails each tick)."""
+        (cancelled there once it answers again); on a down one that cannot (Kubernetes),
+        or one that does not answer the stop (``BackendUnreachable``), the stop is
+        **owed**: made after that backend's next poll that answers, and the job's end
+        there never reported. Never a step that fails each tick."""
         dispatcher = self._runs.pop(job_id, None)
         if dispatcher is None:
             return None
-        if self._is_down(dispatcher) and callable(getattr(dispatcher, "abandon", None)):
-            self._runs[job_id] = dispatcher
-            pool = next(p for p, d in self.by_pool.items() if d is dispatcher)
-            self.abandon(job_id, pool, 0)
+        if self._is_down(dispatcher):
+            if callable(getattr(dispatcher, "abandon", None)):
+                self._runs[job_id] = dispatcher
+                pool = next(p for p, d in self.by_pool.items() if d is dispatcher)
+                self.abandon(job_id, pool, 0)
+            else:
+                self.owed[job_id] = dispatcher
             return None
-        return dispatcher.stop(job_id, at)
+        try:
+            return dispatcher.stop(job_id, at)
+        except ports.BackendUnreachable as error:
+            self.owed[job_id] = dispatcher
+            index = next(i for i, b in enumerate(self.backends) if b is dispatcher)
+            self._failed(index, at, f"stop: {error}")
+            return None
+
+    def _settle_owed(self, dispatcher: ports.Dispatcher, now: float) -> None:
+        """Make the stops owed to ``dispatcher``, which just answered a poll; one it
+        still does not take stays owed, one it no longer knows (ended) is done."""
+        for job_id, owner in list(self.owed.items()):
+            if owner is not dispatcher:
+                continue
+            try:
+                dispatcher.stop(job_id, now)
+            except ports.BackendUnreachable:
+                continue
+            except Exception:  # ended there meanwhile (unknown to it): nothing to stop
+                pass
+            del self.owed[job_id]
 
     def abandon(self, job_id: JobId, pool: PoolId, count: int) -> bool:
         """Take ``job_id`` off its backend, which forgets it (see the module docstring);
@@ -212,9 +246,14 @@ class Router:
                 if gone is not None and gone.backend is dispatcher:
                     self.returned.append((obs, gone))
                     continue
+                if self.owed.get(obs.job_id) is dispatcher:  # ended in nacc already
+                    if obs.ended:
+                        del self.owed[obs.job_id]
+                    continue
                 if obs.ended:
                     self._runs.pop(obs.job_id, None)
                 seen.append(obs)
+            self._settle_owed(dispatcher, now)
         for obs, _ in self.returned:  # reported once: the engine adopts or drops each
             self._abandoned.pop(obs.job_id, None)
         return seen

@@ -105,7 +105,7 @@ def test_pools_without_a_backend_share_the_services_local_one(tmp_path: Path) ->
         (
             "slurm://head:6820?queue=a",
             "queue: unknown setting; known: user, partition, tag, workdir, attempts, "
-            "timeout, accounts, partition.<pool>, gres.<pool>",
+            "timeout, accounts, token_file, partition.<pool>, gres.<pool>",
         ),
         ("local://somehost/jobs", "local:// runs on this machine; give no host"),
     ],

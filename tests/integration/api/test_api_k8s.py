@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
 from conftest import Api
+from nacc.adapters.dispatch.background import BackgroundPoll
 from nacc.adapters.dispatch.k8s import K8sDispatcher
 from nacc.bootstrap import Settings, build_app, first_operator
 from nacc.service.reports import verify_ledger
@@ -62,7 +63,8 @@ def _job_of(kube: FakeKube, nacc_id: str) -> dict[str, Any] | None:
 def test_a_job_over_http_runs_through_kueue_and_is_charged(on_k8s: tuple[Api, FakeKube]) -> None:
     api, kube = on_k8s
     router = api.client.app.state.live.engine.dispatcher  # type: ignore[attr-defined]
-    assert isinstance(router.for_pool("naver-h200"), K8sDispatcher)
+    backend = router.for_pool("naver-h200")  # polled off the scheduler's step
+    assert isinstance(backend, BackgroundPoll) and isinstance(backend.inner, K8sDispatcher)
     f = funded_project(api.svc)
     r = submit_job(api, f.pi, f.project_id, command="python train.py", accelerators=2)
     assert r.status_code == 201, r.text

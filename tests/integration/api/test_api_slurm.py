@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
 from conftest import Api
+from nacc.adapters.dispatch.background import BackgroundPoll
 from nacc.adapters.dispatch.slurm import SlurmDispatcher
 from nacc.adapters.store import repos_ledger
 from nacc.bootstrap import Settings, build_app, first_operator
@@ -62,7 +63,8 @@ def test_a_job_over_http_runs_in_slurm_and_is_charged(
 ) -> None:
     api, tag = on_slurm
     router = api.client.app.state.live.engine.dispatcher  # type: ignore[attr-defined]
-    assert isinstance(router.for_pool("kisti-h100"), SlurmDispatcher)
+    backend = router.for_pool("kisti-h100")  # polled off the scheduler's step
+    assert isinstance(backend, BackgroundPoll) and isinstance(backend.inner, SlurmDispatcher)
     f = funded_project(api.svc)
     cmd = 'echo "hello from $NACC_JOB_ID on $SLURMD_NODENAME gpus $CUDA_VISIBLE_DEVICES"; sleep 1'
     r = submit_job(api, f.pi, f.project_id, command=cmd, accelerators=2)

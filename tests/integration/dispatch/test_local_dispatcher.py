@@ -44,7 +44,7 @@ def start(d: LocalDispatcher, name: str, command: str | Sequence[str], gpus: int
     return JobId(name)
 
 
-def wait_for(cond: Callable[[], bool], timeout: float = 5.0) -> None:
+def wait_for(cond: Callable[[], bool], timeout: float = 30.0) -> None:
     wait_until(cond, timeout, every=0.02)
 
 

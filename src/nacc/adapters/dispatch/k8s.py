@@ -46,7 +46,15 @@ from nacc.adapters.dispatch.remote import RemoteJobs
 from nacc.domain.errors import NaccError, UnknownName
 from nacc.domain.ids import JobId
 from nacc.domain.reasons import Code, Reason
-from nacc.ports import Launch, Launched, LaunchRefused, Observation, Outcome, Recovered
+from nacc.ports import (
+    BackendUnreachable,
+    Launch,
+    Launched,
+    LaunchRefused,
+    Observation,
+    Outcome,
+    Recovered,
+)
 from nacc.ports.dispatch import CHECKPOINT, MULTI_NODE, PROGRESS
 
 _PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -272,6 +280,8 @@ class K8sDispatcher(RemoteJobs["_Job"]):
         except K8sError as error:
             if error.status != 404:  # gone already is what we want
                 self._jobs[job_id] = job
+                if error.status is None:  # unreachable: the router owes the stop
+                    raise BackendUnreachable(str(error)) from error
                 raise
         self._deleted.add(job.name)
         self._pending.pop(job_id, None)

@@ -21,8 +21,9 @@ checks that against slurmdbd. ``stop`` cancels (``DELETE /job/{id}``).
 URL: ``slurm://HOST:PORT?user=root&partition=P&tag=nacc&workdir=/abs/dir`` plus, per pool,
 ``partition.<pool>=P`` and ``gres.<pool>=TYPE``; ``accounts=1`` submits each job under its
 project's Slurm account (``slurm_accounts``: awards enforced as association limits).
-The JWT comes from ``$SLURM_JWT`` when set, else from ``scontrol token`` (see
-``slurm_rest``).
+The JWT comes from the file ``token_file=/abs/path`` (read again when it changes) when
+given, else ``$SLURM_JWT`` when set (fixed for the process's life), else from
+``scontrol token`` (renewed; see ``slurm_rest``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from urllib.parse import SplitResult, parse_qsl
 
 from nacc.adapters.dispatch.remote import RemoteJobs
 from nacc.adapters.dispatch.slurm_accounts import account_name
-from nacc.adapters.dispatch.slurm_rest import SlurmError, SlurmRest
+from nacc.adapters.dispatch.slurm_rest import FileToken, SlurmError, SlurmRest
 from nacc.adapters.dispatch.slurm_states import ACTIVE, STARTED, ended, pending_reason, when
 from nacc.domain.errors import InputError, NaccError, UnknownName
 from nacc.domain.ids import JobId
@@ -55,7 +56,7 @@ from nacc.ports import (
 from nacc.ports.dispatch import CHECKPOINT, IMAGE, MULTI_NODE, PROGRESS
 
 _PATH = "/usr/local/bin:/usr/bin:/bin"
-_KEYS = ("user", "partition", "tag", "workdir", "attempts", "timeout", "accounts")
+_KEYS = ("user", "partition", "tag", "workdir", "attempts", "timeout", "accounts", "token_file")
 
 
 class SlurmDispatchError(NaccError):
@@ -78,6 +79,7 @@ class SlurmConfig:
     attempts: int = 4
     timeout_s: float = 10.0
     accounts: bool = False  # submit under the project's account (slurm_accounts)
+    token_file: Path | None = None  # the JWT, read again when it changes (FileToken)
 
 
 def parse_url(url: SplitResult, workdir: Path | None = None) -> SlurmConfig:
@@ -121,9 +123,12 @@ def parse_url(url: SplitResult, workdir: Path | None = None) -> SlurmConfig:
     accounts = opts.get("accounts", "0")
     if accounts not in ("0", "1"):
         raise InputError(where, f"accounts: expected 0 or 1, got {accounts!r}")
+    token_file = Path(opts["token_file"]) if "token_file" in opts else None
+    if token_file is not None and not token_file.is_absolute():
+        raise InputError(where, "token_file: an absolute path to a file holding the JWT")
     return SlurmConfig(f"http://{url.hostname}:{port}", folder, opts.get("user", "root"), tag,
                        opts.get("partition"), parts, gres, attempts, timeout,
-                       accounts == "1")  # fmt: skip
+                       accounts == "1", token_file)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -162,7 +167,9 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
 
     def __init__(self, config: SlurmConfig, client: SlurmRest | None = None) -> None:
         self.config = config
-        token = os.environ.get("SLURM_JWT") or None
+        token: FileToken | str | None = os.environ.get("SLURM_JWT") or None
+        if config.token_file is not None:  # the URL's file wins over the environment
+            token = FileToken(config.token_file)
         self.client = client or SlurmRest(config.base_url, config.user, token,
                                           config.timeout_s, config.attempts)  # fmt: skip
         super().__init__()
@@ -337,8 +344,10 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
             raise UnknownName("running Slurm job", job_id, list(self._jobs))
         try:
             self.client.cancel(job.slurm_id)
-        except BaseException:
+        except BaseException as error:
             self._jobs[job_id] = job
+            if isinstance(error, SlurmError) and error.status is None:  # no answer
+                raise BackendUnreachable(str(error)) from error  # the router owes it
             raise
         self._cancelled.add(job.slurm_id)
         self._pending.pop(job_id, None)

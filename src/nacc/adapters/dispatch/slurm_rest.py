@@ -9,9 +9,10 @@ so a retry cannot make a second job. slurmrestd 22.05 answers a JWT that slurmct
 error``, -1; for a submit ``Zero Bytes were transmitted or received``, 5005): such an answer
 fetches a fresh token once and tries again, and the final error says a JWT may be the cause.
 
-The token comes from ``token`` (a fixed JWT, e.g. ``$SLURM_JWT``) or, by default, from
-``scontrol token username=USER lifespan=S`` on this machine (needs ``SLURM_CONF`` and the
-cluster's JWT key, as on a Slurm login node), renewed before it expires.
+The token comes from ``token`` (a fixed JWT, e.g. ``$SLURM_JWT``; or a ``FileToken``,
+read again when its file changes) or, by default, from ``scontrol token username=USER
+lifespan=S`` on this machine (needs ``SLURM_CONF`` and the cluster's JWT key, as on a
+Slurm login node), renewed before it expires.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from nacc.domain.errors import NaccError
@@ -153,6 +155,30 @@ class ScontrolToken:
         return self._token
 
 
+class FileToken:
+    """A JWT kept in a file (``token_file=`` in the URL): read again whenever the file
+    changes, and when slurmrestd rejects the token (``fresh``), so a fresh token written
+    there (``scontrol token`` on a login node, a secret rotated by the site) is used
+    without a restart. The file holds the token, or ``SLURM_JWT=<token>`` as ``scontrol
+    token`` prints it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self._token, self._seen = path, "", (-1, -1)
+
+    def __call__(self, fresh: bool = False) -> str:
+        try:
+            info = self.path.stat()
+            seen = (info.st_mtime_ns, info.st_size)
+            if fresh or seen != self._seen or not self._token:
+                text = self.path.read_text(encoding="utf-8").strip()
+                self._token, self._seen = text.removeprefix("SLURM_JWT=").strip(), seen
+        except OSError as e:
+            raise SlurmError(f"cannot read the Slurm JWT from {self.path}: {e}", sent=False) from e
+        if not self._token:
+            raise SlurmError(f"the Slurm JWT file {self.path} is empty", sent=False)
+        return self._token
+
+
 class SlurmRest:
     """slurmrestd at ``base_url`` (``http://host:port``) as ``user``.
 
@@ -188,13 +214,14 @@ class SlurmRest:
         ``plugin`` ``slurmdb`` for the accounting API (slurmdbd's, ``/slurmdb/v0.0.38``)."""
         url = f"{self.base_url}/{plugin}/{API}/{path.lstrip('/')}"
         data = None if body is None else json.dumps(body).encode()
-        fresh, delay = False, self.backoff_s
-        for attempt in range(1, self.attempts + 1):
+        fresh, delay, attempt = False, self.backoff_s, 0
+        while True:
+            attempt += 1
             headers = {"X-SLURM-USER-NAME": self.user, "X-SLURM-USER-TOKEN": self._token(fresh)}
             if data is not None:
                 headers["Content-Type"] = "application/json"
             self.calls[(method, key or path)] += 1
-            last = attempt == self.attempts
+            last = attempt >= self.attempts
             try:
                 answer = self._send(method, url, headers, data, self.timeout_s)
             except SlurmError as e:
@@ -203,12 +230,12 @@ class SlurmRest:
             else:
                 if not fresh and not self._fixed and _maybe_auth(method, answer):
                     fresh = True  # an expired or rotated key: one more try with a new token
+                    attempt -= 1  # not a retry of a fault: also with attempts=1
                     continue
                 if answer.status not in _RETRY_STATUS or last:
                     return answer
             time.sleep(delay)
             delay *= 2
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def ok(self, method: str, path: str, body: Any = None, *, key: str = "",
            plugin: str = "slurm") -> dict[str, Any]:  # fmt: skip

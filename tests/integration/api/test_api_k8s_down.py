@@ -1,0 +1,90 @@
+"""A cancel of a job on a Kubernetes backend that is down, over HTTP (SQLite), against the
+FAKE API server (``support.fake_kube``; no real cluster): the fake hangs up on every
+request (``store.down``) while a job runs there; after ``backend_down_s`` the backend is
+down (``/healthz``); the user's cancel ends the job in nacc at once, and no scheduler step
+fails (the router owes the stop: a Kubernetes dispatcher cannot forget a launch); once
+the API server answers again the Job is deleted there and nothing is owed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from jobsetup import funded_project, submit_job, wait_job
+
+from conftest import Api
+from nacc.bootstrap import Settings, build_app, first_operator
+from nacc.service.reports import verify_ledger
+from support.fake_kube import FakeKube, fake_kube
+from support.waiting import wait_until
+
+
+def _scenario(tmp_path: Path, url: str) -> Path:
+    pool = {"id": "naver-h200", "site": "s1", "accelerator": "H200", "count": 8,
+            "node_size": 8, "engine": "kubernetes", "backend": url}  # fmt: skip
+    data = {
+        "name": "k8s-down",
+        "providers": [{"id": "naver", "kind": "private-cloud", "name": "Naver Cloud"}],
+        "sites": [{"id": "s1", "provider": "naver", "region": "Chuncheon", "capital_area": False}],
+        "pools": [pool],
+    }
+    path = tmp_path / "fleet.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def down_k8s(tmp_path: Path) -> Iterator[tuple[Api, FakeKube]]:
+    with fake_kube(tmp_path) as kube:
+        url = f"k8s://fake?kubeconfig={kube.kubeconfig}&timeout=2"
+        settings = Settings(database_url=f"sqlite:///{tmp_path / 'nacc.db'}",
+                            workdir=tmp_path / "jobs", scenario=_scenario(tmp_path, url),
+                            tick_s=0.1, meter_s=0.5, backend_down_s=1.0)  # fmt: skip
+        app, svc = build_app(settings, live=True)
+        secret = first_operator(svc, "Ops", "ops@nacc.example")
+        with TestClient(app) as client:
+            yield Api(client, svc, secret), kube
+        svc.sessions.kw["bind"].dispose()
+
+
+def _job_of(kube: FakeKube, nacc_id: str) -> dict[str, Any] | None:
+    for job in kube.store.items("jobs", "default"):
+        if job["metadata"]["annotations"].get("nacc.io/job-id") == nacc_id:
+            return job
+    return None
+
+
+def test_a_cancel_on_a_down_kubernetes_is_owed_not_a_failing_step(
+    down_k8s: tuple[Api, FakeKube], caplog: pytest.LogCaptureFixture
+) -> None:
+    api, kube = down_k8s
+    live = api.client.app.state.live  # type: ignore[attr-defined]
+    f = funded_project(api.svc)
+    jid = submit_job(api, f.pi, f.project_id, command="sleep 600").json()["id"]
+    name = wait_until(lambda: _job_of(kube, jid), 30, "the Job")["metadata"]["name"]
+    kube.controller.admit(name)
+    kube.controller.run(name)
+    assert wait_job(api, f.pi, jid, {"running"})["state"] == "running"
+    kube.store.down = True
+    wait_until(lambda: api.client.get("/healthz").json()["backends_down"] == 1, 60,
+               "the Kubernetes backend to be down")  # fmt: skip
+    caplog.set_level(logging.WARNING, logger="nacc.live")
+    r = api.client.post(f"/jobs/{jid}/cancel", headers=api.as_(f.pi))
+    assert r.status_code == 202
+    assert wait_job(api, f.pi, jid, {"cancelled"})["state"] == "cancelled"
+    assert set(live.engine.dispatcher.owed) == {jid}
+    assert _job_of(kube, jid) is not None  # not deleted yet: the API server hangs up
+    assert not [r for r in caplog.records if "step failed" in r.getMessage()]
+    kube.store.down = False
+    wait_until(lambda: _job_of(kube, jid) is None, 60, "the owed delete to be made")
+    wait_until(lambda: api.client.get("/healthz").json()["backends_down"] == 0, 30,
+               "the backend to be up")  # fmt: skip
+    assert live.engine.dispatcher.owed == {}
+    assert not [r for r in caplog.records if "step failed" in r.getMessage()]
+    report = verify_ledger(api.svc)
+    assert report.ok, report.lines()
