@@ -83,6 +83,7 @@ class Engine:
         self.running: dict[JobId, JobRecord] = {}
         self.total = sum(p.count for p in self.pools.values())
         self._projects: dict[str, None] = {}
+        self._shares_memo: tuple[int, dict[str, float]] = (-1, {})  # by number of projects
         self.rounds = 0
         self.starts = 0
         self.refused: list[tuple[JobId, Reason]] = []  # plan actions the backends cannot do
@@ -216,11 +217,18 @@ class Engine:
         return fair_tree(paths, usage, self.config.tree_shares)
 
     def _shares(self) -> dict[str, float]:
+        """Flat share targets; the projects known only grow, so they are recomputed only
+        when one was added (a view's mappings are read-only to policies)."""
+        known, memo = self._shares_memo
+        if known == len(self._projects):
+            return memo
         given = self.config.shares
         names = list(self._projects)
         raw = {p: (given.get(p, 0.0) if given else 1.0) for p in names}
         total = sum(raw.values()) or 1.0
-        return {p: v / total for p, v in raw.items()}
+        shares = {p: v / total for p, v in raw.items()}
+        self._shares_memo = (len(names), shares)
+        return shares
 
     # -- acting -------------------------------------------------------------------------
     def _apply(self, plan: plans.Plan, now: float) -> None:
@@ -436,6 +444,8 @@ class Engine:
         lifecycle.check(rec.state, dst)
         src, rec.state = rec.state, dst
         rec.reason = cause
+        if type(self.events) is _NullSink:
+            return  # nobody listens (the simulator's case): no event is built
         if launched is None:
             self.events.emit(JobEvent(rec.spec.id, now, src, dst, cause, pool, exit_code))
         else:

@@ -169,6 +169,25 @@ FASTEST = Prefer(Rule.FASTEST)
 ROOMIEST = Prefer(Rule.ROOMIEST)
 
 
+def by_speed(options: Iterable[tuple[PoolId, float]]) -> tuple[tuple[PoolId, float], ...]:
+    """``options`` fastest first, ties in their order: the order in which ``FASTEST``
+    prefers them, so ``first_fit(by_speed(o), ...)`` is ``choose_pool(o, ..., FASTEST)``
+    (without ``admits``)."""
+    return tuple(sorted(options, key=lambda o: -o[1]))
+
+
+def first_fit(
+    order: Iterable[tuple[PoolId, float]], need: int, free: Mapping[PoolId, int]
+) -> tuple[PoolId | None, float]:
+    """The first of ``order`` (pool, rate) with room for ``need``, and its rate; (None,
+    0.0) if none has room. With an order from ``by_speed`` or ``preference`` this is
+    ``choose_pool`` for that rule, at the cost of a first-fit scan."""
+    for pid, rate in order:
+        if free[pid] >= need:
+            return pid, rate
+    return None, 0.0
+
+
 def choose_pool(
     options: Iterable[tuple[PoolId, float]],
     need: int,
