@@ -93,9 +93,11 @@ class AttainedService:
         self._served: dict[JobId, tuple[int, float]] = {}
         self._fleet: tuple[object, ...] = ()
         self._type: dict[PoolId, str] = {}
+        self._types: frozenset[str] = frozenset()
         # running jobs off their best type: pool, and the types worth moving up to
         self._off: dict[JobId, tuple[PoolId, frozenset[str]]] = {}
         self._calls = 0
+        self._protect = config.min_run_s  # this call's _protect_s
         self.wake: float | None = None
         self._reasons = (
             Reason.of(Code.START_LEAST_SERVICE, policy=name),
@@ -106,6 +108,7 @@ class AttainedService:
     def plan(self, view: ClusterView) -> Plan:
         self.wake = None
         self._housekeep(view)
+        self._protect = self._protect_s(view)
         easy = self._room_for_all(view)
         if easy is not None:
             return easy
@@ -120,6 +123,7 @@ class AttainedService:
         if fleet != self._fleet:
             self._fleet, self._static, self._served = fleet, {}, {}
             self._type = {pid: pv.pool.accel_type for pid, pv in view.pools.items()}
+            self._types = frozenset(self._type.values())
             self._off, self._calls = {}, 0
         self._calls += 1
         if self._calls % 512 == 0:  # forget jobs that have left
@@ -176,29 +180,28 @@ class AttainedService:
     def _job(self, view: ClusterView, jid: JobId, p: PendingJob, r: RunningJob | None,
              pressure: dict[str, float], total: float) -> _Job | None:  # fmt: skip
         spec = p.spec
-        st = self._static_of(view, jid, spec)
+        st = self._static.get(jid) or self._static_of(view, jid, spec)
         if st is None:
             return None
         service = self._service(view, jid, p, st) if p.preemptions else 0.0
-        rate_now, speed = 0.0, 0.0
-        if r is not None:
-            accel = view.pools[r.pool_id].pool.accel_type
-            rate_now = st.rate_of.get(accel) or view.rates.rate(spec, accel) or 0.0
-            speed = st.need * rate_now / st.best
-            service += (view.now - r.started_s) * speed
+        now = view.now
         fs = pressure.get(spec.project)
         if fs is None:
             fs = pressure[spec.project] = self._pressure(view, spec.project, total)
+        if r is not None:
+            accel = self._type[r.pool_id]
+            rate_now = st.rate_of.get(accel) or view.rates.rate(spec, accel) or 0.0
+            speed = st.need * rate_now / st.best
+            service += (now - r.started_s) * speed
+            service *= fs
+            queue = bisect.bisect_right(self.cfg.thresholds_s, service)
+            protected = now - r.started_s < self._protect
+            return _Job(jid, st, service, queue, r, rate_now, speed * fs, protected)
         service *= fs
         queue = bisect.bisect_right(self.cfg.thresholds_s, service)
-        if (
-            r is None
-            and queue
-            and view.now - p.queued_since_s > (self.cfg.starve_factor * service / (fs * st.need))
-        ):
+        if queue and now - p.queued_since_s > (self.cfg.starve_factor * service / (fs * st.need)):
             queue = 0  # starved: back to the top queue
-        protected = r is not None and view.now - r.started_s < self._protect_s(view)
-        return _Job(jid, st, service, queue, r, rate_now, speed * fs, protected)
+        return _Job(jid, st, service, queue, None, 0.0, 0.0, False)
 
     def _pressure(self, view: ClusterView, project: str, total: float) -> float:
         share = view.shares.get(project, 0.0)
@@ -282,7 +285,7 @@ class AttainedService:
     def _up_types(self, st: _Static, pool_id: PoolId) -> frozenset[str]:
         """The types a job running on ``pool_id`` would move up to (``move_gain`` faster)."""
         floor = st.rate_of.get(self._type[pool_id], 0.0) * self.cfg.move_gain
-        return frozenset(t for t in set(self._type.values()) if st.rate_of.get(t, 0.0) >= floor)
+        return frozenset(t for t in self._types if st.rate_of.get(t, 0.0) >= floor)
 
     def _off_best(self, view: ClusterView) -> dict[JobId, tuple[PoolId, frozenset[str]]]:
         """Running jobs off their best type (those that may move up), with their pool and

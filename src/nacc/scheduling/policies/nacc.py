@@ -87,6 +87,10 @@ class NaccPolicy:
         if self.mode != "auto":
             return self.mode == "attained"
         # O(1): the first jobs of the queue (then the running ones) decide the mode.
+        for first in itertools.chain(view.pending.values(), view.running.values()):
+            if first.spec.time_limit_s is None:
+                return True  # what the scan below answers at its first job
+            break
         head = itertools.chain(view.pending.values(), view.running.values())
         return any(j.spec.time_limit_s is None for j in itertools.islice(head, _MODE_PROBE))
 
