@@ -244,7 +244,8 @@ class GavelPolicy:
 
         Every job that can run on the type is listed, with or without an allocation."""
         queue: list[Entry] = []
-        alloc, deficit, job_time, half = state.alloc, state.deficit, state.job_time, self._half_round
+        alloc, deficit, job_time = state.alloc, state.deficit, state.job_time
+        half = self._half_round
         none: dict[str, float] = {}
         for t in sorted(fleet.types, key=lambda k: (-state.speed.get(k, 0.0), k)):
             total = state.worker_time.get(t, 0.0)
