@@ -81,6 +81,8 @@ class Engine:
         self.jobs: dict[JobId, JobRecord] = {}
         self.pending: dict[JobId, JobRecord] = {}
         self.running: dict[JobId, JobRecord] = {}
+        # read-only live views for the snapshots (the dicts are never replaced)
+        self._views = (MappingProxyType(self.pending), MappingProxyType(self.running))
         self.total = sum(p.count for p in self.pools.values())
         self._projects: dict[str, None] = {}
         self._shares_memo: tuple[int, dict[str, float]] = (-1, {})  # by number of projects
@@ -197,8 +199,8 @@ class Engine:
         return ClusterView(
             now=now,
             pools=pools,
-            pending=MappingProxyType(self.pending),
-            running=MappingProxyType(self.running),
+            pending=self._views[0],
+            running=self._views[1],
             usage=usage,
             shares=self._shares() if tree is None else dict(tree.effective_share),
             rates=self.rates,
