@@ -13,6 +13,7 @@ for script in (
     "philly_offered.py",
     "gavel_style.py",
     "round_micro.py",
+    "round_micro.py --accelerators 100000 --pending 50000 --rounds 100 --policies nacc,fifo,slurm",
     "api_submit.py",
     "tick_write.py",
     "live_drain.py",
@@ -21,4 +22,5 @@ for script in (
     "portal_pages.py",
 ):
     print(f"\n=== bench/{script} ===", flush=True)
-    subprocess.run([sys.executable, str(HERE / script)], check=True)
+    name, *args = script.split()
+    subprocess.run([sys.executable, str(HERE / name), *args], check=True)

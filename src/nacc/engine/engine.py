@@ -81,8 +81,11 @@ class Engine:
         self.jobs: dict[JobId, JobRecord] = {}
         self.pending: dict[JobId, JobRecord] = {}
         self.running: dict[JobId, JobRecord] = {}
+        # read-only live views for the snapshots (the dicts are never replaced)
+        self._views = (MappingProxyType(self.pending), MappingProxyType(self.running))
         self.total = sum(p.count for p in self.pools.values())
         self._projects: dict[str, None] = {}
+        self._shares_memo: tuple[int, dict[str, float]] = (-1, {})  # by number of projects
         self.rounds = 0
         self.starts = 0
         self.refused: list[tuple[JobId, Reason]] = []  # plan actions the backends cannot do
@@ -196,8 +199,8 @@ class Engine:
         return ClusterView(
             now=now,
             pools=pools,
-            pending=MappingProxyType(self.pending),
-            running=MappingProxyType(self.running),
+            pending=self._views[0],
+            running=self._views[1],
             usage=usage,
             shares=self._shares() if tree is None else dict(tree.effective_share),
             rates=self.rates,
@@ -216,11 +219,18 @@ class Engine:
         return fair_tree(paths, usage, self.config.tree_shares)
 
     def _shares(self) -> dict[str, float]:
+        """Flat share targets; the projects known only grow, so they are recomputed only
+        when one was added (a view's mappings are read-only to policies)."""
+        known, memo = self._shares_memo
+        if known == len(self._projects):
+            return memo
         given = self.config.shares
         names = list(self._projects)
         raw = {p: (given.get(p, 0.0) if given else 1.0) for p in names}
         total = sum(raw.values()) or 1.0
-        return {p: v / total for p, v in raw.items()}
+        shares = {p: v / total for p, v in raw.items()}
+        self._shares_memo = (len(names), shares)
+        return shares
 
     # -- acting -------------------------------------------------------------------------
     def _apply(self, plan: plans.Plan, now: float) -> None:
@@ -436,6 +446,8 @@ class Engine:
         lifecycle.check(rec.state, dst)
         src, rec.state = rec.state, dst
         rec.reason = cause
+        if type(self.events) is _NullSink:
+            return  # nobody listens (the simulator's case): no event is built
         if launched is None:
             self.events.emit(JobEvent(rec.spec.id, now, src, dst, cause, pool, exit_code))
         else:

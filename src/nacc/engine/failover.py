@@ -36,6 +36,9 @@ def after_poll(engine: Engine, now: float) -> int:
     """Re-plan the jobs not yet started on down backends, settle abandoned jobs that ran
     anyway; returns how many jobs changed (the policy decides again)."""
     router = engine.dispatcher
+    if not router.down and not router.returned:  # the common case: every backend answers
+        engine.down = frozenset()
+        return 0
     down = {p: d for d in router.down.values() for p in d.pools}
     engine.down = frozenset(down)
     changed = 0

@@ -169,6 +169,44 @@ FASTEST = Prefer(Rule.FASTEST)
 ROOMIEST = Prefer(Rule.ROOMIEST)
 
 
+def by_speed(options: Iterable[tuple[PoolId, float]]) -> tuple[tuple[PoolId, float], ...]:
+    """``options`` fastest first, ties in their order: the order in which ``FASTEST``
+    prefers them, so ``first_fit(by_speed(o), ...)`` is ``choose_pool(o, ..., FASTEST)``
+    (without ``admits``)."""
+    return tuple(sorted(options, key=lambda o: -o[1]))
+
+
+def preference(
+    options: Iterable[tuple[PoolId, float]], prefer: Prefer
+) -> tuple[tuple[PoolId, float], ...]:
+    """``options`` in the order ``prefer`` ranks them whatever the free counts, so that
+    the first of them with room (and admitted) is the one ``choose_pool`` picks:
+    ``FIRST`` keeps the order, ``FASTEST`` is ``by_speed``, ``SLOWEST_ABOVE`` puts the
+    pools at least ``floor`` fast first, slowest first, then the rest fastest first
+    (ties in order throughout). ``ROOMIEST`` depends on the free counts: no such order."""
+    if prefer.rule is Rule.ROOMIEST:
+        raise ValueError("preference: ROOMIEST has no order independent of free counts")
+    if prefer.rule is Rule.FIRST:
+        return tuple(options)
+    if prefer.rule is Rule.FASTEST:
+        return by_speed(options)
+    good = [o for o in options if o[1] >= prefer.floor]
+    rest = [o for o in options if o[1] < prefer.floor]
+    return (*sorted(good, key=lambda o: o[1]), *by_speed(rest))
+
+
+def first_fit(
+    order: Iterable[tuple[PoolId, float]], need: int, free: Mapping[PoolId, int]
+) -> tuple[PoolId | None, float]:
+    """The first of ``order`` (pool, rate) with room for ``need``, and its rate; (None,
+    0.0) if none has room. With an order from ``by_speed`` or ``preference`` this is
+    ``choose_pool`` for that rule, at the cost of a first-fit scan."""
+    for pid, rate in order:
+        if free[pid] >= need:
+            return pid, rate
+    return None, 0.0
+
+
 def choose_pool(
     options: Iterable[tuple[PoolId, float]],
     need: int,

@@ -95,12 +95,14 @@ class JobTable:
             self._reset(fleet)
         slot = self._slot
         ids = list(view.pending)
-        slots = list(map(slot.get, ids))
-        if None in slots:
-            slots = [
-                s if s is not None else self._add(view, j) for s, j in zip(slots, ids, strict=True)
-            ]
-        rows = self._data[np.array(slots, dtype=np.int64)]
+        try:  # every job seen before (the common case): one pass in C
+            index = np.fromiter(map(slot.__getitem__, ids), dtype=np.int64, count=len(ids))
+        except KeyError:
+            index = np.array(
+                [s if (s := slot.get(j)) is not None else self._add(view, j) for j in ids],
+                dtype=np.int64,
+            )
+        rows = self._data[index]
         return Columns(
             ids=ids,
             submit=rows[:, _SUBMIT],

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobSpec
 from nacc.domain.reasons import Code, Reason
-from nacc.scheduling.placement import FASTEST, CandidateCache, choose_pool, fleet_key
+from nacc.scheduling.placement import CandidateCache, by_speed, first_fit, fleet_key
 from nacc.scheduling.plan import Action, Plan, Preempt, Reject, Start
 from nacc.scheduling.view import ClusterView, PendingJob, RunningJob
 
@@ -65,6 +65,7 @@ class _Static:
     rate_of: dict[str, float]  # accelerator type -> rate, acceptable types only
     best: float
     gain: float  # best rate / slowest acceptable rate
+    fastest: tuple[tuple[PoolId, float], ...] = ()  # pools by rate, fastest first (stable)
 
 
 @dataclass(slots=True)
@@ -92,8 +93,11 @@ class AttainedService:
         self._served: dict[JobId, tuple[int, float]] = {}
         self._fleet: tuple[object, ...] = ()
         self._type: dict[PoolId, str] = {}
-        self._off: dict[JobId, PoolId] = {}  # running jobs off their best type
+        self._types: frozenset[str] = frozenset()
+        # running jobs off their best type: pool, and the types worth moving up to
+        self._off: dict[JobId, tuple[PoolId, frozenset[str]]] = {}
         self._calls = 0
+        self._protect = config.min_run_s  # this call's _protect_s
         self.wake: float | None = None
         self._reasons = (
             Reason.of(Code.START_LEAST_SERVICE, policy=name),
@@ -104,6 +108,7 @@ class AttainedService:
     def plan(self, view: ClusterView) -> Plan:
         self.wake = None
         self._housekeep(view)
+        self._protect = self._protect_s(view)
         easy = self._room_for_all(view)
         if easy is not None:
             return easy
@@ -118,6 +123,7 @@ class AttainedService:
         if fleet != self._fleet:
             self._fleet, self._static, self._served = fleet, {}, {}
             self._type = {pid: pv.pool.accel_type for pid, pv in view.pools.items()}
+            self._types = frozenset(self._type.values())
             self._off, self._calls = {}, 0
         self._calls += 1
         if self._calls % 512 == 0:  # forget jobs that have left
@@ -134,7 +140,7 @@ class AttainedService:
             rate_of = {view.pools[p].pool.accel_type: r for p, r in pools}
             best = max(rate_of.values())
             st = _Static(spec, spec.accelerators, pools, rate_of, best,
-                         best / min(rate_of.values()))  # fmt: skip
+                         best / min(rate_of.values()), by_speed(pools))  # fmt: skip
             self._static[jid] = st
         return st
 
@@ -174,29 +180,28 @@ class AttainedService:
     def _job(self, view: ClusterView, jid: JobId, p: PendingJob, r: RunningJob | None,
              pressure: dict[str, float], total: float) -> _Job | None:  # fmt: skip
         spec = p.spec
-        st = self._static_of(view, jid, spec)
+        st = self._static.get(jid) or self._static_of(view, jid, spec)
         if st is None:
             return None
         service = self._service(view, jid, p, st) if p.preemptions else 0.0
-        rate_now, speed = 0.0, 0.0
-        if r is not None:
-            accel = view.pools[r.pool_id].pool.accel_type
-            rate_now = st.rate_of.get(accel) or view.rates.rate(spec, accel) or 0.0
-            speed = st.need * rate_now / st.best
-            service += (view.now - r.started_s) * speed
+        now = view.now
         fs = pressure.get(spec.project)
         if fs is None:
             fs = pressure[spec.project] = self._pressure(view, spec.project, total)
+        if r is not None:
+            accel = self._type[r.pool_id]
+            rate_now = st.rate_of.get(accel) or view.rates.rate(spec, accel) or 0.0
+            speed = st.need * rate_now / st.best
+            service += (now - r.started_s) * speed
+            service *= fs
+            queue = bisect.bisect_right(self.cfg.thresholds_s, service)
+            protected = now - r.started_s < self._protect
+            return _Job(jid, st, service, queue, r, rate_now, speed * fs, protected)
         service *= fs
         queue = bisect.bisect_right(self.cfg.thresholds_s, service)
-        if (
-            r is None
-            and queue
-            and view.now - p.queued_since_s > (self.cfg.starve_factor * service / (fs * st.need))
-        ):
+        if queue and now - p.queued_since_s > (self.cfg.starve_factor * service / (fs * st.need)):
             queue = 0  # starved: back to the top queue
-        protected = r is not None and view.now - r.started_s < self._protect_s(view)
-        return _Job(jid, st, service, queue, r, rate_now, speed * fs, protected)
+        return _Job(jid, st, service, queue, None, 0.0, 0.0, False)
 
     def _pressure(self, view: ClusterView, project: str, total: float) -> float:
         share = view.shares.get(project, 0.0)
@@ -257,9 +262,8 @@ class AttainedService:
         rest.sort(key=lambda j: -j.st.gain)  # stable: ties keep the priority order
         for job in rest:
             need, r = job.st.need, job.running
-            pid = choose_pool(job.st.pools, need, room, FASTEST)
+            pid, rate = first_fit(job.st.fastest, need, room)
             if r is not None:
-                rate = dict(job.st.pools)[pid] if pid is not None else 0.0
                 if pid is None or not self._worth_moving(view, job, rate):
                     placed[job.jid] = r.pool_id
                     continue
@@ -278,25 +282,25 @@ class AttainedService:
         saved = ahead / job.rate_now - ahead / rate
         return saved > 2.0 * view.restart_cost_s
 
-    def _off_best(self, view: ClusterView) -> list[tuple[JobId, RunningJob]]:
-        """Running jobs off their best type (those that may move up): kept from this
-        policy's own starts, re-read from the whole view every ``_RESCAN`` calls (jobs
-        another party started, e.g. a capacity block's, are found then)."""
+    def _up_types(self, st: _Static, pool_id: PoolId) -> frozenset[str]:
+        """The types a job running on ``pool_id`` would move up to (``move_gain`` faster)."""
+        floor = st.rate_of.get(self._type[pool_id], 0.0) * self.cfg.move_gain
+        return frozenset(t for t in self._types if st.rate_of.get(t, 0.0) >= floor)
+
+    def _off_best(self, view: ClusterView) -> dict[JobId, tuple[PoolId, frozenset[str]]]:
+        """Running jobs off their best type (those that may move up), with their pool and
+        the types worth moving up to: kept from this policy's own starts, re-read from
+        the whole view every ``_RESCAN`` calls (jobs another party started, e.g. a
+        capacity block's, are found then). Entries of jobs that stopped or moved since
+        are still in it: the caller checks each against the view."""
         off = self._off
         if self._calls % _RESCAN == 1 or _RESCAN == 1:
             off.clear()
             for jid, r in view.running.items():
                 st = self._static_of(view, jid, r.spec)
                 if st is not None and st.rate_of.get(self._type[r.pool_id], 0.0) < st.best:
-                    off[jid] = r.pool_id
-        out: list[tuple[JobId, RunningJob]] = []
-        for jid, pid in list(off.items()):
-            got = view.running.get(jid)
-            if got is None or got.pool_id != pid:
-                del off[jid]
-            else:
-                out.append((jid, got))
-        return out
+                    off[jid] = (r.pool_id, self._up_types(st, r.pool_id))
+        return off
 
     def _room_for_all(self, view: ClusterView) -> Plan | None:
         """The common case, cheaply: every waiting job fits in the free accelerators, so
@@ -322,17 +326,17 @@ class AttainedService:
         waiting = len(jobs)
         # A running job can only move up to a pool with room that runs it faster.
         open_types = {self._type[p] for p, n in free.items() if n > 0}
-        best_open: dict[int, float] = {}  # per shape (jobs of a shape share their pools)
-        for jid, r in self._off_best(view):
-            st = self._static[jid]
-            top = best_open.get(id(st.pools))
-            if top is None:
-                top = best_open[id(st.pools)] = max(st.rate_of.get(t, 0.0) for t in open_types)
-            if top < st.rate_of.get(self._type[r.pool_id], 0.0) * self.cfg.move_gain:
+        off, running = self._off_best(view), view.running
+        for jid, (pid, up) in list(off.items()):
+            r = running.get(jid)
+            if r is None or r.pool_id != pid:
+                del off[jid]  # stopped or moved since
+                continue
+            if up.isdisjoint(open_types):
                 continue
             job = self._job(view, jid, r, r, pressure, total)
             if job is not None:
-                free[r.pool_id] += st.need  # _place takes its own place back
+                free[pid] += job.st.need  # _place takes its own place back
                 jobs.append(job)
         if not jobs:
             return Plan(tuple(actions))
@@ -373,7 +377,7 @@ class AttainedService:
             assert isinstance(a, Start)
             st = self._static[a.job_id]
             if st.rate_of.get(self._type[a.pool_id], 0.0) < st.best:
-                self._off[a.job_id] = a.pool_id
+                self._off[a.job_id] = (a.pool_id, self._up_types(st, a.pool_id))
             else:
                 self._off.pop(a.job_id, None)
         self.wake = self._next_wake(view, jobs, placed)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from nacc.domain.ids import JobId
 from nacc.domain.reasons import Code, Reason
-from nacc.scheduling.placement import no_pool_reason
+from nacc.scheduling.placement import fleet_key, no_pool_reason
 from nacc.scheduling.plan import Action, Plan, Reject
 from nacc.scheduling.policies.gavel_lp import LpResult
 from nacc.scheduling.policies.gavel_mechanism import (
@@ -95,6 +95,11 @@ class GavelPolicy:
         self.reset_after_zero = reset_after_zero
         self._half_round = round_s / 2.0
         self._state: GavelState | None = None
+        # per job, pure functions of the job and the fleet: its throughput row and its
+        # place in Gavel's job order (kept for the jobs of the last call)
+        self._fleet_key: tuple[object, ...] = ()
+        self._thr: dict[JobId, dict[str, float]] = {}
+        self._order: dict[JobId, tuple[float, tuple[str, int, str]]] = {}
 
     @property
     def state(self) -> GavelState | None:
@@ -103,8 +108,16 @@ class GavelPolicy:
 
     def plan(self, view: ClusterView) -> Plan:
         fleet = _fleet(view)
-        jobs = _jobs(view)
-        thr = {jid: _rates(view, job.spec, fleet) for jid, job in jobs.items()}
+        key = fleet_key(view)
+        if key != self._fleet_key:
+            self._fleet_key, self._thr, self._order = key, {}, {}
+        jobs = _jobs(view, self._order)
+        memo = self._thr
+        thr = {}
+        for jid, job in jobs.items():
+            row = memo.get(jid)
+            thr[jid] = row if row is not None else _rates(view, job.spec, fleet)
+        self._thr = thr
         actions: list[Action] = []
         reasons: dict[JobId, Reason] = {}
         for jid, row in thr.items():
@@ -231,14 +244,24 @@ class GavelPolicy:
 
         Every job that can run on the type is listed, with or without an allocation."""
         queue: list[Entry] = []
+        alloc, deficit, job_time = state.alloc, state.deficit, state.job_time
+        half = self._half_round
+        none: dict[str, float] = {}
         for t in sorted(fleet.types, key=lambda k: (-state.speed.get(k, 0.0), k)):
+            total = state.worker_time.get(t, 0.0)
             keyed = []
             for jid in jobs:
                 if t not in thr[jid]:
                     continue
-                p = self._priority(state, jid, t)
-                d = state.deficit.get(jid, {}).get(t, 0.0)
-                x = state.alloc.get(jid, {}).get(t, 0.0)
+                # _priority, inlined (the same arithmetic)
+                x = alloc.get(jid, none).get(t, 0.0)
+                if x <= 0.0:
+                    p = 0.0
+                elif total <= 0.0:
+                    p = x * NEW_JOB_PRIORITY
+                else:
+                    p = x / (job_time[jid].get(t, half) / total)
+                d = deficit.get(jid, none).get(t, 0.0)
                 keyed.append(((p, d, x), (jid, t, p)))
             keyed.sort(key=lambda e: e[0], reverse=True)
             queue += [e[1] for e in keyed]

@@ -49,12 +49,22 @@ def _fleet(view: ClusterView) -> Fleet:
     return Fleet(list(pools), pools, room, size)
 
 
-def _jobs(view: ClusterView) -> dict[JobId, PendingJob]:
+def _jobs(
+    view: ClusterView, keys: dict[JobId, tuple[float, tuple[str, int, str]]] | None = None
+) -> dict[JobId, PendingJob]:
     """Pending and running jobs in arrival order (Gavel's job-id order), then by id, where
-    ids that end in a number (trace line numbers, ``stem:12``) sort numerically."""
+    ids that end in a number (trace line numbers, ``stem:12``) sort numerically.
+    ``keys``: a memo of each job's sort key, replaced by this call's jobs' keys."""
     merged: dict[JobId, PendingJob] = {**view.pending, **view.running}
-    ordered = sorted(merged.items(), key=lambda kv: (kv[1].spec.submit_s, _id_key(kv[0])))
-    return dict(ordered)
+    memo = {} if keys is None else keys
+    fresh: dict[JobId, tuple[float, tuple[str, int, str]]] = {}
+    for jid, job in merged.items():
+        k = memo.get(jid)
+        fresh[jid] = k if k is not None else (job.spec.submit_s, _id_key(jid))
+    if keys is not None:
+        keys.clear()
+        keys.update(fresh)
+    return {jid: merged[jid] for jid in sorted(merged, key=fresh.__getitem__)}
 
 
 def _id_key(jid: JobId) -> tuple[str, int, str]:

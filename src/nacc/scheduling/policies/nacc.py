@@ -35,7 +35,14 @@ import numpy as np
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.reasons import Code, Reason
 from nacc.scheduling.calendar import CapacityCalendar
-from nacc.scheduling.placement import ACCEPTABLE_SPEED, FASTEST, Prefer, choose_pool, no_pool_reason
+from nacc.scheduling.placement import (
+    ACCEPTABLE_SPEED,
+    FASTEST,
+    Prefer,
+    choose_pool,
+    no_pool_reason,
+    preference,
+)
 from nacc.scheduling.plan import Action, Plan, Reject, Start
 from nacc.scheduling.policies.attained import AttainedConfig, AttainedService
 from nacc.scheduling.reservation import Reservation, reserve
@@ -80,6 +87,10 @@ class NaccPolicy:
         if self.mode != "auto":
             return self.mode == "attained"
         # O(1): the first jobs of the queue (then the running ones) decide the mode.
+        for first in itertools.chain(view.pending.values(), view.running.values()):
+            if first.spec.time_limit_s is None:
+                return True  # what the scan below answers at its first job
+            break
         head = itertools.chain(view.pending.values(), view.running.values())
         return any(j.spec.time_limit_s is None for j in itertools.islice(head, _MODE_PROBE))
 
@@ -156,42 +167,49 @@ class NaccPolicy:
         for i in order[:_REASONS_FOR].tolist():
             reasons[cols.ids[i]] = waiting
         candidates = ~blocked[cols.shape] & (cols.best_rate > 0)
-        for i in order[candidates[order]].tolist():
-            six = int(cols.shape[i])
-            if blocked[six]:
-                continue
-            pid = self._fit(view, cap, cols, i, resv)
-            if pid is None:
-                blocked[six] = resv is None
+        walk = order[candidates[order]]
+        # Once every shape still in the walk is blocked (no reservation), nothing more starts.
+        live = set(np.unique(cols.shape[walk]).tolist())
+        is_blocked = blocked.tolist()
+        prefs: dict[tuple[int, bool], tuple[tuple[PoolId, float], ...]] = {}
+        free, now = cap.free, view.now
+        for i, six, limit in zip(walk.tolist(), cols.shape[walk].tolist(),
+                                 cols.limit[walk].tolist(), strict=True):  # fmt: skip
+            if is_blocked[six]:
                 continue
             need = cols.shapes[six].need
+            key = (six, limit / float(cols.best_rate[i]) > self.short_job_s)
+            pref = prefs.get(key)
+            if pref is None:
+                pref = prefs[key] = self._preference(cols, i, key[1])
+            end = now + limit
+            pid = None
+            for p, _ in pref:
+                if free[p] >= need and (resv is None or resv.admits(p, need, end)):
+                    pid = p
+                    break
+            if pid is None:
+                if resv is None:
+                    is_blocked[six] = True
+                    live.discard(six)
+                    if not live:
+                        break
+                continue
             cap.take(pid, need)
             actions.append(Start(cols.ids[i], pid, need, started))
             if resv is not None:
-                resv.consume(pid, need, view.now + float(cols.limit[i]))
+                resv.consume(pid, need, end)
             if not cap.any_free():
                 break
 
-    def _fit(
-        self,
-        view: ClusterView,
-        cap: CapacityCalendar,
-        cols: Columns,
-        i: int,
-        resv: Reservation | None,
-    ) -> PoolId | None:
+    def _preference(self, cols: Columns, i: int, long: bool) -> tuple[tuple[PoolId, float], ...]:
+        """The pools of job ``i``'s shape in the order it takes them (``placement.preference``).
+        A short job takes the slowest pool that is still fast enough, leaving the fastest
+        accelerators to long jobs, whose completion times gain the most."""
         shape = cols.shapes[int(cols.shape[i])]
-        need, end = shape.need, view.now + float(cols.limit[i])
         top = float(cols.best_rate[i])
-        # A short job takes the slowest pool that is still fast enough, leaving the
-        # fastest accelerators to long jobs, whose completion times gain the most.
-        prefer = (
-            FASTEST
-            if float(cols.limit[i]) / top > self.short_job_s
-            else Prefer.slowest_above(self.short_job_speed * top)
-        )
-        admits = None if resv is None else (lambda p: resv.admits(p, need, end))
-        return choose_pool(shape.pools, need, cap.free, prefer, admits)
+        prefer = FASTEST if long else Prefer.slowest_above(self.short_job_speed * top)
+        return preference(shape.pools, prefer)
 
 
 def make_nacc(**options: object) -> NaccPolicy:
