@@ -12,6 +12,7 @@ from nacc.domain.jobs import JobSpec
 from nacc.domain.pools import Pool
 from nacc.ports.dispatch import (
     ENDED,
+    AccountLimits,
     BackendUnreachable,
     Closable,
     Dispatcher,
@@ -28,6 +29,7 @@ from nacc.ports.dispatch import (
 
 __all__ = [
     "ENDED",
+    "AccountLimits",
     "BackendUnreachable",
     "Clock",
     "Closable",

@@ -3,7 +3,7 @@
 A backend has a small required interface (``launch``, ``stop``, ``poll``) and declares
 what it cannot do in ``unsupported`` (capability name -> reason), SkyPilot style; the
 engine checks that before asking. Optional capabilities are separate protocols a backend
-may also implement (``LogSource``, ``Recoverable``), checked with ``isinstance``.
+may also implement (``LogSource``, ``Recoverable``, ``AccountLimits``), checked with ``isinstance``.
 
 A launch carries the job's payload (command, working directory, environment, image,
 resources); an observation carries a structured outcome with the time it really
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
@@ -184,4 +185,21 @@ class Recoverable(Protocol):
         """Report on each of ``job_ids`` (what the service believes runs there), and
         re-adopt those still running; jobs it runs that are not listed are reported
         ``unknown`` too (launched by a service that crashed before recording them)."""
+        ...
+
+
+@runtime_checkable
+class AccountLimits(Protocol):
+    """A backend that enforces projects' awards itself (Slurm: each project an account
+    whose association limit is what it may still spend there)."""
+
+    @property
+    def enforces_limits(self) -> bool:
+        """Whether this backend is set to (a Slurm URL with ``accounts=1``)."""
+        ...
+
+    def sync_limits(self, available: Mapping[str, Decimal], rate: float) -> int:
+        """Push each project's spendable credits (``project id -> credits``) as its
+        limit, at ``rate`` credits per accelerator-hour; the number of limits changed.
+        Raises on a backend that cannot be reached (the caller tries again later)."""
         ...

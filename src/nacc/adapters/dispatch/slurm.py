@@ -32,12 +32,13 @@ import os
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl
 
 from nacc.adapters.dispatch.remote import RemoteJobs
-from nacc.adapters.dispatch.slurm_accounts import account_name
+from nacc.adapters.dispatch.slurm_accounts import SlurmAccounts
 from nacc.adapters.dispatch.slurm_rest import SlurmError, SlurmRest
 from nacc.adapters.dispatch.slurm_states import ACTIVE, STARTED, ended, pending_reason, when
 from nacc.domain.errors import InputError, NaccError, UnknownName
@@ -168,6 +169,19 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
         super().__init__()
         self._cancelled: set[int] = set()
         self._abandoned: dict[JobId, _Job] = {}
+        self.accounts = SlurmAccounts(config.tag, config.user)
+
+    # -- awards as association limits (``AccountLimits``) -----------------------------
+    @property
+    def enforces_limits(self) -> bool:
+        return self.config.accounts
+
+    def sync_limits(self, available: Mapping[str, Decimal], rate: float) -> int:
+        """Each project's credits as its account's ``GrpTRESMins`` (``slurm_accounts``);
+        nothing without ``accounts=1``. How many limits were set."""
+        if not self.config.accounts:
+            return 0
+        return len(self.accounts.sync(available, rate))
 
     @property
     def name(self) -> str:
@@ -261,7 +275,7 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
             "standard_error": out,
         }
         if self.config.accounts:
-            job["account"] = account_name(self.config.tag, spec.project)
+            job["account"] = self.accounts.ensure(spec.project)  # sacctmgr fails: unreachable
         partition = self.config.partitions.get(pool.id, self.config.partition)
         if partition:
             job["partition"] = partition

@@ -64,6 +64,26 @@ class SlurmAccounts:
 
     def __init__(self, tag: str, user: str = "root", run: Run = _run) -> None:
         self.tag, self.user, self._run = tag, user, run
+        self._known: set[str] = set()  # accounts seen in Slurm
+
+    def ensure(self, project: str) -> str:
+        """The project's account, created with a limit of 0 if Slurm has none yet (a job
+        launched before its first ``sync`` then waits on the limit, not refused)."""
+        account = account_name(self.tag, project)
+        if account in self._known:
+            return account
+        self._known.update(self.limits())
+        if account not in self._known:
+            self._add(account, project)
+            self._run(["sacctmgr", "-i", "-Q", "modify", "account", account, "set",
+                       "GrpTRESMins=gres/gpu=0"])  # fmt: skip
+            self._known.add(account)
+        return account
+
+    def _add(self, account: str, project: str) -> None:
+        self._run(["sacctmgr", "-i", "-Q", "add", "account", account,
+                   f"Description=nacc project {project}"])  # fmt: skip
+        self._run(["sacctmgr", "-i", "-Q", "add", "user", self.user, f"Account={account}"])
 
     def limits(self) -> dict[str, int | None]:
         """Each account's GrpTRESMins on gres/gpu (None: no limit)."""
@@ -80,30 +100,43 @@ class SlurmAccounts:
 
     def used(self, account: str) -> int:
         """GPU-minutes the account's association has used (what GrpTRESMins counts)."""
-        rows = self._run(["sshare", "-n", "-P", "-A", account, "-o", "Account,User,GrpTRESRaw"])
-        for line in rows.splitlines():
+        return self.used_by([account]).get(account, 0)
+
+    def used_by(self, accounts: Sequence[str]) -> dict[str, int]:
+        """``used`` of several accounts in one ``sshare`` call (missing ones: 0)."""
+        if not accounts:
+            return {}
+        argv = ["sshare", "-n", "-P", "-A", ",".join(accounts), "-o", "Account,User,GrpTRESRaw"]
+        out = dict.fromkeys(accounts, 0)
+        for line in self._run(argv).splitlines():
             name, user, raw = [*line.strip().split("|"), "", ""][:3]
-            if name == account and not user:
+            if name in out and not user:
                 found = re.search(r"gres/gpu=(\d+)", raw)
-                return int(found.group(1)) if found else 0
-        return 0
+                out[name] = int(found.group(1)) if found else 0
+        return out
 
     def sync(self, available: Mapping[str, Decimal], rate: float) -> list[Limit]:
         """Push every project's available credits (``project -> credits``) as its
-        account's limit; accounts are created where missing. The limits set."""
+        account's limit; accounts are created where missing (not for a project with
+        nothing to spend: it has no use for one). The limits set. Calls:
+        one ``sacctmgr show``, one ``sshare`` for all, one ``sacctmgr modify`` per limit
+        that moved (two ``add`` per account created)."""
         have = self.limits()
+        self._known.update(have)
+        names = {project: account_name(self.tag, project) for project in available}
+        used = self.used_by(sorted(a for a in names.values() if a in have))
         out: list[Limit] = []
         for project, credits in sorted(available.items()):
-            account = account_name(self.tag, project)
+            account = names[project]
             if account not in have:
-                self._run(["sacctmgr", "-i", "-Q", "add", "account", account,
-                           f"Description=nacc project {project}"])  # fmt: skip
-                self._run(["sacctmgr", "-i", "-Q", "add", "user", self.user,
-                           f"Account={account}"])  # fmt: skip
-            used = self.used(account) if account in have else 0
-            limit = used + gpu_minutes(credits, rate)
+                if gpu_minutes(credits, rate) == 0:
+                    continue
+                self._add(account, project)
+                self._known.add(account)
+            spent = used.get(account, 0)
+            limit = spent + gpu_minutes(credits, rate)
             if have.get(account, -1) != limit:
                 self._run(["sacctmgr", "-i", "-Q", "modify", "account", account, "set",
                            f"GrpTRESMins=gres/gpu={limit}"])  # fmt: skip
-            out.append(Limit(account, limit, used))
+            out.append(Limit(account, limit, spent))
         return out
