@@ -49,6 +49,7 @@ from nacc.service.context import Services, utcnow
 from nacc.service.jobs import Pricing
 from nacc.service.live import LiveScheduler
 from nacc.service.live_accounts import LimitSync
+from nacc.service.live_blocks import BlockSync
 from nacc.service.notify_sweep import Sweeper
 from nacc.service.people import first_operator as _first_operator
 from nacc.service.reports import metrics_snapshot
@@ -170,6 +171,9 @@ def build_scheduler(settings: Settings, svc: Services) -> LiveScheduler:
     limits = LimitSync(backends, default_model(), svc.unit, scheduler.clock, settings.meter_s)
     if limits.active:  # awards pushed as Slurm association limits (accounts=1)
         scheduler.after_step.append(limits)
+    held = BlockSync(backends, lambda: scheduler.blocks.blocks, scheduler.clock)
+    if held.active:  # capacity blocks as Slurm reservations
+        scheduler.after_step.append(held)
     return scheduler
 
 

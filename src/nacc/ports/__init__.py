@@ -25,6 +25,7 @@ from nacc.ports.dispatch import (
     Payload,
     Recoverable,
     Recovered,
+    Reserving,
 )
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "Payload",
     "Recoverable",
     "Recovered",
+    "Reserving",
     "UsageSink",
 ]
 

@@ -3,7 +3,8 @@
 A backend has a small required interface (``launch``, ``stop``, ``poll``) and declares
 what it cannot do in ``unsupported`` (capability name -> reason), SkyPilot style; the
 engine checks that before asking. Optional capabilities are separate protocols a backend
-may also implement (``LogSource``, ``Recoverable``, ``AccountLimits``), checked with ``isinstance``.
+may also implement (``LogSource``, ``Recoverable``, ``AccountLimits``,
+``Reserving``), checked with ``isinstance``.
 
 A launch carries the job's payload (command, working directory, environment, image,
 resources); an observation carries a structured outcome with the time it really
@@ -23,6 +24,7 @@ from nacc.domain.ids import JobId
 from nacc.domain.jobs import JobSpec
 from nacc.domain.pools import Pool
 from nacc.domain.reasons import Reason
+from nacc.domain.reservations import Block
 
 # Capability names a backend may list in ``unsupported``.
 PREEMPT = "preempt"  # stop a running job before it ends (and launch it again later)
@@ -202,4 +204,15 @@ class AccountLimits(Protocol):
         """Push each project's spendable credits (``project id -> credits``) as its
         limit, at ``rate`` credits per accelerator-hour; the number of limits changed.
         Raises on a backend that cannot be reached (the caller tries again later)."""
+        ...
+
+
+@runtime_checkable
+class Reserving(Protocol):
+    """A backend that holds capacity blocks itself (Slurm: a reservation per block)."""
+
+    def reserve(self, blocks: Sequence[Block], pools: Sequence[Pool], now: float) -> None:
+        """Make the backend's reservations those of ``blocks`` (the booked blocks on its
+        ``pools``): create the missing, delete those of blocks no longer listed
+        (cancelled, over). Raises on a backend that cannot be reached."""
         ...

@@ -3,12 +3,16 @@ with slurmdbd and ``accounts=1``; the project's balance becomes its Slurm accoun
 ``GrpTRESMins`` on gres/gpu without anyone calling ``sync``, follows the charge of a job
 run over HTTP and a later grant; an ``sbatch`` submitted around nacc under the account
 waits in Slurm with ``AssocGrpGRESMinutes`` once the balance no longer covers it, and
-runs once the grant raises the limit. On SQLite and PostgreSQL."""
+runs once the grant raises the limit. A capacity block booked over HTTP becomes a Slurm
+reservation for the project's account: its jobs run in it, another project's do not, an
+``sbatch`` of another account naming it is refused, and cancelling the block deletes
+it. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -108,3 +112,40 @@ def test_the_slurm_limit_follows_the_balance_and_holds_work_around_nacc(
     wait_until(lambda: _state(dbd_conf, around).split()[0] in ("RUNNING", "COMPLETED"), 60,
                "the job around nacc to start once the limit allows it")  # fmt: skip
     assert 0 < sync.pushes < 100  # batched: pushes when balances moved, not per cycle
+
+
+def _reservation(lab: Lab, name: str) -> str:
+    return " ".join(r for r in lab.run("scontrol", "-o", "show", "res").splitlines()
+                    if f"ReservationName={name} " in r)  # fmt: skip
+
+
+def test_a_block_is_a_slurm_reservation_only_its_projects_use(
+    limited: tuple[Api, str], dbd_conf: Lab
+) -> None:
+    api, tag = limited
+    f = funded_project(api.svc, Decimal(100))  # a capacity block is paid when booked
+    other = funded_project(api.svc, Decimal(100), org_name="SNU", who="o")
+    ops = api.as_(api.operator)
+    start = api.svc.clock() - timedelta(minutes=1)
+    end = start + timedelta(hours=1)
+    body = {"name": "blk1", "pool_id": POOL, "count": 1, "start": start.isoformat(),
+            "end": end.isoformat(), "projects": [f.project_id]}  # fmt: skip
+    booked = api.client.post("/reservations", json=body, headers=ops)
+    assert booked.status_code == 201, booked.text
+    name, account = f"{tag}-blk1", account_name(tag, str(f.project_id))
+    shown = wait_until(lambda: _reservation(dbd_conf, name), 30, "the block as a reservation")
+    assert f"Accounts={account} " in shown and "NodeCnt=1 " in shown, shown  # 1 of a 2-GPU node: the node
+
+    mine = submit_job(api, f.pi, f.project_id, command="sleep 1").json()
+    theirs = submit_job(api, other.pi, other.project_id, command="sleep 1").json()
+    for job in (mine, theirs):
+        wait_job(api, f.pi if job is mine else other.pi, job["id"], {"completed"}, timeout=90)
+    rows = dbd_conf.run("squeue", "-h", "-t", "all", "-o", "%k|%v").splitlines()
+    assert f"nacc:{tag}:{mine['id']}|{name}" in rows  # the block's job runs in it
+    assert f"nacc:{tag}:{theirs['id']}|(null)" in rows  # another project's does not
+    with pytest.raises(AssertionError, match=r"[Aa]ccess denied"):  # nor may work around nacc
+        dbd_conf.run("sbatch", "-A", "lab", f"--reservation={name}", "--wrap", "true")
+
+    block = booked.json()["id"]
+    assert api.client.post(f"/reservations/{block}/cancel", headers=ops).status_code == 200
+    wait_until(lambda: not _reservation(dbd_conf, name), 30, "the reservation to go")

@@ -39,11 +39,14 @@ from urllib.parse import SplitResult, parse_qsl
 
 from nacc.adapters.dispatch.remote import RemoteJobs
 from nacc.adapters.dispatch.slurm_accounts import SlurmAccounts
+from nacc.adapters.dispatch.slurm_reservations import SlurmReservations
 from nacc.adapters.dispatch.slurm_rest import SlurmError, SlurmRest
 from nacc.adapters.dispatch.slurm_states import ACTIVE, STARTED, ended, pending_reason, when
 from nacc.domain.errors import InputError, NaccError, UnknownName
 from nacc.domain.ids import JobId
+from nacc.domain.pools import Pool
 from nacc.domain.reasons import Code, Reason
+from nacc.domain.reservations import Block
 from nacc.ports import (
     BackendUnreachable,
     Launch,
@@ -170,6 +173,19 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
         self._cancelled: set[int] = set()
         self._abandoned: dict[JobId, _Job] = {}
         self.accounts = SlurmAccounts(config.tag, config.user)
+        self.reservations = SlurmReservations(config.tag, config.user, config.accounts)
+
+    def reserve(self, blocks: Sequence[Block], pools: Sequence[Pool], now: float) -> None:
+        """Blocks as Slurm reservations (``slurm_reservations``, ``Reserving``)."""
+        sizes = {p.id: p.node_size for p in pools}
+        wanted = self.reservations.wanted(blocks, sizes, self._partition, now)
+        if self.config.accounts:  # a reservation's accounts must exist in Slurm
+            for project in sorted({p for w in wanted for p in w.block.projects}):
+                self.accounts.ensure(project)
+        self.reservations.sync(wanted, self.client.reservations())
+
+    def _partition(self, pool: str) -> str | None:
+        return self.config.partitions.get(pool, self.config.partition)
 
     # -- awards as association limits (``AccountLimits``) -----------------------------
     @property
@@ -276,9 +292,12 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
         }
         if self.config.accounts:
             job["account"] = self.accounts.ensure(spec.project)  # sacctmgr fails: unreachable
-        partition = self.config.partitions.get(pool.id, self.config.partition)
+        partition = self._partition(pool.id)
         if partition:
             job["partition"] = partition
+        reservation = self.reservations.for_job(spec.project, pool.id, launch.at)
+        if reservation:
+            job["reservation"] = reservation
         if spec.time_limit_s is not None:
             job["time_limit"] = max(1, math.ceil(spec.time_limit_s / 60.0))
         return f"#!/bin/sh\n{body}\n", job, out

@@ -48,7 +48,7 @@ class Limit:
     used_minutes: int  # what the association had used when it was set
 
 
-def _run(argv: Sequence[str]) -> str:
+def run_command(argv: Sequence[str]) -> str:
     try:
         done = subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=True)
     except subprocess.CalledProcessError as e:
@@ -62,7 +62,7 @@ class SlurmAccounts:
     """Creates the projects' accounts (with ``user``'s association, the user nacc submits
     as) and keeps their ``GrpTRESMins`` on ``gres/gpu`` in step with nacc's balances."""
 
-    def __init__(self, tag: str, user: str = "root", run: Run = _run) -> None:
+    def __init__(self, tag: str, user: str = "root", run: Run = run_command) -> None:
         self.tag, self.user, self._run = tag, user, run
         self._known: set[str] = set()  # accounts seen in Slurm
 
