@@ -134,7 +134,7 @@ def test_a_block_is_a_slurm_reservation_only_its_projects_use(
     assert booked.status_code == 201, booked.text
     name, account = f"{tag}-blk1", account_name(tag, str(f.project_id))
     shown = wait_until(lambda: _reservation(dbd_conf, name), 30, "the block as a reservation")
-    assert f"Accounts={account} " in shown and "NodeCnt=1 " in shown, shown  # 1 of a 2-GPU node: the node
+    assert f"Accounts={account} " in shown and "NodeCnt=1 " in shown, shown  # a whole node
 
     mine = submit_job(api, f.pi, f.project_id, command="sleep 1").json()
     theirs = submit_job(api, other.pi, other.project_id, command="sleep 1").json()

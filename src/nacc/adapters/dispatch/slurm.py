@@ -20,7 +20,9 @@ checks that against slurmdbd. ``stop`` cancels (``DELETE /job/{id}``).
 
 URL: ``slurm://HOST:PORT?user=root&partition=P&tag=nacc&workdir=/abs/dir`` plus, per pool,
 ``partition.<pool>=P`` and ``gres.<pool>=TYPE``; ``accounts=1`` submits each job under its
-project's Slurm account (``slurm_accounts``: awards enforced as association limits).
+project's Slurm account (``slurm_accounts``: awards enforced as association limits,
+pushed by the live service through ``sync_limits``). Capacity blocks on its pools become
+Slurm reservations (``reserve``, ``slurm_reservations``) that their projects' jobs run in.
 The JWT comes from ``$SLURM_JWT`` when set, else from ``scontrol token`` (see
 ``slurm_rest``).
 """
