@@ -71,18 +71,23 @@ def test_blocks_are_handed_over_when_they_change_and_again_after_a_failure() -> 
     backend = Holding()
     other = Pool(PoolId("p2"), "s", "r", "H100", 8, 8, "local")
     blocks: list[Any] = []
-    sync = BlockSync([(backend, [POOL])], lambda: blocks, lambda: 0.0)
+    clock = [0.0]
+    sync = BlockSync([(backend, [POOL])], lambda: blocks, lambda: clock[0], retry_s=30.0)
     sync()
-    assert backend.given == [[]]  # the first look: none (stale reservations deleted)
-    sync()
-    assert backend.given == [[]]
-    blocks.append(_block("a", 1, 0.0, 10.0, "1"))
-    blocks.append(Block("elsewhere", other.id, 1, 0.0, 10.0, frozenset({"1"})))
+    assert backend.given == []  # no block ever: nothing asked
+    blocks.append(_block("a", 1, 0.0, 100.0, "1"))
+    blocks.append(Block("elsewhere", other.id, 1, 0.0, 100.0, frozenset({"1"})))
     backend.fail = True
-    sync()
+    sync()  # fails: not asked again before retry_s
     backend.fail = False
+    clock[0] = 10.0
     sync()
-    assert backend.given == [[], ["a"]]  # only its pools' blocks
+    assert backend.given == []
+    clock[0] = 31.0
+    sync()
+    assert backend.given == [["a"]]  # only its pools' blocks
+    sync()
+    assert backend.given == [["a"]]  # unchanged: not asked again
     blocks.pop(0)
     sync()
-    assert backend.given[-1] == [] and sync.pushes == 3
+    assert backend.given[-1] == [] and sync.pushes == 2
