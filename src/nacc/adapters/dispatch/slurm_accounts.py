@@ -3,15 +3,19 @@ limit ``GrpTRESMins=gres/gpu=N`` is what the project may still spend there.
 
 ``N`` = the GPU-minutes the association has already used (``sshare``'s ``GrpTRESRaw``,
 which the limit counts against) + the project's available credits / the pool's credit
-rate (credits per GPU-hour) x 60, rounded down. A job submitted around nacc (``sbatch
--A <account>``) whose GPUs x time limit would pass the limit stays pending in Slurm with
-``AssocGrpGRESMinutes`` (nacc's ``slurm_pending_limit``); ``sync`` again when balances
-change and Slurm follows at once (slurmdbd pushes the new limit to slurmctld).
+rate (credits per GPU-hour) x 60, rounded down, - the GPU-minutes its jobs run **around
+nacc** have taken (``sacct``: jobs of the account not named ``<tag>.<job id>``, GPUs x
+elapsed, rounded up), which nacc's ledger never charged: a push never grants them back.
+A job submitted around nacc (``sbatch -A <account>``) whose GPUs x time limit would pass
+the limit stays pending in Slurm with ``AssocGrpGRESMinutes`` (nacc's
+``slurm_pending_limit``); ``sync`` again when balances change and Slurm follows at once
+(slurmdbd pushes the new limit to slurmctld).
 
-This talks to ``sacctmgr``/``sshare`` on the nacc host (a Slurm login node: ``SLURM_CONF``
-and munge), as ``scontrol token`` does for the JWT; slurmctld needs
+This talks to ``sacctmgr``/``sshare``/``sacct`` on the nacc host (a Slurm login node:
+``SLURM_CONF`` and munge), as ``scontrol token`` does for the JWT; slurmctld needs
 ``AccountingStorageEnforce=associations,limits,safe`` (``scripts/slurm-lab.sh`` with
-``SLURM_LAB_DBD=1`` sets it).
+``SLURM_LAB_DBD=1`` sets it). Slurm decays usage (``PriorityDecayHalfLife``, 7 days by
+default): for a hard quota over months a cluster sets it to 0.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class Limit:
     account: str
     gpu_minutes: int  # GrpTRESMins gres/gpu
     used_minutes: int  # what the association had used when it was set
+    around_minutes: int = 0  # of that, taken by jobs run around nacc (never charged)
 
 
 def run_command(argv: Sequence[str]) -> str:
@@ -115,16 +120,32 @@ class SlurmAccounts:
                 out[name] = int(found.group(1)) if found else 0
         return out
 
+    def around_by(self, accounts: Sequence[str]) -> dict[str, int]:
+        """GPU-minutes (rounded up) of each account's jobs that nacc did not submit (not
+        named ``<tag>.<id>``), running or ended: one ``sacct`` call."""
+        if not accounts:
+            return {}
+        argv = ["sacct", "-n", "-P", "-X", "-a", "-A", ",".join(accounts), "-S", "1970-01-01",
+                "-E", "now", "-o", "Account,JobName,ElapsedRaw,AllocTRES"]  # fmt: skip
+        seconds = dict.fromkeys(accounts, 0)
+        for line in self._run(argv).splitlines():
+            account, name, elapsed, tres = [*line.strip().split("|"), "", "", ""][:4]
+            gpus = re.search(r"gres/gpu=(\d+)", tres)
+            if account in seconds and not name.startswith(f"{self.tag}.") and gpus:
+                seconds[account] += int(gpus.group(1)) * int(elapsed or 0)
+        return {a: math.ceil(s / 60) for a, s in seconds.items()}
+
     def sync(self, available: Mapping[str, Decimal], rate: float) -> list[Limit]:
         """Push every project's available credits (``project -> credits``) as its
         account's limit; accounts are created where missing (not for a project with
         nothing to spend: it has no use for one). The limits set. Calls:
-        one ``sacctmgr show``, one ``sshare`` for all, one ``sacctmgr modify`` per limit
-        that moved (two ``add`` per account created)."""
+        one ``sacctmgr show``, one ``sshare`` and one ``sacct`` for all, one ``sacctmgr
+        modify`` per limit that moved (two ``add`` per account created)."""
         have = self.limits()
         self._known.update(have)
         names = {project: account_name(self.tag, project) for project in available}
-        used = self.used_by(sorted(a for a in names.values() if a in have))
+        existing = sorted(a for a in names.values() if a in have)
+        used, around = self.used_by(existing), self.around_by(existing)
         out: list[Limit] = []
         for project, credits in sorted(available.items()):
             account = names[project]
@@ -133,10 +154,10 @@ class SlurmAccounts:
                     continue
                 self._add(account, project)
                 self._known.add(account)
-            spent = used.get(account, 0)
-            limit = spent + gpu_minutes(credits, rate)
+            spent, outside = used.get(account, 0), around.get(account, 0)
+            limit = max(0, spent + gpu_minutes(credits, rate) - outside)
             if have.get(account, -1) != limit:
                 self._run(["sacctmgr", "-i", "-Q", "modify", "account", account, "set",
                            f"GrpTRESMins=gres/gpu={limit}"])  # fmt: skip
-            out.append(Limit(account, limit, spent))
+            out.append(Limit(account, limit, spent, outside))
         return out
