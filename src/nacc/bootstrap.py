@@ -168,7 +168,9 @@ def build_scheduler(settings: Settings, svc: Services) -> LiveScheduler:
     scheduler.after_step.append(lambda: challenge_runs.settle(svc, prices))  # evaluations
     router = scheduler.engine.dispatcher
     backends = [(b, [p for p in pools if p.id in router.pools_of(b)]) for b in router.backends]
-    limits = LimitSync(backends, default_model(), svc.unit, scheduler.clock, settings.meter_s)
+    limits = LimitSync(
+        backends, default_model(), svc.unit, scheduler.clock, settings.meter_s, background=True
+    )
     if limits.active:  # awards pushed as Slurm association limits (accounts=1)
         scheduler.after_step.append(limits)
     held = BlockSync(backends, lambda: scheduler.blocks.blocks, scheduler.clock)

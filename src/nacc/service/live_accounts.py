@@ -8,7 +8,9 @@ project's ledger balance (one unit of work, three statements), and pushes to eac
 backend only the projects whose balance moved since the last push there — charges
 (metering), awards, tranche releases, refunds and block fees all move the balance, so
 one rule covers them, batched once per cycle, never per job. A push that fails is tried
-again at the next cycle (nothing is recorded as pushed).
+again at the next cycle (nothing is recorded as pushed). With ``background`` (the live
+service's) the pushes run in a thread of their own, one at a time, so Slurm's commands
+(about 0.3 s per limit changed, bench/slurm_limits.py) never hold up a step.
 
 The rate that turns credits into the backend's accelerator time is the lowest credit
 rate of any job class on the backend's pools' accelerator types (credits per
@@ -18,6 +20,7 @@ accelerator-hour): Slurm then never holds a job nacc itself would fund.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from decimal import Decimal
@@ -59,6 +62,7 @@ class LimitSync:
         unit: Callable[[], AbstractContextManager[UnitOfWork]],
         clock: Callable[[], float],
         every_s: float,
+        background: bool = False,
     ) -> None:
         self._targets: list[tuple[AccountLimits, float]] = []
         for backend, pools in backends:
@@ -69,6 +73,8 @@ class LimitSync:
         self._pushed: list[dict[str, Decimal]] = [{} for _ in self._targets]
         self._last = float("-inf")
         self.pushes = 0  # syncs made (for tests and benchmarks)
+        self.background = background
+        self._worker: threading.Thread | None = None
 
     @property
     def active(self) -> bool:
@@ -78,9 +84,24 @@ class LimitSync:
         now = self._clock()
         if not self._targets or now - self._last < self.every_s:
             return
+        if self._worker is not None and self._worker.is_alive():
+            return  # the last push still runs: the next look after it ends
         self._last = now
         with self._unit() as uow:
             balances = spendable(uow)
+        if self.background:  # Slurm's commands take ~0.3 s a change: off the step
+            self._worker = threading.Thread(target=self._push_all, args=(balances,),
+                                            name="nacc-limits", daemon=True)  # fmt: skip
+            self._worker.start()
+        else:
+            self._push_all(balances)
+
+    def close(self, timeout_s: float = 60.0) -> None:
+        """Wait for a push in its thread to end (the service stops)."""
+        if self._worker is not None:
+            self._worker.join(timeout_s)
+
+    def _push_all(self, balances: Mapping[str, Decimal]) -> None:
         for (backend, rate), pushed in zip(self._targets, self._pushed, strict=True):
             self._push(backend, rate, pushed, balances)
 

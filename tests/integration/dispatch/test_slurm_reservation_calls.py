@@ -23,7 +23,12 @@ def _block(name: str, count: int, start: float, end: float, *projects: str) -> B
 
 def test_blocks_become_reservations_of_whole_nodes_for_the_projects_accounts() -> None:
     ran: list[list[str]] = []
-    res = SlurmReservations("t1", "root", accounts=True, run=lambda a: ran.append(list(a)) or "")
+
+    def run(argv: Sequence[str], stdin: str | None = None) -> str:
+        ran.append(list(argv))
+        return ""
+
+    res = SlurmReservations("t1", "root", accounts=True, run=run)
     now = time.time()
     block = _block("b/1", 9, now - 10, now + 3600, "7", "3")
     wanted = res.wanted([block, _block("old", 1, now - 99, now - 1, "7")], {POOL.id: 8},

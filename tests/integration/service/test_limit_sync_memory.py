@@ -20,6 +20,7 @@ from nacc.ports import Launch, Launched, Observation
 from nacc.service import demo, posting
 from nacc.service.context import Services
 from nacc.service.live_accounts import LimitSync, lowest_rate, spendable
+from support.waiting import wait_until
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 POOL = Pool(PoolId("p"), "s", "r", "H100-SXM", 8, 8, "slurm")
@@ -102,3 +103,15 @@ def test_no_hook_without_a_backend_that_enforces_limits(svc: Services) -> None:
 def test_the_rate_is_the_lowest_class_rate_of_the_pools() -> None:
     assert lowest_rate([POOL], default_model()) == 1.0
     assert lowest_rate([], default_model()) is None
+
+
+def test_in_the_background_one_push_at_a_time(svc: Services) -> None:
+    backend = Recording()
+    sync = LimitSync([(backend, [POOL])], default_model(), svc.unit, lambda: 0.0, every_s=0.0,
+                     background=True)  # fmt: skip
+    sync()
+    wait_until(lambda: sync.pushes == 1, 30, "the push in its thread")
+    sync()  # nothing moved since
+    assert sync._worker is not None
+    sync._worker.join(30)
+    assert len(backend.pushed) == 1

@@ -23,14 +23,20 @@ from __future__ import annotations
 import math
 import re
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from nacc.adapters.dispatch.slurm_rest import SlurmError
 
 _NAME = re.compile(r"[^a-z0-9_-]")
-Run = Callable[[Sequence[str]], str]
+
+
+class Run(Protocol):
+    """Runs a Slurm command (``stdin``: commands for ``sacctmgr`` to read); its stdout."""
+
+    def __call__(self, argv: Sequence[str], stdin: str | None = None) -> str: ...
 
 
 def account_name(tag: str, project: str) -> str:
@@ -53,9 +59,10 @@ class Limit:
     around_minutes: int = 0  # of that, taken by jobs run around nacc (never charged)
 
 
-def run_command(argv: Sequence[str]) -> str:
+def run_command(argv: Sequence[str], stdin: str | None = None) -> str:
     try:
-        done = subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=True)
+        done = subprocess.run(list(argv), input=stdin, capture_output=True, text=True,
+                              timeout=600 if stdin else 60, check=True)  # fmt: skip
     except subprocess.CalledProcessError as e:
         raise SlurmError(f"{' '.join(argv)}: {e.stderr.strip() or e.returncode}") from e
     except (OSError, subprocess.SubprocessError) as e:
@@ -139,25 +146,33 @@ class SlurmAccounts:
         """Push every project's available credits (``project -> credits``) as its
         account's limit; accounts are created where missing (not for a project with
         nothing to spend: it has no use for one). The limits set. Calls:
-        one ``sacctmgr show``, one ``sshare`` and one ``sacct`` for all, one ``sacctmgr
-        modify`` per limit that moved (two ``add`` per account created)."""
+        one ``sacctmgr show``, one ``sshare`` and one ``sacct`` for all, then one
+        ``sacctmgr`` reading every change from its input: the accounts to create (two
+        commands for all) and a ``modify`` per limit that moved."""
         have = self.limits()
         self._known.update(have)
         names = {project: account_name(self.tag, project) for project in available}
         existing = sorted(a for a in names.values() if a in have)
         used, around = self.used_by(existing), self.around_by(existing)
         out: list[Limit] = []
+        new: list[str] = []
+        changes: list[str] = []
         for project, credits in sorted(available.items()):
             account = names[project]
             if account not in have:
                 if gpu_minutes(credits, rate) == 0:
                     continue
-                self._add(account, project)
-                self._known.add(account)
+                new.append(account)
             spent, outside = used.get(account, 0), around.get(account, 0)
             limit = max(0, spent + gpu_minutes(credits, rate) - outside)
             if have.get(account, -1) != limit:
-                self._run(["sacctmgr", "-i", "-Q", "modify", "account", account, "set",
-                           f"GrpTRESMins=gres/gpu={limit}"])  # fmt: skip
+                changes.append(f"modify account {account} set GrpTRESMins=gres/gpu={limit}")
             out.append(Limit(account, limit, spent, outside))
+        if new:
+            listed = ",".join(new)
+            changes[:0] = [f"add account {listed} Description=nacc-{self.tag}",
+                           f"add user {self.user} Account={listed}"]  # fmt: skip
+        if changes:
+            self._run(["sacctmgr", "-i", "-Q"], "\n".join(changes) + "\n")
+        self._known.update(new)
         return out
