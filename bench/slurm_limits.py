@@ -52,6 +52,7 @@ def main() -> None:
            "SLURM_CONF": str(folder / "etc" / "slurm.conf")}  # fmt: skip
     if not (lab("install", folder, env) and lab("up", folder, env)):
         print("skipped: the Slurm lab with accounting did not come up")
+        lab("purge", folder, env)  # what did start, and its database
         shutil.rmtree(folder, ignore_errors=True)
         return
     os.environ["SLURM_CONF"] = env["SLURM_CONF"]
