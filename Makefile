@@ -101,7 +101,8 @@ slurm-test: $(STAMP) slurm-install
 	$(BIN)/pytest -n 2 -m "not faults" tests/integration/slurm tests/contract/test_dispatcher_contract.py
 	$(BIN)/pytest -n 2 -m "not faults" tests/integration/api/test_api_slurm.py \
 	  tests/integration/api/test_api_slurm_accounting.py tests/integration/api/test_api_slurm_crash.py \
-	  tests/integration/api/test_api_slurm_failover.py tests/integration/api/test_api_slurm_demo.py
+	  tests/integration/api/test_api_slurm_failover.py tests/integration/api/test_api_slurm_demo.py \
+	  tests/integration/api/test_api_slurm_limits.py
 
 # The long fault test (issue 11; its short version runs in make test): 40 s of 50
 # submissions/s to a real `nacc serve` on PostgreSQL (NACC_TEST_PG) with three SIGKILLs

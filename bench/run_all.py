@@ -18,6 +18,7 @@ for script in (
     "tick_write.py",
     "live_drain.py",
     "slurm_submit.py",
+    "slurm_limits.py",
     "sweep_ray.py",
     "portal_pages.py",
 ):

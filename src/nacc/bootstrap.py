@@ -49,6 +49,8 @@ from nacc.service import challenge_runs
 from nacc.service.context import Services, utcnow
 from nacc.service.jobs import Pricing
 from nacc.service.live import LiveScheduler
+from nacc.service.live_accounts import LimitSync
+from nacc.service.live_blocks import BlockSync
 from nacc.service.notify_sweep import Sweeper
 from nacc.service.people import first_operator as _first_operator
 from nacc.service.reports import metrics_snapshot
@@ -170,6 +172,16 @@ def build_scheduler(settings: Settings, svc: Services) -> LiveScheduler:
                               backend_down_s=settings.backend_down_s)  # fmt: skip
     prices = pricing(pools, default_model())
     scheduler.after_step.append(lambda: challenge_runs.settle(svc, prices))  # evaluations
+    router = scheduler.engine.dispatcher
+    backends = [(b, [p for p in pools if p.id in router.pools_of(b)]) for b in router.backends]
+    limits = LimitSync(
+        backends, default_model(), svc.unit, scheduler.clock, settings.meter_s, background=True
+    )
+    if limits.active:  # awards pushed as Slurm association limits (accounts=1)
+        scheduler.after_step.append(limits)
+    held = BlockSync(backends, lambda: scheduler.blocks.blocks, scheduler.clock)
+    if held.active:  # capacity blocks as Slurm reservations
+        scheduler.after_step.append(held)
     return scheduler
 
 

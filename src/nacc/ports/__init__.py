@@ -12,6 +12,7 @@ from nacc.domain.jobs import JobSpec
 from nacc.domain.pools import Pool
 from nacc.ports.dispatch import (
     ENDED,
+    AccountLimits,
     BackendUnreachable,
     Closable,
     Dispatcher,
@@ -24,10 +25,12 @@ from nacc.ports.dispatch import (
     Payload,
     Recoverable,
     Recovered,
+    Reserving,
 )
 
 __all__ = [
     "ENDED",
+    "AccountLimits",
     "BackendUnreachable",
     "Clock",
     "Closable",
@@ -42,6 +45,7 @@ __all__ = [
     "Payload",
     "Recoverable",
     "Recovered",
+    "Reserving",
     "UsageSink",
 ]
 

@@ -3,7 +3,8 @@
 A backend has a small required interface (``launch``, ``stop``, ``poll``) and declares
 what it cannot do in ``unsupported`` (capability name -> reason), SkyPilot style; the
 engine checks that before asking. Optional capabilities are separate protocols a backend
-may also implement (``LogSource``, ``Recoverable``), checked with ``isinstance``.
+may also implement (``LogSource``, ``Recoverable``, ``AccountLimits``,
+``Reserving``), checked with ``isinstance``.
 
 A launch carries the job's payload (command, working directory, environment, image,
 resources); an observation carries a structured outcome with the time it really
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
@@ -22,6 +24,7 @@ from nacc.domain.ids import JobId
 from nacc.domain.jobs import JobSpec
 from nacc.domain.pools import Pool
 from nacc.domain.reasons import Reason
+from nacc.domain.reservations import Block
 
 # Capability names a backend may list in ``unsupported``.
 PREEMPT = "preempt"  # stop a running job before it ends (and launch it again later)
@@ -184,4 +187,32 @@ class Recoverable(Protocol):
         """Report on each of ``job_ids`` (what the service believes runs there), and
         re-adopt those still running; jobs it runs that are not listed are reported
         ``unknown`` too (launched by a service that crashed before recording them)."""
+        ...
+
+
+@runtime_checkable
+class AccountLimits(Protocol):
+    """A backend that enforces projects' awards itself (Slurm: each project an account
+    whose association limit is what it may still spend there)."""
+
+    @property
+    def enforces_limits(self) -> bool:
+        """Whether this backend is set to (a Slurm URL with ``accounts=1``)."""
+        ...
+
+    def sync_limits(self, available: Mapping[str, Decimal], rate: float) -> int:
+        """Push each project's spendable credits (``project id -> credits``) as its
+        limit, at ``rate`` credits per accelerator-hour; the number of limits changed.
+        Raises on a backend that cannot be reached (the caller tries again later)."""
+        ...
+
+
+@runtime_checkable
+class Reserving(Protocol):
+    """A backend that holds capacity blocks itself (Slurm: a reservation per block)."""
+
+    def reserve(self, blocks: Sequence[Block], pools: Sequence[Pool], now: float) -> None:
+        """Make the backend's reservations those of ``blocks`` (the booked blocks on its
+        ``pools``): create the missing, delete those of blocks no longer listed
+        (cancelled, over). Raises on a backend that cannot be reached."""
         ...

@@ -154,6 +154,10 @@ class LiveScheduler:
             self._thread.join(timeout=10)
             if self._thread.is_alive():
                 return  # a step is stuck: leave its dispatchers to it
+        for hook in self.after_step:  # e.g. a push of Slurm limits in its own thread
+            close = getattr(hook, "close", None)
+            if callable(close):
+                close()
         self.engine.dispatcher.close()  # e.g. the local launcher processes
 
     def _run(self) -> None:

@@ -20,7 +20,9 @@ checks that against slurmdbd. ``stop`` cancels (``DELETE /job/{id}``).
 
 URL: ``slurm://HOST:PORT?user=root&partition=P&tag=nacc&workdir=/abs/dir`` plus, per pool,
 ``partition.<pool>=P`` and ``gres.<pool>=TYPE``; ``accounts=1`` submits each job under its
-project's Slurm account (``slurm_accounts``: awards enforced as association limits).
+project's Slurm account (``slurm_accounts``: awards enforced as association limits,
+pushed by the live service through ``sync_limits``). Capacity blocks on its pools become
+Slurm reservations (``reserve``, ``slurm_reservations``) that their projects' jobs run in.
 The JWT comes from the file ``token_file=/abs/path`` (read again when it changes) when
 given, else ``$SLURM_JWT`` when set (fixed for the process's life), else from
 ``scontrol token`` (renewed; see ``slurm_rest``).
@@ -32,18 +34,21 @@ import math
 import os
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl
 
 from nacc.adapters.dispatch.remote import RemoteJobs
-from nacc.adapters.dispatch.slurm_accounts import account_name
+from nacc.adapters.dispatch.slurm_accounts import SlurmAccounts
+from nacc.adapters.dispatch.slurm_config import SlurmConfig, parse_url
+from nacc.adapters.dispatch.slurm_reservations import SlurmReservations
 from nacc.adapters.dispatch.slurm_rest import FileToken, SlurmError, SlurmRest
 from nacc.adapters.dispatch.slurm_states import ACTIVE, STARTED, ended, pending_reason, when
-from nacc.domain.errors import InputError, NaccError, UnknownName
+from nacc.domain.errors import NaccError, UnknownName
 from nacc.domain.ids import JobId
+from nacc.domain.pools import Pool
 from nacc.domain.reasons import Code, Reason
+from nacc.domain.reservations import Block
 from nacc.ports import (
     BackendUnreachable,
     Launch,
@@ -55,80 +60,15 @@ from nacc.ports import (
 )
 from nacc.ports.dispatch import CHECKPOINT, IMAGE, MULTI_NODE, PROGRESS
 
+__all__ = ["SlurmConfig", "SlurmDispatchError", "SlurmDispatcher", "parse_url"]
+
 _PATH = "/usr/local/bin:/usr/bin:/bin"
-_KEYS = ("user", "partition", "tag", "workdir", "attempts", "timeout", "accounts", "token_file")
 
 
 class SlurmDispatchError(NaccError):
     """The Slurm dispatcher was asked for something it cannot do (the message says why)."""
 
     code = Code.DISPATCH_ERROR
-
-
-@dataclass(frozen=True, slots=True)
-class SlurmConfig:
-    """Where slurmrestd is and how pools map onto Slurm (parsed from a ``slurm://`` URL)."""
-
-    base_url: str
-    workdir: Path
-    user: str = "root"
-    tag: str = "nacc"
-    partition: str | None = None
-    partitions: Mapping[str, str] = field(default_factory=dict)  # pool id -> partition
-    gres_types: Mapping[str, str] = field(default_factory=dict)  # pool id -> GRES type
-    attempts: int = 4
-    timeout_s: float = 10.0
-    accounts: bool = False  # submit under the project's account (slurm_accounts)
-    token_file: Path | None = None  # the JWT, read again when it changes (FileToken)
-
-
-def parse_url(url: SplitResult, workdir: Path | None = None) -> SlurmConfig:
-    """A ``slurm://host:port?...`` URL as a config; ``InputError`` naming what is wrong."""
-    where = url.geturl()
-    try:
-        port = url.port
-    except ValueError as e:
-        raise InputError(where, f"bad port: {e}") from e
-    if not url.hostname or port is None:
-        raise InputError(where, "expected slurm://HOST:PORT (slurmrestd's address)")
-    if url.path not in ("", "/") or url.fragment:
-        raise InputError(where, "no path or fragment: settings go in ?key=value")
-    opts: dict[str, str] = {}
-    parts: dict[str, str] = {}
-    gres: dict[str, str] = {}
-    for key, value in parse_qsl(url.query, keep_blank_values=True):
-        if not value:
-            raise InputError(where, f"{key}: empty value")
-        head, _, pool = key.partition(".")
-        if head == "partition" and pool:
-            parts[pool] = value
-        elif head == "gres" and pool:
-            gres[pool] = value
-        elif key in _KEYS:
-            opts[key] = value
-        else:
-            known = ", ".join([*_KEYS, "partition.<pool>", "gres.<pool>"])
-            raise InputError(where, f"{key}: unknown setting; known: {known}")
-    tag = opts.get("tag", "nacc")
-    if not tag.replace("-", "").replace("_", "").isalnum():
-        raise InputError(where, "tag: letters, digits, '-' and '_' only")
-    folder = Path(opts["workdir"]) if "workdir" in opts else workdir
-    if folder is None or not folder.is_absolute():
-        raise InputError(where, "workdir: an absolute folder Slurm's nodes can write "
-                         "(job output goes there); give ?workdir=/abs/path")  # fmt: skip
-    try:
-        attempts, timeout = int(opts.get("attempts", 4)), float(opts.get("timeout", 10.0))
-    except ValueError as e:
-        raise InputError(where, f"attempts, timeout: expected numbers: {e}") from e
-    accounts = opts.get("accounts", "0")
-    if accounts not in ("0", "1"):
-        raise InputError(where, f"accounts: expected 0 or 1, got {accounts!r}")
-    token_file = Path(opts["token_file"]) if "token_file" in opts else None
-    if token_file is not None and not token_file.is_absolute():
-        raise InputError(where, "token_file: an absolute path to a file holding the JWT")
-    return SlurmConfig(f"http://{url.hostname}:{port}", folder, opts.get("user", "root"), tag,
-                       opts.get("partition"), parts, gres, attempts, timeout,
-                       accounts == "1", token_file)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -175,6 +115,32 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
         super().__init__()
         self._cancelled: set[int] = set()
         self._abandoned: dict[JobId, _Job] = {}
+        self.accounts = SlurmAccounts(config.tag, config.user)
+        self.reservations = SlurmReservations(config.tag, config.user, config.accounts)
+
+    def reserve(self, blocks: Sequence[Block], pools: Sequence[Pool], now: float) -> None:
+        """Blocks as Slurm reservations (``slurm_reservations``, ``Reserving``)."""
+        sizes = {p.id: p.node_size for p in pools}
+        wanted = self.reservations.wanted(blocks, sizes, self._partition, now)
+        if self.config.accounts:  # a reservation's accounts must exist in Slurm
+            for project in sorted({p for w in wanted for p in w.block.projects}):
+                self.accounts.ensure(project)
+        self.reservations.sync(wanted, self.client.reservations())
+
+    def _partition(self, pool: str) -> str | None:
+        return self.config.partitions.get(pool, self.config.partition)
+
+    # -- awards as association limits (``AccountLimits``) -----------------------------
+    @property
+    def enforces_limits(self) -> bool:
+        return self.config.accounts
+
+    def sync_limits(self, available: Mapping[str, Decimal], rate: float) -> int:
+        """Each project's credits as its account's ``GrpTRESMins`` (``slurm_accounts``);
+        nothing without ``accounts=1``. How many limits were set."""
+        if not self.config.accounts:
+            return 0
+        return len(self.accounts.sync(available, rate))
 
     @property
     def name(self) -> str:
@@ -268,10 +234,13 @@ class SlurmDispatcher(RemoteJobs["_Job"]):
             "standard_error": out,
         }
         if self.config.accounts:
-            job["account"] = account_name(self.config.tag, spec.project)
-        partition = self.config.partitions.get(pool.id, self.config.partition)
+            job["account"] = self.accounts.ensure(spec.project)  # sacctmgr fails: unreachable
+        partition = self._partition(pool.id)
         if partition:
             job["partition"] = partition
+        reservation = self.reservations.for_job(spec.project, pool.id, launch.at)
+        if reservation:
+            job["reservation"] = reservation
         if spec.time_limit_s is not None:
             job["time_limit"] = max(1, math.ceil(spec.time_limit_s / 60.0))
         return f"#!/bin/sh\n{body}\n", job, out

@@ -261,6 +261,10 @@ class SlurmRest:
         """Every job slurmdbd has accounted (``GET /slurmdb/v0.0.38/jobs``): one call."""
         return list(self.ok("GET", "jobs", plugin="slurmdb", key="slurmdb/jobs").get("jobs") or [])
 
+    def reservations(self) -> list[dict[str, Any]]:
+        """Every reservation slurmctld holds: one call (v0.0.38 cannot create them)."""
+        return list(self.ok("GET", "reservations").get("reservations") or [])
+
     def submit(self, script: str, job: Mapping[str, Any]) -> int:
         body = self.ok("POST", "job/submit", {"script": script, "job": dict(job)})
         return int(body["job_id"])
