@@ -56,6 +56,27 @@ def _slurm(lab: Lab, comment: str) -> str:
     return " ".join(s for c, s in (r.split() for r in rows) if c == comment)
 
 
+def _ran_in_slurm(lab: Lab, comment: str) -> None:
+    """Wait until the job runs in Slurm and has run 2 s there: Slurm keeps start and end in
+    whole seconds, so on a quiet machine the outage could begin and a job end within the
+    second it started, an elapsed (and a charge) of 0."""
+    wait_until(lambda: _slurm(lab, comment) == "RUNNING", 30, f"{comment} to run in Slurm")
+    wait_until(lambda: _ran_s(lab, comment) >= 2, 30, f"{comment} to have run 2 s in Slurm")
+
+
+def _ran_s(lab: Lab, comment: str) -> int:
+    """How long Slurm says the job has run (squeue's TIME: [[D-]H:]M:S), 0 if not listed."""
+    for row in lab.run("squeue", "-h", "-t", "R", "-o", "%k %M").splitlines():
+        name, used = row.split()
+        if name == comment:
+            days, _, clock = used.rpartition("-")
+            secs = 0
+            for part in clock.split(":"):
+                secs = secs * 60 + int(part)
+            return secs + int(days or 0) * 86400
+    return 0
+
+
 def test_sigkill_with_jobs_in_slurm_then_restart_settles_each_once(
     db_url: str, tmp_path: Path, slurm_lab: Lab
 ) -> None:
@@ -79,8 +100,7 @@ def test_sigkill_with_jobs_in_slurm_then_restart_settles_each_once(
             ids[name] = r.json()["id"]
         for job in ids.values():
             _wait(base, f.pi, job, {"running"}, timeout=60)
-            wait_until(lambda j=job: _slurm(slurm_lab, f"nacc:{tag}:{j}") == "RUNNING", 30,
-                       f"{job} to run in Slurm")  # fmt: skip
+            _ran_in_slurm(slurm_lab, f"nacc:{tag}:{job}")
     except BaseException:
         server.kill()
         server.wait()

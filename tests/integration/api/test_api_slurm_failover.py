@@ -106,7 +106,8 @@ def test_jobs_waiting_in_a_stopped_slurm_move_to_the_local_pool_and_run_once(
     live = api.client.app.state.live  # type: ignore[attr-defined]
     wait_until(lambda: not live.engine.running[run["id"]].starting, 30, "nacc to see it start")
     waiting = [submit_job(api, f.pi, f.project_id, accelerators=2,
-                          command='echo "ran on $NACC_POOL"').json() for _ in range(2)]  # fmt: skip
+                          command='sleep 1; echo "ran on $NACC_POOL"').json()  # charged > 0
+               for _ in range(2)]  # fmt: skip
     for job in waiting:
         wait_until(lambda j=job: _slurm_states(slurm_lab, comment.format(j["id"])) == ["PENDING"],
                    30, "Slurm to queue it")  # fmt: skip
