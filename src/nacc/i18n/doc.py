@@ -9,7 +9,8 @@ from __future__ import annotations
 import inspect
 import sys
 
-from nacc.domain.reasons import PARAMS, Code
+from nacc.domain.reason_params import PARAMS
+from nacc.domain.reasons import Code
 from nacc.i18n import catalog
 
 # What each parameter name means (shared by every code that takes it).
@@ -159,8 +160,9 @@ message needs renders as `code{k=v, ...}`. Errors carry the same codes: problem+
 has `code`, `params` and a `detail` in the request's language (English: the error's
 own message).
 
-To add a code: add it to `Code` and `PARAMS`, a message to both catalogs, a meaning
-for any new parameter to `nacc.i18n.doc.MEANINGS`, then regenerate this file."""
+To add a code: add it to `Code` (`nacc.domain.reasons`) and `PARAMS`
+(`nacc.domain.reason_params`), a message to both catalogs, a meaning for any new parameter
+to `nacc.i18n.doc.MEANINGS`, then regenerate this file."""
 
 
 def _code_tables() -> list[str]:

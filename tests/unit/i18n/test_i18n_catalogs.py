@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nacc.domain.reasons import PARAMS, Code, Param, Reason
+from nacc.domain.reason_params import PARAMS
+from nacc.domain.reasons import Code, Param, Reason
 from nacc.i18n import LANGUAGES, catalog, doc, message, render, title
 from nacc.i18n.format import placeholders
 

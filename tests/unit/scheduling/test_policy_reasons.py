@@ -9,7 +9,8 @@ from collections import Counter
 import pytest
 from sched_views import Running, running, view
 
-from nacc.domain.reasons import PARAMS, Code, Reason
+from nacc.domain.reason_params import PARAMS
+from nacc.domain.reasons import Code, Reason
 from nacc.scheduling.policies.registry import builtin_policies
 from nacc.scheduling.view import ClusterView
 from support.doubles import TableRates, job, pool
