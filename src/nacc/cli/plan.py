@@ -165,28 +165,33 @@ def _stage(label: str) -> Iterator[None]:
 
 
 def _print(payload: dict[str, object], sims: list[YearSim], wall: float) -> None:
-    cost = payload["objective_krw"]
-    console.print(f"feasible: {payload['feasible']}  total cost KRW "
-                  f"{float('nan' if cost is None else cost) / 1e9:,.1f} bn  ({wall:.1f} s)")  # type: ignore[arg-type]  # fmt: skip
-    if isinstance(stopped := payload.get("stopped"), dict):
-        console.print(f"stopped: {stopped['message']}", markup=False)
-    for year in payload["years"]:  # type: ignore[attr-defined]
-        console.print(f"{year['year']}: fleet {year['fleet']} bought {year['bought']} "
-                      f"leased {year['leased']} domestic at the national center "
-                      f"{year['domestic_share']:.1%}", markup=False)  # fmt: skip
+    from nacc.cli import words
     from nacc.cli.client import language
     from nacc.planning.explain import text_in
 
     lang = language()
+
+    def say(key: str, **params: object) -> None:
+        console.print(words.say(lang, key, **params), markup=False)
+
+    cost = payload["objective_krw"]
+    say("plan.summary", feasible=words.say(lang, "plan.yes" if payload["feasible"] else "plan.no"),
+        cost_bn=f"{float('nan' if cost is None else cost) / 1e9:,.1f}",  # type: ignore[arg-type]
+        seconds=f"{wall:.1f}")  # fmt: skip
+    if isinstance(stopped := payload.get("stopped"), dict):
+        say("plan.stopped", message=stopped["message"])
+    for year in payload["years"]:  # type: ignore[attr-defined]
+        say("plan.year", year=year["year"], fleet=year["fleet"], bought=year["bought"],
+            leased=year["leased"], domestic=f"{year['domestic_share']:.1%}")  # fmt: skip
     for b in payload["binding"]:  # type: ignore[attr-defined]
-        console.print(f"binding {b['constraint']}: {text_in(b, lang)}", markup=False)
+        say("plan.binding", constraint=b["constraint"], text=text_in(b, lang))
     infeasible = payload.get("infeasible")
     if isinstance(infeasible, dict):
         for r in infeasible["cheapest_relaxation"]:
-            console.print(f"relax: {text_in(r, lang)}", markup=False)
+            say("plan.relax", text=text_in(r, lang))
     for s in sims:
-        console.print(f"simulated {s.year}: avg queue {s.avg_queue_s / 60:,.1f} min, "
-                      f"utilisation {s.utilization:.1%}")  # fmt: skip
+        say("plan.simulated", year=s.year, minutes=f"{s.avg_queue_s / 60:,.1f}",
+            utilisation=f"{s.utilization:.1%}")  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

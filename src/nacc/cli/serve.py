@@ -36,11 +36,12 @@ def serve(
         settings = settings.replace(scenario=shipped_scenario_path("korea-2026"))
         settings = _demo_on_slurm(settings)
     app, svc = build_app(settings, live=False)  # migrates the database first
-    console.print(f"database: {settings.database_url}  jobs: {settings.workdir}")
+    console.print(_say("serve.database", url=settings.database_url, workdir=settings.workdir),
+                  markup=False)  # fmt: skip
     pools, _ = fleet(settings)
     names = ", ".join(f"{p.id} ({p.accel_type} x{p.count})" for p in pools)
-    where = f"the {settings.scenario.stem} scenario in miniature; " if settings.scenario else ""
-    console.print(f"local accelerators ({where}device ids in CUDA_VISIBLE_DEVICES): {names}")
+    where = _say("serve.scenario", name=settings.scenario.stem) if settings.scenario else ""
+    console.print(_say("serve.local", where=where, names=names), markup=False)
     if demo:
         from nacc.service.demo import seed
 
@@ -52,7 +53,7 @@ def serve(
 
         scheduler = Supervisor(settings)
         scheduler.start()
-    console.print(f"serving on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
+    console.print(_say("serve.listening", url=f"http://{host}:{port}"), markup=False)
     # The event loop and the request threads share one GIL: a short switch interval
     # hands it over sooner, so a request waiting on a thread is not held for 5 ms slices.
     sys.setswitchinterval(0.0005)
@@ -77,9 +78,16 @@ def _demo_on_slurm(settings: Any) -> Any:
         return settings
     why = answers(url)
     if why is not None:
-        console.print(f"no Slurm lab at {url} (every pool local): {why}", markup=False)
+        console.print(_say("serve.no_lab", url=url, why=why), markup=False)
         return settings
     path, moved = on_slurm(settings.scenario, url, settings.workdir,
                            settings.workdir / "demo-on-slurm.yaml")  # fmt: skip
-    console.print(f"on the Slurm lab at {url}: {', '.join(moved)}", markup=False)
+    console.print(_say("serve.on_lab", url=url, pools=", ".join(moved)), markup=False)
     return settings.replace(scenario=path)
+
+
+def _say(key: str, **params: object) -> str:
+    from nacc.cli import words
+    from nacc.cli.say import language
+
+    return words.say(language(), key, **params)

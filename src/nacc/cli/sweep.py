@@ -45,9 +45,10 @@ def sweep_command(
     kept = {} if fresh else sw.done_cells(grid)
     todo = [c for c in grid.cells if c.key not in kept]
     results: dict[str, dict[str, Any]] = dict(kept)
-    where = "serial" if serial else (address or os.environ.get("RAY_ADDRESS") or "local Ray")
-    console.print(f"sweep {grid.name}: {len(grid.cells)} cells, {len(kept)} already done, "
-                  f"{len(todo)} to run ({where}); results in {grid.out}", markup=False)  # fmt: skip
+    where = _say("sweep.serial") if serial else (address or os.environ.get("RAY_ADDRESS")
+                                                  or _say("sweep.local_ray"))  # fmt: skip
+    console.print(_say("sweep.start", name=grid.name, cells=len(grid.cells), kept=len(kept),
+                       todo=len(todo), where=where, out=grid.out), markup=False)  # fmt: skip
     start = time.perf_counter()
     info: dict[str, Any] = {}
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -69,9 +70,9 @@ def sweep_command(
     table = sweep_report.rows(ordered)
     files = sweep_report.write_table(grid.out, table) + sweep_report.plot(grid.out, ordered)
     _print(table)
-    ray_said = f" on {info['cpus']:g} CPUs, {info['nodes']} node(s)" if info else ""
-    console.print(f"{len(todo)} cells in {wall:.1f} s{ray_said}; "
-                  f"{', '.join(str(f) for f in files)}", markup=False)  # fmt: skip
+    ray_said = _say("sweep.on_ray", cpus=f"{info['cpus']:g}", nodes=info["nodes"]) if info else ""
+    console.print(_say("sweep.done", todo=len(todo), seconds=f"{wall:.1f}", ray=ray_said,
+                       files=", ".join(str(f) for f in files)), markup=False)  # fmt: skip
 
 
 def _print(table: list[dict[str, Any]]) -> None:
@@ -79,10 +80,11 @@ def _print(table: list[dict[str, Any]]) -> None:
     groups: dict[tuple[str, str, float], list[dict[str, Any]]] = {}
     for row in table:
         groups.setdefault((row["scenario"], row["policy"], row["load"]), []).append(row)
-    out = Table(title="mean over seeds (min-max)")
-    for col in ("scenario", "policy", "load", "seeds", "avg wait h", "avg JCT h", "p99 JCT h",
-                "JCT / LB", "busy %", "Jain"):  # fmt: skip
-        out.add_column(col, justify="left" if col in ("scenario", "policy") else "right")
+    out = Table(title=_say("sweep.title"))
+    for col in ("scenario", "policy", "load", "seeds", "wait", "jct", "p99", "lb", "busy",
+                "jain"):  # fmt: skip
+        out.add_column(_say(f"sweep.col.{col}"),
+                       justify="left" if col in ("scenario", "policy") else "right")  # fmt: skip
     for (scenario, policy, load), rows in sorted(groups.items()):
 
         def span(key: str, scale: float = 1 / 3600, rows: list[dict[str, Any]] = rows) -> str:
@@ -102,6 +104,13 @@ def _print(table: list[dict[str, Any]]) -> None:
                     f"{sum(lb) / len(lb):.2f}" if lb else "", span("utilization", 100.0),
                     span("jain_fairness", 1.0))  # fmt: skip
     console.print(out)
+
+
+def _say(key: str, **params: object) -> str:
+    from nacc.cli import words
+    from nacc.cli.say import language
+
+    return words.say(language(), key, **params)
 
 
 def register(app: typer.Typer) -> None:
