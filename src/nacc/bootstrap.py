@@ -51,6 +51,7 @@ from nacc.service.jobs import Pricing
 from nacc.service.live import LiveScheduler
 from nacc.service.live_accounts import LimitSync
 from nacc.service.live_blocks import BlockSync
+from nacc.service.live_tree import TreeSync
 from nacc.service.notify_sweep import Sweeper
 from nacc.service.people import first_operator as _first_operator
 from nacc.service.reports import metrics_snapshot
@@ -172,6 +173,8 @@ def build_scheduler(settings: Settings, svc: Services) -> LiveScheduler:
                               backend_down_s=settings.backend_down_s)  # fmt: skip
     prices = pricing(pools, default_model())
     scheduler.after_step.append(lambda: challenge_runs.settle(svc, prices))  # evaluations
+    if settings.fair_tree:  # program -> organisation -> project shares from the store
+        scheduler.after_step.append(TreeSync(svc, scheduler, scheduler.clock()))
     router = scheduler.engine.dispatcher
     backends = [(b, [p for p in pools if p.id in router.pools_of(b)]) for b in router.backends]
     limits = LimitSync(

@@ -97,6 +97,7 @@ class Settings(BaseSettings):
     tick_s: float = 0.5
     meter_s: float = 5.0
     backend_down_s: float = Field(default=60.0, gt=0, le=86400.0)
+    fair_tree: bool = False  # rank by Fair Tree: program -> organisation -> project (live_tree)
     contain_jobs: bool = True
     job_network: bool = False
     log_cap_bytes: int = Field(default=1 << 30, ge=1, le=1 << 50, strict=False)
