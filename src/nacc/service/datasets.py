@@ -158,28 +158,28 @@ def decide(
 ) -> AccessRow:
     if not approve and not (reason or "").strip():
         raise InputError("body.reason", "a refusal needs a reason")
-    now = svc.clock()
-    with svc.unit() as uow:
-        row = _dataset(uow, name)
-        access = uow.datasets.access(access_id, lock=True)
-        if access is None or access.dataset_id != row.id:
-            raise NotFound("dataset access request", access_id)
-        if not may_decide(who, row):
-            raise Forbidden(f"only {name}'s stewards, program officers and operators decide "
-                            f"its access requests; {who.name} is none of them")  # fmt: skip
-        if access.state != AccessState.REQUESTED:
-            raise Conflict(f"request {access_id} was already decided ({access.state})")
-        state = AccessState.APPROVED if approve else AccessState.REFUSED
-        done = uow.datasets.decide(access_id, state, who.user_id, now, reason)
-        audit.record(uow, who, now, f"dataset.{'approve' if approve else 'refuse'}",
-                     f"dataset:{row.id}", project=access.project_id, access=access_id)  # fmt: skip
-        return done
+    state = AccessState.APPROVED if approve else AccessState.REFUSED
+    return _settle(svc, who, name, access_id, AccessState.REQUESTED, state, reason,
+                   "decide its access requests")  # fmt: skip
 
 
 def revoke(svc: Services, who: Principal, name: str, access_id: int, reason: str) -> AccessRow:
     """Withdraw an approved request (its stewards, program officers, operators)."""
     if not reason.strip():
         raise InputError("body.reason", "a revocation needs a reason")
+    return _settle(svc, who, name, access_id, AccessState.APPROVED, AccessState.REVOKED, reason,
+                   "revoke its approvals")  # fmt: skip
+
+
+_ACTION = {AccessState.APPROVED: "approve", AccessState.REFUSED: "refuse",
+           AccessState.REVOKED: "revoke"}  # fmt: skip
+_NOT_IN = {AccessState.REQUESTED: "was already decided", AccessState.APPROVED: "is not approved"}
+
+
+def _settle(svc: Services, who: Principal, name: str, access_id: int, was: AccessState,
+            state: AccessState, reason: str | None, what: str) -> AccessRow:  # fmt: skip
+    """Move request ``access_id`` of dataset ``name`` from ``was`` to ``state``, audited;
+    only the dataset's stewards, program officers and operators may."""
     now = svc.clock()
     with svc.unit() as uow:
         row = _dataset(uow, name)
@@ -187,12 +187,12 @@ def revoke(svc: Services, who: Principal, name: str, access_id: int, reason: str
         if access is None or access.dataset_id != row.id:
             raise NotFound("dataset access request", access_id)
         if not may_decide(who, row):
-            raise Forbidden(f"only {name}'s stewards, program officers and operators revoke "
-                            f"its approvals; {who.name} is none of them")  # fmt: skip
-        if access.state != AccessState.APPROVED:
-            raise Conflict(f"request {access_id} is not approved ({access.state})")
-        done = uow.datasets.decide(access_id, AccessState.REVOKED, who.user_id, now, reason)
-        audit.record(uow, who, now, "dataset.revoke", f"dataset:{row.id}",
+            raise Forbidden(f"only {name}'s stewards, program officers and operators {what}; "
+                            f"{who.name} is none of them")  # fmt: skip
+        if access.state != was:
+            raise Conflict(f"request {access_id} {_NOT_IN[was]} ({access.state})")
+        done = uow.datasets.decide(access_id, state, who.user_id, now, reason)
+        audit.record(uow, who, now, f"dataset.{_ACTION[state]}", f"dataset:{row.id}",
                      project=access.project_id, access=access_id)  # fmt: skip
         return done
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +22,7 @@ from decimal import Decimal
 from nacc.domain.errors import InputError
 from nacc.domain.pools import Pool
 from nacc.domain.sizes import LARGEST, SIZES
+from nacc.ports.store_report_groups import nearest_rank
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services
 
@@ -176,12 +176,7 @@ class WaitRow:
     max_s: float
 
 
-def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (``q`` in 0..100) of ascending values; 0 for none."""
-    if not sorted_values:
-        return 0.0
-    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
+percentile = nearest_rank  # the store's, for the groups it cannot take percentiles of
 
 
 def waits(svc: Services, who: Principal, by: str = "program", since: datetime | None = None,

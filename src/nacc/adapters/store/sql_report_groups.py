@@ -27,7 +27,8 @@ from nacc.adapters.store.types import Credits
 from nacc.ports.store_report_groups import UsageGroup, WaitGroup, wait_group
 
 
-def _window(col: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+def window(col: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    """``col`` within ``[since, until)`` (None: unbounded), as where-clauses."""
     out = []
     if since is not None:
         out.append(col >= since)
@@ -111,7 +112,7 @@ def usage_groups(session: Session, since: datetime | None, until: datetime | Non
     per_job = (
         sa.select(*inner, sa.func.sum(u.credits).label("credits"),
                   sa.func.sum(span * u.count).label("secs"))
-        .where(*_window(u.start_at, since, until))
+        .where(*window(u.start_at, since, until))
         .group_by(*inner)
         .subquery()
     )  # fmt: skip
@@ -153,7 +154,7 @@ def wait_groups(session: Session, since: datetime | None, until: datetime | None
                 buckets: Sequence[tuple[int, str]], rest: str) -> list[WaitGroup]:  # fmt: skip
     facts = _Facts([key])
     group = _size(buckets, rest) if key == "size" else facts.column(key)
-    where = [Job.started_at.is_not(None), *_window(Job.started_at, since, until)]
+    where = [Job.started_at.is_not(None), *window(Job.started_at, since, until)]
     if session.get_bind().dialect.name == "sqlite":
         stmt = sa.select(group, Job.submitted_at, Job.started_at)
         stmt = facts.join(stmt, Job.project_id).where(*where)

@@ -27,14 +27,7 @@ from nacc.domain.credits import to_credits
 from nacc.ports.store_report_groups import UsageGroup, WaitGroup
 from nacc.ports.store_reports import ProjectFacts, StartFact, UsageDay, UsageFact
 
-
-def _window(col: Any, since: datetime | None, until: datetime | None) -> list[Any]:
-    out = []
-    if since is not None:
-        out.append(col >= since)
-    if until is not None:
-        out.append(col < until)
-    return out
+_window = sql_report_groups.window
 
 
 class SqlReports:
