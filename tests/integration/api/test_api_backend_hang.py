@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
@@ -23,6 +22,7 @@ from nacc.adapters.dispatch.background import BackgroundPoll
 from nacc.bootstrap import Settings, build_app, first_operator
 from nacc.domain.reasons import Code
 from support.fault_proxy import FaultProxy, fault_proxy
+from support.fleets import write_fleet
 from support.waiting import wait_until
 
 SLURM_POOL, LOCAL_POOL = "kisti-h100", "local-h100"
@@ -32,15 +32,7 @@ def _scenario(tmp_path: Path, url: str) -> Path:
     site = {"site": "s1", "accelerator": "H100-SXM", "node_size": 8}
     pools = [{"id": SLURM_POOL, "count": 16, "backend": url, "engine": "slurm", **site},
              {"id": LOCAL_POOL, "count": 4, "engine": "local", **site}]  # fmt: skip
-    data = {
-        "name": "hang",
-        "providers": [{"id": "kisti", "kind": "public", "name": "KISTI"}],
-        "sites": [{"id": "s1", "provider": "kisti", "region": "Daejeon", "capital_area": False}],
-        "pools": pools,
-    }
-    path = tmp_path / "fleet.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return write_fleet(tmp_path, "hang", pools)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
@@ -22,21 +21,14 @@ from nacc.adapters.dispatch.k8s import K8sDispatcher
 from nacc.bootstrap import Settings, build_app, first_operator
 from nacc.service.reports import verify_ledger
 from support.fake_kube import FakeKube, fake_kube
+from support.fleets import NAVER, write_fleet
 from support.waiting import wait_until
 
 
 def _scenario(tmp_path: Path, url: str) -> Path:
     pool = {"id": "naver-h200", "site": "s1", "accelerator": "H200", "count": 8,
             "node_size": 8, "engine": "kubernetes", "backend": url}  # fmt: skip
-    data = {
-        "name": "on-k8s",
-        "providers": [{"id": "naver", "kind": "private-cloud", "name": "Naver Cloud"}],
-        "sites": [{"id": "s1", "provider": "naver", "region": "Chuncheon", "capital_area": False}],
-        "pools": [pool],
-    }
-    path = tmp_path / "fleet.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return write_fleet(tmp_path, "on-k8s", [pool], NAVER)
 
 
 @pytest.fixture

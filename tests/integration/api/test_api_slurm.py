@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
@@ -20,6 +19,7 @@ from nacc.adapters.dispatch.slurm import SlurmDispatcher
 from nacc.adapters.store import repos_ledger
 from nacc.bootstrap import Settings, build_app, first_operator
 from nacc.service.reports import verify_ledger
+from support.fleets import write_fleet
 from support.slurm_lab import Lab
 from support.waiting import wait_until
 
@@ -27,15 +27,7 @@ from support.waiting import wait_until
 def _scenario(tmp_path: Path, url: str) -> Path:
     pool = {"id": "kisti-h100", "site": "s1", "accelerator": "H100-SXM", "count": 16,
             "node_size": 8, "engine": "slurm", "backend": url}  # fmt: skip
-    data = {
-        "name": "on-slurm",
-        "providers": [{"id": "kisti", "kind": "public", "name": "KISTI"}],
-        "sites": [{"id": "s1", "provider": "kisti", "region": "Daejeon", "capital_area": False}],
-        "pools": [pool],
-    }
-    path = tmp_path / "fleet.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return write_fleet(tmp_path, "on-slurm", [pool])
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
@@ -29,6 +28,7 @@ from nacc.adapters.dispatch.slurm_accounting import accounted, charged_from, che
 from nacc.bootstrap import Settings, build_app, first_operator
 from nacc.domain.ids import JobId
 from nacc.service.reports import verify_ledger
+from support.fleets import write_fleet
 from support.slurm_lab import Lab
 from support.waiting import wait_until
 
@@ -39,15 +39,7 @@ POOL = "kisti-h100"
 def _scenario(tmp_path: Path, url: str) -> Path:
     pool = {"id": POOL, "site": "s1", "accelerator": "H100-SXM", "count": 16,
             "node_size": 8, "engine": "slurm", "backend": url}  # fmt: skip
-    data = {
-        "name": "on-slurm-accounted",
-        "providers": [{"id": "kisti", "kind": "public", "name": "KISTI"}],
-        "sites": [{"id": "s1", "provider": "kisti", "region": "Daejeon", "capital_area": False}],
-        "pools": [pool],
-    }
-    path = tmp_path / "fleet.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return write_fleet(tmp_path, "on-slurm-accounted", [pool])
 
 
 @pytest.fixture

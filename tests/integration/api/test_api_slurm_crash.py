@@ -20,13 +20,13 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 from jobsetup import funded_project
 from test_crash_safety import _port, _start, _wait
 
 from nacc.adapters.store import repos_jobs, repos_ledger
 from nacc.bootstrap import Settings, build_services
 from nacc.service.reports import verify_ledger
+from support.fleets import write_fleet
 from support.slurm_lab import Lab
 from support.waiting import wait_until
 
@@ -43,12 +43,7 @@ ENDS = {"completed", "failed", "cancelled"}
 def _scenario(tmp_path: Path, url: str) -> Path:
     pool = {"id": "kisti-h100", "site": "s1", "accelerator": "H100-SXM", "count": 16,
             "node_size": 8, "engine": "slurm", "backend": url}  # fmt: skip
-    data = {"name": "on-slurm", "providers": [{"id": "kisti", "kind": "public", "name": "K"}],
-            "sites": [{"id": "s1", "provider": "kisti", "region": "Daejeon",
-                       "capital_area": False}], "pools": [pool]}  # fmt: skip
-    path = tmp_path / "fleet.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return write_fleet(tmp_path, "on-slurm", [pool])
 
 
 def _slurm(lab: Lab, comment: str) -> str:

@@ -16,7 +16,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
@@ -25,6 +24,7 @@ from nacc.adapters.store import repos_ledger
 from nacc.bootstrap import Settings, build_app, first_operator
 from nacc.domain.reasons import Code
 from nacc.service.reports import verify_ledger
+from support.fleets import write_fleet
 from support.slurm_lab import GPUS_PER_NODE, NODES, SCRIPT, Lab
 from support.waiting import wait_until
 
@@ -35,15 +35,7 @@ def _scenario(tmp_path: Path, url: str) -> Path:
     site = {"site": "s1", "accelerator": "H100-SXM", "node_size": 8, "engine": "slurm"}
     pools = [{"id": SLURM_POOL, "count": 16, "backend": url, **site},  # first: FIFO's choice
              {"id": LOCAL_POOL, "count": 4, **site, "engine": "local"}]  # fmt: skip
-    data = {
-        "name": "failover",
-        "providers": [{"id": "kisti", "kind": "public", "name": "KISTI"}],
-        "sites": [{"id": "s1", "provider": "kisti", "region": "Daejeon", "capital_area": False}],
-        "pools": pools,
-    }
-    path = tmp_path / "fleet.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return write_fleet(tmp_path, "failover", pools)
 
 
 def _lab_script(lab: Lab, command: str) -> None:

@@ -18,7 +18,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
@@ -28,6 +27,7 @@ from nacc.bootstrap import Settings, build_app, first_operator
 from nacc.ledger.accounts import EntryKind
 from nacc.service import posting
 from nacc.service.live_accounts import LimitSync
+from support.fleets import write_fleet
 from support.slurm_lab import Lab
 from support.waiting import wait_until
 
@@ -39,15 +39,7 @@ RATE = 1.0  # the lowest class rate on H100-SXM (default model): 1 credit per GP
 def _scenario(tmp_path: Path, url: str) -> Path:
     pool = {"id": POOL, "site": "s1", "accelerator": "H100-SXM", "count": 16,
             "node_size": 8, "engine": "slurm", "backend": url}  # fmt: skip
-    data = {
-        "name": "on-slurm-limited",
-        "providers": [{"id": "kisti", "kind": "public", "name": "KISTI"}],
-        "sites": [{"id": "s1", "provider": "kisti", "region": "Daejeon", "capital_area": False}],
-        "pools": [pool],
-    }
-    path = tmp_path / "fleet.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return write_fleet(tmp_path, "on-slurm-limited", [pool])
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
@@ -29,6 +28,7 @@ from nacc.bootstrap import Settings, build_app, first_operator
 from nacc.domain.reasons import Code
 from nacc.service.reports import verify_ledger
 from support.fault_proxy import FaultProxy, fault_proxy
+from support.fleets import write_fleet
 from support.slurm_lab import Lab
 from support.waiting import wait_until
 
@@ -39,15 +39,7 @@ def _scenario(tmp_path: Path, url: str) -> Path:
     site = {"site": "s1", "accelerator": "H100-SXM", "node_size": 8}
     pools = [{"id": SLURM_POOL, "count": 16, "backend": url, "engine": "slurm", **site},
              {"id": LOCAL_POOL, "count": 4, "engine": "local", **site}]  # fmt: skip
-    data = {
-        "name": "poll-faults",
-        "providers": [{"id": "kisti", "kind": "public", "name": "KISTI"}],
-        "sites": [{"id": "s1", "provider": "kisti", "region": "Daejeon", "capital_area": False}],
-        "pools": pools,
-    }
-    path = tmp_path / "fleet.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return write_fleet(tmp_path, "poll-faults", pools)
 
 
 @contextmanager
