@@ -70,15 +70,6 @@ def trace_credits_per_hour(jobs: Sequence[JobSpec], rates: ThroughputModel) -> f
     return credits / span_h
 
 
-def overall_utilization(per_type: dict[str, float], pools: Sequence[Pool]) -> float:
-    """Capacity-weighted mean of the per-type utilisation the simulator reports."""
-    cap: dict[str, int] = {}
-    for p in pools:
-        cap[p.accel_type] = cap.get(p.accel_type, 0) + p.count
-    total = sum(cap.values())
-    return sum(per_type.get(k, 0.0) * n for k, n in cap.items()) / total if total else 0.0
-
-
 def year_pools(plan: YearPlan, problem: Problem, fraction: float) -> list[Pool]:
     """The year's fleet (installed and leased) as pools, each scaled by ``fraction``."""
     pools: list[Pool] = []
@@ -119,7 +110,7 @@ def simulate_plan(
                 len(read.jobs),
                 float(res["avg_queue_s"]),
                 float(res["p50_jct_s"]),
-                overall_utilization(res["utilization"], pools),
+                metrics.overall_utilization(res["utilization"], pools),
             )
         )
     return out

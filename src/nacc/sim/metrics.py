@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nacc.domain.jobs import JobSpec
@@ -73,6 +73,16 @@ def summarize(run: SimRun, rates: RateModel, skipped: int = 0) -> dict[str, Any]
         "events_per_s": run.events / run.wall_s if run.wall_s > 0 else 0.0,
         "rounds": run.rounds,
     }
+
+
+def overall_utilization(per_type: Mapping[str, float], pools: Sequence[Pool]) -> float:
+    """Capacity-weighted mean of the per-type utilisation (``summarize``'s
+    ``utilization``): the share of the fleet's accelerators busy over the makespan."""
+    cap: dict[str, int] = defaultdict(int)
+    for p in pools:
+        cap[p.accel_type] += p.count
+    total = sum(cap.values())
+    return sum(per_type.get(k, 0.0) * n for k, n in cap.items()) / total if total else 0.0
 
 
 def _service(

@@ -13,6 +13,7 @@ from typing import Any
 from nacc.catalog.prices import KRW_PER_CREDIT
 from nacc.domain.sizes import LABELS
 from nacc.sim.experiment import SimRun
+from nacc.sim.metrics import overall_utilization
 from nacc.sim.words import say
 
 __all__ = ["KRW_PER_CREDIT", "busy_share", "results_table", "wait_tables"]
@@ -25,11 +26,7 @@ def busy_share(result: dict[str, Any], run: SimRun | None) -> float:
     per_type: dict[str, float] = result.get("utilization") or {}
     if run is None:
         return sum(per_type.values()) / len(per_type) if per_type else 0.0
-    cap: dict[str, int] = {}
-    for p in run.pools:
-        cap[p.accel_type] = cap.get(p.accel_type, 0) + p.count
-    total = sum(cap.values())
-    return sum(per_type.get(k, 0.0) * n for k, n in cap.items()) / total if total else 0.0
+    return overall_utilization(per_type, run.pools)
 
 
 def _f(digits: int) -> Callable[[float], str]:

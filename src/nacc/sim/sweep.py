@@ -181,13 +181,7 @@ def run_cell(cell: Cell) -> dict[str, Any]:
                                     "preemptions", "wall_s")}  # fmt: skip
     keep["p99_jct_s"] = metrics.percentile(jct, 99)
     keep["p95_queue_s"] = summary["p95_queue_s"]
-    cap: dict[str, int] = {}
-    for pool in run.pools:
-        cap[pool.accel_type] = cap.get(pool.accel_type, 0) + pool.count
-    by_type = summary.get("utilization") or {}
-    keep["utilization"] = sum(by_type.get(t, 0.0) * c for t, c in cap.items()) / max(
-        1, sum(cap.values())
-    )
+    keep["utilization"] = metrics.overall_utilization(summary.get("utilization") or {}, run.pools)
     return {
         "key": cell.key, "digest": cell.digest(), "scenario": Path(cell.scenario).stem,
         "policy": cell.policy, "load": cell.load, "seed": cell.seed, "window_start": start,
