@@ -28,7 +28,8 @@ _ITERATIONS = 60
 
 def _demands(jobs: Sequence[JobSpec], pools: Sequence[Pool],
              rates: RateModel) -> list[tuple[float, int, float]]:  # fmt: skip
-    """(arrival, accelerators, run on the fastest type) of every job some pool can run."""
+    """(arrival, accelerators, run on the fastest type) of every job some pool can run, in
+    arrival order."""
     memo: dict[JobShape, float] = {}
     out = []
     for job in jobs:
@@ -37,14 +38,15 @@ def _demands(jobs: Sequence[JobSpec], pools: Sequence[Pool],
             memo[key] = best_rate(acceptable(pools, job, rates))
         if memo[key] > 0:
             out.append((job.submit_s, job.accelerators, job.work / memo[key]))
+    out.sort(key=lambda d: d[0])  # stable: a sorted trace (every reader's) stays as it is
     return out
 
 
 def _offered(demands: Sequence[tuple[float, int, float]], capacity: int, scale: float) -> float:
+    """``demands`` in arrival order (``_demands`` keeps the trace's, which is sorted)."""
     if len(demands) < 2 or capacity <= 0:
         return 0.0
-    first = min(d[0] for d in demands) / scale
-    end = max(d[0] for d in demands) / scale
+    first, end = demands[0][0] / scale, demands[-1][0] / scale
     window = end - first
     if window <= 0:
         return 0.0
