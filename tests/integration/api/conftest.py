@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,10 +67,18 @@ def _api(db_url: str, tmp_path: Path, live: bool) -> Iterator[Api]:
 def app_with(settings: Settings, live: bool) -> Iterator[Api]:
     """The app on ``settings`` (with its live scheduler if ``live``), an operator, a client."""
     app, svc = build_app(settings, live=live)
-    secret = first_operator(svc, "Ops", "ops@nacc.example")
-    with TestClient(app) as client:
-        yield Api(client, svc, secret)
-    svc.sessions.kw["bind"].dispose()
+    try:
+        secret = first_operator(svc, "Ops", "ops@nacc.example")
+        with TestClient(app) as client:
+            yield Api(client, svc, secret)
+    finally:
+        svc.sessions.kw["bind"].dispose()
+
+
+@contextmanager
+def live_app(settings: Settings) -> Iterator[Api]:
+    """``app_with(settings, live=True)`` for a fixture that yields more beside the app."""
+    yield from app_with(settings, live=True)
 
 
 @pytest.fixture

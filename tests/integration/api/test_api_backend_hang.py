@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
-from conftest import Api
+from conftest import Api, live_app
 from nacc.adapters.dispatch.background import BackgroundPoll
-from nacc.bootstrap import Settings, build_app, first_operator
+from nacc.bootstrap import Settings
 from nacc.domain.reasons import Code
 from support.fault_proxy import FaultProxy, fault_proxy
 from support.fleets import write_fleet
@@ -45,11 +44,8 @@ def hanging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[A
                             workdir=tmp_path / "jobs", scenario=_scenario(tmp_path, url),
                             devices_per_pool=2, policy="fifo", tick_s=0.1, meter_s=0.5,
                             backend_down_s=1.0)  # fmt: skip
-        app, svc = build_app(settings, live=True)
-        secret = first_operator(svc, "Ops", "ops@nacc.example")
-        with TestClient(app) as client:
-            yield Api(client, svc, secret), never
-        svc.sessions.kw["bind"].dispose()
+        with live_app(settings) as api:
+            yield api, never
 
 
 def test_local_jobs_run_while_a_backend_hangs_and_it_is_marked_down(

@@ -10,13 +10,12 @@ from typing import Any
 
 import pytest
 import yaml
-from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
-from conftest import Api
+from conftest import Api, live_app
 from nacc.adapters.dispatch.local import LocalDispatcher
 from nacc.adapters.store import repos_jobs
-from nacc.bootstrap import Settings, build_app, first_operator, scenario_pools
+from nacc.bootstrap import Settings, scenario_pools
 from nacc.domain.errors import InputError
 
 
@@ -45,11 +44,8 @@ def two_backends(tmp_path: Path) -> Iterator[tuple[Api, Path, Path]]:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'nacc.db'}",
                         workdir=tmp_path / "jobs", scenario=_scenario(tmp_path, [f"local://{a}",
                         f"local://{b}"]), devices_per_pool=2, tick_s=0.1, meter_s=0.5)  # fmt: skip
-    app, svc = build_app(settings, live=True)
-    secret = first_operator(svc, "Ops", "ops@nacc.example")
-    with TestClient(app) as client:
-        yield Api(client, svc, secret), a, b
-    svc.sessions.kw["bind"].dispose()
+    with live_app(settings) as api:
+        yield api, a, b
 
 
 def test_each_pool_runs_its_jobs_on_the_backend_it_names(

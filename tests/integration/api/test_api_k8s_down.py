@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
-from conftest import Api
-from nacc.bootstrap import Settings, build_app, first_operator
+from conftest import Api, live_app
+from nacc.bootstrap import Settings
 from nacc.service.reports import verify_ledger
 from support.fake_kube import FakeKube, fake_kube
 from support.fleets import NAVER, write_fleet
@@ -37,11 +36,8 @@ def down_k8s(tmp_path: Path) -> Iterator[tuple[Api, FakeKube]]:
         settings = Settings(database_url=f"sqlite:///{tmp_path / 'nacc.db'}",
                             workdir=tmp_path / "jobs", scenario=_scenario(tmp_path, url),
                             tick_s=0.1, meter_s=0.5, backend_down_s=1.0)  # fmt: skip
-        app, svc = build_app(settings, live=True)
-        secret = first_operator(svc, "Ops", "ops@nacc.example")
-        with TestClient(app) as client:
-            yield Api(client, svc, secret), kube
-        svc.sessions.kw["bind"].dispose()
+        with live_app(settings) as api:
+            yield api, kube
 
 
 def _job_of(kube: FakeKube, nacc_id: str) -> dict[str, Any] | None:

@@ -10,14 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
-from conftest import Api
+from conftest import Api, live_app
 from nacc.adapters.dispatch.background import BackgroundPoll
 from nacc.adapters.dispatch.slurm import SlurmDispatcher
 from nacc.adapters.store import repos_ledger
-from nacc.bootstrap import Settings, build_app, first_operator
+from nacc.bootstrap import Settings
 from nacc.service.reports import verify_ledger
 from support.fleets import write_fleet
 from support.slurm_lab import Lab
@@ -37,11 +36,8 @@ def on_slurm(db_url: str, tmp_path: Path, slurm_lab: Lab) -> Iterator[tuple[Api,
     settings = Settings(database_url=db_url,
                         workdir=tmp_path / "jobs", scenario=_scenario(tmp_path, url),
                         tick_s=0.1, meter_s=0.5)  # fmt: skip
-    app, svc = build_app(settings, live=True)
-    secret = first_operator(svc, "Ops", "ops@nacc.example")
-    with TestClient(app) as client:
-        yield Api(client, svc, secret), tag
-    svc.sessions.kw["bind"].dispose()
+    with live_app(settings) as api:
+        yield api, tag
 
 
 def _slurm_state(lab: Lab, comment: str) -> str:

@@ -19,13 +19,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
-from conftest import Api
+from conftest import Api, live_app
 from nacc.adapters.dispatch.slurm import SlurmDispatcher, parse_url
 from nacc.adapters.dispatch.slurm_accounting import accounted, charged_from, check
-from nacc.bootstrap import Settings, build_app, first_operator
+from nacc.bootstrap import Settings
 from nacc.domain.ids import JobId
 from nacc.service.reports import verify_ledger
 from support.fleets import write_fleet
@@ -49,11 +48,8 @@ def accounted_slurm(db_url: str, tmp_path: Path, dbd_conf: Lab) -> Iterator[tupl
     url = f"{dbd_conf.url}?tag={tag}&gres.{POOL}=h100&workdir={tmp_path / 'slurm'}"
     settings = Settings(database_url=db_url, workdir=tmp_path / "jobs",
                         scenario=_scenario(tmp_path, url), tick_s=0.1, meter_s=0.5)  # fmt: skip
-    app, svc = build_app(settings, live=True)
-    secret = first_operator(svc, "Ops", "ops@nacc.example")
-    with TestClient(app) as client:
-        yield Api(client, svc, secret), url
-    svc.sessions.kw["bind"].dispose()
+    with live_app(settings) as api:
+        yield api, url
 
 
 def _squeue(lab: Lab, comment: str) -> str:

@@ -18,12 +18,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
-from conftest import Api
+from conftest import Api, live_app
 from nacc.adapters.dispatch.slurm_accounts import SlurmAccounts, account_name, gpu_minutes
-from nacc.bootstrap import Settings, build_app, first_operator
+from nacc.bootstrap import Settings
 from nacc.ledger.accounts import EntryKind
 from nacc.service import posting
 from nacc.service.live_accounts import LimitSync
@@ -49,11 +48,8 @@ def limited(db_url: str, tmp_path: Path, dbd_conf: Lab) -> Iterator[tuple[Api, s
     url = f"{dbd_conf.url}?tag={tag}&accounts=1&gres.{POOL}=h100&workdir={tmp_path / 'slurm'}"
     settings = Settings(database_url=db_url, workdir=tmp_path / "jobs",
                         scenario=_scenario(tmp_path, url), tick_s=0.1, meter_s=0.5)  # fmt: skip
-    app, svc = build_app(settings, live=True)
-    secret = first_operator(svc, "Ops", "ops@nacc.example")
-    with TestClient(app) as client:
-        yield Api(client, svc, secret), tag
-    svc.sessions.kw["bind"].dispose()
+    with live_app(settings) as api:
+        yield api, tag
 
 
 def _balance(api: Api, project: int) -> Decimal:

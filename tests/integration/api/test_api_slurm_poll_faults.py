@@ -19,12 +19,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from jobsetup import funded_project, submit_job, wait_job
 
-from conftest import Api
+from conftest import Api, live_app
 from nacc.adapters.store import repos_ledger
-from nacc.bootstrap import Settings, build_app, first_operator
+from nacc.bootstrap import Settings
 from nacc.domain.reasons import Code
 from nacc.service.reports import verify_ledger
 from support.fault_proxy import FaultProxy, fault_proxy
@@ -48,11 +47,8 @@ def _serving(tmp_path: Path, url: str) -> Iterator[Api]:
                         workdir=tmp_path / "jobs", scenario=_scenario(tmp_path, url),
                         devices_per_pool=2, policy="fifo", tick_s=0.1, meter_s=0.5,
                         backend_down_s=3.0)  # fmt: skip
-    app, svc = build_app(settings, live=True)
-    secret = first_operator(svc, "Ops", "ops@nacc.example")
-    with TestClient(app) as client:
-        yield Api(client, svc, secret)
-    svc.sessions.kw["bind"].dispose()
+    with live_app(settings) as api:
+        yield api
 
 
 @pytest.fixture
