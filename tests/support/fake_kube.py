@@ -276,6 +276,13 @@ class FakeKube:
     def store(self) -> Store:
         return self.server.store
 
+    def job_of(self, nacc_id: str) -> dict[str, Any] | None:
+        """The batch/v1 Job nacc made for job ``nacc_id`` (its annotation), if any."""
+        for job in self.store.items("jobs", "default"):
+            if job["metadata"]["annotations"].get("nacc.io/job-id") == nacc_id:
+                return job
+        return None
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from jobsetup import funded_project, submit_job, wait_job
@@ -41,13 +40,6 @@ def on_k8s(db_url: str, tmp_path: Path) -> Iterator[tuple[Api, FakeKube]]:
             yield api, kube
 
 
-def _job_of(kube: FakeKube, nacc_id: str) -> dict[str, Any] | None:
-    for job in kube.store.items("jobs", "default"):
-        if job["metadata"]["annotations"].get("nacc.io/job-id") == nacc_id:
-            return job
-    return None
-
-
 def test_a_job_over_http_runs_through_kueue_and_is_charged(on_k8s: tuple[Api, FakeKube]) -> None:
     api, kube = on_k8s
     router = api.client.app.state.live.engine.dispatcher  # type: ignore[attr-defined]
@@ -57,7 +49,7 @@ def test_a_job_over_http_runs_through_kueue_and_is_charged(on_k8s: tuple[Api, Fa
     r = submit_job(api, f.pi, f.project_id, command="python train.py", accelerators=2)
     assert r.status_code == 201, r.text
     jid = r.json()["id"]
-    job = wait_until(lambda: _job_of(kube, jid), 30, "the Kubernetes Job")
+    job = wait_until(lambda: kube.job_of(jid), 30, "the Kubernetes Job")
     assert job["spec"]["suspend"] is True
     assert job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == f"{f.project_id}-naver-h200"
     limits = job["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
@@ -83,16 +75,16 @@ def test_a_failure_keeps_its_exit_code_and_a_cancel_deletes_the_job(
     bad = submit_job(api, f.pi, f.project_id, command="exit 3").json()
     long = submit_job(api, f.pi, f.project_id, command="sleep 120").json()
     for jid in (bad["id"], long["id"]):
-        name = wait_until(lambda j=jid: _job_of(kube, j), 30, "the Job")["metadata"]["name"]
+        name = wait_until(lambda j=jid: kube.job_of(j), 30, "the Job")["metadata"]["name"]
         kube.controller.admit(name)
         kube.controller.run(name)
-    kube.controller.fail(_job_of(kube, bad["id"])["metadata"]["name"], exit_code=3)  # type: ignore[index]
+    kube.controller.fail(kube.job_of(bad["id"])["metadata"]["name"], exit_code=3)  # type: ignore[index]
     assert wait_job(api, f.pi, bad["id"], {"failed"})["exit_code"] == 3
     assert wait_job(api, f.pi, long["id"], {"running"})["state"] == "running"
     r = api.client.post(f"/jobs/{long['id']}/cancel", headers=api.as_(f.pi))
     assert r.status_code == 202
     assert wait_job(api, f.pi, long["id"], {"cancelled"})["state"] == "cancelled"
-    wait_until(lambda: _job_of(kube, long["id"]) is None, 30, "the Job to be deleted")
+    wait_until(lambda: kube.job_of(long["id"]) is None, 30, "the Job to be deleted")
     assert kube.store.items("pods", "default") == [p for p in kube.store.items("pods", "default")
                                                   if p["metadata"]["labels"]["nacc.io/job-id"]
                                                   == bad["id"]]  # fmt: skip

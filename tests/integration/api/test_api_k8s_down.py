@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from jobsetup import funded_project, submit_job, wait_job
@@ -40,13 +39,6 @@ def down_k8s(tmp_path: Path) -> Iterator[tuple[Api, FakeKube]]:
             yield api, kube
 
 
-def _job_of(kube: FakeKube, nacc_id: str) -> dict[str, Any] | None:
-    for job in kube.store.items("jobs", "default"):
-        if job["metadata"]["annotations"].get("nacc.io/job-id") == nacc_id:
-            return job
-    return None
-
-
 def test_a_cancel_on_a_down_kubernetes_is_owed_not_a_failing_step(
     down_k8s: tuple[Api, FakeKube], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -54,7 +46,7 @@ def test_a_cancel_on_a_down_kubernetes_is_owed_not_a_failing_step(
     live = api.client.app.state.live  # type: ignore[attr-defined]
     f = funded_project(api.svc)
     jid = submit_job(api, f.pi, f.project_id, command="sleep 600").json()["id"]
-    name = wait_until(lambda: _job_of(kube, jid), 30, "the Job")["metadata"]["name"]
+    name = wait_until(lambda: kube.job_of(jid), 30, "the Job")["metadata"]["name"]
     kube.controller.admit(name)
     kube.controller.run(name)
     assert wait_job(api, f.pi, jid, {"running"})["state"] == "running"
@@ -66,10 +58,10 @@ def test_a_cancel_on_a_down_kubernetes_is_owed_not_a_failing_step(
     assert r.status_code == 202
     assert wait_job(api, f.pi, jid, {"cancelled"})["state"] == "cancelled"
     assert set(live.engine.dispatcher.owed) == {jid}
-    assert _job_of(kube, jid) is not None  # not deleted yet: the API server hangs up
+    assert kube.job_of(jid) is not None  # not deleted yet: the API server hangs up
     assert not [r for r in caplog.records if "step failed" in r.getMessage()]
     kube.store.down = False
-    wait_until(lambda: _job_of(kube, jid) is None, 60, "the owed delete to be made")
+    wait_until(lambda: kube.job_of(jid) is None, 60, "the owed delete to be made")
     wait_until(lambda: api.client.get("/healthz").json()["backends_down"] == 0, 30,
                "the backend to be up")  # fmt: skip
     assert live.engine.dispatcher.owed == {}
