@@ -29,7 +29,8 @@ from nacc.ports.store_people import ProjectTermsView, TrancheView
 from nacc.service import audit, award_ledger
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services, found
-from nacc.service.programs import OFFICERS, call_account, find_call, find_proposal, officer_scope
+from nacc.service.programs import OFFICERS, call_account, find_proposal, officer_scope
+from nacc.service.proposal_views import find_call
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,17 +45,13 @@ from nacc.service.context import Services, found
 from nacc.service.notify_outbox import notify
 from nacc.service.programs import (
     OFFICERS,
-    Person,
     call_account,
-    criteria_of,
     duplicate_is_conflict,
-    find_call,
     find_proposal,
-    mean_scores,
     officer_scope,
     outside_window,
-    person,
 )
+from nacc.service.proposal_views import Person, criteria_of, find_call, mean_scores, person
 from nacc.service.teams import check_conflict_of_interest
 
 DEFAULT_VALIDITY = timedelta(days=365)

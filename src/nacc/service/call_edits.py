@@ -45,9 +45,9 @@ from nacc.service.programs import (
     call_account,
     call_details,
     check_windows,
-    find_call,
     officer_scope,
 )
+from nacc.service.proposal_views import find_call
 
 FIXED_ONCE_PROPOSED = ("opens_at", "eligible_org_kinds", "sector_tags", "criteria",
                        "min_score", "blind")  # fmt: skip

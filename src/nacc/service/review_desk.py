@@ -22,7 +22,7 @@ from nacc.ledger.accounts import project as project_account
 from nacc.ports.pages import MAX_PAGE
 from nacc.ports.store import UnitOfWork
 from nacc.ports.store_people import MemberView, ProjectTermsView
-from nacc.service import audit, awards, programs
+from nacc.service import audit, awards, programs, proposal_views
 from nacc.service.auth import Principal, require
 from nacc.service.awards import ProjectDetails
 from nacc.service.context import Services
@@ -34,7 +34,7 @@ DECLARED = "review.conflict_declared"
 class Assignment:
     """One proposal of a call the reviewer was assigned to, and where they stand on it."""
 
-    proposal: programs.ProposalDetails
+    proposal: proposal_views.ProposalDetails
     reviewed: bool
     declared_conflict: bool
 
@@ -66,7 +66,9 @@ def assigned(svc: Services, who: Principal) -> list[AssignedCall]:
     return out
 
 
-def assignment(svc: Services, who: Principal, p: programs.ProposalDetails) -> Assignment | None:
+def assignment(
+    svc: Services, who: Principal, p: proposal_views.ProposalDetails
+) -> Assignment | None:
     """Where ``who`` stands on one proposal (as ``assigned`` lists it), or None when they
     do not review its call."""
     if p.call_id not in calls_reviewed_by(who):
@@ -119,11 +121,11 @@ def preview(svc: Services, who: Principal, call_id: int,
     """The decision ``awards.decide`` would make with ``overrides`` (same rules, same
     ranking), and the budget it would use. Refused like ``decide`` for a non-officer."""
     with svc.unit() as uow:
-        call = programs.find_call(uow, call_id)
+        call = proposal_views.find_call(uow, call_id)
         require(who, *programs.OFFICERS, scope=programs.officer_scope(call.program_id))
         found = uow.programs.list_proposals(call_id, limit=MAX_PAGE, offset=0).items
         reviews = uow.programs.reviews_of_proposals([p.id for p in found])
-        scores = {p.id: programs.mean_of(call, reviews[p.id])[1] for p in found}
+        scores = {p.id: proposal_views.mean_of(call, reviews[p.id])[1] for p in found}
     candidates = [rules.Candidate(f"{p.id:012d}", scores[p.id], _plain(p.requested_credits))
                   for p in found]  # fmt: skip
     keyed = {f"{pid:012d}": o for pid, o in overrides.items()}
@@ -143,7 +145,7 @@ def _plain(amount: Decimal) -> Decimal:
 def projects_of_call(svc: Services, who: Principal, call_id: int) -> list[ProjectDetails]:
     """The projects a call's decision created, with their tranches (officers)."""
     with svc.unit() as uow:
-        call = programs.find_call(uow, call_id)
+        call = proposal_views.find_call(uow, call_id)
         require(who, *programs.OFFICERS, scope=programs.officer_scope(call.program_id))
         found = uow.programs.list_proposals(call_id, limit=MAX_PAGE, offset=0).items
         made = uow.awards.projects_for_proposals([p.id for p in found])
@@ -160,7 +162,7 @@ def projects_details(uow: UnitOfWork, projs: Sequence[ProjectTermsView]) -> list
 
     def member(m: MemberView) -> awards.Member:
         user = users.get(m.user_id)
-        return awards.Member(programs.Person(m.user_id, user.name if user else ""), m.role)
+        return awards.Member(proposal_views.Person(m.user_id, user.name if user else ""), m.role)
 
     return [ProjectDetails(
         id=proj.id, name=proj.name, proposal_id=proj.proposal_id, valid_from=proj.valid_from,

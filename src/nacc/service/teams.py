@@ -29,7 +29,8 @@ from nacc.ports.store_people import CallView, InvitationView, ProposalView
 from nacc.service import audit
 from nacc.service.auth import Principal
 from nacc.service.context import Services
-from nacc.service.programs import OFFICERS, find_call, find_proposal, officer_scope, person
+from nacc.service.programs import OFFICERS, find_proposal, officer_scope
+from nacc.service.proposal_views import find_call, person
 
 
 @dataclass(frozen=True, slots=True)

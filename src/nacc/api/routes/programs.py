@@ -20,6 +20,7 @@ from nacc.ports.store_people import CallSpec
 from nacc.service import awards, review_desk
 from nacc.service import call_edits as edits
 from nacc.service import programs as use
+from nacc.service.proposal_views import ProposalDetails
 
 router = APIRouter(tags=["programs"])
 Created = status.HTTP_201_CREATED
@@ -36,7 +37,7 @@ def coded(out: M, why: Reason | None, lang: str) -> M:
     )
 
 
-def proposal_out(details: use.ProposalDetails, lang: str) -> sp.ProposalOut:
+def proposal_out(details: ProposalDetails, lang: str) -> sp.ProposalOut:
     out = sp.ProposalOut.model_validate(details)
     why = details.decision.get("why") if details.decision else None
     if out.decision is None or not isinstance(why, Reason):
