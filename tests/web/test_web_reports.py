@@ -20,14 +20,17 @@ from web.world import Portal
 LOCALES = {"ko": "ko-KR", "en": "en-US"}
 
 
+ANSWER_S = 60.0  # httpx's default 5 s timed out with two CPU hogs beside `make test`
+
+
 def _ran_a_job(portal: Portal) -> Decimal:
     auth = {"Authorization": f"Bearer {portal.pi_token}"}
     job = httpx.post(f"{portal.url}/projects/{portal.project_id}/jobs", headers=auth,
                      json={"command": "sleep 0.6", "accelerators": 1, "job_class": "fine-tuning",
-                           "time_limit_s": 60}).json()  # fmt: skip
+                           "time_limit_s": 60}, timeout=ANSWER_S).json()  # fmt: skip
 
     def ended() -> bool:
-        got = httpx.get(f"{portal.url}/jobs/{job['id']}", headers=auth).json()
+        got = httpx.get(f"{portal.url}/jobs/{job['id']}", headers=auth, timeout=ANSWER_S).json()
         return bool(got["state"] == "completed")
 
     wait_until(ended, 60, "the job to complete", every=0.2)
