@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from nacc.bootstrap import Settings, build_services, fleet  # noqa: E402
 from nacc.scenario import shipped_scenario_path  # noqa: E402
 from nacc.sim.metrics import percentile  # noqa: E402
-from portal_seed import Cast, Scale, seed  # noqa: E402
+from portal_seed import Cast, Scale, cast, seed  # noqa: E402
 
 ADMIN = os.environ.get("NACC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TARGET_MS = 100.0
@@ -214,21 +214,29 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 300) 
     raise SystemExit(f"nacc serve at {base} not ready after {timeout:.0f} s")
 
 
-def run(db: str, tmp: Path, args: argparse.Namespace) -> None:
+def run(db: str, tmp: Path, args: argparse.Namespace, fresh: bool = True) -> None:
+    """Seed ``db`` (when ``fresh``; else it holds a seed at this scale: only migrated to
+    the head) and time the pages."""
     scenario = shipped_scenario_path("korea-2026")
     settings = Settings(database_url=db, workdir=tmp / "jobs", scenario=scenario)
     pools, _ = fleet(settings)
-    svc = build_services(settings)
+    t0 = time.perf_counter()
+    svc = build_services(settings)  # migrates to the head
     scale = Scale(jobs=args.jobs, projects=args.projects)
-    t0 = time.process_time(), time.perf_counter()
-    with Progress(transient=True) as bar:
-        task = bar.add_task("seeding", total=17)
-        cast = seed(svc, pools, scale, lambda name, n: bar.advance(task))
+    if fresh:
+        with Progress(transient=True) as bar:
+            task = bar.add_task("seeding", total=17)
+            who = seed(svc, pools, scale, lambda name, n: bar.advance(task))
+        print(
+            f"seeded in {time.perf_counter() - t0:.1f} s: "
+            + ", ".join(f"{n:,} {k}" for k, n in who.rows.items() if n >= 1000)
+        )
+    else:
+        who = cast(scale, {})
+        print(
+            f"reused the seeded database (migrated to the head in {time.perf_counter() - t0:.1f} s)"
+        )
     svc.sessions.kw["bind"].dispose()
-    print(
-        f"seeded in {time.perf_counter() - t0[1]:.1f} s: "
-        + ", ".join(f"{n:,} {k}" for k, n in cast.rows.items() if n >= 1000)
-    )
     port = _port()
     env = dict(os.environ, NACC_DATABASE_URL=db, NACC_HOME=str(tmp), NACC_NO_SCHEDULER="1",
                NACC_SCENARIO=str(scenario), NACC_WEB_SECRET="bench-secret-not-for-use")  # fmt: skip
@@ -242,7 +250,7 @@ def run(db: str, tmp: Path, args: argparse.Namespace) -> None:
             f"{len(pools)} pools; {args.repeat} requests per page after {args.warmup} "
             f"warm-up, one at a time, loopback; load: {os.getloadavg()[0]:.2f} (1 min)"
         )
-        timed = time_pages(base, server.pid, cast, args.warmup, args.repeat, args.only)
+        timed = time_pages(base, server.pid, who, args.warmup, args.repeat, args.only)
         if not timed:
             raise SystemExit(f"no page's label contains {args.only!r}")
         report(timed, args.out)
@@ -262,19 +270,28 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT.parent / "out" / "bench")
     ap.add_argument("--only", default="", help="time only the pages whose label has this")
     ap.add_argument("--keep", action="store_true", help="keep the database (its name is printed)")
+    ap.add_argument("--database", default="",
+                    help="use this database, kept after: seeded when it does not exist, "
+                         "else reused as it is (migrated to the head; same --jobs and "
+                         "--projects as when seeded)")  # fmt: skip
     args = ap.parse_args()
     if args.repeat < 2 or args.warmup < 0 or args.projects < 60 or args.jobs < 2000:
         ap.error("--repeat >= 2, --warmup >= 0, --projects >= 60, --jobs >= 2000")
-    name = f"nacc_bench_{uuid.uuid4().hex[:8]}"
+    if args.database and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.database):
+        ap.error(f"--database: lower-case letters, digits and _ (got {args.database!r})")
+    name = args.database or f"nacc_bench_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        known = "SELECT 1 FROM pg_database WHERE datname = :n"
+        fresh = c.execute(sa.text(known), {"n": name}).first() is None
+        if fresh:
+            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
     db = make_url(ADMIN).set(database=name).render_as_string(hide_password=False)
     tmp = Path(tempfile.mkdtemp(prefix="nacc-bench-"))
     try:
-        run(db, tmp, args)
+        run(db, tmp, args, fresh)
     finally:
-        if args.keep:
+        if args.keep or args.database:
             print(f"database kept: {db}")
         else:
             with admin.connect() as c:

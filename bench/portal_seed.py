@@ -247,8 +247,14 @@ def seed(svc: Services, pools: Sequence[Pool], scale: Scale = Scale(),
                 conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                                      f"(SELECT max(id) FROM {name}))"))  # fmt: skip
         conn.execute(sa.text("ANALYZE"))  # as autovacuum would soon: plans see the rows
+    return cast(scale, {k: len(v) for k, v in rows.items()})
+
+
+def cast(scale: Scale, rows: dict[str, int]) -> Cast:
+    """The personas and ids of a database ``seed`` wrote at ``scale`` (the same every
+    time: the seed is fixed), with the ``rows`` written."""
     tokens = {"pi": "bench-pi-secret-token", "operator": "bench-operator-secret-token",
               "officer": "bench-officer-secret-token",
               "reviewer": "bench-reviewer-secret-token"}  # fmt: skip
     calls = scale.programs * scale.calls_per_program
-    return Cast(tokens, 1, "j-bench000000", 1, 1, calls, {k: len(v) for k, v in rows.items()})
+    return Cast(tokens, 1, "j-bench000000", 1, 1, calls, rows)
