@@ -23,7 +23,7 @@ EXPECTED_TABLES = {
     "scheduler_heartbeats", "team_invitations", "audit_log", "auth_generation",
     "capacity_blocks", "notice_outbox", "notify_prefs", "progress_reports",
     "challenges", "challenge_entries",
-    "datasets", "dataset_access", "job_datasets",
+    "datasets", "dataset_access", "job_datasets", "usage_days",
 }  # fmt: skip
 
 
@@ -41,7 +41,7 @@ def test_upgrade_from_empty_to_head_creates_every_table(empty_url: str) -> None:
     assert _tables(empty_url) == EXPECTED_TABLES | {"alembic_version"}
     engine = make_engine(empty_url)
     try:
-        assert current_revision(engine) == head_revision() == "0016_account_balances"
+        assert current_revision(engine) == head_revision() == "0017_usage_days"
     finally:
         engine.dispose()
 

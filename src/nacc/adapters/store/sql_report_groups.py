@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from nacc.adapters.store import sql_usage_days
 from nacc.adapters.store.tables import (
     Call,
     Job,
@@ -20,7 +21,6 @@ from nacc.adapters.store.tables import (
     Project,
     Proposal,
     RoleAssignment,
-    UsageInterval,
     User,
 )
 from nacc.adapters.store.types import Credits
@@ -85,37 +85,13 @@ class _Facts:
         raise ValueError(f"unknown report key {key!r}")
 
 
-def _period(session: Session, at: Any, period: str) -> Any:
-    if session.get_bind().dialect.name == "sqlite":  # ISO text in UTC
-        mods = {"day": (), "week": ("-6 days", "weekday 1"), "month": ("start of month",)}
-        return sa.func.date(at, *mods[period])
-    utc = sa.func.timezone("UTC", at)  # as ISO text: no date objects to make per row
-    return sa.func.to_char(utc if period == "day" else sa.func.date_trunc(period, utc),
-                           "YYYY-MM-DD")  # fmt: skip
-
-
 def usage_groups(session: Session, since: datetime | None, until: datetime | None,
                  period: str, keys: Sequence[str]) -> list[UsageGroup]:  # fmt: skip
-    """Summed first by job and period (and type when asked: ~one row per job), then by
-    the keys over the jobs' joins: no ``count(DISTINCT)``, so both steps hash."""
-    u = UsageInterval
+    """Summed first by job and period (and type when asked: ~one row per job), from the
+    daily summary (``sql_usage_days``), then by the keys over the jobs' joins: no
+    ``count(DISTINCT)``, so both steps hash."""
     facts = _Facts(keys)
-    if session.get_bind().dialect.name == "sqlite":
-        span: Any = (sa.func.julianday(u.end_at) - sa.func.julianday(u.start_at)) * 86400.0
-    else:
-        span = sa.func.date_part("epoch", u.end_at - u.start_at)  # float8: cheaper than numeric
-    inner: list[Any] = [u.job_id.label("job_id")]
-    if period != "all":
-        inner.append(_period(session, u.start_at, period).label("period"))
-    if "type" in keys:
-        inner.append(u.accelerator_type.label("type"))
-    per_job = (
-        sa.select(*inner, sa.func.sum(u.credits).label("credits"),
-                  sa.func.sum(span * u.count).label("secs"))
-        .where(*window(u.start_at, since, until))
-        .group_by(*inner)
-        .subquery()
-    )  # fmt: skip
+    per_job = sql_usage_days.per_job(session, since, until, period, "type" in keys)
     cols: list[Any] = []
     for key in keys:
         if key == "type":
@@ -139,9 +115,17 @@ def usage_groups(session: Session, since: datetime | None, until: datetime | Non
         stmt = stmt.group_by(*cols)
     first, n = (0, 0) if period == "all" else (1, 1)
     n += len(keys)
-    return [UsageGroup(str(row[0]) if first else "", tuple(map(str, row[first:n])), row[n],
-                       float(row[n + 1] or 0.0), int(row[n + 2]))
-            for row in session.execute(stmt).all()]  # fmt: skip
+    return [
+        UsageGroup(
+            str(row[0]) if first else "",
+            tuple(map(str, row[first:n])),
+            row[n],
+            float(row[n + 1] or 0.0),
+            int(row[n + 2]),
+        )
+        for row in session.execute(stmt).all()
+        if row[n + 2]
+    ]  # fmt: skip  (no keys, no usage: one row of nothing, not a group)
 
 
 def _size(buckets: Sequence[tuple[int, str]], rest: str) -> Any:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nacc.adapters.store import sql_report_groups
+from nacc.adapters.store import sql_report_groups, sql_usage_days
 from nacc.adapters.store.tables import (
     Call,
     Job,
@@ -22,6 +21,7 @@ from nacc.adapters.store.tables import (
     UsageInterval,
     User,
 )
+from nacc.adapters.store.tables_reports import UsageDayRow
 from nacc.adapters.store.types import Credits
 from nacc.domain.credits import to_credits
 from nacc.ports.store_report_groups import UsageGroup, WaitGroup
@@ -56,31 +56,19 @@ class SqlReports:
             for j, p, pool, t, s, e, n, c in self.session.execute(stmt).all()
         ]
 
-    def _sqlite(self) -> bool:
-        return self.session.get_bind().dialect.name == "sqlite"
-
     def usage_days(self, since: datetime | None, until: datetime | None) -> list[UsageDay]:
-        u = UsageInterval
-        if self._sqlite():  # ISO text in UTC
-            day: Any = sa.func.date(u.start_at)
-            span: Any = (sa.func.julianday(u.end_at) - sa.func.julianday(u.start_at)) * 86400.0
-        else:
-            day = sa.func.date(sa.func.timezone("UTC", u.start_at))
-            span = sa.func.extract("epoch", u.end_at - u.start_at)
+        days = sql_usage_days.per_job(self.session, since, until, "day", with_type=True)
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
+        exact = Credits() if sqlite else sa.Numeric(24, 9, asdecimal=True)
         stmt = (
-            sa.select(
-                u.job_id, Job.project_id, Job.pool_id, u.accelerator_type, day,
-                sa.type_coerce(sa.func.sum(u.credits), Credits()),
-                sa.func.sum(span * u.count),
-            )
-            .join(Job, Job.id == u.job_id)
-            .where(*_window(u.start_at, since, until))
-            .group_by(u.job_id, Job.project_id, Job.pool_id, u.accelerator_type, day)
-            .order_by(day, u.job_id, u.accelerator_type)
+            sa.select(days.c.job_id, Job.project_id, Job.pool_id, days.c.type, days.c.period,
+                      sa.type_coerce(days.c.credits, exact), days.c.secs)
+            .join(Job, Job.id == days.c.job_id)
+            .order_by(days.c.period, days.c.job_id, days.c.type)
         )  # fmt: skip
         return [
             UsageDay(j, p, pool, t, d if isinstance(d, date) else date.fromisoformat(d),
-                     c, float(secs or 0.0))
+                     to_credits(c), float(secs or 0.0))
             for j, p, pool, t, d, c, secs in self.session.execute(stmt).all()
         ]  # fmt: skip
 
@@ -96,11 +84,11 @@ class SqlReports:
         return [UsageFact(*row) for row in self.session.execute(stmt).all()]
 
     def delivered_by_pool(self) -> dict[str, Decimal]:
-        u = UsageInterval
-        total = sa.type_coerce(sa.func.sum(u.credits), Credits())
+        d = UsageDayRow  # the daily summary: the same sums as the intervals'
+        total = sa.type_coerce(sa.func.sum(d.credits), Credits())
         stmt = (
             sa.select(Job.pool_id, total)
-            .join(Job, Job.id == u.job_id)
+            .join(Job, Job.id == d.job_id)
             .where(Job.pool_id.is_not(None))
             .group_by(Job.pool_id)
         )

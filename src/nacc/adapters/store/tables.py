@@ -385,4 +385,5 @@ from nacc.adapters.store import tables_challenges as tables_challenges  # noqa: 
 from nacc.adapters.store import tables_datasets as tables_datasets  # noqa: E402
 from nacc.adapters.store import tables_identity as tables_identity  # noqa: E402
 from nacc.adapters.store import tables_notices as tables_notices  # noqa: E402
+from nacc.adapters.store import tables_reports as tables_reports  # noqa: E402
 from nacc.adapters.store import tables_reservations as tables_reservations  # noqa: E402

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -63,17 +64,19 @@ CSV_OR_JSON = {**LIST, 200: {"content": {"text/csv": {"schema": {"type": "string
 Format = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
 
 
-def usage_out(r: use.UsageReport) -> UsageOut:
-    """The report as its model, validated in one call from plain data (a day's report by
-    organisation and type has ~10,000 rows; one model per row would cost more)."""
-    rows = [{"period": x.period, "group": dict(zip(r.by, x.group, strict=True)),
-             "credits": x.credits, "accelerator_hours": round(x.accelerator_hours, 6),
-             "jobs": x.jobs} for x in r.rows]  # fmt: skip
-    return UsageOut.model_validate({
-        "by": list(r.by), "period": r.period, "since": r.since, "until": r.until,
-        "rows": rows, "total_credits": r.total_credits,
-        "total_accelerator_hours": round(r.total_accelerator_hours, 6),
-    })  # fmt: skip
+def usage_json(r: use.UsageReport) -> str:
+    """The report as ``UsageOut``'s JSON, the rows written here from plain values: a
+    day's report by organisation and type has ~10,000 rows, and validating them in the
+    model cost more than the report (docs/benchmarks.md). The head (times, totals) goes
+    through the model; a credit amount is written as pydantic writes one (``str``)."""
+    head = UsageOut(by=list(r.by), period=r.period, since=r.since, until=r.until, rows=[],
+                    total_credits=r.total_credits,
+                    total_accelerator_hours=round(r.total_accelerator_hours, 6))  # fmt: skip
+    doc = head.model_dump(mode="json")
+    doc["rows"] = [{"period": x.period, "group": dict(zip(r.by, x.group, strict=True)),
+                    "credits": str(x.credits), "accelerator_hours": round(x.accelerator_hours, 6),
+                    "jobs": x.jobs} for x in r.rows]  # fmt: skip
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
 def _dims(by: str) -> list[str]:
@@ -89,8 +92,8 @@ def usage(request: Request, svc: ServicesDep, who: CallerDep, by: By = "program"
     report = use.usage(svc, who, pools, _dims(by), period, since, until)
     if format == "csv":
         return Response(use.usage_csv(report), media_type="text/csv; charset=utf-8")
-    # serialised here in one pass (FastAPI would validate the ~10,000 rows once more)
-    return Response(usage_out(report).model_dump_json(), media_type="application/json")
+    # written here (FastAPI would validate the ~10,000 rows in the model, then again)
+    return Response(usage_json(report), media_type="application/json")
 
 
 @router.get("/reports/waits", responses=CSV_OR_JSON, response_model=WaitsOut)
