@@ -18,11 +18,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from nacc.domain.errors import InputError
 from nacc.domain.pools import Pool
 from nacc.domain.sizes import LARGEST, SIZES
-from nacc.ports.store_report_groups import nearest_rank
+from nacc.ports.store_report_groups import UsageGroup, nearest_rank
 from nacc.service.auth import Principal, require
 from nacc.service.context import Services
 
@@ -64,8 +65,7 @@ def _converter(dim: str, pools: Mapping[str, Pool],
     return str
 
 
-@dataclass(frozen=True, slots=True)
-class UsageRow:
+class UsageRow(NamedTuple):  # a named tuple: a day's report by org and type has ~10,000
     period: str  # ISO date the period starts on ("" for ``all``)
     group: tuple[str, ...]  # one value per dimension of ``by``
     credits: Decimal
@@ -130,15 +130,35 @@ def usage(svc: Services, who: Principal, pools: Sequence[Pool], by: Sequence[str
     sectors = {str(c.id): "+".join(c.sector_tags) for c in found if c is not None}
     by_pool = {str(p.id): p for p in pools}
     pick = [(keys.index(STORE_KEYS[d]), _converter(d, by_pool, sectors)) for d in dims]
-    sums: dict[tuple[str, tuple[str, ...]], tuple[Decimal, float, int]] = {}
-    for g in groups:  # groups of keys that show as one group add up (exact: see the port)
-        key = (g.period, tuple(value(g.keys[i]) or NONE for i, value in pick))
-        had = sums.get(key) or (Decimal(0), 0.0, 0)
-        sums[key] = (had[0] + g.credits, had[1] + g.accelerator_seconds, had[2] + g.jobs)
-    rows = tuple(UsageRow(p, g, c, h / 3600, j) for (p, g), (c, h, j) in sorted(sums.items()))
+    sums = _merged(groups, pick)
+    # by period then group: as the tuples compare (no value holds a NUL), 2-3x faster
+    ordered = sorted(sums.items(), key=lambda kv: "\0".join((kv[0][0], *kv[0][1])))
+    rows = tuple(UsageRow(p, g, c, h / 3600, j) for (p, g), (c, h, j) in ordered)
     return UsageReport(dims, period, since, until, rows,
                        sum((r.credits for r in rows), Decimal(0)),
                        sum(r.accelerator_hours for r in rows))  # fmt: skip
+
+
+Sums = dict[tuple[str, tuple[str, ...]], tuple[Decimal, float, int]]
+
+
+def _merged(groups: Sequence[UsageGroup],
+            pick: Sequence[tuple[int, Callable[[str], str]]]) -> Sums:  # fmt: skip
+    """The store's groups by period and the dimensions' values (each from its key's
+    value by ``pick``): groups of keys that show as one group add up (exact: see the
+    port). Dimensions read as they are stored (``str``) are not converted one by one."""
+    plain = all(value is str for _, value in pick)
+    at = [i for i, _ in pick]
+    sums: Sums = {}
+    for g in groups:
+        raw = [g.keys[i] for i in at] if plain else [value(g.keys[i]) for i, value in pick]
+        key = (g.period, tuple([v or NONE for v in raw]))
+        had = sums.get(key)
+        if had is None:
+            sums[key] = (g.credits, g.accelerator_seconds, g.jobs)
+        else:
+            sums[key] = (had[0] + g.credits, had[1] + g.accelerator_seconds, had[2] + g.jobs)
+    return sums
 
 
 def usage_csv(r: UsageReport) -> str:

@@ -37,52 +37,70 @@ def window(col: Any, since: datetime | None, until: datetime | None) -> list[Any
     return out
 
 
+def _column(key: str, pi_org: Any) -> Any:
+    """A project key's value (``pi_org``: the PI's organisation, for projects made
+    without a proposal)."""
+    if key == "program":
+        value: Any = sa.func.coalesce(Program.name, "")
+    elif key == "org":
+        value = sa.func.coalesce(Organisation.name, pi_org.name, "")
+    elif key == "org_kind":
+        value = sa.func.coalesce(Organisation.kind, pi_org.kind, "")
+    elif key == "call":
+        value = sa.func.coalesce(sa.cast(Call.id, sa.String), "")
+    elif key == "project":
+        value = Project.name
+    else:
+        raise ValueError(f"unknown report key {key!r}")
+    return value.label(key)
+
+
 class _Facts:
-    """The joins from a project id to what the project belongs to, added as keys need."""
+    """What each project belongs to (the ``keys`` of it asked), as one row per project
+    joined to the jobs' rows: the project's joins (proposal, call, program, organisation,
+    the PI's organisation) made once per project, not once per job and period."""
+
+    PROJECT_KEYS = ("program", "org", "org_kind", "call", "project")
 
     def __init__(self, keys: Sequence[str]) -> None:
-        self.keys = keys
-        self.pu, self.po = aliased(User), aliased(Organisation)
-        self.pi = (  # a project made without a proposal: the organisation of its first PI
-            sa.select(RoleAssignment.scope.label("scope"), sa.func.min(User.id).label("uid"))
-            .join(User, User.id == RoleAssignment.user_id)
-            .join(Organisation, Organisation.id == User.organisation_id)
-            .where(RoleAssignment.role == "pi", RoleAssignment.scope.like("project:%"))
-            .group_by(RoleAssignment.scope)
-            .subquery()
-        )
+        self.keys = [k for k in keys if k in self.PROJECT_KEYS]
+        self.table = self._table() if self.keys else None
 
-    def join(self, stmt: Any, project_id: Any) -> Any:
-        if not set(self.keys) & {"program", "org", "org_kind", "call", "project"}:
-            return stmt
+    def _table(self) -> Any:
+        pu, po = aliased(User), aliased(Organisation)  # the PI's (no proposal)
         stmt = (
-            stmt.join(Project, Project.id == project_id)
+            sa.select(Project.id.label("project_id"), *(_column(k, po) for k in self.keys))
             .outerjoin(Proposal, Proposal.id == Project.proposal_id)
             .outerjoin(Call, Call.id == Proposal.call_id)
             .outerjoin(Program, Program.id == Call.program_id)
             .outerjoin(Organisation, Organisation.id == Proposal.organisation_id)
         )
         if set(self.keys) & {"org", "org_kind"}:
+            pi = (  # a project made without a proposal: the organisation of its first PI
+                sa.select(RoleAssignment.scope.label("scope"), sa.func.min(User.id).label("uid"))
+                .join(User, User.id == RoleAssignment.user_id)
+                .join(Organisation, Organisation.id == User.organisation_id)
+                .where(RoleAssignment.role == "pi", RoleAssignment.scope.like("project:%"))
+                .group_by(RoleAssignment.scope)
+                .subquery()
+            )
             scope = sa.literal("project:") + sa.cast(Project.id, sa.String)
             stmt = (
-                stmt.outerjoin(self.pi, self.pi.c.scope == scope)
-                .outerjoin(self.pu, self.pu.id == self.pi.c.uid)
-                .outerjoin(self.po, self.po.id == self.pu.organisation_id)
+                stmt.outerjoin(pi, pi.c.scope == scope)
+                .outerjoin(pu, pu.id == pi.c.uid)
+                .outerjoin(po, po.id == pu.organisation_id)
             )
-        return stmt
+        # OFFSET 0: PostgreSQL keeps it a subquery (made once per project), not flattened
+        return stmt.offset(0).subquery("facts")
+
+    def join(self, stmt: Any, project_id: Any) -> Any:
+        if self.table is None:
+            return stmt
+        return stmt.join(self.table, self.table.c.project_id == project_id)
 
     def column(self, key: str) -> Any:
-        if key == "program":
-            return sa.func.coalesce(Program.name, "")
-        if key == "org":
-            return sa.func.coalesce(Organisation.name, self.po.name, "")
-        if key == "org_kind":
-            return sa.func.coalesce(Organisation.kind, self.po.kind, "")
-        if key == "call":
-            return sa.func.coalesce(sa.cast(Call.id, sa.String), "")
-        if key == "project":
-            return Project.name
-        raise ValueError(f"unknown report key {key!r}")
+        assert self.table is not None, key
+        return self.table.c[key]
 
 
 def usage_groups(session: Session, since: datetime | None, until: datetime | None,

@@ -116,7 +116,10 @@ def per_job(session: Session, since: datetime | None, until: datetime | None, pe
     """A subquery of the metered intervals starting in ``[since, until)`` summed by job,
     period (unless ``all``) and, ``with_type``, accelerator type: columns ``job_id``,
     ``period``, ``type``, ``credits``, ``secs``; one row per group."""
-    parts = _parts(session, split(since, until), period, with_type)
+    window = split(since, until)
+    parts = _parts(session, window, period, with_type)
+    if len(parts) == 1 and window.days and period == "day" and with_type:
+        return parts[0].subquery()  # the summary's own rows: one per job, day and type
     rows = parts[0].subquery() if len(parts) == 1 else sa.union_all(*parts).subquery()
     keys = [c for c in rows.c if c.name in ("job_id", "period", "type")]
     return (

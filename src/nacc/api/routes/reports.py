@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -67,16 +68,30 @@ Format = Annotated[Literal["json", "csv"], Query(description="json (default) or 
 def usage_json(r: use.UsageReport) -> str:
     """The report as ``UsageOut``'s JSON, the rows written here from plain values: a
     day's report by organisation and type has ~10,000 rows, and validating them in the
-    model cost more than the report (docs/benchmarks.md). The head (times, totals) goes
-    through the model; a credit amount is written as pydantic writes one (``str``)."""
+    model (or building a dict per row for ``json``) cost more than the report
+    (docs/benchmarks.md). The head (times, totals) goes through the model; a row's
+    credits are written as pydantic writes a ``Decimal`` (``str``), its hours as
+    ``round(hours, 6)``'s ``repr``, each group's values escaped once."""
     head = UsageOut(by=list(r.by), period=r.period, since=r.since, until=r.until, rows=[],
                     total_credits=r.total_credits,
                     total_accelerator_hours=round(r.total_accelerator_hours, 6))  # fmt: skip
-    doc = head.model_dump(mode="json")
-    doc["rows"] = [{"period": x.period, "group": dict(zip(r.by, x.group, strict=True)),
-                    "credits": str(x.credits), "accelerator_hours": round(x.accelerator_hours, 6),
-                    "jobs": x.jobs} for x in r.rows]  # fmt: skip
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    before, after = head.model_dump_json().split('"rows":[]', 1)
+    return f'{before}"rows":[{",".join(_rows_json(r))}]{after}'
+
+
+def _rows_json(r: use.UsageReport) -> Iterator[str]:
+    names = [json.dumps(name) for name in r.by]
+    groups: dict[tuple[str, ...], str] = {}
+    for x in r.rows:
+        group = groups.get(x.group)
+        if group is None:
+            group = groups[x.group] = ",".join(
+                f"{n}:{json.dumps(v, ensure_ascii=False)}"
+                for n, v in zip(names, x.group, strict=True)
+            )
+        hours = round(x.accelerator_hours, 6)
+        yield (f'{{"period":"{x.period}","group":{{{group}}},"credits":"{x.credits}",'
+               f'"accelerator_hours":{hours!r},"jobs":{x.jobs}}}')  # fmt: skip
 
 
 def _dims(by: str) -> list[str]:

@@ -93,6 +93,7 @@ def upgrade() -> None:
         op.execute(f"INSERT INTO usage_days ({_COLS}) {_PG_SUMS.format(rows='usage_intervals')}")
         op.execute(_PG_FUNCTION)
         op.execute(_PG_TRIGGER)
+        op.execute("ANALYZE usage_days")  # plans see its rows before autovacuum comes
     else:
         op.execute(f"INSERT INTO usage_days ({_COLS}) {_SQLITE_SUMS}")
         op.execute(_SQLITE_TRIGGER)
