@@ -13,7 +13,9 @@ The checks (``CHECKS``) are run over the entries as stored, so a journal rebuilt
    ``usage_credits`` — charges are per interval, each rounded on its own, so compare with
    that sum and not with one interval covering the whole run;
 5. for every project, the credits it has committed equal the reservations its live jobs
-   hold, no ended job holds any, and none is negative (``reservations``, from the store).
+   hold, no ended job holds any, and none is negative (``reservations``, from the store);
+6. for every job, the daily usage summary the reports read (``summarised``: its credits
+   summed by day in the store) equals its metered usage (skipped when not given).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ CHECKS = (
     "no account goes below its overdraft limit, in time order",
     "every job's usage charges equal its metered usage",
     "every project's committed credits equal its live jobs' reservations",
+    "the daily usage summary the reports read equals the metered usage",
 )
 
 
@@ -99,9 +102,10 @@ def verify(
     journal: Journal,
     metered: Mapping[str, Decimal],
     reservations: Sequence[Reservations] = (),
+    summarised: Mapping[str, Decimal] | None = None,
 ) -> VerifyReport:
-    """Check ``journal`` against itself, against each job's ``metered`` credits and
-    against the projects' ``reservations``."""
+    """Check ``journal`` against itself, against each job's ``metered`` credits, against
+    the projects' ``reservations`` and the reports' ``summarised`` credits per job."""
     entries = journal.entries()
     violations = [
         *_unsound_entries(entries),
@@ -109,6 +113,7 @@ def verify(
         *_overdrafts(journal, entries),
         *_metering(entries, metered),
         *_reservations(reservations),
+        *_summary(metered, summarised),
     ]
     accounts = {p.account for e in entries for p in e.postings}
     return VerifyReport(tuple(violations), len(entries), len(accounts), len(metered))
@@ -124,6 +129,19 @@ def _reservations(books: Sequence[Reservations]) -> list[Violation]:
         if b.ended != ZERO:
             found.append(Violation(4, None, f"project:{b.project}'s ended jobs still hold "
                                    f"{fmt(b.ended)} credits"))  # fmt: skip
+    return found
+
+
+def _summary(metered: Mapping[str, Decimal],
+             summarised: Mapping[str, Decimal] | None) -> list[Violation]:  # fmt: skip
+    if summarised is None:
+        return []
+    found: list[Violation] = []
+    for job in sorted(set(metered) | set(summarised)):
+        used, shown = metered.get(job, ZERO), summarised.get(job, ZERO)
+        if used != shown:
+            found.append(Violation(5, None, f"job {job}: metered {fmt(used)} credits but the "
+                                   f"daily usage summary holds {fmt(shown)}"))  # fmt: skip
     return found
 
 

@@ -82,6 +82,12 @@ class ReportsRepo(Protocol):
         before ``until``), ordered by start."""
         ...
 
+    def summarised_by_job(self) -> dict[str, Decimal]:
+        """The credits of each job with usage, as the daily summary the reports read
+        holds them (``ledger verify`` proves them equal to the intervals'; a store
+        that sums the intervals for its reports returns their sums)."""
+        ...
+
     def delivered_by_pool(self) -> dict[str, Decimal]:
         """Metered credits of every job that ran on a pool, summed by pool."""
         ...

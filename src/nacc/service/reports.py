@@ -22,14 +22,16 @@ def verify_ledger(svc: Services, page: int = 1000) -> VerifyReport:
     """Rebuild the journal from the store (entries with their stored kind and job) and
     prove it: every entry balances, no cause twice, no account below its overdraft at
     any time, each job charged exactly its metered usage (the sum of its metered
-    intervals), each project's committed credits equal its live jobs' reservations."""
+    intervals), each project's committed credits equal its live jobs' reservations, and
+    the daily usage summary the reports read equals the intervals, job by job."""
     with svc.snapshot() as uow:  # a live service keeps charging while this reads
         entries = list(posting.entries(uow, page))
         overdrafts = {Account.parse(a.key): a.overdraft for a in uow.ledger.accounts()}
         metered = uow.ledger.metered_by_job()
         books = [Reservations(str(b.project_id), b.committed, b.live, b.ended)
                  for b in uow.projects.reservation_books()]  # fmt: skip
-    return verify(Journal.restore(entries, overdrafts), metered, books)
+        summarised = uow.reports.summarised_by_job()
+    return verify(Journal.restore(entries, overdrafts), metered, books, summarised)
 
 
 @dataclass(frozen=True, slots=True)

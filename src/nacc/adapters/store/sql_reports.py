@@ -83,6 +83,12 @@ class SqlReports:
         )  # fmt: skip
         return [UsageFact(*row) for row in self.session.execute(stmt).all()]
 
+    def summarised_by_job(self) -> dict[str, Decimal]:
+        d = UsageDayRow
+        total = sa.type_coerce(sa.func.sum(d.credits), Credits())
+        stmt = sa.select(d.job_id, total).group_by(d.job_id)
+        return {job: to_credits(c) for job, c in self.session.execute(stmt).all()}
+
     def delivered_by_pool(self) -> dict[str, Decimal]:
         d = UsageDayRow  # the daily summary: the same sums as the intervals'
         total = sa.type_coerce(sa.func.sum(d.credits), Credits())

@@ -54,6 +54,12 @@ class MemReports:
     def usage_overlapping(self, since: datetime, until: datetime) -> list[UsageFact]:
         return [f for f in self.usage(None, until) if f.end_at > since]
 
+    def summarised_by_job(self) -> dict[str, Decimal]:  # no summary here: the intervals
+        out: dict[str, Decimal] = {}
+        for f in self.usage(None, None):
+            out[f.job_id] = out.get(f.job_id, Decimal(0)) + f.credits
+        return out
+
     def delivered_by_pool(self) -> dict[str, Decimal]:
         out: dict[str, Decimal] = {}
         for f in self.usage(None, None):
