@@ -33,6 +33,7 @@ from nacc.cli import (
 from nacc.cli.export import export
 from nacc.cli.ledger import ledger
 from nacc.cli.serve import serve
+from nacc.cli.usage import NaccGroup
 from nacc.domain.errors import InputError, NaccError
 
 if TYPE_CHECKING:
@@ -40,7 +41,8 @@ if TYPE_CHECKING:
 
 # Simulation, planning and serving import their heavy modules (plotting, the solver, the
 # web stack) inside their commands, so client commands (`nacc submit`, ...) start fast.
-app = typer.Typer(help="nacc: national AI computing center software.", no_args_is_help=True)
+app = typer.Typer(help="nacc: national AI computing center software.", no_args_is_help=True,
+                  cls=NaccGroup)  # fmt: skip
 console = Console(width=132)
 err_console = Console(stderr=True)
 
