@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from nacc.domain.reasons import Reason
+from nacc.domain.reasons import Param, Reason
 from nacc.i18n import catalog
 from nacc.i18n.format import fill
 
@@ -61,10 +61,17 @@ def _lang(lang: str | None) -> str:
     return language(lang) or DEFAULT_LANGUAGE
 
 
+def _args(reason: Reason, lang: str) -> Mapping[str, Param]:
+    """``reason``'s parameters, its ``kind`` (what was asked for) in ``lang``'s words."""
+    kind = reason.args.get("kind")
+    word = catalog.lookup(lang, kind, catalog.KIND) if isinstance(kind, str) else None
+    return reason.args if word is None else {**reason.args, "kind": word}
+
+
 def message(reason: Reason, lang: str = DEFAULT_LANGUAGE) -> str | None:
     """``reason`` in ``lang``, or None where the catalog cannot say it in full."""
     template = catalog.lookup(_lang(lang), reason.code)
-    return None if template is None else fill(template, reason.args, _lang(lang))
+    return None if template is None else fill(template, _args(reason, _lang(lang)), _lang(lang))
 
 
 def render(reason: Reason, lang: str = DEFAULT_LANGUAGE) -> str:
