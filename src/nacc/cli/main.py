@@ -216,8 +216,8 @@ def _run_many(inp: study.StudyInput, names: list[str], out: Path) -> list[dict[s
             )
             results.append(res)
             runs.append(run)
-    report.write_report(out, f"nacc simulation: {inp.trace.name} on {inp.scenario.name}",
-                        results, runs, client.language(), inp.mixes())  # fmt: skip
+    title = _say("sim.report_title", trace=inp.trace.name, scenario=inp.scenario.name)
+    report.write_report(out, title, results, runs, client.language(), inp.mixes())
     return results
 
 

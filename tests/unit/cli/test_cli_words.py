@@ -37,7 +37,8 @@ def _keys_in_sources() -> set[str]:
     for name in SOURCES:
         body = (files("nacc.cli") / name).read_text(encoding="utf-8")
         for said, labelled, listed in KEY.findall(body):
-            found |= {k for k in (said, labelled) if k and not k.endswith((".", ".json"))}
+            files_ = (".", ".json", ".csv", ".png")  # a file name, not a key
+            found |= {k for k in (said, labelled) if k and not k.endswith(files_)}
             found |= {f"col.{c}" for c in re.findall(r'"([a-z_]+)"', listed)}
     return found
 
