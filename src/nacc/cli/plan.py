@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from nacc.cli.client import marked_error
+from nacc.cli.client import fail, marked_error
 from nacc.domain.errors import NaccError
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def plan_command(
         scen = load_scenario(scenario)
         problem = build_problem(spec, scen, default_model())
         if delay_site and not what_if:
-            raise ValueError("--delay-site: only with --what-if")
+            fail("error.delay_site")
         limit = (_word("plan.limit", seconds=f"{time_limit:g}") if time_limit
                  else _word("plan.no_limit"))  # fmt: skip
         with _stage(_word("plan.solving", years=len(problem.years), limit=limit)):

@@ -61,11 +61,20 @@ def _lang(lang: str | None) -> str:
     return language(lang) or DEFAULT_LANGUAGE
 
 
+_WORDED = {"kind": catalog.KIND, "message": catalog.HTTP}
+"""Parameters whose value may have words of its own (context in the catalogs)."""
+
+
 def _args(reason: Reason, lang: str) -> Mapping[str, Param]:
-    """``reason``'s parameters, its ``kind`` (what was asked for) in ``lang``'s words."""
-    kind = reason.args.get("kind")
-    word = catalog.lookup(lang, kind, catalog.KIND) if isinstance(kind, str) else None
-    return reason.args if word is None else {**reason.args, "kind": word}
+    """``reason``'s parameters, with ``kind`` (what was asked for) and an HTTP status
+    phrase in ``lang``'s words where the catalog has them."""
+    args = reason.args
+    for name, context in _WORDED.items():
+        raw = args.get(name)
+        word = catalog.lookup(lang, raw, context) if isinstance(raw, str) else None
+        if word is not None:
+            args = {**args, name: word}
+    return args
 
 
 def message(reason: Reason, lang: str = DEFAULT_LANGUAGE) -> str | None:

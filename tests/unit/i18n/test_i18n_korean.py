@@ -11,6 +11,7 @@ import pytest
 
 from nacc.cli import words as cli_words
 from nacc.domain.errors import NotFound, UnknownName
+from nacc.domain.reasons import Code, Reason
 from nacc.i18n import catalog, render
 from nacc.sim import words as report_words
 from nacc.web import text as web_text
@@ -63,3 +64,11 @@ def test_every_kind_an_error_names_has_korean_words() -> None:
     assert render(NotFound("job", "j-1").reason, "en") == "no job with id 'j-1'"
     said = render(UnknownName("policy", "x", ["fifo"]).reason, "ko")
     assert "정책" in said and "policy" not in said
+
+
+def test_an_http_status_phrase_is_said_in_korean() -> None:
+    reason = Reason.of(Code.HTTP_ERROR, status=404, message="Not Found")
+    assert render(reason, "ko") == "HTTP 404 오류예요: 찾을 수 없어요"
+    assert render(reason, "en") == "Not Found"
+    odd = Reason.of(Code.HTTP_ERROR, status=499, message="Client Closed")
+    assert render(odd, "ko").endswith("Client Closed")  # no words: as the server said it
