@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 from typer._click import Command, Context, HelpFormatter
@@ -39,44 +40,47 @@ _HEADINGS = {
 }
 """typer's heading -> its key in ``cli.po`` (templates keep typer's own placeholders)."""
 
-_ERRORS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(pattern, re.DOTALL), key)
-    for pattern, key in (
-        (r"No such option: (?P<option>\S+) \(Possible options: (?P<like>.+)\)",
-         "usage.no_option_like"),
-        (r"No such option: (?P<option>\S+)", "usage.no_option"),
-        (r"No such command (?P<name>'[^']*')\. Did you mean (?P<like>.+)\?",
-         "usage.no_command_like"),
-        (r"No such command (?P<name>'[^']*')\.", "usage.no_command"),
-        (r"Missing command\.", "usage.missing_command"),
-        (r"Missing argument (?P<name>.+?)\.", "usage.missing_argument"),
-        (r"Missing option (?P<name>.+?)\.", "usage.missing_option"),
-        (r"Missing parameter:? (?P<name>.+?)\.?", "usage.missing_parameter"),
-        (r"Invalid value for (?P<name>.+?): (?P<message>.+)", "usage.bad_value"),
-        (r"Invalid value: (?P<message>.+)", "usage.bad_value_plain"),
-        (r"Option (?P<option>'[^']+') requires an argument\.", "usage.needs_value"),
-        (r"Option (?P<option>'[^']+') requires (?P<count>\d+) arguments\.", "usage.needs_values"),
-        (r"Option (?P<option>'[^']+') does not take a value\.", "usage.takes_no_value"),
-        (r"Argument (?P<name>'[^']+') takes (?P<count>\d+) values\.", "usage.argument_values"),
-        (r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)", "usage.extra_args"),
-        (r"Value (?P<value>.+) is not a valid (?P<type>\w+)\.", "usage.not_valid"),
-        (r"Input should be a valid integer, unable to parse string as an integer", "usage.integer"),
-        (r"Input should be a valid integer, got a number with a fractional part", "usage.integer"),
-        (r"Input should be a valid integer", "usage.integer"),
-        (r"Input should be a valid number, unable to parse string as a number", "usage.number"),
-        (r"Input should be a valid number", "usage.number"),
-        (r"Input should be a finite number", "usage.finite"),
-        (r"Input should be a valid boolean, unable to interpret input", "usage.boolean"),
-        (r"Input should be a valid boolean", "usage.boolean"),
-        (r"Input should be greater than or equal to (?P<limit>\S+)", "usage.at_least"),
-        (r"Input should be greater than (?P<limit>\S+)", "usage.above"),
-        (r"Input should be less than or equal to (?P<limit>\S+)", "usage.at_most"),
-        (r"Input should be less than (?P<limit>\S+)", "usage.below"),
-        (r"Choose from:\n\t(?P<choices>.*)", "usage.choose"),
-    )
-]  # fmt: skip
+_ERRORS: tuple[tuple[str, str], ...] = (
+    (r"No such option: (?P<option>\S+) \(Possible options: (?P<like>.+)\)",
+     "usage.no_option_like"),
+    (r"No such option: (?P<option>\S+)", "usage.no_option"),
+    (r"No such command (?P<name>'[^']*')\. Did you mean (?P<like>.+)\?",
+     "usage.no_command_like"),
+    (r"No such command (?P<name>'[^']*')\.", "usage.no_command"),
+    (r"Missing command\.", "usage.missing_command"),
+    (r"Missing argument (?P<name>.+?)\.", "usage.missing_argument"),
+    (r"Missing option (?P<name>.+?)\.", "usage.missing_option"),
+    (r"Missing parameter:? (?P<name>.+?)\.?", "usage.missing_parameter"),
+    (r"Invalid value for (?P<name>.+?): (?P<message>.+)", "usage.bad_value"),
+    (r"Invalid value: (?P<message>.+)", "usage.bad_value_plain"),
+    (r"Option (?P<option>'[^']+') requires an argument\.", "usage.needs_value"),
+    (r"Option (?P<option>'[^']+') requires (?P<count>\d+) arguments\.", "usage.needs_values"),
+    (r"Option (?P<option>'[^']+') does not take a value\.", "usage.takes_no_value"),
+    (r"Argument (?P<name>'[^']+') takes (?P<count>\d+) values\.", "usage.argument_values"),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)", "usage.extra_args"),
+    (r"Value (?P<value>.+) is not a valid (?P<type>\w+)\.", "usage.not_valid"),
+    (r"Input should be a valid integer, unable to parse string as an integer", "usage.integer"),
+    (r"Input should be a valid integer, got a number with a fractional part", "usage.integer"),
+    (r"Input should be a valid integer", "usage.integer"),
+    (r"Input should be a valid number, unable to parse string as a number", "usage.number"),
+    (r"Input should be a valid number", "usage.number"),
+    (r"Input should be a finite number", "usage.finite"),
+    (r"Input should be a valid boolean, unable to interpret input", "usage.boolean"),
+    (r"Input should be a valid boolean", "usage.boolean"),
+    (r"Input should be greater than or equal to (?P<limit>\S+)", "usage.at_least"),
+    (r"Input should be greater than (?P<limit>\S+)", "usage.above"),
+    (r"Input should be less than or equal to (?P<limit>\S+)", "usage.at_most"),
+    (r"Input should be less than (?P<limit>\S+)", "usage.below"),
+    (r"Choose from:\n\t(?P<choices>.*)", "usage.choose"),
+)  # fmt: skip
 """typer's and click's English usage errors (and pydantic's, for a value typer converts),
-first match wins; ``message`` is itself said again (``Invalid value for X: <message>``)."""
+first match wins; ``message`` is itself said again (``Invalid value for X: <message>``).
+Compiled at the first usage error, so a command that has none does not pay for them."""
+
+
+@cache
+def _compiled() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(pattern, re.DOTALL), key) for pattern, key in _ERRORS)
 
 
 def translate(text: str, lang: str) -> str:
@@ -85,7 +89,7 @@ def translate(text: str, lang: str) -> str:
     if lang == i18n.DEFAULT_LANGUAGE:
         return text
     head, sep, tail = text.partition(". ")
-    for pattern, key in _ERRORS:
+    for pattern, key in _compiled():
         found = pattern.fullmatch(text)
         if found is not None:
             params = {k: v for k, v in found.groupdict().items() if v is not None}
