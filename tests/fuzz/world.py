@@ -29,18 +29,9 @@ class Served:
 ROLES = ("operator", "program_officer", "reviewer", "pi", "member", "anonymous")
 
 
-def _tokens(lines: list[str]) -> dict[str, str]:
-    """The demo's printed ``demo token  NAME  EMAIL  SECRET`` lines, by e-mail."""
-    return {
-        parts[-2]: parts[-1]
-        for line in lines
-        if line.startswith("demo token") and len(parts := line.split()) >= 4
-    }
-
-
 def seed_world(svc: Services) -> dict[str, str | None]:
     """Seed ``svc``'s empty database; the token of each role in ``ROLES``."""
-    by_email = _tokens(demo.seed(svc))
+    by_email = {p.email: p.token for p in demo.seed(svc).people}
     now = svc.clock()
     with svc.unit() as uow:
         pi = uow.people.user_by_email("pi@kaist.example")

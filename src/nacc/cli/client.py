@@ -269,7 +269,7 @@ def submit(
     if as_json:
         emit(job)
     else:
-        console.print(f"{job['id']}  {job['state']}", markup=False)
+        console.print(f"{job['id']}  {words.state(language(), job['state'])}", markup=False)
 
 
 def when(stamp: str | None) -> str:
@@ -289,7 +289,7 @@ def jobs(project: Project, limit: int = 50, offset: int = 0, as_json: JsonOpt = 
                 "reason"):  # fmt: skip
         table.add_column(words.say(lang, "col." + col))
     for j in page["items"]:
-        cells = [j["id"], j["state"], str(j["accelerators"]),
+        cells = [j["id"], words.state(lang, j["state"]), str(j["accelerators"]),
                  ",".join(j.get("accelerator_types") or [words.say(lang, "any")]),
                  j["pool_id"] or "",
                  when(j.get("expected_start")),

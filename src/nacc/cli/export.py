@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 
 from nacc import i18n
-from nacc.cli.client import console, language
-from nacc.domain.errors import InputError
+from nacc.cli.client import console, fail, language
 from nacc.domain.reasons import Code, Reason
 
 export = typer.Typer(help="Export nacc's configuration for other systems.", no_args_is_help=True)
@@ -42,7 +41,7 @@ def kueue(out: Out, awards: Awards, scenario: ScenarioOpt, namespace: Namespace 
         for item in resource or []:
             pool, sep, name = item.partition("=")
             if not sep or not pool or not name:
-                raise InputError("--resource", f"expected POOL=NAME; got {item!r}")
+                fail("error.resource_form", value=repr(item))
             names[pool] = name
         pools = load_scenario(scenario).domain_pools()
         found = manifests(pools, read_awards(awards), namespace, names)

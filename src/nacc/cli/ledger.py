@@ -10,7 +10,11 @@ from urllib.parse import urlsplit
 import typer
 from rich.console import Console
 
+from nacc.cli import words
+from nacc.cli.say import language
+
 if TYPE_CHECKING:
+    from nacc.ledger.verify import VerifyReport
     from nacc.service.context import Services
 
 ledger = typer.Typer(help="The credit ledger.", no_args_is_help=True)
@@ -34,16 +38,36 @@ def verify(slurm: str | None = _SLURM) -> None:
 
     settings = Settings()
     refuse_missing(settings.database_url)
-    console.print(f"database: {shown_url(settings.database_url)}", markup=False)
+    lang = language()
+    console.print(words.say(lang, "ledger.database", url=shown_url(settings.database_url)),
+                  markup=False)  # fmt: skip
     svc = build_services(settings)
     report = verify_ledger(svc)
-    for line in report.lines():
+    for line in report_lines(report, lang):
         console.print(line, markup=False)
     ok = report.ok
     if slurm is not None:
         ok = _verify_slurm(svc, slurm) and ok
     if not ok:
         raise typer.Exit(1)
+
+
+def report_lines(report: VerifyReport, lang: str) -> list[str]:
+    """``report`` for people in ``lang`` (``ledger.*`` in cli.po): the summary, each check
+    with its verdict, each violation as the ledger says it."""
+    from nacc.ledger.verify import CHECKS
+
+    problems = len(report.violations)
+    verdict = words.say(lang, "ledger.ok") if report.ok else words.say(
+        lang, "ledger.problems", n=problems)  # fmt: skip
+    out = [words.say(lang, "ledger.head", entries=report.entries, accounts=report.accounts,
+                     jobs=report.jobs, verdict=verdict)]  # fmt: skip
+    for index in range(len(CHECKS)):
+        found = [v for v in report.violations if v.check == index]
+        mark = words.say(lang, "ledger.fail" if found else "ledger.pass")
+        out.append(f"  [{mark}] {words.say(lang, f'ledger.check.{index}')}")
+        out.extend(f"      - {v.message}" for v in found)
+    return out
 
 
 def _verify_slurm(svc: Services, url: str) -> bool:

@@ -33,14 +33,16 @@ from nacc.cli import (
 from nacc.cli.export import export
 from nacc.cli.ledger import ledger
 from nacc.cli.serve import serve
-from nacc.domain.errors import InputError, NaccError
+from nacc.cli.usage import NaccGroup
+from nacc.domain.errors import NaccError
 
 if TYPE_CHECKING:
     from nacc.sim import study
 
 # Simulation, planning and serving import their heavy modules (plotting, the solver, the
 # web stack) inside their commands, so client commands (`nacc submit`, ...) start fast.
-app = typer.Typer(help="nacc: national AI computing center software.", no_args_is_help=True)
+app = typer.Typer(help="nacc: national AI computing center software.", no_args_is_help=True,
+                  cls=NaccGroup)  # fmt: skip
 console = Console(width=132)
 err_console = Console(stderr=True)
 
@@ -181,9 +183,9 @@ def _mixes(class_mix: str | None, program_mix: str | None) -> dict[str, Any]:
 def _offered(offered_load: float | None, load_scale: float) -> float | None:
     """--offered-load, refused beside a --load-scale other than 1 (one of the two sets it)."""
     if offered_load is not None and load_scale != 1.0:
-        raise InputError("--offered-load", "give it or --load-scale, not both")
+        client.fail("error.offered_both")
     if offered_load is not None and not 0 < offered_load <= 10:
-        raise InputError("--offered-load", f"expected a utilisation in (0, 10], got {offered_load}")
+        client.fail("error.offered_range", value=offered_load)
     return offered_load
 
 
@@ -214,8 +216,8 @@ def _run_many(inp: study.StudyInput, names: list[str], out: Path) -> list[dict[s
             )
             results.append(res)
             runs.append(run)
-    report.write_report(out, f"nacc simulation: {inp.trace.name} on {inp.scenario.name}",
-                        results, runs, client.language(), inp.mixes())  # fmt: skip
+    title = _say("sim.report_title", trace=inp.trace.name, scenario=inp.scenario.name)
+    report.write_report(out, title, results, runs, client.language(), inp.mixes())
     return results
 
 
@@ -295,7 +297,7 @@ def compare(scenario: ScenarioOpt, trace: TraceOpt, format: FormatOpt, out: OutO
     with _errors():
         names = study.validate_policies([p.strip() for p in policies.split(",") if p.strip()])
         if not names:
-            raise InputError("--policies", f"expected a comma-separated list; got {policies!r}")
+            client.fail("error.policies_list", value=repr(policies))
         inp = _input(scenario, trace, format, map, time_unit, skip_invalid, limit, load_scale,
                      seed, restart_cost_s, runtime_noise, cycle_s)  # fmt: skip
         inp = replace(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from nacc.cli.client import marked_error
+from nacc.cli.client import fail, marked_error
 from nacc.domain.errors import NaccError
 
 if TYPE_CHECKING:
@@ -85,13 +85,14 @@ def plan_command(
         scen = load_scenario(scenario)
         problem = build_problem(spec, scen, default_model())
         if delay_site and not what_if:
-            raise ValueError("--delay-site: only with --what-if")
-        limit = f"time limit {time_limit:g} s" if time_limit else "no time limit"
-        with _stage(f"solving {len(problem.years)} years ({limit})"):
+            fail("error.delay_site")
+        limit = (_word("plan.limit", seconds=f"{time_limit:g}") if time_limit
+                 else _word("plan.no_limit"))  # fmt: skip
+        with _stage(_word("plan.solving", years=len(problem.years), limit=limit)):
             result = plan(problem, time_limit_s=time_limit or None, mip_gap=mip_gap)
         sims: list[YearSim] = []
         if simulate and result.years:
-            with _stage(f"simulating {len(result.years)} years"):
+            with _stage(_word("plan.simulating", years=len(result.years))):
                 sims = simulate_plan(result.years, problem, default_model(), trace,
                                      sim_fraction, sim_jobs)  # fmt: skip
     except (NaccError, ValueError, FileNotFoundError) as exc:
@@ -111,7 +112,7 @@ def plan_command(
     report = write_report(out, f"nacc plan: {spec.name}", result, target, sims, target_year)
     _print(result.to_json(), sims, time.perf_counter() - start)
     _explain(result, spec)
-    console.print(f"plan: {out / 'plan.json'}  report: {report}")
+    console.print(_word("plan.written", plan=out / "plan.json", report=report), markup=False)
     if what_if:
         from nacc.cli import plan_whatif
 
@@ -121,7 +122,8 @@ def plan_command(
         except ValueError as exc:
             err_console.print(marked_error(exc), soft_wrap=True)
             raise typer.Exit(2) from None
-        console.print(f"what-if: {out / 'whatif.csv'}  {out / 'whatif.png'}")
+        console.print(_word("plan.whatif_written", csv=out / "whatif.csv",
+                            png=out / "whatif.png"), markup=False)  # fmt: skip
 
 
 def _explain(result: PlanResult, spec: PlanningFile) -> None:
@@ -150,6 +152,13 @@ def _explain(result: PlanResult, spec: PlanningFile) -> None:
                                         target=f"{target.share:.0%}",
                                         year=at.year, basis=basis), lang),
                   markup=False)  # fmt: skip
+
+
+def _word(key: str, **params: object) -> str:
+    from nacc.cli import words
+    from nacc.cli.client import language
+
+    return words.say(language(), key, **params)
 
 
 @contextmanager

@@ -45,8 +45,8 @@ def serve(
     if demo:
         from nacc.service.demo import seed
 
-        for line in seed(svc, f"http://{host}:{port}"):
-            console.print(line)
+        for line in demo_lines(seed(svc), f"http://{host}:{port}"):
+            console.print(line, markup=False)
     scheduler = None
     if os.environ.get("NACC_NO_SCHEDULER") != "1":
         from nacc.cli.scheduler import Supervisor
@@ -67,6 +67,27 @@ def serve(
     finally:
         if scheduler is not None:
             scheduler.stop()
+
+
+def demo_lines(seeded: Any, url: str) -> list[str]:
+    """What the demo seeded (``nacc.service.demo.Seeded``), in the CLI's language: each
+    person with their token (shown once), each call's decisions, how to log in."""
+    from nacc import i18n
+    from nacc.cli.say import language
+
+    if seeded.already:
+        return [_say("serve.demo.already")]
+    lines = [_say("serve.demo.token", name=f"{p.name:<34}", email=f"{p.email:<30}", token=p.token)
+             for p in seeded.people]  # fmt: skip
+    for d in seeded.decisions:
+        if d.project_id is not None:
+            outcome = _say("serve.demo.awarded", project=d.project_id, amount=f"{d.amount:,.0f}")
+        else:
+            why = d.reason if d.why is None else i18n.render(d.why, language())
+            outcome = _say("serve.demo.not_awarded", why=why)
+        lines.append(_say("serve.demo.call", program=d.program, pi=d.pi, outcome=outcome))
+    lines.append(_say("serve.demo.login", url=url))
+    return lines
 
 
 def _demo_on_slurm(settings: Any) -> Any:

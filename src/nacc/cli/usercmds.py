@@ -36,6 +36,10 @@ def _say(key: str, **params: object) -> str:
     return words.say(language(), key, **params)
 
 
+def _state(value: str) -> str:
+    return words.state(language(), value)
+
+
 def _table(title: str, cols: list[str], rows: list[list[str]]) -> None:
     """A table; ``cols`` are catalog keys (``col.state``, ``dim.org``)."""
     table = Table(title=title)
@@ -104,7 +108,7 @@ def queue(limit: int = 1000, as_json: JsonOpt = False) -> None:
     cols = [f"col.{c}" for c in ("id", "project", "state", "acc", "types", "pool", "submitted",
                                  "started_expected", "reason")]  # fmt: skip
     _table(_say("queue.title", n=len(rows)), cols, [
-        [j["id"], str(j["project_id"]), j["state"], str(j["accelerators"]),
+        [j["id"], str(j["project_id"]), _state(j["state"]), str(j["accelerators"]),
          ",".join(j.get("accelerator_types") or [_say("any")]), j["pool_id"] or "",
          when(j["submitted_at"]), when(j["started_at"] or j.get("expected_start")),
          reason_text(j)] for j in rows])  # fmt: skip
@@ -129,8 +133,8 @@ def history(
     cols = [f"col.{c}" for c in ("id", "project", "state", "acc", "pool", "started", "ended",
                                  "exit", "credits", "acc_hours")]  # fmt: skip
     _table(_say("history.title", n=page["total"]), cols, [
-        [j["id"], str(j["project_id"]), j["state"], str(j["accelerators"]), j["pool_id"] or "",
-         when(j["started_at"]), when(j["finished_at"]),
+        [j["id"], str(j["project_id"]), _state(j["state"]), str(j["accelerators"]),
+         j["pool_id"] or "", when(j["started_at"]), when(j["finished_at"]),
          "" if j["exit_code"] is None else str(j["exit_code"]), str(j["charged_credits"]),
          f"{j['accelerator_hours']:.4f}"] for j in page["items"]])  # fmt: skip
 

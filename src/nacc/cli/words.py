@@ -14,3 +14,10 @@ WORDS = Words("nacc.cli", "cli")
 po_path = WORDS.po_path
 messages = WORDS.messages
 say = WORDS.say
+
+
+def state(lang: str, value: str) -> str:
+    """A job state (``pending``, ...) as the CLI's tables say it (``state.*``), the value
+    itself where the catalog has no word for it (``--json`` keeps the value)."""
+    word = say(lang, f"state.{value}")
+    return value if word == f"state.{value}" else word

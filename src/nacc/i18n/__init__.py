@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from nacc.domain.reasons import Reason
+from nacc.domain.reasons import Param, Reason
 from nacc.i18n import catalog
 from nacc.i18n.format import fill
 
@@ -61,10 +61,26 @@ def _lang(lang: str | None) -> str:
     return language(lang) or DEFAULT_LANGUAGE
 
 
+_WORDED = {"kind": catalog.KIND, "message": catalog.HTTP}
+"""Parameters whose value may have words of its own (context in the catalogs)."""
+
+
+def _args(reason: Reason, lang: str) -> Mapping[str, Param]:
+    """``reason``'s parameters, with ``kind`` (what was asked for) and an HTTP status
+    phrase in ``lang``'s words where the catalog has them."""
+    args = reason.args
+    for name, context in _WORDED.items():
+        raw = args.get(name)
+        word = catalog.lookup(lang, raw, context) if isinstance(raw, str) else None
+        if word is not None:
+            args = {**args, name: word}
+    return args
+
+
 def message(reason: Reason, lang: str = DEFAULT_LANGUAGE) -> str | None:
     """``reason`` in ``lang``, or None where the catalog cannot say it in full."""
     template = catalog.lookup(_lang(lang), reason.code)
-    return None if template is None else fill(template, reason.args, _lang(lang))
+    return None if template is None else fill(template, _args(reason, _lang(lang)), _lang(lang))
 
 
 def render(reason: Reason, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -2,7 +2,9 @@
 
 The .po files are the source and are read at run time with Babel (once per language,
 then cached), so a fresh clone or an installed wheel needs no compile step. A message's
-``msgid`` is the code; messages in the ``title`` context are problem+json titles.
+``msgid`` is the code; messages in the ``title`` context are problem+json titles, those
+in the ``kind`` context the words for a ``kind`` parameter (``job`` -> ``작업``), in the
+``http`` context the words for an HTTP status phrase (``Not Found`` -> ``찾을 수 없어요``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from functools import cache
 from importlib.resources import files
 
 TITLE = "title"
+KIND = "kind"  # what a reason's ``kind`` parameter names (job, project, ...), in words
+HTTP = "http"  # an HTTP status phrase (``Not Found``) a reason's ``message`` may be
 DOMAIN = "nacc"
 
 

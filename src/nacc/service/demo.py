@@ -4,7 +4,9 @@ Programs named after the national plan (FACTS.md: the 2025 "AI research computin
 support" leasing budget, the "World's Best LLM" team program, the Global AI Challenge),
 a few organisations, an officer, reviewers and PIs; each call runs its whole cycle
 (applications, reviews, decisions) on a clock set a month back, so the demo starts with
-funded projects whose PIs can submit jobs at once. Tokens are printed once.
+funded projects whose PIs can submit jobs at once. ``seed`` says what it made (people
+with their tokens, shown once; each call's decisions) as data; the CLI says it in the
+terminal's language.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import dataclasses
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from nacc.domain.reasons import Reason
 from nacc.ports.store_people import CallSpec
 from nacc.service import awards, programs
 from nacc.service.auth import Principal
@@ -59,6 +62,32 @@ ORGS = [
 ]
 
 
+@dataclasses.dataclass(frozen=True)
+class SeededPerson:
+    name: str
+    email: str
+    token: str  # the secret, shown once
+
+
+@dataclasses.dataclass(frozen=True)
+class SeededDecision:
+    program: str
+    pi: str
+    project_id: int | None  # None: not awarded
+    amount: Decimal
+    why: Reason | None  # why not awarded (None when awarded)
+    reason: str  # ``why`` in English
+
+
+@dataclasses.dataclass(frozen=True)
+class Seeded:
+    """What ``seed`` made: nothing (``already``) where the database had users."""
+
+    already: bool
+    people: tuple[SeededPerson, ...] = ()
+    decisions: tuple[SeededDecision, ...] = ()
+
+
 class _Clock:
     def __init__(self, start: datetime) -> None:
         self.now = start
@@ -67,18 +96,15 @@ class _Clock:
         return self.now
 
 
-def seed(svc: Services, url: str = "http://127.0.0.1:8000") -> list[str]:
-    """Create the demo world once; returns the lines to print (tokens are shown once;
-    ``url``: where the server listens, for the login hint)."""
+def seed(svc: Services) -> Seeded:
+    """Create the demo world once (nothing where the database has users already)."""
     with svc.unit() as uow:
         if uow.people.list_users(1, 0).total:
-            return [
-                "demo: the database already has users; nothing seeded (tokens were shown "
-                "when it was first seeded)"
-            ]
+            return Seeded(already=True)
     clock = _Clock(svc.clock() - timedelta(days=30))
     past = dataclasses.replace(svc, clock=clock)
-    lines: list[str] = []
+    lines: list[SeededPerson] = []
+    decided: list[SeededDecision] = []
     ops = _person(past, "Operator", "ops@nacc.example", None, [("operator", "")], lines)
     orgs = [_org(past, *o) for o in ORGS]
     officer = _person(
@@ -93,10 +119,9 @@ def seed(svc: Services, url: str = "http://127.0.0.1:8000") -> list[str]:
         for i, o in enumerate(ORGS)
     ]
     for spec in PROGRAMS:
-        _run_call(past, clock, officer, reviewers, pis, spec, lines)
+        _run_call(past, clock, officer, reviewers, pis, spec, decided)
     del ops
-    lines.append(f"demo: log in with `nacc login --url {url} --token <token>`")
-    return lines
+    return Seeded(already=False, people=tuple(lines), decisions=tuple(decided))
 
 
 def _org(svc: Services, name: str, kind: str, region: str, capital: bool, size: str | None) -> int:
@@ -113,14 +138,14 @@ def _person(
     email: str,
     org: int | None,
     roles: list[tuple[str, str]],
-    lines: list[str],
+    lines: list[SeededPerson],
 ) -> Principal:
     with svc.unit() as uow:
         user = uow.people.create_user(name, email, svc.clock(), org)
         for role, scope in roles:
             uow.people.grant_role(user.id, role, scope)
         _, secret = uow.people.create_token(user.id, svc.clock(), label="demo")
-        lines.append(f"demo token  {name:<34} {email:<30} {secret}")
+        lines.append(SeededPerson(name, email, secret))
         return Principal(user.id, name, org, frozenset(roles))
 
 
@@ -131,7 +156,7 @@ def _run_call(
     reviewers: list[Principal],
     pis: list[Principal],
     spec: ProgramSeed,
-    lines: list[str],
+    decided: list[SeededDecision],
 ) -> None:
     name, budget = spec.name, spec.budget
     t0 = clock.now
@@ -179,9 +204,6 @@ def _run_call(
     clock.now = t0 + timedelta(days=15)
     for d in awards.decide(svc, officer, call.id, awards.DecideRequest({})):
         who = pis[dict(applied)[d.proposal_id]].name
-        outcome = (
-            f"project {d.project_id}, {d.amount:,.0f} credits (half released now)"
-            if d.awarded
-            else f"not awarded: {d.reason}"
-        )
-        lines.append(f"demo call   {name} / {who}: {outcome}")
+        project = d.project_id if d.awarded else None
+        why = None if d.awarded else d.why
+        decided.append(SeededDecision(name, who, project, d.amount, why, d.reason))

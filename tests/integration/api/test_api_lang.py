@@ -51,10 +51,16 @@ def test_service_errors_are_rendered_in_korean_with_their_code(api: Api) -> None
         assert missing.json()["params"] == {"kind": "job", "id": "j-nope"}
     assert missing.json()["detail"] == "no job with id 'j-nope'"  # English, as before
     ko = api.client.get("/jobs/j-nope", headers={**api.as_(f.pi), **KO}).json()
-    assert (ko["title"], ko["detail"]) == ("찾을 수 없음", "찾을 수 없어요: job j-nope")
+    assert (ko["title"], ko["detail"]) == ("찾을 수 없음", "찾을 수 없어요: 작업 j-nope")
     anonymous = api.client.get("/me", headers=KO)
     assert anonymous.status_code == 401 and anonymous.json()["code"] == "token_missing"
     assert anonymous.json()["detail"].startswith("토큰이 없어요")
+    nowhere = api.client.get("/no/such/path", headers=KO).json()
+    assert nowhere["code"] == "http_error"
+    assert nowhere["detail"] == "HTTP 404 오류예요: 찾을 수 없어요"
+    wrong = api.client.delete("/me", headers={**api.as_(f.pi), **KO}).json()
+    assert wrong["detail"] == "HTTP 405 오류예요: 이 경로에서 허용되지 않는 메서드예요"
+    assert api.client.get("/no/such/path").json()["detail"] == "Not Found"  # English as is
     overridden = api.client.get("/me?lang=ko")  # ?lang= wins over (no) Accept-Language
     assert overridden.headers["content-language"] == "ko"
     assert overridden.json()["title"] == "인증 필요"

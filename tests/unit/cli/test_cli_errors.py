@@ -89,3 +89,17 @@ def test_http_errors_with_and_without_problem_json(
     ko, en = _both(env, "cancel", "j-1")
     assert ko.output == "오류: http://nacc.test에 연결할 수 없어요: Connection refused\n"
     assert en.output == "error: cannot reach http://nacc.test: Connection refused\n"
+
+
+def test_simulation_option_errors(env: dict[str, str], tmp_path: Path) -> None:
+    common = ["--scenario", str(tmp_path / "s.yaml"), "--trace", str(tmp_path / "t.csv"),
+              "--format", "csv", "--out", str(tmp_path / "out")]  # fmt: skip
+    ko, en = _both(env, "simulate", *common, "--offered-load", "0.5", "--load-scale", "2")
+    assert "오류: --offered-load: 이 옵션과 --load-scale 중 하나만 주세요" in ko.output
+    assert "error: --offered-load: give it or --load-scale, not both" in en.output
+    ko, en = _both(env, "simulate", *common, "--offered-load", "11")
+    assert "(0, 10] 범위의 이용률이어야 해요. 받은 값: 11.0" in ko.output
+    assert "expected a utilisation in (0, 10], got 11.0" in en.output
+    ko, en = _both(env, "compare", *common, "--policies", ",")
+    assert "오류: --policies: 쉼표로 구분한 목록이어야 해요. 받은 값: ','" in ko.output
+    assert "error: --policies: expected a comma-separated list; got ','" in en.output

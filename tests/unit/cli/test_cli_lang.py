@@ -118,3 +118,19 @@ def test_logs_are_printed_byte_for_byte(
     monkeypatch.setattr(client.httpx, "request", FakeServer(text=text))
     result = CliRunner().invoke(app, ["logs", "j-1"], env=env)
     assert result.exit_code == 0 and result.output == text
+
+
+def test_job_states_are_said_in_the_cli_language_and_kept_in_json(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    out, _ = _jobs(monkeypatch, env, "--lang", "ko")
+    assert "대기 중" in out and "pending" not in out
+    out, _ = _jobs(monkeypatch, env, "--lang", "en")
+    assert "pending" in out
+    job = {"id": "j-9", "state": "pending"}
+    monkeypatch.setattr(client.httpx, "request", FakeServer(body=job))
+    args = ["submit", "--project", "1", "--command", "true"]
+    ko = CliRunner().invoke(app, ["--lang", "ko", *args], env=env)
+    assert ko.exit_code == 0 and ko.output == "j-9  대기 중\n", ko.output
+    raw = CliRunner().invoke(app, ["--lang", "ko", *args, "--json"], env=env)
+    assert json.loads(raw.output)["state"] == "pending"

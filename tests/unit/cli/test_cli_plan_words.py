@@ -41,3 +41,25 @@ def test_the_summary_in_each_language(lang: str, lines: list[str],
     finally:
         set_language(None)
     assert seen.get().splitlines() == lines
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", ["solving 5 years (time limit 60 s)", "solving 5 years (no time limit)",
+            "simulating 5 years", "plan: out/plan.json  report: out/report.html"]),
+    ("ko", ["5개 연도를 푸는 중이에요 (제한 시간 60초)",
+            "5개 연도를 푸는 중이에요 (제한 시간 없음)",
+            "5개 연도를 시뮬레이션하는 중이에요",
+            "계획: out/plan.json  보고서: out/report.html"]),
+])  # fmt: skip
+def test_the_progress_and_the_files_in_each_language(lang: str, said: list[str]) -> None:
+    set_language(lang)
+    try:
+        got = [
+            plan._word("plan.solving", years=5, limit=plan._word("plan.limit", seconds="60")),
+            plan._word("plan.solving", years=5, limit=plan._word("plan.no_limit")),
+            plan._word("plan.simulating", years=5),
+            plan._word("plan.written", plan="out/plan.json", report="out/report.html"),
+        ]
+    finally:
+        set_language(None)
+    assert got == said

@@ -25,9 +25,10 @@ SOURCES = (
     "serve.py",
     "sweep.py",
     "plan.py",
+    "usage.py",
 )
 KEY = re.compile(r"""(?:say\([a-z_]+(?:\(\))?, |_say\()"([a-z_.]+)"|"""
-                 r""""((?:col|dim|per|error|jobfile|sim|whatif|plan|serve|sweep)\.[a-z_.]+)"|"""
+                 r""""((?:col|dim|per|error|jobfile|sim|whatif|plan|serve|sweep|usage)\.[a-z_.]+)"|"""
                  r"""f"col\.\{c\}" for c in \(([^)]*)\)""")  # fmt: skip
 
 
@@ -36,7 +37,8 @@ def _keys_in_sources() -> set[str]:
     for name in SOURCES:
         body = (files("nacc.cli") / name).read_text(encoding="utf-8")
         for said, labelled, listed in KEY.findall(body):
-            found |= {k for k in (said, labelled) if k and not k.endswith((".", ".json"))}
+            files_ = (".", ".json", ".csv", ".png")  # a file name, not a key
+            found |= {k for k in (said, labelled) if k and not k.endswith(files_)}
             found |= {f"col.{c}" for c in re.findall(r'"([a-z_]+)"', listed)}
     return found
 
@@ -51,6 +53,7 @@ def test_both_languages_have_every_key() -> None:
     assert {f"per.{p}" for p in PERIODS} <= set(en)
     assert {"error.not_logged_in", "jobfile.positive", "sim.title", "whatif.title"} <= used
     assert {"serve.listening", "sweep.start", "plan.summary", "plan.binding"} <= used
+    assert {"usage.no_option", "usage.bad_value", "usage.options", "serve.demo.token"} <= used
     sweep_cols = ("scenario", "policy", "load", "seeds", "wait", "jct", "p99", "lb", "busy", "jain")
     assert {f"sweep.col.{c}" for c in sweep_cols} <= set(en)  # built as f"sweep.col.{col}"
     # keys the sources build: the simulate table's headers, the job file's list fields

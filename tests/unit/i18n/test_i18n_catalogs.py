@@ -51,7 +51,9 @@ def test_every_code_has_a_message(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_catalog_names_only_codes_that_exist(lang: str) -> None:
-    stray = {code for _, code in catalog.messages(lang)} - set(Code)
+    worded = (catalog.KIND, catalog.HTTP)  # words for parameter values, not codes
+    stray = {code for context, code in catalog.messages(lang) if context not in worded}
+    stray -= set(Code)
     assert not stray, f"{lang} catalog has messages for unknown codes {stray}"
 
 
