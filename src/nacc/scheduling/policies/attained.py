@@ -21,6 +21,11 @@ ordering by requested cost would order by nothing. Each call:
    ``Preempt`` and a ``Start``) when the time saved, estimated from its attained
    service (with heavy-tailed run times, a job expected to run as long again as it has
    run), exceeds the restart cost; otherwise it stays where it is.
+5. **Exchange**: the placement that loses least now maximises the sum of normalised
+   rates (``policies.exchange``); a new job whose better pools are full swaps with the
+   running job that loses least by moving (``policies.residents``), and the full plan
+   improves the whole placement. A job may move down so that one that loses more on
+   the slower pool runs on the faster one.
 The policy asks to be called again when the next running job crosses a queue threshold,
 a protected job's protection ends or a waiting job is promoted (``next_wake``), so it
 needs no fixed rounds.
@@ -29,55 +34,18 @@ needs no fixed rounds.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobSpec
 from nacc.domain.reasons import Code, Reason
 from nacc.scheduling.placement import CandidateCache, by_speed, first_fit, fleet_key
 from nacc.scheduling.plan import Action, Plan, Preempt, Reject, Start
+from nacc.scheduling.policies.attained_jobs import AttainedConfig, Job, Static
+from nacc.scheduling.policies.residents import Residents, improve_all, swap_in
 from nacc.scheduling.view import ClusterView, PendingJob, RunningJob
 
 _REASONS_FOR = 50
 _RESCAN = 64  # calls between full re-reads of which running jobs are off their best type
-
-
-@dataclass(frozen=True, slots=True)
-class AttainedConfig:
-    thresholds_s: tuple[float, ...] = (3600.0, 4 * 3600.0, 16 * 3600.0)
-    starve_factor: float = 10.0
-    min_run_s: float = 60.0
-    move_gain: float = 1.2
-    max_fairshare_pressure: float = 16.0
-    # Any type that runs a job may hold it while it waits for a faster one: with
-    # migration, a slow start is not for the job's whole life (``ACCEPTABLE_SPEED``).
-    min_relative_speed: float = 0.0
-
-
-@dataclass(slots=True)
-class _Static:
-    """What a job's placement needs, a pure function of its spec and the fleet."""
-
-    spec: JobSpec
-    need: int
-    pools: Sequence[tuple[PoolId, float]]
-    rate_of: dict[str, float]  # accelerator type -> rate, acceptable types only
-    best: float
-    gain: float  # best rate / slowest acceptable rate
-    fastest: tuple[tuple[PoolId, float], ...] = ()  # pools by rate, fastest first (stable)
-
-
-@dataclass(slots=True)
-class _Job:
-    jid: JobId
-    st: _Static
-    service: float  # attained, best-type-equivalent accelerator-seconds, x fair share
-    queue: int
-    running: RunningJob | None
-    rate_now: float  # rate on its current pool (running jobs)
-    speed: float = 1.0  # d(service)/dt while running where it is (for the next wake)
-    protected: bool = False  # (re)started too recently to be preempted or moved
 
 
 class AttainedService:
@@ -89,7 +57,7 @@ class AttainedService:
         self.name = name
         self.cfg = config
         self._cands = CandidateCache(config.min_relative_speed)
-        self._static: dict[JobId, _Static] = {}
+        self._static: dict[JobId, Static] = {}
         self._served: dict[JobId, tuple[int, float]] = {}
         self._fleet: tuple[object, ...] = ()
         self._type: dict[PoolId, str] = {}
@@ -97,6 +65,8 @@ class AttainedService:
         # running jobs off their best type: pool, and the types worth moving up to
         self._off: dict[JobId, tuple[PoolId, frozenset[str]]] = {}
         self._calls = 0
+        # running jobs by pool, per other pool they could move to, by what moving costs
+        self._resident = Residents()
         self._protect = config.min_run_s  # this call's _protect_s
         self.wake: float | None = None
         self._reasons = (
@@ -125,13 +95,14 @@ class AttainedService:
             self._type = {pid: pv.pool.accel_type for pid, pv in view.pools.items()}
             self._types = frozenset(self._type.values())
             self._off, self._calls = {}, 0
+            self._resident.clear()
         self._calls += 1
         if self._calls % 512 == 0:  # forget jobs that have left
             live = view.pending.keys() | view.running.keys()
             self._static = {j: v for j, v in self._static.items() if j in live}
             self._served = {j: v for j, v in self._served.items() if j in live}
 
-    def _static_of(self, view: ClusterView, jid: JobId, spec: JobSpec) -> _Static | None:
+    def _static_of(self, view: ClusterView, jid: JobId, spec: JobSpec) -> Static | None:
         st = self._static.get(jid)
         if st is None:
             pools = self._cands.get(view, spec)
@@ -139,16 +110,17 @@ class AttainedService:
                 return None
             rate_of = {view.pools[p].pool.accel_type: r for p, r in pools}
             best = max(rate_of.values())
-            st = _Static(spec, spec.accelerators, pools, rate_of, best,
-                         best / min(rate_of.values()), by_speed(pools))  # fmt: skip
+            st = Static(spec, spec.accelerators, pools, rate_of, best,
+                         best / min(rate_of.values()), by_speed(pools),
+                         {p: r / best for p, r in pools})  # fmt: skip
             self._static[jid] = st
         return st
 
     # 1. Order -----------------------------------------------------------------------
-    def _jobs(self, view: ClusterView) -> tuple[list[_Job], list[Action]]:
+    def _jobs(self, view: ClusterView) -> tuple[list[Job], list[Action]]:
         total = sum(view.usage.values())
         pressure: dict[str, float] = {}
-        jobs: list[_Job] = []
+        jobs: list[Job] = []
         rejects: list[Action] = []
         for jid, p in view.pending.items():
             job = self._job(view, jid, p, None, pressure, total)
@@ -162,7 +134,7 @@ class AttainedService:
                 jobs.append(job)
         return jobs, rejects
 
-    def _service(self, view: ClusterView, jid: JobId, p: PendingJob, st: _Static) -> float:
+    def _service(self, view: ClusterView, jid: JobId, p: PendingJob, st: Static) -> float:
         """Attained accelerator-seconds at the job's best type's speed, up to its last stop."""
         memo = self._served.get(jid)
         if memo is not None and memo[0] == p.preemptions:
@@ -178,7 +150,7 @@ class AttainedService:
         return served
 
     def _job(self, view: ClusterView, jid: JobId, p: PendingJob, r: RunningJob | None,
-             pressure: dict[str, float], total: float) -> _Job | None:  # fmt: skip
+             pressure: dict[str, float], total: float) -> Job | None:  # fmt: skip
         spec = p.spec
         st = self._static.get(jid) or self._static_of(view, jid, spec)
         if st is None:
@@ -196,12 +168,12 @@ class AttainedService:
             service *= fs
             queue = bisect.bisect_right(self.cfg.thresholds_s, service)
             protected = now - r.started_s < self._protect
-            return _Job(jid, st, service, queue, r, rate_now, speed * fs, protected)
+            return Job(jid, st, service, queue, r, rate_now, speed * fs, protected)
         service *= fs
         queue = bisect.bisect_right(self.cfg.thresholds_s, service)
         if queue and now - p.queued_since_s > (self.cfg.starve_factor * service / (fs * st.need)):
             queue = 0  # starved: back to the top queue
-        return _Job(jid, st, service, queue, None, 0.0, 0.0, False)
+        return Job(jid, st, service, queue, None, 0.0, 0.0, False)
 
     def _pressure(self, view: ClusterView, project: str, total: float) -> float:
         share = view.shares.get(project, 0.0)
@@ -216,9 +188,9 @@ class AttainedService:
     def _protect_s(self, view: ClusterView) -> float:
         return max(self.cfg.min_run_s, 2.0 * view.restart_cost_s)
 
-    def _active(self, view: ClusterView, jobs: list[_Job]) -> list[_Job]:
+    def _active(self, view: ClusterView, jobs: list[Job]) -> list[Job]:
         room = {pid: pv.pool.count for pid, pv in view.pools.items()}
-        active: list[_Job] = []
+        active: list[Job] = []
         for job in jobs:
             if job.protected:
                 assert job.running is not None
@@ -242,15 +214,16 @@ class AttainedService:
         return active
 
     # 3.-4. Place and migrate --------------------------------------------------------
-    def _place(self, view: ClusterView, active: list[_Job],
-               room: dict[PoolId, int] | None = None) -> dict[JobId, PoolId]:  # fmt: skip
-        """Fastest pools to the jobs that gain most; a running job keeps its place
-        unless a move up is worth its restart, so no job is ever moved down. ``room``:
-        what is there for ``active`` (default: the whole fleet)."""
+    def _place(self, view: ClusterView, active: list[Job], room: dict[PoolId, int] | None = None,
+               exchange: bool = True) -> dict[JobId, PoolId]:  # fmt: skip
+        """Fastest pools to the jobs that gain most; a running job keeps its place unless
+        a move up is worth its restart. Then (``exchange``) the exchanges that raise the
+        sum of normalised rates (``policies.exchange``), which may move a job down.
+        ``room``: what is there for ``active`` (default: the whole fleet)."""
         if room is None:
             room = {pid: pv.pool.count for pid, pv in view.pools.items()}
         placed: dict[JobId, PoolId] = {}
-        rest: list[_Job] = []
+        rest: list[Job] = []
         for job in active:
             r = job.running
             if r is not None:
@@ -271,9 +244,11 @@ class AttainedService:
             if pid is not None:
                 room[pid] -= need
                 placed[job.jid] = pid
+        if exchange and self.cfg.exchange:
+            improve_all(active, placed, room, lambda j: self._stay(view, j))
         return placed
 
-    def _worth_moving(self, view: ClusterView, job: _Job, rate: float) -> bool:
+    def _worth_moving(self, view: ClusterView, job: Job, rate: float) -> bool:
         if job.rate_now <= 0 or rate < self.cfg.move_gain * job.rate_now:
             return False
         # Expected remaining work (best-type seconds): as much again as it has attained.
@@ -282,7 +257,7 @@ class AttainedService:
         saved = ahead / job.rate_now - ahead / rate
         return saved > 2.0 * view.restart_cost_s
 
-    def _up_types(self, st: _Static, pool_id: PoolId) -> frozenset[str]:
+    def _up_types(self, st: Static, pool_id: PoolId) -> frozenset[str]:
         """The types a job running on ``pool_id`` would move up to (``move_gain`` faster)."""
         floor = st.rate_of.get(self._type[pool_id], 0.0) * self.cfg.move_gain
         return frozenset(t for t in self._types if st.rate_of.get(t, 0.0) >= floor)
@@ -302,6 +277,30 @@ class AttainedService:
                     off[jid] = (r.pool_id, self._up_types(st, r.pool_id))
         return off
 
+    def _residents(self, view: ClusterView) -> Residents:
+        if self._calls % _RESCAN == 1 or _RESCAN == 1:
+            self._resident.clear()
+            for jid, r in view.running.items():
+                st = self._static_of(view, jid, r.spec)
+                if st is not None:
+                    self._resident.add(jid, st.norm, r.pool_id, st.need)
+        return self._resident
+
+    def _swap_in(self, view: ClusterView, jobs: list[Job], placed: dict[JobId, PoolId],
+                 free: dict[PoolId, int], pressure: dict[str, float],
+                 total: float) -> None:  # fmt: skip
+        def partner(jid: JobId, r: RunningJob) -> Job | None:
+            return self._job(view, jid, r, r, pressure, total)
+
+        swap_in(self._residents(view), view, jobs, placed, free, self._protect,
+                self.cfg.stay_bonus, partner, lambda j: self._stay(view, j))  # fmt: skip
+
+    def _stay(self, view: ClusterView, job: Job) -> float:
+        """What staying is worth to a running job over moving (normalised rate): the
+        restart over the time it is expected to run on, plus ``stay_bonus``."""
+        ahead = max(job.service / job.st.need, self.cfg.min_run_s)
+        return self.cfg.stay_bonus + 2.0 * view.restart_cost_s / ahead
+
     def _room_for_all(self, view: ClusterView) -> Plan | None:
         """The common case, cheaply: every waiting job fits in the free accelerators, so
         nobody is preempted; only the waiting jobs and the running jobs off their best
@@ -312,7 +311,7 @@ class AttainedService:
             return None if view.pending else Plan()
         total = sum(view.usage.values())
         pressure: dict[str, float] = {}
-        jobs: list[_Job] = []
+        jobs: list[Job] = []
         actions: list[Action] = []
         for jid, p in view.pending.items():
             job = self._job(view, jid, p, None, pressure, total)
@@ -341,12 +340,14 @@ class AttainedService:
         if not jobs:
             return Plan(tuple(actions))
         jobs.sort(key=lambda j: (j.queue, j.st.spec.submit_s))
-        placed = self._place(view, jobs, free)
+        placed = self._place(view, jobs, free, exchange=False)
+        if self.cfg.exchange:
+            self._swap_in(view, jobs, placed, free, pressure, total)
         if sum(1 for j in jobs if j.running is None and j.jid in placed) < waiting:
             return None  # a gang does not fit in one pool: the full plan decides
         return self._diff(view, jobs, placed, actions)
 
-    def _diff(self, view: ClusterView, jobs: list[_Job], placed: dict[JobId, PoolId],
+    def _diff(self, view: ClusterView, jobs: list[Job], placed: dict[JobId, PoolId],
               actions: list[Action]) -> Plan:  # fmt: skip
         started, preempted, waiting = self._reasons
         starts: list[Action] = []
@@ -380,10 +381,12 @@ class AttainedService:
                 self._off[a.job_id] = (a.pool_id, self._up_types(st, a.pool_id))
             else:
                 self._off.pop(a.job_id, None)
+            if self.cfg.exchange:
+                self._resident.add(a.job_id, st.norm, a.pool_id, st.need)
         self.wake = self._next_wake(view, jobs, placed)
         return Plan(tuple(actions), reasons)
 
-    def _next_wake(self, view: ClusterView, jobs: list[_Job],
+    def _next_wake(self, view: ClusterView, jobs: list[Job],
                    placed: dict[JobId, PoolId]) -> float | None:  # fmt: skip
         """When the order can next change though nothing arrives or ends: a running
         job crosses a queue threshold or its protection ends (if anyone waits)."""

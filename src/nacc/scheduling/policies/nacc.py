@@ -44,7 +44,8 @@ from nacc.scheduling.placement import (
     preference,
 )
 from nacc.scheduling.plan import Action, Plan, Reject, Start
-from nacc.scheduling.policies.attained import AttainedConfig, AttainedService
+from nacc.scheduling.policies.attained import AttainedService
+from nacc.scheduling.policies.attained_jobs import AttainedConfig
 from nacc.scheduling.reservation import Reservation, reserve
 from nacc.scheduling.table import Columns, Floats, JobTable, fits_now
 from nacc.scheduling.view import ClusterView
