@@ -115,3 +115,22 @@ def test_a_program_mix_naming_a_program_outside_the_tree_is_refused(tmp_path: Pa
         study.load(inp)
     said = str(err.value)
     assert f"{scenario}:" in said and "share_tree.programs" in said and "'C'" in said
+
+
+def test_nacc_simulate_names_a_bad_tree_or_program_mix(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from nacc.cli.main import app
+
+    scenario = tmp_path / "tree.yaml"
+    scenario.write_text(FLEET + TREE)
+    trace = _trace(tmp_path / "philly.csv")
+    args = ["simulate", "--scenario", str(scenario), "--trace", str(trace), "--format",
+            "philly", "--policy", "slurm", "--class-mix", "fine-tuning=1"]  # fmt: skip
+    got = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "a"),
+                                   "--program-mix", "A=1,C=1"])  # fmt: skip
+    assert got.exit_code == 2 and f"{scenario}:" in got.output, got.output
+    assert "share_tree.programs" in got.output and "'C'" in got.output
+    scenario.write_text(FLEET + TREE.replace("shares: 30", "shares: -3"))
+    got = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "b")])
+    assert got.exit_code == 2 and "share_tree.programs[1].shares" in got.output, got.output
