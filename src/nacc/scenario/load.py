@@ -144,8 +144,11 @@ def _allowed_keys(parent: Loc) -> list[str]:
 def _tree_keys(parent: Loc) -> list[str]:
     """Keys of the share tree's node at ``parent`` (a path of list name, index pairs)."""
     model: type[BaseModel] = ShareTreeSpec
-    levels: dict[str, type[BaseModel]] = {"programs": ProgramShare, "organisations": OrganisationShare,
-              "projects": ProjectShare}  # fmt: skip
+    levels: dict[str, type[BaseModel]] = {
+        "programs": ProgramShare,
+        "organisations": OrganisationShare,
+        "projects": ProjectShare,
+    }
     for part in parent[::2]:
         if part not in levels:
             return []
