@@ -4,10 +4,12 @@
 multipliers, ``load_scale``) and the seeds. A cell's seed picks which ``jobs`` consecutive
 jobs of the trace it replays (seed 0: the first; seed s: a window starting at a random job
 drawn from ``random.Random(s)``), so seeds are different samples of the same workload,
-and seeds the runtime noise when ``runtime_noise`` > 0.
+and seeds the runtime noise when ``runtime_noise`` > 0. An optional ``program_mix`` puts
+each project's jobs in a program (``nacc.sim.mix``), so cells report waits per program; a
+scenario's ``share_tree`` must declare the mix's programs.
 
 Each cell's result is written to ``OUT/cells/<key>.json`` as soon as it is done, with the
-hash of what it was run from; a rerun skips every cell whose file is there with the same
+hash of what it was run from (the scenario's and the trace's contents included); a rerun skips every cell whose file is there with the same
 hash (resumable), so an interrupted sweep loses at most the cells in flight. Running the
 cells (serially or on Ray) is ``nacc.sim.sweep_run``; tables and plots are
 ``nacc.sim.sweep_report``.
