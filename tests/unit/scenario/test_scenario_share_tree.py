@@ -74,3 +74,17 @@ def test_a_tree_with_no_share_anywhere_is_refused(tmp_path: Path) -> None:
         tmp_path, FLEET.replace("shares: 70", "shares: 0").replace("shares: 30", "shares: 0")
     )
     assert "share_tree.programs: every program has 0 shares" in str(err), str(err)
+
+
+def test_the_documented_tree_loads(tmp_path: Path) -> None:
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "simulator.md").read_text()
+    section = doc.split("### Share trees in scenarios", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "doc.yaml"
+    path.write_text(FLEET.split("share_tree:")[0] + block)
+    tree = load_scenario(path).share_tree
+    assert tree is not None and tree.program_names() == ["sovereign-llm", "academia"]
+    data = tree_data(tree, {"vc-z": "academia"})
+    assert data.paths["vc-c"] == ("sovereign-llm", "small-lab")
+    assert data.paths["vc-z"] == ("academia", "-")
+    assert data.shares[("sovereign-llm", "small-lab", "vc-c")] == 2
