@@ -9,10 +9,10 @@ each project's jobs in a program (``nacc.sim.mix``), so cells report waits per p
 scenario's ``share_tree`` must declare the mix's programs.
 
 Each cell's result is written to ``OUT/cells/<key>.json`` as soon as it is done, with the
-hash of what it was run from (the scenario's and the trace's contents included); a rerun skips every cell whose file is there with the same
-hash (resumable), so an interrupted sweep loses at most the cells in flight. Running the
-cells (serially or on Ray) is ``nacc.sim.sweep_run``; tables and plots are
-``nacc.sim.sweep_report``.
+hash of what it was run from (the scenario's and the trace's contents included); a rerun
+skips every cell whose file is there with the same hash (resumable), so an interrupted
+sweep loses at most the cells in flight. Running the cells (serially or on Ray) is
+``nacc.sim.sweep_run``; tables and plots are ``nacc.sim.sweep_report``.
 """
 
 from __future__ import annotations
