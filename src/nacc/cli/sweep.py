@@ -70,6 +70,7 @@ def sweep_command(
     table = sweep_report.rows(ordered)
     files = sweep_report.write_table(grid.out, table) + sweep_report.plot(grid.out, ordered)
     _print(table)
+    _print_programs(table, sweep_report.programs(ordered))
     ray_said = _say("sweep.on_ray", cpus=f"{info['cpus']:g}", nodes=info["nodes"]) if info else ""
     console.print(_say("sweep.done", todo=len(todo), seconds=f"{wall:.1f}", ray=ray_said,
                        files=", ".join(str(f) for f in files)), markup=False)  # fmt: skip
@@ -88,13 +89,7 @@ def _print(table: list[dict[str, Any]]) -> None:
     for (scenario, policy, load), rows in sorted(groups.items()):
 
         def span(key: str, scale: float = 1 / 3600, rows: list[dict[str, Any]] = rows) -> str:
-            vals = [r[key] * scale for r in rows]
-            mean = sum(vals) / len(vals)
-            return (
-                f"{mean:,.2f}"
-                if len(vals) == 1
-                else f"{mean:,.2f} ({min(vals):,.2f}-{max(vals):,.2f})"
-            )
+            return _span([r[key] * scale for r in rows])
 
         lb = [
             r["avg_jct_s"] / r["lower_bound_avg_jct_s"] for r in rows if r["lower_bound_avg_jct_s"]
@@ -103,6 +98,35 @@ def _print(table: list[dict[str, Any]]) -> None:
                     span("avg_jct_s"), span("p99_jct_s"),
                     f"{sum(lb) / len(lb):.2f}" if lb else "", span("utilization", 100.0),
                     span("jain_fairness", 1.0))  # fmt: skip
+    console.print(out)
+
+
+def _span(vals: list[float]) -> str:
+    mean = sum(vals) / len(vals)
+    return f"{mean:,.2f}" if len(vals) == 1 else f"{mean:,.2f} ({min(vals):,.2f}-{max(vals):,.2f})"
+
+
+def _print_programs(table: list[dict[str, Any]], programs: list[str]) -> None:
+    """p50 and p95 wait per program (h), mean over seeds, where the jobs have programs."""
+    if not programs or programs == ["default"]:
+        return
+    out = Table(title=_say("sweep.programs_title"))
+    for col in ("scenario", "policy", "load", "program", "p50_wait", "p95_wait"):
+        out.add_column(
+            _say(f"sweep.col.{col}"),
+            justify="right" if col in ("load", "p50_wait", "p95_wait") else "left",
+        )
+    groups: dict[tuple[str, str, float], list[dict[str, Any]]] = {}
+    for row in table:
+        groups.setdefault((row["scenario"], row["policy"], row["load"]), []).append(row)
+    for (scenario, policy, load), rows in sorted(groups.items()):
+        for program in programs:
+            cells = [[r[f"{k}.{program}"] / 3600 for r in rows
+                      if r.get(f"{k}.{program}") is not None]
+                     for k in ("p50_wait_s", "p95_wait_s")]  # fmt: skip
+            if cells[0]:
+                out.add_row(scenario, policy, f"{load:g}", program, _span(cells[0]),
+                            _span(cells[1]))  # fmt: skip
     console.print(out)
 
 

@@ -25,6 +25,7 @@ from nacc.scenario.model import (
 )
 from nacc.scenario.reservations import ReservationSpec
 from nacc.scenario.reservations_file import check_against
+from nacc.scenario.share_tree import OrganisationShare, ProgramShare, ProjectShare, ShareTreeSpec
 from nacc.scenario.yaml_errors import problems, to_input_error
 
 _SECTIONS: dict[str, type[BaseModel]] = {
@@ -134,8 +135,25 @@ def _first_duplicate_key(root: yaml.Node) -> yaml.ScalarNode | None:
 def _allowed_keys(parent: Loc) -> list[str]:
     if not parent:
         return list(Scenario.model_fields)
+    if parent[0] == "share_tree":
+        return _tree_keys(parent[1:])
     model = _SECTIONS.get(str(parent[0])) if len(parent) == 2 else None
     return list(model.model_fields) if model is not None else []
+
+
+def _tree_keys(parent: Loc) -> list[str]:
+    """Keys of the share tree's node at ``parent`` (a path of list name, index pairs)."""
+    model: type[BaseModel] = ShareTreeSpec
+    levels: dict[str, type[BaseModel]] = {
+        "programs": ProgramShare,
+        "organisations": OrganisationShare,
+        "projects": ProjectShare,
+    }
+    for part in parent[::2]:
+        if part not in levels:
+            return []
+        model = levels[str(part)]
+    return list(model.model_fields)
 
 
 # --- phase 3: field path -> line, and the error itself -----------------------------------

@@ -24,6 +24,7 @@ from nacc.domain.ids import PoolId
 from nacc.domain.pools import HOME_COUNTRY, Pool
 from nacc.scenario.datasets import DatasetSpec
 from nacc.scenario.reservations import ReservationSpec
+from nacc.scenario.share_tree import ShareTreeSpec, tree_problems
 
 Loc = tuple[str | int, ...]
 ProviderKind = Literal["public", "private-cloud", "supercomputer", "national-dc", "other"]
@@ -193,6 +194,9 @@ class Scenario(_Strict):
     domestic ones at domestic sites and prefers the sites holding them."""
     """Capacity blocks (``nacc.scenario.reservations``), checked against the pools by
     the loader."""
+    share_tree: ShareTreeSpec | None = None
+    """Program -> organisation -> project shares (``nacc.scenario.share_tree``): the
+    simulator ranks by Fair Tree over them."""
 
     @model_validator(mode="after")
     def _references(self) -> Self:
@@ -205,6 +209,10 @@ class Scenario(_Strict):
             *_dangling("sites", "provider", [s.provider for s in self.sites], provider_ids),
             *_dangling("pools", "site", [p.site for p in self.pools], site_ids),
             *self._dataset_problems(site_ids),
+            *[
+                (("share_tree", *loc), msg)
+                for loc, msg in (tree_problems(self.share_tree) if self.share_tree else [])
+            ],
         ]
         if problems:
             raise ScenarioProblems(problems)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from nacc import ports
@@ -14,6 +14,7 @@ from nacc.engine.driver import Driver, DriverConfig, as_requested
 from nacc.engine.engine import DEFAULT_RESTART_COST_S as DEFAULT_RESTART_COST_S
 from nacc.engine.engine import Engine, EngineConfig
 from nacc.engine.records import JobRecord
+from nacc.scheduling.fairtree import Path
 from nacc.scheduling.policy import Policy
 from nacc.scheduling.view import RateModel
 from nacc.sim.dispatcher import SimDispatcher
@@ -30,6 +31,10 @@ class SimConfig:
     cycle_s: float = 0.0
     enforce_time_limits: bool = False  # traces' limits are assumptions (see the readers)
     clairvoyant: bool = True  # policies see each job's true work; False: only its request
+    # a share tree (nacc.scheduling.fairtree): project -> program and organisation, raw
+    # shares by node path; None: flat per-project shares
+    tree: Mapping[str, Path] | None = None
+    tree_shares: Mapping[tuple[str, ...], float] | None = None
 
     def __post_init__(self) -> None:
         if self.cycle_s < 0:
@@ -96,7 +101,8 @@ def simulate(
     known = None if cfg.clairvoyant else _truth_of(truth)
     dispatcher = SimDispatcher(kernel, rates, cfg.seed, cfg.runtime_noise, known)
     restart = DEFAULT_RESTART_COST_S if cfg.restart_cost_s is None else cfg.restart_cost_s
-    engine_cfg = EngineConfig(restart, cfg.usage_half_life_s)
+    engine_cfg = EngineConfig(restart, cfg.usage_half_life_s, tree=cfg.tree,
+                              tree_shares=cfg.tree_shares)  # fmt: skip
     engine = Engine(pools, policy, dispatcher, rates, engine_cfg, events)
     for spec in arrivals:
         kernel.schedule(spec.submit_s, "arrive", spec if cfg.clairvoyant else as_requested(spec))

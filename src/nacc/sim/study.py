@@ -16,10 +16,12 @@ from nacc.catalog.throughput import ThroughputModel, default_model
 from nacc.domain.errors import InputError
 from nacc.domain.pools import Pool
 from nacc.domain.reservations import Block, check_fits
-from nacc.scenario import load_scenario
+from nacc.scenario import field_error, load_scenario
 from nacc.scenario.datasets import with_datasets
 from nacc.scenario.reservations import blocks_of
 from nacc.scenario.reservations_file import load_reservations
+from nacc.scenario.share_tree import ShareTreeSpec, TreeData, tree_data
+from nacc.scheduling import fairtree
 from nacc.scheduling.blocks import Blocked
 from nacc.scheduling.policies.registry import builtin_policies
 from nacc.sim import blocks as block_costs
@@ -56,6 +58,7 @@ class Loaded:
     rates: ThroughputModel
     restart_cost_s: float | None = None
     blocks: list[Block] = field(default_factory=list)
+    tree: TreeData | None = None  # the scenario's share tree, over the trace's projects
 
 
 def load(inp: StudyInput) -> Loaded:
@@ -76,7 +79,25 @@ def load(inp: StudyInput) -> Loaded:
         trace = replace(trace, jobs=mix.with_classes(trace.jobs, inp.class_mix))
     if inp.program_mix:
         trace = replace(trace, jobs=mix.with_programs(trace.jobs, inp.program_mix))
-    return Loaded(pools, trace, default_model(), scenario.restart_cost_s, blocks)
+    tree = None
+    if scenario.share_tree is not None:
+        check_tree_programs(inp.scenario, scenario.share_tree, inp.program_mix)
+        programs: dict[str, str] = {}
+        for job in trace.jobs:
+            programs.setdefault(job.project, job.program)
+        tree = tree_data(scenario.share_tree, programs)
+    return Loaded(pools, trace, default_model(), scenario.restart_cost_s, blocks, tree)
+
+
+def check_tree_programs(path: Path, tree: ShareTreeSpec, program_mix: mix.Mix | None) -> None:
+    """Every program of ``--program-mix`` must be one of the share tree's (an error names
+    the scenario file and ``share_tree.programs``)."""
+    known = tree.program_names()
+    for name, _ in program_mix or ():
+        if name not in known:
+            raise field_error(path, ("share_tree", "programs"), f"program {name!r} of the "
+                              f"program mix is not in the share tree; its programs: "
+                              f"{', '.join(known)}")  # fmt: skip
 
 
 def resolve_load(inp: StudyInput, loaded: Loaded) -> tuple[SimConfig, float]:
@@ -106,6 +127,8 @@ def run_policy(
         policy = Blocked(policy, loaded.blocks)
     if cfg.restart_cost_s is None and loaded.restart_cost_s is not None:
         cfg = replace(cfg, restart_cost_s=loaded.restart_cost_s)
+    if cfg.tree is None and loaded.tree is not None:
+        cfg = with_tree(cfg, loaded.tree)
     run = simulate(loaded.trace.jobs, loaded.pools, policy, loaded.rates, cfg, progress)
     skipped = loaded.trace.skipped_zero_gpu + loaded.trace.skipped_invalid
     result = metrics.summarize(run, loaded.rates, skipped)
@@ -122,6 +145,13 @@ def run_policy(
     if loaded.blocks:
         result["blocks"] = block_costs.block_report(run, loaded.blocks, loaded.rates)
     return result, run
+
+
+def with_tree(cfg: SimConfig, tree: TreeData) -> SimConfig:
+    """``cfg`` ranking by the share tree, with the tree's usage half-life."""
+    paths = {project: fairtree.Path(*where) for project, where in tree.paths.items()}
+    return replace(cfg, tree=paths, tree_shares=dict(tree.shares),
+                   usage_half_life_s=tree.half_life_s)  # fmt: skip
 
 
 def write_json(path: Path, payload: object) -> Path:

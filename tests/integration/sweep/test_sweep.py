@@ -90,6 +90,7 @@ def test_ray_on_two_cpus_gives_the_serial_cells(
     (("loads: [2, 8]", "loads: [2, -1]"), "loads: expected a non-empty list of numbers >= 0"),
     (("out: out", "colour: red"), "colour: unknown key; allowed: name, scenarios"),
     (("jobs: 150", "jobs: 0"), "trace.jobs: expected a job count"),
+    (("out: out", "program_mix: {llm: -1}"), "program_mix: expected a whole weight"),
     (("loads: [2, 8]", "loads: [2, 8"), "sweep.yaml:"),
 ])  # fmt: skip
 def test_bad_sweep_files_name_file_and_key(grid: Path, edit: tuple[str, str], said: str) -> None:
@@ -97,4 +98,50 @@ def test_bad_sweep_files_name_file_and_key(grid: Path, edit: tuple[str, str], sa
     got = CliRunner().invoke(app, ["sweep", str(grid / "sweep.yaml"), "--serial"])
     assert got.exit_code == 2
     assert said in got.output and "sweep.yaml" in got.output, got.output
+    assert not (grid / "out").exists()
+
+
+def test_a_program_mix_gives_per_program_waits_columns_and_plot(grid: Path) -> None:
+    (grid / "sweep.yaml").write_text(GRID + "program_mix: {llm: 1, academia: 1}\n")
+    said = _sweep(grid, "--serial")
+    assert "p50 / p95 wait by program" in said and "academia" in said
+    out = grid / "out"
+    cells = _cells(out)
+    one = cells["gavel-108__slurm__load8__seed3"]["wait_by_program"]
+    assert set(one) == {"llm", "academia"}  # type: ignore[arg-type]
+    assert sum(v["jobs"] for v in one.values()) == 150  # type: ignore[attr-defined]
+    header = (out / "results.csv").read_text().splitlines()[0].split(",")
+    assert header[-4:] == ["p50_wait_s.academia", "p95_wait_s.academia", "p50_wait_s.llm",
+                           "p95_wait_s.llm"]  # fmt: skip
+    assert "offered_utilization" in header
+    assert (out / "gavel-108_wait_by_program.png").stat().st_size > 1000
+    # without programs in the trace or a mix, there is no per-program plot
+    (grid / "sweep.yaml").write_text(GRID)
+    _sweep(grid, "--serial", "--out", str(grid / "plain"))
+    assert not (grid / "plain" / "gavel-108_wait_by_program.png").exists()
+
+
+def test_a_changed_scenario_reruns_its_cells(grid: Path, tmp_path: Path) -> None:
+    scenario = tmp_path / "fleet.yaml"
+    scenario.write_text((ROOT / "scenarios/gavel-108.yaml").read_text())
+    text = GRID.replace(str(ROOT / "scenarios/gavel-108.yaml"), str(scenario))
+    (grid / "sweep.yaml").write_text(text.replace("seeds: [0, 3]", "seeds: [0]"))
+    assert "4 to run" in _sweep(grid, "--serial")
+    assert "4 already done, 0 to run" in _sweep(grid, "--serial")
+    scenario.write_text(scenario.read_text().replace("restart_cost_s: 0", "restart_cost_s: 60"))
+    assert "0 already done, 4 to run" in _sweep(grid, "--serial")
+
+
+def test_a_program_mix_outside_the_scenarios_share_tree_is_refused(
+    grid: Path, tmp_path: Path
+) -> None:
+    scenario = tmp_path / "tree.yaml"
+    tree = "share_tree:\n  programs: [{name: llm, shares: 70}, {name: academia, shares: 30}]\n"
+    scenario.write_text((ROOT / "scenarios/gavel-108.yaml").read_text() + tree)
+    text = GRID.replace(str(ROOT / "scenarios/gavel-108.yaml"), str(scenario))
+    (grid / "sweep.yaml").write_text(text + "program_mix: {llm: 2, startups: 1}\n")
+    got = CliRunner().invoke(app, ["sweep", str(grid / "sweep.yaml"), "--serial"])
+    assert got.exit_code == 2
+    assert f"{scenario}:" in got.output and "share_tree.programs" in got.output, got.output
+    assert "'startups'" in got.output
     assert not (grid / "out").exists()
