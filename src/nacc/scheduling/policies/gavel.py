@@ -35,6 +35,7 @@ from nacc.domain.ids import JobId
 from nacc.domain.reasons import Code, Reason
 from nacc.scheduling.placement import fleet_key, no_pool_reason
 from nacc.scheduling.plan import Action, Plan, Reject
+from nacc.scheduling.policies.gavel_lp import LpSolver
 from nacc.scheduling.policies.gavel_mechanism import (
     Emitter,
     Fleet,
@@ -43,7 +44,7 @@ from nacc.scheduling.policies.gavel_mechanism import (
     _fleet,
     _info,
     _place,
-    _predicted_end,
+    _predicted_ends,
     _solve,
 )
 from nacc.scheduling.policies.gavel_state import FloatArray, GavelState
@@ -85,7 +86,9 @@ class GavelPolicy:
         self._info: dict[JobId, JobInfo] = {}
         self._dead: list[JobId] = []  # jobs no pool can hold, in Gavel's order
         self._thr: FloatArray = np.zeros((0, 0))  # throughputs of the state's rows
+        self._gang: list[int] = []  # gang size of the state's rows
         self._emit = Emitter(self.name)
+        self._lp = LpSolver()
 
     @property
     def state(self) -> GavelState | None:
@@ -103,20 +106,16 @@ class GavelPolicy:
             if jid in view.pending
         ]
         if self._needs_reset(state, view):
-            state.reset(view.now, _solve(state.ids, self._info, self._thr, fleet))
+            state.reset(view.now, _solve(state.ids, self._info, self._thr, fleet, self._lp))
         selected = self._select(state, fleet)
         # Gavel's helper lets a job without an allocation take its slots; placement then
         # drops it, so those accelerators stay idle for the round.
-        in_alloc = state.in_alloc
-        chosen = {state.ids[r]: c for r, c in selected.items() if in_alloc[r]}
+        in_alloc, ids = state.in_alloc.tolist(), state.ids
+        chosen = {ids[r]: c for r, c in selected.items() if in_alloc[r]}
         placed, unplaced = _place(chosen, view, self._info, fleet)
-        info = self._info
-        state.placed = [
-            (jid, chosen[jid], _predicted_end(view, jid, info[jid].rates, chosen[jid], fleet))
-            for jid in placed
-        ]
+        state.placed = _predicted_ends(view, chosen, placed, self._info, fleet)
         state.placed_s = view.now
-        actions += self._emit(view, state.ids, chosen, placed, fleet)
+        actions += self._emit(view, ids, chosen, placed, fleet)
         reasons = self._reasons(state, view, chosen, unplaced, fleet)
         return Plan(tuple(actions), reasons)
 
@@ -155,6 +154,7 @@ class GavelPolicy:
             _add_speed(state.speed, fresh_info[jid].row)
         k = len(fleet.types)
         self._thr = np.array([fresh_info[j].rates for j in ids], dtype=float).reshape(len(ids), k)
+        self._gang = [fresh_info[j].gang for j in ids]
 
     def _needs_reset(self, state: GavelState, view: ClusterView) -> bool:
         if state.lp is None or state.lp_types != state.types:
@@ -176,11 +176,12 @@ class GavelPolicy:
         the type's total is 0 (the same arithmetic as per (job, type) in Python)."""
         x = state.x
         total = np.array(state.worker_time, dtype=float)
+        if min(state.worker_time, default=1.0) > 0.0:
+            p: FloatArray = np.where(x <= 0.0, 0.0, x / (state.job_time / total))
+            return p
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = x / (state.job_time / total)
-            p: FloatArray = np.where(
-                x <= 0.0, 0.0, np.where(total <= 0.0, x * NEW_JOB_PRIORITY, ratio)
-            )
+            p = np.where(x <= 0.0, 0.0, np.where(total <= 0.0, x * NEW_JOB_PRIORITY, ratio))
         return p
 
     def _select(self, state: GavelState, fleet: Fleet) -> dict[int, int]:
@@ -189,29 +190,30 @@ class GavelPolicy:
         type is listed, with or without an allocation. Greedy: each job takes the first
         type in the queue where its gang still fits. Returns row -> type column, in the
         order chosen."""
-        types = fleet.types
-        if not state.ids:
+        n, types = len(state.ids), fleet.types
+        if not n:
             return {}
-        p, x, d, thr = self._priorities(state), state.x, state.deficit, self._thr
-        info, ids = self._info, state.ids
-        gang = [info[j].gang for j in ids]
-        smallest = min(gang)
+        k = len(types)
         speed = state.speed
+        by_speed = sorted(range(k), key=lambda c: (-speed.get(types[c], 0.0), types[c]))
+        rank = np.empty(k, dtype=np.intp)
+        rank[by_speed] = np.arange(k)
+        # one sort of every (type, row) pair, column-major: by the type's place in the
+        # walk, then (priority, deficit, allocation) descending, then row (stable)
+        p = self._priorities(state)
+        order = np.lexsort(
+            (-state.x.T.ravel(), -state.deficit.T.ravel(), -p.T.ravel(), np.repeat(rank, n))
+        )
+        order = order[self._thr.T.ravel()[order] > 0]  # only where the job can run
+        gang = self._gang
+        left = [fleet.capacity(t) for t in types]
         chosen: dict[int, int] = {}
-        for c in sorted(range(len(types)), key=lambda k: (-speed.get(types[k], 0.0), types[k])):
-            left = fleet.capacity(types[c])
-            if left < smallest:
+        for c, r in zip((order // n).tolist(), (order % n).tolist(), strict=True):
+            g = gang[r]
+            if g > left[c] or r in chosen:
                 continue
-            rows = np.flatnonzero(thr[:, c] > 0)
-            order = rows[np.lexsort((-x[rows, c], -d[rows, c], -p[rows, c]))]
-            for r in order.tolist():
-                g = gang[r]
-                if g > left or r in chosen:
-                    continue
-                chosen[r] = c
-                left -= g
-                if left < smallest:
-                    break
+            chosen[r] = c
+            left[c] -= g
         return chosen
 
     def _reasons(

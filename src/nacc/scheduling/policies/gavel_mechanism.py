@@ -15,7 +15,7 @@ from nacc.domain.jobs import JobSpec
 from nacc.domain.reasons import Code, Reason
 from nacc.scheduling.placement import near_data, site_allows
 from nacc.scheduling.plan import Action, Preempt, Start
-from nacc.scheduling.policies.gavel_lp import FloatArray, LpResult, solve_max_min
+from nacc.scheduling.policies.gavel_lp import FloatArray, LpResult, LpSolver
 from nacc.scheduling.view import ClusterView
 
 
@@ -82,20 +82,29 @@ def _id_key(jid: JobId) -> tuple[str, int, str]:
     return (head, int(digits), jid) if digits else (head, -1, jid)
 
 
-def _predicted_end(
-    view: ClusterView, jid: JobId, rates: Sequence[float], c: int, fleet: Fleet
-) -> float:
-    """When a job placed now on type column ``c`` would complete if it kept running: used
-    to close the round for a job that completes before the next call."""
-    run = view.running.get(jid)
-    if run is None:
-        remaining = view.pending[jid].remaining_work
-    else:
-        remaining = run.remaining_work  # the value when it last started
-        c0 = fleet.column.get(run.pool_id)
-        if c0 is not None:
-            remaining -= (view.now - run.started_s) * rates[c0]
-    return view.now + max(0.0, remaining) / rates[c]
+def _predicted_ends(
+    view: ClusterView,
+    chosen: Mapping[JobId, int],
+    placed: Mapping[JobId, PoolId],
+    info: Mapping[JobId, JobInfo],
+    fleet: Fleet,
+) -> list[tuple[JobId, int, float]]:
+    """When each placed job would complete if it kept running on its chosen type: used to
+    close the round for a job that completes before the next call."""
+    now, running, pending, column = view.now, view.running, view.pending, fleet.column
+    out: list[tuple[JobId, int, float]] = []
+    for jid in placed:
+        c, rates = chosen[jid], info[jid].rates
+        run = running.get(jid)
+        if run is None:
+            remaining = pending[jid].remaining_work
+        else:
+            remaining = run.remaining_work  # the value when it last started
+            c0 = column.get(run.pool_id)
+            if c0 is not None:
+                remaining -= (now - run.started_s) * rates[c0]
+        out.append((jid, c, now + max(0.0, remaining) / rates[c]))
+    return out
 
 
 def _rates(view: ClusterView, spec: JobSpec, fleet: Fleet) -> dict[str, float]:
@@ -115,13 +124,17 @@ def _rates(view: ClusterView, spec: JobSpec, fleet: Fleet) -> dict[str, float]:
 
 
 def _solve(
-    order: Sequence[JobId], info: Mapping[JobId, JobInfo], thr: FloatArray, fleet: Fleet
+    order: Sequence[JobId],
+    info: Mapping[JobId, JobInfo],
+    thr: FloatArray,
+    fleet: Fleet,
+    solver: LpSolver,
 ) -> LpResult:
     """The LP for the rows ``order`` (``thr``: their throughputs, 0 where they cannot run)."""
     scale = np.array([float(info[j].gang) for j in order])
     weight = np.array([info[j].weight for j in order], dtype=float)
     capacity = np.array([float(fleet.capacity(t)) for t in fleet.types])
-    return solve_max_min(thr, scale, weight, capacity)
+    return solver.solve_max_min(thr, scale, weight, capacity)
 
 
 def _add_speed(speed: dict[str, float], row: Mapping[str, float]) -> None:

@@ -26,23 +26,19 @@ BoolArray = npt.NDArray[np.bool_]
 Placed = tuple[JobId, int, float]  # job, type column, predicted end
 
 
-def _empty(k: int) -> FloatArray:
-    return np.zeros((0, k))
-
-
 @dataclass(slots=True)
 class GavelState:
-    """Gavel's mutable bookkeeping (``_allocation``, ``_job_time_so_far``, ...)."""
+    """Gavel's mutable bookkeeping (``_allocation``, ``_job_time_so_far``, ...). ``table``
+    holds, per row, the allocation, the time per type and the deficit per type (``k``
+    columns each) and whether the job had an allocation (1.0 or 0.0), so that a change of
+    the job set moves one array."""
 
     reset_s: float = 0.0
     half: float = 180.0
     types: tuple[str, ...] = ()
     ids: list[JobId] = field(default_factory=list)
     row: dict[JobId, int] = field(default_factory=dict)
-    x: FloatArray = field(default_factory=lambda: _empty(0))
-    in_alloc: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    job_time: FloatArray = field(default_factory=lambda: _empty(0))
-    deficit: FloatArray = field(default_factory=lambda: _empty(0))
+    table: FloatArray = field(default_factory=lambda: np.zeros((0, 1)))
     worker_time: list[float] = field(default_factory=list)
     job_ids: frozenset[JobId] = frozenset()  # the jobs of the last solve
     lp_types: tuple[str, ...] = ()  # the types of the last solve
@@ -53,12 +49,36 @@ class GavelState:
     speed: dict[str, float] = field(default_factory=dict)
 
     @property
+    def x(self) -> FloatArray:
+        return self.table[:, : len(self.types)]
+
+    @property
+    def job_time(self) -> FloatArray:
+        k = len(self.types)
+        return self.table[:, k : 2 * k]
+
+    @property
+    def deficit(self) -> FloatArray:
+        k = len(self.types)
+        return self.table[:, 2 * k : 3 * k]
+
+    @property
+    def in_alloc(self) -> BoolArray:
+        flags: BoolArray = self.table[:, 3 * len(self.types)] > 0.0
+        return flags
+
+    def _fill(self, k: int) -> FloatArray:
+        """A new row: no allocation, half a round on every type, no deficit."""
+        return np.concatenate([np.zeros(k), np.full(k, self.half), np.zeros(k + 1)])
+
+    @property
     def alloc(self) -> dict[JobId, dict[str, float]]:
         """The allocation of each live job of the last solve (a copy, for diagnostics)."""
+        x, flags = self.x.tolist(), self.in_alloc.tolist()
         return {
-            jid: dict(zip(self.types, map(float, self.x[i]), strict=True))
+            jid: dict(zip(self.types, x[i], strict=True))
             for i, jid in enumerate(self.ids)
-            if self.in_alloc[i]
+            if flags[i]
         }
 
     def close_round(self, now: float, live: Mapping[JobId, object]) -> None:
@@ -72,14 +92,19 @@ class GavelState:
         # simulator). The first round counts from when it was placed.
         start = self.round_end if self.round_end is not None else self.placed_s
         self.round_end = now
-        worker, job_time, row = self.worker_time, self.job_time, self.row
+        worker, row = self.worker_time, self.row
+        stayed = max(0.0, now - start)
+        rows: list[int] = []
+        cols: list[int] = []
         for jid, c, end in self.placed:
             if jid in live:
-                ran = max(0.0, now - start)
-                job_time[row[jid], c] += ran
+                rows.append(row[jid])
+                cols.append(c)
+                worker[c] += stayed
             else:
-                ran = max(0.0, min(end, now) - start)
-            worker[c] += ran
+                worker[c] += max(0.0, min(end, now) - start)
+        if rows:  # one (row, type) each: the same sums as one at a time
+            self.table[rows, np.array(cols, dtype=np.intp) + len(self.types)] += stayed
         self.placed = []
 
     def retype(self, types: tuple[str, ...]) -> None:
@@ -87,22 +112,16 @@ class GavelState:
         round, no deficit, no allocation, no time on it (as the dictionaries' defaults)."""
         if types == self.types:
             return
-        n = len(self.ids)
-        old = {t: c for c, t in enumerate(self.types)}
-        cols = [old.get(t, -1) for t in types]
-
-        def take(a: FloatArray, fill: float) -> FloatArray:
-            out = np.full((n, len(types)), fill)
-            for c, src in enumerate(cols):
-                if src >= 0:
-                    out[:, c] = a[:, src]
-            return out
-
-        self.x = take(self.x, 0.0)
-        self.job_time = take(self.job_time, self.half)
-        self.deficit = take(self.deficit, 0.0)
-        self.worker_time = [self.worker_time[s] if s >= 0 else 0.0 for s in cols]
-        self.types = types
+        old, k0, k = {t: c for c, t in enumerate(self.types)}, len(self.types), len(types)
+        table = np.tile(self._fill(k), (len(self.ids), 1))
+        for c, t in enumerate(types):
+            src = old.get(t)
+            if src is not None:
+                for block in range(3):
+                    table[:, block * k + c] = self.table[:, block * k0 + src]
+        table[:, 3 * k] = self.table[:, 3 * k0]
+        self.worker_time = [self.worker_time[old[t]] if t in old else 0.0 for t in types]
+        self.table, self.types = table, types
 
     def rerow(self, ids: list[JobId]) -> list[JobId]:
         """Rows for ``ids`` (the live jobs now, in order): jobs that left are dropped, new
@@ -111,33 +130,27 @@ class GavelState:
         src = [old_row.get(jid, -1) for jid in ids]
         fresh = [jid for jid, s in zip(ids, src, strict=True) if s < 0]
         index = np.array(src, dtype=np.intp)
-        keep = index >= 0
-        k = len(self.types)
-
-        def take(a: FloatArray, fill: float) -> FloatArray:
-            out = np.full((len(ids), k), fill)
-            out[keep] = a[index[keep]]
-            return out
-
-        self.x = take(self.x, 0.0)
-        self.job_time = take(self.job_time, self.half)
-        self.deficit = take(self.deficit, 0.0)
-        in_alloc = np.zeros(len(ids), dtype=bool)
-        in_alloc[keep] = self.in_alloc[index[keep]]
-        self.in_alloc = in_alloc
-        self.ids = ids
+        table = np.empty((len(ids), self.table.shape[1]))
+        if fresh:
+            keep = index >= 0
+            table[keep] = self.table[index[keep]]
+            table[~keep] = self._fill(len(self.types))
+        else:
+            table[:] = self.table[index]
+        self.table, self.ids = table, ids
         self.row = {jid: i for i, jid in enumerate(ids)}
         return fresh
 
     def reset(self, now: float, lp: LpResult) -> None:
         """Gavel's _reset_time_run_so_far (the deficits take what each job was allotted
         minus what it received), then the new allocation ``lp`` for the rows."""
+        k, n = len(self.types), len(self.ids)
         elapsed = now - self.reset_s
         received = self.job_time - self.half
-        self.deficit = self.deficit + self.x * elapsed - received
+        self.table[:, 2 * k : 3 * k] = self.deficit + self.x * elapsed - received
+        self.table[:, :k] = np.asarray(lp.x, dtype=float).reshape(n, k)
+        self.table[:, k : 2 * k] = self.half
+        self.table[:, 3 * k] = 1.0
         self.lp = lp
-        self.x = np.array(lp.x, dtype=float).reshape(len(self.ids), len(self.types))
-        self.in_alloc = np.ones(len(self.ids), dtype=bool)
-        self.job_time = np.full((len(self.ids), len(self.types)), self.half)
-        self.worker_time = [self.half * len(self.ids)] * len(self.types)
+        self.worker_time = [self.half * n] * k
         self.reset_s, self.job_ids, self.lp_types = now, frozenset(self.ids), self.types
