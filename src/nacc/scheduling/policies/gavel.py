@@ -44,7 +44,6 @@ from nacc.scheduling.policies.gavel_mechanism import (
     _fleet,
     _info,
     _place,
-    _predicted_ends,
     _solve,
 )
 from nacc.scheduling.policies.gavel_state import FloatArray, GavelState
@@ -112,8 +111,7 @@ class GavelPolicy:
         # drops it, so those accelerators stay idle for the round.
         in_alloc, ids = state.in_alloc.tolist(), state.ids
         chosen = {ids[r]: c for r, c in selected.items() if in_alloc[r]}
-        placed, unplaced = _place(chosen, view, self._info, fleet)
-        state.placed = _predicted_ends(view, chosen, placed, self._info, fleet)
+        placed, unplaced, state.placed = _place(chosen, view, self._info, fleet)
         state.placed_s = view.now
         actions += self._emit(view, ids, chosen, placed, fleet)
         reasons = self._reasons(state, view, chosen, unplaced, fleet)

@@ -16,7 +16,8 @@ from nacc.domain.reasons import Code, Reason
 from nacc.scheduling.placement import near_data, site_allows
 from nacc.scheduling.plan import Action, Preempt, Start
 from nacc.scheduling.policies.gavel_lp import FloatArray, LpResult, LpSolver
-from nacc.scheduling.view import ClusterView
+from nacc.scheduling.policies.gavel_state import Placed
+from nacc.scheduling.view import ClusterView, PendingJob, RunningJob
 
 
 @dataclass(slots=True)
@@ -82,31 +83,6 @@ def _id_key(jid: JobId) -> tuple[str, int, str]:
     return (head, int(digits), jid) if digits else (head, -1, jid)
 
 
-def _predicted_ends(
-    view: ClusterView,
-    chosen: Mapping[JobId, int],
-    placed: Mapping[JobId, PoolId],
-    info: Mapping[JobId, JobInfo],
-    fleet: Fleet,
-) -> list[tuple[JobId, int, float]]:
-    """When each placed job would complete if it kept running on its chosen type: used to
-    close the round for a job that completes before the next call."""
-    now, running, pending, column = view.now, view.running, view.pending, fleet.column
-    out: list[tuple[JobId, int, float]] = []
-    for jid in placed:
-        c, rates = chosen[jid], info[jid].rates
-        run = running.get(jid)
-        if run is None:
-            remaining = pending[jid].remaining_work
-        else:
-            remaining = run.remaining_work  # the value when it last started
-            c0 = column.get(run.pool_id)
-            if c0 is not None:
-                remaining -= (now - run.started_s) * rates[c0]
-        out.append((jid, c, now + max(0.0, remaining) / rates[c]))
-    return out
-
-
 def _rates(view: ClusterView, spec: JobSpec, fleet: Fleet) -> dict[str, float]:
     """Positive gang throughput per type where the job is allowed and its gang can fit."""
     row: dict[str, float] = {}
@@ -165,27 +141,35 @@ def _place(
     view: ClusterView,
     info: Mapping[JobId, JobInfo],
     fleet: Fleet,
-) -> tuple[dict[JobId, PoolId], dict[JobId, str]]:
+) -> tuple[dict[JobId, PoolId], dict[JobId, str], list[Placed]]:
     """Pools for chosen gangs: keep running jobs in place, then largest gang to roomiest
-    pool (ties: near the data first, then the type's pools in order)."""
+    pool (ties: near the data first, then the type's pools in order). Also returns, in
+    the order placed, when each placed job would complete if it kept running there: used
+    to close the round for a job that completes before the next call."""
     room = dict(fleet.room)
     placed: dict[JobId, PoolId] = {}
-    running, column = view.running, fleet.column
+    ends: list[Placed] = []
+    now, running, column = view.now, view.running, fleet.column
     rest: list[JobId] = []
     for jid, c in chosen.items():
         run = running.get(jid)
         if run is not None and column.get(run.pool_id) == c and room[run.pool_id] >= run.count:
             placed[jid] = run.pool_id
             room[run.pool_id] -= run.count
+            rates = info[jid].rates
+            remaining = run.remaining_work - (now - run.started_s) * rates[c]
+            ends.append((jid, c, now + max(0.0, remaining) / rates[c]))
         else:
             rest.append(jid)
     rest.sort(key=lambda j: -info[j].gang)
     unplaced: dict[JobId, str] = {}
     for jid in rest:
-        c, gang = chosen[jid], info[jid].gang
-        job = running.get(jid) or view.pending[jid]
+        c, job_info = chosen[jid], info[jid]
+        gang = job_info.gang
+        run = running.get(jid)
+        job = run if run is not None else view.pending[jid]
         best: PoolId | None = None
-        for pid in _options(view, info[jid], job.spec, c, fleet):
+        for pid in _options(view, job_info, job.spec, c, fleet):
             free = room[pid]
             if free >= gang and (best is None or free > room[best]):
                 best = pid
@@ -194,7 +178,26 @@ def _place(
             continue
         placed[jid] = best
         room[best] -= gang
-    return placed, unplaced
+        ends.append((jid, c, _end(now, job, run, job_info.rates, c, column)))
+    return placed, unplaced, ends
+
+
+def _end(
+    now: float,
+    job: PendingJob,
+    run: RunningJob | None,
+    rates: Sequence[float],
+    c: int,
+    column: Mapping[PoolId, int],
+) -> float:
+    """When a job started now on type column ``c`` would complete: its remaining work
+    (for a running job, the value when it last started, less what it did since)."""
+    remaining = job.remaining_work
+    if run is not None:
+        c0 = column.get(run.pool_id)
+        if c0 is not None:
+            remaining -= (now - run.started_s) * rates[c0]
+    return now + max(0.0, remaining) / rates[c]
 
 
 class Emitter:
