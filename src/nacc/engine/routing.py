@@ -161,7 +161,7 @@ class Router:
         dispatcher = self._runs.pop(job_id, None)
         if dispatcher is None:
             return None
-        if self._is_down(dispatcher):
+        if self.down and self._is_down(dispatcher):
             if callable(getattr(dispatcher, "abandon", None)):
                 self._runs[job_id] = dispatcher
                 pool = next(p for p, d in self.by_pool.items() if d is dispatcher)

@@ -28,7 +28,9 @@ class DecayedUsage:
         self._acc: dict[str, _Account] = {}
 
     def _advance(self, project: str, now: float) -> _Account:
-        acc = self._acc.setdefault(project, _Account(at=now))
+        acc = self._acc.get(project)
+        if acc is None:
+            acc = self._acc[project] = _Account(at=now)
         dt = now - acc.at
         if dt > 0:
             decay = math.exp(-self._lam * dt)

@@ -13,7 +13,7 @@ from nacc.domain.jobs import JobSpec
 from nacc.scheduling.view import RateModel
 from nacc.sim.kernel import Kernel
 
-Wake = Callable[[float, str, Any], None]
+Wake = Callable[[float, str, Any], "int | None"]  # the event's number, where it has one
 
 
 @dataclass(slots=True)
@@ -23,6 +23,7 @@ class _Run:
     rate: float
     remaining: float
     epoch: int
+    event: int | None  # the kernel's number for its completion (None: a test's clock)
 
 
 class SimDispatcher:
@@ -50,6 +51,9 @@ class SimDispatcher:
         """``runtime_noise`` is the coefficient of variation of a lognormal factor on each
         run's speed (real jobs do not run exactly at the modelled rate); 0 disables it."""
         self._wake: Wake = kernel.schedule if isinstance(kernel, Kernel) else kernel
+        # a run stopped early withdraws its completion from the kernel's heap, so the
+        # simulator is not woken for nothing (the callback path checks the epoch instead)
+        self._cancel = kernel.cancel if isinstance(kernel, Kernel) else None
         self._truth = truth
         self._left: dict[JobId, float] = {}
         self._rates = rates
@@ -70,10 +74,10 @@ class SimDispatcher:
         remaining = launch.remaining_work
         if self._truth is not None:
             remaining = self._left.get(spec.id, spec.work)
-        run = _Run(launch.at, launch.setup_s, rate, remaining, self._epoch)
-        self._runs[launch.spec.id] = run
         end = launch.at + launch.setup_s + remaining / rate
-        self._wake(end, "finish", (launch.spec.id, run.epoch))
+        event = self._wake(end, "finish", (launch.spec.id, self._epoch))
+        run = _Run(launch.at, launch.setup_s, rate, remaining, self._epoch, event)
+        self._runs[launch.spec.id] = run
         return None
 
     def stop(self, job_id: JobId, at: float) -> float | None:
@@ -81,6 +85,8 @@ class SimDispatcher:
         if run is None:  # it ended but was not polled yet: drop the pending report
             self._done = [o for o in self._done if o.job_id != job_id]
             return None
+        if self._cancel is not None and run.event is not None:
+            self._cancel(run.event)
         progressed = min(run.remaining, max(0.0, at - run.start - run.setup) * run.rate)
         if self._truth is not None:
             self._left[job_id] = run.remaining - progressed

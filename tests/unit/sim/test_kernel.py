@@ -65,3 +65,32 @@ def test_events_scheduled_while_handling_a_batch_at_the_same_time_form_the_next_
     assert k.pop_batch() == [("later", None)]
     assert k.now == 6.0
     assert k.events == 3
+
+
+def test_a_cancelled_event_is_never_returned_counted_or_seen() -> None:
+    k = Kernel()
+    keep = k.schedule(1.0, "a")
+    gone = k.schedule(1.0, "b")
+    only = k.schedule(2.0, "c")
+    k.schedule(3.0, "d")
+    assert keep != gone
+    k.cancel(gone)
+    k.cancel(only)  # the whole of t = 2 is withdrawn: the next batch is at 3
+    assert len(k) == 2
+    assert k.pop_batch() == [("a", None)]
+    assert k.peek() == 3.0
+    assert k.pop_batch() == [("d", None)]
+    assert k.now == 3.0 and k.events == 2 and len(k) == 0
+
+
+def test_compaction_keeps_the_order_of_the_events_left() -> None:
+    k = Kernel()
+    seqs = [k.schedule(float(i % 97), "ev", i) for i in range(10_000)]
+    for i, seq in enumerate(seqs):
+        if i % 3:
+            k.cancel(seq)  # compacts the heap along the way
+    popped: list[int] = []
+    while len(k):
+        popped += [payload for _, payload in k.pop_batch()]
+    expected = sorted((i for i in range(10_000) if i % 3 == 0), key=lambda i: (i % 97, i))
+    assert popped == expected

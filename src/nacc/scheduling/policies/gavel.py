@@ -18,56 +18,40 @@ Each round (``round_s``, 360 s as in Gavel's scheduler) the policy
 5. places the chosen gangs in pools: running jobs keep their pool when possible, the others
    go largest-first to the pool of the type with the most room.
 
-The policy keeps Gavel's bookkeeping between calls (the allocation, the reset time, each
-job's time per type, each type's total, the deficits and the jobs placed last round); it
-reads only the views it is given, so a run is deterministic. See ``docs/gavel.md`` for what
-follows Gavel and where nacc differs.
+The policy keeps Gavel's bookkeeping between calls (``gavel_state``: the allocation, the
+reset time, each job's time per type, each type's total, the deficits and the jobs placed
+last round) as arrays with a row per live job, rebuilt only when the job set changes; it
+reads only the views it is given, so a run is deterministic. See ``docs/gavel.md`` for
+what follows Gavel and where nacc differs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+import numpy as np
 
 from nacc.domain.ids import JobId
 from nacc.domain.reasons import Code, Reason
 from nacc.scheduling.placement import fleet_key, no_pool_reason
 from nacc.scheduling.plan import Action, Plan, Reject
-from nacc.scheduling.policies.gavel_lp import LpResult
+from nacc.scheduling.policies.gavel_lp import LpSolver
 from nacc.scheduling.policies.gavel_mechanism import (
-    Entry,
+    Emitter,
     Fleet,
+    JobInfo,
     _add_speed,
-    _emit,
     _fleet,
-    _jobs,
+    _info,
     _place,
-    _predicted_end,
-    _rates,
-    _select,
     _solve,
 )
-from nacc.scheduling.view import ClusterView, PendingJob
+from nacc.scheduling.policies.gavel_state import FloatArray, GavelState
+from nacc.scheduling.view import ClusterView
+
+__all__ = ["NEW_JOB_PRIORITY", "GavelPolicy", "GavelState", "make_gavel"]
 
 NEW_JOB_PRIORITY = 1e9  # Gavel: allocation * 1e9 when a job has no recorded time yet
-
-
-@dataclass(slots=True)
-class GavelState:
-    """Gavel's mutable bookkeeping (``_allocation``, ``_job_time_so_far``, ...)."""
-
-    reset_s: float = 0.0
-    job_ids: frozenset[JobId] = frozenset()
-    types: tuple[str, ...] = ()
-    alloc: dict[JobId, dict[str, float]] = field(default_factory=dict)
-    lp: LpResult | None = None
-    job_time: dict[JobId, dict[str, float]] = field(default_factory=dict)
-    worker_time: dict[str, float] = field(default_factory=dict)
-    deficit: dict[JobId, dict[str, float]] = field(default_factory=dict)
-    placed: dict[JobId, tuple[str, float]] = field(default_factory=dict)
-    placed_s: float = 0.0
-    round_end: float | None = None
-    speed: dict[str, float] = field(default_factory=dict)
 
 
 class GavelPolicy:
@@ -95,11 +79,15 @@ class GavelPolicy:
         self.reset_after_zero = reset_after_zero
         self._half_round = round_s / 2.0
         self._state: GavelState | None = None
-        # per job, pure functions of the job and the fleet: its throughput row and its
-        # place in Gavel's job order (kept for the jobs of the last call)
+        # per job, pure functions of the job and the fleet (its throughput row, its place
+        # in Gavel's job order, its pool options): kept for the jobs of the last call
         self._fleet_key: tuple[object, ...] = ()
-        self._thr: dict[JobId, dict[str, float]] = {}
-        self._order: dict[JobId, tuple[float, tuple[str, int, str]]] = {}
+        self._info: dict[JobId, JobInfo] = {}
+        self._dead: list[JobId] = []  # jobs no pool can hold, in Gavel's order
+        self._thr: FloatArray = np.zeros((0, 0))  # throughputs of the state's rows
+        self._gang: list[int] = []  # gang size of the state's rows
+        self._emit = Emitter(self.name)
+        self._lp = LpSolver()
 
     @property
     def state(self) -> GavelState | None:
@@ -108,83 +96,68 @@ class GavelPolicy:
 
     def plan(self, view: ClusterView) -> Plan:
         fleet = _fleet(view)
-        key = fleet_key(view)
-        if key != self._fleet_key:
-            self._fleet_key, self._thr, self._order = key, {}, {}
-        jobs = _jobs(view, self._order)
-        memo = self._thr
-        thr = {}
-        for jid, job in jobs.items():
-            row = memo.get(jid)
-            thr[jid] = row if row is not None else _rates(view, job.spec, fleet)
-        self._thr = thr
-        actions: list[Action] = []
-        reasons: dict[JobId, Reason] = {}
-        for jid, row in thr.items():
-            if not row and jid in view.pending:
-                actions.append(Reject(jid, no_pool_reason(view.pending[jid].spec)))
-        live = {jid: job for jid, job in jobs.items() if thr[jid]}
-        state = self._account(live, thr, view.now, fleet)
-        if self._needs_reset(state, view, live, fleet):
-            state = self._reset(state, view.now, live, thr, fleet)
-        queue = self._queue(state, live, thr, fleet)
-        selected = _select(queue, live, fleet)
+        state = self._state or GavelState(reset_s=view.now, half=self._half_round)
+        self._state = state
+        self._sync(view, fleet, state)
+        actions: list[Action] = [
+            Reject(jid, no_pool_reason(view.pending[jid].spec))
+            for jid in self._dead
+            if jid in view.pending
+        ]
+        if self._needs_reset(state, view):
+            state.reset(view.now, _solve(state.ids, self._info, self._thr, fleet, self._lp))
+        selected = self._select(state, fleet)
         # Gavel's helper lets a job without an allocation take its slots; placement then
         # drops it, so those accelerators stay idle for the round.
-        chosen = {jid: t for jid, t in selected.items() if jid in state.alloc}
-        placed, unplaced = _place(chosen, view, live, fleet)
-        state.placed = {
-            jid: (chosen[jid], _predicted_end(view, live[jid], thr[jid], chosen[jid]))
-            for jid in placed
-        }
+        in_alloc, ids = state.in_alloc.tolist(), state.ids
+        chosen = {ids[r]: c for r, c in selected.items() if in_alloc[r]}
+        placed, unplaced, state.placed = _place(chosen, view, self._info, fleet)
         state.placed_s = view.now
-        actions += _emit(view, live, chosen, placed, self.name)
-        reasons.update(self._reasons(state, view, chosen, unplaced, live))
+        actions += self._emit(view, ids, chosen, placed, fleet)
+        reasons = self._reasons(state, view, chosen, unplaced, fleet)
         return Plan(tuple(actions), reasons)
 
-    # -- bookkeeping (Gavel's _job_time_so_far / _worker_time_so_far) --------------------
+    # -- the job table (Gavel's job order, _job_time_so_far / _worker_time_so_far) --------
 
-    def _account(
-        self,
-        jobs: Mapping[JobId, PendingJob],
-        thr: Mapping[JobId, dict[str, float]],
-        now: float,
-        fleet: Fleet,
-    ) -> GavelState:
-        """Close the round that just ended, as Gavel's simulator does when its micro-tasks
-        finish: each job placed last call adds its run time (until now, or until its
-        predicted completion if it has gone) to its own time and to its type's total.
-        Then jobs that left are dropped and new ones start at half a round."""
-        state = self._state or GavelState(reset_s=now)
-        if state.placed:
-            # Gavel's current_round_start_time: the end of the last round that ran jobs, so
-            # a round that follows an empty stretch is charged that stretch too (as in
-            # Gavel's simulator). The first round counts from when it was placed.
-            start = state.round_end if state.round_end is not None else state.placed_s
-            state.round_end = now
-            for jid, (t, end) in state.placed.items():
-                ran = max(0.0, (now if jid in jobs else min(end, now)) - start)
-                if jid in state.job_time:
-                    row = state.job_time[jid]
-                    row[t] = row.get(t, self._half_round) + ran
-                state.worker_time[t] = state.worker_time.get(t, 0.0) + ran
-            state.placed = {}
-        for gone in [j for j in state.job_time if j not in jobs]:
-            del state.job_time[gone]
-            state.deficit.pop(gone, None)
-        for jid in jobs:
-            if jid not in state.job_time:
-                state.job_time[jid] = dict.fromkeys(fleet.types, self._half_round)
-                _add_speed(state.speed, thr[jid])
-        self._state = state
-        return state
+    def _sync(self, view: ClusterView, fleet: Fleet, state: GavelState) -> None:
+        """Close the round that just ended (``GavelState.close_round``), then bring the
+        rows up to date: the live jobs (those some pool can hold) in Gavel's order; jobs
+        that left are dropped, new ones start at half a round."""
+        key = fleet_key(view)
+        fleet_changed = key != self._fleet_key
+        pending, running = view.pending, view.running
+        info = self._info
+        same = (
+            not fleet_changed
+            and len(pending) + len(running) == len(info)
+            and all(j in info for j in pending)
+            and all(j in info for j in running)
+        )
+        if same:
+            state.close_round(view.now, state.row)
+            return
+        if fleet_changed:
+            self._fleet_key, info = key, {}
+        merged = {**pending, **running}
+        fresh_info = {
+            jid: info.get(jid) or _info(view, job.spec, fleet) for jid, job in merged.items()
+        }
+        order = sorted(merged, key=lambda j: fresh_info[j].key)
+        self._info = {jid: fresh_info[jid] for jid in order}
+        ids = [jid for jid in order if fresh_info[jid].row]
+        self._dead = [jid for jid in order if not fresh_info[jid].row]
+        state.close_round(view.now, dict.fromkeys(ids))
+        state.retype(tuple(fleet.types))
+        for jid in state.rerow(ids):
+            _add_speed(state.speed, fresh_info[jid].row)
+        k = len(fleet.types)
+        self._thr = np.array([fresh_info[j].rates for j in ids], dtype=float).reshape(len(ids), k)
+        self._gang = [fresh_info[j].gang for j in ids]
 
-    def _needs_reset(
-        self, state: GavelState, view: ClusterView, jobs: Mapping[JobId, PendingJob], fleet: Fleet
-    ) -> bool:
-        if state.lp is None or state.types != tuple(fleet.types):
+    def _needs_reset(self, state: GavelState, view: ClusterView) -> bool:
+        if state.lp is None or state.lp_types != state.types:
             return True
-        if frozenset(jobs) == state.job_ids:
+        if len(state.ids) == len(state.job_ids) and all(j in state.job_ids for j in state.ids):
             return False
         if view.now - state.reset_s >= self.reset_interval_s:
             return True
@@ -192,107 +165,85 @@ class GavelPolicy:
             return True  # Gavel's `_last_reset_time == 0` test
         # Nothing runs and nothing could run without a new allocation: Gavel's simulator
         # would jump to the next arrival (or, at the end of the trace, force a reset).
-        return not view.running and not any(jid in state.alloc for jid in jobs)
-
-    def _reset(
-        self,
-        state: GavelState,
-        now: float,
-        jobs: Mapping[JobId, PendingJob],
-        thr: Mapping[JobId, dict[str, float]],
-        fleet: Fleet,
-    ) -> GavelState:
-        """Gavel's _reset_time_run_so_far followed by a new allocation."""
-        elapsed = now - state.reset_s
-        for jid, times in state.job_time.items():
-            x_row = state.alloc.get(jid, {})
-            d = state.deficit.setdefault(jid, {})
-            for t in fleet.types:
-                received = times.get(t, self._half_round) - self._half_round
-                d[t] = d.get(t, 0.0) + x_row.get(t, 0.0) * elapsed - received
-        order = list(jobs)
-        state.lp = _solve(order, jobs, thr, fleet)
-        state.alloc = {
-            jid: {t: float(state.lp.x[i, k]) for k, t in enumerate(fleet.types)}
-            for i, jid in enumerate(order)
-        }
-        state.job_time = {jid: dict.fromkeys(fleet.types, self._half_round) for jid in jobs}
-        state.worker_time = {t: self._half_round * len(jobs) for t in fleet.types}
-        state.reset_s, state.job_ids, state.types = now, frozenset(jobs), tuple(fleet.types)
-        return state
+        return not view.running and not bool(state.in_alloc.any())
 
     # -- mechanism ---------------------------------------------------------------------------
 
-    def _priority(self, state: GavelState, jid: JobId, t: str) -> float:
-        """Gavel's X / fraction; 0 without an allocation; X * 1e9 while the total is 0."""
-        x = state.alloc.get(jid, {}).get(t, 0.0)
-        if x <= 0.0:
-            return 0.0
-        total = state.worker_time.get(t, 0.0)
-        if total <= 0.0:
-            return x * NEW_JOB_PRIORITY
-        return x / (state.job_time[jid].get(t, self._half_round) / total)
+    def _priorities(self, state: GavelState) -> FloatArray:
+        """Gavel's X / fraction per row and type; 0 without an allocation; X * 1e9 while
+        the type's total is 0 (the same arithmetic as per (job, type) in Python)."""
+        x = state.x
+        total = np.array(state.worker_time, dtype=float)
+        if min(state.worker_time, default=1.0) > 0.0:
+            p: FloatArray = np.where(x <= 0.0, 0.0, x / (state.job_time / total))
+            return p
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = x / (state.job_time / total)
+            p = np.where(x <= 0.0, 0.0, np.where(total <= 0.0, x * NEW_JOB_PRIORITY, ratio))
+        return p
 
-    def _queue(
-        self,
-        state: GavelState,
-        jobs: Mapping[JobId, PendingJob],
-        thr: Mapping[JobId, dict[str, float]],
-        fleet: Fleet,
-    ) -> list[Entry]:
-        """Per-type queues sorted by (priority, deficit, allocation), fastest type first.
-
-        Every job that can run on the type is listed, with or without an allocation."""
-        queue: list[Entry] = []
-        alloc, deficit, job_time = state.alloc, state.deficit, state.job_time
-        half = self._half_round
-        none: dict[str, float] = {}
-        for t in sorted(fleet.types, key=lambda k: (-state.speed.get(k, 0.0), k)):
-            total = state.worker_time.get(t, 0.0)
-            keyed = []
-            for jid in jobs:
-                if t not in thr[jid]:
-                    continue
-                # _priority, inlined (the same arithmetic)
-                x = alloc.get(jid, none).get(t, 0.0)
-                if x <= 0.0:
-                    p = 0.0
-                elif total <= 0.0:
-                    p = x * NEW_JOB_PRIORITY
-                else:
-                    p = x / (job_time[jid].get(t, half) / total)
-                d = deficit.get(jid, none).get(t, 0.0)
-                keyed.append(((p, d, x), (jid, t, p)))
-            keyed.sort(key=lambda e: e[0], reverse=True)
-            queue += [e[1] for e in keyed]
-        return queue
+    def _select(self, state: GavelState, fleet: Fleet) -> dict[int, int]:
+        """Per-type queues sorted by (priority, deficit, allocation) descending (stable:
+        Gavel's job order among equals), fastest type first; every job that can run on the
+        type is listed, with or without an allocation. Greedy: each job takes the first
+        type in the queue where its gang still fits. Returns row -> type column, in the
+        order chosen."""
+        n, types = len(state.ids), fleet.types
+        if not n:
+            return {}
+        k = len(types)
+        speed = state.speed
+        by_speed = sorted(range(k), key=lambda c: (-speed.get(types[c], 0.0), types[c]))
+        rank = np.empty(k, dtype=np.intp)
+        rank[by_speed] = np.arange(k)
+        # one sort of every (type, row) pair, column-major: by the type's place in the
+        # walk, then (priority, deficit, allocation) descending, then row (stable)
+        p = self._priorities(state)
+        order = np.lexsort(
+            (-state.x.T.ravel(), -state.deficit.T.ravel(), -p.T.ravel(), np.repeat(rank, n))
+        )
+        order = order[self._thr.T.ravel()[order] > 0]  # only where the job can run
+        gang = self._gang
+        left = [fleet.capacity(t) for t in types]
+        chosen: dict[int, int] = {}
+        for c, r in zip((order // n).tolist(), (order % n).tolist(), strict=True):
+            g = gang[r]
+            if g > left[c] or r in chosen:
+                continue
+            chosen[r] = c
+            left[c] -= g
+        return chosen
 
     def _reasons(
         self,
         state: GavelState,
         view: ClusterView,
-        chosen: Mapping[JobId, str],
+        chosen: Mapping[JobId, int],
         unplaced: Mapping[JobId, str],
-        jobs: Mapping[JobId, PendingJob],
+        fleet: Fleet,
     ) -> dict[JobId, Reason]:
         out: dict[JobId, Reason] = {}
-        policy = self.name
+        policy, types, row = self.name, fleet.types, state.row
+        p: FloatArray | None = None
         for jid in view.pending:
-            if jid not in jobs or (jid in chosen and jid not in unplaced):
+            r = row.get(jid)
+            if r is None or (jid in chosen and jid not in unplaced):
                 continue
             if jid in unplaced:
                 out[jid] = Reason.of(Code.WAITING_FOR_ROOM, policy=policy, accel_type=unplaced[jid])
-            elif jid not in state.alloc:
+            elif not state.in_alloc[r]:
                 out[jid] = Reason.of(Code.WAITING_FOR_ROUND, policy=policy,
                                      interval_s=self.reset_interval_s)  # fmt: skip
             else:
-                t = max(state.alloc[jid], key=lambda k: (state.alloc[jid][k], k))
+                xs = state.x[r].tolist()
+                c = max(range(len(types)), key=lambda k: (xs[k], types[k]))
+                p = self._priorities(state) if p is None else p
                 out[jid] = Reason.of(
                     Code.WAITING_BELOW_CUTOFF,
                     policy=policy,
-                    accel_type=t,
-                    allocation=round(state.alloc[jid][t], 2),
-                    priority=float(f"{self._priority(state, jid, t):.3g}"),
+                    accel_type=types[c],
+                    allocation=round(xs[c], 2),
+                    priority=float(f"{float(p[r, c]):.3g}"),
                 )
         return out
 

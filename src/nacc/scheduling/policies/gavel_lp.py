@@ -70,13 +70,38 @@ def solve_max_min(
     Every row must have at least one positive throughput (the caller filters the rest).
     On solver failure returns the equal-share fallback with ``ok=False``.
     """
+    return LpSolver().solve_max_min(thr, scale, weight, capacity)
+
+
+class LpSolver:
+    """``solve_max_min`` with one HiGHS instance per method, kept between solves (a
+    policy solves thousands of small LPs: the same solutions, without re-creating the
+    solver each time)."""
+
+    def __init__(self) -> None:
+        self._highs: dict[str, Any] = {}
+
+    def solve_max_min(
+        self, thr: FloatArray, scale: FloatArray, weight: FloatArray, capacity: FloatArray
+    ) -> LpResult:
+        """See the module function ``solve_max_min``."""
+        return _solve(thr, scale, weight, capacity, self._highs)
+
+
+def _solve(
+    thr: FloatArray,
+    scale: FloatArray,
+    weight: FloatArray,
+    capacity: FloatArray,
+    highs: dict[str, Any],
+) -> LpResult:
     m, n = thr.shape
     if m == 0 or n == 0:
         return LpResult(np.zeros((m, n)), 0.0, True, "empty")
     coef = coefficients(thr, scale, weight, capacity)
     rows, cols = np.nonzero(thr > 0)
     for solver in ("ipm", "simplex"):
-        values = _run_highs(coef, scale, capacity, rows, cols, solver)
+        values = _run_highs(coef, scale, capacity, rows, cols, solver, highs)
         if values is not None:
             x = np.zeros((m, n))
             x[rows, cols] = np.clip(values[:-1], 0.0, 1.0)
@@ -105,8 +130,10 @@ def _run_highs(
     rows: npt.NDArray[np.intp],
     cols: npt.NDArray[np.intp],
     solver: str,
+    highs: dict[str, Any] | None = None,
 ) -> FloatArray | None:
-    """Build the sparse LP column-wise and solve it; None unless HiGHS reports optimal."""
+    """Build the sparse LP column-wise and solve it; None unless HiGHS reports optimal.
+    ``highs``: HiGHS instances by method, made here on first use and kept there."""
     import highspy as _highspy
 
     highspy: Any = _highspy  # no type stubs: everything HiGHS returns is Any
@@ -128,12 +155,16 @@ def _run_highs(
     lp.a_matrix_.start_ = start
     lp.a_matrix_.index_ = index
     lp.a_matrix_.value_ = value
-    h: Any = getattr(highspy, "_Highs", highspy.Highs)()  # Highs() prints a banner as built
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("solver", solver)
-    h.setOptionValue("threads", 1)
-    if solver == "ipm":
-        h.setOptionValue("run_crossover", "off")
+    h: Any = None if highs is None else highs.get(solver)
+    if h is None:
+        h = getattr(highspy, "_Highs", highspy.Highs)()  # Highs() prints a banner as built
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("solver", solver)
+        h.setOptionValue("threads", 1)
+        if solver == "ipm":
+            h.setOptionValue("run_crossover", "off")
+        if highs is not None:
+            highs[solver] = h
     h.passModel(lp)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:

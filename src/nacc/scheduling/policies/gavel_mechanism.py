@@ -1,33 +1,35 @@
-"""Gavel's mechanism, the parts that do not keep state: the fleet per accelerator type,
-the throughput rows, the round's selection and placement of gangs, and the plan's actions
-(``Scheduler._schedule_jobs_on_workers_helper`` and its placement). See ``gavel.py``."""
+"""Gavel's mechanism, the parts that do not keep state between rounds: the fleet per
+accelerator type, each job's throughput row and place in Gavel's job order, the round's
+placement of gangs, and the plan's actions (``Scheduler._schedule_jobs_on_workers_helper``
+and its placement). See ``gavel.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from nacc.domain.ids import JobId, PoolId
 from nacc.domain.jobs import JobSpec
 from nacc.domain.reasons import Code, Reason
-from nacc.scheduling.placement import ROOMIEST, choose_pool, near_data, site_allows
+from nacc.scheduling.placement import near_data, site_allows
 from nacc.scheduling.plan import Action, Preempt, Start
-from nacc.scheduling.policies.gavel_lp import LpResult, solve_max_min
-from nacc.scheduling.view import ClusterView, PendingJob
-
-Entry = tuple[JobId, str, float]  # job, type, priority
+from nacc.scheduling.policies.gavel_lp import FloatArray, LpResult, LpSolver
+from nacc.scheduling.policies.gavel_state import Placed
+from nacc.scheduling.view import ClusterView, PendingJob, RunningJob
 
 
 @dataclass(slots=True)
 class Fleet:
-    """Per-type capacity this round: types in scenario order, pools per type, room per pool."""
+    """Per-type capacity this round: types in scenario order, pools per type, room per
+    pool, and each pool's type column."""
 
     types: list[str]
     pools: dict[str, list[PoolId]]
     room: dict[PoolId, int]
     size: dict[PoolId, int]
+    column: dict[PoolId, int]
 
     def capacity(self, accel_type: str) -> int:
         return sum(self.room[p] for p in self.pools[accel_type])
@@ -46,43 +48,39 @@ def _fleet(view: ClusterView) -> Fleet:
     for pid, pv in view.pools.items():
         pools.setdefault(pv.pool.accel_type, []).append(pid)
     size = {pid: pv.pool.count for pid, pv in view.pools.items()}
-    return Fleet(list(pools), pools, room, size)
+    types = list(pools)
+    column = {pid: types.index(pv.pool.accel_type) for pid, pv in view.pools.items()}
+    return Fleet(types, pools, room, size, column)
 
 
-def _jobs(
-    view: ClusterView, keys: dict[JobId, tuple[float, tuple[str, int, str]]] | None = None
-) -> dict[JobId, PendingJob]:
-    """Pending and running jobs in arrival order (Gavel's job-id order), then by id, where
-    ids that end in a number (trace line numbers, ``stem:12``) sort numerically.
-    ``keys``: a memo of each job's sort key, replaced by this call's jobs' keys."""
-    merged: dict[JobId, PendingJob] = {**view.pending, **view.running}
-    memo = {} if keys is None else keys
-    fresh: dict[JobId, tuple[float, tuple[str, int, str]]] = {}
-    for jid, job in merged.items():
-        k = memo.get(jid)
-        fresh[jid] = k if k is not None else (job.spec.submit_s, _id_key(jid))
-    if keys is not None:
-        keys.clear()
-        keys.update(fresh)
-    return {jid: merged[jid] for jid in sorted(merged, key=fresh.__getitem__)}
+@dataclass(slots=True)
+class JobInfo:
+    """What the policy keeps of a job, pure functions of the job and the fleet: its place
+    in Gavel's job order, its gang throughput per type (``row``: only the types it can use;
+    ``rates``: one per type column, 0 where it cannot run) and, once asked, its pools per
+    type in placement order."""
+
+    key: tuple[float, tuple[str, int, str]]
+    row: dict[str, float]
+    rates: list[float]
+    gang: int
+    weight: float
+    options: dict[int, tuple[PoolId, ...]] = field(default_factory=dict)
+
+
+def _info(view: ClusterView, spec: JobSpec, fleet: Fleet) -> JobInfo:
+    row = _rates(view, spec, fleet)
+    rates = [row.get(t, 0.0) for t in fleet.types]
+    key = (spec.submit_s, _id_key(spec.id))
+    return JobInfo(key, row, rates, spec.accelerators, spec.priority_weight)
 
 
 def _id_key(jid: JobId) -> tuple[str, int, str]:
-    """``stem:12`` -> ("stem:", 12, ""): line 10 after line 9, not after line 1."""
+    """``stem:12`` -> ("stem:", 12, "stem:12"): line 10 after line 9, not after line 1; the
+    id itself breaks the ties of ids that read as the same number (``a1``, ``a01``)."""
     head = jid.rstrip("0123456789")
     digits = jid[len(head) :]
-    return (head, int(digits), "") if digits else (head, -1, jid)
-
-
-def _predicted_end(view: ClusterView, job: PendingJob, row: Mapping[str, float], t: str) -> float:
-    """When a job placed now on type ``t`` would complete if it kept running: used to
-    close the round for a job that completes before the next call."""
-    remaining = job.remaining_work  # for a running job: the value when it last started
-    run = view.running.get(job.spec.id)
-    if run is not None and run.pool_id in view.pools:
-        rate = row.get(view.pools[run.pool_id].pool.accel_type, 0.0)
-        remaining -= (view.now - run.started_s) * rate
-    return view.now + max(0.0, remaining) / row[t]
+    return (head, int(digits), jid) if digits else (head, -1, jid)
 
 
 def _rates(view: ClusterView, spec: JobSpec, fleet: Fleet) -> dict[str, float]:
@@ -102,18 +100,17 @@ def _rates(view: ClusterView, spec: JobSpec, fleet: Fleet) -> dict[str, float]:
 
 
 def _solve(
-    order: list[JobId],
-    jobs: Mapping[JobId, PendingJob],
-    thr: Mapping[JobId, dict[str, float]],
+    order: Sequence[JobId],
+    info: Mapping[JobId, JobInfo],
+    thr: FloatArray,
     fleet: Fleet,
+    solver: LpSolver,
 ) -> LpResult:
-    types = fleet.types
-    t_mat = np.array([[thr[j].get(t, 0.0) for t in types] for j in order], dtype=float)
-    t_mat = t_mat.reshape(len(order), len(types))
-    scale = np.array([float(jobs[j].spec.accelerators) for j in order])
-    weight = np.array([jobs[j].spec.priority_weight for j in order], dtype=float)
-    capacity = np.array([float(fleet.capacity(t)) for t in types])
-    return solve_max_min(t_mat, scale, weight, capacity)
+    """The LP for the rows ``order`` (``thr``: their throughputs, 0 where they cannot run)."""
+    scale = np.array([float(info[j].gang) for j in order])
+    weight = np.array([info[j].weight for j in order], dtype=float)
+    capacity = np.array([float(fleet.capacity(t)) for t in fleet.types])
+    return solver.solve_max_min(thr, scale, weight, capacity)
 
 
 def _add_speed(speed: dict[str, float], row: Mapping[str, float]) -> None:
@@ -126,76 +123,129 @@ def _add_speed(speed: dict[str, float], row: Mapping[str, float]) -> None:
         speed[t] = speed.get(t, 0.0) + r / top
 
 
-def _select(queue: list[Entry], jobs: Mapping[JobId, PendingJob], fleet: Fleet) -> dict[JobId, str]:
-    """Greedy: each job takes the first type in the queue where its gang still fits."""
-    left = {t: fleet.capacity(t) for t in fleet.types}
-    chosen: dict[JobId, str] = {}
-    for jid, t, _ in queue:
-        gang = jobs[jid].spec.accelerators
-        if jid in chosen or gang > left[t]:
-            continue
-        chosen[jid] = t
-        left[t] -= gang
-    return chosen
+def _options(
+    view: ClusterView, info: JobInfo, spec: JobSpec, c: int, fleet: Fleet
+) -> tuple[PoolId, ...]:
+    """The pools of type column ``c`` the job may use, those near its data first."""
+    got = info.options.get(c)
+    if got is None:
+        pools = [view.pools[p].pool for p in fleet.pools[fleet.types[c]]]
+        near = [p.id for p in pools if site_allows(spec, p) and near_data(spec, p)]
+        far = [p.id for p in pools if site_allows(spec, p) and not near_data(spec, p)]
+        got = info.options[c] = (*near, *far)
+    return got
 
 
 def _place(
-    chosen: Mapping[JobId, str],
+    chosen: Mapping[JobId, int],
     view: ClusterView,
-    jobs: Mapping[JobId, PendingJob],
+    info: Mapping[JobId, JobInfo],
     fleet: Fleet,
-) -> tuple[dict[JobId, PoolId], dict[JobId, str]]:
-    """Pools for chosen gangs: keep running jobs in place, then largest gang to roomiest pool."""
+) -> tuple[dict[JobId, PoolId], dict[JobId, str], list[Placed]]:
+    """Pools for chosen gangs: keep running jobs in place, then largest gang to roomiest
+    pool (ties: near the data first, then the type's pools in order). Also returns, in
+    the order placed, when each placed job would complete if it kept running there: used
+    to close the round for a job that completes before the next call."""
     room = dict(fleet.room)
     placed: dict[JobId, PoolId] = {}
-    for jid, t in chosen.items():
-        run = view.running.get(jid)
-        if run is not None and run.pool_id in fleet.pools[t] and room[run.pool_id] >= run.count:
+    ends: list[Placed] = []
+    now, running, column = view.now, view.running, fleet.column
+    rest: list[JobId] = []
+    for jid, c in chosen.items():
+        run = running.get(jid)
+        if run is not None and column.get(run.pool_id) == c and room[run.pool_id] >= run.count:
             placed[jid] = run.pool_id
             room[run.pool_id] -= run.count
-    rest = [j for j in chosen if j not in placed]
-    rest.sort(key=lambda j: -jobs[j].spec.accelerators)
+            rates = info[jid].rates
+            remaining = run.remaining_work - (now - run.started_s) * rates[c]
+            ends.append((jid, c, now + max(0.0, remaining) / rates[c]))
+        else:
+            rest.append(jid)
+    rest.sort(key=lambda j: -info[j].gang)
     unplaced: dict[JobId, str] = {}
     for jid in rest:
-        t, spec = chosen[jid], jobs[jid].spec
-        gang = spec.accelerators
-        pools = [view.pools[p].pool for p in fleet.pools[t]]
-        options = [(p.id, 0.0) for p in pools if site_allows(spec, p) and near_data(spec, p)]
-        options += [(p.id, 0.0) for p in pools if site_allows(spec, p) and not near_data(spec, p)]
-        best = choose_pool(options, gang, room, ROOMIEST)
+        c, job_info = chosen[jid], info[jid]
+        gang = job_info.gang
+        run = running.get(jid)
+        job = run if run is not None else view.pending[jid]
+        best: PoolId | None = None
+        for pid in _options(view, job_info, job.spec, c, fleet):
+            free = room[pid]
+            if free >= gang and (best is None or free > room[best]):
+                best = pid
         if best is None:
-            unplaced[jid] = t
+            unplaced[jid] = fleet.types[c]
             continue
         placed[jid] = best
         room[best] -= gang
-    return placed, unplaced
+        ends.append((jid, c, _end(now, job, run, job_info.rates, c, column)))
+    return placed, unplaced, ends
 
 
-def _emit(
-    view: ClusterView,
-    jobs: Mapping[JobId, PendingJob],
-    chosen: Mapping[JobId, str],
-    placed: Mapping[JobId, PoolId],
-    policy: str,
-) -> list[Action]:
-    preempts: list[Action] = []
-    starts: list[Action] = []
-    for jid in jobs:
-        run = view.running.get(jid)
-        pool = placed.get(jid)
-        if run is not None and pool == run.pool_id:
-            continue  # lease extended: same pool, nothing to do
-        if run is not None:
+def _end(
+    now: float,
+    job: PendingJob,
+    run: RunningJob | None,
+    rates: Sequence[float],
+    c: int,
+    column: Mapping[PoolId, int],
+) -> float:
+    """When a job started now on type column ``c`` would complete: its remaining work
+    (for a running job, the value when it last started, less what it did since)."""
+    remaining = job.remaining_work
+    if run is not None:
+        c0 = column.get(run.pool_id)
+        if c0 is not None:
+            remaining -= (now - run.started_s) * rates[c0]
+    return now + max(0.0, remaining) / rates[c]
+
+
+class Emitter:
+    """The plan's actions: preempt the running jobs not kept in place, start the placed
+    ones; the reasons, equal for equal parameters, are made once."""
+
+    def __init__(self, policy: str) -> None:
+        self.policy = policy
+        self._said: dict[tuple[str, str, str], Reason] = {}
+
+    def _why(self, code: str, pool: str = "", accel_type: str = "") -> Reason:
+        key = (code, pool, accel_type)
+        why = self._said.get(key)
+        if why is None:
+            params: dict[str, str] = {"policy": self.policy}
+            if pool:
+                params["pool"] = pool
+            if accel_type:
+                params["accel_type"] = accel_type
+            why = self._said[key] = Reason.of(code, **params)
+        return why
+
+    def __call__(
+        self,
+        view: ClusterView,
+        ids: Sequence[JobId],
+        chosen: Mapping[JobId, int],
+        placed: Mapping[JobId, PoolId],
+        fleet: Fleet,
+    ) -> list[Action]:
+        preempts: list[Action] = []
+        starts: list[Action] = []
+        running, types, pending = view.running, fleet.types, view.pending
+        for jid in ids:
+            run = running.get(jid)
+            pool = placed.get(jid)
+            if run is not None:
+                if pool == run.pool_id:
+                    continue  # lease extended: same pool, nothing to do
+                if pool is not None:
+                    why = self._why(Code.PREEMPTED_TO_MOVE, pool, types[chosen[jid]])
+                elif jid in chosen:
+                    why = self._why(Code.PREEMPTED_NO_ROOM, "", types[chosen[jid]])
+                else:
+                    why = self._why(Code.PREEMPTED_BELOW_CUTOFF)
+                preempts.append(Preempt(jid, why))
             if pool is not None:
-                why = Reason.of(Code.PREEMPTED_TO_MOVE, policy=policy, pool=pool,
-                                accel_type=chosen[jid])  # fmt: skip
-            elif jid in chosen:
-                why = Reason.of(Code.PREEMPTED_NO_ROOM, policy=policy, accel_type=chosen[jid])
-            else:
-                why = Reason.of(Code.PREEMPTED_BELOW_CUTOFF, policy=policy)
-            preempts.append(Preempt(jid, why))
-        if pool is not None:
-            gang = jobs[jid].spec.accelerators
-            started = Reason.of(Code.START_ROUND_ALLOCATION, policy=policy, accel_type=chosen[jid])
-            starts.append(Start(jid, pool, gang, started))
-    return preempts + starts
+                job = run if run is not None else pending[jid]
+                started = self._why(Code.START_ROUND_ALLOCATION, "", types[chosen[jid]])
+                starts.append(Start(jid, pool, job.spec.accelerators, started))
+        return [*preempts, *starts]
