@@ -204,3 +204,23 @@ def test_the_live_scheduler_sees_the_store_port_only() -> None:
         imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         assert not {m for m in imported if m.startswith(("nacc.adapters", "sqlalchemy"))}, name
+
+
+def test_a_step_that_moved_jobs_is_followed_by_a_short_one(svc: Services) -> None:
+    """While jobs move the loop steps again after ``busy_tick_s`` (each step then has a
+    share of the work to write, not a whole tick's), else after ``tick_s``; the hooks
+    that read the written tick run after every step that moved jobs, else once a tick."""
+    _seed(svc, 2)
+    live = make_live(svc, devices=1)
+    sched = live.scheduler
+    assert (sched.tick_s, sched.busy_tick_s) == (0.5, 0.1)
+    hooked: list[float] = []
+    sched.after_step.append(lambda: hooked.append(1.0))
+    live.step(T + 1)  # one starts
+    assert sched.pause_s() == 0.1 and len(hooked) == 1
+    live.step(T + 1.1)  # nothing moved: no hooks until a tick has passed
+    assert sched.pause_s() == 0.5 and len(hooked) == 1
+    live.step(T + 1.6)
+    assert sched.pause_s() == 0.5 and len(hooked) == 2
+    live.step(T + 1 + RUN_S + 0.5)  # it ended, the other started
+    assert sched.pause_s() == 0.1 and len(hooked) == 3
