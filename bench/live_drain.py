@@ -182,7 +182,7 @@ def drain(scheduler: Any, until_idle: threading.Event) -> Drain:
     while True:
         before = engine.starts
         at, t0 = time.monotonic(), time.perf_counter()
-        scheduler.step(time.time())
+        scheduler.loop_step(time.time())
         took = time.perf_counter() - t0
         out.launched.append(engine.starts - before)
         started = starts.take()

@@ -105,7 +105,7 @@ class LiveScheduler(Recovery):
         self._last_meter = 0.0
         self._last_beat = 0.0
         self._last_sweep = 0.0
-        self._margin_at = 0.0  # the last look through the ingest margin
+        self._read_at = -float("inf")  # the last read of what the API recorded
         self._hooks_at = -float("inf")  # the last run of the ``after_step`` hooks
         self._started = clock()
         self._seen_until = 0.0
@@ -146,7 +146,7 @@ class LiveScheduler(Recovery):
                 if self._unrecovered:
                     self._try_recover(self.clock())
                 else:
-                    self.step(self.clock())
+                    self.loop_step(self.clock())
                     self._beat(self.clock(), time.monotonic() - began)
             except Exception:  # keep serving; the error is in the log with its traceback
                 log.exception("live scheduler step failed")  # its writes wait for the next
@@ -159,6 +159,14 @@ class LiveScheduler(Recovery):
         step's cost follows the jobs it moves, so while a queue drains many short steps
         each cost what their share of the work costs, not one long step every tick."""
         return self.busy_tick_s if self._moved else self.tick_s
+
+    def loop_step(self, now: float) -> None:
+        """One step of the loop: a whole ``step`` once a tick (and after a step that moved
+        nothing), and in between, after a step that moved jobs, a short one that only
+        observes, decides and writes: what the API recorded (submissions, cancel
+        requests, capacity blocks) and why pending jobs wait are read and written once a
+        tick, as before the short steps."""
+        self.step(now, read=not self._moved or now - self._read_at >= self.tick_s)
 
     def _try_recover(self, now: float) -> None:
         """Recover, or (the store unreachable) say so and try again at the next tick:
@@ -207,21 +215,11 @@ class LiveScheduler(Recovery):
         return tuple(out)
 
     # -- one step ---------------------------------------------------------------------------
-    def step(self, now: float) -> None:
+    def step(self, now: float, read: bool = True) -> None:
+        """One step (phases below); a short one (``read`` False: ``loop_step``) skips
+        phases 1 and 2 and the pending reasons of 5."""
         self._moved = 0
-        # 1. Take in new submissions and cancellation requests (one read).
-        with self.svc.unit() as uow:
-            fresh = self._queued(uow.scheduler, now)
-            asked = uow.scheduler.cancel_requests()
-            blocks, ended = blocks_now(uow, now)
-            data = datasets_of(uow, [j.id for j in fresh if JobId(j.id) not in self.engine.jobs])
-        changed, self._recovered = self._ingest(fresh, now, data) > 0 or self._recovered, False
-        if blocks != self.blocks.blocks:  # booked or cancelled: decide again
-            self.blocks.blocks, changed = blocks, True
-            self.persist.blocks = blocks  # capacity blocks paid their jobs' use
-        self._settle(ended, now)
-        # 2. Cancellations requested through the API (a running job's group is killed).
-        changed = self._cancellations(asked, now) > 0 or changed
+        changed = read and self._read(now)
         # 3. The driver: observe the backends, time limits, decide when due, act.
         self.driver.step(now, changed)
         router = self.engine.dispatcher
@@ -243,13 +241,30 @@ class LiveScheduler(Recovery):
             self.engine.meter_running(now)
             self._last_meter = now
         # 5. Write the tick (moves, charges, why pending jobs wait) in one unit of work.
-        self._write(self._reasons())
+        self._write(self._reasons() if read else [])
         # 6. What reads the written tick (challenge evaluations: nacc.service.challenge_runs):
         # after a step that moved jobs, else once a tick (short steps come in between).
         if self._moved or now - self._hooks_at >= self.tick_s:
             self._hooks_at = now
             for hook in self.after_step:
                 hook()
+
+    def _read(self, now: float) -> bool:
+        """1. Take in new submissions, cancel requests and capacity blocks (one read);
+        2. cancel what was asked (a running job's group is killed). Whether jobs came or
+        left (the policy decides again)."""
+        self._read_at = now
+        with self.svc.unit() as uow:
+            fresh = self._queued(uow.scheduler, now)
+            asked = uow.scheduler.cancel_requests()
+            blocks, ended = blocks_now(uow, now)
+            data = datasets_of(uow, [j.id for j in fresh if JobId(j.id) not in self.engine.jobs])
+        changed, self._recovered = self._ingest(fresh, now, data) > 0 or self._recovered, False
+        if blocks != self.blocks.blocks:  # booked or cancelled: decide again
+            self.blocks.blocks, changed = blocks, True
+            self.persist.blocks = blocks  # capacity blocks paid their jobs' use
+        self._settle(ended, now)
+        return self._cancellations(asked, now) > 0 or changed
 
     def _settle(self, ended: Sequence[Block], now: float) -> None:
         """Post the idle fee of each ended ``use_plus_idle`` block not settled yet
@@ -264,18 +279,14 @@ class LiveScheduler(Recovery):
 
     def _queued(self, repo: SchedulerRepo, now: float) -> list[QueuedJob]:
         """Jobs submitted since the last look (a high-water mark on submit time, with a
-        margin for transactions that committed late, looked through once a tick: the
-        short steps between read only what is newer) and, every ``_SWEEP_S``, any pending
+        margin for transactions that committed late) and, every ``_SWEEP_S``, any pending
         job not yet taken in whatever its submit time (one that committed later than the
         margin, e.g. after waiting for its project's lock)."""
         since = None
         if now - self._last_sweep >= _SWEEP_S:
-            self._last_sweep = self._margin_at = now
-        elif now - self._margin_at >= self.tick_s:
-            self._margin_at = now
-            since = wall(self._seen_until - _INGEST_MARGIN_S)
+            self._last_sweep = now
         else:
-            since = wall(self._seen_until)
+            since = wall(self._seen_until - _INGEST_MARGIN_S)
         return repo.queued(since, self.engine.jobs)
 
     def _ingest(
