@@ -72,6 +72,7 @@ class Drain:
 
     steps: list[tuple[float, float, int, int]] = field(default_factory=list)
     launched: list[int] = field(default_factory=list)
+    thread_cpu: list[float] = field(default_factory=list)  # the step's CPU on its thread
     backend: list[float] = field(default_factory=list)
     store: list[float] = field(default_factory=list)
     first_at: float = 0.0
@@ -181,9 +182,10 @@ def drain(scheduler: Any, until_idle: threading.Event) -> Drain:
     out = Drain(first_at=time.monotonic(), cpu=cpu, sql=sql)
     while True:
         before = engine.starts
-        at, t0 = time.monotonic(), time.perf_counter()
+        at, t0, c0 = time.monotonic(), time.perf_counter(), time.thread_time()
         scheduler.loop_step(time.time())
         took = time.perf_counter() - t0
+        out.thread_cpu.append(time.thread_time() - c0)
         out.launched.append(engine.starts - before)
         started = starts.take()
         out.steps.append((at, took, started, len(engine.pending)))
@@ -216,6 +218,7 @@ def _report(d: Drain, devices: int, tick_s: float, busy_s: float) -> None:
           f"{len(busy):,} steps started jobs or left some waiting")  # fmt: skip
     print(f"scheduler step: {_pcts(total)} (target p99 <= 100 ms)")
     print(f"  without the backend's launches and polls: {_pcts(own)}")
+    print(f"  CPU of the scheduler's thread: {_pcts([d.thread_cpu[i] for i in busy])}")
     print(f"  in the backend: {_pcts([d.backend[i] for i in busy])}; "
           f"in the store: {_pcts([d.store[i] for i in busy])}")  # fmt: skip
     asked = statistics.fmean(d.launched[i] for i in busy)
@@ -255,8 +258,8 @@ def main() -> None:
                     "waited (for the server, or for a core on a busy machine) is not counted; "
                     "wall: elapsed time")  # fmt: skip
     ap.add_argument("--jobs-nice", type=int, default=0,
-                    help="run the launchers (and so the jobs they start) at this niceness: "
-                    "to see how much of a step the jobs' processes take")  # fmt: skip
+                    help="run the launchers at this niceness (the jobs they start run at "
+                    "NACC_JOB_NICE, default 10, or this if higher)")  # fmt: skip
     ap.add_argument("--walls", choices=["wall", "chain"], default="wall",
                     help="wall (default): jobs walled in by nacc-wall where built; chain: "
                     "by the shell chain it replaced (unshare, sh, setpriv, head)")  # fmt: skip
@@ -305,6 +308,7 @@ def _run(db: str, tmp: Path, args: argparse.Namespace) -> None:
     devices = parse_devices(args.devices)
     settings = Settings(database_url=db, workdir=tmp / "jobs", devices=devices,
                         tick_s=args.tick_s, busy_tick_s=args.busy_tick_s)  # fmt: skip
+    print(f"jobs at nice {settings.job_nice} (NACC_JOB_NICE)")
     svc = build_services(settings)
     f = funded_project(svc, credits=Decimal(10**7))
     queue_jobs(svc, f.project_id, args.jobs)
