@@ -89,6 +89,8 @@ class LiveScheduler(Recovery):
         None: never. ``busy_tick_s``: the wait after a step that moved jobs (``pause_s``;
         at most ``tick_s``)."""
         self.svc, self.rates, self.tick_s, self.meter_s = svc, rates, tick_s, meter_s
+        if not busy_tick_s > 0:
+            raise ValueError(f"busy_tick_s must be > 0 seconds, got {busy_tick_s!r}")
         self.busy_tick_s = min(busy_tick_s, tick_s)
         self._moved = 0  # jobs the last step moved (launched, ended, ...)
         self.clock = clock
