@@ -259,7 +259,7 @@ def main() -> None:
                     "wall: elapsed time")  # fmt: skip
     ap.add_argument("--jobs-nice", type=int, default=0,
                     help="run the launchers at this niceness (the jobs they start run at "
-                    "NACC_JOB_NICE, default 10, or this if higher)")  # fmt: skip
+                    "NACC_JOB_NICE, default 0, or this if higher)")  # fmt: skip
     ap.add_argument("--walls", choices=["wall", "chain"], default="wall",
                     help="wall (default): jobs walled in by nacc-wall where built; chain: "
                     "by the shell chain it replaced (unshare, sh, setpriv, head)")  # fmt: skip

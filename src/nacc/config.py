@@ -16,7 +16,7 @@ passed down (DESIGN.md rule 6). ``nacc serve`` hands them to its scheduler proce
 | ``NACC_BACKEND_DOWN_S`` | ``backend_down_s``: unreachable this long, a backend is down | 60 |
 | ``NACC_CONTAIN_JOBS`` | ``contain_jobs``: walls around local jobs (needs root) | true |
 | ``NACC_JOB_NETWORK`` | ``job_network``: local jobs keep the host's network | false |
-| ``NACC_JOB_NICE`` | ``job_nice``: local jobs' niceness, 0-19 (0: the service's) | 10 |
+| ``NACC_JOB_NICE`` | ``job_nice``: local jobs' niceness, 0-19 (0: the service's) | 0 |
 | ``NACC_LOG_CAP_BYTES`` | ``log_cap_bytes``: output kept per job run | 1073741824 (1 GiB) |
 | ``NACC_SUBMIT_RATE_PER_S`` | ``submit_rate_per_s``: submissions per s and token | 0 (none) |
 | ``NACC_SUBMIT_BURST`` | ``submit_burst``: submissions at once | rate, rounded up |
@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     fair_tree: bool = False  # rank by Fair Tree: program -> organisation -> project (live_tree)
     contain_jobs: bool = True
     job_network: bool = False
-    job_nice: int = Field(default=10, ge=0, le=19, strict=False)
+    job_nice: int = Field(default=0, ge=0, le=19, strict=False)
     log_cap_bytes: int = Field(default=1 << 30, ge=1, le=1 << 50, strict=False)
     # job submissions per second and API token (0: no limit) and the burst allowed
     submit_rate_per_s: float = Field(default=0.0, ge=0, le=1e6)

@@ -127,28 +127,26 @@ def test_job_output_is_logged_and_exit_zero_is_ok(disp: LocalDispatcher, tmp_pat
     assert disp.free_devices("local-h100") == ["0", "1"] and disp.running_jobs == []
 
 
-def test_jobs_run_below_the_services_priority_by_default(
-    disp: LocalDispatcher, tmp_path: Path
-) -> None:
-    """A tenant's CPU-bound job cannot take the cores the scheduler and the API need:
-    the job, and what it forks before or after the renice, run at nice 10."""
+def test_jobs_at_a_niceness_run_below_the_service(tmp_path: Path) -> None:
+    """``NACC_JOB_NICE``: a tenant's CPU-bound job cannot take the cores the scheduler and
+    the API need: the job, and what it forks before or after the renice, run at 10."""
     ours = os.getpriority(os.PRIO_PROCESS, 0)
-    job = start(disp, "nice", "nice; sh -c nice")
-    assert poll_until(disp, job).ok
-    log = (tmp_path / "nice" / "output.log").read_text()
-    assert log.split() == [str(max(10, ours))] * 2
-
-
-def test_jobs_at_nice_0_keep_the_launchers_priority(tmp_path: Path) -> None:
-    d = LocalDispatcher({"local-h100": ["0", "1"]}, tmp_path, containment=Containment(nice=0))
+    d = LocalDispatcher({"local-h100": ["0", "1"]}, tmp_path, containment=Containment(nice=10))
     try:
-        job = start(d, "same", "nice")
+        job = start(d, "nice", "nice; sh -c nice")
         assert poll_until(d, job).ok
-        assert (tmp_path / "same" / "output.log").read_text().split() == [
-            str(os.getpriority(os.PRIO_PROCESS, 0))
-        ]
+        log = (tmp_path / "nice" / "output.log").read_text()
+        assert log.split() == [str(max(10, ours))] * 2
     finally:
         d.close()
+
+
+def test_jobs_keep_the_launchers_priority_by_default(disp: LocalDispatcher, tmp_path: Path) -> None:
+    job = start(disp, "same", "nice")
+    assert poll_until(disp, job).ok
+    assert (tmp_path / "same" / "output.log").read_text().split() == [
+        str(os.getpriority(os.PRIO_PROCESS, 0))
+    ]
 
 
 def test_a_niceness_out_of_range_is_refused_naming_it() -> None:

@@ -91,7 +91,7 @@ as() { setpriv --reuid="$id" --regid="$id" --clear-groups -- "$@"; }
 exit 0"""
 
 
-DEFAULT_NICE = 10
+DEFAULT_NICE = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +105,9 @@ class Containment:
     wall: bool = True
     """Use ``nacc-wall`` where it was built; False: the shell chain (as without it)."""
     nice: int = DEFAULT_NICE
-    """The niceness jobs run at (0-19; 0: the launcher's own): below the service, so a
-    tenant's CPU-bound job cannot take the cores its scheduler and API need."""
+    """The niceness jobs run at (0-19; 0, the default: the launcher's own). Above 0 they
+    run below the service, so a tenant's CPU-bound job cannot take the cores its
+    scheduler and API need (``NACC_JOB_NICE``; docs/dispatch.md, *Containment*)."""
 
     def __post_init__(self) -> None:
         if self.log_cap_bytes < 1:
