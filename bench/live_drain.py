@@ -72,6 +72,7 @@ class Drain:
 
     steps: list[tuple[float, float, int, int]] = field(default_factory=list)
     launched: list[int] = field(default_factory=list)
+    thread_cpu: list[float] = field(default_factory=list)  # the step's CPU on its thread
     backend: list[float] = field(default_factory=list)
     store: list[float] = field(default_factory=list)
     first_at: float = 0.0
@@ -169,7 +170,7 @@ def _timed_unit(unit: Any, timer: _Timer) -> Any:
     return timed
 
 
-def drain(scheduler: Any, tick_s: float, until_idle: threading.Event) -> Drain:
+def drain(scheduler: Any, until_idle: threading.Event) -> Drain:
     """Step like ``LiveScheduler._run`` until nothing is pending or running and
     ``until_idle`` is set (the submissions are over)."""
     engine = scheduler.engine
@@ -181,9 +182,10 @@ def drain(scheduler: Any, tick_s: float, until_idle: threading.Event) -> Drain:
     out = Drain(first_at=time.monotonic(), cpu=cpu, sql=sql)
     while True:
         before = engine.starts
-        at, t0 = time.monotonic(), time.perf_counter()
-        scheduler.step(time.time())
+        at, t0, c0 = time.monotonic(), time.perf_counter(), time.thread_time()
+        scheduler.loop_step(time.time())
         took = time.perf_counter() - t0
+        out.thread_cpu.append(time.thread_time() - c0)
         out.launched.append(engine.starts - before)
         started = starts.take()
         out.steps.append((at, took, started, len(engine.pending)))
@@ -194,7 +196,7 @@ def drain(scheduler: Any, tick_s: float, until_idle: threading.Event) -> Drain:
             out.ended_at = time.monotonic()
             cpu.stop(db)
             return out
-        time.sleep(tick_s)
+        time.sleep(scheduler.pause_s())
 
 
 def _pcts(values: list[float]) -> str:
@@ -203,18 +205,20 @@ def _pcts(values: list[float]) -> str:
             f"max {ms[-1]:.1f} ms")  # fmt: skip
 
 
-def _report(d: Drain, devices: int, tick_s: float) -> None:
+def _report(d: Drain, devices: int, tick_s: float, busy_s: float) -> None:
     busy = [i for i, (_, _, started, pending) in enumerate(d.steps) if started or pending]
     total = [d.steps[i][1] for i in busy]
     own = [d.steps[i][1] - d.backend[i] for i in busy]
     backlog = d.backlog()
     span = backlog[-1][0] + backlog[-1][1] - backlog[0][0] if backlog else float("nan")
     starts = sum(st[2] for st in backlog)
-    print(f"drained {d.started:,} jobs on {devices} local devices, tick {tick_s:g} s: "
+    print(f"drained {d.started:,} jobs on {devices} local devices, tick {tick_s:g} s "
+          f"({min(busy_s, tick_s):g} s after a step that moved jobs): "
           f"{len(d.steps):,} steps in {d.ended_at - d.first_at:.1f} s; "
           f"{len(busy):,} steps started jobs or left some waiting")  # fmt: skip
     print(f"scheduler step: {_pcts(total)} (target p99 <= 100 ms)")
     print(f"  without the backend's launches and polls: {_pcts(own)}")
+    print(f"  CPU of the scheduler's thread: {_pcts([d.thread_cpu[i] for i in busy])}")
     print(f"  in the backend: {_pcts([d.backend[i] for i in busy])}; "
           f"in the store: {_pcts([d.store[i] for i in busy])}")  # fmt: skip
     asked = statistics.fmean(d.launched[i] for i in busy)
@@ -241,6 +245,10 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=10_000)
     ap.add_argument("--devices", default="H100-SXM:160,RNGD:40")
     ap.add_argument("--tick-s", type=float, default=0.5)
+    busy = Settings.model_fields["busy_tick_s"].default
+    ap.add_argument("--busy-tick-s", type=float, default=busy,
+                    help="the wait after a step that moved jobs (NACC_BUSY_TICK_S); "
+                    "--busy-tick-s equal to --tick-s: a step every tick, as before")  # fmt: skip
     ap.add_argument("--submit-rate", type=float, default=200.0, help="0: no submissions")
     ap.add_argument("--duration", type=float, default=10.0)
     ap.add_argument("--runs", type=int, default=3)
@@ -250,8 +258,8 @@ def main() -> None:
                     "waited (for the server, or for a core on a busy machine) is not counted; "
                     "wall: elapsed time")  # fmt: skip
     ap.add_argument("--jobs-nice", type=int, default=0,
-                    help="run the launchers (and so the jobs they start) at this niceness: "
-                    "to see how much of a step the jobs' processes take")  # fmt: skip
+                    help="run the launchers at this niceness (the jobs they start run at "
+                    "NACC_JOB_NICE, default 0, or this if higher)")  # fmt: skip
     ap.add_argument("--walls", choices=["wall", "chain"], default="wall",
                     help="wall (default): jobs walled in by nacc-wall where built; chain: "
                     "by the shell chain it replaced (unshare, sh, setpriv, head)")  # fmt: skip
@@ -299,7 +307,8 @@ def _context(when: str) -> None:
 def _run(db: str, tmp: Path, args: argparse.Namespace) -> None:
     devices = parse_devices(args.devices)
     settings = Settings(database_url=db, workdir=tmp / "jobs", devices=devices,
-                        tick_s=args.tick_s)  # fmt: skip
+                        tick_s=args.tick_s, busy_tick_s=args.busy_tick_s)  # fmt: skip
+    print(f"jobs at nice {settings.job_nice} (NACC_JOB_NICE)")
     svc = build_services(settings)
     f = funded_project(svc, credits=Decimal(10**7))
     queue_jobs(svc, f.project_id, args.jobs)
@@ -329,11 +338,11 @@ def _run(db: str, tmp: Path, args: argparse.Namespace) -> None:
         prof = cProfile.Profile(clock) if args.profile else None
         if prof is not None:
             prof.enable()
-        result = drain(scheduler, args.tick_s, idle)
+        result = drain(scheduler, idle)
         if prof is not None:
             prof.disable()
             prof.dump_stats(str(args.profile))
-        _report(result, sum(devices.values()), args.tick_s)
+        _report(result, sum(devices.values()), args.tick_s, args.busy_tick_s)
         for i, run in enumerate(runs, 1):
             _say(f"submissions while draining, run {i}", run)
     finally:

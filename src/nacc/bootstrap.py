@@ -165,12 +165,14 @@ def build_dispatchers(
 def build_scheduler(settings: Settings, svc: Services) -> LiveScheduler:
     pools, ids = fleet(settings)
     policy = builtin_policies().create(settings.policy)
-    walls = Containment(settings.contain_jobs, settings.job_network, settings.log_cap_bytes)
+    walls = Containment(settings.contain_jobs, settings.job_network, settings.log_cap_bytes,
+                        nice=settings.job_nice)  # fmt: skip
     dispatchers = build_dispatchers(pools, ids, settings.workdir, walls)
     config = EngineConfig(restart_cost_s=restart_cost(settings))
     scheduler = LiveScheduler(svc, pools, dispatchers, policy, default_model(), settings.tick_s,
                               settings.meter_s, config=config,
-                              backend_down_s=settings.backend_down_s)  # fmt: skip
+                              backend_down_s=settings.backend_down_s,
+                              busy_tick_s=settings.busy_tick_s)  # fmt: skip
     prices = pricing(pools, default_model())
     scheduler.after_step.append(lambda: challenge_runs.settle(svc, prices))  # evaluations
     if settings.fair_tree:  # program -> organisation -> project shares from the store

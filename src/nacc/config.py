@@ -12,9 +12,11 @@ passed down (DESIGN.md rule 6). ``nacc serve`` hands them to its scheduler proce
 | ``NACC_DEVICES_PER_POOL`` | ``devices_per_pool`` | 2 |
 | ``NACC_POLICY`` | ``policy`` | ``nacc`` |
 | ``NACC_TICK_S`` / ``NACC_METER_S`` | ``tick_s`` / ``meter_s`` | 0.5 / 5.0 |
+| ``NACC_BUSY_TICK_S`` | ``busy_tick_s``: the wait after a step that moved jobs | 0.1 |
 | ``NACC_BACKEND_DOWN_S`` | ``backend_down_s``: unreachable this long, a backend is down | 60 |
 | ``NACC_CONTAIN_JOBS`` | ``contain_jobs``: walls around local jobs (needs root) | true |
 | ``NACC_JOB_NETWORK`` | ``job_network``: local jobs keep the host's network | false |
+| ``NACC_JOB_NICE`` | ``job_nice``: local jobs' niceness, 0-19 (0: the service's) | 0 |
 | ``NACC_LOG_CAP_BYTES`` | ``log_cap_bytes``: output kept per job run | 1073741824 (1 GiB) |
 | ``NACC_SUBMIT_RATE_PER_S`` | ``submit_rate_per_s``: submissions per s and token | 0 (none) |
 | ``NACC_SUBMIT_BURST`` | ``submit_burst``: submissions at once | rate, rounded up |
@@ -95,11 +97,13 @@ class Settings(BaseSettings):
     devices_per_pool: int = Field(default=2, ge=1)
     policy: str = "nacc"
     tick_s: float = 0.5
+    busy_tick_s: float = 0.1
     meter_s: float = 5.0
     backend_down_s: float = Field(default=60.0, gt=0, le=86400.0)
     fair_tree: bool = False  # rank by Fair Tree: program -> organisation -> project (live_tree)
     contain_jobs: bool = True
     job_network: bool = False
+    job_nice: int = Field(default=0, ge=0, le=19, strict=False)
     log_cap_bytes: int = Field(default=1 << 30, ge=1, le=1 << 50, strict=False)
     # job submissions per second and API token (0: no limit) and the burst allowed
     submit_rate_per_s: float = Field(default=0.0, ge=0, le=1e6)
@@ -128,7 +132,7 @@ class Settings(BaseSettings):
     def _devices(cls, value: Any) -> Any:
         return parse_devices(value) if isinstance(value, str) else value
 
-    @field_validator("tick_s", "meter_s", mode="before")
+    @field_validator("tick_s", "busy_tick_s", "meter_s", mode="before")
     @classmethod
     def _positive_seconds(cls, value: Any) -> Any:
         return _seconds(value)

@@ -267,7 +267,14 @@ def transfer(
     """A two-leg entry moving ``amount`` (≥ 0, on the nano-credit grid) from ``source``
     to ``dest``."""
     value = to_credits(amount)
-    if Fraction(value) != Fraction(amount):
+    # a Decimal or an int compares exactly with the rounded value (the meter's hot path,
+    # no Fraction built per charge); text may be a fraction ("1/3"): compared as one
+    off = (
+        value != amount
+        if isinstance(amount, Decimal | int)
+        else Fraction(value) != Fraction(amount)
+    )
+    if off:
         raise ValueError(f"{amount!r} has more than 9 decimal places; round it with to_credits")
     if value < 0:
         raise ValueError(f"amount must be non-negative, got {fmt(value)}")

@@ -25,58 +25,31 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from nacc.catalog.throughput import ThroughputModel
-from nacc.domain.datasets import Used, needs
-from nacc.domain.errors import NaccError
+from nacc.domain.datasets import Used
 from nacc.domain.ids import JobId, PoolId
-from nacc.domain.jobs import JobClass, JobSpec
+from nacc.domain.jobs import JobClass
 from nacc.domain.lifecycle import JobState
 from nacc.domain.pools import Pool
 from nacc.domain.reasons import Code, Reason
 from nacc.domain.reservations import Block
-from nacc.engine.driver import DEFAULT_LIMIT_S, REQUEST_REFERENCE, Driver, DriverConfig
+from nacc.engine.driver import Driver, DriverConfig
 from nacc.engine.engine import Engine, EngineConfig
 from nacc.engine.routing import backend_name
-from nacc.ports import Dispatcher, Observation, Outcome, Payload, Recoverable, Recovered
+from nacc.ports import Dispatcher
 from nacc.ports.store_jobs_data import BackendState
-from nacc.ports.store_scheduler import LIVE_SCHEDULER, Beat, Move, QueuedJob, SchedulerRepo, Waiting
+from nacc.ports.store_scheduler import LIVE_SCHEDULER, Beat, QueuedJob, SchedulerRepo, Waiting
 from nacc.scheduling.blocks import Blocked
 from nacc.scheduling.policy import Policy
 from nacc.service.context import Services
 from nacc.service.datasets import datasets_of
+from nacc.service.live_recover import Recovery
+from nacc.service.live_specs import payload_of, spec_of
 from nacc.service.live_writes import TickBuffer, text, wall
 from nacc.service.reservations import blocks_now, settle_ended
 
 log = logging.getLogger("nacc.live")
 
 __all__ = ["LiveScheduler", "payload_of", "spec_of", "wall"]
-
-
-def spec_of(job: QueuedJob, used: Sequence[Used] = ()) -> JobSpec:
-    """The engine's view of a stored job (work = its time limit: unknown in advance),
-    with what placement honours of the datasets it ``used`` (``domain.datasets.needs``)."""
-    limit = float(job.time_limit_s or DEFAULT_LIMIT_S)
-    types = frozenset(job.accelerator_types) if job.accelerator_types else None
-    data = needs(used)
-    return JobSpec(
-        id=JobId(job.id),
-        submit_s=job.submitted_at.timestamp(),
-        accelerators=job.accelerators,
-        job_class=JobClass(job.job_class),
-        work=limit,
-        project=str(job.project_id),
-        time_limit_s=limit,
-        allowed_types=types,
-        gang=job.gang,
-        reference_type=REQUEST_REFERENCE,  # as ``nacc.engine.driver.as_requested``
-        domestic_only=data.domestic_only,
-        data_sites=data.sites,
-    )
-
-
-def payload_of(job: QueuedJob, used: Sequence[Used] = ()) -> Payload:
-    """What the backend runs for a stored job (the datasets' paths join its environment
-    at launch, for the pool's site: ``Payload.at_site``)."""
-    return Payload(command=job.command, image=job.image, datasets=tuple(used))
 
 
 _BEAT_S = 1.0
@@ -93,7 +66,7 @@ def _same(old: tuple[Reason, int | None] | None, new: tuple[Reason, int | None])
     return old[1] is None or abs(old[1] - (new[1] or 0)) <= _EXPECTED_SLACK_S
 
 
-class LiveScheduler:
+class LiveScheduler(Recovery):
     """Runs the shared engine and driver against a clock in a background thread."""
 
     def __init__(
@@ -108,12 +81,18 @@ class LiveScheduler:
         clock: Callable[[], float] = time.time,
         config: EngineConfig | None = None,
         backend_down_s: float | None = None,
+        busy_tick_s: float = 0.1,
     ) -> None:
         """``config``: the engine's (restart cost, usage half-life, shares) as the
         simulator is given them; the defaults if None. ``backend_down_s``: a backend
         whose polls fail for that long is down (failover, ``nacc.engine.failover``);
-        None: never."""
+        None: never. ``busy_tick_s``: the wait after a step that moved jobs (``pause_s``;
+        at most ``tick_s``)."""
         self.svc, self.rates, self.tick_s, self.meter_s = svc, rates, tick_s, meter_s
+        if not busy_tick_s > 0:
+            raise ValueError(f"busy_tick_s must be > 0 seconds, got {busy_tick_s!r}")
+        self.busy_tick_s = min(busy_tick_s, tick_s)
+        self._moved = 0  # jobs the last step moved (launched, ended, ...)
         self.clock = clock
         self.persist = TickBuffer()
         self.blocks = Blocked(policy, [])  # capacity blocks, re-read every step
@@ -128,6 +107,8 @@ class LiveScheduler:
         self._last_meter = 0.0
         self._last_beat = 0.0
         self._last_sweep = 0.0
+        self._read_at = -float("inf")  # the last read of what the API recorded
+        self._hooks_at = -float("inf")  # the last run of the ``after_step`` hooks
         self._started = clock()
         self._seen_until = 0.0
         self._said: dict[JobId, tuple[Reason, int | None]] = {}
@@ -167,11 +148,27 @@ class LiveScheduler:
                 if self._unrecovered:
                     self._try_recover(self.clock())
                 else:
-                    self.step(self.clock())
+                    self.loop_step(self.clock())
                     self._beat(self.clock(), time.monotonic() - began)
             except Exception:  # keep serving; the error is in the log with its traceback
                 log.exception("live scheduler step failed")  # its writes wait for the next
-            self._stop.wait(self.tick_s)
+            self._stop.wait(self.pause_s())
+
+    def pause_s(self) -> float:
+        """How long the loop waits after a step: ``busy_tick_s`` after one that moved jobs
+        (launches asked, ends heard: the starts and next ends follow within moments, and
+        a step taken sooner has fewer of them to decide and write), else ``tick_s``. A
+        step's cost follows the jobs it moves, so while a queue drains many short steps
+        each cost what their share of the work costs, not one long step every tick."""
+        return self.busy_tick_s if self._moved else self.tick_s
+
+    def loop_step(self, now: float) -> None:
+        """One step of the loop: a whole ``step`` once a tick (and after a step that moved
+        nothing), and in between, after a step that moved jobs, a short one that only
+        observes, decides and writes: what the API recorded (submissions, cancel
+        requests, capacity blocks) and why pending jobs wait are read and written once a
+        tick, as before the short steps."""
+        self.step(now, read=not self._moved or now - self._read_at >= self.tick_s)
 
     def _try_recover(self, now: float) -> None:
         """Recover, or (the store unreachable) say so and try again at the next tick:
@@ -220,20 +217,11 @@ class LiveScheduler:
         return tuple(out)
 
     # -- one step ---------------------------------------------------------------------------
-    def step(self, now: float) -> None:
-        # 1. Take in new submissions and cancellation requests (one read).
-        with self.svc.unit() as uow:
-            fresh = self._queued(uow.scheduler, now)
-            asked = uow.scheduler.cancel_requests()
-            blocks, ended = blocks_now(uow, now)
-            data = datasets_of(uow, [j.id for j in fresh if JobId(j.id) not in self.engine.jobs])
-        changed, self._recovered = self._ingest(fresh, now, data) > 0 or self._recovered, False
-        if blocks != self.blocks.blocks:  # booked or cancelled: decide again
-            self.blocks.blocks, changed = blocks, True
-            self.persist.blocks = blocks  # capacity blocks paid their jobs' use
-        self._settle(ended, now)
-        # 2. Cancellations requested through the API (a running job's group is killed).
-        changed = self._cancellations(asked, now) > 0 or changed
+    def step(self, now: float, read: bool = True) -> None:
+        """One step (phases below); a short one (``read`` False: ``loop_step``) skips
+        phases 1 and 2 and the pending reasons of 5."""
+        self._moved = 0
+        changed = read and self._read(now)
         # 3. The driver: observe the backends, time limits, decide when due, act.
         self.driver.step(now, changed)
         router = self.engine.dispatcher
@@ -255,10 +243,30 @@ class LiveScheduler:
             self.engine.meter_running(now)
             self._last_meter = now
         # 5. Write the tick (moves, charges, why pending jobs wait) in one unit of work.
-        self._write(self._reasons())
-        # 6. What reads the written tick (challenge evaluations: nacc.service.challenge_runs).
-        for hook in self.after_step:
-            hook()
+        self._write(self._reasons() if read else [])
+        # 6. What reads the written tick (challenge evaluations: nacc.service.challenge_runs):
+        # after a step that moved jobs, else once a tick (short steps come in between).
+        if self._moved or now - self._hooks_at >= self.tick_s:
+            self._hooks_at = now
+            for hook in self.after_step:
+                hook()
+
+    def _read(self, now: float) -> bool:
+        """1. Take in new submissions, cancel requests and capacity blocks (one read);
+        2. cancel what was asked (a running job's group is killed). Whether jobs came or
+        left (the policy decides again)."""
+        self._read_at = now
+        with self.svc.unit() as uow:
+            fresh = self._queued(uow.scheduler, now)
+            asked = uow.scheduler.cancel_requests()
+            blocks, ended = blocks_now(uow, now)
+            data = datasets_of(uow, [j.id for j in fresh if JobId(j.id) not in self.engine.jobs])
+        changed, self._recovered = self._ingest(fresh, now, data) > 0 or self._recovered, False
+        if blocks != self.blocks.blocks:  # booked or cancelled: decide again
+            self.blocks.blocks, changed = blocks, True
+            self.persist.blocks = blocks  # capacity blocks paid their jobs' use
+        self._settle(ended, now)
+        return self._cancellations(asked, now) > 0 or changed
 
     def _settle(self, ended: Sequence[Block], now: float) -> None:
         """Post the idle fee of each ended ``use_plus_idle`` block not settled yet
@@ -343,116 +351,12 @@ class LiveScheduler:
         with self.svc.unit() as uow:
             done = uow.scheduler.write(tick)
         self.persist.clear(tick)
+        self._moved = len(tick.moves)
         for w in waits:
             at = w.expected_start_at
             self._said[JobId(w.job_id)] = (w.reason, None if at is None else round(at.timestamp()))
         for move, why in done.refused:
             log.warning("not recorded: %s %s -> %s (%s)", move.job_id, move.src, move.dst, why)
 
-    # -- crash recovery ------------------------------------------------------------------
-    def recover(self, now: float) -> list[str]:
-        """After a restart: ask each backend what still runs (``Recoverable``), re-adopt
-        it, settle jobs that ended while the service was down (charged up to their real
-        end, never past their limit), fail the lost ones with a reason, and queue the
-        pending ones again (a backend stops what it runs for a job recorded as pending:
-        launched just before the crash, its start never recorded). One line per job."""
-        with self.svc.unit() as uow:
-            jobs = uow.scheduler.live_jobs()
-            self._cancel_asked = set(uow.scheduler.cancel_requests())
-            data = datasets_of(uow, [j.id for j in jobs])
-        running = [j for j in jobs if j.state is JobState.RUNNING]
-        found = self._ask_backends([(JobId(j.id), j.pool_id) for j in running], now)
-        self._recovered = bool(jobs)
-        for job in jobs:
-            if job.state is JobState.PENDING:
-                used = data.get(job.id, ())
-                spec = spec_of(job, used)
-                self.engine.submit(spec, now, payload_of(job, used))
-                self._seen_until = max(self._seen_until, spec.submit_s)
-        done = [self._recover_one(job, found.get(JobId(job.id)), data.get(job.id, ()), now)
-                for job in running]  # fmt: skip
-        try:  # the engine holds the jobs now: a write that fails waits for the next tick
-            self._write([])
-        except Exception:
-            log.exception("recovery's writes failed; written with the next tick's")
-        return done
-
-    def _recover_one(
-        self, job: QueuedJob, rec: Recovered | None, used: Sequence[Used], now: float
-    ) -> str:
-        spec, pool_id = spec_of(job, used), job.pool_id
-        if rec is None or rec.state == "unknown" or pool_id not in self.engine.pools:
-            note = rec.note if rec is not None else "its pool is not in this fleet"
-            return self._lost(spec, now, note)
-        start_s = job.started_at.timestamp() if job.started_at else now
-        if rec.started_at is not None:  # the backend's real start (Slurm's), not the decision
-            start_s = rec.started_at
-        metered = job.metered_until.timestamp() if job.metered_until else start_s
-        self.engine.adopt(spec, PoolId(pool_id), spec.accelerators, start_s,
-                          max(metered, start_s), payload_of(job, used),
-                          starting=rec.queued)  # fmt: skip
-        if rec.state == "ended" and rec.observation is not None:
-            obs = rec.observation
-            obs = Observation(obs.job_id, max(obs.at, metered), obs.outcome, obs.exit_code,
-                              obs.reason)  # fmt: skip
-            if obs.outcome is Outcome.LOST and self._stopped(job, spec, start_s, obs):
-                return f"{spec.id}: stopped before the crash, not recorded ({rec.note})"
-            self.engine.observe(_within_limit(spec, start_s, obs))
-        return f"{spec.id}: {rec.state} ({rec.note})"
-
-    def _stopped(self, job: QueuedJob, spec: JobSpec, start_s: float, obs: Observation) -> bool:
-        """A job that ended without an exit code (a stop leaves none) that the scheduler
-        meant to stop, as the store says: a cancel was asked (recorded before the stop),
-        or it reached its time limit. Settled as the step that stopped it would have
-        (cancelled, or failed for its limit, charged up to the stop or the limit), not
-        as lost. False: nothing says it was stopped on purpose."""
-        limit = spec.time_limit_s
-        if job.id in self._cancel_asked:
-            try:  # the backend's stop was made: asked again, it does nothing
-                self.engine.cancel(spec.id, obs.at, Reason(Code.CANCELLED))
-            except NaccError:
-                return False  # it cannot say: settled by the observation
-            return True
-        if limit is not None and obs.at >= start_s + limit:
-            ran = round(obs.at - start_s, 1)
-            why = Reason.of(Code.TIMEOUT, limit_s=limit, ran_s=ran)
-            self.engine.observe(Observation(obs.job_id, start_s + limit, Outcome.TIMED_OUT,
-                                            None, why))  # fmt: skip
-            return True
-        return False
-
-    def _ask_backends(
-        self, running: Sequence[tuple[JobId, str | None]], now: float
-    ) -> dict[JobId, Recovered]:
-        """What each backend knows of the jobs recorded as running on its pools."""
-        router = self.engine.dispatcher
-        found: dict[JobId, Recovered] = {}
-        for backend in router.backends:
-            ids = [
-                job for job, pool in running if router.by_pool.get(PoolId(pool or "")) is backend
-            ]
-            if isinstance(backend, Recoverable):
-                found.update((r.job_id, r) for r in backend.recover(ids, now))
-            else:
-                why = "its backend cannot find jobs again after a restart"
-                found.update((job, Recovered(job, "unknown", why)) for job in ids)
-        return found
-
-    def _lost(self, spec: JobSpec, now: float, note: str) -> str:
-        why = Reason(Code.LOST_AFTER_RESTART)
-        self.persist.add(Move(spec.id, wall(now), JobState.RUNNING, JobState.FAILED, why,
-                              text(why)))  # fmt: skip
-        return f"{spec.id}: {text(why)}"
-
 
 _LIVE = (JobState.PENDING, JobState.RUNNING)
-
-
-def _within_limit(spec: JobSpec, start_s: float, obs: Observation) -> Observation:
-    """A job that ended while the service was down, past its time limit, timed out at
-    its limit (where the scheduler would have stopped it): charged up to there only."""
-    limit = spec.time_limit_s
-    if limit is None or obs.at <= start_s + limit:
-        return obs
-    why = Reason.of(Code.TIMEOUT_WHILE_DOWN, limit_s=limit, ran_s=round(obs.at - start_s, 1))
-    return Observation(obs.job_id, start_s + limit, Outcome.TIMED_OUT, obs.exit_code, why)

@@ -17,7 +17,9 @@ import psutil
 import pytest
 
 from nacc.adapters.dispatch import local
+from nacc.adapters.dispatch.contain import Containment
 from nacc.adapters.dispatch.local import DispatchError, LocalDispatcher
+from nacc.adapters.dispatch.local_devices import Devices
 from nacc.adapters.dispatch.local_state import LOST, LOST_NOTE
 from nacc.adapters.dispatch.procs import signal_group
 from nacc.adapters.dispatch.registry import DispatchOptions, create_dispatcher, default_registry
@@ -123,6 +125,48 @@ def test_job_output_is_logged_and_exit_zero_is_ok(disp: LocalDispatcher, tmp_pat
     st = state(tmp_path, "ok")
     assert st["exit_code"] == 0 and st["ended"] == "exited" and st["pid"] == st["pgid"]
     assert disp.free_devices("local-h100") == ["0", "1"] and disp.running_jobs == []
+
+
+def test_jobs_at_a_niceness_run_below_the_service(tmp_path: Path) -> None:
+    """``NACC_JOB_NICE``: a tenant's CPU-bound job cannot take the cores the scheduler and
+    the API need: the job, and what it forks before or after the renice, run at 10."""
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    d = LocalDispatcher({"local-h100": ["0", "1"]}, tmp_path, containment=Containment(nice=10))
+    try:
+        job = start(d, "nice", "nice; sh -c nice")
+        assert poll_until(d, job).ok
+        log = (tmp_path / "nice" / "output.log").read_text()
+        assert log.split() == [str(max(10, ours))] * 2
+    finally:
+        d.close()
+
+
+def test_jobs_keep_the_launchers_priority_by_default(disp: LocalDispatcher, tmp_path: Path) -> None:
+    job = start(disp, "same", "nice")
+    assert poll_until(disp, job).ok
+    assert (tmp_path / "same" / "output.log").read_text().split() == [
+        str(os.getpriority(os.PRIO_PROCESS, 0))
+    ]
+
+
+def test_a_niceness_out_of_range_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match="nice must be 0-19, got 20"):
+        Containment(nice=20)
+
+
+def test_devices_are_handed_out_first_free_first_and_back_once(tmp_path: Path) -> None:
+    d = Devices({"p": ["a", "b", "c", "d"]})
+    assert d.take("p", 2) == ("a", "b") and d.take("p", 1) == ("c",)
+    d.release("p", ["a"])
+    d.release("p", ["a", "zz"])  # twice, and an id not of the pool: no effect
+    assert d.free("p") == ["a", "d"] and d.take("p", 2) == ("a", "d")
+    with pytest.raises(DispatchError, match=r"pool p has 0 free local devices \[\]"):
+        d.take("p", 1)
+    d.release("p", ["c", "b"])
+    d.hold("p", ["b"])  # re-adopted after a restart
+    assert d.free("p") == ["c"]
+    with pytest.raises(UnknownName):
+        d.take("q", 1)
 
 
 def test_jobs_never_see_the_services_database_credentials(

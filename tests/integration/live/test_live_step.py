@@ -4,6 +4,7 @@ drawn and released), in how many statements, and what happens when a write fails
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
@@ -27,6 +28,7 @@ from contract.store.scheduler_world import (
 from contract.store.test_store_scheduler_statements import counted
 from integration.live.conftest import RUN_S, make_live
 from nacc.catalog.throughput import default_model
+from nacc.domain.ids import JobId
 from nacc.domain.jobs import JobClass, JobSpec
 from nacc.domain.reasons import Reason
 from nacc.i18n import render
@@ -204,3 +206,45 @@ def test_the_live_scheduler_sees_the_store_port_only() -> None:
         imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         assert not {m for m in imported if m.startswith(("nacc.adapters", "sqlalchemy"))}, name
+
+
+def test_a_step_that_moved_jobs_is_followed_by_a_short_one(svc: Services) -> None:
+    """While jobs move the loop steps again after ``busy_tick_s`` (each step then has a
+    share of the work to write, not a whole tick's), else after ``tick_s``. A short step
+    reads nothing the API recorded (a submission waits for the next tick's read, as
+    before), and the hooks that read the written tick run after every step that moved
+    jobs, else once a tick."""
+    pid, _ = _seed(svc, 2)
+    live = make_live(svc, devices=1)
+    sched = live.scheduler
+    assert (sched.tick_s, sched.busy_tick_s) == (0.5, 0.1)
+    hooked: list[float] = []
+    sched.after_step.append(lambda: hooked.append(1.0))
+    units, unit = [0], svc.unit
+
+    @contextmanager
+    def counted() -> Iterator[UnitOfWork]:
+        units[0] += 1
+        with unit() as uow:
+            yield uow
+
+    svc.unit = counted  # type: ignore[method-assign]
+
+    def loop_step(now: float) -> int:
+        """Units of work the loop's step opened."""
+        while live.wakes and live.wakes[0][0] <= now:  # the backend's ends due by then
+            at, job_id, epoch = heapq.heappop(live.wakes)
+            live.backend.on_finish(JobId(job_id), epoch, at)
+        before = units[0]
+        sched.loop_step(now)
+        return units[0] - before
+
+    loop_step(T + 1)  # one starts
+    assert sched.pause_s() == 0.1 and len(hooked) == 1
+    add_jobs(svc.store, pid, [Seed("late", T0 + timedelta(seconds=1), Decimal(1))])  # type: ignore[arg-type]
+    assert loop_step(T + 1.1) == 0  # short: nothing moved, nothing read or written
+    assert sched.pause_s() == 0.5 and len(hooked) == 1 and "late" not in sched.engine.jobs
+    loop_step(T + 1.6)  # a tick since the last read: read again
+    assert sched.pause_s() == 0.5 and len(hooked) == 2 and "late" in sched.engine.jobs
+    loop_step(T + 1 + RUN_S + 0.5)  # it ended, the next started
+    assert sched.pause_s() == 0.1 and len(hooked) == 3

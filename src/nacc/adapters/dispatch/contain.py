@@ -91,6 +91,9 @@ as() { setpriv --reuid="$id" --regid="$id" --clear-groups -- "$@"; }
 exit 0"""
 
 
+DEFAULT_NICE = 0
+
+
 @dataclass(frozen=True, slots=True)
 class Containment:
     """Settings of the walls around local jobs (see the module docstring)."""
@@ -101,10 +104,16 @@ class Containment:
     uid_base: int = UID_BASE
     wall: bool = True
     """Use ``nacc-wall`` where it was built; False: the shell chain (as without it)."""
+    nice: int = DEFAULT_NICE
+    """The niceness jobs run at (0-19; 0, the default: the launcher's own). Above 0 they
+    run below the service, so a tenant's CPU-bound job cannot take the cores its
+    scheduler and API need (``NACC_JOB_NICE``; docs/dispatch.md, *Containment*)."""
 
     def __post_init__(self) -> None:
         if self.log_cap_bytes < 1:
             raise ValueError(f"log_cap_bytes must be positive, got {self.log_cap_bytes}")
+        if not 0 <= self.nice <= 19:
+            raise ValueError(f"nice must be 0-19, got {self.nice}")
 
     @property
     def active(self) -> bool:
@@ -124,7 +133,7 @@ class Containment:
         n = int(project) if project.isdigit() else zlib.crc32(project.encode())
         return self.uid_base + n % _UID_SPAN
 
-    def argv(self, command: Sequence[str], exit_file: Path, uid: int | None) -> list[str]:
+    def argv(self, command: Sequence[str], exit_file: str | Path, uid: int | None) -> list[str]:
         """The full argv that runs ``command`` walled in (or only capped, when inactive)."""
         wall = self.program()
         if wall is not None:

@@ -25,6 +25,7 @@ makes the launches it was already asked for, then reaps its children until none 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -49,6 +50,17 @@ def start_ticks(pid: int) -> int:
     with open(f"/proc/{pid}/stat", "rb") as f:
         stat = f.read()
     return int(stat[stat.rindex(b")") + 2 :].split()[19])
+
+
+def lower(pgid: int, nice: int) -> None:
+    """Run the job's process group at ``nice`` (never above this launcher's priority).
+    The whole group: what the wrapper forked before this call is in it, what it forks
+    after inherits the niceness. A job that cannot be reniced (it changed its account
+    already and this launcher may not touch it) runs on at the launcher's priority."""
+    if nice <= 0:
+        return
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PGRP, pgid, max(nice, os.getpriority(os.PRIO_PROCESS, 0)))
 
 
 def write_state(path: Path, state: dict[str, Any]) -> None:
@@ -142,6 +154,7 @@ class Launcher:
         finally:
             os.chdir(here)
             os.close(log)
+        lower(pid, msg.get("nice", 0))
         state = msg["state"]
         try:
             ticks = start_ticks(pid)

@@ -93,6 +93,7 @@ class LocalDispatcher(Reconciling):
             os.chmod(workdir, 0o711)
         self._devices = Devices(devices)
         self._workdir = Path(workdir)
+        self._root = str(self._workdir)  # paths of a launch built as text: cheaper than Path's
         self._env_var = env_var
         self._grace_s = grace_s
         self._commands: dict[JobId, Command] = {}
@@ -113,10 +114,10 @@ class LocalDispatcher(Reconciling):
         return self._devices.free(pool)
 
     def log_path(self, job_id: JobId) -> Path:
-        return self._workdir / job_id / "output.log"
+        return Path(self.log_location(job_id))
 
-    def log_location(self, job_id: JobId) -> str | None:
-        return str(self.log_path(job_id))
+    def log_location(self, job_id: JobId) -> str:
+        return f"{self._root}/{job_id}/output.log"
 
     def register(
         self, job_id: JobId, command: Sequence[str] | str, env: Mapping[str, str] | None = None
@@ -156,7 +157,7 @@ class LocalDispatcher(Reconciling):
             self._devices.release(launch.pool.id, devices)
             raise
         self._runs[job_id] = run
-        return Launched("", devices, str(self.log_path(job_id)), starting=True)
+        return Launched("", devices, self.log_location(job_id), starting=True)
 
     def _command(self, launch: Launch) -> Command:
         payload = launch.payload
@@ -168,31 +169,32 @@ class LocalDispatcher(Reconciling):
         return payload_command(payload, self.unsupported[IMAGE])
 
     def _ask(self, launch: Launch, command: Command, devices: tuple[str, ...]) -> Run:
-        job_dir = self._workdir / launch.spec.id
+        where = f"{self._root}/{launch.spec.id}"
+        job_dir, work = Path(where), f"{where}/work"
         uid = self._contain.account(launch.spec.project)
-        work = job_dir / "work"
-        argv = self._contain.argv(command[0], job_dir / "exit_code", uid)
-        env = {**command[1], **self._job_env(launch, devices)}
+        argv = self._contain.argv(command[0], f"{where}/exit_code", uid)
+        env = {**command[1], **self._job_env(launch, devices, work)}
         if uid is not None:
-            env.update(HOME=str(work), USER=f"nacc-{uid}", LOGNAME=f"nacc-{uid}")
+            env.update(HOME=work, USER=f"nacc-{uid}", LOGNAME=f"nacc-{uid}")
         seq = self._launches.next_seq()
         run = Run(launch.spec.id, launch.pool.id, devices, 0, 0, self._boot, launch.at,
                   job_dir, seq)  # fmt: skip
         if self._env is None:  # read once per poll (a scheduler tick), not per launch
             self._env = inherited_env()
-        self._launches.link(launch.spec.id).launch(seq, argv, env, self._env, cwd_for(launch, work),
-                                     job_dir, uid, run.state())  # fmt: skip
+        self._launches.link(launch.spec.id).launch(seq, argv, env, self._env,
+                                                   cwd_for(launch, work), where, uid,
+                                                   run.state(), self._contain.nice)  # fmt: skip
         self._launches.asked(run)
         return run
 
-    def _job_env(self, launch: Launch, devices: tuple[str, ...]) -> dict[str, str]:
+    def _job_env(self, launch: Launch, devices: tuple[str, ...], work: str) -> dict[str, str]:
         pool = self._devices.ids(launch.pool.id)
         return {
             **device_variables(launch.pool.accel_type, pool, devices, self._env_var),
             "NACC_JOB_ID": launch.spec.id,
             "NACC_ACCELERATOR_TYPE": launch.pool.accel_type,
             "NACC_POOL": launch.pool.id,
-            "NACC_JOB_DIR": str(self._workdir / launch.spec.id / "work"),
+            "NACC_JOB_DIR": work,
             "PYTHONUNBUFFERED": "1",
         }
 
@@ -258,7 +260,7 @@ class LocalDispatcher(Reconciling):
             if run.pid == 0:
                 return None  # not started yet
             if run.reaped is None:
-                if not (run.job_dir / "exit_code").exists():
+                if not os.path.exists(os.path.join(run.job_dir, "exit_code")):
                     return None
                 # the command ended (its wrapper wrote the code): the job ended then, even
                 # while the wrapper still drains the log, so no meter tick charges past it

@@ -60,16 +60,18 @@ class LauncherLink:
         argv: Sequence[str],
         env: Mapping[str, str],
         base: dict[str, str],
-        cwd: Path,
-        job_dir: Path,
+        cwd: str | Path,
+        job_dir: str | Path,
         uid: int | None,
         state: Mapping[str, Any],
+        nice: int = 0,
     ) -> None:
         """Ask for a launch: ``base`` is the inherited environment (sent only when it
-        changed), ``env`` the job's own variables on top of it."""
+        changed), ``env`` the job's own variables on top of it; ``nice``: the job's
+        niceness (0: the launcher's)."""
         msg: dict[str, Any] = {"op": "launch", "seq": seq, "argv": list(argv), "env": env,
                                "cwd": str(cwd), "dir": str(job_dir), "uid": uid,
-                               "state": state}  # fmt: skip
+                               "state": state, "nice": nice}  # fmt: skip
         if base != self._base:
             msg["base"] = self._base = base
         self._send(msg)

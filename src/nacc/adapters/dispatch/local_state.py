@@ -93,9 +93,10 @@ def read_exit_code(job_dir: Path) -> tuple[int, float] | None:
         return None
 
 
-def cwd_for(launch: Launch, job_dir: Path) -> Path:
+def cwd_for(launch: Launch, work: str | Path) -> str:
+    """Where the job runs: its payload's working directory, else ``work``."""
     workdir = launch.payload.workdir if launch.payload is not None else None
-    return Path(workdir) if workdir else job_dir
+    return str(workdir) if workdir else str(work)
 
 
 def payload_command(payload: Payload, no_image: str) -> Command:
