@@ -30,6 +30,7 @@ from jobsetup import funded_project
 from nacc.adapters.store import repos_ledger
 from nacc.bootstrap import Settings, build_services
 from nacc.service.reports import verify_ledger
+from support import calls
 from support.waiting import wait_until
 
 NACC = str(Path(sys.executable).parent / "nacc")
@@ -70,7 +71,7 @@ def _wait(url: str, token: str, job: str, states: set[str], timeout: float = 120
     auth = {"Authorization": f"Bearer {token}"}
 
     def reached() -> Any:
-        got = httpx.get(f"{url}/jobs/{job}", headers=auth).json()
+        got = calls.get(f"{url}/jobs/{job}", headers=auth).json()
         return got if got["state"] in states else None
 
     return wait_until(reached, timeout, f"job {job} in {sorted(states)}", every=0.2)
@@ -100,7 +101,7 @@ def _submit_all(url: str, auth: dict[str, str], project: int) -> dict[str, str]:
             "job_class": "fine-tuning",
             "time_limit_s": D_LIMIT_S if name == "D" else 120,  # D overruns in the outage
         }
-        r = httpx.post(f"{url}/projects/{project}/jobs", json=body, headers=auth)
+        r = calls.post(f"{url}/projects/{project}/jobs", json=body, headers=auth)
         assert r.status_code == 201, r.text
         ids[name] = r.json()["id"]
     return ids
