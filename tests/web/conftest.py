@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from support.pg import migrated_database
 from web.world import Portal, serve
 
 CHROMIUM = "/usr/bin/chromium"
@@ -18,8 +20,10 @@ ARGS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    """One Chromium per worker process, shared by every browser test: each test opens its
+    own context (its own cookies and storage), so none sees another's session."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     if not shutil.which(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing (Debian: apt-get install chromium; `make install` "
@@ -32,8 +36,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def portal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Portal]:
-    """The portal on SQLite, or on the database kind a test names (``indirect``)."""
-    if getattr(request, "param", "sqlite") == "sqlite":
-        yield from serve(f"sqlite:///{tmp_path / 'nacc.db'}", tmp_path)
-    else:
-        yield from serve(request.getfixturevalue("pg_url"), tmp_path)
+    """The portal on SQLite, or on the database kind a test names (``indirect``): a fresh
+    database at head, copied from the template migrated once (``support.pg``)."""
+    kind = getattr(request, "param", "sqlite")
+    with contextmanager(migrated_database)(kind, tmp_path, request) as url:
+        yield from serve(url, tmp_path)
