@@ -49,8 +49,11 @@ busy cores ``nacc serve`` took over 30 s to import and start while other suites 
 
 
 def _healthy(port: int) -> bool:
+    """A poll: a server not yet listening refuses at once; one that listens but is slow
+    to answer gets 30 s (with 5 s, a server whose log said "serving on" missed every
+    poll for 120 s at load average 25-30)."""
     try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=30).status_code == 200
     except httpx.HTTPError:
         return False
 
