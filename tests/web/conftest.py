@@ -20,10 +20,11 @@ ARGS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One Chromium per worker process, shared by every browser test: each test opens its
-    own context (its own cookies and storage), so none sees another's session."""
+    """One Chromium per test module. Not one per worker (session scope): Playwright's sync
+    API keeps its event loop while a browser is open, so the screenshot script's own
+    ``sync_playwright`` in a later module fails ("Sync API inside the asyncio loop")."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     if not shutil.which(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing (Debian: apt-get install chromium; `make install` "
