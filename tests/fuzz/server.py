@@ -29,7 +29,7 @@ def _free_port() -> int:
 
 def _answers(url: str) -> bool:
     try:
-        return httpx.get(f"{url}/healthz", timeout=5).status_code == 200
+        return httpx.get(f"{url}/healthz", timeout=30).status_code == 200
     except httpx.HTTPError:
         return False
 

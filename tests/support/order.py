@@ -3,11 +3,17 @@
 
 Each run records every test's time in pytest's cache (``.pytest_cache``); the next run
 starts those that took ``LONG_S`` or more first, the slowest first, and with them the
-tests marked ``slow`` that no run has measured yet (a fresh clone). The rest keep their
-order, so module-wide fixtures are still built once per worker.
+tests marked ``slow`` that no run has measured yet. A fresh clone (CI) has no cache: it
+takes the long tests' times from ``tests/long_tests.json`` (checked in; written from a
+cache by ``python tests/support/order.py``). The rest keep their order, so module-wide
+fixtures are still built once per worker.
 """
 
 from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +24,16 @@ LONG_S = 5.0
 """A test that took this long is started early (the slowest first)."""
 UNMEASURED_SLOW_S = 30.0
 """A test marked ``slow`` that no earlier run measured is taken to take this long."""
+RECORDED = Path(__file__).resolve().parents[1] / "long_tests.json"
+"""The long tests' times of a recorded run, for a checkout whose cache has none."""
+
+
+def recorded() -> dict[str, float]:
+    """``RECORDED``'s times by test id (none if the file is missing)."""
+    if not RECORDED.exists():
+        return {}
+    found: dict[str, float] = json.loads(RECORDED.read_text())
+    return found
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -29,7 +45,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     instead of one long test ending the run alone. Every xdist worker reads the same
     cache, so all collect the same order (xdist requires it)."""
     cache = getattr(config, "cache", None)
-    known: dict[str, float] = cache.get(DURATIONS, {}) if cache is not None else {}
+    measured: dict[str, float] = cache.get(DURATIONS, {}) if cache is not None else {}
+    known = {**recorded(), **measured}
 
     def expected(item: pytest.Item) -> float:
         took = known.get(item.nodeid)
@@ -79,3 +96,16 @@ class _Recorder:
             return  # an xdist worker: the controlling process records
         known: dict[str, float] = cache.get(DURATIONS, {})
         cache.set(DURATIONS, {**known, **{k: round(v, 2) for k, v in self.took.items()}})
+
+
+def write_recorded(cache_dir: Path) -> int:
+    """Write ``RECORDED`` from the durations in ``cache_dir`` (a ``.pytest_cache``): the
+    tests that took ``LONG_S`` or more, by id; how many."""
+    took: dict[str, float] = json.loads((cache_dir / "v" / DURATIONS).read_text())
+    long = {k: v for k, v in sorted(took.items()) if v >= LONG_S}
+    RECORDED.write_text(json.dumps(long, indent=0, sort_keys=True) + "\n")
+    return len(long)
+
+
+if __name__ == "__main__":  # python tests/support/order.py [.pytest_cache]
+    print(write_recorded(Path(sys.argv[1] if len(sys.argv) > 1 else ".pytest_cache")))

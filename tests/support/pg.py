@@ -157,6 +157,13 @@ def sqlite_copy(template: Path, path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh SQLite database at head, ``tmp_path / "nacc.db"``: a copy of the template
+    (for tests that start an app or a server and do not test the migration itself)."""
+    return sqlite_copy(sqlite_template, tmp_path / "nacc.db")
+
+
 def migrated_database(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest, name: str = "nacc.db"
 ) -> Iterator[str]:

@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from support import order
+
 SUITE = """
 import pytest
 
@@ -58,6 +60,38 @@ def test_the_long_tests_go_first_the_slowest_first(pytester: pytest.Pytester) ->
     assert _order(pytester) == [
         "test_longer", "test_long", "test_short", "test_slow_unmeasured", "test_also_short"
     ]  # fmt: skip
+
+
+def test_a_fresh_clone_takes_the_long_tests_from_the_recorded_file(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeini("[pytest]\nmarkers = slow: long\n")
+    pytester.makepyfile(test_suite=SUITE)
+    (pytester.path / "long.json").write_text(json.dumps({"test_suite.py::test_longer": 9.0}))
+    monkeypatch.setattr(order, "RECORDED", pytester.path / "long.json")
+    assert _order(pytester) == [  # no cache: the recorded time counts
+        "test_slow_unmeasured", "test_longer", "test_short", "test_long", "test_also_short"
+    ]  # fmt: skip
+    cache = pytester.path / ".pytest_cache" / "v" / "nacc"
+    cache.mkdir(parents=True)
+    (cache / "durations").write_text(json.dumps({"test_suite.py::test_longer": 0.1}))
+    assert _order(pytester)[1:] == [  # this checkout's own run counts over the recorded
+        "test_short", "test_long", "test_longer", "test_also_short"
+    ]  # fmt: skip
+    (pytester.path / "long.json").unlink()
+    assert _order(pytester)[0] == "test_slow_unmeasured"  # no file: as before
+
+
+def test_the_recorded_file_keeps_the_long_tests_of_a_cache(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = pytester.path / ".pytest_cache"
+    (cache / "v" / "nacc").mkdir(parents=True)
+    took = {"a.py::test_x": 0.2, "a.py::test_y": order.LONG_S, "b.py::test_z": 31.5}
+    (cache / "v" / "nacc" / "durations").write_text(json.dumps(took))
+    monkeypatch.setattr(order, "RECORDED", pytester.path / "long.json")
+    assert order.write_recorded(cache) == 2
+    assert order.recorded() == {"a.py::test_y": order.LONG_S, "b.py::test_z": 31.5}
 
 
 def test_a_run_records_its_times_and_keeps_the_others(pytester: pytest.Pytester) -> None:

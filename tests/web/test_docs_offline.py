@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from nacc.bootstrap import Settings, build_app
 
 
-def test_docs_load_only_local_files(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'n.db'}", workdir=tmp_path / "j",
+def test_docs_load_only_local_files(tmp_path: Path, sqlite_url: str) -> None:
+    settings = Settings(database_url=sqlite_url, workdir=tmp_path / "j",
                         devices={"H100-SXM": 1})  # fmt: skip
     app, svc = build_app(settings, live=False)
     try:

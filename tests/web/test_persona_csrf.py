@@ -17,8 +17,8 @@ from web.world import fund
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[tuple[TestClient, Cast, str]]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'n.db'}", workdir=tmp_path / "j",
+def site(tmp_path: Path, sqlite_url: str) -> Iterator[tuple[TestClient, Cast, str]]:
+    settings = Settings(database_url=sqlite_url, workdir=tmp_path / "j",
                         devices={"H100-SXM": 1})  # fmt: skip
     app, svc = build_app(settings, live=False)
     app.state.web_sessions = Sessions(b"csrf-test-secret", 3600.0)

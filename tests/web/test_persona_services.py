@@ -26,8 +26,8 @@ from web.world import fund
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[tuple[Services, Cast, int]]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'n.db'}", workdir=tmp_path / "j",
+def world(tmp_path: Path, sqlite_url: str) -> Iterator[tuple[Services, Cast, int]]:
+    settings = Settings(database_url=sqlite_url, workdir=tmp_path / "j",
                         devices={"H100-SXM": 2})  # fmt: skip
     _, svc = build_app(settings, live=False)
     project_id, _ = fund(svc)

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from nacc.web import text
+from support import calls
 from web.world import LIFETIME_S, Portal
 
 LOCALES = {"ko": "ko-KR", "en": "en-US"}
@@ -103,7 +103,7 @@ def test_forms_without_their_csrf_token_are_refused(browser: Any, portal: Portal
     url = f"{portal.url}/portal/projects/{portal.project_id}/jobs"
     job = {"command": "echo forged", "accelerators": "1", "job_class": "fine-tuning",
            "time_limit_s": "60", "accelerator_types": ""}  # fmt: skip
-    with httpx.Client(cookies={"nacc_session": session}) as client:
+    with calls.client(cookies={"nacc_session": session}) as client:
         for csrf in ({}, {"csrf": "0" * 64}):
             answer = client.post(url, data=job | csrf)
             assert answer.status_code == 403, answer.text

@@ -21,8 +21,8 @@ Site = tuple[TestClient, Cast, str, Programs]
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'n.db'}", workdir=tmp_path / "j",
+def site(tmp_path: Path, sqlite_url: str) -> Iterator[Site]:
+    settings = Settings(database_url=sqlite_url, workdir=tmp_path / "j",
                         devices={"H100-SXM": 2})  # fmt: skip
     app, svc = build_app(settings, live=False)
     app.state.web_sessions = Sessions(b"csrf-test-secret", 3600.0)

@@ -67,7 +67,7 @@ def submit_job(api: Api, token: str, project: int, **body: Any) -> Any:
     return api.client.post(f"/projects/{project}/jobs", json=body, headers=api.as_(token))
 
 
-def wait_job(api: Api, token: str, job_id: str, states: set[str], timeout: float = 30) -> Any:
+def wait_job(api: Api, token: str, job_id: str, states: set[str], timeout: float = 120) -> Any:
     """The job as the API shows it, once in one of ``states``; at the deadline an
     ``AssertionError`` with the job as last seen."""
     last: dict[str, Any] = {}

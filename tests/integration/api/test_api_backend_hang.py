@@ -35,12 +35,14 @@ def _scenario(tmp_path: Path, url: str) -> Path:
 
 
 @pytest.fixture
-def hanging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Api, FaultProxy]]:
+def hanging(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Api, FaultProxy]]:
     monkeypatch.setenv("SLURM_JWT", "unused")  # no scontrol here: the socket never reads it
     with fault_proxy() as never:
         never.mode = "empty"  # it answered while the service started (recovery asks it)
         url = f"slurm://127.0.0.1:{never.port}?attempts=1&timeout=600"
-        settings = Settings(database_url=f"sqlite:///{tmp_path / 'nacc.db'}",
+        settings = Settings(database_url=sqlite_url,
                             workdir=tmp_path / "jobs", scenario=_scenario(tmp_path, url),
                             devices_per_pool=2, policy="fifo", tick_s=0.1, meter_s=0.5,
                             backend_down_s=1.0)  # fmt: skip

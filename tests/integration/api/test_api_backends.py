@@ -39,9 +39,9 @@ def _scenario(tmp_path: Path, backends: list[str | None]) -> Path:
 
 
 @pytest.fixture
-def two_backends(tmp_path: Path) -> Iterator[tuple[Api, Path, Path]]:
+def two_backends(tmp_path: Path, sqlite_url: str) -> Iterator[tuple[Api, Path, Path]]:
     a, b = tmp_path / "backend-a", tmp_path / "backend-b"
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'nacc.db'}",
+    settings = Settings(database_url=sqlite_url,
                         workdir=tmp_path / "jobs", scenario=_scenario(tmp_path, [f"local://{a}",
                         f"local://{b}"]), devices_per_pool=2, tick_s=0.1, meter_s=0.5)  # fmt: skip
     with live_app(settings) as api:

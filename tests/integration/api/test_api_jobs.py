@@ -233,7 +233,7 @@ def test_a_job_that_committed_late_is_still_run(
         late = repos_jobs.NewJob("j-late", f.project_id, pi_id, "true", 1, "inference",
                                  time_limit_s=60)  # fmt: skip
         repos_jobs.create_job(s, late, live_api.svc.clock() - timedelta(seconds=60))
-    assert _wait(live_api, f.pi, "j-late", {"completed"}, timeout=15)["state"] == "completed"
+    assert _wait(live_api, f.pi, "j-late", {"completed"})["state"] == "completed"
 
 
 def test_pending_job_says_why_and_when(live_api: Api) -> None:

@@ -29,10 +29,10 @@ def _scenario(tmp_path: Path, url: str) -> Path:
 
 
 @pytest.fixture
-def down_k8s(tmp_path: Path) -> Iterator[tuple[Api, FakeKube]]:
+def down_k8s(tmp_path: Path, sqlite_url: str) -> Iterator[tuple[Api, FakeKube]]:
     with fake_kube(tmp_path) as kube:
         url = f"k8s://fake?kubeconfig={kube.kubeconfig}&timeout=2"
-        settings = Settings(database_url=f"sqlite:///{tmp_path / 'nacc.db'}",
+        settings = Settings(database_url=sqlite_url,
                             workdir=tmp_path / "jobs", scenario=_scenario(tmp_path, url),
                             tick_s=0.1, meter_s=0.5, backend_down_s=1.0)  # fmt: skip
         with live_app(settings) as api:

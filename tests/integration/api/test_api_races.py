@@ -13,6 +13,7 @@ import httpx
 from jobsetup import funded_project
 
 from fuzz.server import serve
+from support import calls
 
 RACERS, FITS = 50, 7
 BODY = {"command": "true", "accelerators": 1, "job_class": "fine-tuning", "time_limit_s": 3600}
@@ -22,9 +23,9 @@ def test_racing_submissions_never_overspend(db_url: str, tmp_path: Path) -> None
     with serve(db_url, tmp_path) as (url, svc):
         probe = funded_project(svc, Decimal(1000), "Probe Uni", "probe")
         auth = {"Authorization": f"Bearer {probe.pi}"}
-        r = httpx.post(f"{url}/projects/{probe.project_id}/jobs", json=BODY, headers=auth)
+        r = calls.post(f"{url}/projects/{probe.project_id}/jobs", json=BODY, headers=auth)
         assert r.status_code == 201, r.text
-        held = httpx.get(f"{url}/projects/{probe.project_id}/balance", headers=auth).json()
+        held = calls.get(f"{url}/projects/{probe.project_id}/balance", headers=auth).json()
         one = Decimal(held["committed_credits"])  # what one such job holds
         assert one > 0
         f = funded_project(svc, one * FITS + one / 2)  # 7.5 jobs' worth
@@ -42,8 +43,8 @@ def test_racing_submissions_never_overspend(db_url: str, tmp_path: Path) -> None
             codes = list(pool.map(submit, range(RACERS)))
         assert sorted(set(codes)) == [201, 402], codes
         assert codes.count(201) == FITS
-        balance = httpx.get(f"{url}/projects/{f.project_id}/balance", headers=auth).json()
+        balance = calls.get(f"{url}/projects/{f.project_id}/balance", headers=auth).json()
         assert Decimal(balance["committed_credits"]) == one * FITS
         assert Decimal(balance["committed_credits"]) <= Decimal(balance["balance"])
-        jobs = httpx.get(f"{url}/projects/{f.project_id}/jobs?limit=500", headers=auth).json()
+        jobs = calls.get(f"{url}/projects/{f.project_id}/jobs?limit=500", headers=auth).json()
         assert len(jobs["items"]) == FITS  # the refused left nothing behind

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from jobsetup import funded_project
 from test_crash_safety import _port, _start, _wait
@@ -26,6 +25,7 @@ from test_crash_safety import _port, _start, _wait
 from nacc.adapters.store import repos_jobs, repos_ledger
 from nacc.bootstrap import Settings, build_services
 from nacc.service.reports import verify_ledger
+from support import calls
 from support.fleets import write_fleet
 from support.slurm_lab import Lab
 from support.waiting import wait_until
@@ -90,7 +90,7 @@ def test_sigkill_with_jobs_in_slurm_then_restart_settles_each_once(
         ids: dict[str, str] = {}
         for name, cmd in {"A": GATE, "B": GATE, "C": "sleep 300"}.items():
             body = {"command": cmd, "accelerators": 1, "job_class": "fine-tuning"}
-            r = httpx.post(f"{base}/projects/{f.project_id}/jobs", json=body, headers=auth)
+            r = calls.post(f"{base}/projects/{f.project_id}/jobs", json=body, headers=auth)
             assert r.status_code == 201, r.text
             ids[name] = r.json()["id"]
         for job in ids.values():

@@ -33,7 +33,7 @@ def _serve(tmp_path: Path, env: dict[str, str]) -> tuple[str, str]:
 
         def beat() -> str | None:
             try:
-                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
             except httpx.HTTPError:
                 return None
             return text if "nacc_backend_up{" in text else None

@@ -17,8 +17,8 @@ from nacc.cli.main import app
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    url = f"sqlite:///{tmp_path / 'nacc.db'}"
+def served(tmp_path: Path, sqlite_url: str) -> Iterator[Served]:
+    url = sqlite_url
     port = _port()
     s = Served(f"http://127.0.0.1:{port}", tmp_path, {}, {})
     _world(url, s)

@@ -25,8 +25,8 @@ SECRET = "kim-webhook-secret-42"
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Served, Mailbox, Hooks]]:
-    url = f"sqlite:///{tmp_path / 'nacc.db'}"
+def served(tmp_path: Path, sqlite_url: str) -> Iterator[tuple[Served, Mailbox, Hooks]]:
+    url = sqlite_url
     port = _port()
     s = Served(f"http://127.0.0.1:{port}", tmp_path, {}, {})
     _world(url, s)

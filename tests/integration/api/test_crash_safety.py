@@ -30,6 +30,7 @@ from jobsetup import funded_project
 from nacc.adapters.store import repos_ledger
 from nacc.bootstrap import Settings, build_services
 from nacc.service.reports import verify_ledger
+from support import calls
 from support.waiting import wait_until
 
 NACC = str(Path(sys.executable).parent / "nacc")
@@ -48,8 +49,11 @@ busy cores ``nacc serve`` took over 30 s to import and start while other suites 
 
 
 def _healthy(port: int) -> bool:
+    """A poll: a server not yet listening refuses at once; one that listens but is slow
+    to answer gets 30 s (with 5 s, a server whose log said "serving on" missed every
+    poll for 120 s at load average 25-30)."""
     try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=30).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -70,7 +74,7 @@ def _wait(url: str, token: str, job: str, states: set[str], timeout: float = 120
     auth = {"Authorization": f"Bearer {token}"}
 
     def reached() -> Any:
-        got = httpx.get(f"{url}/jobs/{job}", headers=auth).json()
+        got = calls.get(f"{url}/jobs/{job}", headers=auth).json()
         return got if got["state"] in states else None
 
     return wait_until(reached, timeout, f"job {job} in {sorted(states)}", every=0.2)
@@ -100,7 +104,7 @@ def _submit_all(url: str, auth: dict[str, str], project: int) -> dict[str, str]:
             "job_class": "fine-tuning",
             "time_limit_s": D_LIMIT_S if name == "D" else 120,  # D overruns in the outage
         }
-        r = httpx.post(f"{url}/projects/{project}/jobs", json=body, headers=auth)
+        r = calls.post(f"{url}/projects/{project}/jobs", json=body, headers=auth)
         assert r.status_code == 201, r.text
         ids[name] = r.json()["id"]
     return ids

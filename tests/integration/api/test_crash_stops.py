@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psutil
 import pytest
 import sqlalchemy as sa
@@ -28,6 +27,7 @@ from test_crash_safety import GATE, _port, _start, _wait
 from nacc.adapters.store import repos_ledger
 from nacc.bootstrap import Settings, build_services
 from nacc.service.reports import verify_ledger
+from support import calls
 from support.waiting import wait_until
 
 # a real server whose scheduler process is killed; in `make faults`, not `make test`: it
@@ -97,13 +97,13 @@ def test_stops_not_recorded_before_a_crash_come_back_cancelled_and_timed_out(
         for name, cmd, limit in (("E", HOLDS_ITS_STOP, 120), ("F", GATE, F_LIMIT_S)):
             body = {"command": cmd, "accelerators": 1, "job_class": "fine-tuning",
                     "time_limit_s": limit}  # fmt: skip
-            r = httpx.post(f"{url}/projects/{f.project_id}/jobs", json=body, headers=auth)
+            r = calls.post(f"{url}/projects/{f.project_id}/jobs", json=body, headers=auth)
             assert r.status_code == 201, r.text
             ids[name] = r.json()["id"]
         running = {n: _wait(url, f.pi, job, {"running"}) for n, job in ids.items()}
         scheduler = _scheduler(server)
         scheduler.suspend()  # the cancel and F's limit both wait for the same step
-        r = httpx.post(f"{url}/jobs/{ids['E']}/cancel", headers=auth)
+        r = calls.post(f"{url}/jobs/{ids['E']}/cancel", headers=auth)
         assert r.status_code == 202, r.text
         f_start = datetime.fromisoformat(running["F"]["started_at"]).timestamp()
         wait_until(lambda: time.time() > f_start + F_LIMIT_S + 0.5, 30, "F's limit")
@@ -111,7 +111,7 @@ def test_stops_not_recorded_before_a_crash_come_back_cancelled_and_timed_out(
         wait_until(lambda: (work / ids["E"] / "work" / "termed").exists(), 60, "E's SIGTERM")
         scheduler.suspend()  # inside E's stop: its reads are done, its write not begun
         for job in ids.values():
-            got = httpx.get(f"{url}/jobs/{job}", headers=auth).json()
+            got = calls.get(f"{url}/jobs/{job}", headers=auth).json()
             slow = "the step wrote before the test held the lock (slower than the grace)"
             assert got["state"] == "running", (slow, got)
         with _write_lock(db_url):
@@ -121,7 +121,7 @@ def test_stops_not_recorded_before_a_crash_come_back_cancelled_and_timed_out(
             scheduler.send_signal(signal.SIGKILL)  # before the stops reach the database
             scheduler.wait(30)
         for job in ids.values():  # never written: still recorded as running
-            assert httpx.get(f"{url}/jobs/{job}", headers=auth).json()["state"] == "running"
+            assert calls.get(f"{url}/jobs/{job}", headers=auth).json()["state"] == "running"
         # the server starts its scheduler again; it recovers from what the jobs left
         e = _wait(url, f.pi, ids["E"], {"cancelled", "failed", "completed"}, timeout=90)
         g = _wait(url, f.pi, ids["F"], {"cancelled", "failed", "completed"}, timeout=90)

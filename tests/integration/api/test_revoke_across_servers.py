@@ -10,11 +10,11 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from test_crash_safety import _port, _start
 
 from nacc.bootstrap import Settings, build_services, first_operator
+from support import calls
 
 pytestmark = pytest.mark.slow  # two real servers
 
@@ -53,26 +53,26 @@ def test_a_revocation_through_one_server_counts_at_once_in_the_other(
     servers: tuple[str, str, str],
 ) -> None:
     one, two, ops = servers
-    made = httpx.post(f"{one}/users", json={"name": "Kim", "email": "kim@two.example",
+    made = calls.post(f"{one}/users", json={"name": "Kim", "email": "kim@two.example",
                       "roles": [{"role": "operator", "scope": ""}]}, headers=_as(ops))  # fmt: skip
     assert made.status_code == 201, made.text
     uid = made.json()["id"]
     tokens = []
     for label in ("a", "b"):
-        r = httpx.post(f"{one}/users/{uid}/tokens", json={"label": label}, headers=_as(ops))
+        r = calls.post(f"{one}/users/{uid}/tokens", json={"label": label}, headers=_as(ops))
         assert r.status_code == 201, r.text
         tokens.append((r.json()["id"], r.json()["token"]))
     (first_id, first), (_, second) = tokens
     # the role: server two remembers Kim as an operator, server one takes the role away
-    assert httpx.get(f"{two}/users", headers=_as(second)).status_code == 200
-    gone = httpx.delete(f"{one}/users/{uid}/roles/operator", headers=_as(ops))
+    assert calls.get(f"{two}/users", headers=_as(second)).status_code == 200
+    gone = calls.delete(f"{one}/users/{uid}/roles/operator", headers=_as(ops))
     assert gone.status_code == 204, gone.text
-    refused = httpx.get(f"{two}/users", headers=_as(second))
+    refused = calls.get(f"{two}/users", headers=_as(second))
     assert refused.status_code == 403 and refused.json()["code"] == "role_required"
     # the token: server two remembers it, server one revokes it
-    assert httpx.get(f"{two}/me", headers=_as(first)).status_code == 200
-    gone = httpx.delete(f"{one}/tokens/{first_id}", headers=_as(ops))
+    assert calls.get(f"{two}/me", headers=_as(first)).status_code == 200
+    gone = calls.delete(f"{one}/tokens/{first_id}", headers=_as(ops))
     assert gone.status_code == 204, gone.text
-    after = httpx.get(f"{two}/me", headers=_as(first))
+    after = calls.get(f"{two}/me", headers=_as(first))
     assert after.status_code == 401 and after.json()["code"] == "token_invalid"
-    assert httpx.get(f"{two}/me", headers=_as(second)).status_code == 200  # only that one
+    assert calls.get(f"{two}/me", headers=_as(second)).status_code == 200  # only that one

@@ -9,7 +9,6 @@ import signal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from test_crash_safety import _port, _start
@@ -17,6 +16,7 @@ from test_crash_safety import _port, _start
 from nacc.adapters.store import make_engine
 from nacc.adapters.store.engine import database_lock, lock_key
 from nacc.bootstrap import Settings, build_services, first_operator
+from support import calls
 from support.waiting import wait_until
 
 pytestmark = pytest.mark.slow  # two real servers on one database
@@ -36,8 +36,7 @@ def _operator(db_url: str) -> None:
 def _health(port: int) -> Any:
     """The operators' health details (pid and host are not public)."""
     headers = {"Authorization": f"Bearer {next(iter(TOKEN.values()))}"}
-    return httpx.get(f"http://127.0.0.1:{port}/healthz/details", headers=headers,
-                     timeout=2).json()  # fmt: skip
+    return calls.get(f"http://127.0.0.1:{port}/healthz/details", headers=headers).json()
 
 
 def _until(check: Any, timeout: float = 120) -> Any:  # bounds a failing run only
