@@ -6,7 +6,7 @@ in the CLI's language, exit 2."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -106,7 +106,10 @@ def leaderboard(
     if as_json:
         console.print_json(data=board)
         return
-    state = "closed" if board["closed"] else "open"
+    starts = datetime.fromisoformat(board["phase_starts_at"])
+    state = (
+        "closed" if board["closed"] else "open" if starts <= datetime.now(UTC) else "not started"
+    )
     table = Table(title=f"{board['title']} · {board['phase']} ({state}, {board['split']} "
                         f"scores, {board['primary_metric']} {board['direction']})")  # fmt: skip
     for column in ("rank", "team", "entry", board["primary_metric"], "submitted"):
