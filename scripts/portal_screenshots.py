@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _review(portal: Portal, c: Cast) -> None:
     """One review, so the officer's page shows a score."""
-    from nacc.service import awards
+    from nacc.service import reviews
     from nacc.service.auth import Principal
 
     svc = portal.svc
@@ -141,7 +141,7 @@ def _review(portal: Portal, c: Cast) -> None:
         user = uow.people.get_user(c.reviewer_id)
         assert user is not None
     who = Principal(c.reviewer_id, user.name, user.organisation_id, roles)
-    awards.submit_review(svc, who, c.proposals[0], {"novelty": 8, "feasibility": 7}, "solid")
+    reviews.submit_review(svc, who, c.proposals[0], {"novelty": 8, "feasibility": 7}, "solid")
 
 
 def _programs(portal: Portal, c: Cast, tmp: Path, fleet: dict[str, int]) -> Programs:

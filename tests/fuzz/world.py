@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from nacc.ports.store_people import CallSpec
-from nacc.service import awards, demo, programs
+from nacc.service import demo, programs, reviews
 from nacc.service.auth import Principal
 from nacc.service.context import Services
 
@@ -53,7 +53,7 @@ def seed_world(svc: Services) -> dict[str, str | None]:
         eligible_org_kinds=[], sector_tags=["general-research"],
     )  # fmt: skip
     call = programs.open_call(svc, who, 1, spec)
-    awards.assign_reviewer(svc, who, call.id, reviewer_id)
+    reviews.assign_reviewer(svc, who, call.id, reviewer_id)
     return {
         "operator": by_email["ops@nacc.example"],
         "program_officer": by_email["officer@nipa.example"],

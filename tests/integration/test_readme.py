@@ -60,7 +60,7 @@ class Demo:
                                       self.log.read_text()))  # fmt: skip
 
     def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # seeding the demo; minutes on a loaded machine
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.log.read_text()
             try:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from nacc.ports.store_people import CallSpec, ProposalSpec
-from nacc.service import awards, programs
+from nacc.service import programs, reviews
 from nacc.service.auth import Principal
 from nacc.service.context import Services
 
@@ -76,6 +76,6 @@ def cast(svc: Services) -> Cast:
                                          (rebel.id, ap_id, "NPU 포팅", 500)):  # fmt: skip
             spec = ProposalSpec(org, user, title, "요약 " + title, Decimal(amount), ["fine-tuning"])
             ids.append(uow.programs.create_proposal(closed.id, spec, now - 5 * day).id)
-    awards.assign_reviewer(svc, po, closed.id, rv_id)
+    reviews.assign_reviewer(svc, po, closed.id, rv_id)
     return Cast(operator, officer, reviewer, rv_id, rv2_id, opened.id, closed.id,
                 (ids[0], ids[1]))  # fmt: skip

@@ -158,6 +158,7 @@ class BoardOut(BaseModel):
     name: str
     title: str
     phase: str
+    phase_starts_at: datetime
     phase_ends_at: datetime
     closed: bool
     split: str = Field(description="public while the phase is open; private after")

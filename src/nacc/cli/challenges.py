@@ -6,7 +6,7 @@ in the CLI's language, exit 2."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -52,7 +52,9 @@ def read_file(path: Path) -> dict[str, Any]:
 
 
 @challenge_app.command("create")
-def create(file: Annotated[Path, typer.Argument(help="challenge YAML or JSON")]) -> None:
+def create(
+    file: Annotated[Path, typer.Argument(help="challenge YAML or JSON")], as_json: JsonOpt = True
+) -> None:
     """Create a challenge (officers of its program); prints it as JSON."""
     console.print_json(data=_call("POST", "/challenges", read_file(file)))
 
@@ -61,6 +63,7 @@ def create(file: Annotated[Path, typer.Argument(help="challenge YAML or JSON")])
 def edit(
     challenge: Annotated[int, typer.Argument(help="challenge id")],
     file: Annotated[Path, typer.Argument(help="the settings, as for create")],
+    as_json: JsonOpt = True,
 ) -> None:
     """Replace a challenge's settings (name, program and budget stay)."""
     body = {k: v for k, v in read_file(file).items()
@@ -73,6 +76,7 @@ def submit(
     challenge: Annotated[int, typer.Argument(help="challenge id")],
     project: Annotated[int, typer.Option("--project", help="your team's project id")],
     model: Annotated[str, typer.Option("--model", help="model or checkpoint reference")],
+    as_json: JsonOpt = True,
 ) -> None:
     """Submit an entry; prints it as JSON (over quota: when the quota resets)."""
     body = {"project_id": project, "model_ref": model}
@@ -83,6 +87,7 @@ def submit(
 def entries(
     challenge: Annotated[int, typer.Argument(help="challenge id")],
     project: Annotated[int | None, typer.Option("--project", help="a team's entries")] = None,
+    as_json: JsonOpt = True,
 ) -> None:
     """A team's entries (or, for officers, every entry) as JSON."""
     params = {"project_id": project} if project is not None else None
@@ -101,7 +106,10 @@ def leaderboard(
     if as_json:
         console.print_json(data=board)
         return
-    state = "closed" if board["closed"] else "open"
+    starts = datetime.fromisoformat(board["phase_starts_at"])
+    state = (
+        "closed" if board["closed"] else "open" if starts <= datetime.now(UTC) else "not started"
+    )
     table = Table(title=f"{board['title']} · {board['phase']} ({state}, {board['split']} "
                         f"scores, {board['primary_metric']} {board['direction']})")  # fmt: skip
     for column in ("rank", "team", "entry", board["primary_metric"], "submitted"):

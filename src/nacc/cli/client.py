@@ -123,6 +123,7 @@ def _problem_text(r: httpx.Response) -> str:
 def login(
     url: Annotated[str, typer.Option("--url")] = "http://127.0.0.1:8000",
     token: Annotated[str, typer.Option("--token", prompt=True, hide_input=True)] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="print GET /me's JSON")] = False,
 ) -> None:
     """Store the server URL and your API token, after checking them with /me."""
     token = token.strip()
@@ -140,6 +141,9 @@ def login(
     path.write_text(json.dumps({"url": url, "token": token}))
     path.chmod(0o600)
     me = r.json()
+    if as_json:
+        emit(me)
+        return
     console.print(words.say(language(), "login.done", url=url, name=me["name"],
                             email=me["email"]), markup=False)  # fmt: skip
 
@@ -247,7 +251,8 @@ def submit(
             fail("error.give_or_file", options=options, file=file)
         fail("error.give", options=options)
     assert command is not None
-    base = file.parent if file is not None else Path.cwd()
+    # a job file's workdir is read from the file's folder, --workdir from the current one
+    base = file.parent if file is not None and workdir is None else Path.cwd()
     chosen = workdir if workdir is not None else spec.workdir
     if chosen:
         chosen = str((base / Path(chosen).expanduser()).resolve())
@@ -296,36 +301,6 @@ def jobs(project: Project, limit: int = 50, offset: int = 0, as_json: JsonOpt = 
                  "" if j["exit_code"] is None else str(j["exit_code"]), reason_text(j)]  # fmt: skip
         table.add_row(*(Text(cell) for cell in cells))  # text, not Rich markup
     console.print(table)
-
-
-ENDED = frozenset({"completed", "failed", "cancelled", "rejected"})
-
-
-def logs(
-    job: str,
-    tail: int = 65536,
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="until the job ends")] = False,
-) -> None:
-    """Print a job's output byte for byte (no markup, no wrapping); ``-f`` follows it
-    from the start until the job has ended."""
-    if not follow:
-        sys.stdout.write(str(_call("GET", f"/jobs/{job}/logs", params={"tail": tail})))
-        sys.stdout.flush()
-        return
-    offset = 0
-    while True:
-        done = _call("GET", f"/jobs/{job}")["state"] in ENDED  # read before the log
-        while True:
-            r = _response("GET", f"/jobs/{job}/logs", params={"offset": offset, "tail": 1 << 20})
-            sys.stdout.write(r.text)
-            sys.stdout.flush()
-            following = int(r.headers.get("X-Log-Offset", offset))
-            if following == offset:
-                break
-            offset = following
-        if done:
-            return
-        time.sleep(0.5)
 
 
 def cancel(job: str, as_json: JsonOpt = False) -> None:
@@ -380,5 +355,7 @@ def review(
 
 
 def register(app: typer.Typer) -> None:
+    from nacc.cli.joblogs import logs  # it uses this module's calls
+
     for fn in (login, submit, jobs, logs, cancel, balance, calls, proposals, review):
         app.command()(fn)

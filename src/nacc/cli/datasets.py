@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from nacc.cli.client import _call, console, fail
+from nacc.cli.client import JsonOpt, _call, console, fail
 
 dataset_app = typer.Typer(help="datasets: catalog, access requests, decisions",
                           no_args_is_help=True)  # fmt: skip
@@ -38,6 +38,7 @@ def add(
         list[int] | None, typer.Option("--steward", help="user id deciding access (repeat)")
     ] = None,
     description: Annotated[str, typer.Option("--description")] = "",
+    as_json: JsonOpt = True,
 ) -> None:  # fmt: skip
     """Register a dataset; prints it as JSON."""
     body = {"name": name, "owner_org_id": owner, "size_bytes": size, "licence": licence,
@@ -47,13 +48,15 @@ def add(
 
 
 @dataset_app.command("list")
-def listed() -> None:
+def listed(as_json: JsonOpt = True) -> None:
     """The catalog by name, as JSON."""
     console.print_json(data=_call("GET", "/datasets"))
 
 
 @dataset_app.command("show")
-def show(name: Annotated[str, typer.Argument(help="dataset name")]) -> None:
+def show(
+    name: Annotated[str, typer.Argument(help="dataset name")], as_json: JsonOpt = True
+) -> None:
     console.print_json(data=_call("GET", f"/datasets/{name}"))
 
 
@@ -62,6 +65,7 @@ def request(
     name: Annotated[str, typer.Argument(help="dataset name")],
     project: Annotated[int, typer.Option("--project", help="project id")],
     purpose: Annotated[str, typer.Option("--purpose")] = "",
+    as_json: JsonOpt = True,
 ) -> None:
     """Ask for a project's access to a dataset."""
     body = {"project_id": project, "purpose": purpose}
@@ -69,7 +73,9 @@ def request(
 
 
 @dataset_app.command("requests")
-def requests(name: Annotated[str, typer.Argument(help="dataset name")]) -> None:
+def requests(
+    name: Annotated[str, typer.Argument(help="dataset name")], as_json: JsonOpt = True
+) -> None:
     """Access requests for a dataset (stewards: all; others: their projects')."""
     console.print_json(data=_call("GET", f"/datasets/{name}/access"))
 
@@ -78,6 +84,7 @@ def requests(name: Annotated[str, typer.Argument(help="dataset name")]) -> None:
 def approve(
     name: Annotated[str, typer.Argument(help="dataset name")],
     request_id: Annotated[int, typer.Argument(help="request id (nacc dataset requests)")],
+    as_json: JsonOpt = True,
 ) -> None:
     console.print_json(data=_call("POST", f"/datasets/{name}/access/{request_id}/approve"))
 
@@ -87,6 +94,7 @@ def refuse(
     name: Annotated[str, typer.Argument(help="dataset name")],
     request_id: Annotated[int, typer.Argument(help="request id (nacc dataset requests)")],
     reason: Annotated[str, typer.Option("--reason", help="why (required)")],
+    as_json: JsonOpt = True,
 ) -> None:
     body = {"reason": reason}
     console.print_json(data=_call("POST", f"/datasets/{name}/access/{request_id}/refuse", body))
@@ -97,6 +105,7 @@ def revoke(
     name: Annotated[str, typer.Argument(help="dataset name")],
     request_id: Annotated[int, typer.Argument(help="an approved request (nacc dataset requests)")],
     reason: Annotated[str, typer.Option("--reason", help="why (required)")],
+    as_json: JsonOpt = True,
 ) -> None:
     """Withdraw an approval: the project's new jobs naming the dataset are refused."""
     body = {"reason": reason}

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from nacc.cli.client import _call, console
+from nacc.cli.client import JsonOpt, _call, console
 
 notify_app = typer.Typer(help="notices: preferences, a test, the sweep, overdue reports",
                          no_args_is_help=True)  # fmt: skip
@@ -26,6 +26,7 @@ def prefs(
     email: Annotated[str | None, typer.Option("--email", help="'' = the account's")] = None,
     webhook: Annotated[str | None, typer.Option("--webhook", help="URL; '' removes it")] = None,
     secret: Annotated[str | None, typer.Option("--secret", help="webhook secret (16+)")] = None,
+    as_json: JsonOpt = True,
 ) -> None:  # fmt: skip
     """Show your preferences, or change those given."""
     body: dict[str, Any] = {k: v for k, v in {
@@ -36,25 +37,27 @@ def prefs(
 
 
 @notify_app.command("test")
-def test() -> None:
+def test(as_json: JsonOpt = True) -> None:
     """Send yourself a test notice on each of your channels now."""
     console.print_json(data=_call("POST", "/me/notify/test"))
 
 
 @notify_app.command("notices")
-def notices(limit: Annotated[int, typer.Option("--limit")] = 20) -> None:
+def notices(limit: Annotated[int, typer.Option("--limit")] = 20, as_json: JsonOpt = True) -> None:
     """Your latest notices with their delivery state."""
     console.print_json(data=_call("GET", "/me/notices", params={"limit": limit}))
 
 
 @notify_app.command("sweep")
-def sweep() -> None:
+def sweep(as_json: JsonOpt = True) -> None:
     """(operators) Detect events, return expired credits and deliver the outbox now."""
     console.print_json(data=_call("POST", "/notify/sweep"))
 
 
 @notify_app.command("overdue")
-def overdue(program: Annotated[int | None, typer.Option("--program")] = None) -> None:
+def overdue(
+    program: Annotated[int | None, typer.Option("--program")] = None, as_json: JsonOpt = True
+) -> None:
     """(officers) Progress reports past their date and not accepted."""
     params = None if program is None else {"program_id": program}
     console.print_json(data=_call("GET", "/progress-reports/overdue", params=params))
@@ -64,6 +67,7 @@ def overdue(program: Annotated[int | None, typer.Option("--program")] = None) ->
 def accept_report(
     project: Annotated[int, typer.Argument(help="project id")],
     report: Annotated[int, typer.Argument(help="report number (1, 2, 3)")],
+    as_json: JsonOpt = True,
 ) -> None:
     """(officers) Accept a project's progress report."""
     console.print_json(data=_call("POST", f"/projects/{project}/progress-reports/{report}/accept"))

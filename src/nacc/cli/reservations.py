@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from nacc.cli.client import _call, console
+from nacc.cli.client import JsonOpt, _call, console
 
 reservation_app = typer.Typer(help="capacity blocks: book, list, cancel", no_args_is_help=True)
 
@@ -24,6 +24,7 @@ def book(
     accelerator: Annotated[str | None, typer.Option("--accelerator", help="or a type")] = None,
     charge: Annotated[str, typer.Option("--charge", help="capacity | use_plus_idle")] = "capacity",
     idle_fee: Annotated[float, typer.Option("--idle-fee", help="0..1 (use_plus_idle)")] = 0.0,
+    as_json: JsonOpt = True,
 ) -> None:  # fmt: skip
     """Book a block; prints it as JSON."""
     body = {"name": name, "count": count, "start": start, "end": end, "projects": project,
@@ -38,6 +39,7 @@ def book(
 @reservation_app.command("list")
 def listed(
     all_: Annotated[bool, typer.Option("--all", help="cancelled ones too")] = False,
+    as_json: JsonOpt = True,
 ) -> None:
     """Booked blocks by start, as JSON."""
     params = {"include_cancelled": "true"} if all_ else None
@@ -45,7 +47,10 @@ def listed(
 
 
 @reservation_app.command("cancel")
-def cancel(block: Annotated[int, typer.Argument(help="block id (nacc reservation list)")]) -> None:
+def cancel(
+    block: Annotated[int, typer.Argument(help="block id (nacc reservation list)")],
+    as_json: JsonOpt = True,
+) -> None:
     """Cancel a block: its capacity is free for every job again."""
     console.print_json(data=_call("POST", f"/reservations/{block}/cancel"))
 

@@ -1,9 +1,5 @@
-"""Review and award use cases: reviewers and reviews, deciding a call, releasing
-tranches, reading projects and balances.
-
-A reviewer of the call (role ``reviewer`` scoped ``call:<id>``, or global) scores a
-proposal once, inside the review window, unless in conflict of interest (Forbidden,
-with the reason).
+"""Award use cases: deciding a call and releasing tranches. Reviewers and reviews are
+``nacc.service.reviews``; reading projects and balances ``nacc.service.project_views``.
 
 Deciding a call ranks its proposals by mean weighted review score and awards within the
 budget above the minimum score (``nacc.domain.programs.decide``), with the officer's
@@ -22,13 +18,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from nacc.domain import programs as rules
-from nacc.domain.errors import Conflict, InputError, NotFound
+from nacc.domain.errors import Conflict, InputError
 from nacc.domain.notices import Kind
-from nacc.domain.programs import weighted_score
 from nacc.domain.reasons import Reason
 from nacc.i18n import render
 from nacc.ledger.accounts import EntryKind
-from nacc.ledger.accounts import project as project_account
 from nacc.ports.pages import MAX_PAGE
 from nacc.ports.store import UnitOfWork
 from nacc.ports.store_people import (
@@ -41,18 +35,16 @@ from nacc.ports.store_people import (
 )
 from nacc.service import audit, award_ledger, award_life
 from nacc.service.auth import Principal, require
-from nacc.service.context import Services, found
+from nacc.service.context import Services
 from nacc.service.notify_outbox import notify
 from nacc.service.programs import (
     OFFICERS,
     call_account,
     duplicate_is_conflict,
-    find_proposal,
     officer_scope,
-    outside_window,
 )
-from nacc.service.proposal_views import Person, criteria_of, find_call, mean_scores, person
-from nacc.service.teams import check_conflict_of_interest
+from nacc.service.project_views import ProjectDetails, account_of, project_and_call, project_details
+from nacc.service.proposal_views import find_call, mean_scores
 
 DEFAULT_VALIDITY = timedelta(days=365)
 
@@ -85,95 +77,6 @@ class DecisionResult:
         """A rule's decision on a proposal, not yet stored (no project)."""
         return cls(int(d.proposal_id), d.rank, score, d.awarded, d.amount, override,
                    render(d.reason, "en"), None, d.reason)  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    user: Person
-    role: str
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectDetails:
-    id: int
-    name: str
-    proposal_id: int | None
-    valid_from: datetime
-    valid_until: datetime
-    members: list[Member]
-    tranches: list[TrancheView]
-    awarded_credits: Decimal
-    released_credits: Decimal
-    balance: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class BalanceView:
-    project_id: int
-    balance: Decimal
-    overdraft: Decimal
-    released_credits: Decimal
-    awarded_credits: Decimal
-    committed_credits: Decimal  # held by the project's pending and running jobs
-    available_credits: Decimal  # what a new job may cost: balance + overdraft - committed
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewResult:
-    id: int
-    proposal_id: int
-    reviewer_id: int
-    scores: dict[str, float]
-    weighted_score: float
-    comment: str
-    created_at: datetime
-
-
-# --- reviewers and reviews ----------------------------------------------------------------
-
-
-def assign_reviewer(svc: Services, who: Principal, call_id: int, user_id: int) -> bool:
-    """Grant ``reviewer`` scoped ``call:<id>``; True when new, False when already held."""
-    with svc.unit() as uow:
-        call = find_call(uow, call_id)
-        require(who, *OFFICERS, scope=officer_scope(call.program_id))
-        if uow.people.get_user(user_id) is None:
-            raise NotFound("user", user_id)
-        new = uow.people.grant_role(user_id, "reviewer", f"call:{call_id}")
-        audit.record(uow, who, svc.clock(), "reviewer.assign", f"user:{user_id}",
-                     scope=f"call:{call_id}", new=new)  # fmt: skip
-        return new
-
-
-def submit_review(
-    svc: Services, who: Principal, proposal_id: int, scores: Mapping[str, float], comment: str
-) -> ReviewResult:
-    """One review per reviewer and proposal: refused (Forbidden) on a conflict of
-    interest, (Conflict) outside the review window, after the decision, or a second time."""
-    now = svc.clock()
-    with svc.unit() as uow:
-        p = find_proposal(uow, proposal_id)
-        require(who, "reviewer", scope=f"call:{p.call_id}")
-        call = find_call(uow, p.call_id, lock=True)  # serialised with the call's decision
-        check_conflict_of_interest(uow, who, p, call)
-        _check_review_window(uow, call, now)
-        score = weighted_score(criteria_of(call), scores)
-        if uow.programs.review_by(p.id, who.user_id) is not None:
-            raise Conflict(f"{who.name} has already reviewed proposal {p.id}")
-        with duplicate_is_conflict():
-            row = uow.programs.add_review(p.id, who.user_id, scores, comment, now)
-        if p.status == "submitted":
-            uow.programs.set_proposal_status(p.id, "under_review")
-        audit.record(uow, who, now, "review.submit", f"proposal:{p.id}", score=score)
-        return ReviewResult(row.id, p.id, who.user_id, dict(row.scores), score, comment, now)
-
-
-def _check_review_window(uow: UnitOfWork, call: CallView, now: datetime) -> None:
-    if uow.programs.decisions_of_call(call.id):
-        raise Conflict(f"call {call.id} is already decided; reviews are closed")
-    if not call.review_opens_at <= now < call.review_closes_at:
-        raise outside_window(f"call {call.id} takes reviews", call.review_opens_at,
-                             call.review_closes_at, now)  # fmt: skip
 
 
 # --- decide -------------------------------------------------------------------------------
@@ -297,14 +200,10 @@ def _award(
     proj = uow.awards.create_project(spec)
     for user_id, role in members.items():
         uow.people.grant_role(user_id, role, f"project:{proj.id}")
-    award_ledger.open_account(uow, _account(proj), "project", proj.overdraft_credits)
+    award_ledger.open_account(uow, account_of(proj), "project", proj.overdraft_credits)
     award_life.schedule_reports(uow, proj)
     _release(uow, proj, uow.awards.tranches_of(proj.id)[0], call.id, now)
     return proj
-
-
-def _account(proj: ProjectTermsView) -> str:
-    return project_account(str(proj.id)).key
 
 
 def _release(
@@ -313,7 +212,7 @@ def _release(
     """Post the tranche from the call's budget to the project (idempotent on its cause)
     and mark it released; True when it was released now."""
     cause = f"award:{proj.proposal_id}:tranche:{t.seq}"
-    legs = [(call_account(call_id), -t.amount), (_account(proj), t.amount)]
+    legs = [(call_account(call_id), -t.amount), (account_of(proj), t.amount)]
     memo = f"tranche {t.seq} of project {proj.id}"
     posted = award_ledger.post(uow, EntryKind.AWARD, cause, now, memo, legs)
     return uow.awards.release_tranche(t.id, now) or posted
@@ -330,7 +229,7 @@ def accept_progress_report(
     changes nothing. Returns the project and whether a tranche was released now."""
     now = svc.clock()
     with svc.unit() as uow:
-        proj, call = _project_and_call(uow, project_id)
+        proj, call = project_and_call(uow, project_id)
         if call is None:
             raise Conflict(f"project {project_id} was not awarded by a call; it has no tranches")
         require(who, *OFFICERS, scope=officer_scope(call.program_id))
@@ -367,55 +266,3 @@ def _waiting_tranche(
         if t.released_at is None and t.release_condition == "progress_report_accepted"
     ]
     return waiting[0] if waiting else None
-
-
-# --- reading ------------------------------------------------------------------------------
-
-
-def get_project(svc: Services, who: Principal, project_id: int) -> ProjectDetails:
-    with svc.unit() as uow:
-        proj, call = _project_and_call(uow, project_id)
-        _may_read(who, proj, call)
-        return project_details(uow, proj)
-
-
-def get_balance(svc: Services, who: Principal, project_id: int) -> BalanceView:
-    with svc.unit() as uow:
-        # the project row share-locked: a charge (which moves balance and committed
-        # together) is seen whole or not at all
-        proj, call = _project_and_call(uow, project_id, share=True)
-        _may_read(who, proj, call)
-        view = project_details(uow, proj)
-        free = view.balance + proj.overdraft_credits - proj.committed_credits
-        return BalanceView(proj.id, view.balance, proj.overdraft_credits, view.released_credits,
-                           view.awarded_credits, proj.committed_credits, free)  # fmt: skip
-
-
-def _project_and_call(
-    uow: UnitOfWork, project_id: int, share: bool = False
-) -> tuple[ProjectTermsView, CallView | None]:
-    proj = found(uow.awards.get_project(project_id, share=share), "project", project_id)
-    if proj.proposal_id is None:
-        return proj, None
-    return proj, find_call(uow, find_proposal(uow, proj.proposal_id).call_id)
-
-
-def _may_read(who: Principal, proj: ProjectTermsView, call: CallView | None) -> None:
-    """The project's PI and members, operators, and the officers of its program."""
-    if any(who.has(role, f"project:{proj.id}") for role in ("pi", "member")):
-        return
-    scope = officer_scope(call.program_id) if call is not None else ""
-    if not any(who.has(role, scope) for role in OFFICERS):
-        raise NotFound("project", proj.id)  # not Forbidden: that would tell it exists
-
-
-def project_details(uow: UnitOfWork, proj: ProjectTermsView) -> ProjectDetails:
-    tranches = uow.awards.tranches_of(proj.id)
-    members = [Member(person(uow, m.user_id), m.role) for m in uow.awards.project_members(proj.id)]
-    return ProjectDetails(
-        id=proj.id, name=proj.name, proposal_id=proj.proposal_id, valid_from=proj.valid_from,
-        valid_until=proj.valid_until, members=members, tranches=tranches,
-        awarded_credits=sum((t.amount for t in tranches), Decimal(0)),
-        released_credits=sum((t.amount for t in tranches if t.released_at), Decimal(0)),
-        balance=award_ledger.balance(uow, _account(proj)),
-    )  # fmt: skip

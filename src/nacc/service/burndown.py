@@ -3,7 +3,7 @@ award spent evenly from ``valid_from`` to ``valid_until``) and the tranches rele
 
 Read from the project's ledger account (``project:<id>``): every entry that takes credits
 out of it is spending (usage charges), every one that puts credits in is a release or a
-refund. Readers as ``awards.get_project`` (the PI, members, officers, operators).
+refund. Readers as ``project_views.get_project`` (the PI, members, officers, operators).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from nacc.ledger.accounts import project as project_account
 from nacc.ports.pages import MAX_PAGE
-from nacc.service import awards
+from nacc.service import project_views
 from nacc.service.auth import Principal
 from nacc.service.context import Services
 
@@ -33,7 +33,7 @@ class BurnDown:
 
 
 def burn_down(svc: Services, who: Principal, project_id: int) -> BurnDown:
-    details = awards.get_project(svc, who, project_id)  # refuses who may not read it
+    details = project_views.get_project(svc, who, project_id)  # refuses who may not read it
     now = svc.clock()
     key = project_account(str(project_id)).key
     with svc.unit() as uow:

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from nacc.domain.reasons import Reason
 from nacc.ports.store_people import CallSpec
-from nacc.service import awards, programs
+from nacc.service import awards, programs, reviews
 from nacc.service.auth import Principal
 from nacc.service.context import Services
 
@@ -192,7 +192,7 @@ def _run_call(
             continue
     clock.now = t0 + timedelta(days=8)
     for r in reviewers:
-        awards.assign_reviewer(svc, officer, call.id, r.user_id)
+        reviews.assign_reviewer(svc, officer, call.id, r.user_id)
     for pid, i in applied:
         for r in reviewers:
             if r.organisation_id == pis[i].organisation_id:
@@ -200,7 +200,7 @@ def _run_call(
             role = Principal(
                 r.user_id, r.name, r.organisation_id, frozenset({("reviewer", f"call:{call.id}")})
             )
-            awards.submit_review(svc, role, pid, {"merit": 8 - i, "feasibility": 7}, "demo")
+            reviews.submit_review(svc, role, pid, {"merit": 8 - i, "feasibility": 7}, "demo")
     clock.now = t0 + timedelta(days=15)
     for d in awards.decide(svc, officer, call.id, awards.DecideRequest({})):
         who = pis[dict(applied)[d.proposal_id]].name

@@ -11,7 +11,8 @@ Who may do what:
 * a proposal, to anyone who may not read it, is not found (404, not 403: a refusal would
   tell that it exists);
 * creating programs and opening calls are written to the audit log.
-* reviews, decisions, projects and tranches: ``nacc.service.awards``.
+* reviews: ``nacc.service.reviews``; decisions and tranches: ``nacc.service.awards``;
+  reading projects and balances: ``nacc.service.project_views``.
 
 A call's budget lives in the ledger account ``program:call-<id>``, funded from
 ``funding`` when the call opens (cause ``fund:call:<id>``).

@@ -5,7 +5,7 @@ award, and how much of the budget it would use) that writes nothing.
 
 A declared conflict is an audit entry (``review.conflict_declared`` on ``proposal:<id>``
 by the reviewer); ``score`` refuses a proposal its reviewer declared a conflict on. The
-API's ``POST /proposals/{id}/reviews`` (``awards.submit_review``) does not read the
+API's ``POST /proposals/{id}/reviews`` (``reviews.submit_review``) does not read the
 declarations yet.
 """
 
@@ -22,10 +22,10 @@ from nacc.ledger.accounts import project as project_account
 from nacc.ports.pages import MAX_PAGE
 from nacc.ports.store import UnitOfWork
 from nacc.ports.store_people import MemberView, ProjectTermsView
-from nacc.service import audit, awards, programs, proposal_views
+from nacc.service import audit, awards, programs, project_views, proposal_views, reviews
 from nacc.service.auth import Principal, require
-from nacc.service.awards import ProjectDetails
 from nacc.service.context import Services
+from nacc.service.project_views import Member, ProjectDetails
 
 DECLARED = "review.conflict_declared"
 
@@ -96,14 +96,14 @@ def declare_conflict(svc: Services, who: Principal, proposal_id: int, note: str)
 
 
 def score(svc: Services, who: Principal, proposal_id: int, scores: Mapping[str, float],
-          comment: str) -> awards.ReviewResult:  # fmt: skip
-    """``awards.submit_review``, refused first when ``who`` declared a conflict on it."""
+          comment: str) -> reviews.ReviewResult:  # fmt: skip
+    """``reviews.submit_review``, refused first when ``who`` declared a conflict on it."""
     with svc.unit() as uow:
         if proposal_id in _declared(uow, who):
             raise Forbidden(f"{who.name} declared a conflict of interest on proposal "
                             f"{proposal_id}", code=Code.CONFLICT_OF_INTEREST_BLIND,
                             params={"name": who.name, "proposal": proposal_id})  # fmt: skip
-    return awards.submit_review(svc, who, proposal_id, scores, comment)
+    return reviews.submit_review(svc, who, proposal_id, scores, comment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,16 +153,18 @@ def projects_of_call(svc: Services, who: Principal, call_id: int) -> list[Projec
 
 
 def projects_details(uow: UnitOfWork, projs: Sequence[ProjectTermsView]) -> list[ProjectDetails]:
-    """``awards.project_details`` of several projects, one query per kind of fact."""
+    """``project_views.project_details`` of several projects, one query per kind of fact."""
     ids = [p.id for p in projs]
     tranches, teams = uow.awards.tranches_of_projects(ids), uow.awards.members_of_projects(ids)
     users = uow.people.users_by_id({m.user_id for team in teams.values() for m in team})
     keys = {p.id: project_account(str(p.id)).key for p in projs}
     balances = uow.ledger.balances(keys.values())
 
-    def member(m: MemberView) -> awards.Member:
+    def member(m: MemberView) -> Member:
         user = users.get(m.user_id)
-        return awards.Member(proposal_views.Person(m.user_id, user.name if user else ""), m.role)
+        return project_views.Member(
+            proposal_views.Person(m.user_id, user.name if user else ""), m.role
+        )
 
     return [ProjectDetails(
         id=proj.id, name=proj.name, proposal_id=proj.proposal_id, valid_from=proj.valid_from,

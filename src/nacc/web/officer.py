@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from nacc.domain.errors import NaccError
 from nacc.i18n import render
 from nacc.ports.pages import MAX_PAGE
-from nacc.service import awards, programs, review_desk
+from nacc.service import awards, programs, review_desk, reviews
 from nacc.web import flow, officer_forms, text
 from nacc.web.context import Visitor, form_fields, page, services, visitor
 
@@ -111,7 +111,7 @@ def assign(request: Request, call_id: int, me: MaybeVisitor, fields: Form) -> Re
         return flow.attempt(request, me, lambda: _manage(request, me, call_id, None, fields,
                                                          errors))  # fmt: skip
     try:
-        awards.assign_reviewer(services(request), me.who, call_id, int(raw))
+        reviews.assign_reviewer(services(request), me.who, call_id, int(raw))
     except NaccError as error:
         errors = {"user_id": render(error.reason, me.lang)}
         return flow.attempt(request, me, lambda: _manage(request, me, call_id, None, fields,

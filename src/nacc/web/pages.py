@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nacc.domain.errors import NaccError
 from nacc.domain.lifecycle import TERMINAL
 from nacc.ports.store_people import hash_token
-from nacc.service import awards, burndown, jobs
+from nacc.service import burndown, jobs, project_views
 from nacc.web import flow, forms, officer, officer_calls, operator, pi, reviewer
 from nacc.web.context import Visitor, form_fields, language, page, services, sessions, visitor
 from nacc.web.session import COOKIE, PRE_COOKIE, new_nonce
@@ -53,7 +53,7 @@ def home(request: Request, me: MaybeVisitor) -> Response:
     rows = []
     for pid in forms.projects_of(me.who):
         try:
-            rows.append(awards.get_balance(svc, me.who, pid))
+            rows.append(project_views.get_balance(svc, me.who, pid))
         except NaccError:
             continue  # a role on a project that is gone or unreadable: not listed
     return page(request, "projects.html.j2", me.lang, me=me, csrf=me.csrf, projects=rows)
@@ -117,7 +117,7 @@ def _project(request: Request, me: Visitor, project_id: int, job_form: forms.Job
              errors: dict[str, str], status: int) -> Response:  # fmt: skip
     svc = services(request)
     try:
-        balance = awards.get_balance(svc, me.who, project_id)
+        balance = project_views.get_balance(svc, me.who, project_id)
         paged = flow.paging(request)
         listed = jobs.list_jobs(svc, me.who, project_id, paged.limit, paged.offset)
         burn = burndown.burn_down(svc, me.who, project_id)

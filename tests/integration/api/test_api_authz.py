@@ -29,7 +29,7 @@ import pytest
 from conftest import Api, _api, _pg_database
 from nacc.ports.store import UnitOfWork
 from nacc.ports.store_people import CallSpec
-from nacc.service import awards, jobs, programs, teams
+from nacc.service import awards, jobs, programs, reviews, teams
 from nacc.service.auth import Principal
 
 ROLES = ("operator", "program_officer", "reviewer", "pi", "member", "no_token", "expired")
@@ -97,7 +97,7 @@ def _calls_and_project(w: World) -> None:
     svc, officer = w.api.svc, w.principal("program_officer")
     w.ids["program"] = programs.create_program(svc, officer, "Global AI Challenge", "").id
     w.ids["call"] = programs.open_call(svc, officer, w.ids["program"], _spec(w.now, *OPEN)).id
-    awards.assign_reviewer(svc, officer, w.ids["call"], w.users["reviewer"])
+    reviews.assign_reviewer(svc, officer, w.ids["call"], w.users["reviewer"])
     w.ids["proposal"] = _propose(w, w.ids["call"], team=[]).id
     early = (timedelta(hours=-1), timedelta(minutes=1))
     decided = programs.open_call(svc, officer, w.ids["program"], _spec(w.now, *early)).id

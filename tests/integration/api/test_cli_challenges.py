@@ -105,3 +105,14 @@ def test_the_documented_commands(served: Served, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "Korean LLM benchmark 2027" in r.output and "public" in r.output
     assert "team seven" in r.output and "0.5" in r.output
+    assert "(open, public scores" in " ".join(r.output.split())  # the title may wrap
+    # a challenge whose phase has not started yet says so, not "open"
+    later = yaml.safe_load(Path(create[-1]).read_text())
+    now = datetime.now(UTC)
+    later["phases"][0].update(starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=2))
+    later["name"] = "later-2027"
+    Path(create[-1]).write_text(yaml.safe_dump(later))
+    r = served.nacc("ops", *create)
+    assert r.exit_code == 0, r.output
+    r = served.nacc("pi", "challenge", "leaderboard", str(json.loads(r.output)["id"]))
+    assert r.exit_code == 0 and "(not started, public" in " ".join(r.output.split()), r.output

@@ -121,6 +121,12 @@ def test_a_job_file_with_workdir_env_types_and_time_limit(
     here = _submit(s, "--command", "pwd")
     assert s.ended(here)["state"] == "completed"
     assert s.ok("pi", "logs", here) == f"{tmp_path}\n"
+    # --workdir on the command line is read from the current folder, not the file's
+    (tmp_path / "elsewhere" / "sub").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    given = json.loads(s.ok("pi", "submit", str(spec), "--workdir", "sub", "--json"))
+    assert s.ended(given["id"])["exit_code"] == 0
+    assert s.ok("pi", "logs", given["id"]).startswith(f"{tmp_path / 'elsewhere' / 'sub'}\n")
 
 
 def test_job_file_errors_name_file_line_and_field(served: Served, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 from nacc.adapters.store.memory import MemoryStore
 from nacc.domain.errors import Conflict, InputError, NotFound
 from nacc.ports.store_people import CallSpec
-from nacc.service import audit, awards, people, programs, teams
+from nacc.service import audit, awards, people, programs, project_views, teams
 from nacc.service.auth import Principal
 from nacc.service.context import Services
 
@@ -60,7 +60,7 @@ def test_only_accepted_invitees_join_the_awarded_project(svc: Services) -> None:
         teams.invite(svc, kim, made.id, 999, None)
     svc.clock = lambda: NOW + timedelta(hours=1, minutes=1)
     decided = awards.decide(svc, OPS, call.id, awards.DecideRequest({made.id: (True, "t")}))
-    project = awards.get_project(svc, OPS, decided[0].project_id or 0)
+    project = project_views.get_project(svc, OPS, decided[0].project_id or 0)
     assert [(m.user.name, m.role) for m in project.members] == [("Kim", "pi"), ("Lee", "member")]
     actions = [e.action for e in audit.read(svc, OPS, 20, 0).items]
     assert actions[:4] == ["call.decide", "team.decline", "team.accept", "team.invite"]

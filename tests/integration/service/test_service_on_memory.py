@@ -12,7 +12,7 @@ import pytest
 from nacc.adapters.store.memory import MemoryStore
 from nacc.domain.reasons import Code, Reason
 from nacc.ledger.accounts import InsufficientCredits
-from nacc.service import awards, demo
+from nacc.service import demo, project_views
 from nacc.service import jobs as use
 from nacc.service.auth import Principal
 from nacc.service.context import Services
@@ -43,14 +43,14 @@ def _pi_of_a_project(svc: Services) -> tuple[Principal, int]:
 
 def test_demo_programs_and_awards_run_on_memory(svc: Services) -> None:
     who, project_id = _pi_of_a_project(svc)
-    balance = awards.get_balance(svc, who, project_id)
+    balance = project_views.get_balance(svc, who, project_id)
     assert balance.balance > 0 and balance.committed_credits == 0
     assert verify_ledger(svc).ok
 
 
 def test_jobs_reserve_refuse_and_cancel_on_memory(svc: Services) -> None:
     who, project_id = _pi_of_a_project(svc)
-    free = awards.get_balance(svc, who, project_id).available_credits
+    free = project_views.get_balance(svc, who, project_id).available_credits
     hours = int(free) // 2  # one H100-SXM credit per hour: two such jobs fit, three do not
     req = use.JobRequest("true", 1, "inference", time_limit_s=hours * 3600)
     first, created = use.submit(svc, who, project_id, req, PRICING)

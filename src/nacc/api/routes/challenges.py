@@ -189,7 +189,8 @@ def leaderboard(challenge_id: IdPath, svc: ServicesDep, phase: PhaseQ = None) ->
                         submitted_at=r.submitted_at, score=r.score, metrics=r.metrics,
                         public=r.public, private=r.private) for r in b.rows]  # fmt: skip
     return BoardOut(challenge_id=b.challenge.id, name=s.name, title=s.title, phase=b.phase.name,
-                    phase_ends_at=b.phase.ends_at, closed=b.closed, split=b.split,
+                    phase_starts_at=b.phase.starts_at, phase_ends_at=b.phase.ends_at,
+                    closed=b.closed, split=b.split,
                     primary_metric=s.primary_metric, direction=str(s.direction),
                     rule=str(s.rule), rows=rows)  # fmt: skip
 

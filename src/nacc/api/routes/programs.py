@@ -17,7 +17,7 @@ from nacc.domain.errors import InputError
 from nacc.domain.reasons import Reason
 from nacc.i18n import render
 from nacc.ports.store_people import CallSpec
-from nacc.service import awards, review_desk
+from nacc.service import awards, project_views, review_desk, reviews
 from nacc.service import call_edits as edits
 from nacc.service import programs as use
 from nacc.service.proposal_views import ProposalDetails
@@ -163,7 +163,7 @@ def assign_reviewer(
     call_id: IdPath, body: sp.ReviewerIn, svc: ServicesDep, who: CallerDep
 ) -> sp.ReviewerOut:
     """Operators and the program's officers: grant ``reviewer`` scoped ``call:<id>``."""
-    granted = awards.assign_reviewer(svc, who, call_id, body.user_id)
+    granted = reviews.assign_reviewer(svc, who, call_id, body.user_id)
     return sp.ReviewerOut(call_id=call_id, user_id=body.user_id, granted=granted)
 
 
@@ -172,7 +172,7 @@ def submit_review(
     proposal_id: IdPath, body: sp.ReviewIn, svc: ServicesDep, who: CallerDep
 ) -> sp.ReviewOut:
     """The call's reviewers, inside the review window, once, without conflict of interest."""
-    review = awards.submit_review(svc, who, proposal_id, body.scores, body.comment)
+    review = reviews.submit_review(svc, who, proposal_id, body.scores, body.comment)
     return sp.ReviewOut.model_validate(review)
 
 
@@ -209,13 +209,13 @@ def preview_decision(
 @router.get("/projects/{project_id}", responses=READ)
 def get_project(project_id: IdPath, svc: ServicesDep, who: CallerDep) -> sp.ProjectOut:
     """The project's PI and members, operators, and its program's officers."""
-    return sp.ProjectOut.model_validate(awards.get_project(svc, who, project_id))
+    return sp.ProjectOut.model_validate(project_views.get_project(svc, who, project_id))
 
 
 @router.get("/projects/{project_id}/balance", responses=READ)
 def get_balance(project_id: IdPath, svc: ServicesDep, who: CallerDep) -> sp.BalanceOut:
     """The project's PI and members, operators, and its program's officers."""
-    return sp.BalanceOut.model_validate(awards.get_balance(svc, who, project_id))
+    return sp.BalanceOut.model_validate(project_views.get_balance(svc, who, project_id))
 
 
 @router.post("/projects/{project_id}/progress-reports/accept", responses=WRITE)
