@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from nacc.cli.ledger import report_lines
 from nacc.cli.main import app
-from nacc.ledger.verify import VerifyReport, Violation
+from nacc.ledger.verify import CHECKS, VerifyReport, Violation
 
 
 @pytest.fixture
@@ -28,7 +28,8 @@ def test_verify_in_korean_and_in_english(env: dict[str, str]) -> None:
     ko = CliRunner().invoke(app, ["--lang", "ko", "ledger", "verify"], env=env)
     assert ko.exit_code == 0, ko.output
     assert "데이터베이스: sqlite:" in ko.output and "원장 검증: 분개 0건" in ko.output
-    assert ko.output.count("[통과]") == 5
+    assert ko.output.count("[통과]") == len(CHECKS) == 6
+    assert "ledger.check" not in ko.output  # every check has its words
     assert not {"database:", "ledger verify", "[ok]", "entries"} & set(ko.output.split())
     en = CliRunner().invoke(app, ["ledger", "verify"], env={**env, "LANG": "ko_KR.UTF-8"})
     assert "원장 검증" in en.output  # the locale alone
